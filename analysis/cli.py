@@ -1,0 +1,68 @@
+"""Command line: ``python -m analysis COMMAND ...``.
+
+Commands live in the modules of their stage and are imported only when used; each module provides
+``add_arguments(parser)`` and ``run(args) -> int``. Every expected failure (bad input, bad lexicon,
+bad request) exits with status 2 and a one-line ``error: ...`` message, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# command -> (module, help)
+COMMANDS = {
+    "score": ("analysis.measure.cli", "score a corpus: matches, documents, summary, provenance"),
+    "lexicon": ("analysis.lexicons.cli", "validate, show, diff and convert lexicons"),
+    "compare": ("analysis.compare.cli", "comparison tables for a scored corpus"),
+    "figures": ("analysis.report.cli", "regenerate every figure"),
+    "evaluate": ("analysis.validate.cli_evaluate", "evaluate a lexicon or model against gold annotations"),
+    "learn": ("analysis.validate.cli_learn", "train a sentence-level uncertainty classifier"),
+    "code": ("analysis.validate.cli_coding", "hand-coding samples and their evaluation"),
+}
+
+
+class UserError(Exception):
+    """An expected failure: printed as one line, exit status 2."""
+
+
+def _expected_errors():
+    errs = [UserError, ValueError, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError]
+    return tuple(errs)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description="media-framing-analysis")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_) in COMMANDS.items():
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and module.startswith(exc.name):
+                continue  # this command is not available in this build
+            raise
+        p = sub.add_parser(name, help=help_, description=(mod.__doc__ or help_).strip().split("\n\n")[0])
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except _expected_errors() as exc:
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"error: {msg}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Lexicon stage: the lexicon model, the pattern language, file formats and the built-in lexicons."""

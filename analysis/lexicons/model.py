@@ -1,0 +1,337 @@
+"""The lexicon model: a named, versioned file of categories and entries, parsed safely from TOML.
+
+A lexicon file has a ``[meta]`` table (name, version, description, licence, sources), an optional
+``[slots]`` table (named token alternatives for templates) and one table per category under
+``[categories."dotted.name"]`` with a ``description`` and a list of ``entries``. An entry is either a
+pattern string or an inline table::
+
+    { pattern = "may", unless_followed_by = ["<NUM>"], note = "'May 5' is a date" }
+
+Context keys (each a list of patterns, matched inside the same sentence):
+``unless_followed_by``, ``unless_preceded_by`` cancel a match; ``only_followed_by``, ``only_preceded_by``
+keep a match only when one of the contexts is there. ``case_sensitive = true`` compares surfaces.
+
+Every problem is reported as ``file:line: message``. TOML is parsed with the standard library's
+``tomllib`` (no code execution, and unlike YAML "no"/"off" stay strings).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+
+from .patterns import Pattern, PatternError, parse_pattern
+
+__all__ = [
+    "Entry",
+    "Category",
+    "Lexicon",
+    "LexiconError",
+    "load_lexicon",
+    "load_lexicons",
+    "parse_lexicon",
+    "builtin_lexicon_names",
+]
+
+META_KEYS = {"name", "version", "description", "licence", "license", "sources", "language", "authors", "url", "changelog"}
+CATEGORY_KEYS = {"description", "entries", "definition", "include", "exclude", "notes"}
+ENTRY_KEYS = {
+    "pattern", "case_sensitive", "unless_followed_by", "unless_preceded_by", "only_followed_by",
+    "only_preceded_by", "note", "source", "test",
+}
+CONTEXT_KEYS = ("unless_followed_by", "unless_preceded_by", "only_followed_by", "only_preceded_by")
+_VERSION_RE = re.compile(r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$")
+_CATEGORY_RE = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*$")
+
+
+class LexiconError(ValueError):
+    """A lexicon file that cannot be used; the message starts with ``file:line:``."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One lexicon entry: a pattern in a category, with optional context conditions."""
+
+    pattern: str
+    category: str
+    case_sensitive: bool = False
+    unless_followed_by: tuple[str, ...] = ()
+    unless_preceded_by: tuple[str, ...] = ()
+    only_followed_by: tuple[str, ...] = ()
+    only_preceded_by: tuple[str, ...] = ()
+    note: str = ""
+    source: str = ""
+    line: int = 0
+
+    def as_dict(self) -> dict:
+        d = {"pattern": self.pattern}
+        if self.case_sensitive:
+            d["case_sensitive"] = True
+        for key in CONTEXT_KEYS:
+            if getattr(self, key):
+                d[key] = list(getattr(self, key))
+        if self.note:
+            d["note"] = self.note
+        if self.source:
+            d["source"] = self.source
+        return d
+
+    @property
+    def has_context(self) -> bool:
+        return any(getattr(self, k) for k in CONTEXT_KEYS)
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    description: str
+    entries: tuple[Entry, ...]
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """A parsed lexicon. ``sha256`` is the hash of its canonical content (comments do not change it).
+
+    Examples
+    --------
+    >>> lex = load_lexicon("hedging")
+    >>> lex.name, "hedging.modal" in lex.categories
+    ('hedging', True)
+    """
+
+    name: str
+    version: str
+    meta: dict
+    slots: dict
+    categories: dict
+    path: str = ""
+
+    @property
+    def entries(self) -> list[Entry]:
+        return [e for c in self.categories.values() for e in c.entries]
+
+    def canonical(self) -> dict:
+        return {
+            "meta": self.meta,
+            "slots": {k: list(v) for k, v in sorted(self.slots.items())},
+            "categories": {
+                name: {"description": c.description, **c.extra, "entries": [e.as_dict() for e in c.entries]}
+                for name, c in sorted(self.categories.items())
+            },
+        }
+
+    @property
+    def sha256(self) -> str:
+        blob = json.dumps(self.canonical(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def provenance(self) -> dict:
+        return {"name": self.name, "version": self.version, "sha256": self.sha256, "path": self.path}
+
+    def compile_entry(self, entry: Entry) -> Pattern:
+        return parse_pattern(entry.pattern, self.slots, entry.case_sensitive)
+
+    def add_entries(self, category: str, patterns, version: str | None = None, **entry_kw) -> "Lexicon":
+        """Return a copy with entries added to ``category`` (created if new) and, optionally, a new version.
+
+        >>> lex = load_lexicon("hedging").add_entries("hedging.possibility", ["conceivabl*"], version="9.9.9")
+        >>> lex.version, lex.categories["hedging.possibility"].entries[-1].pattern
+        ('9.9.9', 'conceivabl*')
+        """
+        cats = dict(self.categories)
+        old = cats.get(category) or Category(category, "", ())
+        new_entries = tuple(Entry(p, category, **entry_kw) for p in patterns)
+        cats[category] = replace(old, entries=old.entries + new_entries)
+        meta = dict(self.meta)
+        if version is not None:
+            meta["version"] = version
+        lex = replace(self, categories=cats, meta=meta, version=meta["version"], path="")
+        for e in new_entries:
+            lex.compile_entry(e)  # fail early on a bad pattern
+        return lex
+
+    def to_toml(self) -> str:
+        """Serialise to the TOML lexicon format (round-trips through :func:`parse_lexicon`)."""
+        from .formats import lexicon_to_toml
+
+        return lexicon_to_toml(self)
+
+
+def _line_of(raw: str, needle: str, after: int = 0) -> int:
+    pos = raw.find(needle, after)
+    return raw.count("\n", 0, pos) + 1 if pos >= 0 else 0
+
+
+def _str_list(value, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise LexiconError(f"{where}: expected a string or a list of strings")
+    return tuple(value)
+
+
+def _collect_categories(table: dict, prefix: str = "") -> dict:
+    """Categories may be written ``[categories."a.b"]`` or nested ``[categories.a.b]``."""
+    out = {}
+    for key, value in table.items():
+        name = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict) and "entries" not in value and all(isinstance(v, dict) for v in value.values()) and value:
+            out.update(_collect_categories(value, name))
+        else:
+            out[name] = value
+    return out
+
+
+def parse_lexicon(raw: str, path: str = "<string>") -> Lexicon:
+    """Parse lexicon TOML text; every error names ``path`` and the line.
+
+    Parameters
+    ----------
+    raw : str
+        The file content.
+    path : str
+        Shown in error messages.
+
+    Examples
+    --------
+    >>> lex = parse_lexicon('''
+    ... [meta]
+    ... name = "tiny"
+    ... version = "0.1.0"
+    ... [categories."hedging.modal"]
+    ... entries = ["may", "might"]
+    ... ''')
+    >>> [e.pattern for e in lex.entries]
+    ['may', 'might']
+    """
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        line = m.group(1) if m else "?"
+        raise LexiconError(f"{path}:{line}: TOML syntax error: {exc}") from None
+    unknown = set(data) - {"meta", "slots", "categories"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise LexiconError(f"{path}:{_line_of(raw, key)}: unknown top-level key {key!r} (expected meta, slots, categories)")
+    meta = data.get("meta")
+    if not isinstance(meta, dict):
+        raise LexiconError(f"{path}:1: missing [meta] table with name and version")
+    for key in meta:
+        if key not in META_KEYS:
+            raise LexiconError(f"{path}:{_line_of(raw, key)}: unknown key {key!r} in [meta] (known: {', '.join(sorted(META_KEYS))})")
+    for req in ("name", "version"):
+        if not isinstance(meta.get(req), str) or not meta[req].strip():
+            raise LexiconError(f"{path}:{_line_of(raw, '[meta]')}: [meta] needs a non-empty string {req!r}")
+    if not _VERSION_RE.match(meta["version"]):
+        raise LexiconError(f"{path}:{_line_of(raw, meta['version'])}: version {meta['version']!r} is not semantic (MAJOR.MINOR.PATCH)")
+    slots = {}
+    for name, values in (data.get("slots") or {}).items():
+        slots[name] = list(_str_list(values, f"{path}:{_line_of(raw, name)}: slot {name!r}"))
+        if not slots[name]:
+            raise LexiconError(f"{path}:{_line_of(raw, name)}: slot {name!r} is empty")
+    raw_cats = data.get("categories")
+    if not isinstance(raw_cats, dict) or not raw_cats:
+        raise LexiconError(f"{path}:1: no categories (expected [categories.\"name\"] tables)")
+    categories = {}
+    for cname, ctable in _collect_categories(raw_cats).items():
+        cline = _line_of(raw, cname)
+        where = f"{path}:{cline}"
+        if not _CATEGORY_RE.match(cname):
+            raise LexiconError(f"{where}: category name {cname!r} must be lower-case dotted words (e.g. hedging.modal)")
+        if not isinstance(ctable, dict):
+            raise LexiconError(f"{where}: category {cname!r} must be a table")
+        for key in ctable:
+            if key not in CATEGORY_KEYS:
+                raise LexiconError(f"{path}:{_line_of(raw, key, raw.find(cname))}: unknown key {key!r} in category {cname!r}")
+        entries_raw = ctable.get("entries", [])
+        if not isinstance(entries_raw, list):
+            raise LexiconError(f"{where}: 'entries' of {cname!r} must be a list")
+        if not entries_raw:
+            raise LexiconError(f"{where}: category {cname!r} is empty")
+        entries = []
+        cat_pos = raw.find(cname)
+        for item in entries_raw:
+            if isinstance(item, str):
+                item = {"pattern": item}
+            if not isinstance(item, dict) or not isinstance(item.get("pattern"), str):
+                raise LexiconError(f"{where}: entries of {cname!r} must be strings or tables with a 'pattern'")
+            eline = _line_of(raw, item["pattern"], max(cat_pos, 0)) or cline
+            for key in item:
+                if key not in ENTRY_KEYS:
+                    raise LexiconError(f"{path}:{eline}: unknown key {key!r} in entry {item['pattern']!r} (known: {', '.join(sorted(ENTRY_KEYS))})")
+            kw = {k: _str_list(item[k], f"{path}:{eline}: {k}") for k in CONTEXT_KEYS if k in item}
+            entry = Entry(
+                pattern=item["pattern"],
+                category=cname,
+                case_sensitive=bool(item.get("case_sensitive", False)),
+                note=str(item.get("note", "")),
+                source=str(item.get("source", "")),
+                line=eline,
+                **kw,
+            )
+            try:
+                parse_pattern(entry.pattern, slots, entry.case_sensitive)
+                for k in CONTEXT_KEYS:
+                    for ctx in getattr(entry, k):
+                        parse_pattern(ctx, slots, entry.case_sensitive, anchored=False)
+            except PatternError as exc:
+                raise LexiconError(f"{path}:{eline}: {exc}") from None
+            entries.append(entry)
+        extra = {k: v for k, v in ctable.items() if k not in ("description", "entries")}
+        categories[cname] = Category(cname, str(ctable.get("description", "")), tuple(entries), extra)
+    return Lexicon(meta["name"], meta["version"], meta, slots, categories, path)
+
+
+def builtin_lexicon_names() -> list[str]:
+    """Names of the lexicons shipped with the package."""
+    folder = resources.files("analysis.lexicons") / "builtin"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def load_lexicon(name_or_path) -> Lexicon:
+    """Load a built-in lexicon by name, or a lexicon file (TOML, LIWC .dic, .dicx, quanteda YAML, CSV) by path.
+
+    >>> load_lexicon("hedging").meta["licence"]
+    'CC-BY-4.0'
+    """
+    if isinstance(name_or_path, Lexicon):
+        return name_or_path
+    text = str(name_or_path)
+    path = Path(text)
+    if path.suffix or path.exists() or "/" in text:
+        if not path.is_file():
+            raise LexiconError(f"{path}: no such lexicon file")
+        if path.suffix.lower() != ".toml":
+            from .formats import read_lexicon
+
+            return read_lexicon(path)
+        try:
+            raw = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise LexiconError(f"{path}:1: not UTF-8 text ({exc.reason})") from None
+        return parse_lexicon(raw, str(path))
+    names = builtin_lexicon_names()
+    if text not in names:
+        raise LexiconError(f"unknown lexicon {text!r}: built-in lexicons are {', '.join(names)}; or give a file path")
+    res = resources.files("analysis.lexicons") / "builtin" / f"{text}.toml"
+    return parse_lexicon(res.read_text(encoding="utf-8"), f"builtin:{text}")
+
+
+def load_lexicons(names=None) -> list[Lexicon]:
+    """Load several lexicons; ``None`` or an empty list means all built-in lexicons."""
+    if not names:
+        names = builtin_lexicon_names()
+    lexicons = [load_lexicon(n) for n in names]
+    seen = {}
+    for lex in lexicons:
+        for cat in lex.categories:
+            if cat in seen:
+                raise LexiconError(f"category {cat!r} is defined by both {seen[cat]} and {lex.name}")
+            seen[cat] = lex.name
+    return lexicons

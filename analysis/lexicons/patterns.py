@@ -1,0 +1,248 @@
+"""The pattern language: one lexicon entry -> a sequence of token elements the matcher can run.
+
+A pattern is a whitespace-separated sequence of elements; every element matches tokens of one sentence
+(quotation marks and brackets in the text are skipped, so they are transparent):
+
+=====================  ==========================================================================
+``word``               a literal token, compared with the token's normalised form (case-insensitive
+                       unless the entry is ``case_sensitive``). The literal is tokenized like text, so
+                       ``couldn't`` is two elements ``could`` ``not`` and ``U.S.`` stays one.
+``indicat*`` ``wom?n``  a glob inside one token: ``*`` any run of characters, ``?`` one character.
+``*``                  exactly one word token (any word or number; never punctuation).
+``*{0,4}``             a bounded gap: between 0 and 4 word tokens (the upper bound is at most 8).
+``(a|one|two)``        one token out of alternatives (each a literal or a glob).
+``@name``              a slot: the alternatives listed under ``[slots]`` in the lexicon file.
+``<NUM>`` ``<CAP>``    a number (numeral or number word), a capitalised word (surface starts upper-case).
+``X?``  ``X{m,n}``      after ``)``, ``>``, ``*`` or a slot: optional, or repeated m to n times (n <= 8).
+=====================  ==========================================================================
+
+A pattern needs at least one required literal, glob, alternation or slot element (its *anchor*), so
+that matching can start from an index lookup. Every quantifier is bounded, so matching is linear in
+the length of the text whatever the pattern.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..text.tokenize import TOKEN_RE, token_kind, token_norm
+
+__all__ = ["Element", "Pattern", "PatternError", "parse_pattern", "glob_to_regex", "MAX_REPEAT"]
+
+MAX_REPEAT = 8
+MAX_ELEMENTS = 24
+MAX_GLOB_TOKEN = 64  # wildcards are never tried on tokens longer than this
+
+_QUANT_RE = re.compile(r"^(.*?)(?:\{(\d+)(?:,(\d+))?\}|(\?))$", re.S)
+_CLASSES = {"<NUM>": "num", "<CAP>": "cap", "<WORD>": "word"}
+
+
+class PatternError(ValueError):
+    """A pattern that cannot be compiled; the message says why."""
+
+
+@dataclass(frozen=True)
+class Element:
+    """One position of a pattern.
+
+    ``kind`` is ``lit`` (``values`` holds literal norms), ``alt`` (literal ``values`` and/or ``globs``),
+    ``any`` (any word token) or ``class`` (``values`` holds the class name). ``lo``/``hi`` bound how
+    many tokens it consumes.
+    """
+
+    kind: str
+    values: frozenset = frozenset()
+    globs: tuple = ()
+    lo: int = 1
+    hi: int = 1
+
+    @property
+    def is_anchor(self) -> bool:
+        return self.lo >= 1 and self.kind in ("lit", "alt")
+
+    @property
+    def wildcard_count(self) -> int:
+        return len(self.globs) + (self.kind in ("any", "class")) + (self.hi - self.lo)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A compiled pattern: the source text, its elements and the index of its anchor element."""
+
+    source: str
+    elements: tuple[Element, ...]
+    anchor: int
+    case_sensitive: bool = False
+    specificity: tuple = field(default=(0, 0))
+
+
+def glob_to_regex(glob: str) -> re.Pattern:
+    """Compile a one-token glob; runs of ``*`` collapse to one so no glob can backtrack badly.
+
+    >>> bool(glob_to_regex("indicat*").fullmatch("indications"))
+    True
+    >>> glob_to_regex("**********a").pattern
+    '[^\\\\s]*a'
+    """
+    glob = re.sub(r"\*+", "*", glob)
+    parts = []
+    for ch in glob:
+        if ch == "*":
+            parts.append(r"[^\s]*")
+        elif ch == "?":
+            parts.append(r"[^\s]")
+        else:
+            parts.append(re.escape(ch))
+    return re.compile("".join(parts), re.S)
+
+
+def _literal_tokens(text: str, case_sensitive: bool) -> list[str]:
+    toks = TOKEN_RE.findall(text)
+    out = []
+    for i, t in enumerate(toks):
+        norm = t.replace("’", "'") if case_sensitive else token_norm(t)
+        if not case_sensitive and norm in ("ca", "wo", "sha") and i + 1 < len(toks) and token_norm(toks[i + 1]) == "not":
+            norm = {"ca": "can", "wo": "will", "sha": "shall"}[norm]
+        if case_sensitive and norm.lower() == "n't":
+            norm = "not"
+        out.append(norm)
+    return out
+
+
+def _split_elements(source: str) -> list[str]:
+    """Split on whitespace, but keep ``( ... )`` groups with spaces around ``|`` together."""
+    out, depth, cur = [], 0, []
+    for ch in source:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        if ch.isspace() and depth == 0:
+            if cur:
+                out.append("".join(cur))
+                cur = []
+        else:
+            cur.append(ch)
+    if depth:
+        raise PatternError(f"unbalanced '(' in pattern {source!r}")
+    if cur:
+        out.append("".join(cur))
+    return out
+
+
+def _alternatives(items, case_sensitive, source):
+    values, globs = set(), []
+    for item in items:
+        item = item.strip()
+        if not item:
+            raise PatternError(f"empty alternative in {source!r}")
+        if "*" in item or "?" in item:
+            if re.sub(r"[*?]", "", item) == "":
+                raise PatternError(f"alternative {item!r} in {source!r} is only wildcards")
+            globs.append(item if case_sensitive else item.lower())
+        else:
+            toks = _literal_tokens(item, case_sensitive)
+            if len(toks) != 1:
+                raise PatternError(
+                    f"alternative {item!r} in {source!r} is {len(toks)} tokens ({' + '.join(toks)}); "
+                    "alternatives must be single tokens"
+                )
+            values.add(toks[0])
+    return frozenset(values), tuple(globs)
+
+
+def parse_pattern(
+    source: str, slots: dict | None = None, case_sensitive: bool = False, anchored: bool = True
+) -> Pattern:
+    """Compile one pattern string.
+
+    Parameters
+    ----------
+    source : str
+        The pattern, e.g. ``"no (specific|clear)? indicat* *{0,6} decision"``.
+    slots : dict, optional
+        Slot name -> list of alternatives, used by ``@name`` elements.
+    case_sensitive : bool
+        Compare literals with the surface form instead of the lower-cased norm.
+    anchored : bool
+        Require an anchor element (entries do; context patterns such as ``<NUM>`` do not).
+
+    Returns
+    -------
+    Pattern
+
+    Examples
+    --------
+    >>> p = parse_pattern("no (specific|clear)? indicat* *{0,6} decision")
+    >>> [e.kind for e in p.elements], p.anchor
+    (['lit', 'alt', 'alt', 'any', 'lit'], 0)
+    """
+    if not isinstance(source, str) or not source.strip():
+        raise PatternError("empty pattern")
+    slots = slots or {}
+    elements: list[Element] = []
+    for raw in _split_elements(source.strip()):
+        lo = hi = 1
+        body = raw
+        m = _QUANT_RE.match(raw)
+        quantified = False
+        if m and (m.group(2) is not None or m.group(4)):
+            cand = m.group(1)
+            # a trailing ? is a glob character unless it follows ), >, * or a slot name
+            if m.group(4) and not (cand.endswith((")", ">")) or cand == "*" or cand.startswith("@")):
+                pass
+            elif cand:
+                body = cand
+                quantified = True
+                if m.group(4):
+                    lo, hi = 0, 1
+                else:
+                    lo = int(m.group(2))
+                    hi = int(m.group(3)) if m.group(3) is not None else lo
+        if quantified and not (body.endswith((")", ">")) or body == "*" or body.startswith("@")):
+            raise PatternError(
+                f"quantifier on {body!r} in {source!r}: only (..), <CLASS>, * and @slot take quantifiers"
+            )
+        if hi > MAX_REPEAT or lo > hi:
+            raise PatternError(f"repeat {{{lo},{hi}}} in {source!r} must satisfy 0 <= m <= n <= {MAX_REPEAT}")
+        if body == "*":
+            elements.append(Element("any", lo=lo, hi=hi))
+        elif body in _CLASSES:
+            elements.append(Element("class", frozenset([_CLASSES[body]]), lo=lo, hi=hi))
+        elif body.startswith("<") and body.endswith(">"):
+            raise PatternError(f"unknown token class {body} in {source!r} (known: {', '.join(_CLASSES)})")
+        elif body.startswith("@"):
+            name = body[1:]
+            if name not in slots:
+                raise PatternError(f"unknown slot @{name} in {source!r}")
+            vals, globs = _alternatives(slots[name], case_sensitive, source)
+            elements.append(Element("alt", vals, globs, lo, hi))
+        elif body.startswith("(") and body.endswith(")"):
+            vals, globs = _alternatives(body[1:-1].split("|"), case_sensitive, source)
+            elements.append(Element("alt", vals, globs, lo, hi))
+        elif "*" in body or "?" in body:
+            if re.sub(r"[*?]", "", body) == "":
+                raise PatternError(f"{body!r} in {source!r} is only wildcards; use * for one token")
+            glob = body if case_sensitive else body.lower()
+            elements.append(Element("alt", frozenset(), (glob,)))
+        else:
+            for tok in _literal_tokens(body, case_sensitive):
+                if token_kind(tok.lower()) == "quote":
+                    continue  # quotes are transparent in text, so they are ignored in patterns
+                elements.append(Element("lit", frozenset([tok])))
+    if not elements:
+        raise PatternError(f"pattern {source!r} has no token that can match")
+    if len(elements) > MAX_ELEMENTS:
+        raise PatternError(f"pattern {source!r} has {len(elements)} elements (at most {MAX_ELEMENTS})")
+    anchors = [i for i, e in enumerate(elements) if e.is_anchor]
+    if not anchors and anchored:
+        raise PatternError(f"pattern {source!r} needs at least one required word to anchor it")
+    if not anchors:
+        return Pattern(source, tuple(elements), -1, case_sensitive, (99, 0))
+    if elements[0].lo == 0 or elements[-1].lo == 0:
+        raise PatternError(f"pattern {source!r} may not start or end with an optional element")
+    # prefer a literal anchor (dict lookup) over a glob one
+    anchor = next((i for i in anchors if not elements[i].globs), anchors[0])
+    n_wild = sum(e.wildcard_count for e in elements)
+    n_tokens = sum(e.lo for e in elements)
+    return Pattern(source, tuple(elements), anchor, case_sensitive, (n_wild, -n_tokens))

@@ -1,0 +1,1 @@
+"""Measure stage: matching lexicons against tokenized text, scoring documents, labelling voice."""

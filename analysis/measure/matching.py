@@ -1,0 +1,432 @@
+"""Matching: find every lexicon match in a text, with offsets, under one documented overlap rule.
+
+Overlap rule (pinned in ``tests/measure/test_matching.py``):
+
+* within a category, matches are leftmost-longest and never overlap: scanning left to right, the match
+  that starts first wins, and among those starting at the same token the longest wins;
+* when two entries of one category match exactly the same tokens, the more specific entry is reported
+  (fewer wildcards and gaps, then more tokens, then the earlier entry in the file), so an exact entry is
+  never shadowed by a wildcard;
+* categories count independently: one token can be a match in several categories;
+* no match crosses a sentence boundary; quotation marks and brackets inside a match are transparent.
+
+The :class:`Matcher` works on the fast path: for each sentence the normalised tokens are found with one
+regular-expression pass, tokens that can start a match are found with one dictionary lookup each, and
+token offsets are computed only for sentences that hold a match.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from ..lexicons.model import CONTEXT_KEYS, Lexicon, load_lexicons
+from ..lexicons.patterns import MAX_GLOB_TOKEN, Pattern, glob_to_regex, parse_pattern
+from ..text.tokenize import (
+    QUOTE_CHARS,
+    TOKEN_RE,
+    fix_negation,
+    is_number_token,
+    paragraph_spans,
+    sentence_paragraph_spans,
+    token_kind,
+)
+from .voice import REPORTING_CUES, quote_regions
+
+__all__ = ["Matcher", "Match", "DocumentMatches"]
+
+_QUOTES_STR = "".join(sorted(QUOTE_CHARS))
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One match: ``text[start:end] == matched``; ``token_*`` index word tokens in the document."""
+
+    category: str
+    entry: str
+    lexicon: str
+    lexicon_version: str
+    sentence: int
+    start: int
+    end: int
+    token_start: int
+    token_end: int
+    matched: str
+    voice: str
+
+
+@dataclass(slots=True)
+class DocumentMatches:
+    """Matches of one document plus the counts every rate needs."""
+
+    matches: list
+    n_tokens: int
+    n_sentences: int
+    sentences_with_match: dict  # category -> number of sentences holding at least one match
+    tokens_by_voice: dict  # voice -> word tokens
+
+
+class _Compiled:
+    __slots__ = ("idx", "category", "entry", "lexicon", "version", "pattern", "contexts", "rank")
+
+    def __init__(self, idx, category, entry, lexicon, version, pattern, contexts):
+        self.idx = idx
+        self.category = category
+        self.entry = entry
+        self.lexicon = lexicon
+        self.version = version
+        self.pattern = pattern
+        self.contexts = contexts
+        self.rank = (pattern.specificity, idx)
+
+
+class _VocabCache(dict):
+    """norm -> tuple of compiled entries whose anchor accepts that token (computed once per norm)."""
+
+    def __init__(self, lit_index, glob_anchors, limit=1_000_000):
+        super().__init__()
+        self.lit_index = lit_index
+        self.glob_anchors = glob_anchors
+        self.limit = limit
+
+    def __missing__(self, norm):
+        hits = list(self.lit_index.get(norm, ()))
+        if self.glob_anchors and len(norm) <= MAX_GLOB_TOKEN:
+            for rx, entry in self.glob_anchors:
+                if rx.fullmatch(norm) and entry not in hits:
+                    hits.append(entry)
+        value = tuple(hits)
+        if len(self) > self.limit:
+            self.clear()
+        self[norm] = value
+        return value
+
+
+class _Sentence:
+    """Token stream of one sentence (quotes removed), with surfaces and spans computed on demand."""
+
+    __slots__ = ("text", "start", "end", "norms", "_surfaces", "_spans", "keep")
+
+    def __init__(self, text, start, end, norms, keep):
+        self.text = text
+        self.start = start
+        self.end = end
+        self.norms = norms
+        self.keep = keep  # indices into the raw token list that are not quotes (None: all)
+        self._surfaces = None
+        self._spans = None
+
+    def _raw(self):
+        ms = list(TOKEN_RE.finditer(self.text, self.start, self.end))
+        if self.keep is not None:
+            ms = [ms[i] for i in self.keep]
+        return ms
+
+    @property
+    def surfaces(self):
+        if self._surfaces is None:
+            ms = self._raw()
+            self._surfaces = [m.group().replace("’", "'") for m in ms]
+            self._spans = [m.span() for m in ms]
+        return self._surfaces
+
+    @property
+    def spans(self):
+        if self._spans is None:
+            self.surfaces  # noqa: B018 - fills both
+        return self._spans
+
+
+def _elem_ok(el, j, sent, cs):
+    norm = sent.norms[j]
+    kind = el.kind
+    if kind == "any":
+        return norm[0].isalnum() or (norm[0] == "'" and len(norm) > 1)
+    if kind == "class":
+        cls = next(iter(el.values))
+        if cls == "num":
+            return is_number_token(norm)
+        if cls == "word":
+            return token_kind(norm) == "word"
+        surf = sent.surfaces[j]
+        return surf[:1].isupper()
+    tok = sent.surfaces[j] if cs else norm
+    if tok in el.values:
+        return True
+    if el.globs and len(tok) <= MAX_GLOB_TOKEN:
+        for g in el.globs:
+            if _GLOB_CACHE.get(g) is None:
+                _GLOB_CACHE[g] = glob_to_regex(g)
+            if _GLOB_CACHE[g].fullmatch(tok):
+                return True
+    return False
+
+
+_GLOB_CACHE: dict = {}
+
+
+def _forward(elements, pos, sent, cs, n):
+    """Set of end positions reachable by matching ``elements`` starting at token ``pos``."""
+    states = {pos}
+    for el in elements:
+        nxt = set()
+        for p in states:
+            q = p
+            if el.lo == 0:
+                nxt.add(q)
+            for c in range(1, el.hi + 1):
+                if q >= n or not _elem_ok(el, q, sent, cs):
+                    break
+                q += 1
+                if c >= el.lo:
+                    nxt.add(q)
+        states = nxt
+        if not states:
+            break
+    return states
+
+
+def _backward(elements, pos, sent, cs):
+    """Set of start positions such that ``elements`` match tokens ``[start, pos)``."""
+    states = {pos}
+    for el in reversed(elements):
+        nxt = set()
+        for p in states:
+            q = p
+            if el.lo == 0:
+                nxt.add(q)
+            for c in range(1, el.hi + 1):
+                if q <= 0 or not _elem_ok(el, q - 1, sent, cs):
+                    break
+                q -= 1
+                if c >= el.lo:
+                    nxt.add(q)
+        states = nxt
+        if not states:
+            break
+    return states
+
+
+class Matcher:
+    """Compiled lexicons, ready to match texts.
+
+    Parameters
+    ----------
+    lexicons : Lexicon, name, path or a list of them; None means all built-in lexicons.
+    categories : iterable of str, optional
+        Keep only these categories (exact names or ``fnmatch`` globs such as ``"hedging.*"``).
+
+    Examples
+    --------
+    >>> m = Matcher("hedging")
+    >>> [(x.category, x.matched) for x in m.match("Officials say it may be potential.").matches]
+    [('hedging.modal', 'may'), ('hedging.possibility', 'potential')]
+    """
+
+    def __init__(self, lexicons=None, categories=None):
+        if lexicons is None or isinstance(lexicons, (str, Lexicon)) or hasattr(lexicons, "__fspath__"):
+            lexicons = [lexicons] if lexicons is not None else None
+        self.lexicons = load_lexicons(lexicons)
+        self.category_filter = list(categories) if categories else None
+        self._compile()
+
+    def _keep_category(self, name):
+        if not self.category_filter:
+            return True
+        from fnmatch import fnmatchcase
+
+        return any(fnmatchcase(name, pat) or name == pat for pat in self.category_filter)
+
+    def _compile(self):
+        self.entries = []
+        self.categories = []
+        lit_index: dict[str, list] = {}
+        glob_anchors = []
+        for lex in self.lexicons:
+            for cname, cat in lex.categories.items():
+                if not self._keep_category(cname):
+                    continue
+                self.categories.append(cname)
+                for entry in cat.entries:
+                    pat = parse_pattern(entry.pattern, lex.slots, entry.case_sensitive)
+                    contexts = {
+                        key: [parse_pattern(c, lex.slots, entry.case_sensitive, anchored=False) for c in getattr(entry, key)]
+                        for key in CONTEXT_KEYS
+                        if getattr(entry, key)
+                    }
+                    ce = _Compiled(len(self.entries), cname, entry, lex.name, lex.version, pat, contexts)
+                    self.entries.append(ce)
+                    anchor = pat.elements[pat.anchor]
+                    for v in anchor.values:
+                        lit_index.setdefault(v.lower() if pat.case_sensitive else v, []).append(ce)
+                    for g in anchor.globs:
+                        glob_anchors.append((glob_to_regex(g.lower()), ce))
+        if self.category_filter and not self.categories:
+            raise ValueError(f"no category matches {self.category_filter}")
+        self._cache = _VocabCache(lit_index, glob_anchors)
+
+    @property
+    def provenance(self) -> list[dict]:
+        return [lex.provenance() for lex in self.lexicons]
+
+    # -- matching -------------------------------------------------------------------------------
+    def _sentence(self, text, a, b):
+        seg = text[a:b]
+        low = seg.lower()
+        if len(low) == len(seg):
+            raw = TOKEN_RE.findall(low.replace("’", "'"))
+        else:  # a character whose lower case has another length: lower token by token
+            raw = [t.lower().replace("’", "'") for t in TOKEN_RE.findall(seg)]
+        keep = None
+        if any(ch in seg for ch in "\"'“”„‟‘’‚‛«»‹›()[]{}"):
+            keep = [i for i, t in enumerate(raw) if t not in QUOTE_CHARS]
+            raw = [raw[i] for i in keep]
+        if "n'" in low or "n’" in low:
+            fix_negation(raw)
+        return _Sentence(text, a, b, raw, keep)
+
+    def _candidates(self, sent):
+        cache = self._cache
+        norms = sent.norms
+        n = len(norms)
+        out = []
+        for i, norm in enumerate(norms):
+            hits = cache[norm]
+            if not hits:
+                continue
+            for ce in hits:
+                pat = ce.pattern
+                cs = pat.case_sensitive
+                els = pat.elements
+                k = pat.anchor
+                if cs and not _elem_ok(els[k], i, sent, True):
+                    continue
+                ends = _forward(els[k + 1 :], i + 1, sent, cs, n)
+                if not ends:
+                    continue
+                starts = _backward(els[:k], i, sent, cs) if k else {i}
+                if not starts:
+                    continue
+                s, e = min(starts), max(ends)
+                if ce.contexts and not self._context_ok(ce, s, e, sent, n):
+                    continue
+                out.append((ce.category, s, e, ce))
+        return out
+
+    @staticmethod
+    def _context_ok(ce, s, e, sent, n):
+        cs = ce.pattern.case_sensitive
+        ctx = ce.contexts
+        for pat in ctx.get("unless_followed_by", ()):
+            if _forward(pat.elements, e, sent, cs, n):
+                return False
+        for pat in ctx.get("unless_preceded_by", ()):
+            if _backward(pat.elements, s, sent, cs):
+                return False
+        if "only_followed_by" in ctx and not any(_forward(p.elements, e, sent, cs, n) for p in ctx["only_followed_by"]):
+            return False
+        if "only_preceded_by" in ctx and not any(_backward(p.elements, s, sent, cs) for p in ctx["only_preceded_by"]):
+            return False
+        return True
+
+    @staticmethod
+    def _resolve(cands):
+        """Leftmost-longest, non-overlapping within each category; most specific entry on ties."""
+        cands.sort(key=lambda c: (c[0], c[1], -c[2], c[3].rank))
+        out = []
+        last_cat, last_end = None, -1
+        for cat, s, e, ce in cands:
+            if cat != last_cat:
+                last_cat, last_end = cat, -1
+            if s >= last_end:
+                out.append((cat, s, e, ce))
+                last_end = e
+        out.sort(key=lambda c: (c[1], c[2], c[0]))
+        return out
+
+    def match(self, text: str) -> DocumentMatches:
+        """Match one text.
+
+        Returns
+        -------
+        DocumentMatches
+            ``matches`` (a list of :class:`Match`), ``n_tokens`` (word and number tokens),
+            ``n_sentences``, ``sentences_with_match`` per category and ``tokens_by_voice``.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"Matcher.match expects a str, got {type(text).__name__}")
+        matches = []
+        n_tokens = 0
+        n_sent = 0
+        sent_hits: dict[str, int] = {}
+        voice_tokens = {"narration": 0, "quote": 0, "attributed": 0}
+        all_regions = []
+        if any(ch in text for ch in "\"“”„"):
+            all_regions = [r for pa, pb in paragraph_spans(text) for r in quote_regions(text, pa, pb)]
+        region_starts = [r[0] for r in all_regions]
+        for a, b, para in sentence_paragraph_spans(text):
+            n_sent += 1
+            sent = self._sentence(text, a, b)
+            norms = sent.norms
+            n_words = 0
+            for t in norms:
+                c = t[0]
+                if c.isalnum() or c == "_" or (c == "'" and len(t) > 1):
+                    n_words += 1
+            attributed = not REPORTING_CUES.isdisjoint(norms)
+            regions = ()
+            if all_regions:
+                hi = bisect_left(region_starts, b)
+                lo = hi
+                while lo > 0 and all_regions[lo - 1][1] > a:
+                    lo -= 1
+                regions = all_regions[lo:hi]
+            if regions:
+                q_words = sum(1 for s_, e_ in sent.spans if _inside(s_, regions) and _is_word(text[s_:e_]))
+            else:
+                q_words = 0
+            voice_tokens["quote"] += q_words
+            voice_tokens["attributed" if attributed else "narration"] += n_words - q_words
+            cands = self._candidates(sent)
+            if cands:
+                resolved = self._resolve(cands)
+                spans = sent.spans
+                word_before = _word_offsets(norms)
+                seen_cats = set()
+                for cat, s, e, ce in resolved:
+                    start, end = spans[s][0], spans[e - 1][1]
+                    if regions and _inside(start, regions):
+                        voice = "quote"
+                    else:
+                        voice = "attributed" if attributed else "narration"
+                    matches.append(
+                        Match(cat, ce.entry.pattern, ce.lexicon, ce.version, n_sent - 1, start, end,
+                              n_tokens + word_before[s], n_tokens + word_before[e], text[start:end], voice)
+                    )
+                    seen_cats.add(cat)
+                for cat in seen_cats:
+                    sent_hits[cat] = sent_hits.get(cat, 0) + 1
+            n_tokens += n_words
+        return DocumentMatches(matches, n_tokens, n_sent, sent_hits, voice_tokens)
+
+
+def _inside(pos, regions):
+    for x, y in regions:
+        if x <= pos < y:
+            return True
+    return False
+
+
+def _is_word(surface):
+    c = surface[0]
+    return c.isalnum() or c == "_" or (c in "'’" and len(surface) > 1)
+
+
+def _word_offsets(norms):
+    out = [0]
+    count = 0
+    for t in norms:
+        c = t[0]
+        if c.isalnum() or c == "_" or (c == "'" and len(t) > 1):
+            count += 1
+        out.append(count)
+    return out

@@ -1,0 +1,59 @@
+"""Provenance: content hashes of corpora and lexicons and the package version, attached to every output.
+
+Nothing here records wall-clock time or machine names, so the same inputs give byte-identical outputs.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import metadata
+
+import pandas as pd
+
+__all__ = ["package_version", "corpus_sha256", "provenance", "dumps"]
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("media-framing-analysis")
+    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"
+
+
+def corpus_sha256(corpus: pd.DataFrame) -> str:
+    """SHA-256 over doc_id, outlet, date and text of every row, in order.
+
+    >>> import pandas as pd
+    >>> len(corpus_sha256(pd.DataFrame({"doc_id": ["a"], "text": ["x"]})))
+    64
+    """
+    h = hashlib.sha256()
+    cols = [c for c in ("doc_id", "outlet", "date", "text") if c in corpus.columns]
+    for row in corpus[cols].itertuples(index=False, name=None):
+        for value in row:
+            h.update(("" if value is None or (isinstance(value, float) and value != value) else str(value)).encode("utf-8", "surrogatepass"))
+            h.update(b"\x1f")
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+def provenance(lexicons, corpus: pd.DataFrame | None = None, **extra) -> dict:
+    """The provenance dict that travels with every table and figure."""
+    out = {
+        "package": "media-framing-analysis",
+        "package_version": package_version(),
+        "lexicons": [
+            {k: v for k, v in (lx.provenance() if hasattr(lx, "provenance") else dict(lx)).items() if k != "path"}
+            for lx in lexicons
+        ],
+    }
+    if corpus is not None:
+        out["corpus_sha256"] = corpus_sha256(corpus)
+        out["corpus_documents"] = int(len(corpus))
+    out.update(extra)
+    return out
+
+
+def dumps(obj) -> str:
+    """Stable JSON text (sorted keys, two-space indent, trailing newline)."""
+    return json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, default=str) + "\n"

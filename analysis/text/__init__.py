@@ -1,0 +1,1 @@
+"""Text stage: reading corpora and splitting text into paragraphs, sentences and tokens with offsets."""

@@ -1,0 +1,455 @@
+"""Reading corpora: CSV, TSV, JSONL, Parquet, a folder of .txt files or a folder of saved web pages.
+
+``load_corpus`` returns the corpus table (doc_id, outlet, date, title, text, extra metadata) and a
+:class:`LoadReport` that accounts for every input row: rows kept, rows skipped (empty text, broken JSON
+lines, wrong field counts) and rows kept with a problem (unreadable date, duplicate id renamed,
+undecodable bytes replaced, NUL bytes removed, HTML markup stripped). Nothing is dropped silently:
+``report.n_read == len(corpus) + report.n_skipped``.
+
+Row numbers: for CSV/TSV, the spreadsheet row (the header is row 1, the first record row 2); for JSONL,
+the line number; for folders, the file name.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["load_corpus", "LoadReport", "LoadIssue", "CorpusError", "from_texts", "CORPUS_COLUMNS"]
+
+CORPUS_COLUMNS = ["doc_id", "outlet", "date", "title", "text"]
+_TEXT_CANDIDATES = ["text", "body", "content", "article", "full_text", "story"]
+_ID_CANDIDATES = ["doc_id", "id", "article_id", "docid", "filename", "file"]
+_OUTLET_CANDIDATES = ["outlet", "publisher", "source", "media", "publication", "site", "sitename"]
+_DATE_CANDIDATES = ["date", "publication_date", "published", "pub_date", "datetime", "timestamp"]
+_TITLE_CANDIDATES = ["title", "headline", "heading"]
+_HTML_RE = re.compile(r"<\s*(html|body|div|p|script|span|a|br|article|head)\b[^>]*>", re.I)
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+class CorpusError(ValueError):
+    """A corpus that cannot be read at all; the message names the file (and row or line)."""
+
+
+@dataclass
+class LoadIssue:
+    file: str
+    row: int | str
+    problem: str
+    action: str  # "skipped" or what was done to keep the row
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.row}: {self.problem} ({self.action})"
+
+
+@dataclass
+class LoadReport:
+    """What happened to every input row."""
+
+    source: str
+    n_read: int = 0
+    n_loaded: int = 0
+    issues: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+    @property
+    def n_skipped(self) -> int:
+        return sum(1 for i in self.issues if i.action == "skipped")
+
+    def add(self, file, row, problem, action):
+        self.issues.append(LoadIssue(str(file), row, problem, action))
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([vars(i) for i in self.issues], columns=["file", "row", "problem", "action"])
+
+    def summary(self, max_issues: int = 20) -> str:
+        lines = [
+            f"load report for {self.source}: {self.n_read} rows read, {self.n_loaded} loaded, "
+            f"{self.n_skipped} skipped, {len(self.issues) - self.n_skipped} kept with a problem"
+        ]
+        lines += [f"  note: {n}" for n in self.notes]
+        for issue in self.issues[:max_issues]:
+            lines.append(f"  {issue}")
+        if len(self.issues) > max_issues:
+            lines.append(f"  ... and {len(self.issues) - max_issues} more (see load_report.csv)")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _pick(columns, explicit, candidates, what, path, required=False):
+    if explicit is not None:
+        if explicit not in columns:
+            raise CorpusError(
+                f"{path}: no column {explicit!r} for {what} (columns are: {', '.join(map(str, columns))})"
+            )
+        return explicit
+    lower = {str(c).strip().lower(): c for c in columns}
+    for cand in candidates:
+        if cand in lower:
+            return lower[cand]
+    if required:
+        raise CorpusError(
+            f"{path}: no {what} column (looked for {', '.join(candidates)}; columns are: "
+            f"{', '.join(map(str, columns))}); name it with --{what}-col"
+        )
+    return None
+
+
+def _decode(raw: bytes, path, encoding, report):
+    """Decode bytes; undecodable bytes become U+FFFD and are reported by the caller per row."""
+    if encoding:
+        try:
+            return raw.decode(encoding), False
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise CorpusError(f"{path}: cannot decode as {encoding}: {exc}") from None
+    try:
+        return raw.decode("utf-8-sig"), False
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8-sig", errors="replace")
+        try:
+            raw.decode("cp1252")
+            hint = "the file decodes as cp1252: pass --encoding cp1252"
+        except UnicodeDecodeError:
+            hint = "pass --encoding to choose the right one"
+        report.notes.append(f"file is not valid UTF-8; undecodable bytes replaced with U+FFFD ({hint})")
+        return text, True
+
+
+def _read_delimited(path: Path, sep: str, encoding, report):
+    text, bad = _decode(path.read_bytes(), path, encoding, report)
+    if not text.strip():
+        raise CorpusError(f"{path}: the file is empty")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise CorpusError(f"{path}:1: malformed header: {exc}") from None
+    header = [h.strip() for h in header]
+    rows, numbers = [], []
+    record = 1
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise CorpusError(f"{path}: line {reader.line_num}: malformed CSV quoting ({exc})") from None
+        record += 1
+        if not fields:
+            continue  # a blank line is not a record
+        report.n_read += 1
+        if len(fields) != len(header):
+            report.add(path, record, f"{len(fields)} fields but the header has {len(header)}", "skipped")
+            continue
+        rows.append(fields)
+        numbers.append(record)
+    if not rows and report.n_read == 0:
+        raise CorpusError(f"{path}: header only, no rows")
+    df = pd.DataFrame(rows, columns=header, dtype=object)
+    df["_row"] = numbers
+    if bad:
+        df["_undecodable"] = df.apply(lambda r: any("\ufffd" in str(v) for v in r.values), axis=1)
+    return df
+
+
+def _read_jsonl(path: Path, encoding, report):
+    text, bad = _decode(path.read_bytes(), path, encoding, report)
+    if not text.strip():
+        raise CorpusError(f"{path}: the file is empty")
+    records, numbers = [], []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        report.n_read += 1
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            report.add(path, lineno, f"invalid JSON ({exc.msg} at column {exc.colno})", "skipped")
+            continue
+        if not isinstance(obj, dict):
+            report.add(path, lineno, f"a JSON {type(obj).__name__}, not an object", "skipped")
+            continue
+        records.append(obj)
+        numbers.append(lineno)
+    df = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    df["_row"] = numbers
+    return df
+
+
+def _read_parquet(path: Path, report):
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types
+        raise CorpusError(f"{path}: cannot read Parquet: {exc}") from None
+    report.n_read += len(df)
+    df = df.reset_index(drop=True)
+    df["_row"] = range(1, len(df) + 1)
+    return df
+
+
+def _read_txt_folder(path: Path, encoding, report):
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
+    records = []
+    for f in files:
+        report.n_read += 1
+        text, bad = _decode(f.read_bytes(), f, encoding, report)
+        rec = {"doc_id": f.stem, "text": text, "_row": f.name}
+        if bad:
+            rec["_undecodable"] = True
+        records.append(rec)
+    df = pd.DataFrame.from_records(records, columns=["doc_id", "text", "_row"])
+    meta_path = next((path / n for n in ("metadata.csv", "metadata.tsv") if (path / n).is_file()), None)
+    if meta_path is not None:
+        meta_report = LoadReport(str(meta_path))
+        meta = _read_delimited(meta_path, "\t" if meta_path.suffix == ".tsv" else ",", encoding, meta_report)
+        key = _pick(meta.columns, None, _ID_CANDIDATES, "id", meta_path, required=True)
+        meta = meta.drop(columns=["_row"]).rename(columns={key: "doc_id"})
+        meta["doc_id"] = meta["doc_id"].astype(str).str.replace(r"\.txt$", "", regex=True)
+        unknown = sorted(set(meta["doc_id"]) - set(df["doc_id"]))
+        if unknown:
+            report.notes.append(f"{meta_path.name}: {len(unknown)} rows name no .txt file (e.g. {unknown[0]!r})")
+        df = df.merge(meta.drop(columns=[c for c in ("text",) if c in meta.columns]), on="doc_id", how="left")
+        report.notes.append(f"metadata joined from {meta_path.name}")
+    return df
+
+
+def _read_html_folder(path: Path, report):
+    import trafilatura
+
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".html", ".htm") and p.is_file())
+    records = []
+    for f in files:
+        report.n_read += 1
+        raw = f.read_bytes()
+        doc = trafilatura.bare_extraction(raw.decode("utf-8", errors="replace"), with_metadata=True)
+        if doc is None:
+            report.add(f, f.name, "no main text found by trafilatura", "skipped")
+            continue
+        get = doc.get if isinstance(doc, dict) else (lambda k, d=None: getattr(doc, k, d))
+        records.append(
+            {"doc_id": f.stem, "text": get("text") or "", "title": get("title") or "",
+             "date": get("date") or "", "outlet": get("sitename") or get("hostname") or "", "_row": f.name}
+        )
+    report.notes.append("main text, title, date and site extracted with trafilatura")
+    return pd.DataFrame.from_records(records, columns=["doc_id", "text", "title", "date", "outlet", "_row"])
+
+
+def _strip_html(text: str) -> str:
+    import trafilatura
+
+    out = trafilatura.extract(text, include_comments=False, include_tables=False, favor_recall=True)
+    return out or ""
+
+
+def load_corpus(
+    path,
+    *,
+    text_col: str | None = None,
+    id_col: str | None = None,
+    outlet_col: str | None = None,
+    date_col: str | None = None,
+    title_col: str | None = None,
+    encoding: str | None = None,
+    fmt: str | None = None,
+):
+    """Load a corpus and account for every row.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv``, ``.tsv``, ``.jsonl``/``.ndjson`` or ``.parquet`` file, one ``.txt`` file (one
+        document), a folder of ``.txt`` files
+        (with an optional ``metadata.csv`` whose id column names the files), a folder of saved web pages
+        (``.html``), or a PolNeAR-style folder (``text/`` + ``metadata.tsv``; see
+        :func:`analysis.validate.corpora.load_polnear_articles`).
+    text_col, id_col, outlet_col, date_col, title_col : str, optional
+        Column names when they differ from the defaults (``text``, ``doc_id``, ``outlet``, ``date``,
+        ``title`` and common synonyms such as ``body``, ``publisher``, ``headline``).
+    encoding : str, optional
+        Text encoding; by default UTF-8 (a BOM is accepted) and undecodable bytes are reported per row.
+    fmt : str, optional
+        Force a format: ``csv``, ``tsv``, ``jsonl``, ``parquet``, ``txt``, ``html``.
+
+    Returns
+    -------
+    corpus : pandas.DataFrame
+        ``doc_id, outlet, date, title, text`` and any other columns of the source.
+    report : LoadReport
+
+    Examples
+    --------
+    >>> from analysis.paths import SAMPLE_CORPUS
+    >>> corpus, report = load_corpus(SAMPLE_CORPUS)
+    >>> list(corpus.columns[:5]), report.n_read == len(corpus) + report.n_skipped
+    (['doc_id', 'outlet', 'date', 'title', 'text'], True)
+    """
+    path = Path(path)
+    if not path.exists():
+        raise CorpusError(f"{path}: no such file or folder")
+    report = LoadReport(str(path))
+    kind = fmt or ("dir" if path.is_dir() else path.suffix.lower().lstrip("."))
+    if kind == "dir":
+        if (path / "metadata.tsv").is_file() and ((path / "train").is_dir() or (path / "text").is_dir()):
+            kind = "polnear"
+        elif any(p.suffix.lower() in (".html", ".htm") for p in path.iterdir()):
+            kind = "html"
+        else:
+            kind = "txt"
+    if kind == "polnear":
+        from ..validate.corpora import load_polnear_articles
+
+        df = load_polnear_articles(path)
+        report.n_read = len(df)
+        df["_row"] = df["doc_id"]
+        report.notes.append("PolNeAR layout: articles from text/ with metadata.tsv")
+    elif kind == "csv":
+        df = _read_delimited(path, ",", encoding, report)
+    elif kind in ("txt", "text") and path.is_file():
+        report.n_read = 1
+        text, bad = _decode(path.read_bytes(), path, encoding, report)
+        df = pd.DataFrame({"doc_id": [path.stem], "text": [text], "_row": [path.name]})
+        if bad:
+            df["_undecodable"] = True
+    elif kind in ("tsv", "tab"):
+        df = _read_delimited(path, "\t", encoding, report)
+    elif kind in ("jsonl", "ndjson", "json"):
+        df = _read_jsonl(path, encoding, report)
+    elif kind in ("parquet", "pq"):
+        df = _read_parquet(path, report)
+    elif kind == "txt":
+        df = _read_txt_folder(path, encoding, report)
+    elif kind in ("html", "htm"):
+        df = _read_html_folder(path, report) if path.is_dir() else _read_html_folder_single(path, report)
+    else:
+        raise CorpusError(f"{path}: unknown corpus format {kind!r} (use csv, tsv, jsonl, parquet, txt or html)")
+    return _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_col)
+
+
+def _read_html_folder_single(path: Path, report):
+    raise CorpusError(f"{path}: give the folder that holds the .html files, not one file")
+
+
+def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_col):
+    if len(df) == 0 and report.n_read == 0:
+        raise CorpusError(f"{path}: no documents found")
+    columns = [c for c in df.columns if not str(c).startswith("_")]
+    if len(df) == 0:
+        empty = pd.DataFrame(columns=CORPUS_COLUMNS)
+        report.n_loaded = 0
+        return empty, report
+    tcol = _pick(columns, text_col, _TEXT_CANDIDATES, "text", path, required=True)
+    icol = _pick(columns, id_col, _ID_CANDIDATES, "id", path)
+    ocol = _pick(columns, outlet_col, _OUTLET_CANDIDATES, "outlet", path)
+    dcol = _pick(columns, date_col, _DATE_CANDIDATES, "date", path)
+    hcol = _pick(columns, title_col, _TITLE_CANDIDATES, "title", path)
+    out = pd.DataFrame(index=df.index)
+    rows = df["_row"]
+    if icol is None:
+        stem = path.stem if path.is_file() else path.name
+        out["doc_id"] = [f"{stem}:{r}" for r in rows]
+        report.notes.append(f"no id column: doc_id derived from file name and row ({stem}:<row>)")
+    else:
+        out["doc_id"] = df[icol].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v).strip())
+        missing = out["doc_id"] == ""
+        for i in out.index[missing]:
+            out.at[i, "doc_id"] = f"{path.stem}:{rows[i]}"
+            report.add(path, rows[i], "empty doc_id", f"derived as {out.at[i, 'doc_id']!r}")
+    if ocol is None:
+        out["outlet"] = "unknown"
+        report.notes.append("no outlet column: outlet set to 'unknown'")
+    else:
+        out["outlet"] = df[ocol].map(lambda v: "unknown" if v is None or (isinstance(v, float) and v != v) or str(v).strip() == "" else str(v).strip())
+    if dcol is None:
+        out["date"] = pd.NaT
+        report.notes.append("no date column: dates unknown")
+    else:
+        out["date"] = _parse_dates(df[dcol], rows, path, report)
+    out["title"] = df[hcol].fillna("").astype(str) if hcol is not None else ""
+    texts = []
+    keep = []
+    for i, value in df[tcol].items():
+        row = rows[i]
+        text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+        if "\x00" in text:
+            text = text.replace("\x00", "")
+            report.add(path, row, "NUL bytes in text", "removed")
+        if "_undecodable" in df.columns and bool(df.at[i, "_undecodable"]):
+            report.add(path, row, "undecodable bytes (not UTF-8)", "replaced with U+FFFD")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if _HTML_RE.search(text[:5000]):
+            stripped = _strip_html(text)
+            if stripped.strip():
+                report.add(path, row, "text is HTML", "markup stripped with trafilatura")
+                text = stripped
+        if not text.strip():
+            report.add(path, row, "empty text", "skipped")
+            keep.append(False)
+        elif not re.search(r"\w", text):
+            report.add(path, row, "text has no word characters (only punctuation or symbols)", "kept: 0 tokens")
+            keep.append(True)
+        else:
+            keep.append(True)
+        texts.append(text)
+    out["text"] = texts
+    extra = [c for c in columns if c not in {tcol, icol, ocol, dcol, hcol} and c not in CORPUS_COLUMNS]
+    for c in extra:
+        out[c] = df[c]
+    out["_row"] = rows
+    out = out[keep].reset_index(drop=True)
+    # duplicate ids: keep the row, rename it, report it
+    seen: dict[str, object] = {}
+    counts: dict[str, int] = {}
+    for i, doc_id in out["doc_id"].items():
+        if doc_id in seen:
+            counts[doc_id] = counts.get(doc_id, 1) + 1
+            new = f"{doc_id}#{counts[doc_id]}"
+            while new in seen:
+                counts[doc_id] += 1
+                new = f"{doc_id}#{counts[doc_id]}"
+            report.add(path, out.at[i, "_row"], f"duplicate doc_id {doc_id!r} (first at row {seen[doc_id]})", f"renamed to {new!r}")
+            out.at[i, "doc_id"] = new
+            seen[new] = out.at[i, "_row"]
+        else:
+            seen[doc_id] = out.at[i, "_row"]
+    out = out.drop(columns=["_row"])
+    report.n_loaded = len(out)
+    return out, report
+
+
+def _parse_dates(series, rows, path, report):
+    values = series.map(lambda v: None if v is None or (isinstance(v, float) and v != v) or str(v).strip() == "" else str(v).strip())
+    parsed = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
+    parsed = parsed.dt.tz_convert(None).dt.normalize()
+    for i in series.index[parsed.isna() & values.notna()]:
+        report.add(path, rows[i], f"unreadable date {values[i]!r}", "date set to unknown (NaT)")
+    return parsed.astype("datetime64[ns]")
+
+
+def from_texts(texts, outlets=None, doc_ids=None) -> pd.DataFrame:
+    """Build a corpus table from plain strings (for quick use and tests).
+
+    >>> from_texts(["It may rain."]).columns.tolist()
+    ['doc_id', 'outlet', 'date', 'title', 'text']
+    """
+    if isinstance(texts, str):
+        raise ValueError("Iterable over raw text documents expected, string object received.")
+    texts = list(texts)
+    n = len(texts)
+    return pd.DataFrame(
+        {
+            "doc_id": list(doc_ids) if doc_ids is not None else [f"doc{i}" for i in range(n)],
+            "outlet": list(outlets) if outlets is not None else ["unknown"] * n,
+            "date": pd.Series([pd.NaT] * n, dtype="datetime64[ns]"),
+            "title": [""] * n,
+            "text": texts,
+        }
+    )

@@ -1,0 +1,32 @@
+"""Shared fixtures: the ../shared data directory (skipped when absent) and a no-download guard."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """Path to ../shared; skips the test when the data set is not beside the clone."""
+    if not (SHARED / "data").is_dir():
+        pytest.skip("../shared/data is not present")
+    return SHARED
+
+
+@pytest.fixture(autouse=True)
+def _no_nltk_download(monkeypatch, tmp_path_factory):
+    """Any hidden dependency on NLTK data fails the suite instead of downloading."""
+    try:
+        import nltk
+    except ImportError:  # pragma: no cover
+        return
+
+    def _refuse(*args, **kwargs):
+        raise AssertionError("nltk.download was called: nothing may download at run time")
+
+    monkeypatch.setattr(nltk, "download", _refuse)
+    empty = str(tmp_path_factory.getbasetemp() / "empty_nltk_data")
+    monkeypatch.setattr(nltk.data, "path", [empty])

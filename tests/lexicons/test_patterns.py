@@ -1,0 +1,45 @@
+"""Pattern language: parsing, bounds and the errors authors see."""
+import pytest
+
+from analysis.lexicons.patterns import PatternError, glob_to_regex, parse_pattern
+
+
+def test_elements_and_anchor():
+    p = parse_pattern("<CAP>{1,3} (said|told)")
+    assert [e.kind for e in p.elements] == ["class", "alt"]
+    assert p.anchor == 1 and p.elements[0].hi == 3
+
+
+def test_contraction_in_pattern_is_two_tokens():
+    p = parse_pattern("couldn't")
+    assert [sorted(e.values) for e in p.elements] == [["could"], ["not"]]
+
+
+def test_quotes_in_pattern_are_ignored():
+    assert len(parse_pattern("no “specific indications").elements) == 3
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("", "empty"),
+        ("*", "anchor"),
+        ("**", "only wildcards"),
+        ("<CAP> <NUM>", "anchor"),
+        ("may *{0,9} go", "<= 8"),
+        ("(said|according to)", "single tokens"),
+        ("<FOO> said", "unknown token class"),
+        ("@nope said", "unknown slot"),
+        ("(senior)? official", "may not start"),
+        ("(unclosed official", "unbalanced"),
+    ],
+)
+def test_bad_patterns_say_why(source, message):
+    with pytest.raises(PatternError, match=message):
+        parse_pattern(source)
+
+
+def test_pathological_glob_is_collapsed_and_fast():
+    rx = glob_to_regex("**********a")
+    assert rx.pattern.count("*") == 1
+    assert rx.fullmatch("b" * 5000) is None

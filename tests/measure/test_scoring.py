@@ -1,0 +1,49 @@
+"""score(): the three tables and their provenance."""
+import pandas as pd
+import pytest
+
+from analysis.measure.scoring import MATCH_COLUMNS, score
+from analysis.text.corpus import from_texts
+
+
+def test_tables_are_consistent():
+    corpus = from_texts(
+        ["Attacks may be possible. No decision has been made.", "Officials clearly said so.", "Nothing."],
+        outlets=["A", "A", "B"],
+    )
+    res = score(corpus)
+    assert list(res.matches.columns) == MATCH_COLUMNS
+    docs = res.documents.set_index("doc_id")
+    # every count is a count of match rows
+    for cat in ("hedging.modal", "booster", "evidence_absent"):
+        per_doc = res.matches[res.matches.category == cat].groupby("doc_id").size()
+        for doc_id in docs.index:
+            assert docs.loc[doc_id, f"{cat}:count"] == per_doc.get(doc_id, 0)
+    assert docs.loc["doc0", "hedging:count"] == docs.loc["doc0", "hedging.modal:count"] + docs.loc["doc0", "hedging.possibility:count"]
+    summ = res.summary.set_index(["outlet", "category"])
+    assert summ.loc[("A", "hedging.modal"), "documents"] == 2
+    assert summ.loc[("A", "hedging.modal"), "share_docs"] == 0.5
+    assert summ.loc[("B", "booster"), "matches"] == 0
+    assert {lx["name"] for lx in res.provenance["lexicons"]} >= {"hedging", "sourcing"}
+    assert len(res.provenance["corpus_sha256"]) == 64
+
+
+def test_bad_corpus_input():
+    with pytest.raises(ValueError, match="string object received"):
+        score("just one string")
+    with pytest.raises(ValueError, match="'text' column"):
+        score(pd.DataFrame({"doc_id": ["a"], "body": ["x"]}))
+    with pytest.raises(ValueError, match="duplicate doc_id"):
+        score(pd.DataFrame({"doc_id": ["a", "a"], "text": ["x", "y"]}))
+
+
+def test_user_lexicon_version_flows_into_outputs(tmp_path):
+    from analysis.lexicons.model import load_lexicon
+
+    lex = load_lexicon("hedging").add_entries("hedging.possibility", ["conceivably"], version="0.9.0")
+    path = tmp_path / "my_hedging.toml"
+    path.write_text(lex.to_toml(), encoding="utf-8")
+    res = score(["It is conceivably over."], str(path))
+    assert res.matches["lexicon_version"].tolist() == ["0.9.0"]
+    assert res.provenance["lexicons"][0]["version"] == "0.9.0"
+    assert res.provenance["lexicons"][0]["sha256"] == load_lexicon(path).sha256

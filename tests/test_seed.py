@@ -1,0 +1,39 @@
+"""The motivating article: the CLI finds its hedges, evidential absence, booster and anonymous sourcing."""
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+
+@pytest.fixture(scope="module")
+def seed_matches(tmp_path_factory, request):
+    shared = request.getfixturevalue("shared_dir")
+    out = tmp_path_factory.mktemp("seed")
+    proc = subprocess.run(
+        [sys.executable, "-m", "analysis", "score", str(shared / "seed" / "seed-article.txt"), "--out", str(out)],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return pd.read_csv(out / "matches.csv")
+
+
+@pytest.mark.parametrize(
+    "category, matched",
+    [
+        ("hedging.possibility", "Potential"),
+        ("hedging.possibility", "possible"),
+        ("hedging.evidential", "indications"),
+        ("evidence_absent", "no “specific indications that any decision"),
+        ("hedging.epistemic_verb", "seems"),
+        ("booster", "almost certainly"),
+        ("sourcing.anonymous", "anonymous US officials told CNN"),
+        ("sourcing.anonymous", "One official told CNN"),
+        ("sourcing.anonymous", "an anonymous official"),
+        ("sourcing.anonymous", "The official told Politico"),
+        ("distancing", "what they described as"),
+    ],
+)
+def test_seed_article(seed_matches, category, matched):
+    rows = seed_matches[(seed_matches.category == category) & (seed_matches.matched == matched)]
+    assert len(rows) >= 1, seed_matches[seed_matches.category == category].matched.tolist()

@@ -1,0 +1,61 @@
+"""Tokenizer: offsets, news abbreviations, quotes, contractions, headlines."""
+import pytest
+
+from analysis.text.tokenize import sentence_spans, tokenize, word_tokens
+
+
+def _sents(text):
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("U.S. officials said Gen. Smith left. He declined.", ["U.S. officials said Gen. Smith left.", "He declined."]),
+        ("Sen. Jane Roe and Rep. John Doe met on Jan. 5. Nothing followed.",
+         ["Sen. Jane Roe and Rep. John Doe met on Jan. 5.", "Nothing followed."]),
+        ("J. R. Smith spoke. Then he left.", ["J. R. Smith spoke.", "Then he left."]),
+        ("It moved to the U.S. The talks ended.", ["It moved to the U.S.", "The talks ended."]),
+        ("The U.S. Army said so.", ["The U.S. Army said so."]),
+        ("“We will not listen,” he said. “Never.”", ["“We will not listen,” he said.", "“Never.”"]),
+        ("Is it over? Nobody knows!", ["Is it over?", "Nobody knows!"]),
+        ("A Headline Without A Stop\n\nThe body starts here.", ["A Headline Without A Stop", "The body starts here."]),
+        ("Line one\r\n\r\nLine two", ["Line one", "Line two"]),
+        ("he said. and then", ["he said. and then"]),  # no capital after the stop: no boundary
+    ],
+)
+def test_sentence_boundaries(text, expected):
+    assert _sents(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, norms",
+    [
+        ("couldn’t", ["could", "not"]),
+        ("can't won't", ["can", "not", "will", "not"]),
+        ("Iran’s allies", ["iran", "'s", "allies"]),
+        ("O'Brien", ["o'brien"]),
+        ("Iranian-backed B-52 bombers", ["iranian-backed", "b-52", "bombers"]),
+        ("the U.S. and 1,000 troops, 3.5%", ["the", "u.s.", "and", "1,000", "troops", "3.5%"]),
+        ("“indications” — (maybe)", ["indications", "maybe"]),
+    ],
+)
+def test_word_tokens(text, norms):
+    assert word_tokens(text) == norms
+
+
+def test_offsets_slice_the_original_text():
+    text = "Headline\n\nOne official told CNN there are “indications” — of “potential” attacks."
+    doc = tokenize(text)
+    for sent in doc.sentences:
+        for tok in sent.tokens:
+            surface = text[tok.start:tok.end]
+            assert surface.lower().replace("’", "'") in (tok.norm, "n't", "ca", "wo")
+    assert doc.sentences[0].paragraph == 0 and doc.sentences[1].paragraph == 1
+    kinds = [t.kind for t in doc.sentences[1].tokens]
+    assert kinds.count("quote") == 4 and "punct" in kinds
+
+
+def test_refuses_non_string():
+    with pytest.raises(TypeError):
+        tokenize(b"bytes")
