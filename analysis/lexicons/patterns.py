@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..text.tokenize import TOKEN_RE, token_kind, token_norm
+from ..text.tokenize import COMMON_WORDS, norm_tokens, token_kind, token_spans
 
 __all__ = ["Element", "Pattern", "PatternError", "parse_pattern", "glob_to_regex", "MAX_REPEAT"]
 
@@ -76,6 +76,12 @@ class Pattern:
     specificity: tuple = field(default=(0, 0))
 
 
+def _anchor_cost(el: Element) -> float:
+    """How often an element is expected to fire: matching starts from the rarest required element."""
+    cost = sum(25.0 if v in COMMON_WORDS else 1.0 for v in el.values)
+    return cost + 10.0 * len(el.globs)
+
+
 def glob_to_regex(glob: str) -> re.Pattern:
     """Compile a one-token glob; runs of ``*`` collapse to one so no glob can backtrack badly.
 
@@ -97,16 +103,10 @@ def glob_to_regex(glob: str) -> re.Pattern:
 
 
 def _literal_tokens(text: str, case_sensitive: bool) -> list[str]:
-    toks = TOKEN_RE.findall(text)
-    out = []
-    for i, t in enumerate(toks):
-        norm = t.replace("’", "'") if case_sensitive else token_norm(t)
-        if not case_sensitive and norm in ("ca", "wo", "sha") and i + 1 < len(toks) and token_norm(toks[i + 1]) == "not":
-            norm = {"ca": "can", "wo": "will", "sha": "shall"}[norm]
-        if case_sensitive and norm.lower() == "n't":
-            norm = "not"
-        out.append(norm)
-    return out
+    """Tokenize a literal exactly as documents are tokenized (quotes dropped)."""
+    if not case_sensitive:
+        return norm_tokens(text)
+    return [text[a:b].replace("’", "'") if norm != "not" else "not" for a, b, norm in token_spans(text)]
 
 
 def _split_elements(source: str) -> list[str]:
@@ -175,7 +175,7 @@ def parse_pattern(
     --------
     >>> p = parse_pattern("no (specific|clear)? indicat* *{0,6} decision")
     >>> [e.kind for e in p.elements], p.anchor
-    (['lit', 'alt', 'alt', 'any', 'lit'], 0)
+    (['lit', 'alt', 'alt', 'any', 'lit'], 4)
     """
     if not isinstance(source, str) or not source.strip():
         raise PatternError("empty pattern")
@@ -227,8 +227,6 @@ def parse_pattern(
             elements.append(Element("alt", frozenset(), (glob,)))
         else:
             for tok in _literal_tokens(body, case_sensitive):
-                if token_kind(tok.lower()) == "quote":
-                    continue  # quotes are transparent in text, so they are ignored in patterns
                 elements.append(Element("lit", frozenset([tok])))
     if not elements:
         raise PatternError(f"pattern {source!r} has no token that can match")
@@ -241,8 +239,7 @@ def parse_pattern(
         return Pattern(source, tuple(elements), -1, case_sensitive, (99, 0))
     if elements[0].lo == 0 or elements[-1].lo == 0:
         raise PatternError(f"pattern {source!r} may not start or end with an optional element")
-    # prefer a literal anchor (dict lookup) over a glob one
-    anchor = next((i for i in anchors if not elements[i].globs), anchors[0])
+    anchor = min(anchors, key=lambda i: (_anchor_cost(elements[i]), i))
     n_wild = sum(e.wildcard_count for e in elements)
     n_tokens = sum(e.lo for e in elements)
     return Pattern(source, tuple(elements), anchor, case_sensitive, (n_wild, -n_tokens))

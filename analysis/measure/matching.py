@@ -17,14 +17,13 @@ token offsets are computed only for sentences that hold a match.
 from __future__ import annotations
 
 from bisect import bisect_left
+from itertools import compress
 from dataclasses import dataclass
 
 from ..lexicons.model import CONTEXT_KEYS, Lexicon, load_lexicons
 from ..lexicons.patterns import MAX_GLOB_TOKEN, Pattern, glob_to_regex, parse_pattern
 from ..text.tokenize import (
-    QUOTE_CHARS,
-    TOKEN_RE,
-    fix_negation,
+    PreparedText,
     is_number_token,
     paragraph_spans,
     sentence_paragraph_spans,
@@ -34,7 +33,6 @@ from .voice import REPORTING_CUES, quote_regions
 
 __all__ = ["Matcher", "Match", "DocumentMatches"]
 
-_QUOTES_STR = "".join(sorted(QUOTE_CHARS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,36 +102,31 @@ class _VocabCache(dict):
 class _Sentence:
     """Token stream of one sentence (quotes removed), with surfaces and spans computed on demand."""
 
-    __slots__ = ("text", "start", "end", "norms", "_surfaces", "_spans", "keep")
+    __slots__ = ("prep", "start", "end", "norms", "_surfaces", "_spans")
 
-    def __init__(self, text, start, end, norms, keep):
-        self.text = text
+    def __init__(self, prep, start, end, norms):
+        self.prep = prep
         self.start = start
         self.end = end
         self.norms = norms
-        self.keep = keep  # indices into the raw token list that are not quotes (None: all)
         self._surfaces = None
         self._spans = None
-
-    def _raw(self):
-        ms = list(TOKEN_RE.finditer(self.text, self.start, self.end))
-        if self.keep is not None:
-            ms = [ms[i] for i in self.keep]
-        return ms
-
-    @property
-    def surfaces(self):
-        if self._surfaces is None:
-            ms = self._raw()
-            self._surfaces = [m.group().replace("’", "'") for m in ms]
-            self._spans = [m.span() for m in ms]
-        return self._surfaces
 
     @property
     def spans(self):
         if self._spans is None:
-            self.surfaces  # noqa: B018 - fills both
+            self._spans = self.prep.spans(self.start, self.end)
         return self._spans
+
+    @property
+    def surfaces(self):
+        if self._surfaces is None:
+            text = self.prep.text
+            self._surfaces = [
+                "not" if n == "not" else text[a:b].replace("’", "'")
+                for (a, b), n in zip(self.spans, self.norms)
+            ]
+        return self._surfaces
 
 
 def _elem_ok(el, j, sent, cs):
@@ -269,31 +262,12 @@ class Matcher:
         return [lex.provenance() for lex in self.lexicons]
 
     # -- matching -------------------------------------------------------------------------------
-    def _sentence(self, text, a, b):
-        seg = text[a:b]
-        low = seg.lower()
-        if len(low) == len(seg):
-            raw = TOKEN_RE.findall(low.replace("’", "'"))
-        else:  # a character whose lower case has another length: lower token by token
-            raw = [t.lower().replace("’", "'") for t in TOKEN_RE.findall(seg)]
-        keep = None
-        if any(ch in seg for ch in "\"'“”„‟‘’‚‛«»‹›()[]{}"):
-            keep = [i for i, t in enumerate(raw) if t not in QUOTE_CHARS]
-            raw = [raw[i] for i in keep]
-        if "n'" in low or "n’" in low:
-            fix_negation(raw)
-        return _Sentence(text, a, b, raw, keep)
-
-    def _candidates(self, sent):
-        cache = self._cache
+    def _candidates(self, sent, hit_lists):
         norms = sent.norms
         n = len(norms)
         out = []
-        for i, norm in enumerate(norms):
-            hits = cache[norm]
-            if not hits:
-                continue
-            for ce in hits:
+        for i in compress(range(n), hit_lists):
+            for ce in hit_lists[i]:
                 pat = ce.pattern
                 cs = pat.case_sensitive
                 els = pat.elements
@@ -363,15 +337,14 @@ class Matcher:
         if any(ch in text for ch in "\"“”„"):
             all_regions = [r for pa, pb in paragraph_spans(text) for r in quote_regions(text, pa, pb)]
         region_starts = [r[0] for r in all_regions]
+        cache_get = self._cache.__getitem__
+        prep = PreparedText(text)
+        is_word = _IS_WORD.__getitem__
         for a, b, para in sentence_paragraph_spans(text):
             n_sent += 1
-            sent = self._sentence(text, a, b)
-            norms = sent.norms
-            n_words = 0
-            for t in norms:
-                c = t[0]
-                if c.isalnum() or c == "_" or (c == "'" and len(t) > 1):
-                    n_words += 1
+            norms = prep.norms(a, b)
+            sent = _Sentence(prep, a, b, norms)
+            n_words = sum(map(is_word, norms))
             attributed = not REPORTING_CUES.isdisjoint(norms)
             regions = ()
             if all_regions:
@@ -381,12 +354,13 @@ class Matcher:
                     lo -= 1
                 regions = all_regions[lo:hi]
             if regions:
-                q_words = sum(1 for s_, e_ in sent.spans if _inside(s_, regions) and _is_word(text[s_:e_]))
+                q_words = sum(_IS_WORD[nm] for (s_, _e), nm in zip(sent.spans, norms) if _inside(s_, regions))
             else:
                 q_words = 0
             voice_tokens["quote"] += q_words
             voice_tokens["attributed" if attributed else "narration"] += n_words - q_words
-            cands = self._candidates(sent)
+            hit_lists = list(map(cache_get, norms))
+            cands = self._candidates(sent, hit_lists) if any(hit_lists) else None
             if cands:
                 resolved = self._resolve(cands)
                 spans = sent.spans
@@ -409,6 +383,19 @@ class Matcher:
         return DocumentMatches(matches, n_tokens, n_sent, sent_hits, voice_tokens)
 
 
+class _IsWord(dict):
+    """norm -> 1 for word and number tokens, 0 for punctuation (cached)."""
+
+    def __missing__(self, norm):
+        value = 1 if token_kind(norm) in ("word", "num") else 0
+        if len(self) < 2_000_000:
+            self[norm] = value
+        return value
+
+
+_IS_WORD = _IsWord()
+
+
 def _inside(pos, regions):
     for x, y in regions:
         if x <= pos < y:
@@ -416,17 +403,7 @@ def _inside(pos, regions):
     return False
 
 
-def _is_word(surface):
-    c = surface[0]
-    return c.isalnum() or c == "_" or (c in "'’" and len(surface) > 1)
-
-
 def _word_offsets(norms):
-    out = [0]
-    count = 0
-    for t in norms:
-        c = t[0]
-        if c.isalnum() or c == "_" or (c == "'" and len(t) > 1):
-            count += 1
-        out.append(count)
-    return out
+    from itertools import accumulate
+
+    return [0, *accumulate(map(_IS_WORD.__getitem__, norms))]

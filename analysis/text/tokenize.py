@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from bisect import bisect_left
+from itertools import chain
 
 __all__ = [
     "Token",
@@ -34,26 +36,28 @@ __all__ = [
     "paragraph_spans",
     "token_norm",
     "token_kind",
-    "fix_negation",
+    "norm_tokens",
+    "PreparedText",
+    "token_spans",
     "TOKEN_PATTERN",
     "QUOTE_CHARS",
     "ABBREVIATIONS",
+    "COMMON_WORDS",
 ]
 
 QUOTE_CHARS = frozenset("\"'“”„‟‘’‚‛«»‹›()[]{}")
 
-# One alternation, no capturing groups, so ``findall`` returns plain strings (fast path in matching).
-TOKEN_PATTERN = (
-    r"(?:[A-Za-z]\.){2,}(?![A-Za-z])"  # initialisms: U.S., a.m.
-    r"|\d+(?:[.,:]\d+)*%?"  # numbers
-    r"|\w+?(?=[nN]['’][tT]\b)"  # could|n't
-    r"|[nN]['’][tT]\b"  # n't
-    r"|['’](?:[sS]|[rR][eE]|[lL][lL]|[dD]|[vV][eE]|[mM])\b(?<=\w)"  # clitics 's 're 'll 'd 've 'm
-    r"|\w+(?:-\w+)*(?:['’](?!(?:[sS]|[rR][eE]|[lL][lL]|[dD]|[vV][eE]|[mM]|[tT])\b)\w+(?:-\w+)*)*"
-    r"|\.\.\.|…"
-    r"|[^\w\s]"
-)
+# Raw tokens: words joined by hyphens or apostrophes, initialisms, numbers with separators, and single
+# non-space characters. No capturing groups, so ``findall`` returns plain strings (the fast path).
+TOKEN_PATTERN = r"(?:[^\W\d_]\.){2,}(?!\w)|\d+(?:[.,:]\d+)+%?|\w+(?:[-'’]\w+)*|[^\w\s]"
 TOKEN_RE = re.compile(TOKEN_PATTERN)
+# Without the initialism and number alternatives: identical tokens for any text that has neither
+# "X.Y." nor a digit-separator-digit sequence, and about twice as fast.
+_FAST_RE = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
+# A cheap test that finds every place where TOKEN_RE and _FAST_RE could differ (and a few more).
+_NEEDS_FULL_RE = re.compile(r"[.,:](?:\d|[^\W\d_]\.)")
+_NEEDS_EXPANSION_RE = re.compile(r"[\"'“”„‟‘’‚‛«»‹›()\[\]{}]")
+_CLITIC_RE = re.compile(r"^(.+?)('(?:s|re|ll|d|ve|m))$")
 
 _NEG_STEMS = {"ca": "can", "wo": "will", "sha": "shall"}
 _NUMBER_WORDS = frozenset(
@@ -70,6 +74,13 @@ ABBREVIATIONS = frozenset(
     inc corp co ltd llc bros dept univ assn ave blvd rd mt ft no nos vol vs etc approx est fig
     al calif colo conn fla ga ill ind kan ky la mass md mich minn miss mo mont neb nev okla ore pa tenn
     tex va vt wash wis wyo ariz ark del""".split()
+)
+# Very frequent words: a pattern is anchored on its rarest required element, never on these if it can help it.
+COMMON_WORDS = frozenset(
+    """the a an and or but of to in on at by for with from as that this these those it its is are was were
+    be been has have had he she they we i you his her their our one two some any no not said says say
+    told more most other many all also than then there which who whom what when where while if so up
+    out about into over after before new will would can could may might""".split()
 )
 # Words that usually open a sentence; after an initialism ("the U.S. The ...") they signal a boundary.
 _SENTENCE_STARTERS = frozenset(
@@ -224,14 +235,117 @@ def sentence_paragraph_spans(text: str) -> list[tuple[int, int, int]]:
     return out
 
 
+class _Expansion(dict):
+    """raw lower-cased token -> tuple of (norm, surface length): clitic and negation splits, quotes dropped."""
+
+    def __missing__(self, raw):
+        value = _expand(raw)
+        if len(self) < 2_000_000:
+            self[raw] = value
+        return value
+
+
+def _expand(raw: str):
+    if raw in QUOTE_CHARS:
+        return ()
+    if "'" not in raw or len(raw) < 2:
+        return ((raw, len(raw)),)
+    if raw.endswith("n't") and len(raw) > 3 and "'" not in raw[:-3]:
+        stem = raw[:-3]
+        return ((_NEG_STEMS.get(stem, stem), len(stem)), ("not", 3))
+    m = _CLITIC_RE.match(raw)
+    if m and not m.group(1).endswith(("'", "-")):
+        return ((m.group(1), len(m.group(1))), (m.group(2), len(m.group(2))))
+    return ((raw, len(raw)),)
+
+
+_EXPANSION = _Expansion()
+class _NormsOnly(dict):
+    def __missing__(self, raw):
+        value = tuple(n for n, _ in _EXPANSION[raw])
+        if len(self) < 2_000_000:
+            self[raw] = value
+        return value
+
+
+_NORMS = _NormsOnly()
+
+
+class PreparedText:
+    """A text lower-cased once, with the places that need the full token pattern found once.
+
+    The matcher tokenizes sentence by sentence from this; offsets index the original text.
+    """
+
+    __slots__ = ("text", "low", "full_at")
+
+    def __init__(self, text: str):
+        self.text = text
+        low = text.lower()
+        self.low = low.replace("’", "'") if len(low) == len(text) else None
+        self.full_at = [m.start() for m in _NEEDS_FULL_RE.finditer(self.low if self.low is not None else text)]
+
+    def _rx(self, a, b):
+        full_at = self.full_at
+        if full_at:
+            i = bisect_left(full_at, a)
+            if i < len(full_at) and full_at[i] < b:
+                return TOKEN_RE
+        return _FAST_RE
+
+    def norms(self, a: int, b: int) -> list[str]:
+        """Normalised tokens of ``text[a:b]``, quotes dropped."""
+        if self.low is None:  # a character whose lower case has another length
+            raws = [t.lower().replace("’", "'") for t in TOKEN_RE.findall(self.text, a, b)]
+        else:
+            raws = self._rx(a, b).findall(self.low, a, b)
+        return list(chain.from_iterable(map(_NORMS.__getitem__, raws)))
+
+    def spans(self, a: int, b: int) -> list[tuple[int, int]]:
+        """Character spans of the tokens :meth:`norms` returns (same length, same order)."""
+        src = self.low if self.low is not None else self.text
+        rx = self._rx(a, b) if self.low is not None else TOKEN_RE
+        if not _NEEDS_EXPANSION_RE.search(src, a, b):
+            return [m.span() for m in rx.finditer(src, a, b)]
+        out = []
+        for m in rx.finditer(src, a, b):
+            pos = m.start()
+            for _norm, length in _EXPANSION[m.group().lower().replace("’", "'")]:
+                out.append((pos, pos + length))
+                pos += length
+        return out
+
+
+def norm_tokens(text: str, start: int = 0, end: int | None = None) -> list[str]:
+    """Normalised tokens of ``text[start:end]`` with quotes dropped (the matcher's fast path).
+
+    >>> norm_tokens("Iran’s allies “couldn’t” go.")
+    ['iran', "'s", 'allies', 'could', 'not', 'go', '.']
+    """
+    end = len(text) if end is None else end
+    return PreparedText(text[start:end]).norms(0, end - start)
+
+
+def token_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, str]]:
+    """``(start, end, norm)`` of every token of ``text[start:end]``, quotes dropped (same tokens as
+    :func:`norm_tokens`)."""
+    end = len(text) if end is None else end
+    prep = PreparedText(text)
+    return [(a, b, n) for (a, b), n in zip(prep.spans(start, end), prep.norms(start, end))]
+
+
 def _tokens_in(text: str, a: int, b: int) -> tuple[Token, ...]:
     toks = []
-    for m in TOKEN_RE.finditer(text, a, b):
-        surface = m.group()
-        norm = token_norm(surface)
-        if norm in _NEG_STEMS and text.startswith(("n't", "n’t", "N'T", "N’T"), m.end()):
-            norm = _NEG_STEMS[norm]
-        toks.append(Token(m.start(), m.end(), norm, token_kind(norm)))
+    rx = TOKEN_RE if _NEEDS_FULL_RE.search(text, a, b) else _FAST_RE
+    for m in rx.finditer(text, a, b):
+        raw = m.group().lower().replace("’", "'")
+        if raw in QUOTE_CHARS:
+            toks.append(Token(m.start(), m.end(), raw, "quote"))
+            continue
+        pos = m.start()
+        for norm, length in _EXPANSION[raw]:
+            toks.append(Token(pos, pos + length, norm, token_kind(norm)))
+            pos += length
     return tuple(toks)
 
 
@@ -270,18 +384,7 @@ def word_tokens(text: str) -> list[str]:
     >>> word_tokens("Iran’s allies couldn’t — “maybe” — agree.")
     ['iran', "'s", 'allies', 'could', 'not', 'maybe', 'agree']
     """
-    norms = fix_negation([t.lower().replace("’", "'") for t in TOKEN_RE.findall(text)])
-    return [n for n in norms if token_kind(n) in ("word", "num")]
-
-
-def fix_negation(norms: list[str]) -> list[str]:
-    """In place on lower-cased tokens: ``n't`` -> ``not`` and the stems of can't/won't/shan't -> can/will/shall."""
-    for i, t in enumerate(norms):
-        if t == "n't":
-            norms[i] = "not"
-            if i and norms[i - 1] in _NEG_STEMS:
-                norms[i - 1] = _NEG_STEMS[norms[i - 1]]
-    return norms
+    return [n for n in norm_tokens(text) if token_kind(n) in ("word", "num")]
 
 
 def is_number_token(norm: str) -> bool:
