@@ -1,0 +1,205 @@
+"""Concordance (keyword in context): the lines behind every number.
+
+A rate or a keyness score is only as good as the matches under it; reading a reproducible sample of
+concordance lines is how a researcher checks that "may" is a hedge and not a month. :func:`kwic` turns
+rows of the Matches table back into text: left context, the match, right context, either the whole
+sentence or N word tokens on each side, sortable by the words to the left or right of the match and
+sampled reproducibly with a seed.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from analysis.compare.rates import _category_matches, _require_columns
+
+__all__ = ["kwic"]
+
+KWIC_COLUMNS = ["doc_id", "outlet", "category", "entry", "left", "match", "right", "start", "end"]
+
+
+def _default_tokenize() -> Callable:
+    from analysis.text.tokenize import tokenize  # lazy: the text stage is imported on use only
+
+    return tokenize
+
+
+def _clean(text: str) -> str:
+    """Collapse runs of whitespace (newlines included) to one space and strip the ends."""
+    return " ".join(text.split())
+
+
+def kwic(
+    matches: pd.DataFrame,
+    corpus: pd.DataFrame,
+    window: str | int = "sentence",
+    sort_by: str | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+    category: str | None = None,
+    entry: str | None = None,
+    tokenize: Callable | None = None,
+) -> pd.DataFrame:
+    """Concordance lines for matches: left context, match, right context.
+
+    Parameters
+    ----------
+    matches : DataFrame
+        Matches table (``doc_id, category, entry, start, end``; ``matched``, ``outlet`` and ``voice``
+        are used when present). Filter it first to read the lines behind one outlet or document.
+    corpus : DataFrame
+        Corpus table (``doc_id, outlet, text``). Offsets index ``text``.
+    window : "sentence" or int, default "sentence"
+        ``"sentence"``: the rest of the sentence(s) the match lies in; an integer N: N word tokens on
+        each side (crossing sentence boundaries), punctuation between them included as written.
+    sort_by : {"left", "right", None}, default None
+        ``"left"``: by the words to the left of the match, nearest first (classic KWIC sort);
+        ``"right"``: by the words to the right; None: by doc_id and offset.
+    sample : int, optional
+        Return a random sample of this many lines (all lines if there are fewer). Matches are put in a
+        canonical order (doc_id, start, end, category, entry) before sampling, so the same matches and
+        seed give the same sample whatever their row order.
+    seed : int, default 0
+        Seed for ``sample``.
+    category : str, optional
+        Keep only this category (a roll-up such as ``hedging`` keeps its subcategories).
+    entry : str, optional
+        Keep only this lexicon entry.
+    tokenize : callable, optional
+        ``text -> Document`` with ``.sentences``, each having ``start``, ``end`` and ``tokens`` (with
+        ``start``, ``end``, ``kind``; word tokens have ``kind == "word"``). Default
+        ``analysis.text.tokenize.tokenize``.
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id, outlet, category, entry, left, match, right, start, end`` (plus ``voice`` when the
+        matches have it). Contexts have their whitespace collapsed to single spaces.
+
+    Raises
+    ------
+    ValueError
+        Bad ``window``/``sort_by``/``sample``, a doc_id missing from the corpus, or offsets that do not
+        reproduce the ``matched`` text (matches scored on another version of the corpus).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace as NS
+    >>> def tok(text):  # a one-sentence tokenizer for the example
+    ...     words, pos = [], 0
+    ...     for w in text.split():
+    ...         s = text.index(w, pos); pos = s + len(w)
+    ...         words.append(NS(start=s, end=pos, kind="word"))
+    ...     return NS(sentences=[NS(start=0, end=len(text), tokens=words)])
+    >>> corpus = pd.DataFrame({"doc_id": ["d"], "outlet": ["X"],
+    ...                        "text": ["officials say it may rain soon"]})
+    >>> m = pd.DataFrame({"doc_id": ["d"], "category": ["hedging"], "entry": ["may"],
+    ...                   "start": [17], "end": [20]})
+    >>> kwic(m, corpus, window=1, tokenize=tok)[["left", "match", "right"]].values.tolist()
+    [['it', 'may', 'rain']]
+    """
+    _require_columns(matches, ["doc_id", "category", "entry", "start", "end"], "matches")
+    _require_columns(corpus, ["doc_id", "text"], "corpus")
+    if not (
+        window == "sentence"
+        or (isinstance(window, (int, np.integer)) and not isinstance(window, bool) and window >= 0)
+    ):
+        raise ValueError(f"window must be 'sentence' or a non-negative integer, got {window!r}")
+    if sort_by not in ("left", "right", None):
+        raise ValueError(f"sort_by must be 'left', 'right' or None, got {sort_by!r}")
+    if sample is not None and (not isinstance(sample, (int, np.integer)) or sample < 1):
+        raise ValueError(f"sample must be a positive integer, got {sample!r}")
+
+    m = matches
+    if category is not None:
+        m = _category_matches(m, category)
+        if m.empty:
+            raise ValueError(f"no matches of category {category!r}")
+    if entry is not None:
+        m = m[m["entry"].astype(str) == entry]
+        if m.empty:
+            raise ValueError(
+                f"no matches of entry {entry!r}" + (f" in {category!r}" if category else "")
+            )
+    m = m.sort_values(["doc_id", "start", "end", "category", "entry"], kind="mergesort")
+    if sample is not None and sample < len(m):
+        m = m.sample(n=int(sample), random_state=np.random.RandomState(seed))
+        m = m.sort_values(["doc_id", "start", "end", "category", "entry"], kind="mergesort")
+
+    texts = corpus.drop_duplicates("doc_id").set_index("doc_id")
+    missing = sorted(set(m["doc_id"]) - set(texts.index))
+    if missing:
+        raise ValueError(
+            f"doc_id {missing[0]!r} (and {len(missing) - 1} more) not found in the corpus"
+        )
+    tok = tokenize or _default_tokenize()
+    cache: dict = {}
+
+    def layout(doc_id):
+        if doc_id not in cache:
+            doc = tok(texts.at[doc_id, "text"])
+            sents = [(s.start, s.end) for s in doc.sentences]
+            words = [(t.start, t.end) for s in doc.sentences for t in s.tokens if t.kind == "word"]
+            cache[doc_id] = (sents, [w[0] for w in words], [w[1] for w in words], words)
+        return cache[doc_id]
+
+    rows = []
+    has_matched = "matched" in m.columns
+    for rec in m.itertuples(index=False):
+        doc_id, start, end = rec.doc_id, int(rec.start), int(rec.end)
+        text = texts.at[doc_id, "text"]
+        if not 0 <= start < end <= len(text):
+            raise ValueError(
+                f"offsets {start}:{end} are outside document {doc_id!r} ({len(text)} characters)"
+            )
+        surface = text[start:end]
+        if has_matched and surface != rec.matched:
+            raise ValueError(
+                f"document {doc_id!r}: text[{start}:{end}] is {surface!r}, not the matched {rec.matched!r} "
+                "(were the matches scored on another version of the corpus?)"
+            )
+        sents, wstarts, wends, words = layout(doc_id)
+        if window == "sentence":
+            left_from = next((s for s, e in sents if s <= start < e), start)
+            right_to = next((e for s, e in sents if s < end <= e), end)
+            left, right = text[min(left_from, start) : start], text[end : max(right_to, end)]
+        else:
+            n_left = bisect_right(wends, start)  # words ending at or before the match start
+            first_right = bisect_left(wstarts, end)  # first word starting at or after the match end
+            left_from = words[max(n_left - window, 0)][0] if window and n_left else start
+            right_to = (
+                words[min(first_right + window, len(words)) - 1][1]
+                if (window and first_right < len(words))
+                else end
+            )
+            left, right = text[left_from:start], text[end:right_to]
+        row = {
+            "doc_id": doc_id,
+            "outlet": getattr(rec, "outlet", None)
+            if "outlet" in m.columns
+            else (texts.at[doc_id, "outlet"] if "outlet" in texts.columns else None),
+            "category": rec.category,
+            "entry": rec.entry,
+            "left": _clean(left),
+            "match": _clean(surface),
+            "right": _clean(right),
+            "start": start,
+            "end": end,
+        }
+        if "voice" in m.columns:
+            row["voice"] = rec.voice
+        rows.append(row)
+    columns = KWIC_COLUMNS + (["voice"] if "voice" in m.columns else [])
+    out = pd.DataFrame(rows, columns=columns)
+    if sort_by == "left" and len(out):
+        key = out["left"].map(lambda s: tuple(reversed(s.lower().split())))
+        out = out.iloc[sorted(range(len(out)), key=lambda i: key.iloc[i])]
+    elif sort_by == "right" and len(out):
+        key = out["right"].map(lambda s: tuple(s.lower().split()))
+        out = out.iloc[sorted(range(len(out)), key=lambda i: key.iloc[i])]
+    return out.reset_index(drop=True)

@@ -1,0 +1,1084 @@
+"""Rates with honest uncertainty: compare outlets (or any grouping) on the Documents table.
+
+Token-level tests (a chi-square or G2 on pooled token counts, as in quanteda or scattertext keyness)
+treat every token as an independent draw, which overstates significance when a few long articles
+dominate a group. Everything here treats the *document* as the unit of resampling: rates per 1,000
+tokens are ratio estimators ``sum(counts) / sum(tokens) * 1000`` whose intervals come from
+``scipy.stats.bootstrap`` resampling documents within groups; differences between groups use a
+two-sample document bootstrap and a document-label permutation test (``scipy.stats.permutation_test``)
+with a multiple-comparison correction (``statsmodels``) named in the output; :func:`count_model` fits a
+negative binomial (or Poisson) regression with the token count as exposure for users who need covariates;
+:func:`term_decomposition` shows which lexicon entries drive a difference; :func:`voice_rates` splits
+rates by voice (narration / quote / attributed). Every function returns a new tidy DataFrame.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+import zlib
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = [
+    "VOICES",
+    "available_categories",
+    "count_model",
+    "g2_test",
+    "group_rates",
+    "pairwise_differences",
+    "term_decomposition",
+    "voice_rates",
+]
+
+COUNT_SUFFIX = ":count"
+VOICES = ("narration", "quote", "attributed")
+
+# Upper bound on the size of the (resamples x documents) multiplicity matrix built per batch.
+_BATCH_CELLS = 4_000_000
+
+
+# --------------------------------------------------------------------------------------------------
+# validation helpers (also used by keyness, duplicates and time)
+# --------------------------------------------------------------------------------------------------
+def available_categories(documents: pd.DataFrame) -> list[str]:
+    """Return the categories present in a Documents table (columns ``c:count``), in column order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> docs = pd.DataFrame({"doc_id": ["a"], "hedging:count": [1], "hedging:rate": [2.0]})
+    >>> available_categories(docs)
+    ['hedging']
+    """
+    return [c[: -len(COUNT_SUFFIX)] for c in documents.columns if str(c).endswith(COUNT_SUFFIX)]
+
+
+def _as_list(by: str | Sequence[str]) -> list[str]:
+    if isinstance(by, str):
+        return [by]
+    by = list(by)
+    if not by:
+        raise ValueError("`by` must name at least one column")
+    return by
+
+
+def _require_columns(df: pd.DataFrame, columns: Sequence[str], table: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(
+            f"unknown column(s) {missing} in the {table} table; available: {list(df.columns)}"
+        )
+
+
+def _resolve_categories(documents: pd.DataFrame, categories) -> list[str]:
+    available = available_categories(documents)
+    if categories is None:
+        if not available:
+            raise ValueError(
+                "the documents table has no category columns (expected columns named 'c:count')"
+            )
+        return available
+    if isinstance(categories, str):
+        categories = [categories]
+    categories = list(categories)
+    if not categories:
+        raise ValueError("`categories` is empty: name at least one category")
+    unknown = [c for c in categories if c not in available]
+    if unknown:
+        raise ValueError(
+            f"unknown category {unknown[0]!r} (no column {unknown[0] + COUNT_SUFFIX!r}); "
+            f"available categories: {available}"
+        )
+    return categories
+
+
+def _check_documents(documents: pd.DataFrame, by: list[str], token_col: str = "n_tokens") -> None:
+    if not isinstance(documents, pd.DataFrame):
+        raise ValueError(  # noqa: TRY004 - the project reports every bad input as a ValueError
+            f"documents must be a pandas DataFrame, got {type(documents).__name__}"
+        )
+    if documents.empty:
+        raise ValueError("the documents table is empty")
+    _require_columns(documents, [*by, token_col], "documents")
+    tokens = documents[token_col]
+    if tokens.isna().any() or (tokens < 0).any():
+        raise ValueError(f"column {token_col!r} must hold non-negative token counts without NaN")
+
+
+def _weights(documents: pd.DataFrame, weights) -> np.ndarray:
+    """Per-document weights: None -> ones; a column name; or an array-like aligned with the rows."""
+    if weights is None:
+        return np.ones(len(documents))
+    if isinstance(weights, str):
+        _require_columns(documents, [weights], "documents")
+        w = documents[weights].to_numpy(dtype=float)
+        name = repr(weights)
+    else:
+        w = np.asarray(weights, dtype=float)
+        name = "weights"
+        if w.shape != (len(documents),):
+            raise ValueError(
+                f"weights must have one value per document ({len(documents)}), got {w.shape}"
+            )
+    if not np.all(np.isfinite(w)) or (w < 0).any():
+        raise ValueError(f"{name} must be finite and non-negative")
+    return w
+
+
+def _group_rng(seed: int | None, key) -> np.random.Generator:
+    """A generator that depends on the seed and the group label only.
+
+    A group's interval therefore does not change when other groups are added or removed.
+    """
+    if seed is None:
+        return np.random.default_rng()
+    return np.random.default_rng([int(seed), zlib.crc32(repr(key).encode("utf-8"))])
+
+
+def _label(key, by: list[str]):
+    """Group label for output: the value for one column, a tuple for several."""
+    if len(by) == 1:
+        return key[0] if isinstance(key, tuple) else key
+    return key
+
+
+def _groups(documents: pd.DataFrame, by: list[str]) -> dict:
+    """Mapping group label -> positional row indices (sorted labels; rows with NaN keys dropped)."""
+    grouped = documents.reset_index(drop=True).groupby(by, sort=True, dropna=True)
+    return {(_label(k, by)): np.asarray(v) for k, v in grouped.indices.items()}
+
+
+def _check_small(groups: dict, on_small_group: str, what: str = "group") -> dict:
+    if on_small_group not in ("raise", "nan", "drop"):
+        raise ValueError(f"on_small_group must be 'raise', 'nan' or 'drop', got {on_small_group!r}")
+    small = [k for k, idx in groups.items() if len(idx) < 2]
+    if small and on_small_group == "raise":
+        raise ValueError(
+            f"{what} {small[0]!r} has only one document: a document bootstrap needs at least two "
+            f"documents per {what} ({len(small)} such {what}s; pass on_small_group='nan' or 'drop' "
+            "to keep or skip them)"
+        )
+    if on_small_group == "drop":
+        return {k: v for k, v in groups.items() if len(v) >= 2}
+    return groups
+
+
+# --------------------------------------------------------------------------------------------------
+# bootstrap machinery: samples are *index arrays* so scipy resamples whole documents
+# --------------------------------------------------------------------------------------------------
+def _resampled_sums(idx: np.ndarray, mat: np.ndarray) -> np.ndarray:
+    """Sums of the columns of ``mat`` (S x n) selected by resampled indices ``idx`` (..., m).
+
+    Returns an array of shape (S, ...). Counting multiplicities and multiplying keeps memory at
+    (resamples x documents) instead of (statistics x resamples x documents).
+    """
+    idx = np.asarray(idx).astype(np.intp)
+    lead = idx.shape[:-1]
+    flat = idx.reshape(-1, idx.shape[-1])
+    b = flat.shape[0]
+    n = mat.shape[1]
+    mult = np.bincount((flat + n * np.arange(b)[:, None]).ravel(), minlength=b * n)
+    mult = mult.reshape(b, n).astype(float)
+    return (mult @ mat.T).T.reshape((mat.shape[0], *lead))
+
+
+def _ratio_statistic(num: np.ndarray, den: np.ndarray) -> Callable:
+    """Statistic over one resampled index array: sum(num) / sum(den), for each row of num/den."""
+    stacked = np.vstack([num, den])
+    s = num.shape[0]
+
+    def statistic(idx, axis=-1):
+        sums = _resampled_sums(idx, stacked)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return sums[:s] / sums[s:]
+
+    return statistic
+
+
+def _diff_statistic(num: np.ndarray, den: np.ndarray) -> Callable:
+    """Statistic over two index arrays into the same columns: ratio(first) - ratio(second)."""
+    ratio = _ratio_statistic(num, den)
+
+    def statistic(idx_a, idx_b, axis=-1):
+        return ratio(idx_a) - ratio(idx_b)
+
+    return statistic
+
+
+def _batch(n_docs: int) -> int:
+    return max(1, _BATCH_CELLS // max(n_docs, 1))
+
+
+def _bootstrap_ci(samples, statistic, point, *, n_resamples, confidence, rng, method):
+    """Run scipy.stats.bootstrap on index samples; return (low, high, method labels).
+
+    Where the bootstrap distribution of a statistic is constant (e.g. no matches at all) the interval
+    is the point estimate; where BCa is undefined otherwise, the percentile interval of the same
+    bootstrap distribution is used and the label says so.
+    """
+    point = np.atleast_1d(np.asarray(point, dtype=float))
+    n_docs = sum(len(s) for s in samples)
+    common = {
+        "vectorized": True,
+        "paired": False,
+        "confidence_level": confidence,
+        "batch": _batch(n_docs),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = stats.bootstrap(
+            samples, statistic, n_resamples=n_resamples, method=method, rng=rng, **common
+        )
+    low = np.atleast_1d(np.asarray(res.confidence_interval.low, dtype=float)).copy()
+    high = np.atleast_1d(np.asarray(res.confidence_interval.high, dtype=float)).copy()
+    dist = np.asarray(res.bootstrap_distribution, dtype=float).reshape(len(point), -1)
+    labels = np.full(len(point), method, dtype=object)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        constant = np.nanmax(dist, axis=1) == np.nanmin(dist, axis=1)
+    low[constant] = point[constant]
+    high[constant] = point[constant]
+    bad = ~constant & ~(np.isfinite(low) & np.isfinite(high))
+    if bad.any() and method != "percentile":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            pres = stats.bootstrap(
+                samples,
+                statistic,
+                n_resamples=0,
+                bootstrap_result=res,
+                method="percentile",
+                **common,
+            )
+        plow = np.atleast_1d(np.asarray(pres.confidence_interval.low, dtype=float))
+        phigh = np.atleast_1d(np.asarray(pres.confidence_interval.high, dtype=float))
+        low[bad], high[bad] = plow[bad], phigh[bad]
+        labels[bad] = "percentile (BCa undefined)"
+    return low, high, labels
+
+
+def _method_text(kind: str, method_labels, n_resamples: int, weights) -> list[str]:
+    wtxt = (
+        ""
+        if weights is None
+        else (f", weighted by {weights!r}" if isinstance(weights, str) else ", weighted")
+    )
+    return [f"{kind} ({m}), {n_resamples} resamples{wtxt}" for m in method_labels]
+
+
+def _check_method(method: str) -> None:
+    if method not in ("BCa", "percentile", "basic"):
+        raise ValueError(f"method must be 'BCa', 'percentile' or 'basic', got {method!r}")
+
+
+def _check_confidence(confidence: float) -> None:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence!r}")
+
+
+# --------------------------------------------------------------------------------------------------
+# group rates
+# --------------------------------------------------------------------------------------------------
+def group_rates(
+    documents: pd.DataFrame,
+    categories: str | Sequence[str] | None = None,
+    by: str | Sequence[str] = "outlet",
+    n_resamples: int = 2000,
+    confidence: float = 0.95,
+    seed: int | None = 0,
+    weights: str | Sequence[float] | None = None,
+    method: str = "BCa",
+    on_small_group: str = "raise",
+    token_col: str = "n_tokens",
+) -> pd.DataFrame:
+    """Rate per 1,000 tokens and share of documents with a match per group, with bootstrap intervals.
+
+    The rate is the ratio estimator ``sum(counts) / sum(tokens) * 1000`` over the documents of a group
+    (the pooled rate), and its interval comes from ``scipy.stats.bootstrap`` resampling *documents*
+    within the group, so a few long articles cannot masquerade as many independent observations.
+    The share of documents is the (weighted) mean of ``count > 0``, bootstrapped the same way.
+
+    Parameters
+    ----------
+    documents : DataFrame
+        Documents table (``docs/architecture.md``): ``n_tokens`` and ``c:count`` per category, plus
+        the grouping column(s).
+    categories : str or list of str, optional
+        Categories to report (default: every ``c:count`` column).
+    by : str or list of str, default "outlet"
+        Grouping column(s): any metadata column, e.g. ``["outlet", "month"]``. Rows whose group value
+        is missing are left out.
+    n_resamples : int, default 2000
+        Bootstrap resamples per group.
+    confidence : float, default 0.95
+        Confidence level of the intervals.
+    seed : int or None, default 0
+        Seed; each group draws from a generator seeded by ``(seed, group label)``, so a group's
+        interval does not depend on which other groups are present.
+    weights : str or array-like, optional
+        Per-document weights (a column name or one value per row), e.g. ``1 / cluster size`` from
+        :func:`analysis.compare.duplicates.deduplicate`. The rate becomes
+        ``sum(w * count) / sum(w * tokens) * 1000`` and the share ``sum(w * [count > 0]) / sum(w)``;
+        ``tokens`` and ``matches`` in the output are then weighted sums.
+    method : {"BCa", "percentile", "basic"}, default "BCa"
+        Interval method passed to ``scipy.stats.bootstrap``. Where BCa is undefined the percentile
+        interval of the same resamples is used and ``method`` says so.
+    on_small_group : {"raise", "nan", "drop"}, default "raise"
+        What to do with a group of one document (no bootstrap possible): raise a ValueError naming it,
+        report the point estimate with NaN interval, or leave the group out.
+    token_col : str, default "n_tokens"
+        Column with the denominator (used by :func:`voice_rates` for per-voice token counts).
+
+    Returns
+    -------
+    DataFrame
+        One row per group and category: the ``by`` column(s), ``category, documents, tokens, matches,
+        rate_per_1k, rate_low, rate_high, share_docs, share_low, share_high, confidence, method``.
+
+    Raises
+    ------
+    ValueError
+        Unknown column or category, a group with one document (``on_small_group="raise"``), bad
+        weights. A group whose token column sums to zero gets NaN rates (the method column says why).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> docs = pd.DataFrame({"doc_id": list("abcd"), "outlet": ["X", "X", "Y", "Y"],
+    ...                      "n_tokens": [100, 300, 200, 200], "hedging:count": [1, 3, 0, 2]})
+    >>> out = group_rates(docs, by="outlet", n_resamples=200)
+    >>> out[["outlet", "rate_per_1k", "share_docs"]].values.tolist()
+    [['X', 10.0, 1.0], ['Y', 5.0, 0.5]]
+    """
+    by = _as_list(by)
+    _check_documents(documents, by, token_col)
+    cats = _resolve_categories(documents, categories)
+    _check_method(method)
+    _check_confidence(confidence)
+    docs = documents.reset_index(drop=True)
+    w = _weights(docs, weights)
+    counts = docs[[c + COUNT_SUFFIX for c in cats]].to_numpy(dtype=float).T  # (K, n)
+    if np.isnan(counts).any() or (counts < 0).any():
+        raise ValueError("category counts must be non-negative and not NaN")
+    tokens = docs[token_col].to_numpy(dtype=float)
+    groups = _check_small(_groups(docs, by), on_small_group)
+
+    k = len(cats)
+    # rows 0..K-1: weighted counts / weighted tokens; rows K..2K-1: weighted indicator / weights
+    num_all = np.vstack([counts * w, (counts > 0) * w])
+    den_all = np.vstack([np.tile(tokens * w, (k, 1)), np.tile(w, (k, 1))])
+
+    rows = []
+    for key, idx in groups.items():
+        num, den = num_all[:, idx], den_all[:, idx]
+        sums_num, sums_den = num.sum(axis=1), den.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            point = sums_num / sums_den
+        if sums_den[0] <= 0:  # e.g. no quoted words in this group: the rate is undefined
+            low = high = np.full(2 * k, np.nan)
+            point[:k] = np.nan
+            rate_methods = [f"no interval: group has no tokens in {token_col!r}"] * k
+        elif len(idx) >= 2:
+            local = np.arange(len(idx), dtype=float)
+            low, high, labels = _bootstrap_ci(
+                (local,),
+                _ratio_statistic(num, den),
+                point,
+                n_resamples=n_resamples,
+                confidence=confidence,
+                rng=_group_rng(seed, key),
+                method=method,
+            )
+            rate_methods = _method_text("document bootstrap", labels[:k], n_resamples, weights)
+        else:
+            low = high = np.full(2 * k, np.nan)
+            rate_methods = ["no interval: group has one document"] * k
+        keyvals = key if isinstance(key, tuple) else (key,)
+        for j, cat in enumerate(cats):
+            rows.append(
+                {
+                    **dict(zip(by, keyvals)),
+                    "category": cat,
+                    "documents": len(idx),
+                    "tokens": sums_den[j],
+                    "matches": sums_num[j],
+                    "rate_per_1k": point[j] * 1000,
+                    "rate_low": low[j] * 1000,
+                    "rate_high": high[j] * 1000,
+                    "share_docs": point[k + j],
+                    "share_low": low[k + j],
+                    "share_high": high[k + j],
+                    "confidence": confidence,
+                    "method": rate_methods[j] + "; rate = sum(counts) / sum(tokens) * 1000",
+                }
+            )
+    columns = [
+        *by,
+        "category",
+        "documents",
+        "tokens",
+        "matches",
+        "rate_per_1k",
+        "rate_low",
+        "rate_high",
+        "share_docs",
+        "share_low",
+        "share_high",
+        "confidence",
+        "method",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+# --------------------------------------------------------------------------------------------------
+# pairwise differences
+# --------------------------------------------------------------------------------------------------
+def g2_test(
+    count_a: float, tokens_a: float, count_b: float, tokens_b: float
+) -> tuple[float, float]:
+    """Log-likelihood ratio (G2) test of two pooled token proportions, 2x2 table, df = 1.
+
+    This is the *token-level* test used by most keyness tools; it treats tokens as independent
+    draws and is reported only for comparison with the document-level tests.
+
+    Returns
+    -------
+    (g2, p_value) : tuple of float
+
+    Examples
+    --------
+    >>> g2, p = g2_test(10, 1000, 10, 1000)
+    >>> round(g2, 6), round(p, 6)
+    (0.0, 1.0)
+    """
+    table = np.array([[count_a, tokens_a - count_a], [count_b, tokens_b - count_b]], dtype=float)
+    if (table < 0).any():
+        raise ValueError("counts cannot exceed token totals")
+    if table.sum(axis=0).min() == 0:
+        return 0.0, 1.0
+    g2, p, _, _ = stats.chi2_contingency(table, correction=False, lambda_="log-likelihood")
+    return float(g2), float(p)
+
+
+CORRECTIONS = (
+    "bonferroni",
+    "sidak",
+    "holm-sidak",
+    "holm",
+    "simes-hochberg",
+    "hommel",
+    "fdr_bh",
+    "fdr_by",
+    "fdr_tsbh",
+    "fdr_tsbky",
+)
+
+
+def _check_correction(correction):
+    if correction in (None, "none"):
+        return None
+    if correction not in CORRECTIONS:
+        raise ValueError(
+            f"unknown correction {correction!r}: use one of {list(CORRECTIONS)} "
+            "(statsmodels multipletests methods) or None"
+        )
+    return correction
+
+
+def _adjust(pvalues, correction):
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.asarray(pvalues, dtype=float)
+    if correction is None or len(p) == 0:
+        return p.copy()
+    ok = np.isfinite(p)
+    out = np.full_like(p, np.nan)
+    if ok.any():
+        out[ok] = multipletests(p[ok], method=correction)[1]
+    return out
+
+
+def pairwise_differences(
+    documents: pd.DataFrame,
+    category: str,
+    by: str | Sequence[str] = "outlet",
+    groups: Sequence | None = None,
+    n_resamples: int = 2000,
+    n_permutations: int = 2000,
+    confidence: float = 0.95,
+    correction: str | None = "holm",
+    seed: int | None = 0,
+    weights: str | Sequence[float] | None = None,
+    method: str = "BCa",
+) -> pd.DataFrame:
+    """Differences in rate per 1,000 tokens between every pair of groups, with document-level inference.
+
+    For each pair (a, b): ``diff = rate_a - rate_b`` (ratio estimators, per 1,000 tokens); the
+    interval comes from ``scipy.stats.bootstrap`` resampling documents within each group
+    independently; ``p_value`` from ``scipy.stats.permutation_test`` shuffling whole documents between
+    the two groups (two-sided). ``p_adjusted`` corrects the p-values over all pairs reported
+    (``correction``, via ``statsmodels.stats.multitest.multipletests``); intervals are per comparison
+    (not adjusted), and the ``correction`` column says both. ``p_token_g2`` is the naive token-level
+    G2 test on pooled counts, given only to show how much it overstates the evidence.
+
+    Parameters
+    ----------
+    documents : DataFrame
+        Documents table with ``n_tokens``, ``{category}:count`` and the ``by`` column(s).
+    category : str
+        Category to compare.
+    by : str or list of str, default "outlet"
+        Grouping column(s).
+    groups : sequence, optional
+        Groups to compare, in this order (default: all groups, sorted). Pairs are ``(groups[i],
+        groups[j])`` for i < j.
+    n_resamples : int, default 2000
+        Bootstrap resamples per pair.
+    n_permutations : int, default 2000
+        Permutations per pair (scipy runs an exact test when there are fewer distinct permutations).
+    confidence : float, default 0.95
+    correction : str or None, default "holm"
+        A ``statsmodels`` ``multipletests`` method ("holm", "bonferroni", "fdr_bh", ...) or None.
+    seed : int or None, default 0
+        Seed; each pair draws from a generator seeded by ``(seed, pair)``.
+    weights : str or array-like, optional
+        Per-document weights as in :func:`group_rates` (they travel with documents under permutation).
+    method : {"BCa", "percentile", "basic"}, default "BCa"
+
+    Returns
+    -------
+    DataFrame
+        ``group_a, group_b, category, documents_a, documents_b, rate_a, rate_b, diff, low, high,
+        p_value, p_adjusted, correction, p_token_g2, method``.
+
+    Raises
+    ------
+    ValueError
+        Unknown column/category/group, fewer than two groups, a group with one document, or a category
+        with no matches in the compared groups.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> docs = pd.DataFrame({"outlet": ["X"] * 3 + ["Y"] * 3, "n_tokens": [100] * 6,
+    ...                      "hedging:count": [2, 2, 2, 1, 1, 1]})
+    >>> out = pairwise_differences(docs, "hedging", n_resamples=200, n_permutations=200)
+    >>> out[["group_a", "group_b", "diff"]].to_dict("records")
+    [{'group_a': 'X', 'group_b': 'Y', 'diff': 10.0}]
+    """
+    by = _as_list(by)
+    _check_documents(documents, by)
+    (cat,) = _resolve_categories(documents, [category])
+    _check_method(method)
+    _check_confidence(confidence)
+    correction = _check_correction(correction)
+    docs = documents.reset_index(drop=True)
+    w = _weights(docs, weights)
+    all_groups = _groups(docs, by)
+    if groups is None:
+        labels = list(all_groups)
+    else:
+        labels = list(groups)
+        unknown = [g for g in labels if g not in all_groups]
+        if unknown:
+            raise ValueError(
+                f"unknown group {unknown[0]!r} in column(s) {by}; available: {list(all_groups)}"
+            )
+    if len(labels) < 2:
+        raise ValueError(f"need at least two groups to compare, got {labels}")
+    _check_small({g: all_groups[g] for g in labels}, "raise")
+
+    counts = docs[cat + COUNT_SUFFIX].to_numpy(dtype=float)
+    tokens = docs["n_tokens"].to_numpy(dtype=float)
+    used = np.concatenate([all_groups[g] for g in labels])
+    if counts[used].sum() == 0:
+        raise ValueError(f"category {cat!r} has no matches in groups {labels}: nothing to compare")
+    num, den = (counts * w)[None, :], (tokens * w)[None, :]
+    diff_stat = _diff_statistic(num, den)
+
+    rows = []
+    for a, b in itertools.combinations(labels, 2):
+        ia, ib = all_groups[a], all_groups[b]
+        if den[0, ia].sum() <= 0 or den[0, ib].sum() <= 0:
+            raise ValueError(f"group {a if den[0, ia].sum() <= 0 else b!r} has no tokens")
+        rate_a = num[0, ia].sum() / den[0, ia].sum()
+        rate_b = num[0, ib].sum() / den[0, ib].sum()
+        point = rate_a - rate_b
+        rng = _group_rng(seed, (a, b))
+        low, high, mlabels = _bootstrap_ci(
+            (ia.astype(float), ib.astype(float)),
+            diff_stat,
+            [point],
+            n_resamples=n_resamples,
+            confidence=confidence,
+            rng=rng,
+            method=method,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            perm = stats.permutation_test(
+                (ia.astype(float), ib.astype(float)),
+                lambda x, y, axis=-1: diff_stat(x, y)[0],
+                permutation_type="independent",
+                vectorized=True,
+                n_resamples=n_permutations,
+                alternative="two-sided",
+                rng=rng,
+                batch=_batch(len(ia) + len(ib)),
+            )
+        _, p_g2 = g2_test(counts[ia].sum(), tokens[ia].sum(), counts[ib].sum(), tokens[ib].sum())
+        rows.append(
+            {
+                "group_a": a,
+                "group_b": b,
+                "category": cat,
+                "documents_a": len(ia),
+                "documents_b": len(ib),
+                "rate_a": rate_a * 1000,
+                "rate_b": rate_b * 1000,
+                "diff": point * 1000,
+                "low": low[0] * 1000,
+                "high": high[0] * 1000,
+                "p_value": float(perm.pvalue),
+                "p_token_g2": p_g2,
+                "method": _method_text(
+                    "two-sample document bootstrap", mlabels, n_resamples, weights
+                )[0]
+                + f"; document permutation test, {n_permutations} permutations",
+            }
+        )
+    out = pd.DataFrame(rows)
+    out["p_adjusted"] = _adjust(out["p_value"], correction)
+    ctext = "none" if correction is None else correction
+    out["correction"] = (
+        f"p_adjusted: {ctext} over {len(out)} comparisons; intervals unadjusted "
+        f"({confidence:.0%} per comparison)"
+    )
+    return out[
+        [
+            "group_a",
+            "group_b",
+            "category",
+            "documents_a",
+            "documents_b",
+            "rate_a",
+            "rate_b",
+            "diff",
+            "low",
+            "high",
+            "p_value",
+            "p_adjusted",
+            "correction",
+            "p_token_g2",
+            "method",
+        ]
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# count model
+# --------------------------------------------------------------------------------------------------
+def count_model(
+    documents: pd.DataFrame,
+    category: str,
+    formula_rhs: str = "C(outlet)",
+    family: str = "negbin",
+    confidence: float = 0.95,
+    correction: str | None = "holm",
+    robust: bool = True,
+) -> pd.DataFrame:
+    """Regression of a category's count per document with the token count as exposure.
+
+    ``count ~ formula_rhs`` with ``log(n_tokens)`` as offset, so coefficients are log rate ratios.
+    ``family="negbin"`` fits an NB2 negative binomial (``statsmodels.formula.api.negativebinomial``,
+    dispersion ``alpha`` estimated); ``family="poisson"`` fits a Poisson GLM, by default with
+    sandwich (HC0) standard errors so overdispersion does not shrink the intervals. Documents with zero
+    tokens carry no information about a rate and are left out (``n_documents`` counts the rest).
+
+    Parameters
+    ----------
+    documents : DataFrame
+        Documents table with ``n_tokens``, ``{category}:count`` and the covariates used in the formula.
+    category : str
+        Category whose count is modelled.
+    formula_rhs : str, default "C(outlet)"
+        Right-hand side of a patsy formula, e.g. ``"C(outlet, Treatment('nyt')) + C(month)"``.
+    family : {"negbin", "poisson"}, default "negbin"
+    confidence : float, default 0.95
+    correction : str or None, default "holm"
+        Multiple-comparison correction of the non-intercept p-values (``multipletests`` method).
+    robust : bool, default True
+        Poisson only: HC0 sandwich standard errors.
+
+    Returns
+    -------
+    DataFrame
+        One row per coefficient: ``term, estimate`` (log rate ratio), ``std_error, z, p_value,
+        p_adjusted, rate_ratio, rr_low, rr_high, correction, model, n_documents``. For the
+        ``Intercept``, ``rate_ratio`` is the baseline rate *per token* (multiply by 1,000 for per 1k)
+        and it is not included in the correction. The NB dispersion is given in ``model``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> docs = pd.DataFrame({"outlet": ["X", "X", "X", "Y", "Y", "Y"], "n_tokens": [1000] * 6,
+    ...                      "hedging:count": [4, 6, 5, 10, 9, 11]})
+    >>> out = count_model(docs, "hedging", family="poisson")
+    >>> round(float(out.loc[out.term == "C(outlet)[T.Y]", "rate_ratio"].iloc[0]), 6)
+    2.0
+    """
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    if family not in ("negbin", "poisson"):
+        raise ValueError(f"family must be 'negbin' or 'poisson', got {family!r}")
+    _check_documents(documents, [])
+    (cat,) = _resolve_categories(documents, [category])
+    _check_confidence(confidence)
+    correction = _check_correction(correction)
+    data = documents[documents["n_tokens"] > 0].reset_index(drop=True).copy()
+    data["_count_"] = data[cat + COUNT_SUFFIX].astype(float)
+    if data["_count_"].sum() == 0:
+        raise ValueError(f"category {cat!r} has no matches: a count model cannot be fitted")
+    formula = f"_count_ ~ {formula_rhs}"
+    exposure = data["n_tokens"].astype(float)
+    try:
+        if family == "negbin":
+            mod = smf.negativebinomial(formula, data, exposure=exposure)
+        else:
+            mod = smf.glm(formula, data, family=sm.families.Poisson(), exposure=exposure)
+    except Exception as err:  # patsy raises its own error type
+        raise ValueError(
+            f"formula_rhs {formula_rhs!r} could not be evaluated on the documents table: {err}"
+        ) from err
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if family == "negbin":
+            fit = mod.fit(disp=0, maxiter=200)
+            converged = bool(fit.mle_retvals.get("converged", True))
+        else:
+            fit = mod.fit(cov_type="HC0") if robust else mod.fit()
+            converged = bool(getattr(fit, "converged", True))
+    if not converged:
+        warnings.warn(
+            f"count model for {cat!r} did not converge; treat the estimates with care",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    alpha_level = 1 - confidence
+    params, bse = fit.params, fit.bse
+    ci = fit.conf_int(alpha=alpha_level)
+    pvals, tvals = fit.pvalues, fit.tvalues
+    terms = [t for t in params.index if t != "alpha"]
+    if family == "negbin":
+        model = f"negative binomial (NB2), alpha={float(params['alpha']):.4g}, exposure=n_tokens"
+    else:
+        model = "Poisson GLM, exposure=n_tokens" + (", HC0 robust SE" if robust else "")
+    out = pd.DataFrame(
+        {
+            "term": terms,
+            "estimate": [float(params[t]) for t in terms],
+            "std_error": [float(bse[t]) for t in terms],
+            "z": [float(tvals[t]) for t in terms],
+            "p_value": [float(pvals[t]) for t in terms],
+            "rate_ratio": [float(np.exp(params[t])) for t in terms],
+            "rr_low": [float(np.exp(ci.loc[t, 0])) for t in terms],
+            "rr_high": [float(np.exp(ci.loc[t, 1])) for t in terms],
+        }
+    )
+    slope = (out["term"] != "Intercept").to_numpy()
+    adjusted = np.full(len(out), np.nan)
+    adjusted[slope] = _adjust(out.loc[slope, "p_value"], correction)
+    out["p_adjusted"] = adjusted
+    ctext = "none" if correction is None else correction
+    out["correction"] = f"p_adjusted: {ctext} over {int(slope.sum())} non-intercept terms"
+    out["model"] = model
+    out["n_documents"] = len(data)
+    return out[
+        [
+            "term",
+            "estimate",
+            "std_error",
+            "z",
+            "p_value",
+            "p_adjusted",
+            "rate_ratio",
+            "rr_low",
+            "rr_high",
+            "correction",
+            "model",
+            "n_documents",
+        ]
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# term decomposition
+# --------------------------------------------------------------------------------------------------
+def _category_matches(matches: pd.DataFrame, category: str) -> pd.DataFrame:
+    """Matches of a category: rows labelled with it, else rows of its subcategories (``category.*``).
+
+    Matches normally carry leaf categories; a roll-up such as ``hedging`` gathers ``hedging.modal``,
+    ``hedging.lexical`` and so on. Rows labelled with the roll-up itself take precedence so that
+    nothing is counted twice.
+    """
+    cats = matches["category"].astype(str)
+    exact = cats == category
+    if exact.any():
+        return matches[exact]
+    return matches[cats.str.startswith(category + ".")]
+
+
+def term_decomposition(
+    matches: pd.DataFrame,
+    documents: pd.DataFrame,
+    category: str,
+    group_a,
+    group_b,
+    by: str = "outlet",
+    n_resamples: int = 2000,
+    confidence: float = 0.95,
+    seed: int | None = 0,
+    weights: str | Sequence[float] | None = None,
+    method: str = "BCa",
+) -> pd.DataFrame:
+    """Which lexicon entries drive the difference in a category between two groups.
+
+    For every entry of ``category`` (leaf category and entry from the Matches table) the rate per
+    1,000 tokens in each group is ``sum(matches of the entry) / sum(tokens) * 1000`` over the group's
+    documents (tokens from the Documents table, so documents without matches count). ``diff =
+    rate_a - rate_b``; the entry diffs add up to the difference in the category rate, and
+    ``share_of_difference`` is each entry's part of it. Intervals come from one two-sample document
+    bootstrap shared by all entries (``scipy.stats.bootstrap``, documents resampled within groups).
+
+    To read the concordance lines behind a row, filter the matches and call
+    :func:`analysis.compare.kwic.kwic`, e.g.
+    ``kwic(matches[matches.doc_id.isin(ids_a)], corpus, category=row.category, entry=row.entry)``.
+
+    Parameters
+    ----------
+    matches : DataFrame
+        Matches table (``doc_id, category, entry`` at least).
+    documents : DataFrame
+        Documents table (``doc_id, n_tokens`` and the ``by`` column).
+    category : str
+        A leaf category (``hedging.modal``) or a roll-up (``hedging``: its subcategories' matches).
+    group_a, group_b
+        The two groups (values of ``by``).
+    by : str, default "outlet"
+    n_resamples, confidence, seed, weights, method
+        As in :func:`group_rates`.
+
+    Returns
+    -------
+    DataFrame
+        ``category, entry, matches_a, matches_b, rate_a, rate_b, diff, low, high,
+        share_of_difference, method``, sorted by ``diff`` (largest excess in group a first).
+        ``attrs["total"]`` holds the category difference with its interval.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> docs = pd.DataFrame({"doc_id": list("abcd"), "outlet": list("XXYY"), "n_tokens": [1000] * 4})
+    >>> m = pd.DataFrame({"doc_id": list("aabc"), "category": ["hedging.modal"] * 4,
+    ...                   "entry": ["may", "may", "might", "might"]})
+    >>> out = term_decomposition(m, docs, "hedging", "X", "Y", n_resamples=200)
+    >>> out[["entry", "diff", "share_of_difference"]].values.tolist()
+    [['may', 1.0, 1.0], ['might', 0.0, 0.0]]
+    """
+    _check_documents(documents, ["doc_id", by])
+    _require_columns(matches, ["doc_id", "category", "entry"], "matches")
+    _check_method(method)
+    _check_confidence(confidence)
+    if group_a == group_b:
+        raise ValueError("group_a and group_b must differ")
+    docs = documents.reset_index(drop=True)
+    w = _weights(docs, weights)
+    groups = _groups(docs, [by])
+    for g in (group_a, group_b):
+        if g not in groups:
+            raise ValueError(f"unknown group {g!r} in column {by!r}; available: {list(groups)}")
+    _check_small({group_a: groups[group_a], group_b: groups[group_b]}, "raise")
+    known = set(matches["category"].astype(str))
+    cat_m = _category_matches(matches, category)
+    if cat_m.empty and not any(k == category or k.startswith(category + ".") for k in known):
+        raise ValueError(
+            f"unknown category {category!r} in the matches table; available: {sorted(known)}"
+        )
+    ia, ib = groups[group_a], groups[group_b]
+    used_ids = set(docs.loc[np.concatenate([ia, ib]), "doc_id"])
+    cat_m = cat_m[cat_m["doc_id"].isin(used_ids)]
+    if cat_m.empty:
+        raise ValueError(
+            f"category {category!r} has no matches in groups {group_a!r} and {group_b!r}: "
+            "nothing to decompose"
+        )
+    table = pd.crosstab(
+        cat_m["doc_id"], [cat_m["category"].astype(str), cat_m["entry"].astype(str)]
+    ).reindex(docs["doc_id"], fill_value=0)
+    keys = list(table.columns)
+    counts = table.to_numpy(dtype=float).T  # (E, n)
+    counts = np.vstack([counts, counts.sum(axis=0)])  # last row: the whole category
+    tokens = docs["n_tokens"].to_numpy(dtype=float)
+    num = counts * w
+    den = np.tile(tokens * w, (num.shape[0], 1))
+    ta, tb = den[0, ia].sum(), den[0, ib].sum()
+    if ta <= 0 or tb <= 0:
+        raise ValueError(f"group {group_a if ta <= 0 else group_b!r} has no tokens")
+    rate_a = num[:, ia].sum(axis=1) / ta
+    rate_b = num[:, ib].sum(axis=1) / tb
+    point = rate_a - rate_b
+    low, high, labels = _bootstrap_ci(
+        (ia.astype(float), ib.astype(float)),
+        _diff_statistic(num, den),
+        point,
+        n_resamples=n_resamples,
+        confidence=confidence,
+        rng=_group_rng(seed, (group_a, group_b, category)),
+        method=method,
+    )
+    total = point[-1]
+    methods = _method_text("two-sample document bootstrap", labels, n_resamples, weights)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = point[:-1] / total if total != 0 else np.full(len(keys), np.nan)
+    out = pd.DataFrame(
+        {
+            "category": [k[0] for k in keys],
+            "entry": [k[1] for k in keys],
+            "matches_a": counts[:-1, ia].sum(axis=1).astype(int),
+            "matches_b": counts[:-1, ib].sum(axis=1).astype(int),
+            "rate_a": rate_a[:-1] * 1000,
+            "rate_b": rate_b[:-1] * 1000,
+            "diff": point[:-1] * 1000,
+            "low": low[:-1] * 1000,
+            "high": high[:-1] * 1000,
+            "share_of_difference": share,
+            "method": methods[:-1],
+        }
+    )
+    out = out.sort_values(
+        ["diff", "category", "entry"], ascending=[False, True, True], kind="mergesort"
+    )
+    out = out.reset_index(drop=True)
+    out.attrs["total"] = {
+        "category": category,
+        "group_a": group_a,
+        "group_b": group_b,
+        "diff": total * 1000,
+        "low": low[-1] * 1000,
+        "high": high[-1] * 1000,
+    }
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# voice split
+# --------------------------------------------------------------------------------------------------
+def voice_rates(
+    matches: pd.DataFrame,
+    documents: pd.DataFrame,
+    categories: str | Sequence[str] | None = None,
+    by: str | Sequence[str] = "outlet",
+    voices: Sequence[str] = VOICES,
+    **kwargs,
+) -> pd.DataFrame:
+    """Rates split by voice: e.g. hedges per 1,000 narration words vs per 1,000 quoted words.
+
+    Numerators are the matches of each category in each voice (Matches column ``voice``);
+    denominators are per-document token counts by voice, which the Documents table must provide as
+    ``n_tokens_narration``, ``n_tokens_quote`` and ``n_tokens_attributed``. Intervals are the document
+    bootstrap of :func:`group_rates` (one per voice, documents resampled within groups).
+
+    Parameters
+    ----------
+    matches : DataFrame
+        Matches table with ``doc_id, category, voice``.
+    documents : DataFrame
+        Documents table with ``doc_id``, the ``by`` column(s) and ``n_tokens_<voice>`` for each voice.
+    categories : str or list of str, optional
+        Categories (default: every category in the matches table). Roll-ups gather their
+        subcategories as in :func:`term_decomposition`.
+    by : str or list of str, default "outlet"
+    voices : sequence of str, default ("narration", "quote", "attributed")
+    **kwargs
+        Passed to :func:`group_rates` (``n_resamples``, ``confidence``, ``seed``, ``weights``,
+        ``method``, ``on_small_group``).
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`group_rates` with ``voice`` after the group column(s); ``tokens`` are
+        the tokens in that voice.
+
+    Raises
+    ------
+    ValueError
+        When a ``n_tokens_<voice>`` column is missing, a voice is unknown, or a category has no
+        matches at all.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> docs = pd.DataFrame({"doc_id": ["a", "b"], "outlet": ["X", "X"],
+    ...                      "n_tokens_narration": [800, 800], "n_tokens_quote": [200, 200],
+    ...                      "n_tokens_attributed": [0, 0]})
+    >>> m = pd.DataFrame({"doc_id": ["a", "a", "b"], "category": ["hedging"] * 3,
+    ...                   "voice": ["quote", "narration", "quote"]})
+    >>> out = voice_rates(m, docs, n_resamples=200, voices=["narration", "quote"])
+    >>> out[["voice", "rate_per_1k"]].to_dict("records")
+    [{'voice': 'narration', 'rate_per_1k': 0.625}, {'voice': 'quote', 'rate_per_1k': 5.0}]
+    """
+    by_list = _as_list(by)
+    voices = list(voices)
+    unknown = [v for v in voices if v not in VOICES]
+    if unknown:
+        raise ValueError(f"unknown voice {unknown[0]!r}; voices are {list(VOICES)}")
+    needed = [f"n_tokens_{v}" for v in voices]
+    missing = [c for c in needed if c not in documents.columns]
+    if missing:
+        raise ValueError(
+            f"voice rates need per-document token counts by voice: column(s) {missing} missing from "
+            "the documents table (expected n_tokens_narration, n_tokens_quote, n_tokens_attributed)"
+        )
+    _require_columns(documents, ["doc_id", *by_list], "documents")
+    _require_columns(matches, ["doc_id", "category", "voice"], "matches")
+    bad_voice = sorted(set(matches["voice"].dropna().astype(str)) - set(VOICES))
+    if bad_voice:
+        raise ValueError(
+            f"matches table has unknown voice value(s) {bad_voice}; expected {list(VOICES)}"
+        )
+    if categories is None:
+        leaf = sorted(set(matches["category"].astype(str)))
+        if not leaf:
+            raise ValueError("the matches table is empty and no categories were given")
+        categories = leaf
+    elif isinstance(categories, str):
+        categories = [categories]
+    categories = list(categories)
+    if not categories:
+        raise ValueError("`categories` is empty: name at least one category")
+    docs = documents.reset_index(drop=True)
+    frames = []
+    for voice in voices:
+        vdocs = docs[["doc_id", *by_list, f"n_tokens_{voice}"]].copy()
+        if isinstance(kwargs.get("weights"), str):
+            vdocs[kwargs["weights"]] = docs[kwargs["weights"]]
+        vm = matches[matches["voice"].astype(str) == voice]
+        for cat in categories:
+            sel = _category_matches(matches, cat)
+            if sel.empty:
+                raise ValueError(f"category {cat!r} has no matches in the matches table")
+            sel = sel[sel.index.isin(vm.index)]
+            per_doc = sel.groupby("doc_id").size()
+            vdocs[cat + COUNT_SUFFIX] = vdocs["doc_id"].map(per_doc).fillna(0).astype(int)
+        out = group_rates(vdocs, categories, by=by_list, token_col=f"n_tokens_{voice}", **kwargs)
+        out.insert(len(by_list), "voice", voice)
+        frames.append(out)
+    result = pd.concat(frames, ignore_index=True)
+    # frames are concatenated in voice order and the sort is stable, so voices keep that order
+    return result.sort_values([*by_list, "category"], kind="mergesort").reset_index(drop=True)

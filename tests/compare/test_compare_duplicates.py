@@ -1,0 +1,165 @@
+"""Tests for analysis.compare.duplicates: a constructed corpus with known wire copies."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.compare.duplicates import deduplicate, duplicate_agreement, near_duplicates, shingles
+from analysis.compare.rates import group_rates
+
+VOCAB = [f"w{i}" for i in range(400)]
+
+
+def split_words(text):
+    return text.lower().split()
+
+
+def story(rng, n=200):
+    return list(rng.choice(VOCAB, size=n))
+
+
+def edit(words, rng, changes=3):
+    """A light rewrite: replace a few words (a copy editor's touch on wire copy)."""
+    words = list(words)
+    for i in rng.choice(len(words), size=changes, replace=False):
+        words[i] = "edited"
+    return words
+
+
+@pytest.fixture
+def corpus():
+    rng = np.random.default_rng(0)
+    ap_story, local, other_ap = story(rng), story(rng), story(rng)
+    rows = [
+        # an AP story run by X and, lightly edited, by Y a day later: one multi-outlet cluster
+        ("a", "X", "2016-10-02", " ".join(ap_story), "AP"),
+        ("b", "Y", "2016-10-01", " ".join(edit(ap_story, rng)), "AP"),
+        # a local story X ran twice (update): a single-outlet cluster
+        ("d", "X", "2016-10-05", " ".join(local), None),
+        ("f", "X", "2016-10-06", " ".join(edit(local, rng)), None),
+        # unrelated stories; "e" is AP copy that no other outlet ran (a miss by construction)
+        ("c", "Z", "2016-10-03", " ".join(story(rng)), None),
+        ("e", "Y", "2016-10-04", " ".join(other_ap), "AP"),
+        # an outlet that did not record wire credits
+        ("g", "W", "2016-10-04", " ".join(story(rng)), "NA"),
+    ]
+    return pd.DataFrame(rows, columns=["doc_id", "outlet", "date", "text", "wire"]).assign(
+        date=lambda d: pd.to_datetime(d["date"])
+    )
+
+
+def test_shingles():
+    assert shingles(["a", "b", "c"], size=2) == {"a b", "b c"}
+    assert shingles([], size=5) == set()
+    with pytest.raises(ValueError, match="shingle size"):
+        shingles(["a"], size=0)
+
+
+def test_near_duplicates_finds_the_constructed_clusters(corpus):
+    clusters = near_duplicates(corpus, threshold=0.8, shingle=5, tokenizer=split_words)
+    groups = clusters.groupby("cluster_id")["doc_id"].apply(list).tolist()
+    assert groups == [["a", "b"], ["d", "f"]]  # ids ordered by the clusters' smallest doc_id
+    by_doc = clusters.set_index("doc_id")
+    assert by_doc.loc["a", "multi_outlet"] and by_doc.loc["a", "outlets"] == "X, Y"
+    assert not by_doc.loc["d", "multi_outlet"] and by_doc.loc["d", "n_outlets"] == 1
+    # 3 of 200 words edited: at most 15 of 196 shingles touched, Jaccard >= 181 / 211
+    assert by_doc.loc["a", "similarity"] >= 181 / 211
+    # representative: the earliest dated member ("b" ran a day before "a")
+    assert clusters.loc[clusters.representative, "doc_id"].tolist() == ["b", "d"]
+    again = near_duplicates(corpus, threshold=0.8, shingle=5, tokenizer=split_words)
+    pd.testing.assert_frame_equal(clusters, again)
+
+
+def test_near_duplicates_without_duplicates_is_empty_with_columns(corpus):
+    clusters = near_duplicates(corpus[corpus.doc_id.isin(["a", "c", "d"])], tokenizer=split_words)
+    assert clusters.empty and "cluster_id" in clusters.columns
+
+
+@pytest.mark.parametrize(
+    "kwargs, message", [({"threshold": 0}, "threshold"), ({"shingle": 0}, "shingle")]
+)
+def test_near_duplicates_bad_requests(corpus, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        near_duplicates(corpus, tokenizer=split_words, **kwargs)
+
+
+def test_near_duplicates_needs_text_column(corpus):
+    with pytest.raises(ValueError, match="text"):
+        near_duplicates(corpus.drop(columns="text"), tokenizer=split_words)
+
+
+def test_deduplicate_remove_and_weight(corpus):
+    clusters = near_duplicates(corpus, tokenizer=split_words)
+    docs = corpus[["doc_id", "outlet", "date"]].assign(
+        n_tokens=200, **{"hedging:count": [4, 0, 2, 2, 1, 1, 1]}
+    )
+    removed = deduplicate(docs, clusters, how="remove")
+    assert sorted(removed.doc_id) == ["b", "c", "d", "e", "g"]
+    assert removed.attrs["deduplication"]["removed"] == 2
+    weighted = deduplicate(docs, clusters, how="weight")
+    assert dict(zip(weighted.doc_id, weighted.weight)) == {
+        "a": 0.5,
+        "b": 0.5,
+        "c": 1.0,
+        "d": 0.5,
+        "e": 1.0,
+        "f": 0.5,
+        "g": 1.0,
+    }
+    # X keeps "a" (4 hedges) at half weight and d, f at half weight: (2 + 1 + 1) / (100 + 100 + 100)
+    rates = group_rates(
+        weighted, by="outlet", weights="weight", on_small_group="nan", n_resamples=200
+    )
+    x = rates.set_index("outlet").loc["X"]
+    assert x.rate_per_1k == pytest.approx(4 / 300 * 1000)
+    # removing keeps the earliest member present: with "b" gone, "a" stays
+    assert "a" in deduplicate(docs[docs.doc_id != "b"], clusters).doc_id.tolist()
+    with pytest.raises(ValueError, match="how"):
+        deduplicate(docs, clusters, how="drop")
+
+
+def test_duplicate_agreement_against_wire_column(corpus):
+    clusters = near_duplicates(corpus, tokenizer=split_words)
+    out = duplicate_agreement(clusters, corpus).iloc[0]
+    # wire copy: a, b, e; detected (multi-outlet): a, b; "g" (NA) is left out
+    assert (out.true_positive, out.false_positive, out.false_negative, out.true_negative) == (
+        2,
+        0,
+        1,
+        3,
+    )
+    assert out.precision == 1.0 and out.recall == pytest.approx(2 / 3)
+    assert (out.documents, out.unknown) == (6, 1)
+    # the string "None" (as in PolNeAR's metadata.tsv) also means "not wire"
+    as_text = corpus.assign(wire=corpus.wire.fillna("None"))
+    pd.testing.assert_frame_equal(
+        duplicate_agreement(clusters, as_text), duplicate_agreement(clusters, corpus)
+    )
+    with pytest.raises(ValueError, match="credit"):
+        duplicate_agreement(clusters, corpus, wire_col="credit")
+
+
+@pytest.mark.shared
+def test_duplicate_agreement_reads_polnear_wire_values(shared_dir):
+    # metadata.tsv writes "None" (not syndicated) and "NA" (not recorded: all of West Journal)
+    path = shared_dir / "data" / "polnear" / "metadata.tsv"
+    meta = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    corpus = meta.rename(columns={"filename": "doc_id", "publisher": "outlet"})
+    no_clusters = pd.DataFrame({"doc_id": pd.Series([], dtype=str), "multi_outlet": []})
+    out = duplicate_agreement(no_clusters, corpus).iloc[0]
+    assert out.unknown == (meta.wire == "NA").sum() == (meta.publisher == "west-journal").sum()
+    assert out.false_negative == (~meta.wire.isin(["None", "NA"])).sum()  # every wire article
+    assert out.true_positive == 0 and np.isnan(out.precision)
+
+
+def test_duplicate_agreement_scope_and_excluded_outlets(corpus):
+    clusters = near_duplicates(corpus, tokenizer=split_words)
+    any_cluster = duplicate_agreement(clusters, corpus, scope="any").iloc[0]
+    # d and f (a local story run twice) now count as detected, and are not wire copy
+    assert (any_cluster.true_positive, any_cluster.false_positive) == (2, 2)
+    no_y = duplicate_agreement(clusters, corpus, exclude_outlets=["Y"]).iloc[0]
+    assert (no_y.documents, no_y.unknown) == (4, 3)  # b, e (outlet Y) and g ("NA") left out
+    with pytest.raises(ValueError, match="scope"):
+        duplicate_agreement(clusters, corpus, scope="all")
