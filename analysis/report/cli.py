@@ -1,0 +1,108 @@
+"""Regenerate every registered figure from a corpus: SVG, PNG and a provenance JSON per figure.
+
+``python -m analysis figures --out figures`` loads the bundled sample corpus (or ``--corpus PATH``,
+any format :func:`analysis.text.corpus.load_corpus` reads, including the PolNeAR folder layout),
+scores it with the built-in lexicons (or ``--lexicon``), and writes ``<id>.svg``, ``<id>.png`` and
+``<id>.json`` for every figure id in :data:`analysis.report.figures.FIGURES`. Bootstrap resamples are
+modest (400) and the seed fixed, so two runs give byte-identical files in the same environment.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from .. import paths
+
+
+def add_arguments(p):
+    p.add_argument("--out", required=True, help="output folder (created if needed)")
+    p.add_argument("--corpus", default=None,
+                   help=f"corpus file or folder (default: the bundled sample, {paths.SAMPLE_CORPUS})")
+    p.add_argument("--events", default=None,
+                   help="CSV of event markers (date,label) for the time figure "
+                        "(default: data/sample/events.csv with the sample corpus, none otherwise)")
+    p.add_argument("--lexicon", action="append", default=[], metavar="NAME_OR_PATH",
+                   help="lexicon name or file; repeat for several (default: all built-in lexicons)")
+    p.add_argument("--compare-lexicon", default=None, metavar="PATH",
+                   help="a new version of a built-in lexicon for 'lexicon_version_shift' "
+                        "(default: data/lexicons/hedging.toml when it exists; 'none' to skip)")
+    p.add_argument("--only", action="append", default=[], metavar="FIGURE_ID",
+                   help="make only this figure (repeatable)")
+    p.add_argument("--n-resamples", type=int, default=400, help="bootstrap resamples per interval (default 400)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every random step (default 0)")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def default_compare_lexicon():
+    """``data/lexicons/hedging.toml`` (written by notebook 4) when present, else None."""
+    path = paths.USER_LEXICON_DIR / "hedging.toml"
+    return path if path.is_file() else None
+
+
+def load_events(path) -> pd.DataFrame:
+    events = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = {"date", "label"} - set(events.columns)
+    if missing:
+        raise ValueError(f"{path}: the events file needs columns date and label (missing {sorted(missing)})")
+    return events
+
+
+def make_figures(out, corpus_path=None, *, events_path=None, lexicons=None, compare_lexicon="default",
+                 only=None, n_resamples=400, seed=0, log=None) -> list[Path]:
+    """Load, score and write every registered figure (or ``only`` those ids); returns the files written."""
+    from ..lexicons.model import load_lexicon
+    from ..text.corpus import load_corpus
+    from .figures import FIGURES, FigureData, build_figure, lexicon_shift_provenance, save_figure
+
+    say = log or (lambda msg: None)
+    if n_resamples < 50:
+        raise ValueError(f"--n-resamples must be at least 50, got {n_resamples}")
+    ids = list(only) if only else list(FIGURES)
+    unknown = [i for i in ids if i not in FIGURES]
+    if unknown:
+        raise ValueError(f"unknown figure id {unknown[0]!r}; known: {', '.join(FIGURES)}")
+    corpus_path = Path(corpus_path) if corpus_path else paths.SAMPLE_CORPUS
+    corpus, report = load_corpus(corpus_path)
+    if events_path is None and corpus_path.resolve() == paths.SAMPLE_CORPUS.resolve() and paths.SAMPLE_EVENTS.is_file():
+        events_path = paths.SAMPLE_EVENTS
+    events = load_events(events_path) if events_path else None
+    if compare_lexicon == "default":
+        compare_lexicon = default_compare_lexicon()
+    elif isinstance(compare_lexicon, str) and compare_lexicon.lower() == "none":
+        compare_lexicon = None
+    compare = load_lexicon(compare_lexicon) if compare_lexicon else None
+    t0 = time.perf_counter()
+    data = FigureData.from_corpus(corpus, lexicons or None, events=events, compare_lexicon=compare,
+                                  n_resamples=n_resamples, seed=seed)
+    say(f"{len(corpus)} documents from {corpus_path} scored in {time.perf_counter() - t0:.1f} s "
+        f"({len(data.result.matches)} matches, {len(data.outlets)} outlets)")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fid in ids:
+        t1 = time.perf_counter()
+        fig = build_figure(fid, data)
+        if fig is None:
+            say(f"  {fid}: skipped (does not apply to this corpus or no compared lexicon)")
+            continue
+        extra = {"corpus_source": corpus_path.name, "notebook": FIGURES[fid].notebook}
+        if events_path:
+            extra["events_source"] = Path(events_path).name
+        if fid == "lexicon_version_shift":
+            extra.update(lexicon_shift_provenance(data))
+        written += save_figure(fig, out / fid, data.provenance(fid, **extra))
+        say(f"  {fid}: {time.perf_counter() - t1:.1f} s")
+    return written
+
+
+def run(args) -> int:
+    log = None if args.quiet else (lambda msg: print(msg, file=sys.stderr))
+    written = make_figures(args.out, args.corpus, events_path=args.events, lexicons=args.lexicon,
+                           compare_lexicon=args.compare_lexicon or "default", only=args.only,
+                           n_resamples=args.n_resamples, seed=args.seed, log=log)
+    if not args.quiet:
+        print(f"{len(written)} files written to {args.out}", file=sys.stderr)
+    return 0
