@@ -26,7 +26,7 @@ from ..text.tokenize import (
     PreparedText,
     is_number_token,
     paragraph_spans,
-    sentence_paragraph_spans,
+    sentence_spans_in,
     token_kind,
 )
 from .voice import REPORTING_CUES, quote_regions
@@ -64,7 +64,8 @@ class DocumentMatches:
 
 
 class _Compiled:
-    __slots__ = ("idx", "category", "entry", "lexicon", "version", "pattern", "contexts", "rank")
+    __slots__ = ("idx", "category", "entry", "lexicon", "version", "pattern", "contexts", "rank",
+                 "checks", "after", "before", "fixed")
 
     def __init__(self, idx, category, entry, lexicon, version, pattern, contexts):
         self.idx = idx
@@ -75,6 +76,28 @@ class _Compiled:
         self.pattern = pattern
         self.contexts = contexts
         self.rank = (pattern.specificity, idx)
+        els = pattern.elements
+        k = pattern.anchor
+        self.after = els[k + 1:]
+        self.before = els[:k]
+        # Quick checks: required literal elements at a fixed distance from the anchor (only across
+        # elements that consume exactly one token), tested before the general matcher runs.
+        checks = []
+        if not pattern.case_sensitive:
+            for direction, seq in ((1, els[k + 1:]), (-1, list(reversed(els[:k])))):
+                d = 0
+                for el in seq:
+                    if el.lo != 1 or el.hi != 1:
+                        break
+                    d += direction
+                    if el.kind in ("lit", "alt") and not el.globs:
+                        checks.append((d, el.values))
+        self.checks = tuple(checks)
+        # fully fixed, literal-only pattern: the quick checks decide alone
+        self.fixed = (
+            not pattern.case_sensitive
+            and all(e.lo == 1 and e.hi == 1 and e.kind in ("lit", "alt") and not e.globs for e in els)
+        )
 
 
 class _VocabCache(dict):
@@ -140,8 +163,7 @@ def _elem_ok(el, j, sent, cs):
             return is_number_token(norm)
         if cls == "word":
             return token_kind(norm) == "word"
-        surf = sent.surfaces[j]
-        return surf[:1].isupper()
+        return sent.prep.text[sent.spans[j][0]].isupper()
     tok = sent.surfaces[j] if cs else norm
     if tok in el.values:
         return True
@@ -268,19 +290,27 @@ class Matcher:
         out = []
         for i in compress(range(n), hit_lists):
             for ce in hit_lists[i]:
-                pat = ce.pattern
-                cs = pat.case_sensitive
-                els = pat.elements
-                k = pat.anchor
-                if cs and not _elem_ok(els[k], i, sent, True):
+                ok = True
+                for d, values in ce.checks:
+                    j = i + d
+                    if j < 0 or j >= n or norms[j] not in values:
+                        ok = False
+                        break
+                if not ok:
                     continue
-                ends = _forward(els[k + 1 :], i + 1, sent, cs, n)
-                if not ends:
-                    continue
-                starts = _backward(els[:k], i, sent, cs) if k else {i}
-                if not starts:
-                    continue
-                s, e = min(starts), max(ends)
+                if ce.fixed:
+                    s, e = i - len(ce.before), i + 1 + len(ce.after)
+                else:
+                    cs = ce.pattern.case_sensitive
+                    if cs and not _elem_ok(ce.pattern.elements[ce.pattern.anchor], i, sent, True):
+                        continue
+                    ends = _forward(ce.after, i + 1, sent, cs, n) if ce.after else (i + 1,)
+                    if not ends:
+                        continue
+                    starts = _backward(ce.before, i, sent, cs) if ce.before else (i,)
+                    if not starts:
+                        continue
+                    s, e = min(starts), max(ends)
                 if ce.contexts and not self._context_ok(ce, s, e, sent, n):
                     continue
                 out.append((ce.category, s, e, ce))
@@ -333,53 +363,46 @@ class Matcher:
         n_sent = 0
         sent_hits: dict[str, int] = {}
         voice_tokens = {"narration": 0, "quote": 0, "attributed": 0}
-        all_regions = []
-        if any(ch in text for ch in "\"“”„"):
-            all_regions = [r for pa, pb in paragraph_spans(text) for r in quote_regions(text, pa, pb)]
-        region_starts = [r[0] for r in all_regions]
+        has_dq = any(ch in text for ch in "\"“”„")
         cache_get = self._cache.__getitem__
         prep = PreparedText(text)
         is_word = _IS_WORD.__getitem__
-        for a, b, para in sentence_paragraph_spans(text):
-            n_sent += 1
-            norms = prep.norms(a, b)
-            sent = _Sentence(prep, a, b, norms)
-            n_words = sum(map(is_word, norms))
-            attributed = not REPORTING_CUES.isdisjoint(norms)
-            regions = ()
-            if all_regions:
-                hi = bisect_left(region_starts, b)
-                lo = hi
-                while lo > 0 and all_regions[lo - 1][1] > a:
-                    lo -= 1
-                regions = all_regions[lo:hi]
-            if regions:
-                q_words = sum(_IS_WORD[nm] for (s_, _e), nm in zip(sent.spans, norms) if _inside(s_, regions))
-            else:
-                q_words = 0
-            voice_tokens["quote"] += q_words
-            voice_tokens["attributed" if attributed else "narration"] += n_words - q_words
-            hit_lists = list(map(cache_get, norms))
-            cands = self._candidates(sent, hit_lists) if any(hit_lists) else None
-            if cands:
-                resolved = self._resolve(cands)
-                spans = sent.spans
-                word_before = _word_offsets(norms)
-                seen_cats = set()
-                for cat, s, e, ce in resolved:
-                    start, end = spans[s][0], spans[e - 1][1]
-                    if regions and _inside(start, regions):
-                        voice = "quote"
-                    else:
-                        voice = "attributed" if attributed else "narration"
-                    matches.append(
-                        Match(cat, ce.entry.pattern, ce.lexicon, ce.version, n_sent - 1, start, end,
-                              n_tokens + word_before[s], n_tokens + word_before[e], text[start:end], voice)
-                    )
-                    seen_cats.add(cat)
-                for cat in seen_cats:
-                    sent_hits[cat] = sent_hits.get(cat, 0) + 1
-            n_tokens += n_words
+        for pa, pb in paragraph_spans(text):
+            para_regions = quote_regions(text, pa, pb) if has_dq else ()
+            for a, b in sentence_spans_in(text, pa, pb):
+              n_sent += 1
+              norms = prep.norms(a, b)
+              sent = _Sentence(prep, a, b, norms)
+              n_words = sum(map(is_word, norms))
+              attributed = not REPORTING_CUES.isdisjoint(norms)
+              regions = [(x, y) for x, y in para_regions if x < b and y > a] if para_regions else ()
+              if regions:
+                  q_words = sum(sum(map(is_word, prep.norms(max(x, a), min(y, b)))) for x, y in regions)
+              else:
+                  q_words = 0
+              voice_tokens["quote"] += q_words
+              voice_tokens["attributed" if attributed else "narration"] += n_words - q_words
+              hit_lists = list(map(cache_get, norms))
+              cands = self._candidates(sent, hit_lists) if any(hit_lists) else None
+              if cands:
+                  resolved = self._resolve(cands)
+                  spans = sent.spans
+                  word_before = _word_offsets(norms)
+                  seen_cats = set()
+                  for cat, s, e, ce in resolved:
+                      start, end = spans[s][0], spans[e - 1][1]
+                      if regions and _inside(start, regions):
+                          voice = "quote"
+                      else:
+                          voice = "attributed" if attributed else "narration"
+                      matches.append(
+                          Match(cat, ce.entry.pattern, ce.lexicon, ce.version, n_sent - 1, start, end,
+                                n_tokens + word_before[s], n_tokens + word_before[e], text[start:end], voice)
+                      )
+                      seen_cats.add(cat)
+                  for cat in seen_cats:
+                      sent_hits[cat] = sent_hits.get(cat, 0) + 1
+              n_tokens += n_words
         return DocumentMatches(matches, n_tokens, n_sent, sent_hits, voice_tokens)
 
 

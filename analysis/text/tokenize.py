@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from itertools import chain
 
 __all__ = [
@@ -89,8 +89,7 @@ _SENTENCE_STARTERS = frozenset(
 )
 
 _PARA_RE = re.compile(r"(?:\r\n|\r|\n)[ \t\f\v]*(?:\r\n|\r|\n)\s*")
-_BOUNDARY_RE = re.compile(r"(?:[.!?]+|…)[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]*[A-Z0-9])")
-_PREV_WORD_RE = re.compile(r"([\w.'’-]+)$")
+_BOUNDARY_RE = re.compile(r"((?:[.!?]+|…)[\"'”’»)\]]*)\s+(?=[\"'“‘«(\[]*[A-Z0-9])")
 _INITIALISM_RE = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]$")
 _NEXT_WORD_RE = re.compile(r"\s+[\"'“‘«(\[]*(\w+)")
 
@@ -163,52 +162,47 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     >>> paragraph_spans("Headline\\n\\nBody one. Body two.")
     [(0, 8), (10, 29)]
     """
-    spans = []
-    pos = 0
-    for m in _PARA_RE.finditer(text):
-        spans.append((pos, m.start()))
-        pos = m.end()
-    spans.append((pos, len(text)))
     out = []
-    for a, b in spans:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            out.append((a, b))
+    pos = 0
+    n = len(text)
+    for m in chain(_PARA_RE.finditer(text), (None,)):
+        a, b = pos, (m.start() if m is not None else n)
+        if m is not None:
+            pos = m.end()
+        seg = text[a:b]
+        stripped = seg.strip()
+        if stripped:
+            a += len(seg) - len(seg.lstrip())
+            out.append((a, a + len(stripped)))
     return out
 
 
 def _is_boundary(text: str, m: re.Match, para_start: int) -> bool:
     punct_start = m.start()
-    if text[punct_start] != ".":
-        return True  # ! ? and ellipses followed by a capital end a sentence
-    prev = _PREV_WORD_RE.search(text, max(para_start, punct_start - 40), punct_start)
-    if prev is None:
+    if m.end(1) - punct_start > 1 or text[punct_start] != ".":
+        return True  # "?", "!", "..." or a stop followed by a closing quote
+    window = text[max(para_start, punct_start - 40):punct_start]
+    if not window or window[-1].isspace():
         return True
-    word = prev.group(1).lstrip("'’")
+    word = window.rsplit(None, 1)[-1].lstrip("\"'“‘«([")
     if len(word) == 1 and word.isalpha() and word.isupper():
         return False  # an initial: "J. R. Smith"
-    if word.lower().rstrip(".") in ABBREVIATIONS and text[m.end() - 1] == ".":
+    if word.lower().rstrip(".") in ABBREVIATIONS:
         return False
     if _INITIALISM_RE.search(word) or word.endswith("."):
         # "U.S." followed by a capital: a boundary only before a typical sentence opener.
-        nxt = _NEXT_WORD_RE.match(text, m.end())
+        nxt = _NEXT_WORD_RE.match(text, m.end(1))
         return bool(nxt) and nxt.group(1).lower() in _SENTENCE_STARTERS
     return True
 
 
-def _sentence_spans_in(text: str, a: int, b: int) -> list[tuple[int, int]]:
+def sentence_spans_in(text: str, a: int, b: int) -> list[tuple[int, int]]:
     spans = []
     start = a
     for m in _BOUNDARY_RE.finditer(text, a, b):
         if _is_boundary(text, m, a):
-            spans.append((start, m.end()))
-            nxt = m.end()
-            while nxt < b and text[nxt].isspace():
-                nxt += 1
-            start = nxt
+            spans.append((start, m.end(1)))
+            start = m.end()
     if start < b:
         spans.append((start, b))
     return spans
@@ -223,7 +217,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """
     out: list[tuple[int, int]] = []
     for a, b in paragraph_spans(text):
-        out.extend(_sentence_spans_in(text, a, b))
+        out.extend(sentence_spans_in(text, a, b))
     return out
 
 
@@ -231,7 +225,7 @@ def sentence_paragraph_spans(text: str) -> list[tuple[int, int, int]]:
     """Like :func:`sentence_spans` with the paragraph index as a third element."""
     out = []
     for p, (a, b) in enumerate(paragraph_spans(text)):
-        out.extend((s, e, p) for s, e in _sentence_spans_in(text, a, b))
+        out.extend((s, e, p) for s, e in sentence_spans_in(text, a, b))
     return out
 
 
@@ -271,6 +265,9 @@ class _NormsOnly(dict):
 _NORMS = _NormsOnly()
 
 
+_SPAN = re.Match.span
+
+
 class PreparedText:
     """A text lower-cased once, with the places that need the full token pattern found once.
 
@@ -295,10 +292,13 @@ class PreparedText:
 
     def norms(self, a: int, b: int) -> list[str]:
         """Normalised tokens of ``text[a:b]``, quotes dropped."""
-        if self.low is None:  # a character whose lower case has another length
+        low = self.low
+        if low is None:  # a character whose lower case has another length
             raws = [t.lower().replace("’", "'") for t in TOKEN_RE.findall(self.text, a, b)]
         else:
-            raws = self._rx(a, b).findall(self.low, a, b)
+            raws = self._rx(a, b).findall(low, a, b)
+            if not _NEEDS_EXPANSION_RE.search(low, a, b):
+                return raws  # no quote, bracket or apostrophe: every raw token is its own norm
         return list(chain.from_iterable(map(_NORMS.__getitem__, raws)))
 
     def spans(self, a: int, b: int) -> list[tuple[int, int]]:
@@ -306,14 +306,21 @@ class PreparedText:
         src = self.low if self.low is not None else self.text
         rx = self._rx(a, b) if self.low is not None else TOKEN_RE
         if not _NEEDS_EXPANSION_RE.search(src, a, b):
-            return [m.span() for m in rx.finditer(src, a, b)]
-        out = []
-        for m in rx.finditer(src, a, b):
-            pos = m.start()
-            for _norm, length in _EXPANSION[m.group().lower().replace("’", "'")]:
-                out.append((pos, pos + length))
-                pos += length
-        return out
+            return list(map(_SPAN, rx.finditer(src, a, b)))
+        spans = list(map(_SPAN, rx.finditer(src, a, b)))
+        starts = [sp[0] for sp in spans]
+        special = sorted({bisect_right(starts, m.start()) - 1 for m in _NEEDS_EXPANSION_RE.finditer(src, a, b)})
+        for i in reversed(special):
+            x, y = spans[i]
+            expansion = _EXPANSION[src[x:y].lower().replace("’", "'")]
+            if len(expansion) == 1:
+                continue
+            pieces = []
+            for _norm, length in expansion:
+                pieces.append((x, x + length))
+                x += length
+            spans[i:i + 1] = pieces
+        return spans
 
 
 def norm_tokens(text: str, start: int = 0, end: int | None = None) -> list[str]:
