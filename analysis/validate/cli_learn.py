@@ -1,0 +1,67 @@
+"""Train a sentence-level uncertainty classifier and save it as a JSON model file.
+
+``python -m analysis learn TRAIN... --format conll2010 --out MODEL [--cv K]`` reads annotated
+sentences, optionally cross-validates the settings with K folds grouped by document (cues induced
+inside each fold), trains on everything and writes the model as JSON (never pickle): vocabularies,
+lexicon, induced cues, coefficients, intercept, settings, the hash of the training data and the CV
+scores. ``python -m analysis evaluate GOLD --format ... --model MODEL`` scores it on other data.
+"""
+from __future__ import annotations
+
+import json
+
+from analysis.validate.cli_evaluate import add_gold_arguments, load_gold
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("train", nargs="+", metavar="TRAIN", help="training file(s) or folder")
+    add_gold_arguments(parser)
+    parser.add_argument("--out", required=True, metavar="MODEL", help="where to write the model (.json)")
+    parser.add_argument("--cv", type=int, default=0, metavar="K",
+                        help="first cross-validate with K folds grouped by document")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the fold assignment (default 0)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                        help='override a setting, e.g. --set C=0.5 --set \'char_ngrams=[3,5]\' '
+                        "(see analysis.validate.learn.DEFAULT_SETTINGS)")
+    parser.add_argument("--json", action="store_true", help="print the CV scores as JSON on the last line")
+
+
+def _parse_sets(items) -> dict:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--set {item!r}: expected KEY=VALUE")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value  # a bare string such as model=linear_svc
+    return out
+
+
+def run(args) -> int:
+    from analysis.validate.learn import check_settings, cross_validate, train
+
+    if not str(args.out).endswith(".json"):
+        raise ValueError(f"--out {args.out!r}: model files are JSON; use a .json name")
+    settings = check_settings(_parse_sets(args.set))
+    gold = load_gold(args.train, args)
+    n_pos = int(gold["label"].sum())
+    print(f"training data: {len(gold)} sentences, {n_pos} positive, {gold['doc_id'].nunique()} documents")
+    print("settings: " + json.dumps(settings, sort_keys=True))
+    cv = None
+    if args.cv:
+        cv = cross_validate(gold, settings, k=args.cv, seed=args.seed)
+        print(f"{args.cv}-fold cross-validation grouped by document (seed {args.seed}), pooled "
+              f"out-of-fold predictions: P {cv['precision']:.4f}  R {cv['recall']:.4f}  "
+              f"F1 {cv['f1']:.4f}  (fold F1 mean {cv['f1_mean']:.4f}, sd {cv['f1_std']:.4f})")
+    model = train(gold, settings, sources=[str(p) for p in args.train], cv=cv)
+    path = model.save(args.out)
+    print(f"model: {len(model.coef)} features, training data sha256 {model.training['sha256'][:12]}")
+    top = model.top_features(8)
+    print("strongest positive features: " + ", ".join(top[top.weight > 0]["feature"].head(8)))
+    print(f"wrote {path}")
+    if args.json:
+        keys = ("precision", "recall", "f1", "f1_mean", "f1_std", "k")
+        print(json.dumps({k: cv[k] for k in keys} if cv else {}))
+    return 0

@@ -1,0 +1,591 @@
+"""A sentence-level uncertainty classifier: lexicon features, n-grams, induced cues, a linear model.
+
+For researchers who have annotated sentences (CoNLL-2010, Szeged, their own coded CSV), this module
+trains a linear classifier that says whether a sentence is uncertain. Features are (1) word n-grams
+over the library's tokens, (2) optional character n-grams, (3) the counts of a lexicon's categories
+and entries (:class:`~analysis.validate.features.LexiconVectorizer`), and (4) cue features induced
+from the *training* sentences' annotated cues (:mod:`analysis.validate.induction`): the highest cue
+precision of any known cue in the sentence and the number of strong cues. The model is
+``LogisticRegression`` or ``LinearSVC`` from scikit-learn. :func:`cross_validate` estimates F1 with
+folds grouped by document (sentences of one abstract never sit on both sides), inducing cues inside
+each fold so nothing leaks.
+
+Models are saved as **JSON only** (vocabularies, lexicon TOML, coefficients, intercept, settings,
+the hash of the training data and a checksum), never pickled: :func:`load_model` validates the
+schema, the shapes and the checksum before it builds anything, so a model file from elsewhere cannot
+run code and a tampered one is refused.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "MODEL_FORMAT",
+    "SentenceClassifier",
+    "cross_validate",
+    "load_model",
+    "train",
+    "training_hash",
+]
+
+MODEL_FORMAT = "media-framing-analysis/sentence-classifier"
+SCHEMA_VERSION = 1
+MAX_MODEL_BYTES = 200 * 1024 * 1024
+
+#: Settings chosen by 10-fold cross-validation on the CoNLL-2010 biological training files
+#: (docs/validation.md gives the grid and the scores).
+DEFAULT_SETTINGS = {
+    "word_ngrams": [1, 2],
+    "char_ngrams": None,
+    "min_df": 2,
+    "lexicons": ["hedging"],
+    "lexicon_entries": True,
+    "induced_cues": True,
+    "cue_min_count": 2,
+    "model": "logreg",
+    "C": 1.0,
+    "class_weight": None,
+    "threshold": 0.0,
+}
+
+# name -> (allowed python types, validator or None)
+_SETTING_TYPES = {
+    "word_ngrams": (list, type(None)),
+    "char_ngrams": (list, type(None)),
+    "min_df": (int,),
+    "lexicons": (list,),
+    "lexicon_entries": (bool,),
+    "induced_cues": (bool,),
+    "cue_min_count": (int,),
+    "model": (str,),
+    "C": (int, float),
+    "class_weight": (str, type(None)),
+    "threshold": (int, float),
+}
+
+
+def check_settings(settings: dict | None) -> dict:
+    """Fill in defaults and refuse unknown or ill-typed settings with a ValueError."""
+    out = dict(DEFAULT_SETTINGS)
+    for key, value in (settings or {}).items():
+        if key not in _SETTING_TYPES:
+            raise ValueError(f"unknown setting {key!r} (known: {', '.join(sorted(_SETTING_TYPES))})")
+        out[key] = list(value) if isinstance(value, tuple) else value
+    for key, types in _SETTING_TYPES.items():
+        value = out[key]
+        if isinstance(value, bool) and bool not in types:
+            raise ValueError(f"setting {key!r} must be {types[0].__name__}, got {value!r}")
+        if not isinstance(value, types):
+            raise ValueError(f"setting {key!r} must be {' or '.join(t.__name__ for t in types)}, got {value!r}")  # noqa: TRY004
+    for key in ("word_ngrams", "char_ngrams"):
+        rng = out[key]
+        if rng is not None and not (
+            len(rng) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in rng)
+            and 1 <= rng[0] <= rng[1] <= 8
+        ):
+            raise ValueError(f"setting {key!r} must be [low, high] with 1 <= low <= high <= 8, got {rng!r}")
+    if out["model"] not in ("logreg", "linear_svc"):
+        raise ValueError(f"setting 'model' must be 'logreg' or 'linear_svc', got {out['model']!r}")
+    if out["class_weight"] not in (None, "balanced"):
+        raise ValueError(f"setting 'class_weight' must be null or 'balanced', got {out['class_weight']!r}")
+    if not (math.isfinite(out["C"]) and out["C"] > 0):
+        raise ValueError(f"setting 'C' must be a positive number, got {out['C']!r}")
+    if not math.isfinite(out["threshold"]):
+        raise ValueError("setting 'threshold' must be finite")
+    if out["min_df"] < 1 or out["cue_min_count"] < 1:
+        raise ValueError("settings 'min_df' and 'cue_min_count' must be at least 1")
+    if not all(isinstance(v, str) for v in out["lexicons"]):
+        raise ValueError("setting 'lexicons' must be a list of lexicon names or paths")
+    if out["word_ngrams"] is None and out["char_ngrams"] is None and not out["lexicons"] and not out["induced_cues"]:
+        raise ValueError("the settings switch every feature block off")
+    return out
+
+
+def _word_tokens(text: str) -> list[str]:
+    from analysis.text.tokenize import word_tokens
+
+    return word_tokens(text)
+
+
+def training_hash(gold: pd.DataFrame) -> str:
+    """SHA-256 over ``doc_id, sentence_id, text, label`` of every training sentence, in order."""
+    h = hashlib.sha256()
+    cols = [c for c in ("doc_id", "sentence_id", "text", "label") if c in gold.columns]
+    for row in gold[cols].itertuples(index=False, name=None):
+        for v in row:
+            h.update(str(bool(v) if isinstance(v, (bool, np.bool_)) else v).encode("utf-8", "surrogatepass"))
+            h.update(b"\x1f")
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- features
+
+_CUE_FEATURES = ["cue:max_precision", "cue:n_strong", "cue:any_strong"]
+_STRONG = 0.5
+
+
+class _Featurizer:
+    """Turns sentences into the model's feature matrix; state is plain data (lists, dicts, str)."""
+
+    def __init__(self, settings, word_vocabulary=None, char_vocabulary=None, lexicon_tomls=None,
+                 cues=None):
+        self.settings = settings
+        self.word_vocabulary = word_vocabulary or []
+        self.char_vocabulary = char_vocabulary or []
+        self.lexicon_tomls = lexicon_tomls or []
+        self.cues = cues or []  # [[cue, precision], ...]
+        self._build()
+
+    def _build(self):
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        from analysis.lexicons.model import parse_lexicon
+        from analysis.validate.features import LexiconVectorizer
+
+        s = self.settings
+        self._word = self._char = self._lex = None
+        if s["word_ngrams"] is not None and self.word_vocabulary:
+            self._word = CountVectorizer(
+                tokenizer=_word_tokens, token_pattern=None, lowercase=False, binary=True,
+                ngram_range=tuple(s["word_ngrams"]),
+                vocabulary={t: i for i, t in enumerate(self.word_vocabulary)},
+            )
+        if s["char_ngrams"] is not None and self.char_vocabulary:
+            self._char = CountVectorizer(
+                analyzer="char_wb", lowercase=True, binary=True, ngram_range=tuple(s["char_ngrams"]),
+                vocabulary={t: i for i, t in enumerate(self.char_vocabulary)},
+            )
+        if self.lexicon_tomls:
+            lexicons = [parse_lexicon(t["toml"], f"<model lexicon {t['name']}>") for t in self.lexicon_tomls]
+            for lex, t in zip(lexicons, self.lexicon_tomls):
+                if lex.sha256 != t["sha256"]:
+                    raise ValueError(f"lexicon {t['name']!r} in the model does not match its recorded hash")
+            self._lex = LexiconVectorizer(lexicons, entries=s["lexicon_entries"], binary=True).fit()
+        self._cue_map = {tuple(c.split()): float(p) for c, p in self.cues}
+        self._cue_lengths = sorted({len(k) for k in self._cue_map})
+
+    @classmethod
+    def fit(cls, gold: pd.DataFrame, settings: dict) -> _Featurizer:
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        from analysis.lexicons.formats import lexicon_to_toml
+        from analysis.lexicons.model import load_lexicons
+        from analysis.validate.induction import induce_cues
+
+        texts = gold["text"].tolist()
+        word_vocab, char_vocab = [], []
+        min_df = min(settings["min_df"], max(1, len(texts)))
+        if settings["word_ngrams"] is not None:
+            cv = CountVectorizer(tokenizer=_word_tokens, token_pattern=None, lowercase=False,
+                                 ngram_range=tuple(settings["word_ngrams"]), min_df=min_df)
+            try:
+                cv.fit(texts)
+                word_vocab = [str(t) for t in cv.get_feature_names_out()]
+            except ValueError:  # empty vocabulary (tiny training sets)
+                word_vocab = []
+        if settings["char_ngrams"] is not None:
+            cv = CountVectorizer(analyzer="char_wb", lowercase=True,
+                                 ngram_range=tuple(settings["char_ngrams"]), min_df=min_df)
+            cv.fit(texts)
+            char_vocab = [str(t) for t in cv.get_feature_names_out()]
+        tomls = []
+        for lex in load_lexicons(settings["lexicons"]) if settings["lexicons"] else []:
+            tomls.append({"name": lex.name, "version": lex.version, "sha256": lex.sha256,
+                          "toml": lexicon_to_toml(lex)})
+        cues = []
+        if settings["induced_cues"]:
+            table = induce_cues(gold, min_cue_count=settings["cue_min_count"])
+            cues = [[str(c), float(p)] for c, p in zip(table["cue"], table["cue_precision"])]
+        return cls(settings, word_vocab, char_vocab, tomls, cues)
+
+    @property
+    def feature_names(self) -> list[str]:
+        names = [f"word={t}" for t in self.word_vocabulary] if self._word is not None else []
+        names += [f"char={t}" for t in self.char_vocabulary] if self._char is not None else []
+        if self._lex is not None:
+            names += [f"lex={n}" for n in self._lex.get_feature_names_out()]
+        if self.settings["induced_cues"]:
+            names += list(_CUE_FEATURES)
+        return names
+
+    def _cue_block(self, texts) -> sp.csr_matrix:
+        from analysis.text.tokenize import word_tokens
+
+        out = np.zeros((len(texts), len(_CUE_FEATURES)))
+        if self._cue_map:
+            for i, text in enumerate(texts):
+                norms = word_tokens(text)
+                best, strong = 0.0, 0
+                for n in self._cue_lengths:
+                    for j in range(len(norms) - n + 1):
+                        p = self._cue_map.get(tuple(norms[j : j + n]))
+                        if p is not None:
+                            best = max(best, p)
+                            strong += p >= _STRONG
+                out[i] = (best, math.log1p(strong), float(strong > 0))
+        return sp.csr_matrix(out)
+
+    def transform(self, texts) -> sp.csr_matrix:
+        blocks = []
+        if self._word is not None:
+            blocks.append(self._word.transform(texts).astype(np.float64))
+        if self._char is not None:
+            x = self._char.transform(texts).astype(np.float64)
+            # char n-grams are many per sentence: scale each row to unit length
+            norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+            blocks.append(sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ x)
+        if self._lex is not None:
+            blocks.append(self._lex.transform(texts))
+        if self.settings["induced_cues"]:
+            blocks.append(self._cue_block(texts))
+        if not blocks:
+            return sp.csr_matrix((len(texts), 0))
+        return sp.hstack(blocks, format="csr")
+
+
+# --------------------------------------------------------------------------- model
+
+
+def _check_texts(texts) -> list[str]:
+    if isinstance(texts, (str, bytes)):
+        raise ValueError("Iterable over raw text documents expected, string object received.")  # noqa: TRY004
+    if hasattr(texts, "columns"):
+        texts = texts["text"]
+    out = list(texts)
+    for i, t in enumerate(out):
+        if not isinstance(t, str):
+            raise ValueError(f"sentence {i} is a {type(t).__name__}, not a str")  # noqa: TRY004
+    return out
+
+
+class SentenceClassifier:
+    """A trained linear sentence classifier (build it with :func:`train` or :func:`load_model`).
+
+    Attributes
+    ----------
+    settings : dict
+    coef : numpy.ndarray
+        One weight per feature (:attr:`feature_names`).
+    intercept : float
+    training : dict
+        ``sha256`` of the training sentences, ``n_sentences``, ``n_positive``, ``n_documents``,
+        ``sources``.
+    cv : dict or None
+        Cross-validation scores recorded at training time.
+    """
+
+    def __init__(self, featurizer: _Featurizer, coef, intercept: float, training: dict, cv=None):
+        self.featurizer = featurizer
+        self.settings = featurizer.settings
+        self.coef = np.asarray(coef, dtype=np.float64)
+        self.intercept = float(intercept)
+        self.training = training
+        self.cv = cv
+        if self.coef.shape != (len(featurizer.feature_names),):
+            raise ValueError(
+                f"model has {self.coef.shape[0]} coefficients for {len(featurizer.feature_names)} features"
+            )
+
+    @property
+    def feature_names(self) -> list[str]:
+        return self.featurizer.feature_names
+
+    @property
+    def threshold(self) -> float:
+        return float(self.settings["threshold"])
+
+    def decision_function(self, texts) -> np.ndarray:
+        """Signed score per sentence; positive above :attr:`threshold`."""
+        X = self.featurizer.transform(_check_texts(texts))
+        return np.asarray(X @ self.coef).ravel() + self.intercept
+
+    def predict(self, texts) -> np.ndarray:
+        """Boolean prediction per sentence (True: uncertain)."""
+        return self.decision_function(texts) > self.threshold
+
+    def top_features(self, n: int = 20) -> pd.DataFrame:
+        """The ``n`` largest positive and negative weights, as a table."""
+        df = pd.DataFrame({"feature": self.feature_names, "weight": self.coef})
+        df = df.reindex(df["weight"].abs().sort_values(ascending=False).index)
+        pos = df[df["weight"] > 0].head(n)
+        neg = df[df["weight"] < 0].head(n)
+        return pd.concat([pos, neg]).reset_index(drop=True)
+
+    # -- JSON --------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """The model as plain JSON-ready data, with a checksum over everything else."""
+        from analysis.provenance import package_version
+
+        f = self.featurizer
+        body = {
+            "format": MODEL_FORMAT,
+            "schema_version": SCHEMA_VERSION,
+            "package_version": package_version(),
+            "settings": self.settings,
+            "word_vocabulary": f.word_vocabulary,
+            "char_vocabulary": f.char_vocabulary,
+            "lexicons": f.lexicon_tomls,
+            "cues": f.cues,
+            "n_features": len(self.coef),
+            "coef": [float(v) for v in self.coef],
+            "intercept": self.intercept,
+            "training": self.training,
+            "cv": self.cv,
+        }
+        body["checksum"] = _checksum(body)
+        return body
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n"
+
+    def save(self, path) -> Path:
+        """Write the model as JSON (atomically). Returns the path."""
+        from analysis.outputs import atomic_write_text
+
+        return atomic_write_text(path, self.to_json())
+
+
+def _checksum(body: dict) -> str:
+    blob = json.dumps({k: v for k, v in body.items() if k != "checksum"}, sort_keys=True,
+                      ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _fit_linear(X, y, settings):
+    if settings["model"] == "logreg":
+        from sklearn.linear_model import LogisticRegression
+
+        clf = LogisticRegression(C=settings["C"], class_weight=settings["class_weight"],
+                                 solver="liblinear", max_iter=1000)
+    else:
+        from sklearn.svm import LinearSVC
+
+        clf = LinearSVC(C=settings["C"], class_weight=settings["class_weight"], max_iter=20000)
+    if len(set(y.tolist())) < 2:
+        raise ValueError("the training sentences need both positive and negative labels")
+    clf.fit(X, y)
+    return clf.coef_.ravel(), float(clf.intercept_[0])
+
+
+def _check_gold(gold: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(gold, pd.DataFrame):
+        raise ValueError("gold must be a DataFrame with text, label (and cues) columns")  # noqa: TRY004
+    for col in ("text", "label"):
+        if col not in gold.columns:
+            raise ValueError(f"gold needs a {col!r} column (columns are: {', '.join(map(str, gold.columns))})")
+    if len(gold) == 0:
+        raise ValueError("no training sentences")
+    gold = gold.reset_index(drop=True)
+    if "cues" not in gold.columns:
+        gold = gold.assign(cues=[[] for _ in range(len(gold))])
+    if "doc_id" not in gold.columns:
+        gold = gold.assign(doc_id=[str(i) for i in range(len(gold))])
+    return gold
+
+
+def train(gold: pd.DataFrame, settings: dict | None = None, *, sources=(), cv: dict | None = None) -> SentenceClassifier:
+    """Train a sentence classifier on annotated sentences.
+
+    Parameters
+    ----------
+    gold : DataFrame
+        ``text``, ``label`` and, for induced cues, ``cues`` (the loaders' output).
+    settings : dict, optional
+        Overrides of :data:`DEFAULT_SETTINGS`.
+    sources : sequence of str
+        Names of the training files, recorded in the model.
+    cv : dict, optional
+        Cross-validation scores to record in the model.
+
+    Examples
+    --------
+    >>> gold = pd.DataFrame({"text": ["It may rain.", "It rains.", "They may go.", "They go."] * 3,
+    ...                      "label": [True, False, True, False] * 3,
+    ...                      "cues": [[(3, 6, "may")], [], [(5, 8, "may")], []] * 3})
+    >>> model = train(gold, {"lexicons": [], "min_df": 1})
+    >>> model.predict(["Prices may fall.", "Prices fall."]).tolist()
+    [True, False]
+    """
+    settings = check_settings(settings)
+    gold = _check_gold(gold)
+    feat = _Featurizer.fit(gold, settings)
+    X = feat.transform(gold["text"].tolist())
+    y = gold["label"].astype(bool).to_numpy()
+    coef, intercept = _fit_linear(X, y, settings)
+    training = {
+        "sha256": training_hash(gold),
+        "n_sentences": len(gold),
+        "n_positive": int(y.sum()),
+        "n_documents": int(gold["doc_id"].nunique()),
+        "sources": [str(s) for s in sources],
+    }
+    return SentenceClassifier(feat, coef, intercept, training, cv)
+
+
+def cross_validate(gold: pd.DataFrame, settings: dict | None = None, *, k: int = 10, seed: int = 0) -> dict:
+    """K-fold cross-validation grouped by document.
+
+    Folds come from ``GroupKFold(k, shuffle=True, random_state=seed)`` over ``doc_id``; cues are
+    induced and vocabularies built from the training folds only. Scores are computed on the pooled
+    out-of-fold predictions (each sentence predicted once), plus the F1 of every fold.
+
+    Returns
+    -------
+    dict
+        ``precision``, ``recall``, ``f1`` (pooled), ``fold_f1`` (list), ``f1_mean``, ``f1_std``,
+        ``k``, ``seed``, ``n_sentences``, ``n_positive``, ``settings``.
+    """
+    from sklearn.model_selection import GroupKFold
+
+    from analysis.validate.metrics import prf
+
+    settings = check_settings(settings)
+    gold = _check_gold(gold)
+    groups = gold["doc_id"].astype(str).to_numpy()
+    n_groups = len(set(groups))
+    if not 2 <= k <= n_groups:
+        raise ValueError(f"k must be between 2 and the number of documents ({n_groups}), got {k}")
+    y = gold["label"].astype(bool).to_numpy()
+    pred = np.zeros(len(gold), dtype=bool)
+    fold_f1 = []
+    splitter = GroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    for train_idx, test_idx in splitter.split(gold, y, groups):
+        model = train(gold.iloc[train_idx], settings)
+        p = model.predict(gold["text"].iloc[test_idx].tolist())
+        pred[test_idx] = p
+        fold_f1.append(prf(y[test_idx], p)["f1"])
+    scores = prf(y, pred)
+    return {
+        "precision": scores["precision"],
+        "recall": scores["recall"],
+        "f1": scores["f1"],
+        "fold_f1": fold_f1,
+        "f1_mean": float(np.mean(fold_f1)),
+        "f1_std": float(np.std(fold_f1, ddof=1)) if k > 1 else 0.0,
+        "k": k,
+        "seed": seed,
+        "grouped_by": "doc_id",
+        "n_sentences": len(gold),
+        "n_positive": int(y.sum()),
+        "settings": settings,
+    }
+
+
+# --------------------------------------------------------------------------- loading
+
+# key -> expected JSON type(s); every key is required
+_TOP_LEVEL = {
+    "format": str,
+    "schema_version": int,
+    "package_version": str,
+    "settings": dict,
+    "word_vocabulary": list,
+    "char_vocabulary": list,
+    "lexicons": list,
+    "cues": list,
+    "n_features": int,
+    "coef": list,
+    "intercept": (int, float),
+    "training": dict,
+    "cv": (dict, type(None)),
+    "checksum": str,
+}
+
+
+def _refuse_constant(name):
+    raise ValueError(f"non-finite number {name} in model file")
+
+
+def _num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def validate_model_dict(data, where: str = "<model>") -> None:
+    """Raise ValueError (naming ``where`` and the offending key) unless ``data`` is a valid model."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{where}: a model file holds one JSON object")  # noqa: TRY004
+    if data.get("format") != MODEL_FORMAT:
+        raise ValueError(f"{where}: not a {MODEL_FORMAT} file (format is {data.get('format')!r})")
+    missing = [k for k in _TOP_LEVEL if k not in data]
+    extra = [k for k in data if k not in _TOP_LEVEL]
+    if missing or extra:
+        raise ValueError(f"{where}: missing key(s) {missing}, unknown key(s) {extra}")
+    for key, types in _TOP_LEVEL.items():
+        v = data[key]
+        if isinstance(v, bool) or not isinstance(v, types):
+            raise ValueError(f"{where}: {key!r} has the wrong type ({type(v).__name__})")  # noqa: TRY004
+    if data["schema_version"] != SCHEMA_VERSION:
+        raise ValueError(f"{where}: schema_version {data['schema_version']} is not supported (expected {SCHEMA_VERSION})")
+    if data["checksum"] != _checksum(data):
+        raise ValueError(f"{where}: checksum mismatch: the file was modified after it was saved")
+    try:
+        check_settings(data["settings"])
+    except ValueError as exc:
+        raise ValueError(f"{where}: settings: {exc}") from None
+    for key in ("word_vocabulary", "char_vocabulary"):
+        vocab = data[key]
+        if not all(isinstance(t, str) for t in vocab) or len(set(vocab)) != len(vocab):
+            raise ValueError(f"{where}: {key!r} must be a list of distinct strings")
+    for i, lex in enumerate(data["lexicons"]):
+        if not (isinstance(lex, dict) and set(lex) == {"name", "version", "sha256", "toml"}
+                and all(isinstance(v, str) for v in lex.values())):
+            raise ValueError(f"{where}: lexicons[{i}] must have string name, version, sha256, toml")
+    for i, cue in enumerate(data["cues"]):
+        if not (isinstance(cue, list) and len(cue) == 2 and isinstance(cue[0], str) and _num(cue[1])
+                and 0 <= cue[1] <= 1):
+            raise ValueError(f"{where}: cues[{i}] must be [cue, precision between 0 and 1]")
+    if not all(_num(v) for v in data["coef"]) or not _num(data["intercept"]):
+        raise ValueError(f"{where}: coefficients and intercept must be finite numbers")
+    if len(data["coef"]) != data["n_features"]:
+        raise ValueError(f"{where}: {len(data['coef'])} coefficients but n_features is {data['n_features']}")
+    t = data["training"]
+    if not (isinstance(t.get("sha256"), str) and len(t["sha256"]) == 64):
+        raise ValueError(f"{where}: training.sha256 must be a SHA-256 hex digest")
+
+
+def model_from_dict(data: dict, where: str = "<model>") -> SentenceClassifier:
+    """Build a :class:`SentenceClassifier` from validated JSON data."""
+    validate_model_dict(data, where)
+    settings = check_settings(data["settings"])
+    try:
+        feat = _Featurizer(settings, data["word_vocabulary"], data["char_vocabulary"],
+                           data["lexicons"], data["cues"])
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    if len(feat.feature_names) != data["n_features"]:
+        raise ValueError(
+            f"{where}: the vocabularies, lexicons and settings give {len(feat.feature_names)} "
+            f"features but the model has {data['n_features']} coefficients"
+        )
+    return SentenceClassifier(feat, data["coef"], data["intercept"], data["training"], data["cv"])
+
+
+def load_model(path) -> SentenceClassifier:
+    """Load a model saved by :meth:`SentenceClassifier.save`, refusing anything else.
+
+    The file must be JSON (never pickle) of at most 200 MB; the schema, every type, the number of
+    coefficients, the lexicon hashes and the checksum are checked, so an edited or truncated file
+    raises ``ValueError`` naming the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such model file")
+    if path.stat().st_size > MAX_MODEL_BYTES:
+        raise ValueError(f"{path}: larger than {MAX_MODEL_BYTES // 2**20} MB: not a model file")
+    raw = path.read_bytes()
+    if raw[:2] == b"\x80\x04" or raw[:1] == b"\x80":
+        raise ValueError(f"{path}: looks like a pickle; only JSON model files are loaded")
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a JSON model file ({exc})") from None
+    return model_from_dict(data, str(path))
