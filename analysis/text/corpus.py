@@ -11,7 +11,10 @@ the line number; for folders, the file name.
 """
 from __future__ import annotations
 
+import codecs
 import csv
+import html
+import html.parser
 import io
 import json
 import re
@@ -19,6 +22,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["load_corpus", "LoadReport", "LoadIssue", "CorpusError", "from_texts", "CORPUS_COLUMNS"]
@@ -84,11 +88,16 @@ class LoadReport:
         return self.summary()
 
 
+def _show_columns(columns) -> str:
+    """Column names for a one-line message: odd names (newlines, NULs, empty) are shown quoted."""
+    return ", ".join(str(c) if str(c).isprintable() and str(c).strip() else repr(str(c)) for c in columns)
+
+
 def _pick(columns, explicit, candidates, what, path, required=False):
     if explicit is not None:
         if explicit not in columns:
             raise CorpusError(
-                f"{path}: no column {explicit!r} for {what} (columns are: {', '.join(map(str, columns))})"
+                f"{path}: no column {explicit!r} for {what} (columns are: {_show_columns(columns)})"
             )
         return explicit
     lower = {str(c).strip().lower(): c for c in columns}
@@ -98,7 +107,7 @@ def _pick(columns, explicit, candidates, what, path, required=False):
     if required:
         raise CorpusError(
             f"{path}: no {what} column (looked for {', '.join(candidates)}; columns are: "
-            f"{', '.join(map(str, columns))}); name it with --{what}-col"
+            f"{_show_columns(columns)}); name it with --{what}-col"
         )
     return None
 
@@ -110,6 +119,15 @@ def _decode(raw: bytes, path, encoding, report):
             return raw.decode(encoding), False
         except (UnicodeDecodeError, LookupError) as exc:
             raise CorpusError(f"{path}: cannot decode as {encoding}: {exc}") from None
+    for bom, name in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                      (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):  # Excel's "Unicode text" is UTF-16 with a BOM
+            try:
+                text = raw.decode(name)
+            except UnicodeDecodeError:
+                break
+            report.notes.append(f"file decoded as {name.upper()} (byte order mark)")
+            return text, False
     try:
         return raw.decode("utf-8-sig"), False
     except UnicodeDecodeError:
@@ -119,6 +137,8 @@ def _decode(raw: bytes, path, encoding, report):
             hint = "the file decodes as cp1252: pass --encoding cp1252"
         except UnicodeDecodeError:
             hint = "pass --encoding to choose the right one"
+        if raw.count(b"\x00") > len(raw) // 4:
+            hint = "the file looks like UTF-16 without a byte order mark: pass --encoding utf-16-le or utf-16-be"
         report.notes.append(f"file is not valid UTF-8; undecodable bytes replaced with U+FFFD ({hint})")
         return text, True
 
@@ -133,15 +153,24 @@ def _read_delimited(path: Path, sep: str, encoding, report):
     except csv.Error as exc:
         raise CorpusError(f"{path}:1: malformed header: {exc}") from None
     header = [h.strip() for h in header]
+    for j, name in enumerate(header):
+        if name in header[:j]:
+            raise CorpusError(
+                f"{path}:1: duplicate column name {name!r} in the header (columns {header.index(name) + 1} "
+                f"and {j + 1}); rename one of them"
+            )
     rows, numbers = [], []
     record = 1
     while True:
+        first_line = reader.line_num + 1  # the physical line where this record starts
         try:
             fields = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            raise CorpusError(f"{path}: line {reader.line_num}: malformed CSV quoting ({exc})") from None
+            raise CorpusError(
+                f"{path}: line {first_line}: malformed CSV quoting ({exc}) in the record starting on this line"
+            ) from None
         record += 1
         if not fields:
             continue  # a blank line is not a record
@@ -165,7 +194,13 @@ def _read_jsonl(path: Path, encoding, report):
     if not text.strip():
         raise CorpusError(f"{path}: the file is empty")
     records, numbers = [], []
-    for lineno, line in enumerate(text.splitlines(), 1):
+    if path.suffix.lower() == ".json" and text.lstrip().startswith("["):
+        array = _json_array(text, path, report)
+        if array is not None:
+            return array
+    # split on \n only: str.splitlines() would also split inside JSON strings at U+2028, U+0085, \x1c ...
+    for lineno, line in enumerate(text.split("\n"), 1):
+        line = line.rstrip("\r")
         if not line.strip():
             continue
         report.n_read += 1
@@ -179,6 +214,28 @@ def _read_jsonl(path: Path, encoding, report):
             continue
         records.append(obj)
         numbers.append(lineno)
+    df = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    df["_row"] = numbers
+    return df
+
+
+def _json_array(text, path, report):
+    """A ``.json`` file holding one array of objects; rows are numbered by array position (1-based)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return None  # not one JSON document: read it line by line
+    if not isinstance(data, list):
+        return None
+    records, numbers = [], []
+    for i, obj in enumerate(data, 1):
+        report.n_read += 1
+        if not isinstance(obj, dict):
+            report.add(path, i, f"array item is a JSON {type(obj).__name__}, not an object", "skipped")
+            continue
+        records.append(obj)
+        numbers.append(i)
+    report.notes.append("a JSON array: row numbers are positions in the array")
     df = pd.DataFrame.from_records(records) if records else pd.DataFrame()
     df["_row"] = numbers
     return df
@@ -205,7 +262,10 @@ def _read_txt_folder(path: Path, encoding, report):
         if bad:
             rec["_undecodable"] = True
         records.append(rec)
-    df = pd.DataFrame.from_records(records, columns=["doc_id", "text", "_row"])
+    columns = ["doc_id", "text", "_row"] + (["_undecodable"] if any("_undecodable" in r for r in records) else [])
+    df = pd.DataFrame.from_records(records, columns=columns)
+    if "_undecodable" in df.columns:
+        df["_undecodable"] = df["_undecodable"].fillna(False).astype(bool)
     meta_path = next((path / n for n in ("metadata.csv", "metadata.tsv") if (path / n).is_file()), None)
     if meta_path is not None:
         meta_report = LoadReport(str(meta_path))
@@ -240,6 +300,44 @@ def _read_html_folder(path: Path, report):
         )
     report.notes.append("main text, title, date and site extracted with trafilatura")
     return pd.DataFrame.from_records(records, columns=["doc_id", "text", "title", "date", "outlet", "_row"])
+
+
+class _TextOnly(html.parser.HTMLParser):
+    """Visible text of an HTML fragment: tags dropped, script/style/template content dropped."""
+
+    _HIDDEN = {"script", "style", "template", "noscript", "head", "title", "iframe", "object"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts, self.hidden = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self._HIDDEN:
+            self.hidden += 1
+        elif tag in ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "tr", "article", "section"):
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self._HIDDEN and self.hidden:
+            self.hidden -= 1
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def _html_to_text(text: str) -> str:
+    """Fallback markup stripping (standard library only) for HTML too short for trafilatura.
+
+    >>> _html_to_text("<p>It <b>may</b> rain.</p><script>alert(1)</script>")
+    'It may rain.'
+    """
+    parser = _TextOnly()
+    parser.feed(text)
+    parser.close()
+    out = "".join(parser.parts)
+    out = re.sub(r"[ \t]+", " ", out)
+    return re.sub(r"\s*\n\s*", "\n", out).strip()
 
 
 def _strip_html(text: str) -> str:
@@ -377,6 +475,12 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
     keep = []
     for i, value in df[tcol].items():
         row = rows[i]
+        if isinstance(value, (dict, list, tuple, np.ndarray)):
+            # a JSON object or array (or a Parquet list) is not an article: say so instead of str()-ing it
+            report.add(path, row, f"text is a {type(value).__name__}, not a string", "skipped")
+            keep.append(False)
+            texts.append("")
+            continue
         text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
         if "\x00" in text:
             text = text.replace("\x00", "")
@@ -390,6 +494,10 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
             if stripped.strip():
                 report.add(path, row, "text is HTML", "markup stripped with trafilatura")
                 text = stripped
+            else:  # too short for trafilatura: drop tags, scripts and styles, keep the visible text
+                text = _html_to_text(text)
+                report.add(path, row, "text is HTML (no main text found by trafilatura)",
+                           "tags, scripts and styles removed")
         if not text.strip():
             report.add(path, row, "empty text", "skipped")
             keep.append(False)
