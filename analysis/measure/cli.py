@@ -1,4 +1,10 @@
-"""Score a corpus with framing lexicons and write matches.csv, documents.csv, summary.csv, provenance.json."""
+"""Score a corpus with framing lexicons and write matches.csv, documents.csv, summary.csv, provenance.json.
+
+Small corpora are loaded whole and scored in memory (``--jobs N`` spreads the documents over N
+processes with identical results). Large files (over 256 MB), or any run given ``--chunk-size``,
+``--resume`` or ``--scheduler``, are streamed: read and scored a chunk at a time, written incrementally,
+resumable, with the same outputs (see :mod:`analysis.scale.stream`).
+"""
 from __future__ import annotations
 
 import sys
@@ -10,6 +16,9 @@ from ..outputs import atomic_write_text, write_table
 from ..provenance import dumps
 from ..text.corpus import load_corpus
 from .scoring import score
+
+STREAM_THRESHOLD_BYTES = 256 * 1024 * 1024  # larger corpus files are streamed even without --chunk-size
+DEFAULT_CHUNK_SIZE = 5000
 
 
 def add_corpus_arguments(p):
@@ -36,7 +45,16 @@ def add_arguments(p):
     p.add_argument("--categories", action="append", default=[], metavar="GLOB",
                    help="keep only these categories (e.g. 'hedging.*'); may repeat")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--format", choices=["csv", "parquet"], default="csv", help="table format (default csv)")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv",
+                   help="table format (default csv; parquet is smaller and faster for large corpora)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (default 1)")
+    p.add_argument("--chunk-size", type=int, metavar="DOCS",
+                   help=f"stream the corpus in chunks of DOCS documents (default {DEFAULT_CHUNK_SIZE} for files "
+                        "over 256 MB, otherwise the corpus is loaded whole)")
+    p.add_argument("--resume", action="store_true",
+                   help="resume an interrupted streaming run in --out without rescoring its finished chunks")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="score the chunks on a running Dask scheduler (e.g. tcp://10.0.0.5:8786)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
@@ -50,12 +68,66 @@ def print_summary(result, file=sys.stdout):
         print(table.to_string(), file=file)
 
 
+def _streaming(args) -> bool:
+    if args.chunk_size is not None or args.resume or args.scheduler:
+        return True
+    path = Path(args.corpus)
+    return path.is_file() and path.stat().st_size > STREAM_THRESHOLD_BYTES
+
+
+def _check_args(args):
+    if args.jobs < 1:
+        raise ValueError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise ValueError(f"--chunk-size must be at least 1, got {args.chunk_size}")
+    if args.scheduler and args.jobs > 1:
+        raise ValueError("give either --jobs or --scheduler, not both (the cluster decides how many workers run)")
+
+
+def run_stream(args) -> int:
+    from ..scale.stream import score_stream
+
+    client = executor = None
+    if args.scheduler:
+        from ..scale.distributed import client_executor
+
+        client, executor = client_executor(args.scheduler)
+    quiet = args.quiet
+    try:
+        result = score_stream(
+            args.corpus, args.out, args.lexicon or None, categories=args.categories or None,
+            chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE, fmt=args.format, jobs=args.jobs, executor=executor,
+            resume=args.resume, progress=not args.no_progress and not quiet,
+            text_col=args.text_col, id_col=args.id_col, outlet_col=args.outlet_col, date_col=args.date_col,
+            title_col=args.title_col, encoding=args.encoding,
+            log=None if quiet else (lambda msg: print(msg, file=sys.stderr)),
+        )
+    finally:
+        if client is not None:
+            client.close()
+    if not quiet:
+        print(result.report.summary(), file=sys.stderr)
+        print_summary(result)
+        reused = f" ({result.chunks_reused} chunks reused from the interrupted run)" if result.chunks_reused else ""
+        print(f"{result.n_matches} matches in {result.n_documents} documents written to {result.out}{reused}",
+              file=sys.stderr)
+    return 0
+
+
 def run(args) -> int:
+    _check_args(args)
+    if _streaming(args):
+        return run_stream(args)
     corpus, report = corpus_from_args(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     show_progress = not args.no_progress and not args.quiet and len(corpus) >= 200
-    result = score(corpus, args.lexicon or None, categories=args.categories or None, progress=show_progress)
+    if args.jobs > 1:
+        from ..scale.parallel import score_parallel
+
+        result = score_parallel(corpus, args.lexicon or None, categories=args.categories or None, jobs=args.jobs)
+    else:
+        result = score(corpus, args.lexicon or None, categories=args.categories or None, progress=show_progress)
     ext = args.format
     prov = dict(result.provenance)
     prov["load_report"] = {"rows_read": report.n_read, "rows_loaded": report.n_loaded,

@@ -252,8 +252,13 @@ def _read_parquet(path: Path, report):
     return df
 
 
-def _read_txt_folder(path: Path, encoding, report):
-    files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
+def _txt_files(path: Path) -> list:
+    """The ``.txt`` files of a folder, sorted by name (the order of the corpus)."""
+    return sorted(p for p in path.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
+
+
+def _read_txt_files(files, encoding, report):
+    """One record per ``.txt`` file (doc_id from the file name); reused by chunked reading."""
     records = []
     for f in files:
         report.n_read += 1
@@ -266,19 +271,35 @@ def _read_txt_folder(path: Path, encoding, report):
     df = pd.DataFrame.from_records(records, columns=columns)
     if "_undecodable" in df.columns:
         df["_undecodable"] = df["_undecodable"].fillna(False).astype(bool)
-    meta_path = next((path / n for n in ("metadata.csv", "metadata.tsv") if (path / n).is_file()), None)
-    if meta_path is not None:
-        meta_report = LoadReport(str(meta_path))
-        meta = _read_delimited(meta_path, "\t" if meta_path.suffix == ".tsv" else ",", encoding, meta_report)
-        key = _pick(meta.columns, None, _ID_CANDIDATES, "id", meta_path, required=True)
-        meta = meta.drop(columns=["_row"]).rename(columns={key: "doc_id"})
-        meta["doc_id"] = meta["doc_id"].astype(str).str.replace(r"\.txt$", "", regex=True)
-        unknown = sorted(set(meta["doc_id"]) - set(df["doc_id"]))
-        if unknown:
-            report.notes.append(f"{meta_path.name}: {len(unknown)} rows name no .txt file (e.g. {unknown[0]!r})")
-        df = df.merge(meta.drop(columns=[c for c in ("text",) if c in meta.columns]), on="doc_id", how="left")
-        report.notes.append(f"metadata joined from {meta_path.name}")
     return df
+
+
+def _txt_metadata(path: Path, encoding, report, stems):
+    """The folder's ``metadata.csv``/``.tsv`` keyed by ``doc_id`` (None when absent); notes go to ``report``."""
+    meta_path = next((path / n for n in ("metadata.csv", "metadata.tsv") if (path / n).is_file()), None)
+    if meta_path is None:
+        return None
+    meta_report = LoadReport(str(meta_path))
+    meta = _read_delimited(meta_path, "\t" if meta_path.suffix == ".tsv" else ",", encoding, meta_report)
+    key = _pick(meta.columns, None, _ID_CANDIDATES, "id", meta_path, required=True)
+    meta = meta.drop(columns=["_row"]).rename(columns={key: "doc_id"})
+    meta["doc_id"] = meta["doc_id"].astype(str).str.replace(r"\.txt$", "", regex=True)
+    unknown = sorted(set(meta["doc_id"]) - set(stems))
+    if unknown:
+        report.notes.append(f"{meta_path.name}: {len(unknown)} rows name no .txt file (e.g. {unknown[0]!r})")
+    report.notes.append(f"metadata joined from {meta_path.name}")
+    return meta.drop(columns=[c for c in ("text",) if c in meta.columns])
+
+
+def _join_txt_metadata(df, meta):
+    return df if meta is None else df.merge(meta, on="doc_id", how="left")
+
+
+def _read_txt_folder(path: Path, encoding, report):
+    files = _txt_files(path)
+    df = _read_txt_files(files, encoding, report)
+    meta = _txt_metadata(path, encoding, report, df["doc_id"])
+    return _join_txt_metadata(df, meta)
 
 
 def _read_html_folder(path: Path, report):
@@ -435,7 +456,12 @@ def _read_html_folder_single(path: Path, report):
     raise CorpusError(f"{path}: give the folder that holds the .html files, not one file")
 
 
-def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_col):
+def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_col, ids=None):
+    """Map columns, clean texts and account for every row of ``df`` (one file, or one chunk of it).
+
+    ``ids`` carries duplicate-id state between chunks (``{"seen": {}, "counts": {}}``); by default the
+    table is taken as the whole corpus.
+    """
     if len(df) == 0 and report.n_read == 0:
         raise CorpusError(f"{path}: no documents found")
     columns = [c for c in df.columns if not str(c).startswith("_")]
@@ -514,8 +540,9 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
     out["_row"] = rows
     out = out[keep].reset_index(drop=True)
     # duplicate ids: keep the row, rename it, report it
-    seen: dict[str, object] = {}
-    counts: dict[str, int] = {}
+    ids = ids if ids is not None else {}
+    seen: dict[str, object] = ids.setdefault("seen", {})
+    counts: dict[str, int] = ids.setdefault("counts", {})
     for i, doc_id in out["doc_id"].items():
         if doc_id in seen:
             counts[doc_id] = counts.get(doc_id, 1) + 1

@@ -1,0 +1,1 @@
+"""Scale: streaming (chunked reading and writing, resume), several processes, and Dask clusters."""

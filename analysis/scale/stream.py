@@ -1,0 +1,721 @@
+"""Streaming: score a corpus larger than memory chunk by chunk, write results as it goes, resume.
+
+:func:`iter_corpus_chunks` reads a CSV/TSV file, a JSONL file, a Parquet file (in record batches of its
+row groups) or a folder of ``.txt`` files a chunk of documents at a time. Each chunk is normalised by
+the same code as :func:`analysis.text.corpus.load_corpus` (column mapping, empty texts, NUL bytes,
+dates, HTML, duplicate ids renamed across chunks), row numbers are those of the whole file, and one
+cumulative :class:`~analysis.text.corpus.LoadReport` accounts for every row. Other inputs (one
+``.txt`` file, folders of web pages, PolNeAR folders) are loaded whole and then cut into chunks.
+
+:func:`score_stream` scores the chunks (in this process, on a process pool, or on any
+``concurrent.futures`` executor such as a Dask client's) and writes each chunk's match and document
+rows as part files into ``OUT/.partial/``. A JSON manifest there lists every finished chunk with the
+content hash of its normalised documents, so a run that was killed resumes (``resume=True``) without
+rescoring the chunks it had finished: a chunk is reused only when its content hash and the run
+settings (lexicon hashes, categories, chunk size, column options) are unchanged. The final files
+(``matches``, ``documents``, ``summary``, ``load_report.csv``, ``provenance.json``) appear under their
+real names only when every chunk is done: parts are merged into hidden temporary files and renamed
+into place, ``provenance.json`` last; the ``.partial`` folder is removed at the very end. A folder
+without ``provenance.json``, or with a ``.partial`` folder, holds an incomplete run.
+
+Memory is bounded by the chunk size (times the chunks in flight), not by the corpus: the only state
+that grows with the corpus is the set of doc_ids seen (to rename duplicates) and the load report's
+list of problem rows.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..measure.scoring import MATCH_COLUMNS, _documents_frame, summarise
+from ..outputs import atomic_write_text, write_table
+from ..provenance import dumps
+from ..provenance import provenance as make_provenance
+from ..text import corpus as _corpus
+from ..text.corpus import CorpusError, LoadReport
+from .parallel import MatcherSpec, map_in_order, process_pool
+
+__all__ = ["iter_corpus_chunks", "CorpusChunk", "score_stream", "StreamResult", "PARTIAL_DIR", "FINAL_NAMES"]
+
+PARTIAL_DIR = ".partial"
+MANIFEST = "manifest.json"
+MANIFEST_VERSION = 1
+FINAL_NAMES = ("matches", "documents", "summary")
+EXACT_SUMMARY_MAX_DOCS = 200_000  # up to this many documents the summary is computed exactly as score() does
+
+_DECODE_ERRORS = [0]
+
+
+def _flag_replace(exc):
+    _DECODE_ERRORS[0] += 1
+    return "\ufffd", exc.end
+
+
+codecs.register_error("analysis.flag_replace", _flag_replace)
+
+
+@dataclass
+class CorpusChunk:
+    """One chunk: its index, the normalised documents, their content hash, and progress units read so far."""
+
+    index: int
+    corpus: pd.DataFrame
+    sha256: str
+    position: int
+
+
+# -- reading ------------------------------------------------------------------------------------------
+
+
+def _open_text(path: Path, encoding):
+    raw = open(path, "rb")  # noqa: SIM115 - closed by the caller through the wrapper
+    errors = "strict" if encoding else "analysis.flag_replace"
+    return raw, io.TextIOWrapper(raw, encoding=encoding or "utf-8-sig", errors=errors, newline="")
+
+
+def _iter_delimited(path: Path, sep: str, encoding, chunk_size: int, report: LoadReport):
+    """Raw chunks of a CSV/TSV file, parsed with the same rules as ``load_corpus``."""
+    raw, fh = _open_text(path, encoding)
+    errors_before = _DECODE_ERRORS[0]
+    noted = False
+    try:
+        reader = csv.reader(fh, delimiter=sep, strict=True)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise CorpusError(f"{path}: the file is empty") from None
+        except csv.Error as exc:
+            raise CorpusError(f"{path}:1: malformed header: {exc}") from None
+        header = [h.strip() for h in header]
+        if not any(header) and len(header) <= 1:
+            raise CorpusError(f"{path}: the file is empty")
+        rows, numbers = [], []
+        record = 1
+        read_any = False
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                raise CorpusError(f"{path}: line {reader.line_num}: malformed CSV quoting ({exc})") from None
+            record += 1
+            if not fields:
+                continue
+            read_any = True
+            report.n_read += 1
+            if len(fields) != len(header):
+                report.add(path, record, f"{len(fields)} fields but the header has {len(header)}", "skipped")
+                continue
+            rows.append(fields)
+            numbers.append(record)
+            if len(rows) >= chunk_size:
+                bad = _DECODE_ERRORS[0] > errors_before
+                if bad and not noted:
+                    report.notes.append("file is not valid UTF-8; undecodable bytes replaced with U+FFFD "
+                                        "(pass --encoding to choose the right one)")
+                    noted = True
+                yield _delimited_frame(rows, header, numbers, bad), raw.tell()
+                rows, numbers = [], []
+        if not read_any:
+            raise CorpusError(f"{path}: header only, no rows")
+        bad = _DECODE_ERRORS[0] > errors_before
+        if bad and not noted:
+            report.notes.append("file is not valid UTF-8; undecodable bytes replaced with U+FFFD "
+                                "(pass --encoding to choose the right one)")
+        if rows:
+            yield _delimited_frame(rows, header, numbers, bad), raw.tell()
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{path}: cannot decode as {encoding}: {exc}") from None
+    finally:
+        fh.close()
+
+
+def _delimited_frame(rows, header, numbers, bad):
+    df = pd.DataFrame(rows, columns=header, dtype=object)
+    df["_row"] = numbers
+    if bad:
+        df["_undecodable"] = df.apply(lambda r: any("\ufffd" in str(v) for v in r.values), axis=1)
+    return df
+
+
+def _iter_jsonl(path: Path, encoding, chunk_size: int, report: LoadReport):
+    records, numbers = [], []
+    noted = False
+    enc = encoding or "utf-8"
+    any_line = False
+    with open(path, "rb") as fh:
+        for lineno, bline in enumerate(fh, 1):
+            if lineno == 1 and bline.startswith(codecs.BOM_UTF8) and not encoding:
+                bline = bline[len(codecs.BOM_UTF8):]
+            try:
+                line = bline.decode(enc)
+            except UnicodeDecodeError as exc:
+                if encoding:
+                    raise CorpusError(f"{path}: cannot decode as {encoding}: {exc}") from None
+                line = bline.decode("utf-8", errors="replace")
+                if not noted:
+                    report.notes.append("file is not valid UTF-8; undecodable bytes replaced with U+FFFD "
+                                        "(pass --encoding to choose the right one)")
+                    noted = True
+            if not line.strip():
+                continue
+            any_line = True
+            report.n_read += 1
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                report.add(path, lineno, f"invalid JSON ({exc.msg} at column {exc.colno})", "skipped")
+                continue
+            if not isinstance(obj, dict):
+                report.add(path, lineno, f"a JSON {type(obj).__name__}, not an object", "skipped")
+                continue
+            records.append(obj)
+            numbers.append(lineno)
+            if len(records) >= chunk_size:
+                yield _records_frame(records, numbers), fh.tell()
+                records, numbers = [], []
+        if not any_line:
+            raise CorpusError(f"{path}: the file is empty")
+        if records:
+            yield _records_frame(records, numbers), fh.tell()
+
+
+def _records_frame(records, numbers):
+    df = pd.DataFrame.from_records(records)
+    df["_row"] = numbers
+    return df
+
+
+def _iter_parquet(path: Path, chunk_size: int, report: LoadReport):
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types
+        raise CorpusError(f"{path}: cannot read Parquet: {exc}") from None
+    first = 1
+    for batch in pf.iter_batches(batch_size=chunk_size):
+        df = batch.to_pandas()
+        report.n_read += len(df)
+        df = df.reset_index(drop=True)
+        df["_row"] = range(first, first + len(df))
+        first += len(df)
+        yield df, first - 1
+
+
+def _iter_txt_folder(path: Path, encoding, chunk_size: int, report: LoadReport):
+    files = _corpus._txt_files(path)
+    meta = _corpus._txt_metadata(path, encoding, report, [f.stem for f in files])
+    for i in range(0, len(files), chunk_size):
+        df = _corpus._read_txt_files(files[i : i + chunk_size], encoding, report)
+        yield _corpus._join_txt_metadata(df, meta), i + len(df)
+
+
+def _detect(path: Path, fmt):
+    kind = fmt or ("dir" if path.is_dir() else path.suffix.lower().lstrip("."))
+    if kind == "dir":
+        if (path / "metadata.tsv").is_file() and ((path / "train").is_dir() or (path / "text").is_dir()):
+            return "whole"
+        if any(p.suffix.lower() in (".html", ".htm") for p in path.iterdir()):
+            return "whole"
+        return "txtdir"
+    if kind in ("csv", "tsv", "tab", "jsonl", "ndjson") and path.is_file():
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "whole"  # UTF-16/32 files are decoded whole by load_corpus
+    if kind == "csv":
+        return "csv"
+    if kind in ("tsv", "tab"):
+        return "tsv"
+    if kind in ("jsonl", "ndjson"):
+        return "jsonl"
+    if kind in ("parquet", "pq"):
+        return "parquet"
+    return "whole"
+
+
+def _progress_total(path: Path, kind):
+    if kind in ("csv", "tsv", "jsonl"):
+        return path.stat().st_size, "B"
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return pq.ParquetFile(path).metadata.num_rows, "row"
+        except Exception:  # reported when reading
+            return None, "row"
+    if kind == "txtdir":
+        return len(_corpus._txt_files(path)), "file"
+    return None, "doc"
+
+
+def _raw_chunks(path: Path, kind, chunk_size, encoding, report, fmt, column_args):
+    if kind in ("csv", "tsv"):
+        yield from _iter_delimited(path, "," if kind == "csv" else "\t", encoding, chunk_size, report)
+    elif kind == "jsonl":
+        yield from _iter_jsonl(path, encoding, chunk_size, report)
+    elif kind == "parquet":
+        yield from _iter_parquet(path, chunk_size, report)
+    elif kind == "txtdir":
+        yield from _iter_txt_folder(path, encoding, chunk_size, report)
+    else:  # not streamable: load whole, then cut (already normalised; marked with _normalised)
+        corpus, whole = _corpus.load_corpus(path, encoding=encoding, fmt=fmt, **column_args)
+        report.n_read, report.issues, report.notes = whole.n_read, whole.issues, whole.notes
+        for i in range(0, len(corpus), chunk_size):
+            part = corpus.iloc[i : i + chunk_size].reset_index(drop=True)
+            part.attrs["_normalised"] = True
+            yield part, i + len(part)
+
+
+def chunk_sha256(corpus: pd.DataFrame) -> str:
+    """Content hash of a normalised chunk (doc_id, outlet, date, title, text of every row, in order)."""
+    h = hashlib.sha256()
+    _hash_rows(h, corpus, ("doc_id", "outlet", "date", "title", "text"))
+    return h.hexdigest()
+
+
+def _hash_rows(h, corpus, columns):
+    """Feed rows to ``h`` exactly as :func:`analysis.provenance.corpus_sha256` does."""
+    cols = [c for c in columns if c in corpus.columns]
+    for row in corpus[cols].itertuples(index=False, name=None):
+        for value in row:
+            h.update(("" if value is None or (isinstance(value, float) and value != value) else str(value)).encode("utf-8", "surrogatepass"))
+            h.update(b"\x1f")
+        h.update(b"\x1e")
+
+
+def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | None = None, text_col=None, id_col=None,
+                       outlet_col=None, date_col=None, title_col=None, encoding=None, fmt=None, progress=None):
+    """Read a corpus a chunk of documents at a time, normalised as :func:`load_corpus` does.
+
+    Parameters
+    ----------
+    path : str or Path
+        As for :func:`analysis.text.corpus.load_corpus`.
+    chunk_size : int
+        Input rows per chunk (the last chunk may be smaller; rows that are skipped make a chunk smaller).
+    report : LoadReport, optional
+        The cumulative load report to fill (one is created when omitted; it is complete once the
+        iterator is exhausted).
+    text_col, id_col, outlet_col, date_col, title_col, encoding, fmt
+        As for :func:`load_corpus`.
+    progress : tqdm, optional
+        A progress bar updated in the units of :func:`progress_units`.
+
+    Yields
+    ------
+    CorpusChunk
+
+    Examples
+    --------
+    >>> from analysis.paths import SAMPLE_CORPUS
+    >>> chunks = list(iter_corpus_chunks(SAMPLE_CORPUS, chunk_size=20))
+    >>> sum(len(c.corpus) for c in chunks) == len(load_corpus(SAMPLE_CORPUS)[0])
+    True
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+    path = Path(path)
+    if not path.exists():
+        raise CorpusError(f"{path}: no such file or folder")
+    report = report if report is not None else LoadReport(str(path))
+    kind = _detect(path, fmt)
+    column_args = dict(text_col=text_col, id_col=id_col, outlet_col=outlet_col, date_col=date_col, title_col=title_col)
+    ids: dict = {}
+    index = 0
+    last_pos = 0
+    loaded = 0
+    for raw, pos in _raw_chunks(path, kind, chunk_size, encoding, report, fmt, column_args):
+        if raw.attrs.get("_normalised"):
+            corpus = raw
+        elif len(raw) == 0:
+            continue
+        else:
+            chunk_report = LoadReport(str(path), n_read=len(raw))
+            corpus, chunk_report = _corpus._normalise(raw, path, chunk_report, ids=ids, **column_args)
+            report.issues.extend(chunk_report.issues)
+            for note in chunk_report.notes:
+                if note not in report.notes:
+                    report.notes.append(note)
+        loaded += len(corpus)
+        report.n_loaded = loaded
+        if progress is not None:
+            progress.update(pos - last_pos)
+        last_pos = pos
+        if len(corpus) == 0:
+            continue
+        yield CorpusChunk(index, corpus, chunk_sha256(corpus), pos)
+        index += 1
+    if report.n_read == 0:
+        raise CorpusError(f"{path}: no documents found")
+
+
+def progress_units(path, fmt=None):
+    """``(total, unit)`` for a progress bar over ``path``: bytes for text files, rows for Parquet, files."""
+    path = Path(path)
+    return _progress_total(path, _detect(path, fmt))
+
+
+# -- writing ------------------------------------------------------------------------------------------
+
+
+def _match_schema():
+    import pyarrow as pa
+
+    types = {"sentence": pa.int64(), "start": pa.int64(), "end": pa.int64(), "token_start": pa.int64(),
+             "token_end": pa.int64()}
+    return pa.schema([(c, types.get(c, pa.string())) for c in MATCH_COLUMNS])
+
+
+def _documents_schema(columns):
+    import pyarrow as pa
+
+    fields = []
+    for c in columns:
+        if c == "date":
+            t = pa.timestamp("ns")
+        elif c in ("doc_id", "outlet", "title"):
+            t = pa.string()
+        elif c.startswith("n_") or c.endswith(":count"):
+            t = pa.int64()
+        else:
+            t = pa.float64()
+        fields.append((c, t))
+    return pa.schema(fields)
+
+
+def _write_bytes_atomic(path: Path, data: bytes):
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _write_part(df: pd.DataFrame, path: Path, fmt: str, schema=None):
+    if fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+        table = table.replace_schema_metadata(None)
+        buf = pa.BufferOutputStream()
+        pq.write_table(table, buf)
+        _write_bytes_atomic(path, buf.getvalue().to_pybytes())
+    else:
+        _write_bytes_atomic(path, df.to_csv(index=False, header=False, lineterminator="\n").encode("utf-8"))
+
+
+def _merge_parts(parts, dest: Path, fmt: str, header: list, schema=None):
+    """Concatenate part files into a hidden temporary file beside ``dest``; returns its path."""
+    tmp = dest.with_name(f".{dest.name}.partial")
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        with pq.ParquetWriter(tmp, schema) as writer:
+            for p in parts:
+                writer.write_table(pq.read_table(p, schema=schema))
+    else:
+        with open(tmp, "wb") as out:
+            out.write(pd.DataFrame(columns=header).to_csv(index=False, lineterminator="\n").encode("utf-8"))
+            for p in parts:
+                with open(p, "rb") as fh:
+                    shutil.copyfileobj(fh, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+    return tmp
+
+
+@dataclass
+class StreamResult:
+    """What :func:`score_stream` did: files written, counts, the summary, the load report, provenance."""
+
+    out: Path
+    files: dict
+    summary: pd.DataFrame
+    report: LoadReport
+    provenance: dict
+    categories: list
+    n_documents: int = 0
+    n_matches: int = 0
+    chunks_scored: int = 0
+    chunks_reused: int = 0
+    notes: list = field(default_factory=list)
+
+    def summary_table(self, value: str = "rate_per_1k") -> pd.DataFrame:
+        return self.summary.pivot(index="outlet", columns="category", values=value)
+
+
+class _SummaryAccumulator:
+    """Per-outlet sums over document rows, so the summary never needs the whole documents table."""
+
+    def __init__(self, categories):
+        self.categories = list(categories)
+        self.frames = []
+        self.n = 0
+        self.exact = True
+        self.acc: dict = {}
+
+    def add(self, docs: pd.DataFrame):
+        self.n += len(docs)
+        if self.exact:
+            self.frames.append(docs)
+            if self.n > EXACT_SUMMARY_MAX_DOCS:
+                self.exact = False
+                for f in self.frames:
+                    self._accumulate(f)
+                self.frames = []
+        else:
+            self._accumulate(docs)
+
+    def _accumulate(self, docs):
+        for outlet, g in docs.groupby("outlet", sort=False, dropna=False):
+            a = self.acc.setdefault(outlet, {"documents": 0, "tokens": 0, "cats": {}})
+            a["documents"] += len(g)
+            a["tokens"] += int(g["n_tokens"].sum())
+            for c in self.categories:
+                count = g[f"{c}:count"].to_numpy()
+                s = a["cats"].setdefault(c, [0, 0.0, 0])
+                s[0] += int(count.sum())
+                s[1] += float(g[f"{c}:rate"].to_numpy().sum())
+                s[2] += int((count > 0).sum())
+
+    def frame(self) -> pd.DataFrame:
+        if self.exact:
+            docs = pd.concat(self.frames, ignore_index=True) if self.frames else None
+            if docs is None:
+                return pd.DataFrame(columns=["outlet", "category", "documents", "tokens", "matches", "rate_per_1k",
+                                             "mean_doc_rate", "share_docs"])
+            return summarise(docs, self.categories)
+        rows = []
+        for outlet in sorted(self.acc):
+            a = self.acc[outlet]
+            n, tokens = a["documents"], a["tokens"]
+            for c in self.categories:
+                matches, rate_sum, with_match = a["cats"][c]
+                rows.append({"outlet": outlet, "category": c, "documents": n, "tokens": tokens, "matches": matches,
+                             "rate_per_1k": float(matches / tokens * 1000.0) if tokens else 0.0,
+                             "mean_doc_rate": rate_sum / n, "share_docs": with_match / n})
+        return pd.DataFrame(rows)
+
+
+def _settings(path: Path, spec: MatcherSpec, chunk_size, fmt, column_args, encoding, in_fmt):
+    from ..provenance import package_version
+
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "input": str(path.resolve()),
+        "lexicons": [lx.sha256 for lx in spec.lexicons],
+        "categories": list(spec.categories or ()),
+        "chunk_size": chunk_size,
+        "format": fmt,
+        "columns": column_args,
+        "encoding": encoding,
+        "input_format": in_fmt,
+        "package_version": package_version(),
+    }
+
+
+def _load_manifest(partial: Path):
+    try:
+        return json.loads((partial / MANIFEST).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int = 5000, fmt: str = "parquet",
+                 jobs: int = 1, executor=None, resume: bool = False, progress: bool = False, on_chunk=None,
+                 text_col=None, id_col=None, outlet_col=None, date_col=None, title_col=None, encoding=None,
+                 input_format=None, log=None) -> StreamResult:
+    """Score a corpus file chunk by chunk and write the outputs into the folder ``out``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The corpus (see :func:`iter_corpus_chunks`).
+    out : str or Path
+        Output folder; work in progress lives in ``out/.partial`` until the run completes.
+    lexicons, categories
+        As for :func:`analysis.measure.scoring.score`.
+    chunk_size : int
+        Documents per chunk (the unit of writing, of parallel work and of resuming).
+    fmt : {"parquet", "csv"}
+        Format of ``matches`` and ``documents`` (and ``summary``). CSV output is byte-identical to the
+        in-memory ``score`` command's.
+    jobs : int
+        Worker processes (1: score in this process).
+    executor : concurrent.futures.Executor, optional
+        Run chunks on this executor instead (for example a Dask client's ``get_executor()``).
+    resume : bool
+        Reuse the finished chunks of an interrupted run in ``out`` (same input content and settings).
+        Without it, leftovers of an interrupted run are discarded.
+    progress : bool
+        Show a progress bar with an ETA on stderr.
+    on_chunk : callable, optional
+        Called as ``on_chunk(index, scored)`` after each chunk is written (``scored`` is False for a
+        chunk reused from an interrupted run).
+
+    Returns
+    -------
+    StreamResult
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from analysis.paths import SAMPLE_CORPUS
+    >>> res = score_stream(SAMPLE_CORPUS, tempfile.mkdtemp(), "hedging", chunk_size=100, fmt="csv")
+    >>> sorted(res.files)
+    ['documents', 'load_report', 'matches', 'provenance', 'summary']
+    """
+    if fmt not in ("parquet", "csv"):
+        raise ValueError(f"format must be 'parquet' or 'csv', got {fmt!r}")
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    say = log or (lambda msg: None)
+    path = Path(path)
+    if not path.exists():
+        raise CorpusError(f"{path}: no such file or folder")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    partial = out / PARTIAL_DIR
+    spec = MatcherSpec.create(lexicons, categories)
+    matcher_here = spec.build()  # validates categories early and gives the column layout
+    column_args = dict(text_col=text_col, id_col=id_col, outlet_col=outlet_col, date_col=date_col, title_col=title_col)
+    settings = _settings(path, spec, chunk_size, fmt, column_args, encoding, input_format)
+
+    done: dict = {}
+    old = _load_manifest(partial) if partial.is_dir() else None
+    if old is not None and resume and old.get("settings") == settings:
+        done = old.get("chunks", {})
+        say(f"resuming: {len(done)} finished chunks in {partial}")
+    elif partial.exists():
+        if resume:
+            say("cannot resume: no manifest or different settings; starting again")
+        shutil.rmtree(partial)
+    partial.mkdir(parents=True, exist_ok=True)
+    manifest = {"settings": settings, "chunks": {}, "state": "running"}
+
+    def save_manifest():
+        _write_bytes_atomic(partial / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+
+    save_manifest()
+    ext = fmt
+    report = LoadReport(str(path))
+    empty = _documents_frame(pd.DataFrame(columns=["doc_id", "outlet", "date", "title"]), [], matcher_here.categories)
+    all_cats = empty[1]
+    doc_columns = list(empty[0].columns)
+    doc_schema = _documents_schema(doc_columns) if fmt == "parquet" else None
+    match_schema = _match_schema() if fmt == "parquet" else None
+    corpus_hash = hashlib.sha256()
+    summary_acc = _SummaryAccumulator(all_cats)
+    stats = {"docs": 0, "matches": 0, "scored": 0, "reused": 0}
+    reused_docs: dict = {}
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        total, unit = progress_units(path, input_format)
+        bar = tqdm(total=total, unit=unit, unit_scale=unit == "B", desc="scoring", mininterval=0.5, file=sys.stderr)
+
+    def part_paths(i):
+        return partial / f"matches-{i:06d}.{ext}", partial / f"documents-{i:06d}.{ext}"
+
+    def chunks_to_score():
+        for ch in iter_corpus_chunks(path, chunk_size, report=report, encoding=encoding, fmt=input_format,
+                                     progress=bar, **column_args):
+            _hash_rows(corpus_hash, ch.corpus, ("doc_id", "outlet", "date", "text"))
+            prev = done.get(str(ch.index))
+            mp, dp = part_paths(ch.index)
+            if prev and prev.get("sha256") == ch.sha256 and mp.is_file() and dp.is_file():
+                reused_docs[ch.index] = (ch, prev)
+                continue
+            ch.corpus.attrs["_chunk"] = ch.index
+            ch.corpus.attrs["_sha256"] = ch.sha256
+            yield ch.corpus
+
+    def finish_reused(upto):
+        for i in sorted(k for k in reused_docs if k < upto):
+            ch, prev = reused_docs.pop(i)
+            manifest["chunks"][str(i)] = prev
+            save_manifest()
+            stats["reused"] += 1
+            stats["docs"] += prev["documents"]
+            stats["matches"] += prev["matches"]
+            if on_chunk is not None:
+                on_chunk(i, False)
+
+    own_pool = executor is None and jobs > 1
+    pool = process_pool(jobs) if own_pool else executor
+    inflight = (jobs if executor is None else max(jobs, 2)) * 2
+    try:
+        for batch, (matches, documents) in map_in_order(pool, spec, chunks_to_score(), max_inflight=inflight):
+            i = batch.attrs["_chunk"]
+            finish_reused(i)
+            mp, dp = part_paths(i)
+            _write_part(matches, mp, fmt, match_schema)
+            _write_part(documents, dp, fmt, doc_schema)
+            manifest["chunks"][str(i)] = {"sha256": batch.attrs["_sha256"], "documents": int(len(documents)),
+                                          "matches": int(len(matches))}
+            save_manifest()
+            stats["scored"] += 1
+            stats["docs"] += len(documents)
+            stats["matches"] += len(matches)
+            if on_chunk is not None:
+                on_chunk(i, True)
+        finish_reused(float("inf"))
+    finally:
+        if own_pool:
+            pool.shutdown(cancel_futures=True)
+        if bar is not None:
+            bar.close()
+
+    # every chunk is done: summary from the document parts, then merge and rename into place
+    indices = sorted(int(k) for k in manifest["chunks"])
+    for i in indices:
+        _, dp = part_paths(i)
+        if fmt == "parquet":
+            docs = pd.read_parquet(dp, columns=["outlet", "n_tokens"] + [f"{c}:{s}" for c in all_cats for s in ("count", "rate")])
+        else:
+            need = ["outlet", "n_tokens"] + [f"{c}:{s}" for c in all_cats for s in ("count", "rate")]
+            docs = pd.read_csv(dp, header=None, names=doc_columns, usecols=need, keep_default_na=False,
+                               dtype={"outlet": str})
+        summary_acc.add(docs)
+    summary = summary_acc.frame()
+    prov = make_provenance(matcher_here.lexicons, None, categories=list(all_cats))
+    prov["corpus_sha256"] = corpus_hash.hexdigest()
+    prov["corpus_documents"] = int(stats["docs"])
+    prov["load_report"] = {"rows_read": report.n_read, "rows_loaded": report.n_loaded,
+                           "rows_skipped": report.n_skipped, "issues": len(report.issues)}
+    manifest["state"] = "finalizing"
+    save_manifest()
+    finals = {}
+    staged = {}
+    staged["matches"] = _merge_parts([part_paths(i)[0] for i in indices], out / f"matches.{ext}", fmt, MATCH_COLUMNS, match_schema)
+    staged["documents"] = _merge_parts([part_paths(i)[1] for i in indices], out / f"documents.{ext}", fmt, doc_columns, doc_schema)
+    prov_path = out / "provenance.json"
+    if prov_path.exists():
+        prov_path.unlink()  # the old run's completion marker goes first
+    for name, tmp in staged.items():
+        dest = out / f"{name}.{ext}"
+        os.replace(tmp, dest)
+        finals[name] = dest
+    finals["summary"] = write_table(summary, out / f"summary.{ext}")
+    finals["load_report"] = write_table(report.to_frame(), out / "load_report.csv")
+    finals["provenance"] = atomic_write_text(prov_path, dumps(prov))
+    shutil.rmtree(partial, ignore_errors=True)
+    return StreamResult(out, finals, summary, report, prov, list(all_cats), n_documents=int(stats["docs"]),
+                        n_matches=int(stats["matches"]), chunks_scored=stats["scored"], chunks_reused=stats["reused"])
