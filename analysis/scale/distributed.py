@@ -20,7 +20,7 @@ import pandas as pd
 from ..measure.scoring import MATCH_COLUMNS, _documents_frame, score_documents
 from .parallel import MatcherSpec, worker_matcher
 
-__all__ = ["score_dask", "client_executor", "summarise_dask"]
+__all__ = ["client_executor", "score_dask", "summarise_dask"]
 
 _PACKED = "_matches"
 

@@ -25,11 +25,17 @@ import pandas as pd
 
 from ..lexicons.model import Lexicon, load_lexicons
 from ..measure.matching import Matcher
-from ..measure.scoring import MATCH_COLUMNS, ScoreResult, _documents_frame, score_documents, summarise
+from ..measure.scoring import (
+    MATCH_COLUMNS,
+    ScoreResult,
+    _documents_frame,
+    score_documents,
+    summarise,
+)
 from ..provenance import provenance as make_provenance
 from ..text.corpus import from_texts
 
-__all__ = ["MatcherSpec", "score_chunk", "score_parallel", "process_pool", "map_in_order"]
+__all__ = ["MatcherSpec", "map_in_order", "process_pool", "score_chunk", "score_parallel"]
 
 
 @dataclass(frozen=True)
@@ -45,13 +51,13 @@ class MatcherSpec:
     categories: tuple | None = None
 
     @classmethod
-    def create(cls, lexicons=None, categories=None) -> "MatcherSpec":
+    def create(cls, lexicons=None, categories=None) -> MatcherSpec:
         if lexicons is None or isinstance(lexicons, (str, Lexicon)) or hasattr(lexicons, "__fspath__"):
             lexicons = [lexicons] if lexicons is not None else None
         return cls(tuple(load_lexicons(lexicons)), tuple(categories) if categories else None)
 
     @classmethod
-    def from_matcher(cls, matcher: Matcher) -> "MatcherSpec":
+    def from_matcher(cls, matcher: Matcher) -> MatcherSpec:
         cats = matcher.category_filter
         return cls(tuple(matcher.lexicons), tuple(cats) if cats else None)
 

@@ -45,7 +45,7 @@ from ..text import corpus as _corpus
 from ..text.corpus import CorpusError, LoadReport
 from .parallel import MatcherSpec, map_in_order, process_pool
 
-__all__ = ["iter_corpus_chunks", "CorpusChunk", "score_stream", "StreamResult", "PARTIAL_DIR", "FINAL_NAMES"]
+__all__ = ["FINAL_NAMES", "PARTIAL_DIR", "CorpusChunk", "StreamResult", "iter_corpus_chunks", "score_stream"]
 
 PARTIAL_DIR = ".partial"
 MANIFEST = "manifest.json"
@@ -668,8 +668,8 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
             mp, dp = part_paths(i)
             _write_part(matches, mp, fmt, match_schema)
             _write_part(documents, dp, fmt, doc_schema)
-            manifest["chunks"][str(i)] = {"sha256": batch.attrs["_sha256"], "documents": int(len(documents)),
-                                          "matches": int(len(matches))}
+            manifest["chunks"][str(i)] = {"sha256": batch.attrs["_sha256"], "documents": len(documents),
+                                          "matches": len(matches)}
             save_manifest()
             stats["scored"] += 1
             stats["docs"] += len(documents)

@@ -36,8 +36,7 @@ def messy_csv(tmp_path, sample_sentences):
 def _as_jsonl(csv_path, dest):
     df = pd.read_csv(csv_path, dtype=str, keep_default_na=False, on_bad_lines="skip")
     with open(dest, "w", encoding="utf-8") as fh:
-        for rec in df.to_dict("records"):
-            fh.write(json.dumps(rec) + "\n")
+        fh.writelines(json.dumps(rec) + "\n" for rec in df.to_dict("records"))
         fh.write("{not json\n")
     return dest
 
