@@ -102,7 +102,7 @@ def evaluate_lexicon_sentences(gold: pd.DataFrame, lexicons, categories=None) ->
         r = evaluate_lexicon(gold, lexicons, categories)
         out = {k: r[k] for k in ("precision", "recall", "f1", "n_sentences", "n_positive", "tp", "fp",
                                  "fn", "lexicons", "categories")}
-        if r.get("cue"):
+        if r.get("cue") and any(len(c) for c in gold["cues"]):
             out["cue_exact"], out["cue_overlap"] = r["cue"]["exact"], r["cue"]["overlap"]
         per_entry = r["per_entry"]
         out["per_category"] = [

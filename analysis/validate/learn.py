@@ -51,7 +51,7 @@ DEFAULT_SETTINGS = {
     "induced_cues": True,
     "cue_min_count": 2,
     "model": "logreg",
-    "C": 1.0,
+    "C": 3.0,
     "class_weight": None,
     "threshold": 0.0,
 }

@@ -1,0 +1,150 @@
+"""The sentence classifier: learns an obvious cue, JSON round trip, tampered files refused."""
+from __future__ import annotations
+
+import json
+import pickle
+import random
+
+import pandas as pd
+import pytest
+
+from analysis.validate.learn import (
+    DEFAULT_SETTINGS,
+    check_settings,
+    cross_validate,
+    load_model,
+    train,
+)
+
+FILLER = "the protein cell binds gene level expression sample result increase was in of".split()
+# lexicons off: the model has to learn the nonsense cue "blorfly" from the data alone
+SETTINGS = {"lexicons": [], "min_df": 1}
+
+
+def tiny_gold(n_docs=12, per_doc=8, seed=1):
+    rng = random.Random(seed)
+    rows = []
+    for d in range(n_docs):
+        for s in range(per_doc):
+            words = rng.sample(FILLER, 6)
+            positive = (d + s) % 3 == 0
+            cues = []
+            if positive:
+                pos = rng.randrange(1, 6)
+                start = len(" ".join(words[:pos])) + 1
+                words.insert(pos, "blorfly")
+                cues = [(start, start + 7, "blorfly", "speculation")]
+            text = " ".join(words) + "."
+            rows.append({"doc_id": f"d{d}", "sentence_id": f"S{d}.{s}", "text": text, "label": positive,
+                         "cues": cues})
+    return pd.DataFrame(rows)
+
+
+def test_learns_an_obvious_cue():
+    gold = tiny_gold()
+    for c in gold.itertuples():
+        for s, e, t, _ in c.cues:
+            assert c.text[s:e] == t
+    model = train(gold, SETTINGS)
+    assert model.predict(["the gene blorfly binds.", "the gene binds."]).tolist() == [True, False]
+    top = model.top_features(3)
+    assert top.iloc[0]["feature"] in {"word=blorfly", "cue:max_precision", "cue:any_strong"}
+    cv = cross_validate(gold, SETTINGS, k=3)
+    assert cv["f1"] == 1.0 and len(cv["fold_f1"]) == 3 and cv["grouped_by"] == "doc_id"
+
+
+def test_json_round_trip(tmp_path):
+    gold = tiny_gold()
+    model = train(gold, {**SETTINGS, "lexicons": ["hedging"], "char_ngrams": [3, 4]}, sources=["tiny"])
+    path = model.save(tmp_path / "m.json")
+    back = load_model(path)
+    texts = ["the gene blorfly binds.", "the gene may bind.", "nothing"]
+    assert back.decision_function(texts).tolist() == model.decision_function(texts).tolist()
+    assert back.to_dict() == model.to_dict()
+    data = json.loads(path.read_text())
+    assert data["training"]["sha256"] == model.training["sha256"] and data["training"]["sources"] == ["tiny"]
+    assert data["settings"]["char_ngrams"] == [3, 4]
+    assert path.read_bytes().startswith(b"{")
+
+
+def _resave(path, data, fix_checksum=True):
+    from analysis.validate.learn import _checksum
+
+    if fix_checksum:
+        data["checksum"] = _checksum(data)
+    path.write_text(json.dumps(data))
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "m.json"
+    train(tiny_gold(), {**SETTINGS, "lexicons": ["hedging"]}).save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "fix", "message"),
+    [
+        (lambda d: d["coef"].__setitem__(0, d["coef"][0] + 1.0), False, "checksum mismatch"),
+        (lambda d: d.pop("intercept"), True, "missing key"),
+        (lambda d: d.__setitem__("evil", "__import__('os')"), True, "unknown key"),
+        (lambda d: d["coef"].append(0.5), True, "coefficients but n_features"),
+        (lambda d: (d["coef"].append(0.5), d.__setitem__("n_features", d["n_features"] + 1)), True,
+         "features but the model has"),
+        (lambda d: d["settings"].__setitem__("model", "os.system"), True, "setting 'model'"),
+        (lambda d: d["lexicons"][0].__setitem__("toml", d["lexicons"][0]["toml"].replace('"may"', '"mayy"')),
+         True, "recorded hash"),
+        (lambda d: d.__setitem__("schema_version", 99), True, "not supported"),
+        (lambda d: d.__setitem__("format", "something else"), True, "not a media-framing"),
+        (lambda d: d["cues"].append(["x", 7.0]), True, "precision between 0 and 1"),
+    ],
+)
+def test_tampered_model_is_refused(saved, tmp_path, edit, fix, message):
+    data = json.loads(saved.read_text())
+    edit(data)
+    bad = tmp_path / "bad.json"
+    _resave(bad, data, fix_checksum=fix)
+    with pytest.raises(ValueError, match=message):
+        load_model(bad)
+
+
+def test_pickle_nan_and_garbage_refused(tmp_path):
+    p = tmp_path / "m.json"
+    p.write_bytes(pickle.dumps({"format": "x"}))
+    with pytest.raises(ValueError, match="pickle"):
+        load_model(p)
+    p.write_text('{"coef": [NaN]}')
+    with pytest.raises(ValueError, match="non-finite"):
+        load_model(p)
+    p.write_text("[1, 2]")
+    with pytest.raises(ValueError, match="one JSON object"):
+        load_model(p)
+    with pytest.raises(FileNotFoundError):
+        load_model(tmp_path / "missing.json")
+
+
+def test_settings_are_checked():
+    assert check_settings(None) == DEFAULT_SETTINGS
+    with pytest.raises(ValueError, match="unknown setting"):
+        check_settings({"alpha": 1})
+    with pytest.raises(ValueError, match="word_ngrams"):
+        check_settings({"word_ngrams": [3, 1]})
+    with pytest.raises(ValueError, match="'C'"):
+        check_settings({"C": -1})
+    with pytest.raises(ValueError, match="both positive and negative"):
+        train(pd.DataFrame({"text": ["a b", "c d"], "label": [True, True]}), SETTINGS)
+
+
+@pytest.mark.shared
+def test_conll_subset_learns_hedges(shared_dir):
+    """Train on a few hundred CoNLL-2010 abstracts, test on others: far above chance (fast subset)."""
+    from analysis.validate.corpora import load_conll2010
+    from analysis.validate.metrics import prf
+
+    df = load_conll2010(shared_dir / "data" / "uncertainty" / "task2_train_bio_abstracts_rev2.xml")
+    docs = sorted(df["doc_id"].unique())
+    train_df = df[df["doc_id"].isin(docs[:300])]
+    test_df = df[df["doc_id"].isin(docs[300:450])]
+    model = train(train_df, {"lexicons": ["hedging"]})
+    scores = prf(test_df["label"].tolist(), model.predict(test_df["text"].tolist()).tolist())
+    assert scores["f1"] > 0.75, scores
