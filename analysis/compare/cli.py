@@ -578,6 +578,15 @@ def run(args) -> int:
             )
             steps.write(pw, f"pairwise_{_fname(cat)}.csv")
 
+    n_pairs = len(groups) * (len(groups) - 1) // 2
+    floor = min(1.0, 2 / (n + 1) * (n_pairs if correction else 1))
+    if floor > 0.01:
+        notes.append(
+            f"with {n} permutations the smallest possible two-sided p-value is {2 / (n + 1):.4f}, and "
+            f"the smallest adjusted one over {n_pairs} pairs is about {floor:.3f}: use a larger "
+            "--n-resamples (e.g. 10000) for final p-values"
+        )
+
     # ---- voice
     with steps.timed("voice rates"):
         voice_cats = [c for c in categories if documents[c + ":count"].sum() > 0]
