@@ -21,7 +21,7 @@ import re
 
 from ..text.tokenize import paragraph_spans, word_tokens
 
-__all__ = ["scare_quotes", "MAX_SCARE_WORDS"]
+__all__ = ["MAX_SCARE_WORDS", "scare_quotes"]
 
 MAX_SCARE_WORDS = 3
 _OPENERS = "“„\""

@@ -27,16 +27,16 @@ from ..measure.matching import Matcher
 from .metrics import prf, span_prf, wilson_interval
 
 __all__ = [
-    "UNCERTAIN_CATEGORIES",
     "CORE_UNCERTAIN_CATEGORIES",
     "SOURCING_CATEGORIES",
     "SPLIT_SEED",
-    "split_by_document",
-    "match_sentences",
-    "evaluate_lexicon",
+    "UNCERTAIN_CATEGORIES",
     "evaluate_attribution",
-    "evaluate_szeged",
+    "evaluate_lexicon",
     "evaluate_polnear",
+    "evaluate_szeged",
+    "match_sentences",
+    "split_by_document",
 ]
 
 #: Categories mapped to "uncertain" for Szeged WikiWeasel and CoNLL-2010 (semantic uncertainty). Conditionals
@@ -93,7 +93,7 @@ def split_by_document(gold: pd.DataFrame, seed: int = SPLIT_SEED, dev_share: flo
     docs = np.array(sorted(gold["doc_id"].astype(str).unique()))
     rng = np.random.default_rng(seed)
     perm = rng.permutation(len(docs))
-    n_dev = int(round(len(docs) * dev_share))
+    n_dev = round(len(docs) * dev_share)
     dev_docs = set(docs[perm[:n_dev]])
     in_dev = gold["doc_id"].astype(str).isin(dev_docs)
     return gold[in_dev], gold[~in_dev]
@@ -137,7 +137,9 @@ def match_sentences(gold: pd.DataFrame, lexicons=None, categories=None) -> pd.Da
 
 def _check_gold(gold):
     if not isinstance(gold, pd.DataFrame):
-        raise ValueError(f"gold must be a DataFrame of sentences, got {type(gold).__name__}")
+        raise ValueError(  # noqa: TRY004 - the project refuses bad input with ValueError
+            f"gold must be a DataFrame of sentences, got {type(gold).__name__}"
+        )
     missing = [c for c in _SENTENCE_REQUIRED if c not in gold.columns]
     if missing:
         raise ValueError(f"gold table lacks column(s) {missing}; expected at least 'text' and 'label' (and 'cues')")
@@ -318,7 +320,7 @@ def evaluate_attribution(
     """
     for name, frame, cols in (("articles", articles, ("doc_id", "text")), ("attributions", attributions, ("doc_id", "cue", "source"))):
         if not isinstance(frame, pd.DataFrame):
-            raise ValueError(f"{name} must be a DataFrame, got {type(frame).__name__}")
+            raise ValueError(f"{name} must be a DataFrame, got {type(frame).__name__}")  # noqa: TRY004
         missing = [c for c in cols if c not in frame.columns]
         if missing:
             raise ValueError(f"{name} lacks column(s) {missing}")

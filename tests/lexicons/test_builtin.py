@@ -55,8 +55,9 @@ def test_cited_sources_are_declared_in_meta():
 def test_ambiguous_entries_point_at_a_test():
     """Every entry with a context condition is ambiguous: a TOML comment above it names a test in this file."""
     import importlib.resources as res
+    from pathlib import Path
 
-    here = open(__file__, encoding="utf-8").read()
+    here = Path(__file__).read_text(encoding="utf-8")
     for name in LEXICONS:
         raw = (res.files("analysis.lexicons") / "builtin" / f"{name}.toml").read_text(encoding="utf-8")
         for test in re.findall(r"(test_[a-z_]+)\)", raw):
