@@ -46,6 +46,7 @@ import pandas as pd
 __all__ = [
     "CODE_VALUES",
     "CodingResult",
+    "coded_to_gold",
     "corrected_rates",
     "evaluate_coding",
     "read_coded",
@@ -594,3 +595,41 @@ def corrected_rates(result: CodingResult, summary: pd.DataFrame) -> pd.DataFrame
     merged["corrected_low"] = merged["rate_per_1k"] * merged["low"]
     merged["corrected_high"] = merged["rate_per_1k"] * merged["high"]
     return merged.sort_values(["category", "outlet"], kind="mergesort").reset_index(drop=True)
+
+
+def coded_to_gold(coded: pd.DataFrame, corpus: pd.DataFrame, *, coder: str | None = None) -> pd.DataFrame:
+    """Turn a coded sheet into gold sentences (the shape of :mod:`analysis.validate.corpora`).
+
+    Every sentence that holds a coded row becomes one row: ``label`` is true when a match in it was
+    coded 1 or the sentence was a non-match coded 1 (a missed instance); ``cues`` are the spans of
+    the matches coded 1, relative to the sentence. Sentences whose matches were all coded 0 are
+    negatives. The result feeds :func:`~analysis.validate.induction.induce_cues` and
+    :func:`~analysis.validate.learn.train`, so a team's own coding becomes training data.
+    """
+    from analysis.text.tokenize import sentence_paragraph_spans
+
+    code_cols = coded.attrs.get("code_columns") or [c for c in coded.columns if _CODE_COL.match(str(c))]
+    coder = coder or ("code" if "code" in code_cols else code_cols[0])
+    texts = dict(zip(corpus["doc_id"], corpus["text"]))
+    spans_of = {}
+    rows: dict[tuple, dict] = {}
+    for r in coded[coded[coder].notna()].itertuples(index=False):
+        r = r._asdict()
+        doc = r["doc_id"]
+        if doc not in texts:
+            raise ValueError(f"coded row {r['id']!r} refers to doc_id {doc!r}, which is not in the corpus")
+        if doc not in spans_of:
+            spans_of[doc] = sentence_paragraph_spans(texts[doc])
+        i = int(r["sentence"])
+        a, b, _ = spans_of[doc][i]
+        key = (doc, i)
+        row = rows.setdefault(key, {"doc_id": doc, "sentence_id": i, "text": texts[doc][a:b],
+                                    "label": False, "cues": [], "outlet": r.get("outlet", "")})
+        if int(r[coder]) == 1:
+            row["label"] = True
+            if r["kind"] == "match":
+                s, e = int(r["start"]) - a, int(r["end"]) - a
+                row["cues"].append((s, e, row["text"][s:e], str(r["category"])))
+    out = pd.DataFrame(list(rows.values()), columns=["doc_id", "sentence_id", "text", "label", "cues", "outlet"])
+    out["cues"] = [sorted(c) for c in out["cues"]]
+    return out.sort_values(["doc_id", "sentence_id"], kind="mergesort").reset_index(drop=True)

@@ -16,7 +16,7 @@ from analysis.validate.learn import (
     train,
 )
 
-FILLER = "the protein cell binds gene level expression sample result increase was in of".split()
+FILLER = ["the", "protein", "cell", "binds", "gene", "level", "expression", "sample", "result", "increase", "was", "in", "of"]
 # lexicons off: the model has to learn the nonsense cue "blorfly" from the data alone
 SETTINGS = {"lexicons": [], "min_df": 1}
 
