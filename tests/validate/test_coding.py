@@ -176,3 +176,20 @@ def test_demo_coded_file_reads():
     res = evaluate_coding(coded)
     assert res.overall["n_coded"] == int((coded["kind"] == "match").sum())
     assert 0 < res.overall["precision"] <= 1 and res.recall["sampled"] > 0
+
+
+def test_coded_to_gold_gives_training_sentences(scored):
+    sheet = sample_for_coding(scored.matches, CORPUS, n_per_stratum=5, nonmatch_sentences=4)
+    sheet["code"] = [0 if r.match == "might" else 1 if r.kind == "match" else 0 for r in sheet.itertuples()]
+    sheet["code"] = sheet["code"].astype("Int64")
+    sheet.attrs["code_columns"] = ["code"]
+    from analysis.validate.coding import coded_to_gold
+
+    gold = coded_to_gold(sheet, CORPUS)
+    for text, cues in zip(gold["text"], gold["cues"]):
+        for s, e, cue, _ in cues:
+            assert text[s:e] == cue
+    by_text = gold.set_index("text")
+    assert by_text.loc["Officials might act.", "label"] == False  # noqa: E712 - its only match was coded 0
+    assert by_text.loc["Militias may strike.", "label"] == True  # noqa: E712
+    assert by_text.loc["It rained.", "label"] == False  # noqa: E712 - a non-match coded 0
