@@ -385,12 +385,17 @@ def plot_rates_over_time(rates: pd.DataFrame, events: pd.DataFrame | None = None
                     ax.annotate(str(i + 1), (mdates.date2num(row["date"]), 1.0), xycoords=("data", "axes fraction"),
                                 ha="center", va="bottom", fontsize=6.5, color="#555555")
             ax.set_title(shorten(o, 28, placeholder="…"), loc="left", pad=9)
-            ax.set_ylim(bottom=0)
             ax.grid(axis="y", visible=True)
-            ax.xaxis.set_major_locator(mdates.MonthLocator())
-            ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
-        for ax in list(axes.flat)[len(outlets):]:
-            ax.set_visible(False)
+            locator = mdates.AutoDateLocator(minticks=2, maxticks=5)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        top = np.nanmax(np.r_[sub["rate_per_1k"].to_numpy(float), sub["rate_high"].to_numpy(float), 0.0])
+        axes[0, 0].set_ylim(0, top * 1.06 if top > 0 else 1.0)
+        for k, ax in enumerate(axes.flat):
+            if k >= len(outlets):
+                ax.set_visible(False)
+            elif k + ncols >= len(outlets):  # nothing below this panel: show its dates
+                ax.xaxis.set_tick_params(labelbottom=True)
         for ax in axes[:, 0]:
             ax.set_ylabel(f"{category} per 1,000 words")
         for ax in axes.flat:
@@ -430,24 +435,41 @@ def plot_lexicon_version_shift(table: pd.DataFrame, colors: Mapping | None = Non
         ax = fig.subplots()
         ax.grid(axis="x", visible=False)
         ax.grid(axis="y", visible=True)
+        per = {o: t[t["outlet"] == o].set_index("version").reindex(versions) for o in outlets}
+        values = t["rate_per_1k"].dropna()
+        gap = 0.055 * max(float(values.max() - min(values.min(), 0)), 1e-9) if len(values) else 0.0
+        label_y = [_spread({o: per[o]["rate_per_1k"].iloc[k] for o in outlets}, gap) for k in (0, 1)]
         for o in outlets:
-            s = t[t["outlet"] == o].set_index("version").reindex(versions)
+            s = per[o]
             st = styles[o]
             ax.plot([0, 1], s["rate_per_1k"], color=st["color"], marker=st["marker"], lw=1.4)
             r0, r1 = s["rank"].iloc[0], s["rank"].iloc[1]
             if pd.notna(r0) and pd.notna(r1):
-                ax.annotate(f"#{int(r0)}", (0, s["rate_per_1k"].iloc[0]), xytext=(-6, 0),
+                ax.annotate(f"#{int(r0)}", (0, label_y[0][o]), xytext=(-6, 0),
                             textcoords="offset points", ha="right", va="center", fontsize=7, color=st["color"])
                 move = "" if r0 == r1 else (" ▲" if r1 < r0 else " ▼")
-                ax.annotate(f"#{int(r1)}{move}  {shorten(o, 22, placeholder='…')}",
-                            (1, s["rate_per_1k"].iloc[1]), xytext=(6, 0), textcoords="offset points",
-                            ha="left", va="center", fontsize=7, color=st["color"])
+                ax.annotate(f"#{int(r1)}{move}  {shorten(o, 22)}", (1, label_y[1][o]), xytext=(6, 0),
+                            textcoords="offset points", ha="left", va="center", fontsize=7, color=st["color"])
         ax.set_xticks([0, 1], versions)
         ax.set_xlim(-0.35, 1.9)
         ax.set_ylabel(f"{cat} per 1,000 words")
         ax.spines["bottom"].set_visible(False)
         ax.set_title(title or "Outlet rates and ranks under two lexicon versions", loc="left")
     return fig
+
+
+def _spread(values: dict, gap: float) -> dict:
+    """Label positions: the values, pushed apart so neighbours are at least ``gap`` apart (order kept)."""
+    items = sorted(((v, k) for k, v in values.items() if pd.notna(v)), key=lambda x: (x[0], x[1]))
+    out, last = {}, None
+    for v, k in items:
+        y = v if last is None else max(v, last + gap)
+        out[k] = last = y
+    # centre the block again on the data
+    if items:
+        shift = (sum(out.values()) - sum(v for v, _ in items)) / len(items)
+        out = {k: y - shift for k, y in out.items()}
+    return {k: out.get(k, np.nan) for k in values}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -650,17 +672,20 @@ def keyness_by_outlet(corpus: pd.DataFrame, min_docs: int = 3, top: int = 15) ->
     """Word keyness of every outlet against all others, stacked: ``outlet, term, z, count_target, docs_target``.
 
     Terms found in fewer than ``min_docs`` documents of the outlet are left out (one article's
-    vocabulary says nothing about an outlet); the ``top`` terms by ``z`` are kept per outlet.
+    vocabulary says nothing about an outlet), and so are tokens without a letter (``___``, ``2016``);
+    the ``top`` terms by ``z`` are kept per outlet.
     """
     from ..compare import keyness, term_counts
 
     counts = term_counts(corpus, by="outlet")
     docfreq = counts.attrs.get("documents", {})
+    counts.attrs = {}  # pandas deep-copies attrs on every operation: keep the big dict out of the way
     frames = []
     for o in counts.columns:
         k = keyness(counts, o)
         k["docs_target"] = [docfreq.get(o, {}).get(t, 0) for t in k["term"]]
-        k = k[(k["docs_target"] >= min_docs) & (k["z"] > 0)].head(top)
+        has_letter = k["term"].astype(str).str.contains(r"[^\W\d_]", regex=True)
+        k = k[(k["docs_target"] >= min_docs) & (k["z"] > 0) & has_letter].head(top)
         frames.append(k.assign(outlet=str(o)))
     return pd.concat(frames, ignore_index=True)[["outlet", "term", "z", "count_target", "count_reference",
                                                  "docs_target"]]
