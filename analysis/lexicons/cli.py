@@ -46,11 +46,11 @@ def run(args) -> int:
     return {"validate": _validate, "show": _show, "diff": _diff, "convert": _convert}[args.lexicon_command](args)
 
 
-def _print_issues(issues, quiet=False, file=sys.stdout):
+def _print_issues(issues, quiet=False):
     for i in issues:
         if quiet and i.level == "info":
             continue
-        print(i, file=file)
+        print(i)
 
 
 def _plural(n, word):

@@ -26,7 +26,7 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
-from .patterns import Pattern, PatternError, parse_pattern
+from .patterns import Element, Pattern, PatternError, parse_pattern
 
 __all__ = [
     "Entry",
@@ -194,11 +194,31 @@ def _category_pos(raw: str, cname: str) -> int:
 
 def _entry_pos(raw: str, pattern: str, cursor: int) -> int:
     """Offset of an entry's pattern string at or after ``cursor`` (quoted forms first)."""
-    for needle in (json.dumps(pattern, ensure_ascii=False), f"'{pattern}'", pattern):
+    plain = '"' not in pattern and "\\" not in pattern and pattern.isprintable()
+    for needle in (f'"{pattern}"' if plain else json.dumps(pattern, ensure_ascii=False), f"'{pattern}'", pattern):
         pos = raw.find(needle, cursor)
+        while pos >= 0 and _in_comment(raw, pos):
+            pos = raw.find(needle, pos + 1)
         if pos >= 0:
             return pos
     return -1
+
+
+def _in_comment(raw: str, pos: int) -> bool:
+    """Is ``pos`` after a ``#`` that starts a comment on its line (outside a string)?"""
+    line = raw[raw.rfind("\n", 0, pos) + 1 : pos]
+    if "#" not in line:
+        return False
+    quote = None
+    for ch in line:
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            return True
+    return False
 
 
 _PATTERN_CACHE: dict = {}
@@ -212,11 +232,31 @@ def compile_pattern(source: str, slots: dict, case_sensitive: bool = False, anch
     key = (source, case_sensitive, anchored, slots_key)
     pat = _PATTERN_CACHE.get(key)
     if pat is None:
-        pat = parse_pattern(source, slots, case_sensitive, anchored)
+        pat = _plain_pattern(source) if not case_sensitive else None
+        if pat is None:
+            pat = parse_pattern(source, slots, case_sensitive, anchored)
         if len(_PATTERN_CACHE) >= 400_000:
             _PATTERN_CACHE.clear()
         _PATTERN_CACHE[key] = pat
     return pat
+
+
+_PLAIN_RE = re.compile(r"[A-Za-z]+(\*?)")
+
+
+def _plain_pattern(source: str) -> Pattern | None:
+    """The compiled form of a one-word entry (``word`` or ``prefix*``) without the general parser.
+
+    Most entries of large imported dictionaries are such words; this is what :func:`parse_pattern`
+    returns for them (pinned in ``tests/lexicons/test_validate.py::test_plain_pattern_fast_path``).
+    """
+    m = _PLAIN_RE.fullmatch(source)
+    if m is None:
+        return None
+    if m.group(1):
+        el = Element("alt", frozenset(), (source.lower(),))
+        return Pattern(source, (el,), 0, False, (1, -1))
+    return Pattern(source, (Element("lit", frozenset([source.lower()])),), 0, False, (0, -1))
 
 
 def _str_list(value, where: str) -> tuple[str, ...]:

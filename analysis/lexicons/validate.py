@@ -59,6 +59,8 @@ things told week whole world years
 _APOSTROPHE_SPLIT = re.compile(r"n['’][*?]|n['’]t|['’][*?]", re.I)
 _SIMPLE_WORD = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 _SIMPLE_GLOB = re.compile(r"[A-Za-z0-9*?]+(?:-[A-Za-z0-9*?]+)*")
+_SIMPLE_PHRASE = re.compile(r"[A-Za-z0-9]+(?:[- ][A-Za-z0-9]+)*")
+_SIMPLE_GLOBS = re.compile(r"(?:[A-Za-z0-9]*[*?][A-Za-z0-9*?]*|[A-Za-z0-9]+)(?: (?:[A-Za-z0-9]*[*?][A-Za-z0-9*?]*|[A-Za-z0-9]+))*")
 _FILLERS = ("", "x", "s", "t", "1", ".")
 
 
@@ -211,6 +213,8 @@ def _check_categories(lex, shown, cat_lines, issues):
         for other in names[1:]:
             issues.append(Issue(shown, cat_lines[other], "error", f"categories {names[0]!r} and {other!r} differ only "
                                 "by case; LIWC, spreadsheets and case-folding tools treat them as one", "category-case", other))
+    if any(i.code == "category-case" for i in issues):
+        return  # the importer already reported it
     labels: dict[str, str] = {}
     for name, cat in lex.categories.items():
         label = str(cat.extra.get("label") or name)
@@ -224,6 +228,10 @@ def _check_categories(lex, shown, cat_lines, issues):
 # -- tokenizer ---------------------------------------------------------------------------------------
 def _tokenizer_issues(source: str, pattern, slots, cache) -> list:
     """(level, code, message) for every way tokenization changes what ``source`` says."""
+    if _SIMPLE_PHRASE.fullmatch(source):
+        return []  # plain words: nothing for the tokenizer to change
+    if _SIMPLE_GLOBS.fullmatch(source):
+        return [x for part in source.split() if "*" in part or "?" in part for x in _glob_issues(part, cache)]
     out = []
     if any(ch in source for ch in ".!?…") and len(sentence_spans(source)) > 1:
         a, b = sentence_spans(source)[:2]
@@ -491,13 +499,11 @@ class _PosIndex:
         else:
             v = re.split(r"[*?]", el.globs[0])[0]  # the glob's fixed prefix
         out = list(self.values.get(v, ()) if el.values else ())
-        for n in range(len(v) + 1):
-            out.extend(self.prefix.get(v[:n], ()))
-        if el.values:
+        if self.prefix:
             for n in range(len(v) + 1):
-                out.extend(self.suffix.get(v[n:], ()))
-        else:
-            tail = re.split(r"[*?]", el.globs[0])[-1]
+                out.extend(self.prefix.get(v[:n], ()))
+        if self.suffix:
+            tail = v if el.values else re.split(r"[*?]", el.globs[0])[-1]
             for n in range(len(tail) + 1):
                 out.extend(self.suffix.get(tail[n:], ()))
         out.extend(self.other)
