@@ -50,6 +50,16 @@ def test_outputs_stripped(name):
 
 
 @pytest.mark.parametrize("name", OURS)
+def test_nbstripout_verify(name):
+    if shutil.which("nbstripout") is None and not (Path(sys.executable).parent / "nbstripout").exists():
+        pytest.skip("nbstripout is not installed")
+    exe = shutil.which("nbstripout") or str(Path(sys.executable).parent / "nbstripout")
+    proc = subprocess.run([exe, "--verify", str(paths.NOTEBOOKS_DIR / f"{name}.ipynb")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, f"run `nbstripout notebooks/{name}.ipynb`: {proc.stdout}{proc.stderr}"
+
+
+@pytest.mark.parametrize("name", OURS)
 def test_first_code_cell_is_parameters_and_paths_come_from_the_library(name):
     nb = nbformat.read(paths.NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -78,7 +88,8 @@ def executed(tmp_path_factory):
     """Run every notebook once on the sample corpus, in parallel; outputs go to a temporary folder."""
     pytest.importorskip("papermill")
     out = tmp_path_factory.mktemp("notebooks")
-    extra = {"04_extending_a_lexicon": {"LEXICON_DIR": str(out / "lexicons")}}
+    extra = {"02_comparing_outlets": {"N_RESAMPLES": "100"}, "03_over_time": {"N_RESAMPLES": "100"},
+             "04_extending_a_lexicon": {"LEXICON_DIR": str(out / "lexicons")}}
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda n: _execute(n, out, extra.get(n, {})), NOTEBOOKS))
     return out, {name: (rc, err) for name, rc, err in results}
