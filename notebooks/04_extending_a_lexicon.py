@@ -47,6 +47,7 @@ import pandas as pd
 from analysis import paths
 from analysis.compare import keyness, kwic, term_counts
 from analysis.lexicons.model import load_lexicon
+from analysis.lexicons.validate import diff_lexicons, validate_lexicon
 from analysis.measure.scoring import score
 from analysis.outputs import atomic_write_text, safe_child
 from analysis.report.figures import (
@@ -131,22 +132,27 @@ print(f"accepted {accepted}; wrote {base.name} {new_version} to {target.relative
 # %% [markdown]
 # ## Check the file and diff it against the original
 #
-# Reloading the written file parses every entry and compiles every pattern (a bad pattern fails with
-# `file:line: message`); the content hash must survive the round trip through TOML.
+# `validate_lexicon` reads the written file like any user lexicon and reports, with `file:line`,
+# schema errors, duplicate and shadowed entries (an entry another entry of its category always beats),
+# entries the tokenizer can never match, and globs that catch too many words. `diff_lexicons` lists
+# what changed between the two versions, with both content hashes.
 
 # %%
+issues = validate_lexicon(target)
+for issue in issues:
+    print(issue)
+errors = [i for i in issues if i.level == "error"]
+assert not errors, "fix the errors before using this lexicon"
 reloaded = load_lexicon(target)
 assert reloaded.sha256 == extended.sha256, "the TOML round trip changed the lexicon"
-old_entries = {(e.category, e.pattern) for e in base.entries}
-new_entries = {(e.category, e.pattern) for e in reloaded.entries}
-diff = pd.DataFrame(
-    [("added", c, p) for c, p in sorted(new_entries - old_entries)]
-    + [("removed", c, p) for c, p in sorted(old_entries - new_entries)],
-    columns=["change", "category", "pattern"],
-)
-print(f"{base.name} {base.version} ({base.sha256[:12]}…) -> {reloaded.name} {reloaded.version} "
-      f"({reloaded.sha256[:12]}…)")
-diff
+print(f"{len(issues)} issues ({len(errors)} errors)")
+
+# %%
+diff = diff_lexicons(base, reloaded)
+a = diff.attrs
+print(f"{a['old_name']} {a['old_version']} ({a['old_sha256'][:12]}…) -> {a['new_name']} {a['new_version']} "
+      f"({a['new_sha256'][:12]}…)")
+diff[["change", "category", "pattern", "new_line"]]
 
 # %% [markdown]
 # ## Do the outlet rankings move? [`lexicon_version_shift`]
