@@ -82,24 +82,51 @@ def _anchor_cost(el: Element) -> float:
     return cost + 10.0 * len(el.globs)
 
 
-def glob_to_regex(glob: str) -> re.Pattern:
-    """Compile a one-token glob; runs of ``*`` collapse to one so no glob can backtrack badly.
+class Glob:
+    """A one-token glob matched in linear time (no regular-expression backtracking).
 
-    >>> bool(glob_to_regex("indicat*").fullmatch("indications"))
+    Runs of ``*`` collapse to one; the glob is split at ``*`` into fixed-length segments (``?`` is one
+    character), the first anchored at the start, the last at the end, and the middle ones found
+    left to right. So no glob, however many stars it has, can make matching blow up.
+    """
+
+    __slots__ = ("pattern", "_parts", "_lens")
+
+    def __init__(self, glob: str):
+        self.pattern = re.sub(r"\*+", "*", glob)
+        pieces = self.pattern.split("*")
+        self._parts = [re.compile("".join("." if c == "?" else re.escape(c) for c in p), re.S) for p in pieces]
+        self._lens = [len(p) for p in pieces]
+
+    def fullmatch(self, s: str) -> bool:
+        parts, lens = self._parts, self._lens
+        if len(parts) == 1:
+            return parts[0].fullmatch(s) is not None
+        pos, end = lens[0], len(s) - lens[-1]
+        if end < pos or parts[0].match(s) is None or parts[-1].fullmatch(s, end) is None:
+            return False
+        for rx, n in zip(parts[1:-1], lens[1:-1]):
+            m = rx.search(s, pos, end)
+            if m is None:
+                return False
+            pos = m.end()
+        return True
+
+    def __repr__(self) -> str:
+        return f"Glob({self.pattern!r})"
+
+
+def glob_to_regex(glob: str) -> Glob:
+    """Compile a one-token glob (kept under this name for callers; it returns a :class:`Glob`).
+
+    >>> glob_to_regex("indicat*").fullmatch("indications")
     True
     >>> glob_to_regex("**********a").pattern
-    '[^\\\\s]*a'
+    '*a'
+    >>> glob_to_regex("*a*a*a*a*a*b").fullmatch("a" * 64)
+    False
     """
-    glob = re.sub(r"\*+", "*", glob)
-    parts = []
-    for ch in glob:
-        if ch == "*":
-            parts.append(r"[^\s]*")
-        elif ch == "?":
-            parts.append(r"[^\s]")
-        else:
-            parts.append(re.escape(ch))
-    return re.compile("".join(parts), re.S)
+    return Glob(glob)
 
 
 def _literal_tokens(text: str, case_sensitive: bool) -> list[str]:
@@ -130,6 +157,16 @@ def _split_elements(source: str) -> list[str]:
     return out
 
 
+def _check_glob_is_one_token(glob: str, source: str) -> None:
+    """Globs see one token at a time: refuse a glob whose fixed parts the tokenizer splits ("wom?n's")."""
+    toks = norm_tokens(re.sub(r"[*?]+", "x", glob))
+    if len(toks) != 1:
+        raise PatternError(
+            f"glob {glob!r} in {source!r} can never match: the tokenizer splits it into "
+            f"{' + '.join(toks)} and a glob matches inside one token"
+        )
+
+
 def _alternatives(items, case_sensitive, source):
     values, globs = set(), []
     for item in items:
@@ -139,6 +176,7 @@ def _alternatives(items, case_sensitive, source):
         if "*" in item or "?" in item:
             if re.sub(r"[*?]", "", item) == "":
                 raise PatternError(f"alternative {item!r} in {source!r} is only wildcards")
+            _check_glob_is_one_token(item, source)
             globs.append(item if case_sensitive else item.lower())
         else:
             toks = _literal_tokens(item, case_sensitive)
@@ -223,6 +261,7 @@ def parse_pattern(
         elif "*" in body or "?" in body:
             if re.sub(r"[*?]", "", body) == "":
                 raise PatternError(f"{body!r} in {source!r} is only wildcards; use * for one token")
+            _check_glob_is_one_token(body, source)
             glob = body if case_sensitive else body.lower()
             elements.append(Element("alt", frozenset(), (glob,)))
         else:

@@ -16,7 +16,7 @@ token offsets are computed only for sentences that hold a match.
 """
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from itertools import compress
 from dataclasses import dataclass
 
@@ -369,40 +369,43 @@ class Matcher:
         is_word = _IS_WORD.__getitem__
         for pa, pb in paragraph_spans(text):
             para_regions = quote_regions(text, pa, pb) if has_dq else ()
+            region_starts = [r[0] for r in para_regions]
+            region_ends = [r[1] for r in para_regions]
             for a, b in sentence_spans_in(text, pa, pb):
-              n_sent += 1
-              norms = prep.norms(a, b)
-              sent = _Sentence(prep, a, b, norms)
-              n_words = sum(map(is_word, norms))
-              attributed = not REPORTING_CUES.isdisjoint(norms)
-              regions = [(x, y) for x, y in para_regions if x < b and y > a] if para_regions else ()
-              if regions:
-                  q_words = sum(sum(map(is_word, prep.norms(max(x, a), min(y, b)))) for x, y in regions)
-              else:
-                  q_words = 0
-              voice_tokens["quote"] += q_words
-              voice_tokens["attributed" if attributed else "narration"] += n_words - q_words
-              hit_lists = list(map(cache_get, norms))
-              cands = self._candidates(sent, hit_lists) if any(hit_lists) else None
-              if cands:
-                  resolved = self._resolve(cands)
-                  spans = sent.spans
-                  word_before = _word_offsets(norms)
-                  seen_cats = set()
-                  for cat, s, e, ce in resolved:
-                      start, end = spans[s][0], spans[e - 1][1]
-                      if regions and _inside(start, regions):
-                          voice = "quote"
-                      else:
-                          voice = "attributed" if attributed else "narration"
-                      matches.append(
-                          Match(cat, ce.entry.pattern, ce.lexicon, ce.version, n_sent - 1, start, end,
-                                n_tokens + word_before[s], n_tokens + word_before[e], text[start:end], voice)
-                      )
-                      seen_cats.add(cat)
-                  for cat in seen_cats:
-                      sent_hits[cat] = sent_hits.get(cat, 0) + 1
-              n_tokens += n_words
+                n_sent += 1
+                norms = prep.norms(a, b)
+                sent = _Sentence(prep, a, b, norms)
+                n_words = sum(map(is_word, norms))
+                attributed = not REPORTING_CUES.isdisjoint(norms)
+                regions = ()
+                if para_regions:
+                    # regions are sorted and disjoint: those overlapping [a, b) form one slice
+                    regions = para_regions[bisect_right(region_ends, a):bisect_left(region_starts, b)]
+                q_words = 0
+                for x, y in regions:
+                    q_words += sum(map(is_word, prep.norms(max(x, a), min(y, b))))
+                voice_tokens["quote"] += q_words
+                voice_tokens["attributed" if attributed else "narration"] += n_words - q_words
+                hit_lists = list(map(cache_get, norms))
+                cands = self._candidates(sent, hit_lists) if any(hit_lists) else None
+                if cands:
+                    spans = sent.spans
+                    word_before = _word_offsets(norms)
+                    seen_cats = set()
+                    for cat, s, e, ce in self._resolve(cands):
+                        start, end = spans[s][0], spans[e - 1][1]
+                        if regions and _inside(start, para_regions, region_starts):
+                            voice = "quote"
+                        else:
+                            voice = "attributed" if attributed else "narration"
+                        matches.append(
+                            Match(cat, ce.entry.pattern, ce.lexicon, ce.version, n_sent - 1, start, end,
+                                  n_tokens + word_before[s], n_tokens + word_before[e], text[start:end], voice)
+                        )
+                        seen_cats.add(cat)
+                    for cat in seen_cats:
+                        sent_hits[cat] = sent_hits.get(cat, 0) + 1
+                n_tokens += n_words
         return DocumentMatches(matches, n_tokens, n_sent, sent_hits, voice_tokens)
 
 
@@ -419,11 +422,10 @@ class _IsWord(dict):
 _IS_WORD = _IsWord()
 
 
-def _inside(pos, regions):
-    for x, y in regions:
-        if x <= pos < y:
-            return True
-    return False
+def _inside(pos, regions, starts):
+    """Is ``pos`` inside one of the sorted, disjoint ``regions`` (``starts`` are their starts)?"""
+    i = bisect_right(starts, pos) - 1
+    return i >= 0 and pos < regions[i][1]
 
 
 def _word_offsets(norms):

@@ -310,16 +310,21 @@ class PreparedText:
         spans = list(map(_SPAN, rx.finditer(src, a, b)))
         starts = [sp[0] for sp in spans]
         special = sorted({bisect_right(starts, m.start()) - 1 for m in _NEEDS_EXPANSION_RE.finditer(src, a, b)})
-        for i in reversed(special):
+        out = []
+        prev = 0
+        for i in special:
             x, y = spans[i]
             expansion = _EXPANSION[src[x:y].lower().replace("’", "'")]
             if len(expansion) == 1:
                 continue
-            pieces = []
+            out.extend(spans[prev:i])
             for _norm, length in expansion:
-                pieces.append((x, x + length))
+                out.append((x, x + length))
                 x += length
-            spans[i:i + 1] = pieces
+            prev = i + 1
+        if prev:
+            out.extend(spans[prev:])
+            spans = out
         return spans
 
 

@@ -42,4 +42,4 @@ def test_bad_patterns_say_why(source, message):
 def test_pathological_glob_is_collapsed_and_fast():
     rx = glob_to_regex("**********a")
     assert rx.pattern.count("*") == 1
-    assert rx.fullmatch("b" * 5000) is None
+    assert not rx.fullmatch("b" * 5000)

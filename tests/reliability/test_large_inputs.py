@@ -62,9 +62,6 @@ def test_matching_is_linear_whatever_the_shape(shape):
     _assert_linear(Matcher(), make, 100_000)
 
 
-@pytest.mark.xfail(strict=True, reason="matching.py: voice is decided with _inside(pos, regions), a linear scan "
-                                       "of the quote regions of the sentence for every token and match, so a "
-                                       "long sentence full of quotations is quadratic")
 def test_many_quotations_in_one_sentence_are_linear():
     _assert_linear(Matcher("hedging"), lambda n: ('x “we may see more” and ' * (n // 24 + 1))[:n], 24_000,
                    factor=4, slack=1.5, const=0.1)
