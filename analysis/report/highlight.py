@@ -211,7 +211,8 @@ def highlight_article(
             items.append(
                 f'<li id="{element_id}-fn-{i + 1}"><span style="border-bottom:2px solid '
                 f'{palette[str(row.category)]}">{_esc(row.category)}</span> · entry '
-                f"<code>{_esc(row.entry)}</code> · “{_esc(surface)}”{voice}</li>"
+                f'<code style="white-space:normal;overflow-wrap:anywhere">{_esc(row.entry)}</code>'
+                f" · “{_esc(surface)}”{voice}</li>"
             )
         notes = ('<ol class="mfa-footnotes" style="font-size:0.8em;color:#333;margin-top:0.8em">'
                  + "".join(items) + "</ol>")
