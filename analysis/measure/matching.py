@@ -363,7 +363,7 @@ class Matcher:
         n_sent = 0
         sent_hits: dict[str, int] = {}
         voice_tokens = {"narration": 0, "quote": 0, "attributed": 0}
-        has_dq = any(ch in text for ch in "\"“”„")
+        has_dq = any(ch in text for ch in "\"“”„") or "''" in text or "``" in text
         cache_get = self._cache.__getitem__
         prep = PreparedText(text)
         is_word = _IS_WORD.__getitem__

@@ -2,7 +2,9 @@
 
 ``score`` is the one public entry point. The match table is the primary output: every number in the
 document and summary tables is a count of its rows (see docs/architecture.md for the columns).
-Top-level categories (``hedging``) are roll-ups: the sum of their sub-categories' counts.
+Top-level categories (``hedging``) are roll-ups of their sub-categories: a stretch of text matched by two
+sub-categories ("Officials said" as both ``sourcing.anonymous`` and ``sourcing.named``) counts once, so a
+roll-up count can be smaller than the sum of its sub-categories.
 """
 from __future__ import annotations
 
@@ -46,9 +48,24 @@ def _rollups(categories):
     return {k: v for k, v in tops.items() if k not in categories}
 
 
+def _union_count(spans):
+    """Matches of a top-level category: overlapping matches of its sub-categories count once
+    (leftmost-longest over their union); also the number of sentences holding one."""
+    if not spans:
+        return 0, 0
+    count, last_end = 0, -1
+    for start, end, _sent in sorted(spans, key=lambda x: (x[0], -x[1])):
+        if start >= last_end:
+            count += 1
+            last_end = end
+    return count, len({x[2] for x in spans})
+
+
 def score_documents(corpus: pd.DataFrame, matcher: Matcher, progress=None):
     """Match every document; returns (match rows as a list of tuples, document rows as a list of dicts)."""
     cats = matcher.categories
+    rollups = _rollups(cats)
+    member_of = {m: top for top, members in rollups.items() for m in members}
     match_rows = []
     doc_rows = []
     has_outlet = "outlet" in corpus.columns
@@ -57,12 +74,19 @@ def score_documents(corpus: pd.DataFrame, matcher: Matcher, progress=None):
     for doc_id, outlet, text in zip(ids, outlets, corpus["text"].tolist()):
         res = matcher.match(text)
         counts = dict.fromkeys(cats, 0)
+        sent_counts = dict(res.sentences_with_match)
+        spans_by_top: dict[str, list] = {}
         for m in res.matches:
             counts[m.category] += 1
+            top = member_of.get(m.category)
+            if top is not None:
+                spans_by_top.setdefault(top, []).append((m.start, m.end, m.sentence))
             match_rows.append(
                 (doc_id, outlet, m.sentence, m.category, m.entry, m.matched, m.start, m.end,
                  m.token_start, m.token_end, m.voice, m.lexicon, m.lexicon_version)
             )
+        for top in rollups:
+            counts[top], sent_counts[top] = _union_count(spans_by_top.get(top, ()))
         doc_rows.append(
             {
                 "n_tokens": res.n_tokens,
@@ -71,7 +95,7 @@ def score_documents(corpus: pd.DataFrame, matcher: Matcher, progress=None):
                 "n_tokens_quote": res.tokens_by_voice["quote"],
                 "n_tokens_attributed": res.tokens_by_voice["attributed"],
                 "_counts": counts,
-                "_sent": res.sentences_with_match,
+                "_sent": sent_counts,
             }
         )
         if progress is not None:
@@ -90,13 +114,8 @@ def _documents_frame(corpus, doc_rows, cats):
     rollups = _rollups(cats)
     with np.errstate(divide="ignore", invalid="ignore"):
         for c in list(cats) + list(rollups):
-            members = rollups.get(c, [c])
-            count = np.array([sum(r["_counts"][m] for m in members) for r in doc_rows], dtype=np.int64)
-            if c in rollups:
-                # a sentence with matches in two sub-categories counts once: approximate by max
-                sent = np.array([max((r["_sent"].get(m, 0) for m in members), default=0) for r in doc_rows])
-            else:
-                sent = np.array([r["_sent"].get(c, 0) for r in doc_rows])
+            count = np.array([r["_counts"].get(c, 0) for r in doc_rows], dtype=np.int64)
+            sent = np.array([r["_sent"].get(c, 0) for r in doc_rows], dtype=np.int64)
             cols[f"{c}:count"] = count
             cols[f"{c}:rate"] = np.where(tokens > 0, count / tokens * 1000.0, 0.0)
             cols[f"{c}:sent_share"] = np.where(sents > 0, sent / sents, 0.0)

@@ -2,7 +2,7 @@
 
 Rules (pinned in ``tests/measure/test_voice.py``):
 
-* ``quote``: the match starts inside a double-quoted span (“...” or "...") of at least
+* ``quote``: the match starts inside a double-quoted span (“...”, "..." or ``...'') of at least
   ``MIN_QUOTE_WORDS`` words. Shorter quoted spans are partial quotes or scare quotes (“indications”):
   they do not make a quotation of their own, and single quotes (‘...’) are never treated as quotations,
   since US newsrooms use them for quotes inside quotes and for headlines.
@@ -26,7 +26,8 @@ REPORTING_CUES = frozenset(
     argues asserted asserts explained explains reported reports wrote writes testified testifies
     cautioned cautions confirmed confirms suggested suggests believes believed""".split()
 )
-_DQ_RE = re.compile(r"[\"“”„]")
+# double quotation marks, including the Penn Treebank / LaTeX style ``...'' found in some archives
+_DQ_RE = re.compile(r"[\"“”„]|``|''")
 _WORD_RE = re.compile(r"\w+")
 
 
@@ -45,7 +46,7 @@ def quote_regions(text: str, start: int = 0, end: int | None = None) -> list[tup
         if open_at is None:
             if ch != "”":
                 open_at = m.start()
-        elif ch != "“":
+        elif ch not in ("“", "``"):
             regions.append((open_at, m.end()))
             open_at = None
         else:  # “ inside an open quote: treat the earlier one as unclosed, restart

@@ -45,7 +45,7 @@ __all__ = [
     "COMMON_WORDS",
 ]
 
-QUOTE_CHARS = frozenset("\"'“”„‟‘’‚‛«»‹›()[]{}")
+QUOTE_CHARS = frozenset("\"'`“”„‟‘’‚‛«»‹›()[]{}")
 
 # Raw tokens: words joined by hyphens or apostrophes, initialisms, numbers with separators, and single
 # non-space characters. No capturing groups, so ``findall`` returns plain strings (the fast path).
@@ -56,7 +56,7 @@ TOKEN_RE = re.compile(TOKEN_PATTERN)
 _FAST_RE = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
 # A cheap test that finds every place where TOKEN_RE and _FAST_RE could differ (and a few more).
 _NEEDS_FULL_RE = re.compile(r"[.,:](?:\d|[^\W\d_]\.)")
-_NEEDS_EXPANSION_RE = re.compile(r"[\"'“”„‟‘’‚‛«»‹›()\[\]{}]")
+_NEEDS_EXPANSION_RE = re.compile(r"[\"'`“”„‟‘’‚‛«»‹›()\[\]{}]")
 _CLITIC_RE = re.compile(r"^(.+?)('(?:s|re|ll|d|ve|m))$")
 
 _NEG_STEMS = {"ca": "can", "wo": "will", "sha": "shall"}

@@ -47,3 +47,12 @@ def test_user_lexicon_version_flows_into_outputs(tmp_path):
     assert res.matches["lexicon_version"].tolist() == ["0.9.0"]
     assert res.provenance["lexicons"][0]["version"] == "0.9.0"
     assert res.provenance["lexicons"][0]["sha256"] == load_lexicon(path).sha256
+
+
+def test_rollup_counts_overlapping_subcategory_matches_once():
+    res = score(["Officials said it may rain."], "sourcing")
+    subs = res.matches.groupby("category").size()
+    assert subs.get("sourcing.anonymous", 0) >= 1 and subs.get("sourcing.named", 0) >= 1
+    # "Officials said" is anonymous and (capitalised) named: one stretch of text, counted once in the roll-up
+    assert res.documents.loc[0, "sourcing:count"] == 1
+    assert res.documents.loc[0, "sourcing:sent_share"] == 1.0
