@@ -330,11 +330,12 @@ def m_nltk(texts, lex):
 
 def m_ours_stream(path, lex_size):
     out = tempfile.mkdtemp(prefix="mfa-bench-out-")
-    cmd = [sys.executable, "-m", "analysis", "score", str(path), "--out", out, "--chunk-size", "2000",
+    cmd = [sys.executable, "-c", _STREAM_CHILD, "score", str(path), "--out", out, "--chunk-size", "2000",
            "--format", "parquet", "--quiet"]
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, cwd=ROOT)
+    proc = subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True, text=True)
     dt = time.perf_counter() - t0
+    m_ours_stream.peak = json.loads(proc.stdout.strip().splitlines()[-1])["peak_mb"]
     import pandas as pd
 
     n = len(pd.read_parquet(Path(out) / "matches.parquet", columns=["doc_id"]))
@@ -342,6 +343,29 @@ def m_ours_stream(path, lex_size):
 
     shutil.rmtree(out, ignore_errors=True)
     return n, dt
+
+
+def peak_mb():
+    """This process's peak RSS in MB. ``VmHWM`` belongs to this process's own address space; ``ru_maxrss``
+    on Linux is carried over from the parent across fork/exec, which would charge the driver's memory to
+    every method."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+_STREAM_CHILD = (
+    "import sys, json\n"
+    "from analysis.cli import main\n"
+    "rc = main(sys.argv[1:])\n"
+    "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')]\n"
+    "print(json.dumps({'peak_mb': int(hwm[0].split()[1]) / 1024 if hwm else None}))\n"
+    "sys.exit(rc)\n"
+)
 
 
 def worker(args):
@@ -356,7 +380,7 @@ def worker(args):
     n_entries = sum(len(lx.entries) for lx in lex)
     if args.method == "ours_stream":
         n, dt = m_ours_stream(args.corpus, args.lexicon_size)
-        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        rss = m_ours_stream.peak
         tokens = int(pd.read_parquet(args.corpus.replace(".parquet", ".tokens.parquet"))["n"].sum())
         print(json.dumps({"seconds": dt, "tokens": tokens, "matches": n, "peak_mb": rss, "entries": n_entries,
                           "base_mb": 0}))
@@ -367,7 +391,7 @@ def worker(args):
         corpus = corpus.iloc[: int((counts < args.max_tokens).sum()) + 1]
     texts = corpus["text"].tolist()
     tokens = sum(len(WORD_RE.findall(t)) for t in texts)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    base = peak_mb()
     fn = globals()[f"m_{args.method}"]
     if args.method in ("ours", "floor") or args.method in SLOW:
         # warm-up on one document: imports, lazy initialisation and caches are not what we measure
@@ -378,7 +402,7 @@ def worker(args):
         t0 = time.perf_counter()
         n = fn(texts, lex)
         dt = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps({"seconds": dt, "tokens": tokens, "matches": int(n), "peak_mb": peak, "base_mb": base,
                       "worker_mb": child, "entries": n_entries}))

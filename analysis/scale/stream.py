@@ -322,6 +322,7 @@ def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | Non
     --------
     >>> from analysis.paths import SAMPLE_CORPUS
     >>> chunks = list(iter_corpus_chunks(SAMPLE_CORPUS, chunk_size=20))
+    >>> from analysis.text.corpus import load_corpus
     >>> sum(len(c.corpus) for c in chunks) == len(load_corpus(SAMPLE_CORPUS)[0])
     True
     """
