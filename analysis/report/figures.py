@@ -437,7 +437,9 @@ def plot_lexicon_version_shift(table: pd.DataFrame, colors: Mapping | None = Non
         ax.grid(axis="y", visible=True)
         per = {o: t[t["outlet"] == o].set_index("version").reindex(versions) for o in outlets}
         values = t["rate_per_1k"].dropna()
-        gap = 0.055 * max(float(values.max() - min(values.min(), 0)), 1e-9) if len(values) else 0.0
+        span = float(values.max() - values.min()) if len(values) else 0.0
+        span = span if span > 0 else max(float(values.abs().max()) if len(values) else 1.0, 1.0) * 0.1
+        gap = 0.06 * span
         label_y = [_spread({o: per[o]["rate_per_1k"].iloc[k] for o in outlets}, gap) for k in (0, 1)]
         for o in outlets:
             s = per[o]
@@ -452,6 +454,9 @@ def plot_lexicon_version_shift(table: pd.DataFrame, colors: Mapping | None = Non
                             textcoords="offset points", ha="left", va="center", fontsize=7, color=st["color"])
         ax.set_xticks([0, 1], versions)
         ax.set_xlim(-0.35, 1.9)
+        ys = [y for lab in label_y for y in lab.values() if pd.notna(y)] + list(values)
+        if ys:
+            ax.set_ylim(min(ys) - gap, max(ys) + gap)
         ax.set_ylabel(f"{cat} per 1,000 words")
         ax.spines["bottom"].set_visible(False)
         ax.set_title(title or "Outlet rates and ranks under two lexicon versions", loc="left")
