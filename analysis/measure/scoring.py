@@ -144,7 +144,7 @@ def summarise(documents: pd.DataFrame, categories, by: str = "outlet") -> pd.Dat
                     "share_docs": float((count > 0).mean()),
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=[by, "category", "documents", "tokens", "matches", "rate_per_1k", "mean_doc_rate", "share_docs"])
 
 
 def score(corpus, lexicons=None, *, categories=None, matcher: Matcher | None = None, progress: bool = False) -> ScoreResult:
