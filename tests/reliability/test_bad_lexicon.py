@@ -113,6 +113,13 @@ def test_entry_that_cannot_match_is_refused(pattern):
         lex(f'["{pattern}"]')
 
 
+@pytest.mark.xfail(strict=True, reason="patterns.py: 'couldn*t' is accepted but never matches (the text has "
+                                       "could + n't); the refusal only checks the glob with its wildcards replaced")
+def test_glob_over_a_negation_is_refused():
+    with pytest.raises(LexiconError, match="can never match"):
+        lex('["couldn*t"]')
+
+
 @pytest.mark.xfail(strict=True, reason="model.py: case_sensitive = \"false\" (a string) is read as True")
 def test_case_sensitive_must_be_a_boolean():
     with pytest.raises(LexiconError, match="case_sensitive"):
@@ -178,6 +185,6 @@ def test_lexicon_of_100000_entries():
     res = matcher.match(text)
     matched = time.perf_counter() - t0
     assert len(lexicon.entries) == 100_002
-    assert sorted(x.matched.lower() for x in res.matches) == sorted(picked)
+    assert sorted(x.matched.lower() for x in res.matches if x.category == "big.words") == sorted(picked)
     assert matched < 5, matched
     assert compiled < 90, compiled  # generous for slow CI machines; measured times in docs/reliability.md
