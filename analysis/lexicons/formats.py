@@ -31,23 +31,23 @@ from itertools import product
 from pathlib import Path
 
 __all__ = [
+    "FORMATS",
     "Issue",
     "LexiconFormatWarning",
-    "FORMATS",
-    "lexicon_to_toml",
-    "toml_string",
-    "read_lexicon",
-    "write_lexicon",
+    "category_name",
     "format_of",
+    "lexicon_to_csv",
+    "lexicon_to_dic",
+    "lexicon_to_dicx",
+    "lexicon_to_toml",
+    "lexicon_to_yaml",
+    "parse_csv_lexicon",
     "parse_liwc_dic",
     "parse_liwc_dicx",
     "parse_quanteda_yaml",
-    "parse_csv_lexicon",
-    "lexicon_to_dic",
-    "lexicon_to_dicx",
-    "lexicon_to_yaml",
-    "lexicon_to_csv",
-    "category_name",
+    "read_lexicon",
+    "toml_string",
+    "write_lexicon",
 ]
 
 FORMATS = {".toml": "toml", ".dic": "dic", ".dicx": "dicx", ".yml": "yaml", ".yaml": "yaml", ".csv": "csv"}
@@ -680,8 +680,7 @@ def parse_csv_lexicon(text: str, path: str = "<csv>", issues: list | None = None
     from .model import CONTEXT_KEYS, ENTRY_KEYS
 
     issues = [] if issues is None else issues
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     b = _Builder(path, "CSV", issues)
     rows = list(csv.reader(io.StringIO(text)))
     start = 1 if rows and [c.strip().lower() for c in rows[0][:2]] == ["term", "category"] else 0
@@ -931,7 +930,7 @@ def lexicon_to_yaml(lex, issues: list | None = None, *, approximate: bool = Fals
                                 "(a parent key is itself a category)", "export-flat-key", c))
     for key, vals in flat.items():
         tree[key] = vals
-    q = lambda s: json.dumps(s, ensure_ascii=False)  # noqa: E731 - a JSON string is a YAML double-quoted string
+    q = lambda s: json.dumps(s, ensure_ascii=False)
 
     out = [f"# {lex.name} {lex.version} (sha256 {lex.sha256[:12]}), quanteda dictionary written by "
            "media-framing-analysis"]

@@ -31,32 +31,32 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..text.tokenize import QUOTE_CHARS, TOKEN_RE, is_number_token, norm_tokens, sentence_spans, token_kind
+from ..text.tokenize import (
+    QUOTE_CHARS,
+    TOKEN_RE,
+    is_number_token,
+    norm_tokens,
+    sentence_spans,
+    token_kind,
+)
 from .formats import Issue, read_lexicon
-from .model import CONTEXT_KEYS, Lexicon, LexiconError, builtin_lexicon_names, load_lexicon, parse_lexicon
+from .model import (
+    CONTEXT_KEYS,
+    Lexicon,
+    LexiconError,
+    builtin_lexicon_names,
+    load_lexicon,
+    parse_lexicon,
+)
 from .patterns import MAX_GLOB_TOKEN, PatternError, _split_elements, glob_to_regex
 
-__all__ = ["Issue", "validate_lexicon", "diff_lexicons", "count_levels"]
+__all__ = ["Issue", "count_levels", "diff_lexicons", "validate_lexicon"]
 
 LEVELS = ("error", "warning", "info")
 
 # About 200 very common English words, written out by us: used only to show which words a broad glob catches.
-_SAMPLE_WORDS = """
-the be to of and a in that have i it for not on with he as you do at this but his by from they we say her
-she or an will my one all would there their what so up out if about who get which go me when make can like
-time no just him know take people into year your good some could them see other than then now look only
-come its over think also back after use two how our work first well way even new want because any these
-give day most us is was are were been has had said says told being going doing made did does asked added
-another against around always among already almost although across again away before between both during
-each either enough ever every few found however including later least less made many may might more much
-must never next nothing often once others perhaps rather really several should since something still such
-though through today together under until upon very while whether without yet according announced appear
-believe called clear country decision during early evidence expected former further government group help
-important information issue known likely matter military minister national official officials part per
-possible president public recent report reported security seems senior sources statement support thing
-things told week whole world years
-""".split()
-_APOSTROPHE_SPLIT = re.compile(r"n['’][*?]|n['’]t|['’][*?]", re.I)
+_SAMPLE_WORDS = ["the", "be", "to", "of", "and", "a", "in", "that", "have", "i", "it", "for", "not", "on", "with", "he", "as", "you", "do", "at", "this", "but", "his", "by", "from", "they", "we", "say", "her", "she", "or", "an", "will", "my", "one", "all", "would", "there", "their", "what", "so", "up", "out", "if", "about", "who", "get", "which", "go", "me", "when", "make", "can", "like", "time", "no", "just", "him", "know", "take", "people", "into", "year", "your", "good", "some", "could", "them", "see", "other", "than", "then", "now", "look", "only", "come", "its", "over", "think", "also", "back", "after", "use", "two", "how", "our", "work", "first", "well", "way", "even", "new", "want", "because", "any", "these", "give", "day", "most", "us", "is", "was", "are", "were", "been", "has", "had", "said", "says", "told", "being", "going", "doing", "made", "did", "does", "asked", "added", "another", "against", "around", "always", "among", "already", "almost", "although", "across", "again", "away", "before", "between", "both", "during", "each", "either", "enough", "ever", "every", "few", "found", "however", "including", "later", "least", "less", "made", "many", "may", "might", "more", "much", "must", "never", "next", "nothing", "often", "once", "others", "perhaps", "rather", "really", "several", "should", "since", "something", "still", "such", "though", "through", "today", "together", "under", "until", "upon", "very", "while", "whether", "without", "yet", "according", "announced", "appear", "believe", "called", "clear", "country", "decision", "during", "early", "evidence", "expected", "former", "further", "government", "group", "help", "important", "information", "issue", "known", "likely", "matter", "military", "minister", "national", "official", "officials", "part", "per", "possible", "president", "public", "recent", "report", "reported", "security", "seems", "senior", "sources", "statement", "support", "thing", "things", "told", "week", "whole", "world", "years"]
+_APOSTROPHE_SPLIT = re.compile(r"n['’][*?]|n['’]t|['’][*?]", re.IGNORECASE)
 _SIMPLE_WORD = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 _SIMPLE_GLOB = re.compile(r"[A-Za-z0-9*?]+(?:-[A-Za-z0-9*?]+)*")
 _SIMPLE_PHRASE = re.compile(r"[A-Za-z0-9]+(?:[- ][A-Za-z0-9]+)*")
@@ -107,7 +107,7 @@ def _load(source, issues: list):
 
 
 def _schema_issue(message: str, path: str) -> Issue:
-    m = re.match(r"^(.*?):(\d+|\?):\s*(.*)$", message, re.S)
+    m = re.match(r"^(.*?):(\d+|\?):\s*(.*)$", message, re.DOTALL)
     if m and m.group(1) == path:
         line = int(m.group(2)) if m.group(2).isdigit() else 0
         return Issue(path, line, "error", m.group(3), "schema")
@@ -198,7 +198,7 @@ def _category_lines(lex, raw) -> dict:
 def _slot_line(raw, name) -> int:
     if raw is None:
         return 0
-    m = re.search(rf"^\s*{re.escape(name)}\s*=", raw, re.M)
+    m = re.search(rf"^\s*{re.escape(name)}\s*=", raw, re.MULTILINE)
     return raw.count("\n", 0, m.start()) + 1 if m else 0
 
 
@@ -284,7 +284,7 @@ def _literal_issues(part: str) -> list:
             out.append(("warning", "tokenizer", f"{part!r} is tokenized as {shown}: the full stop is a token of its own "
                         f"that must follow in the text, so {part[:-1]!r} followed by a comma or at the end of a "
                         "quotation does not match; drop the full stop unless you mean it"))
-        elif "not" in norms and re.search(r"n['’]t", part, re.I):
+        elif "not" in norms and re.search(r"n['’]t", part, re.IGNORECASE):
             extra = ""
             low = part.lower().replace("’", "'")
             if low.startswith("can't"):
@@ -535,7 +535,7 @@ def _glob_includes(h: str, g: str) -> bool:
         parts = []
         for ch in re.sub(r"\*+", "*", h):
             parts.append(".*" if ch == "*" else "[^*]" if ch == "?" else re.escape(ch))
-        rx = _INCL_CACHE[h] = re.compile("".join(parts), re.S)
+        rx = _INCL_CACHE[h] = re.compile("".join(parts), re.DOTALL)
     return rx.fullmatch(re.sub(r"\*+", "*", g)) is not None
 
 
