@@ -189,7 +189,16 @@ def _category_pos(raw: str, cname: str) -> int:
     parts = r"\.".join(re.escape(p) for p in cname.split("."))
     rx = rf'^[ \t]*\[[ \t]*categories[ \t]*\.[ \t]*(?:"{re.escape(cname)}"|\'{re.escape(cname)}\'|{parts})[ \t]*\]'
     m = re.search(rx, raw, re.M)
-    return m.start() if m else raw.find(cname)
+    if m:
+        return m.start()
+    if "." in cname:  # a sub-table written inside its parent's table: "[categories.a]" then "b = {...}"
+        parent, leaf = cname.rsplit(".", 1)
+        start = _category_pos(raw, parent)
+        if start >= 0:
+            k = re.compile(rf'^[ \t]*(?:"{re.escape(leaf)}"|\'{re.escape(leaf)}\'|{re.escape(leaf)})[ \t]*=', re.M).search(raw, start)
+            if k:
+                return k.start()
+    return raw.find(cname)
 
 
 def _entry_pos(raw: str, pattern: str, cursor: int) -> int:
@@ -259,6 +268,12 @@ def _plain_pattern(source: str) -> Pattern | None:
     return Pattern(source, (Element("lit", frozenset([source.lower()])),), 0, False, (0, -1))
 
 
+def _bool(value, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise LexiconError(f"{where} must be true or false (unquoted), got {value!r}")
+    return value
+
+
 def _str_list(value, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
@@ -308,7 +323,8 @@ def parse_lexicon(raw: str, path: str = "<string>", *, allow_empty: bool = False
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
-        line = m.group(1) if m else "?"
+        # errors at the end of the document carry no line: report the last line
+        line = m.group(1) if m else str(raw.count("\n") + (0 if raw.endswith("\n") else 1))
         raise LexiconError(f"{path}:{line}: TOML syntax error: {exc}") from None
     unknown = set(data) - {"meta", "slots", "categories"}
     if unknown:
@@ -370,7 +386,7 @@ def parse_lexicon(raw: str, path: str = "<string>", *, allow_empty: bool = False
             entry = Entry(
                 pattern=item["pattern"],
                 category=cname,
-                case_sensitive=bool(item.get("case_sensitive", False)),
+                case_sensitive=_bool(item.get("case_sensitive", False), f"{path}:{eline}: case_sensitive"),
                 note=str(item.get("note", "")),
                 source=str(item.get("source", "")),
                 line=eline,
