@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "write_table", "safe_child", "atomic_folder", "COMPLETE_MARKER"]
+__all__ = ["COMPLETE_MARKER", "atomic_folder", "atomic_write_bytes", "atomic_write_text", "safe_child", "write_table"]
 
 COMPLETE_MARKER = ".complete"  # written last into a finished output folder
 

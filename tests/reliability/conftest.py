@@ -49,8 +49,8 @@ def run_cli(argv):
 def run_cli_subprocess(argv, timeout=120, **kw):
     """Run ``python -m analysis`` in a fresh interpreter (what a user sees, tracebacks included)."""
     env = dict(os.environ, PYTHONWARNINGS="ignore")
-    return subprocess.run([PYTHON, "-m", "analysis", *map(str, argv)], capture_output=True, text=True,
-                          cwd=REPO, timeout=timeout, env=env, **kw)
+    return subprocess.run([PYTHON, "-m", "analysis", *map(str, argv)], check=False, capture_output=True,
+                          text=True, cwd=REPO, timeout=timeout, env=env, **kw)
 
 
 def assert_one_line_error(code, stderr, *needles):

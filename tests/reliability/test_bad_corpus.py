@@ -21,13 +21,13 @@ REFUSED = [
     ("header only", "a.csv", b"doc_id,outlet,text\n", {}, "{p}: header only, no rows"),
     ("header only with a BOM", "a.csv", b"\xef\xbb\xbfdoc_id,text\r\n", {}, "{p}: header only, no rows"),
     ("missing text column", "a.csv", b"doc_id,outlet,body_text\n1,A,It may rain.\n", {},
-     "{p}: no text column (looked for text, body, content, article, full_text, story; "
-     "columns are: doc_id, outlet, body_text); name it with --text-col"),
+     ("{p}: no text column (looked for text, body, content, article, full_text, story; "
+     "columns are: doc_id, outlet, body_text); name it with --text-col")),
     ("misnamed --text-col", "a.csv", b"doc_id,body_text\n1,It may rain.\n", {"text_col": "txt"},
      "{p}: no column 'txt' for text (columns are: doc_id, body_text)"),
     ("odd column names are quoted", "a.csv", b'doc_id,"bo\ndy"\n1,x\n', {},
-     "{p}: no text column (looked for text, body, content, article, full_text, story; "
-     "columns are: doc_id, 'bo\\ndy'); name it with --text-col"),
+     ("{p}: no text column (looked for text, body, content, article, full_text, story; "
+     "columns are: doc_id, 'bo\\ndy'); name it with --text-col")),
     ("duplicate column names", "a.csv", b"doc_id,text,text\n1,a,b\n", {},
      "{p}:1: duplicate column name 'text' in the header (columns 2 and 3); rename one of them"),
     ("unterminated quote", "a.csv", b'doc_id,text\n1,"It may\nrain.\n2,ok\n', {},
@@ -37,7 +37,7 @@ REFUSED = [
     ("malformed header", "a.csv", b'"doc_id,text\n', {}, "{p}:1: malformed header: unexpected end of data"),
     ("unknown encoding", "a.csv", b"doc_id,text\n1,x\n", {"encoding": "nope"},
      "{p}: cannot decode as nope: unknown encoding: nope"),
-    ("wrong --encoding", "a.csv", "doc_id,text\n1,café\n".encode("utf-8"), {"encoding": "ascii"},
+    ("wrong --encoding", "a.csv", "doc_id,text\n1,café\n".encode(), {"encoding": "ascii"},
      "{p}: cannot decode as ascii: 'ascii' codec can't decode byte 0xc3 in position 17: ordinal not in range(128)"),
     ("unknown format", "a.xlsx", b"PK\x03\x04", {},
      "{p}: unknown corpus format 'xlsx' (use csv, tsv, jsonl, parquet, txt or html)"),
@@ -106,7 +106,7 @@ def test_utf16_without_bom_gets_a_hint(write):
     p = write("a.csv", "doc_id,text\n1,x\n".encode("utf-16-le"))
     with pytest.raises(CorpusError):  # the header is unreadable; the report notes said why
         load_corpus(p)
-    corpus, report = load_corpus(p, encoding="utf-16-le")
+    corpus, _report = load_corpus(p, encoding="utf-16-le")
     assert corpus["text"].tolist() == ["x"]
 
 

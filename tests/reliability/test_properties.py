@@ -2,6 +2,8 @@
 sentence punctuation, quotes, apostrophes, digits and non-ASCII letters."""
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -62,7 +64,7 @@ def test_matches_within_a_category_never_overlap(text):
         by_cat.setdefault(m.category, []).append((m.start, m.end))
     for spans in by_cat.values():
         spans.sort()
-        for (a1, b1), (a2, b2) in zip(spans, spans[1:]):
+        for (a1, b1), (a2, b2) in itertools.pairwise(spans):
             assert b1 <= a2, spans
 
 
@@ -72,7 +74,7 @@ def test_scoring_a_document_does_not_depend_on_the_batch(batch, pick):
     pick = pick % len(batch)
     alone = score([batch[pick]], matcher=MATCHER)
     together = score(batch, matcher=MATCHER)
-    rows = lambda df: df.drop(columns=["doc_id"]).astype(object).values.tolist()  # noqa: E731
+    rows = lambda df: df.drop(columns=["doc_id"]).astype(object).values.tolist()
     assert rows(alone.matches) == rows(together.matches[together.matches["doc_id"] == f"doc{pick}"])
     assert rows(alone.documents) == rows(together.documents.iloc[[pick]])
 
@@ -120,7 +122,7 @@ def test_adding_an_entry_never_removes_a_match_of_another_category(text, pattern
     before = MATCHER.match(text).matches
     bigger = Matcher(LEXICON.add_entries(category, patterns))
     after = bigger.match(text).matches
-    key = lambda m: (m.category, m.start, m.end, m.entry)  # noqa: E731
+    key = lambda m: (m.category, m.start, m.end, m.entry)
     others_before = {key(m) for m in before if m.category != category}
     others_after = {key(m) for m in after if m.category != category}
     assert others_before == others_after
