@@ -1082,3 +1082,27 @@ def voice_rates(
     result = pd.concat(frames, ignore_index=True)
     # frames are concatenated in voice order and the sort is stable, so voices keep that order
     return result.sort_values([*by_list, "category"], kind="mergesort").reset_index(drop=True)
+
+
+SUMMARY_INTERVAL_RESAMPLES = 1000
+SUMMARY_INTERVAL_NOTE = (
+    f"rate_low/rate_high and share_low/share_high: 95% document bootstrap ({SUMMARY_INTERVAL_RESAMPLES} "
+    "resamples, seed 0) within each outlet; NaN for an outlet with one document (group_rates)"
+)
+
+
+def summary_with_intervals(summary: pd.DataFrame, documents: pd.DataFrame, categories) -> pd.DataFrame:
+    """Add 95% document-bootstrap intervals (``rate_low``, ``rate_high``, ``share_low``, ``share_high``)
+    to a per-outlet summary from :func:`analysis.measure.scoring.summarise`.
+
+    Examples
+    --------
+    >>> from analysis.measure.scoring import score
+    >>> res = score(["It may rain.", "It might.", "No."], "hedging")
+    >>> list(summary_with_intervals(res.summary, res.documents, res.categories).columns[-4:])
+    ['rate_low', 'rate_high', 'share_low', 'share_high']
+    """
+    rates = group_rates(documents, list(categories), by="outlet", n_resamples=SUMMARY_INTERVAL_RESAMPLES,
+                        seed=0, on_small_group="nan")
+    cols = ["outlet", "category", "rate_low", "rate_high", "share_low", "share_high"]
+    return summary.merge(rates[cols], on=["outlet", "category"], how="left", validate="one_to_one")

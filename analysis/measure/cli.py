@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..outputs import atomic_write_text, write_table
+from ..outputs import COMPLETE_MARKER, atomic_folder, atomic_write_text, write_table
 from ..provenance import dumps
 from ..text.corpus import load_corpus
 from .scoring import score
@@ -59,12 +59,23 @@ def add_arguments(p):
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
+_REPLACEABLE = [f"{n}.{e}" for n in ("matches", "documents", "summary") for e in ("csv", "parquet")] + [
+    "load_report.csv", "provenance.json", COMPLETE_MARKER]
 def print_summary(result, file=sys.stdout):
-    table = result.summary_table("rate_per_1k").round(2).T
-    docs = result.summary.groupby("outlet")["documents"].first()
-    table.loc["(documents)"] = docs
-    with pd.option_context("display.width", 200, "display.max_columns", 50):
-        print("Matches per 1,000 tokens, by category (rows) and outlet (columns):", file=file)
+    summ = result.summary
+    if "rate_low" in summ.columns:
+        cell = summ.apply(
+            lambda r: f"{r.rate_per_1k:.2f}" + ("" if pd.isna(r.rate_low) else f" [{r.rate_low:.2f}, {r.rate_high:.2f}]"),
+            axis=1,
+        )
+        table = summ.assign(cell=cell).pivot(index="category", columns="outlet", values="cell")
+        title = "Matches per 1,000 tokens [95% document-bootstrap interval], by category (rows) and outlet (columns):"
+    else:
+        table = result.summary_table("rate_per_1k").round(2).T
+        title = "Matches per 1,000 tokens, by category (rows) and outlet (columns):"
+    table.loc["(documents)"] = summ.groupby("outlet")["documents"].first().astype(str)
+    with pd.option_context("display.width", 250, "display.max_columns", 50):
+        print(title, file=file)
         print(table.to_string(), file=file)
 
 
@@ -119,8 +130,10 @@ def run(args) -> int:
     if _streaming(args):
         return run_stream(args)
     corpus, report = corpus_from_args(args)
+    if len(corpus) == 0:
+        print(report.summary(), file=sys.stderr)
+        raise ValueError(f"{args.corpus}: nothing to score: all {report.n_read} rows were skipped (see the load report above)")
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     show_progress = not args.no_progress and not args.quiet and len(corpus) >= 200
     if args.jobs > 1:
         from ..scale.parallel import score_parallel
@@ -132,11 +145,17 @@ def run(args) -> int:
     prov = dict(result.provenance)
     prov["load_report"] = {"rows_read": report.n_read, "rows_loaded": report.n_loaded,
                            "rows_skipped": report.n_skipped, "issues": len(report.issues)}
-    write_table(result.matches, out / f"matches.{ext}")
-    write_table(result.documents, out / f"documents.{ext}")
-    write_table(result.summary, out / f"summary.{ext}")
-    write_table(report.to_frame(), out / "load_report.csv")
-    atomic_write_text(out / "provenance.json", dumps(prov))
+    from ..compare.rates import SUMMARY_INTERVAL_NOTE, summary_with_intervals
+
+    result.summary = summary_with_intervals(result.summary, result.documents, result.categories)
+    prov["summary_intervals"] = SUMMARY_INTERVAL_NOTE
+    # all five files appear together or not at all: a killed run leaves the previous complete set
+    with atomic_folder(out, replaceable=_REPLACEABLE) as tmp:
+        write_table(result.matches, tmp / f"matches.{ext}")
+        write_table(result.documents, tmp / f"documents.{ext}")
+        write_table(result.summary, tmp / f"summary.{ext}")
+        write_table(report.to_frame(), tmp / "load_report.csv")
+        atomic_write_text(tmp / "provenance.json", dumps(prov))
     if not args.quiet:
         print(report.summary(), file=sys.stderr)
         print_summary(result)

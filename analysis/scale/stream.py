@@ -500,7 +500,9 @@ class _SummaryAccumulator:
             if docs is None:
                 return pd.DataFrame(columns=["outlet", "category", "documents", "tokens", "matches", "rate_per_1k",
                                              "mean_doc_rate", "share_docs"])
-            return summarise(docs, self.categories)
+            from ..compare.rates import summary_with_intervals
+
+            return summary_with_intervals(summarise(docs, self.categories), docs, self.categories)
         rows = []
         for outlet in sorted(self.acc):
             a = self.acc[outlet]
@@ -701,6 +703,10 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
     prov["corpus_documents"] = int(stats["docs"])
     prov["load_report"] = {"rows_read": report.n_read, "rows_loaded": report.n_loaded,
                            "rows_skipped": report.n_skipped, "issues": len(report.issues)}
+    if summary_acc.exact:
+        from ..compare.rates import SUMMARY_INTERVAL_NOTE
+
+        prov["summary_intervals"] = SUMMARY_INTERVAL_NOTE
     manifest["state"] = "finalizing"
     save_manifest()
     finals = {}
