@@ -131,8 +131,8 @@ def run(args) -> int:
         return run_stream(args)
     corpus, report = corpus_from_args(args)
     if len(corpus) == 0:
-        print(report.summary(), file=sys.stderr)
-        raise ValueError(f"{args.corpus}: nothing to score: all {report.n_read} rows were skipped (see the load report above)")
+        first = f"; first: {report.issues[0]}" if report.issues else ""
+        raise ValueError(f"nothing to score: all {report.n_read} rows of {args.corpus} were skipped{first}")
     out = Path(args.out)
     show_progress = not args.no_progress and not args.quiet and len(corpus) >= 200
     if args.jobs > 1:
