@@ -31,7 +31,8 @@ def seed_matches(tmp_path_factory, request):
         ("sourcing.anonymous", "One official told CNN"),
         ("sourcing.anonymous", "an anonymous official"),
         ("sourcing.anonymous", "The official told Politico"),
-        ("distancing", "what they described as"),
+        ("distancing.lexical", "what they described as"),
+        ("distancing.scare_quote", "“Iranian-backed”"),
     ],
 )
 def test_seed_article(seed_matches, category, matched):

@@ -808,6 +808,10 @@ def _export_entries(lex, fmt: str, token_ok, issues: list, approximate: bool, sr
     """(category, entry, [strings]) for every exportable entry; the others become warnings."""
     out = []
     for cname, cat in lex.categories.items():
+        if "detector" in cat.extra:
+            issues.append(Issue(src, 0, "warning", (
+                f"category {cname!r} skipped: it is filled by the built-in detector {cat.extra['detector']!r}, "
+                f"which {fmt} cannot express"), "export-skipped", cname, ""))
         for e in cat.entries:
             where = dict(path=src, line=e.line, category=cname, pattern=e.pattern)
             lost = []
@@ -962,6 +966,10 @@ def lexicon_to_csv(lex, issues: list | None = None, *, approximate: bool = False
         for v in values:
             w.writerow([v, f"@{slot}", ""])
     for cname, cat in lex.categories.items():
+        if "detector" in cat.extra:
+            issues.append(Issue(_src(lex), 0, "warning", (
+                f"category {cname!r} skipped: it is filled by the built-in detector {cat.extra['detector']!r}, "
+                "which CSV cannot express"), "export-skipped", cname, ""))
         for e in cat.entries:
             d = e.as_dict()
             d.pop("pattern")

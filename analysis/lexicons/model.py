@@ -40,7 +40,10 @@ __all__ = [
 ]
 
 META_KEYS = {"name", "version", "description", "licence", "license", "sources", "language", "authors", "url", "changelog"}
-CATEGORY_KEYS = {"description", "entries", "definition", "include", "exclude", "notes", "label"}
+CATEGORY_KEYS = {"description", "entries", "definition", "include", "exclude", "notes", "label", "detector"}
+# Categories that the pattern language cannot express are filled by a built-in detector named in the file
+# (``detector = "scare_quotes"``); the detector's code version is the package version in every provenance.
+DETECTORS = {"scare_quotes": "analysis.measure.scare_quotes:scare_quotes"}
 ENTRY_KEYS = {
     "pattern", "case_sensitive", "unless_followed_by", "unless_preceded_by", "only_followed_by",
     "only_preceded_by", "note", "source", "test",
@@ -366,7 +369,12 @@ def parse_lexicon(raw: str, path: str = "<string>", *, allow_empty: bool = False
         entries_raw = ctable.get("entries", [])
         if not isinstance(entries_raw, list):
             raise LexiconError(f"{where}: 'entries' of {cname!r} must be a list")
-        if not entries_raw and not allow_empty:
+        detector = ctable.get("detector")
+        if detector is not None and detector not in DETECTORS:
+            raise LexiconError(f"{where}: unknown detector {detector!r} in category {cname!r} (known: {', '.join(DETECTORS)})")
+        if detector is not None and entries_raw:
+            raise LexiconError(f"{where}: category {cname!r} has a detector and entries: use two categories")
+        if not entries_raw and not allow_empty and detector is None:
             raise LexiconError(f"{where}: category {cname!r} is empty")
         entries = []
         cursor = max(cat_pos, 0)

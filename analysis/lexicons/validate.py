@@ -204,7 +204,7 @@ def _slot_line(raw, name) -> int:
 
 def _check_categories(lex, shown, cat_lines, issues):
     for name, cat in lex.categories.items():
-        if not cat.entries:
+        if not cat.entries and "detector" not in cat.extra:
             issues.append(Issue(shown, cat_lines[name], "error", f"category {name!r} has no entries", "empty-category", name))
     by_fold: dict[str, list] = defaultdict(list)
     for name, cat in lex.categories.items():

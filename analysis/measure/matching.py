@@ -17,10 +17,11 @@ token offsets are computed only for sentences that hold a match.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from importlib import import_module
 from itertools import compress
 from dataclasses import dataclass
 
-from ..lexicons.model import CONTEXT_KEYS, Lexicon, load_lexicons
+from ..lexicons.model import CONTEXT_KEYS, DETECTORS, Lexicon, load_lexicons
 from ..lexicons.patterns import MAX_GLOB_TOKEN, Pattern, glob_to_regex, parse_pattern
 from ..text.tokenize import (
     PreparedText,
@@ -254,6 +255,7 @@ class Matcher:
     def _compile(self):
         self.entries = []
         self.categories = []
+        self.detectors = []  # (category, function, lexicon name, lexicon version)
         lit_index: dict[str, list] = {}
         glob_anchors = []
         for lex in self.lexicons:
@@ -261,6 +263,9 @@ class Matcher:
                 if not self._keep_category(cname):
                     continue
                 self.categories.append(cname)
+                if "detector" in cat.extra:
+                    module, func = DETECTORS[cat.extra["detector"]].split(":")
+                    self.detectors.append((cname, getattr(import_module(module), func), lex.name, lex.version))
                 for entry in cat.entries:
                     pat = parse_pattern(entry.pattern, lex.slots, entry.case_sensitive)
                     contexts = {
@@ -317,6 +322,22 @@ class Matcher:
         return out
 
     @staticmethod
+    def _detected_in(sent, detected):
+        """Detector spans inside one sentence, as (category, first token, end token, entry, lexicon,
+        version, start, end); a span that holds no word token is dropped."""
+        spans = sent.spans
+        starts = [x for x, _ in spans]
+        out = []
+        for start, end, cname, lexname, version in detected:
+            if end > sent.end:
+                continue  # a span running past the sentence end is not a scare quote of this sentence
+            s = bisect_left(starts, start)
+            e = bisect_left(starts, end)
+            if e > s:
+                out.append((cname, s, e, f"<{cname.rsplit('.', 1)[-1].replace('_', ' ')}>", lexname, version, start, end))
+        return out
+
+    @staticmethod
     def _context_ok(ce, s, e, sent, n):
         cs = ce.pattern.case_sensitive
         ctx = ce.contexts
@@ -367,6 +388,12 @@ class Matcher:
         cache_get = self._cache.__getitem__
         prep = PreparedText(text)
         is_word = _IS_WORD.__getitem__
+        detected = sorted(
+            (start, end, cname, lexname, version)
+            for cname, func, lexname, version in self.detectors
+            for start, end, *_ in func(text)
+        )
+        det_starts = [d[0] for d in detected]
         for pa, pb in paragraph_spans(text):
             para_regions = quote_regions(text, pa, pb) if has_dq else ()
             region_starts = [r[0] for r in para_regions]
@@ -388,18 +415,24 @@ class Matcher:
                 voice_tokens["attributed" if attributed else "narration"] += n_words - q_words
                 hit_lists = list(map(cache_get, norms))
                 cands = self._candidates(sent, hit_lists) if any(hit_lists) else None
-                if cands:
+                found = []
+                if detected:
+                    lo, hi = bisect_left(det_starts, a), bisect_left(det_starts, b)
+                    if hi > lo:
+                        found = self._detected_in(sent, detected[lo:hi])
+                if cands or found:
                     spans = sent.spans
                     word_before = _word_offsets(norms)
                     seen_cats = set()
-                    for cat, s, e, ce in self._resolve(cands):
-                        start, end = spans[s][0], spans[e - 1][1]
+                    resolved = [(cat, s, e, ce.entry.pattern, ce.lexicon, ce.version, spans[s][0], spans[e - 1][1])
+                                for cat, s, e, ce in self._resolve(cands)] if cands else []
+                    for cat, s, e, entry, lexname, version, start, end in sorted(resolved + found, key=lambda r: (r[6], r[7], r[0])):
                         if regions and _inside(start, para_regions, region_starts):
                             voice = "quote"
                         else:
                             voice = "attributed" if attributed else "narration"
                         matches.append(
-                            Match(cat, ce.entry.pattern, ce.lexicon, ce.version, n_sent - 1, start, end,
+                            Match(cat, entry, lexname, version, n_sent - 1, start, end,
                                   n_tokens + word_before[s], n_tokens + word_before[e], text[start:end], voice)
                         )
                         seen_cats.add(cat)

@@ -28,12 +28,12 @@ def test_builtins_are_complete_and_versioned():
         "sourcing": {"sourcing.anonymous", "sourcing.vague", "sourcing.named", "sourcing.outlet"},
         "evidence_absent": {"evidence_absent"},
         "booster": {"booster"},
-        "distancing": {"distancing"},
+        "distancing": {"distancing.lexical", "distancing.scare_quote"},
     }
     for name in LEXICONS:
         lex = load_lexicon(name)
         assert set(lex.categories) == expected[name]
-        assert lex.version == "1.0.0"
+        assert lex.version == ("2.0.0" if name == "distancing" else "1.0.0")
         for key in ("name", "version", "description", "licence", "sources"):
             assert lex.meta.get(key), (name, key)
         assert lex.meta["licence"] == "CC-BY-4.0"
@@ -123,7 +123,7 @@ SEED_CASES = [
      "sourcing.anonymous", ["anonymous US officials told CNN"]),
     ("anonymous US officials told CNN on Thursday", "sourcing.outlet", ["told CNN"]),
     ("Continuing to stoke fears of possible Iranian attacks.", "hedging.possibility", ["possible"]),
-    ("officials said that what they described as “Iranian-backed” militias moved.", "distancing", ["what they described as"]),
+    ("officials said that what they described as “Iranian-backed” militias moved.", "distancing.lexical", ["what they described as"]),
     ("One official told CNN that there are “indications” of militia preparations.", "hedging.evidential", ["indications"]),
     ("One official told CNN that there are “indications” of militia preparations.", "sourcing.anonymous", ["One official told CNN"]),
     ("But the official offered no further detail.", "evidence_absent", ["offered no further detail"]),
@@ -448,23 +448,23 @@ def test_outlet():
 
 def test_what_they_described_as():
     _check([
-        ("what they described as militias", "distancing", 1),
-        ("what the Pentagon called a warning", "distancing", 1),
-        ("Nobody knows what they want.", "distancing", 0),
+        ("what they described as militias", "distancing.lexical", 1),
+        ("what the Pentagon called a warning", "distancing.lexical", 1),
+        ("Nobody knows what they want.", "distancing.lexical", 0),
     ])
 
 
 def test_described_as():
     _check([
-        ("The group was described as a militia.", "distancing", 1),
-        ("He described the scene in detail.", "distancing", 0),
+        ("The group was described as a militia.", "distancing.lexical", 1),
+        ("He described the scene in detail.", "distancing.lexical", 0),
     ])
 
 
 def test_supposed():
     _check([
-        ("The supposed plot was never proven.", "distancing", 1),
-        ("The bombers were supposed to return on Friday.", "distancing", 0),
-        ("The so-called peace plan failed.", "distancing", 1),
-        ("The alleged attacker was arrested.", "distancing", 1),
+        ("The supposed plot was never proven.", "distancing.lexical", 1),
+        ("The bombers were supposed to return on Friday.", "distancing.lexical", 0),
+        ("The so-called peace plan failed.", "distancing.lexical", 1),
+        ("The alleged attacker was arrested.", "distancing.lexical", 1),
     ])

@@ -91,3 +91,20 @@ def test_category_filter():
     assert m.categories == ["hedging.modal"]
     with pytest.raises(ValueError, match="no category"):
         Matcher("hedging", categories=["nothing.*"])
+
+
+def test_scare_quote_detector_category():
+    lexicon = parse_lexicon(HEAD + '[categories."d.scare"]\ndetector = "scare_quotes"\n[categories."d.lex"]\nentries = ["so-called"]\n')
+    text = "Headline\n\nThe so-called “defensive” posture, he said: “We will not listen.”"
+    res = Matcher(lexicon).match(text)
+    got = [(m.category, m.entry, m.matched, m.sentence, m.token_start, m.token_end) for m in res.matches]
+    # the full quotation after "said:" is an utterance, not a scare quote
+    assert got == [("d.lex", "so-called", "so-called", 1, 2, 3), ("d.scare", "<scare>", "“defensive”", 1, 3, 4)]
+    assert res.sentences_with_match == {"d.lex": 1, "d.scare": 1}
+
+
+def test_unknown_detector_is_refused():
+    from analysis.lexicons.model import LexiconError
+
+    with pytest.raises(LexiconError, match="unknown detector 'nope'"):
+        parse_lexicon(HEAD + '[categories.d]\ndetector = "nope"\n')
