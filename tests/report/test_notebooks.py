@@ -49,7 +49,7 @@ def test_outputs_stripped(name):
     assert "widgets" not in nb.metadata, "saved widget state: strip it"
 
 
-@pytest.mark.parametrize("name", OURS)
+@pytest.mark.parametrize("name", NOTEBOOKS)
 def test_nbstripout_verify(name):
     if shutil.which("nbstripout") is None and not (Path(sys.executable).parent / "nbstripout").exists():
         pytest.skip("nbstripout is not installed")
