@@ -17,7 +17,7 @@ from ..provenance import provenance as make_provenance
 from ..text.corpus import from_texts
 from .matching import Matcher
 
-__all__ = ["score", "ScoreResult", "MATCH_COLUMNS", "summarise", "score_documents"]
+__all__ = ["score", "ScoreResult", "MATCH_COLUMNS", "summarise", "score_documents", "check_corpus"]
 
 MATCH_COLUMNS = [
     "doc_id", "outlet", "sentence", "category", "entry", "matched", "start", "end",
@@ -147,6 +147,23 @@ def summarise(documents: pd.DataFrame, categories, by: str = "outlet") -> pd.Dat
     return pd.DataFrame(rows, columns=[by, "category", "documents", "tokens", "matches", "rate_per_1k", "mean_doc_rate", "share_docs"])
 
 
+def check_corpus(corpus) -> pd.DataFrame:
+    """Refuse what cannot be scored, early and clearly; wrap raw texts; add ``outlet`` when missing."""
+    if isinstance(corpus, str):
+        raise ValueError("Iterable over raw text documents expected, string object received.")
+    if not isinstance(corpus, pd.DataFrame):
+        corpus = from_texts(corpus)
+    for col in ("doc_id", "text"):
+        if col not in corpus.columns:
+            raise ValueError(f"the corpus table needs a {col!r} column (columns are: {', '.join(map(str, corpus.columns))})")
+    if corpus["doc_id"].duplicated().any():
+        dup = corpus.loc[corpus["doc_id"].duplicated(), "doc_id"].iloc[0]
+        raise ValueError(f"duplicate doc_id {dup!r}: doc_ids must be unique (load_corpus renames duplicates)")
+    if "outlet" not in corpus.columns:
+        corpus = corpus.assign(outlet="unknown")
+    return corpus
+
+
 def score(corpus, lexicons=None, *, categories=None, matcher: Matcher | None = None, progress: bool = False) -> ScoreResult:
     """Score a corpus with framing lexicons.
 
@@ -176,18 +193,7 @@ def score(corpus, lexicons=None, *, categories=None, matcher: Matcher | None = N
     >>> round(float(res.documents.loc[0, "hedging:rate"]), 1)  # 2 matches in 6 tokens
     333.3
     """
-    if isinstance(corpus, str):
-        raise ValueError("Iterable over raw text documents expected, string object received.")
-    if not isinstance(corpus, pd.DataFrame):
-        corpus = from_texts(corpus)
-    for col in ("doc_id", "text"):
-        if col not in corpus.columns:
-            raise ValueError(f"the corpus table needs a {col!r} column (columns are: {', '.join(map(str, corpus.columns))})")
-    if corpus["doc_id"].duplicated().any():
-        dup = corpus.loc[corpus["doc_id"].duplicated(), "doc_id"].iloc[0]
-        raise ValueError(f"duplicate doc_id {dup!r}: doc_ids must be unique (load_corpus renames duplicates)")
-    if "outlet" not in corpus.columns:
-        corpus = corpus.assign(outlet="unknown")
+    corpus = check_corpus(corpus)
     matcher = matcher or Matcher(lexicons, categories=categories)
     bar = None
     if progress:

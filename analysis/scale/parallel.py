@@ -29,11 +29,11 @@ from ..measure.scoring import (
     MATCH_COLUMNS,
     ScoreResult,
     _documents_frame,
+    check_corpus,
     score_documents,
     summarise,
 )
 from ..provenance import provenance as make_provenance
-from ..text.corpus import from_texts
 
 __all__ = ["MatcherSpec", "map_in_order", "process_pool", "score_chunk", "score_parallel"]
 
@@ -166,18 +166,7 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
     >>> res.matches["matched"].tolist()
     ['may', 'possible']
     """
-    if isinstance(corpus, str):
-        raise ValueError("Iterable over raw text documents expected, string object received.")
-    if not isinstance(corpus, pd.DataFrame):
-        corpus = from_texts(corpus)
-    for col in ("doc_id", "text"):
-        if col not in corpus.columns:
-            raise ValueError(f"the corpus table needs a {col!r} column (columns are: {', '.join(map(str, corpus.columns))})")
-    if corpus["doc_id"].duplicated().any():
-        dup = corpus.loc[corpus["doc_id"].duplicated(), "doc_id"].iloc[0]
-        raise ValueError(f"duplicate doc_id {dup!r}: doc_ids must be unique (load_corpus renames duplicates)")
-    if "outlet" not in corpus.columns:
-        corpus = corpus.assign(outlet="unknown")
+    corpus = check_corpus(corpus)
     if jobs is None:
         jobs = os.cpu_count() or 1
     if jobs < 1:

@@ -171,14 +171,8 @@ def _iter_jsonl(path: Path, encoding, chunk_size: int, report: LoadReport):
             if not line.strip():
                 continue
             any_line = True
-            report.n_read += 1
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                report.add(path, lineno, f"invalid JSON ({exc.msg} at column {exc.colno})", "skipped")
-                continue
-            if not isinstance(obj, dict):
-                report.add(path, lineno, f"a JSON {type(obj).__name__}, not an object", "skipped")
+            obj = _corpus._jsonl_record(line, lineno, path, report)
+            if obj is None:
                 continue
             records.append(obj)
             numbers.append(lineno)

@@ -189,6 +189,20 @@ def _read_delimited(path: Path, sep: str, encoding, report):
     return df
 
 
+def _jsonl_record(line: str, lineno: int, path, report) -> dict | None:
+    """One JSONL line -> a record, or None with the reason in the load report (the row is counted)."""
+    report.n_read += 1
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        report.add(path, lineno, f"invalid JSON ({exc.msg} at column {exc.colno})", "skipped")
+        return None
+    if not isinstance(obj, dict):
+        report.add(path, lineno, f"a JSON {type(obj).__name__}, not an object", "skipped")
+        return None
+    return obj
+
+
 def _read_jsonl(path: Path, encoding, report):
     text, bad = _decode(path.read_bytes(), path, encoding, report)
     if not text.strip():
@@ -203,17 +217,10 @@ def _read_jsonl(path: Path, encoding, report):
         line = line.rstrip("\r")
         if not line.strip():
             continue
-        report.n_read += 1
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            report.add(path, lineno, f"invalid JSON ({exc.msg} at column {exc.colno})", "skipped")
-            continue
-        if not isinstance(obj, dict):
-            report.add(path, lineno, f"a JSON {type(obj).__name__}, not an object", "skipped")
-            continue
-        records.append(obj)
-        numbers.append(lineno)
+        obj = _jsonl_record(line, lineno, path, report)
+        if obj is not None:
+            records.append(obj)
+            numbers.append(lineno)
     df = pd.DataFrame.from_records(records) if records else pd.DataFrame()
     df["_row"] = numbers
     return df
