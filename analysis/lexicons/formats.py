@@ -731,24 +731,11 @@ class _Inexpressible(Exception):
 
 def _parts(source: str, slots: dict):
     """The pattern's elements as ``(kind, options, lo, hi)`` at the source level (texts as written)."""
-    from .patterns import _CLASSES, _QUANT_RE, _split_elements
+    from .patterns import _CLASSES, _split_elements, split_quantifier
 
     out = []
     for raw in _split_elements(source.strip()):
-        lo = hi = 1
-        body = raw
-        m = _QUANT_RE.match(raw)
-        if m and (m.group(2) is not None or m.group(4)):
-            cand = m.group(1)
-            if m.group(4) and not (cand.endswith((")", ">")) or cand == "*" or cand.startswith("@")):
-                pass
-            elif cand:
-                body = cand
-                if m.group(4):
-                    lo, hi = 0, 1
-                else:
-                    lo = int(m.group(2))
-                    hi = int(m.group(3)) if m.group(3) is not None else lo
+        body, lo, hi, _ = split_quantifier(raw)
         if body == "*":
             out.append(("any", ["*"], lo, hi))
         elif body in _CLASSES:

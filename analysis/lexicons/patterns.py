@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from ..text.tokenize import COMMON_WORDS, norm_tokens, token_kind, token_spans
 
-__all__ = ["Element", "Pattern", "PatternError", "parse_pattern", "glob_to_regex", "MAX_REPEAT"]
+__all__ = ["Element", "Pattern", "PatternError", "parse_pattern", "glob_to_regex", "split_quantifier", "MAX_REPEAT"]
 
 MAX_REPEAT = 8
 MAX_ELEMENTS = 24
@@ -157,6 +157,27 @@ def _split_elements(source: str) -> list[str]:
     return out
 
 
+def split_quantifier(raw: str) -> tuple[str, int, int, bool]:
+    """One element's text -> (body, lo, hi, quantified): ``(a|b)?`` -> ``("(a|b)", 0, 1, True)``.
+
+    A trailing ``?`` is a glob character unless it follows ``)``, ``>``, ``*`` or a slot name.
+
+    >>> split_quantifier("*{0,4}"), split_quantifier("wom?n"), split_quantifier("@noun?")
+    (('*', 0, 4, True), ('wom?n', 1, 1, False), ('@noun', 0, 1, True))
+    """
+    m = _QUANT_RE.match(raw)
+    if m and (m.group(2) is not None or m.group(4)):
+        cand = m.group(1)
+        if m.group(4) and not (cand.endswith((")", ">")) or cand == "*" or cand.startswith("@")):
+            return raw, 1, 1, False
+        if cand:
+            if m.group(4):
+                return cand, 0, 1, True
+            lo = int(m.group(2))
+            return cand, lo, int(m.group(3)) if m.group(3) is not None else lo, True
+    return raw, 1, 1, False
+
+
 def _check_glob_is_one_token(glob: str, source: str) -> None:
     """Globs see one token at a time: refuse a glob whose fixed parts the tokenizer splits ("wom?n's")."""
     toks = norm_tokens(re.sub(r"[*?]+", "x", glob))
@@ -220,23 +241,7 @@ def parse_pattern(
     slots = slots or {}
     elements: list[Element] = []
     for raw in _split_elements(source.strip()):
-        lo = hi = 1
-        body = raw
-        m = _QUANT_RE.match(raw)
-        quantified = False
-        if m and (m.group(2) is not None or m.group(4)):
-            cand = m.group(1)
-            # a trailing ? is a glob character unless it follows ), >, * or a slot name
-            if m.group(4) and not (cand.endswith((")", ">")) or cand == "*" or cand.startswith("@")):
-                pass
-            elif cand:
-                body = cand
-                quantified = True
-                if m.group(4):
-                    lo, hi = 0, 1
-                else:
-                    lo = int(m.group(2))
-                    hi = int(m.group(3)) if m.group(3) is not None else lo
+        body, lo, hi, quantified = split_quantifier(raw)
         if quantified and not (body.endswith((")", ">")) or body == "*" or body.startswith("@")):
             raise PatternError(
                 f"quantifier on {body!r} in {source!r}: only (..), <CLASS>, * and @slot take quantifiers"
