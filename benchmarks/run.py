@@ -142,52 +142,44 @@ def vocabulary(sentences, skip=1000):
     return words, bigrams
 
 
-def literal_phrases(lexicons, limit=64):
-    """Every entry that is a fixed token sequence, expanded over alternatives: ``{phrase: category}``."""
-    from analysis.lexicons.patterns import parse_pattern
-
-    out = {}
+def _compiled_entries(lexicons):
+    """(category, compiled pattern) of every entry (the lexicon's own compile cache)."""
     for lx in lexicons:
         for cname, cat in lx.categories.items():
             for e in cat.entries:
-                try:
-                    pat = parse_pattern(e.pattern, lx.slots, e.case_sensitive)
-                except ValueError:
-                    continue
-                choices = []
-                for el in pat.elements:
-                    if el.kind not in ("lit", "alt") or el.globs or el.lo != 1 or el.hi != 1:
-                        choices = None
-                        break
-                    choices.append(sorted(el.values))
-                if not choices:
-                    continue
-                for combo in itertools.islice(itertools.product(*choices), limit):
-                    out.setdefault(" ".join(combo), cname)
+                yield cname, lx.compile_entry(e)
+
+
+def literal_phrases(lexicons, limit=64):
+    """Every entry that is a fixed token sequence, expanded over alternatives: ``{phrase: category}``."""
+    out = {}
+    for cname, pat in _compiled_entries(lexicons):
+        choices = []
+        for el in pat.elements:
+            if el.kind not in ("lit", "alt") or el.globs or el.lo != 1 or el.hi != 1:
+                choices = None
+                break
+            choices.append(sorted(el.values))
+        if not choices:
+            continue
+        for combo in itertools.islice(itertools.product(*choices), limit):
+            out.setdefault(" ".join(combo), cname)
     return out
 
 
 def single_words(lexicons):
     """Single-token entries for the one-word tools: literals, plus trailing-* globs for LIWC."""
-    from analysis.lexicons.patterns import parse_pattern
-
     words, globs = {}, {}
-    for lx in lexicons:
-        for cname, cat in lx.categories.items():
-            for e in cat.entries:
-                try:
-                    pat = parse_pattern(e.pattern, lx.slots, e.case_sensitive)
-                except ValueError:
-                    continue
-                if len(pat.elements) != 1:
-                    continue
-                el = pat.elements[0]
-                for v in el.values:
-                    if WORD_RE.fullmatch(v):
-                        words.setdefault(v, cname)
-                for g in el.globs:
-                    if g.endswith("*") and WORD_RE.fullmatch(g[:-1]):
-                        globs.setdefault(g, cname)
+    for cname, pat in _compiled_entries(lexicons):
+        if len(pat.elements) != 1:
+            continue
+        el = pat.elements[0]
+        for v in el.values:
+            if WORD_RE.fullmatch(v):
+                words.setdefault(v, cname)
+        for g in el.globs:
+            if g.endswith("*") and WORD_RE.fullmatch(g[:-1]):
+                globs.setdefault(g, cname)
     return words, globs
 
 
