@@ -114,13 +114,7 @@ def _dot_panels(table, panel_col, panels, colors, xlabel, suptitle, ncols=3, lab
             ax.set_title(label_fmt(panel), loc="left")
             ax.set_xlim(left=0)
             ax.margins(x=0.08)
-        for ax in list(axes.flat)[len(panels):]:
-            ax.set_visible(False)
-        for ax in axes[:, 0]:
-            ax.set_yticks(list(y.values()), [shorten(o, 24, placeholder="…") for o in y])
-            ax.set_ylim(-0.6, len(outlets) - 0.4)
-        for ax in axes[-1, :]:
-            ax.set_xlabel(xlabel)
+        _finish_outlet_grid(axes, len(panels), y, xlabel)
         if suptitle:
             fig.suptitle(suptitle, x=0.01, ha="left")
     return fig
@@ -129,6 +123,17 @@ def _dot_panels(table, panel_col, panels, colors, xlabel, suptitle, ncols=3, lab
 # --------------------------------------------------------------------------------------------------
 # plotting functions: tables in, Figure out
 # --------------------------------------------------------------------------------------------------
+def _finish_outlet_grid(axes, n_panels, y, xlabel):
+    """Hide unused panels; outlet names on the left column (one row per outlet), x label on the bottom row."""
+    for ax in list(axes.flat)[n_panels:]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_yticks(list(y.values()), [shorten(o, 24, placeholder="…") for o in y])
+        ax.set_ylim(-0.6, len(y) - 0.4)
+    for ax in axes[-1, :]:
+        ax.set_xlabel(xlabel)
+
+
 def plot_rates_by_outlet(rates: pd.DataFrame, categories: Sequence[str] | None = None,
                          colors: Mapping | None = None, title: str | None = None) -> Figure:
     """Rate per 1,000 tokens with its interval, one panel per category, one row per outlet.
@@ -237,13 +242,7 @@ def plot_dedup_effect(rates: pd.DataFrame, categories: Sequence[str] | None = No
             ax.set_title(cat, loc="left")
             ax.set_xlim(left=0)
             ax.margins(x=0.08)
-        for ax in list(axes.flat)[len(cats):]:
-            ax.set_visible(False)
-        for ax in axes[:, 0]:
-            ax.set_yticks(list(y.values()), [shorten(o, 24, placeholder="…") for o in y])
-            ax.set_ylim(-0.6, len(outlets) - 0.4)
-        for ax in axes[-1, :]:
-            ax.set_xlabel(f"per 1,000 words ({_confidence(rates)} interval)")
+        _finish_outlet_grid(axes, len(cats), y, f"per 1,000 words ({_confidence(rates)} interval)")
         from matplotlib.lines import Line2D
 
         handles = [Line2D([], [], marker="o", ls="none", mfc="white", mec="#333333", label="all documents"),
