@@ -1,26 +1,45 @@
 """Scoring on several processes of one machine, with results identical to a single process.
 
-The corpus is cut into contiguous batches of documents; each batch is scored by a worker and the
-results are put back together in input order, so ``score_parallel(corpus, jobs=N)`` returns exactly
-what :func:`analysis.measure.scoring.score` returns (same rows, same order, same numbers) for any N.
-Workers compile the :class:`~analysis.measure.matching.Matcher` once per process (it is cached under
-the lexicons' content hashes), so only the lexicons, never a compiled matcher, cross process
-boundaries. The same task function runs on any ``concurrent.futures`` executor: a process pool here,
-a Dask cluster through ``distributed.Client.get_executor()`` (see :mod:`analysis.scale.distributed`).
+``score_parallel(corpus, jobs=N)`` returns exactly what :func:`analysis.measure.scoring.score` returns
+(same rows, same order, same numbers) for any N. It is built for the case where matching a document
+is cheap and fixed costs decide the speed-up:
 
-Processes are started with the ``spawn`` method by default: it is the only start method that is safe
-on every platform and with threads running in the parent (tqdm, Dask), at the price of about a second
-of start-up per worker. Scripts that call this module must guard their entry point with
-``if __name__ == "__main__":``.
+* **fork when it is safe.** On Linux, when no other Python thread runs in this process, workers are
+  started with ``fork``: they inherit the imported modules, the compiled
+  :class:`~analysis.measure.matching.Matcher` and the corpus, so nothing is re-imported and no text is
+  pickled (start-up takes milliseconds instead of about a second per worker). Otherwise (threads
+  running, macOS, Windows, or ``start_method="spawn"`` / ``MFA_START_METHOD=spawn``) a ``spawn``
+  process pool is used, which is safe everywhere.
+* **this process works too.** With ``jobs=N`` there are N-1 worker processes; this process scores
+  its own share instead of waiting.
+* **few contiguous pieces, balanced at run time.** The corpus is handed out in contiguous pieces of
+  decreasing size (weighted by text length): this process takes them from the front, the workers
+  from the back, so with ``jobs=2`` each side ends up with one contiguous run of documents, however
+  unevenly the machine's load is shared between them.
+* **one table per run.** Each process turns its run into a match table and a document table once
+  (the costly part of building a DataFrame happens in parallel); this process only concatenates them
+  in document order and computes the summary.
+
+The same task function also runs on any ``concurrent.futures`` executor (``executor=``, for example a
+Dask cluster through ``distributed.Client.get_executor()``, see :mod:`analysis.scale.distributed`),
+and :func:`map_in_order` / :func:`process_pool` serve the streaming scorer. Scripts that may start
+``spawn`` workers must guard their entry point with ``if __name__ == "__main__":``.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
+import sys
+import threading
+import traceback
+import warnings
 from collections import deque
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..lexicons.model import Lexicon, load_lexicons
@@ -35,7 +54,12 @@ from ..measure.scoring import (
 )
 from ..provenance import provenance as make_provenance
 
-__all__ = ["MatcherSpec", "map_in_order", "process_pool", "score_chunk", "score_parallel"]
+__all__ = ["MatcherSpec", "fork_is_safe", "map_in_order", "process_pool", "resolve_start_method", "score_chunk",
+           "score_parallel"]
+
+START_METHOD_ENV = "MFA_START_METHOD"  # "auto" (default), "fork", "spawn" or "forkserver"
+_PIECES_PER_JOB = 64  # smallest piece: 1/(64*jobs) of the text, so the last pieces finish together
+_DOC_WEIGHT = 64  # fixed cost of a document, in characters of text
 
 
 @dataclass(frozen=True)
@@ -82,26 +106,86 @@ def worker_matcher(spec: MatcherSpec) -> Matcher:
     return m
 
 
+def _frames(corpus: pd.DataFrame, match_rows, doc_rows, categories):
+    matches = pd.DataFrame(match_rows, columns=MATCH_COLUMNS)
+    documents, _ = _documents_frame(corpus, doc_rows, categories)
+    return matches, documents
+
+
 def score_chunk(corpus: pd.DataFrame, matcher: Matcher):
     """Score one batch of documents: ``(matches, documents)`` exactly as :func:`score` builds them.
 
     ``corpus`` needs ``doc_id``, ``outlet`` and ``text`` (``date`` and ``title`` are carried over).
     """
     match_rows, doc_rows = score_documents(corpus, matcher)
-    matches = pd.DataFrame(match_rows, columns=MATCH_COLUMNS)
-    documents, _ = _documents_frame(corpus, doc_rows, matcher.categories)
-    return matches, documents
+    return _frames(corpus, match_rows, doc_rows, matcher.categories)
 
 
 def _score_task(spec: MatcherSpec, corpus: pd.DataFrame):
     return score_chunk(corpus, worker_matcher(spec))
 
 
+# -- start methods -------------------------------------------------------------------------------------
+
+
+def fork_is_safe() -> bool:
+    """True when workers may be forked from this process: a platform with a reliable ``fork``
+    (not Windows, not macOS) and no other Python thread running.
+
+    Threads started by native libraries for their own pools (OpenBLAS, Arrow) are not counted: they
+    register at-fork handlers, and forked workers only run the matcher and pandas constructors.
+
+    >>> isinstance(fork_is_safe(), bool)
+    True
+    """
+    return ("fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
+            and threading.active_count() == 1)
+
+
+def resolve_start_method(start_method: str | None = None) -> str:
+    """The start method to use: ``start_method``, else ``$MFA_START_METHOD``, else ``"auto"``;
+    ``"auto"`` means ``fork`` when :func:`fork_is_safe`, otherwise ``spawn``.
+
+    >>> resolve_start_method("spawn")
+    'spawn'
+    """
+    method = start_method or os.environ.get(START_METHOD_ENV) or "auto"
+    if method == "auto":
+        return "fork" if fork_is_safe() else "spawn"
+    if method not in multiprocessing.get_all_start_methods():
+        raise ValueError(f"start method must be 'auto' or one of {', '.join(multiprocessing.get_all_start_methods())},"
+                         f" got {method!r}")
+    return method
+
+
 def process_pool(jobs: int, start_method: str = "spawn") -> ProcessPoolExecutor:
-    """A process pool of ``jobs`` workers using ``start_method`` (``spawn`` by default)."""
+    """A process pool of ``jobs`` workers using ``start_method`` (``spawn`` by default; ``"auto"``
+    forks when :func:`fork_is_safe`).
+
+    With ``fork`` the workers are started at once, so they are forked before the pool starts its own
+    threads and inherit this process as it is now (imported modules, compiled matchers).
+    """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(start_method))
+    method = resolve_start_method(start_method)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method))
+    if method == "fork":
+        with _fork_warnings():
+            pool.submit(int).result()  # fork every worker now, before any thread of ours exists
+    return pool
+
+
+@contextmanager
+def _fork_warnings():
+    """Python 3.12+ warns on fork whenever the OS reports several threads, including the idle pool
+    threads of OpenBLAS or Arrow; we only fork after :func:`fork_is_safe` or on explicit request."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*multi-threaded, use of fork\(\) may lead to deadlocks",
+                                category=DeprecationWarning)
+        yield
+
+
+# -- executor path (Dask, streaming) ---------------------------------------------------------------------
 
 
 def map_in_order(executor: Executor | None, spec: MatcherSpec, batches, max_inflight: int):
@@ -137,8 +221,205 @@ def _batches(corpus: pd.DataFrame, size: int):
         yield corpus.iloc[i : i + size]
 
 
+# -- pieces: contiguous ranges of documents, handed out from both ends ----------------------------------
+
+
+def _text_lengths(texts: pd.Series) -> np.ndarray:
+    """Characters per text (0 for missing values), computed without turning texts into Python strings."""
+    try:
+        return texts.str.len().fillna(0).to_numpy(dtype=np.int64)
+    except (AttributeError, TypeError, ValueError):  # not a column of strings: score() will say what is wrong
+        return np.fromiter((len(t) if isinstance(t, str) else 0 for t in texts.tolist()), dtype=np.int64,
+                           count=len(texts))
+
+
+class _Pieces:
+    """Contiguous ranges of ``[0, n)`` taken from the front (this process) or from the back (workers).
+
+    Pieces are ``1/(2*jobs)`` of the remaining text (guided self-scheduling), at least
+    ``1/(64*jobs)`` of the whole text and one document; with ``batch_size`` they are that many
+    documents. ``bounds`` and ``lock`` live in shared memory when workers are forked.
+    """
+
+    def __init__(self, corpus: pd.DataFrame, jobs: int, batch_size: int | None, ctx=None):
+        self.n = n = len(corpus)
+        self.jobs = jobs
+        self.batch_size = batch_size
+        self.cum = None
+        if not batch_size:
+            weights = _text_lengths(corpus["text"]) + _DOC_WEIGHT
+            self.cum = np.concatenate([[0], np.cumsum(weights)])
+            self.min_weight = max(1, int(self.cum[-1]) // (_PIECES_PER_JOB * jobs))
+        if ctx is None:
+            self.bounds, self.lock = [0, n], threading.Lock()
+        else:
+            self.bounds, self.lock = ctx.RawArray("q", [0, n]), ctx.Lock()
+
+    def take(self, front: bool):
+        """The next piece ``(start, stop)``, or None when everything has been handed out."""
+        with self.lock:
+            lo, hi = self.bounds[0], self.bounds[1]
+            if lo >= hi:
+                return None
+            if self.batch_size:
+                size = self.batch_size
+                a, b = (lo, min(hi, lo + size)) if front else (max(lo, hi - size), hi)
+            else:
+                cum = self.cum
+                target = max(self.min_weight, (int(cum[hi]) - int(cum[lo])) // (2 * self.jobs))
+                if front:
+                    a, b = lo, min(hi, max(lo + 1, int(np.searchsorted(cum, cum[lo] + target, "left"))))
+                else:
+                    b = hi
+                    a = max(lo, min(hi - 1, int(np.searchsorted(cum, cum[hi] - target, "right")) - 1))
+            if front:
+                self.bounds[0] = b
+            else:
+                self.bounds[1] = a
+            return a, b
+
+
+def _work(corpus: pd.DataFrame, matcher: Matcher, pieces: _Pieces, front: bool) -> list:
+    """Score pieces until none is left: ``[(start, stop, match_rows, doc_rows), ...]``."""
+    done = []
+    while (piece := pieces.take(front)) is not None:
+        a, b = piece
+        match_rows, doc_rows = score_documents(corpus.iloc[a:b], matcher)
+        done.append((a, b, match_rows, doc_rows))
+    return done
+
+
+def _runs(corpus: pd.DataFrame, matcher: Matcher, done: list) -> list:
+    """Adjacent pieces merged into runs, each turned into tables once: ``[(start, matches, documents)]``."""
+    out = []
+    done = sorted(done, key=lambda p: p[0])
+    i = 0
+    while i < len(done):
+        a, b, match_rows, doc_rows = done[i]
+        while i + 1 < len(done) and done[i + 1][0] == b:
+            i += 1
+            b = done[i][1]
+            match_rows += done[i][2]
+            doc_rows += done[i][3]
+        out.append((a, *_frames(corpus.iloc[a:b], match_rows, doc_rows, matcher.categories)))
+        i += 1
+    return out
+
+
+# -- fork: workers inherit the corpus and the matcher -----------------------------------------------------
+
+_INHERITED = None  # (corpus, matcher, pieces), set just before forking
+
+
+def _forked_worker(conn):
+    try:
+        corpus, matcher, pieces = _INHERITED
+        result = ("ok", _runs(corpus, matcher, _work(corpus, matcher, pieces, front=False)))
+    except BaseException as exc:  # noqa: BLE001 - report everything, KeyboardInterrupt included, then exit
+        result = ("error", exc, traceback.format_exc())
+    try:
+        conn.send(result)
+    except Exception:  # noqa: BLE001 - the exception itself does not pickle: send its text
+        conn.send(("error", None, result[2] if result[0] == "error" else traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+class _RemoteTraceback(Exception):
+    def __init__(self, tb: str):
+        super().__init__(tb)
+        self.tb = tb
+
+    def __str__(self):
+        return self.tb
+
+
+def _receive(proc, conn) -> list:
+    try:
+        status, *payload = conn.recv()
+    except EOFError:
+        proc.join()
+        raise RuntimeError(f"worker process {proc.pid} died before returning its results "
+                           f"(exit code {proc.exitcode})") from None
+    if status == "ok":
+        return payload[0]
+    exc, tb = payload
+    if exc is None:
+        raise RuntimeError(f"worker process {proc.pid} failed") from _RemoteTraceback(tb)
+    raise exc from _RemoteTraceback(tb)
+
+
+def _start_forked(n_workers: int, corpus, matcher, pieces) -> list:
+    global _INHERITED
+    ctx = multiprocessing.get_context("fork")
+    started = []
+    _INHERITED = (corpus, matcher, pieces)
+    gc.freeze()  # workers' garbage collector leaves inherited objects alone (no copy-on-write)
+    try:
+        with _fork_warnings():
+            for i in range(n_workers):
+                receiver, sender = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_forked_worker, args=(sender,), name=f"mfa-score-{i + 1}")
+                try:
+                    proc.start()
+                finally:
+                    sender.close()
+                started.append((proc, receiver))
+    except BaseException:
+        _stop(started)
+        raise
+    finally:
+        gc.unfreeze()
+        _INHERITED = None
+    return started
+
+
+def _stop(started):
+    for proc, conn in started:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join()
+        conn.close()
+
+
+# -- the pool fallback (spawn): pieces are pickled to the workers ---------------------------------------
+
+
+def _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenance_job):
+    """This process takes pieces from the front while a pool of ``n_workers`` scores pieces from the
+    back (at most two queued per worker, so the two ends meet close to the middle)."""
+    pending: dict = {}
+    runs = []
+    with process_pool(n_workers, method) as pool:
+
+        def top_up():
+            for a in [a for a, f in pending.items() if f.done()]:
+                runs.append((a, *pending.pop(a).result()))
+            while len(pending) < 2 * n_workers and (piece := pieces.take(front=False)) is not None:
+                a, b = piece
+                pending[a] = pool.submit(_score_task, spec, corpus.iloc[a:b])
+
+        top_up()
+        prov = provenance_job()
+        done = []
+        while True:
+            top_up()
+            piece = pieces.take(front=True)
+            if piece is None:
+                break
+            a, b = piece
+            done.append((a, b, *score_documents(corpus.iloc[a:b], matcher)))
+        runs += _runs(corpus, matcher, done)
+        for a, fut in pending.items():
+            runs.append((a, *fut.result()))
+    return runs, prov
+
+
+# -- the public entry point -----------------------------------------------------------------------------
+
+
 def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None = None, executor: Executor | None = None,
-                   batch_size: int | None = None) -> ScoreResult:
+                   batch_size: int | None = None, start_method: str | None = None) -> ScoreResult:
     """:func:`analysis.measure.scoring.score` on ``jobs`` processes (or on any executor).
 
     Parameters
@@ -148,12 +429,16 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
     lexicons, categories
         As for :func:`score`.
     jobs : int, optional
-        Number of worker processes (default: all cores). ``1`` scores in this process.
+        Number of processes scoring at once, this one included (default: all cores). ``1`` scores
+        in this process only.
     executor : concurrent.futures.Executor, optional
-        Use this executor instead of starting a process pool (for example
-        ``distributed.Client(address).get_executor()``).
+        Use this executor instead of starting processes (for example
+        ``distributed.Client(address).get_executor()``); batches are submitted to it in order.
     batch_size : int, optional
-        Documents per task (default: the corpus split into about eight tasks per worker).
+        Documents per piece of work (default: pieces of decreasing size, weighted by text length).
+    start_method : {"auto", "fork", "spawn", "forkserver"}, optional
+        How worker processes start (default ``$MFA_START_METHOD``, else ``"auto"``: ``fork`` when
+        :func:`fork_is_safe`, otherwise ``spawn``). An explicit ``"fork"`` is used as asked.
 
     Returns
     -------
@@ -171,24 +456,48 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
         jobs = os.cpu_count() or 1
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
+    method = resolve_start_method(start_method) if executor is None and jobs > 1 else None
     spec = MatcherSpec.create(lexicons, categories)
-    workers = jobs if executor is None else max(jobs, 1)
-    size = batch_size or max(1, -(-len(corpus) // (workers * 8)))
-    own = executor is None and jobs > 1
-    pool = process_pool(jobs) if own else executor
-    try:
-        parts = list(map_in_order(pool, spec, _batches(corpus, size), max_inflight=workers * 2 + 1))
-    finally:
-        if own:
-            pool.shutdown()
     matcher = worker_matcher(spec)
-    if parts:
-        matches = concat_nonempty([p[1][0] for p in parts])
-        documents = concat_nonempty([p[1][1] for p in parts])
-    else:
-        matches = pd.DataFrame(columns=MATCH_COLUMNS)
-        documents = _documents_frame(corpus, [], matcher.categories)[0]
     all_cats = _documents_frame(corpus.iloc[:0], [], matcher.categories)[1]
-    summary = summarise(documents, all_cats)
-    prov = make_provenance(matcher.lexicons, corpus, categories=list(all_cats))
+
+    def provenance_job():
+        return make_provenance(matcher.lexicons, corpus, categories=list(all_cats))
+
+    started: list = []  # forked workers, reaped at the very end (their exit stays off the clock)
+    try:
+        if executor is not None:
+            size = batch_size or max(1, -(-len(corpus) // (max(jobs, 1) * 8)))
+            parts = map_in_order(executor, spec, _batches(corpus, size), max_inflight=max(jobs, 1) * 2 + 1)
+            runs = [(0, m, d) for _, (m, d) in parts]
+            prov = provenance_job()
+        else:
+            if multiprocessing.current_process().daemon:
+                jobs = 1  # daemonic processes may not have children
+            n_workers = min(jobs, len(corpus)) - 1
+            if n_workers > 0 and method == "fork":
+                pieces = _Pieces(corpus, jobs, batch_size, multiprocessing.get_context("fork"))
+                started = _start_forked(n_workers, corpus, matcher, pieces)
+                prov = provenance_job()  # while the workers start scoring; balancing absorbs it
+                runs = _runs(corpus, matcher, _work(corpus, matcher, pieces, front=True))
+                for proc, conn in started:
+                    runs += _receive(proc, conn)
+            elif n_workers > 0:
+                pieces = _Pieces(corpus, jobs, batch_size)
+                runs, prov = _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenance_job)
+            else:
+                prov = provenance_job()
+                runs = _runs(corpus, matcher, [(0, len(corpus), *score_documents(corpus, matcher))]) if len(corpus) else []
+            runs.sort(key=lambda r: r[0])
+        if len(runs) == 1:
+            matches, documents = runs[0][1], runs[0][2]
+        elif runs:
+            matches = concat_nonempty([r[1] for r in runs])
+            documents = concat_nonempty([r[2] for r in runs])
+        else:
+            matches = pd.DataFrame(columns=MATCH_COLUMNS)
+            documents = _documents_frame(corpus, [], matcher.categories)[0]
+        summary = summarise(documents, all_cats)
+    finally:
+        _stop(started)
     return ScoreResult(matches, documents, summary, all_cats, prov)

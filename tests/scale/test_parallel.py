@@ -68,3 +68,109 @@ def test_bad_jobs_refused(corpus_csv, tmp_path):
     assert main(["score", str(corpus_csv), "--out", str(tmp_path / "x"), "--jobs", "0", "--quiet"]) == 2
     with pytest.raises(ValueError, match="jobs"):
         score_parallel(["a"], LEXICON, jobs=0)
+
+
+# -- start methods and work sharing (fork inherits the corpus, spawn pickles it) ---------------------------
+
+needs_fork = pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(),
+                                reason="no fork on this platform")
+
+
+def _assert_same(res, ref):
+    pd.testing.assert_frame_equal(res.matches, ref.matches)
+    pd.testing.assert_frame_equal(res.documents, ref.documents)
+    pd.testing.assert_frame_equal(res.summary, ref.summary)
+    assert res.categories == ref.categories
+    assert res.provenance == ref.provenance
+
+
+@pytest.fixture
+def worker_goes_first(monkeypatch):
+    """This process takes its first piece only after a worker has taken one (forked workers inherit the
+    patch), so every fork test really scores on both sides, however the scheduler orders them."""
+    import time
+
+    from analysis.scale import parallel
+
+    take = parallel._Pieces.take
+
+    def patient_take(self, front):
+        deadline = time.monotonic() + 10
+        while front and self.bounds[1] == self.n and self.bounds[0] < self.bounds[1] and time.monotonic() < deadline:
+            time.sleep(0.001)
+        return take(self, front)
+
+    monkeypatch.setattr(parallel._Pieces, "take", patient_take)
+
+
+@pytest.fixture(scope="module")
+def small_corpus(corpus_csv):
+    corpus, _ = load_corpus(corpus_csv)
+    return corpus.iloc[:120].reset_index(drop=True)
+
+
+@needs_fork
+def test_fork_and_spawn_give_identical_results(small_corpus, worker_goes_first):
+    ref = score(small_corpus, LEXICON)
+    forked = score_parallel(small_corpus, LEXICON, jobs=2, start_method="fork")
+    spawned = score_parallel(small_corpus, LEXICON, jobs=2, start_method="spawn")
+    _assert_same(forked, ref)
+    _assert_same(spawned, ref)
+
+
+@needs_fork
+@pytest.mark.parametrize("jobs,batch_size", [(3, 7), (2, 1), (5, None), (2, 1000)])
+def test_fork_many_pieces_and_workers(small_corpus, jobs, batch_size, worker_goes_first):
+    # workers take pieces from the back, interleaved with each other; more jobs than pieces is fine
+    res = score_parallel(small_corpus, LEXICON, jobs=jobs, batch_size=batch_size, start_method="fork")
+    _assert_same(res, score(small_corpus, LEXICON))
+
+
+@needs_fork
+def test_fork_no_matches_keeps_dtypes(worker_goes_first):
+    texts = ["Nothing to see.", "Nor here at all."] * 5
+    _assert_same(score_parallel(texts, LEXICON, jobs=2, start_method="fork"), score(texts, LEXICON))
+    mixed = ["Nothing to see."] * 6 + ["It may rain.", "Officials said so."]
+    _assert_same(score_parallel(mixed, LEXICON, jobs=2, batch_size=2, start_method="fork"), score(mixed, LEXICON))
+
+
+@needs_fork
+@pytest.mark.parametrize("bad", [0, -1])
+def test_fork_worker_errors_are_raised_here(small_corpus, bad, worker_goes_first):
+    # the last document is scored by the worker (it takes pieces from the back), the first by this process
+    from analysis.scale.parallel import _RemoteTraceback
+
+    corpus = small_corpus.astype({"text": object})
+    corpus.loc[len(corpus) + bad if bad < 0 else 0, "text"] = 5
+    with pytest.raises(TypeError) as ref:
+        score(corpus, LEXICON)
+    with pytest.raises(TypeError) as got:
+        score_parallel(corpus, LEXICON, jobs=2, batch_size=10, start_method="fork")
+    assert str(got.value) == str(ref.value)
+    assert isinstance(got.value.__cause__, _RemoteTraceback) == (bad < 0)  # the worker's traceback comes along
+
+
+def test_auto_start_method_avoids_fork_while_threads_run(monkeypatch):
+    import threading
+
+    from analysis.scale import parallel
+
+    monkeypatch.delenv(parallel.START_METHOD_ENV, raising=False)
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert not parallel.fork_is_safe()
+        assert parallel.resolve_start_method() == "spawn"
+        assert parallel.resolve_start_method("auto") == "spawn"
+    finally:
+        stop.set()
+        t.join()
+    monkeypatch.setenv(parallel.START_METHOD_ENV, "spawn")
+    assert parallel.resolve_start_method() == "spawn"
+    if "fork" in parallel.multiprocessing.get_all_start_methods():
+        assert parallel.resolve_start_method("fork") == "fork"  # an explicit choice wins over the environment
+    with pytest.raises(ValueError, match="start method"):
+        parallel.resolve_start_method("threads")
+    with pytest.raises(ValueError, match="start method"):
+        score_parallel(["It may rain."], LEXICON, jobs=2, start_method="threads")

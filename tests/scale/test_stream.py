@@ -56,7 +56,7 @@ def test_chunks_equal_load_corpus_csv(messy_csv, chunk_size):
 
 def test_chunks_equal_load_corpus_jsonl_parquet_txt(tmp_path, messy_csv):
     jl = _as_jsonl(messy_csv, tmp_path / "c.jsonl")
-    whole, report = load_corpus(messy_csv)
+    whole, _report = load_corpus(messy_csv)
     pq_path = tmp_path / "c.parquet"
     whole.to_parquet(pq_path, row_group_size=50)
     folder = tmp_path / "txt"
