@@ -10,7 +10,7 @@ from importlib import metadata
 
 import pandas as pd
 
-__all__ = ["package_version", "corpus_sha256", "provenance", "dumps"]
+__all__ = ["corpus_sha256", "dumps", "package_version", "provenance"]
 
 
 def package_version() -> str:
@@ -49,7 +49,7 @@ def provenance(lexicons, corpus: pd.DataFrame | None = None, **extra) -> dict:
     }
     if corpus is not None:
         out["corpus_sha256"] = corpus_sha256(corpus)
-        out["corpus_documents"] = int(len(corpus))
+        out["corpus_documents"] = len(corpus)
     out.update(extra)
     return out
 

@@ -19,7 +19,7 @@ def test_environment_yml_bootstraps_pyproject():
     assert "-e .[dev]" in env and "-c constraints.txt" in env
     # conda installs nothing but python and pip: every dependency comes from pyproject.toml
     deps_block = env.split("dependencies:", 1)[1]
-    deps = re.findall(r"^  -\s+([A-Za-z0-9_.=-]+)\s*$", deps_block, flags=re.M)
+    deps = re.findall(r"^  -\s+([A-Za-z0-9_.=-]+)\s*$", deps_block, flags=re.MULTILINE)
     assert set(deps) == {"python=3.11", "pip"}, deps
 
 
@@ -31,7 +31,7 @@ def test_constraints_pin_every_dependency():
         if "==" in line and not line.startswith("#")
     }
     wanted = [_name(r) for r in project["dependencies"]]
-    for extra, reqs in project["optional-dependencies"].items():
+    for reqs in project["optional-dependencies"].values():
         wanted += [_name(r) for r in reqs if not r.startswith("media-framing-analysis")]
     missing = sorted(set(wanted) - set(pinned))
     assert not missing, f"constraints.txt pins no version for {missing}"

@@ -653,7 +653,7 @@ def parse_quanteda_yaml(text: str, path: str = "<yaml>", issues: list | None = N
 
     def _skip(node):
         if isinstance(node, dict):
-            for k, v in node.items():
+            for v in node.values():
                 next(pos)
                 _skip(v)
         elif isinstance(node, list):
@@ -701,10 +701,12 @@ def parse_csv_lexicon(text: str, path: str = "<csv>", issues: list | None = None
         if opts_raw:
             try:
                 opts = json.loads(opts_raw)
-                if not isinstance(opts, dict):
-                    raise ValueError("not an object")
             except ValueError as exc:
-                b.issue(lineno, "warning", f"options of {term!r} are not a JSON object ({exc}); entry skipped",
+                problem = str(exc)
+            else:
+                problem = None if isinstance(opts, dict) else "not an object"
+            if problem is not None:
+                b.issue(lineno, "warning", f"options of {term!r} are not a JSON object ({problem}); entry skipped",
                         "csv-options", pattern=term)
                 continue
             bad = set(opts) - (set(ENTRY_KEYS) - {"pattern", "test"})
@@ -800,7 +802,7 @@ def _export_entries(lex, fmt: str, token_ok, issues: list, approximate: bool, sr
                 f"category {cname!r} skipped: it is filled by the built-in detector {cat.extra['detector']!r}, "
                 f"which {fmt} cannot express"), "export-skipped", cname, ""))
         for e in cat.entries:
-            where = dict(path=src, line=e.line, category=cname, pattern=e.pattern)
+            where = {"path": src, "line": e.line, "category": cname, "pattern": e.pattern}
             lost = []
             if e.has_context:
                 keys = [k for k in ("unless_followed_by", "unless_preceded_by", "only_followed_by", "only_preceded_by")
@@ -923,8 +925,8 @@ def lexicon_to_yaml(lex, issues: list | None = None, *, approximate: bool = Fals
         tree[key] = vals
     q = lambda s: json.dumps(s, ensure_ascii=False)
 
-    out = [f"# {lex.name} {lex.version} (sha256 {lex.sha256[:12]}), quanteda dictionary written by "
-           "media-framing-analysis"]
+    out = [(f"# {lex.name} {lex.version} (sha256 {lex.sha256[:12]}), quanteda dictionary written by "
+            "media-framing-analysis")]
 
     def emit(node, depth):
         for k, v in node.items():

@@ -29,14 +29,14 @@ from pathlib import Path
 from .patterns import Element, Pattern, PatternError, parse_pattern
 
 __all__ = [
-    "Entry",
     "Category",
+    "Entry",
     "Lexicon",
     "LexiconError",
+    "builtin_lexicon_names",
     "load_lexicon",
     "load_lexicons",
     "parse_lexicon",
-    "builtin_lexicon_names",
 ]
 
 META_KEYS = {"name", "version", "description", "licence", "license", "sources", "language", "authors", "url", "changelog"}
@@ -146,7 +146,7 @@ class Lexicon:
         """The compiled pattern of ``entry`` (memoised: compiling 10^5 entries twice costs seconds)."""
         return compile_pattern(entry.pattern, self.slots, entry.case_sensitive, slots_key=self._slots_key)
 
-    def add_entries(self, category: str, patterns, version: str | None = None, **entry_kw) -> "Lexicon":
+    def add_entries(self, category: str, patterns, version: str | None = None, **entry_kw) -> Lexicon:
         """Return a copy with entries added to ``category`` (created if new) and, optionally, a new version.
 
         >>> lex = load_lexicon("hedging").add_entries("hedging.possibility", ["conceivabl*"], version="9.9.9")
@@ -191,14 +191,14 @@ def _category_pos(raw: str, cname: str) -> int:
     """Offset of the ``[categories."name"]`` header (or of the first mention of the name)."""
     parts = r"\.".join(re.escape(p) for p in cname.split("."))
     rx = rf'^[ \t]*\[[ \t]*categories[ \t]*\.[ \t]*(?:"{re.escape(cname)}"|\'{re.escape(cname)}\'|{parts})[ \t]*\]'
-    m = re.search(rx, raw, re.M)
+    m = re.search(rx, raw, re.MULTILINE)
     if m:
         return m.start()
     if "." in cname:  # a sub-table written inside its parent's table: "[categories.a]" then "b = {...}"
         parent, leaf = cname.rsplit(".", 1)
         start = _category_pos(raw, parent)
         if start >= 0:
-            k = re.compile(rf'^[ \t]*(?:"{re.escape(leaf)}"|\'{re.escape(leaf)}\'|{re.escape(leaf)})[ \t]*=', re.M).search(raw, start)
+            k = re.compile(rf'^[ \t]*(?:"{re.escape(leaf)}"|\'{re.escape(leaf)}\'|{re.escape(leaf)})[ \t]*=', re.MULTILINE).search(raw, start)
             if k:
                 return k.start()
     return raw.find(cname)
@@ -331,7 +331,7 @@ def parse_lexicon(raw: str, path: str = "<string>", *, allow_empty: bool = False
         raise LexiconError(f"{path}:{line}: TOML syntax error: {exc}") from None
     unknown = set(data) - {"meta", "slots", "categories"}
     if unknown:
-        key = sorted(unknown)[0]
+        key = min(unknown)
         raise LexiconError(f"{path}:{_line_of(raw, key)}: unknown top-level key {key!r} (expected meta, slots, categories)")
     meta = data.get("meta")
     if not isinstance(meta, dict):

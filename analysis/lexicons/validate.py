@@ -172,7 +172,7 @@ def validate_lexicon(path_or_lexicon) -> list:
     for name in lex.slots:
         if name not in used_slots:
             issues.append(Issue(shown, _slot_line(raw, name), "info", f"slot @{name} is not used by any entry", "slot"))
-    for cname, cat in lex.categories.items():
+    for cat in lex.categories.values():
         items = [(e, compiled[id(e)], k) for k, e in enumerate(cat.entries) if id(e) in compiled]
         issues.extend(_duplicates_and_shadows(items, shown))
     order = {lv: k for k, lv in enumerate(LEVELS)}
@@ -234,9 +234,9 @@ def _tokenizer_issues(source: str, pattern, slots, cache) -> list:
         return [x for part in source.split() if "*" in part or "?" in part for x in _glob_issues(part, cache)]
     out = []
     if any(ch in source for ch in ".!?…") and len(sentence_spans(source)) > 1:
-        a, b = sentence_spans(source)[:2]
-        out.append(("error", "tokenizer", f"{source!r} can never match: the text would be split into two sentences "
-                    f"after {source[a[0]:a[1]]!r}, and no match crosses a sentence end"))
+        first = sentence_spans(source)[0]
+        out.append(("error", "tokenizer", (f"{source!r} can never match: the text would be split into two "
+                     f"sentences after {source[first[0]:first[1]]!r}, and no match crosses a sentence end")))
     try:
         parts = _split_elements(source.strip())
     except PatternError:
@@ -244,11 +244,11 @@ def _tokenizer_issues(source: str, pattern, slots, cache) -> list:
     only_punct = all(e.kind == "lit" and all(token_kind(v.lower()) == "punct" for v in e.values) for e in pattern.elements)
     if only_punct:
         shown = " ".join(next(iter(e.values)) for e in pattern.elements)
-        out.append(("warning", "tokenizer", f"{source!r} becomes {shown!r} once tokenized (quotation marks and brackets "
-                    f"are transparent): it matches every {shown!r} in the text, and punctuation is never a word"))
+        out.append(("warning", "tokenizer", (f"{source!r} becomes {shown!r} once tokenized (quotation marks and brackets "
+                     f"are transparent): it matches every {shown!r} in the text, and punctuation is never a word")))
         return out
     for part in parts:
-        if part.startswith("@") or part.startswith("<") or part == "*" or part.startswith("*{"):
+        if part.startswith(("@", "<", "*{")) or part == "*":
             continue
         if part.startswith("("):
             body = part[1 : part.rfind(")")] if ")" in part else part[1:]
@@ -272,31 +272,31 @@ def _literal_issues(part: str) -> list:
     quotes = [t for t in raw if t in QUOTE_CHARS]
     out = []
     if not norms:
-        out.append(("warning", "tokenizer", f"{part!r} is only quotation marks or brackets, which are transparent: "
-                    "this part of the pattern matches nothing and is ignored"))
+        out.append(("warning", "tokenizer", (f"{part!r} is only quotation marks or brackets, which are transparent: "
+                     "this part of the pattern matches nothing and is ignored")))
         return out
     if quotes:
-        out.append(("warning", "tokenizer", f"quotation marks and brackets in {part!r} are transparent: it matches "
-                    f"{' '.join(norms)!r} with or without them (they cannot require quotes)"))
+        out.append(("warning", "tokenizer", (f"quotation marks and brackets in {part!r} are transparent: it matches "
+                     f"{' '.join(norms)!r} with or without them (they cannot require quotes)")))
     if len(norms) > 1:
         shown = " + ".join(norms)
         if norms[-1] == "." and part.rstrip("\"'”’)]").endswith("."):
-            out.append(("warning", "tokenizer", f"{part!r} is tokenized as {shown}: the full stop is a token of its own "
-                        f"that must follow in the text, so {part[:-1]!r} followed by a comma or at the end of a "
-                        "quotation does not match; drop the full stop unless you mean it"))
+            out.append(("warning", "tokenizer", (f"{part!r} is tokenized as {shown}: the full stop is a token of its own "
+                         f"that must follow in the text, so {part[:-1]!r} followed by a comma or at the end of a "
+                         "quotation does not match; drop the full stop unless you mean it")))
         elif "not" in norms and re.search(r"n['’]t", part, re.IGNORECASE):
             extra = ""
             low = part.lower().replace("’", "'")
             if low.startswith("can't"):
                 extra = ", but not \"cannot\" (one token)"
-            out.append(("info", "tokenizer", f"{part!r} is tokenized as {shown} (n't counts as not): it matches "
-                        f"{part!r} and {' '.join(norms)!r}{extra}"))
+            out.append(("info", "tokenizer", (f"{part!r} is tokenized as {shown} (n't counts as not): it matches "
+                         f"{part!r} and {' '.join(norms)!r}{extra}")))
         elif any(n.startswith("'") for n in norms):
-            out.append(("info", "tokenizer", f"{part!r} is tokenized as {shown} (clitics are split as in the Penn "
-                        f"Treebank); it matches {part!r}"))
+            out.append(("info", "tokenizer", (f"{part!r} is tokenized as {shown} (clitics are split as in the Penn "
+                         f"Treebank); it matches {part!r}")))
         elif not quotes:
-            out.append(("info", "tokenizer", f"{part!r} is tokenized as {shown}; it matches that token sequence "
-                        "(spaces around the pieces do not matter)"))
+            out.append(("info", "tokenizer", (f"{part!r} is tokenized as {shown}; it matches that token sequence "
+                         "(spaces around the pieces do not matter)")))
     return out
 
 
@@ -306,9 +306,9 @@ def _glob_issues(glob: str, cache: dict) -> list:
     out = []
     lits = re.sub(r"[*?]", "", glob)
     if glob.endswith("?") and "*" not in glob and glob.count("?") == 1 and len(glob) > 1:
-        out.append(("warning", "tokenizer", f"in {glob!r} '?' is a one-character wildcard: it matches "
-                    f"{glob[:-1] + 's'!r}, not {glob!r} with a question mark (a question mark is a token of its own "
-                    "and ends the sentence)"))
+        out.append(("warning", "tokenizer", (f"in {glob!r} '?' is a one-character wildcard: it matches "
+                     f"{glob[:-1] + 's'!r}, not {glob!r} with a question mark (a question mark is a token of its own "
+                     "and ends the sentence)")))
     if not _SIMPLE_GLOB.fullmatch(glob):
         rx = glob_to_regex(glob.lower())
         n_wild = sum(ch in "*?" for ch in re.sub(r"\*+", "*", glob))
@@ -325,16 +325,16 @@ def _glob_issues(glob: str, cache: dict) -> list:
                 how = f": e.g. {example[0]!r} is tokenized as {' + '.join(example[1])}" if example else ""
                 out.append(("error", "tokenizer", f"glob {glob!r} can never match a token{how}"))
             elif _APOSTROPHE_SPLIT.search(glob):
-                out.append(("warning", "tokenizer", f"glob {glob!r}: contractions and clitics are split before "
-                            "matching (\"don't\" -> do + n't, \"Iran's\" -> iran + 's), so it only matches words "
-                            "with an inner apostrophe such as \"o'brien\""))
+                out.append(("warning", "tokenizer", (f"glob {glob!r}: contractions and clitics are split before "
+                             "matching (\"don't\" -> do + n't, \"Iran's\" -> iran + 's), so it only matches words "
+                             "with an inner apostrophe such as \"o'brien\"")))
     n_lit = len(lits)
     if n_lit <= 2 or (n_lit == 3 and glob[0] in "*?"):
         rx = glob_to_regex(glob.lower())
         hits = [w for w in _SAMPLE_WORDS if rx.fullmatch(w)]
         eg = f" (of 300 common words it matches {len(hits)}: {', '.join(hits[:6])}{', ...' if len(hits) > 6 else ''})" if hits else ""
-        out.append(("warning", "broad-glob", f"glob {glob!r} has only {n_lit} fixed character{'s' if n_lit != 1 else ''} "
-                    f"and matches a large share of all words{eg}; make it longer or list the words"))
+        out.append(("warning", "broad-glob", (f"glob {glob!r} has only {n_lit} fixed character{'s' if n_lit != 1 else ''} "
+                     f"and matches a large share of all words{eg}; make it longer or list the words")))
     cache[glob] = out
     return out
 
@@ -432,7 +432,7 @@ class _ShadowIndex:
     def __init__(self, items):
         self.groups: dict = defaultdict(lambda: defaultdict(_PosIndex))
         for item in items:
-            e, p, k = item
+            p = item[1]
             shape = tuple((el.lo, el.hi) for el in p.elements)
             for j, el in enumerate(p.elements):
                 self.groups[(shape, p.case_sensitive)][j].add(el, item)
@@ -516,9 +516,8 @@ def _dominates(a, b) -> bool:
     if a.case_sensitive and not b.case_sensitive:
         return False
     fixed = all(el.lo == el.hi == 1 for el in b.elements)
-    if not fixed:
-        if a.anchor != b.anchor or any(el.lo != 1 or el.hi != 1 for el in b.elements[: b.anchor]):
-            return False
+    if not fixed and (a.anchor != b.anchor or any(el.lo != 1 or el.hi != 1 for el in b.elements[: b.anchor])):
+        return False
     for ea, eb in zip(a.elements, b.elements):
         if (ea.lo, ea.hi) != (eb.lo, eb.hi) or not _covers(ea, eb, a.case_sensitive, b.case_sensitive):
             return False
@@ -611,9 +610,8 @@ def diff_lexicons(old, new) -> pd.DataFrame:
         va, vb = a.slots.get(name), b.slots.get(name)
         if va != vb:
             change = "added" if va is None else "removed" if vb is None else "changed"
-            rows.append(dict(category="[slots]", pattern=f"@{name}", change=change,
-                             fields="values" if change == "changed" else "",
-                             old="|".join(va or []), new="|".join(vb or []), old_line=0, new_line=0))
+            rows.append(_diff_row("[slots]", f"@{name}", change, "values" if change == "changed" else "",
+                                  old="|".join(va or []), new="|".join(vb or [])))
     cats = list(a.categories) + [c for c in b.categories if c not in a.categories]
     for cname in cats:
         ca, cb = a.categories.get(cname), b.categories.get(cname)
@@ -622,8 +620,8 @@ def diff_lexicons(old, new) -> pd.DataFrame:
                        if (ca.description if k == "description" else ca.extra.get(k))
                        != (cb.description if k == "description" else cb.extra.get(k))]
             if changed:
-                rows.append(dict(category=cname, pattern="", change="changed", fields=",".join(changed),
-                                 old=ca.description, new=cb.description, old_line=0, new_line=0))
+                rows.append(_diff_row(cname, "", "changed", ",".join(changed),
+                                      old=ca.description, new=cb.description))
         ea = defaultdict(list)
         for e in (ca.entries if ca else ()):
             ea[e.pattern].append(e)
@@ -636,14 +634,12 @@ def diff_lexicons(old, new) -> pd.DataFrame:
                 ox, oy = _options(x), _options(y)
                 if ox != oy:
                     fields = sorted(k for k in set(ox) | set(oy) if ox.get(k) != oy.get(k))
-                    rows.append(dict(category=cname, pattern=pat, change="changed", fields=",".join(fields),
-                                     old=_json(ox), new=_json(oy), old_line=x.line, new_line=y.line))
+                    rows.append(_diff_row(cname, pat, "changed", ",".join(fields), old=_json(ox), new=_json(oy),
+                                          old_line=x.line, new_line=y.line))
             for x in xs[len(ys):]:
-                rows.append(dict(category=cname, pattern=pat, change="removed", fields="", old=_json(_options(x)),
-                                 new="", old_line=x.line, new_line=0))
+                rows.append(_diff_row(cname, pat, "removed", old=_json(_options(x)), old_line=x.line))
             for y in ys[len(xs):]:
-                rows.append(dict(category=cname, pattern=pat, change="added", fields="", old="",
-                                 new=_json(_options(y)), old_line=0, new_line=y.line))
+                rows.append(_diff_row(cname, pat, "added", new=_json(_options(y)), new_line=y.line))
     cols = ["category", "pattern", "change", "fields", "old", "new", "old_line", "new_line"]
     df = pd.DataFrame(rows, columns=cols)
     df["old_line"] = df["old_line"].astype("int64")
@@ -651,6 +647,12 @@ def diff_lexicons(old, new) -> pd.DataFrame:
     df.attrs.update(old_name=a.name, old_version=a.version, old_sha256=a.sha256,
                     new_name=b.name, new_version=b.version, new_sha256=b.sha256)
     return df
+
+
+def _diff_row(category, pattern, change, fields="", *, old="", new="", old_line=0, new_line=0) -> dict:
+    """One row of :func:`diff_lexicons` (line 0: the entry is absent on that side)."""
+    return {"category": category, "pattern": pattern, "change": change, "fields": fields,
+            "old": old, "new": new, "old_line": old_line, "new_line": new_line}
 
 
 def _json(d: dict) -> str:

@@ -16,15 +16,19 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["quote_regions", "REPORTING_CUES", "MIN_QUOTE_WORDS", "VOICES"]
+__all__ = ["MIN_QUOTE_WORDS", "REPORTING_CUES", "VOICES", "quote_regions"]
 
 MIN_QUOTE_WORDS = 4
 VOICES = ("narration", "quote", "attributed")
 REPORTING_CUES = frozenset(
-    """said says say saying told tells tell according stated states added adds noted notes warned warns
-    claimed claims insisted insists denied denies announced announces acknowledged acknowledges argued
-    argues asserted asserts explained explains reported reports wrote writes testified testifies
-    cautioned cautions confirmed confirms suggested suggests believes believed""".split()
+    [
+        "said", "says", "say", "saying", "told", "tells", "tell", "according", "stated", "states",
+        "added", "adds", "noted", "notes", "warned", "warns", "claimed", "claims", "insisted",
+        "insists", "denied", "denies", "announced", "announces", "acknowledged", "acknowledges",
+        "argued", "argues", "asserted", "asserts", "explained", "explains", "reported", "reports",
+        "wrote", "writes", "testified", "testifies", "cautioned", "cautions", "confirmed",
+        "confirms", "suggested", "suggests", "believes", "believed",
+    ]
 )
 # double quotation marks, including the Penn Treebank / LaTeX style ``...'' found in some archives
 _DQ_RE = re.compile(r"[\"“”„]|``|''")

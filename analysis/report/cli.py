@@ -65,7 +65,7 @@ def make_figures(out, corpus_path=None, *, events_path=None, lexicons=None, comp
     if unknown:
         raise ValueError(f"unknown figure id {unknown[0]!r}; known: {', '.join(FIGURES)}")
     corpus_path = Path(corpus_path) if corpus_path else paths.SAMPLE_CORPUS
-    corpus, report = load_corpus(corpus_path)
+    corpus, _report = load_corpus(corpus_path)
     if events_path is None and corpus_path.resolve() == paths.SAMPLE_CORPUS.resolve() and paths.SAMPLE_EVENTS.is_file():
         events_path = paths.SAMPLE_EVENTS
     events = load_events(events_path) if events_path else None

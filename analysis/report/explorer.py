@@ -82,7 +82,7 @@ class Explorer:
         for name, df, cols in (("corpus", corpus, ("doc_id", "outlet", "text")),
                                ("matches", matches, ("doc_id", "category", "entry", "start", "end"))):
             if not isinstance(df, pd.DataFrame):
-                raise ValueError(f"{name} must be a DataFrame")
+                raise ValueError(f"{name} must be a DataFrame")  # noqa: TRY004 - bad input is a ValueError in this project
             missing = [c for c in cols if c not in df.columns]
             if missing:
                 raise ValueError(f"{name} needs column(s) {missing}")
@@ -184,7 +184,7 @@ class Explorer:
                                                     element_id="mfa-explorer-article"))
 
     def select(self, outlet: str | None = None, category: str | None = None, entry: str | None = None,
-               document: str | None = None) -> "Explorer":
+               document: str | None = None) -> Explorer:
         """Set the dropdowns from code (what a click does in JupyterLab); returns self."""
         for widget, value in ((self.outlet, outlet), (self.category, category), (self.entry, entry),
                               (self.document, document)):

@@ -29,21 +29,21 @@ from ..provenance import dumps
 from .style import outlet_styles, style_context
 
 __all__ = [
-    "FIGURES",
-    "FigureSpec",
-    "FigureData",
-    "register",
-    "build_figure",
-    "save_figure",
-    "figure_ids",
-    "plot_rates_by_outlet",
-    "plot_voice_split",
-    "plot_dedup_effect",
-    "plot_term_decomposition",
-    "plot_keyness",
-    "plot_rates_over_time",
-    "plot_lexicon_version_shift",
     "DEFAULT_CATEGORIES",
+    "FIGURES",
+    "FigureData",
+    "FigureSpec",
+    "build_figure",
+    "figure_ids",
+    "plot_dedup_effect",
+    "plot_keyness",
+    "plot_lexicon_version_shift",
+    "plot_rates_by_outlet",
+    "plot_rates_over_time",
+    "plot_term_decomposition",
+    "plot_voice_split",
+    "register",
+    "save_figure",
 ]
 
 #: Categories shown by the rate figures when the built-in lexicons are used (others: top-level categories).
@@ -73,7 +73,7 @@ def _styles(outlets, colors: Mapping | None):
 
 def _require(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
     if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"{what} must be a DataFrame")
+        raise ValueError(f"{what} must be a DataFrame")  # noqa: TRY004 - bad input is a ValueError in this project
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise ValueError(f"{what} needs column(s) {missing} (columns are: {', '.join(map(str, df.columns))})")
@@ -509,7 +509,7 @@ class FigureData:
     cache: dict = field(default_factory=dict)
 
     @classmethod
-    def from_corpus(cls, corpus: pd.DataFrame, lexicons=None, **kwargs) -> "FigureData":
+    def from_corpus(cls, corpus: pd.DataFrame, lexicons=None, **kwargs) -> FigureData:
         """Score ``corpus`` with ``lexicons`` (default: all built-in lexicons) and wrap the result."""
         from ..measure.scoring import score
 
@@ -811,9 +811,9 @@ def save_figure(fig: Figure, path_stem, provenance: Mapping, formats: Sequence[s
     Files are written atomically.
     """
     if not isinstance(fig, Figure):
-        raise ValueError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+        raise ValueError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")  # noqa: TRY004 - bad input is a ValueError in this project
     if not isinstance(provenance, Mapping):
-        raise ValueError("provenance must be a mapping (see FigureData.provenance)")
+        raise ValueError("provenance must be a mapping (see FigureData.provenance)")  # noqa: TRY004 - bad input is a ValueError in this project
     stem = Path(path_stem)
     if stem.suffix in (".svg", ".png", ".pdf", ".json"):
         stem = stem.with_suffix("")

@@ -19,13 +19,14 @@ exactly which characters each category claims.
 from __future__ import annotations
 
 import html
+import itertools
 from collections.abc import Mapping
 
 import pandas as pd
 
 from .style import category_colors
 
-__all__ = ["highlight_article", "highlight_document", "html_page", "HighlightedHTML", "legend_html"]
+__all__ = ["HighlightedHTML", "highlight_article", "highlight_document", "html_page", "legend_html"]
 
 _NEEDED = ("start", "end", "category", "entry")
 
@@ -63,7 +64,7 @@ def legend_html(categories, colors: Mapping | None = None) -> str:
 
 def _check_matches(matches: pd.DataFrame, text: str) -> pd.DataFrame:
     if not isinstance(matches, pd.DataFrame):
-        raise ValueError("matches must be a DataFrame (rows of the Matches table)")
+        raise ValueError("matches must be a DataFrame (rows of the Matches table)")  # noqa: TRY004 - bad input is a ValueError in this project
     missing = [c for c in _NEEDED if c not in matches.columns]
     if missing:
         raise ValueError(f"matches needs column(s) {missing} (columns are: {', '.join(map(str, matches.columns))})")
@@ -140,7 +141,7 @@ def highlight_article(
     True
     """
     if not isinstance(text, str):
-        raise ValueError(f"text must be a str, got {type(text).__name__}")
+        raise ValueError(f"text must be a str, got {type(text).__name__}")  # noqa: TRY004 - bad input is a ValueError in this project
     if not isinstance(element_id, str) or not element_id.replace("-", "").replace("_", "").isalnum():
         raise ValueError(f"element_id must be letters, digits, '-' or '_', got {element_id!r}")
     m = _check_matches(matches, text)
@@ -161,7 +162,7 @@ def highlight_article(
     starts = m["start"].astype(int).tolist()
     ends = m["end"].astype(int).tolist()
     parts = []
-    for a, b in zip(bounds[:-1], bounds[1:]):
+    for a, b in itertools.pairwise(bounds):
         if a == b:
             continue
         covering = [i for i in range(len(m)) if starts[i] <= a and b <= ends[i]]

@@ -16,16 +16,16 @@ from collections.abc import Iterable
 from importlib import resources
 
 __all__ = [
-    "OKABE_ITO",
-    "OUTLET_ORDER",
     "CATEGORY_COLORS",
     "MARKERS",
-    "outlet_colors",
-    "outlet_styles",
+    "OKABE_ITO",
+    "OUTLET_ORDER",
     "category_color",
     "category_colors",
-    "style_path",
+    "outlet_colors",
+    "outlet_styles",
     "style_context",
+    "style_path",
 ]
 
 #: Okabe & Ito (2008), "Color Universal Design": name -> hex.

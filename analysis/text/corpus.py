@@ -17,6 +17,7 @@ import html
 import html.parser
 import io
 import json
+import math
 import re
 import sys
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["load_corpus", "LoadReport", "LoadIssue", "CorpusError", "from_texts", "CORPUS_COLUMNS"]
+__all__ = ["CORPUS_COLUMNS", "CorpusError", "LoadIssue", "LoadReport", "from_texts", "load_corpus"]
 
 CORPUS_COLUMNS = ["doc_id", "outlet", "date", "title", "text"]
 _TEXT_CANDIDATES = ["text", "body", "content", "article", "full_text", "story"]
@@ -33,7 +34,7 @@ _ID_CANDIDATES = ["doc_id", "id", "article_id", "docid", "filename", "file"]
 _OUTLET_CANDIDATES = ["outlet", "publisher", "source", "media", "publication", "site", "sitename"]
 _DATE_CANDIDATES = ["date", "publication_date", "published", "pub_date", "datetime", "timestamp"]
 _TITLE_CANDIDATES = ["title", "headline", "heading"]
-_HTML_RE = re.compile(r"<\s*(html|body|div|p|script|span|a|br|article|head)\b[^>]*>", re.I)
+_HTML_RE = re.compile(r"<\s*(html|body|div|p|script|span|a|br|article|head)\b[^>]*>", re.IGNORECASE)
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
@@ -73,10 +74,11 @@ class LoadReport:
         return pd.DataFrame([vars(i) for i in self.issues], columns=["file", "row", "problem", "action"])
 
     def summary(self, max_issues: int = 20) -> str:
-        lines = [
+        head = (
             f"load report for {self.source}: {self.n_read} rows read, {self.n_loaded} loaded, "
             f"{self.n_skipped} skipped, {len(self.issues) - self.n_skipped} kept with a problem"
-        ]
+        )
+        lines = [head]
         lines += [f"  note: {n}" for n in self.notes]
         for issue in self.issues[:max_issues]:
             lines.append(f"  {issue}")
@@ -86,6 +88,11 @@ class LoadReport:
 
     def __str__(self) -> str:
         return self.summary()
+
+
+def _missing(value) -> bool:
+    """None or a float NaN (how pandas marks an absent cell in object columns)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _show_columns(columns) -> str:
@@ -204,7 +211,7 @@ def _jsonl_record(line: str, lineno: int, path, report) -> dict | None:
 
 
 def _read_jsonl(path: Path, encoding, report):
-    text, bad = _decode(path.read_bytes(), path, encoding, report)
+    text, _bad = _decode(path.read_bytes(), path, encoding, report)
     if not text.strip():
         raise CorpusError(f"{path}: the file is empty")
     records, numbers = [], []
@@ -249,9 +256,11 @@ def _json_array(text, path, report):
 
 
 def _read_parquet(path: Path, report):
+    import pyarrow
+
     try:
         df = pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises several types
+    except (OSError, ValueError, pyarrow.ArrowException) as exc:  # pyarrow's errors have several bases
         raise CorpusError(f"{path}: cannot read Parquet: {exc}") from None
     report.n_read += len(df)
     df = df.reset_index(drop=True)
@@ -321,19 +330,25 @@ def _read_html_folder(path: Path, report):
         if doc is None:
             report.add(f, f.name, "no main text found by trafilatura", "skipped")
             continue
-        get = doc.get if isinstance(doc, dict) else (lambda k, d=None: getattr(doc, k, d))
         records.append(
-            {"doc_id": f.stem, "text": get("text") or "", "title": get("title") or "",
-             "date": get("date") or "", "outlet": get("sitename") or get("hostname") or "", "_row": f.name}
+            {"doc_id": f.stem, "text": _field(doc, "text"), "title": _field(doc, "title"),
+             "date": _field(doc, "date"), "outlet": _field(doc, "sitename") or _field(doc, "hostname"),
+             "_row": f.name}
         )
     report.notes.append("main text, title, date and site extracted with trafilatura")
     return pd.DataFrame.from_records(records, columns=["doc_id", "text", "title", "date", "outlet", "_row"])
 
 
+def _field(doc, key: str) -> str:
+    """A field of trafilatura's result (a dict in old versions, a Document object in new ones); "" if absent."""
+    value = doc.get(key) if isinstance(doc, dict) else getattr(doc, key, None)
+    return value or ""
+
+
 class _TextOnly(html.parser.HTMLParser):
     """Visible text of an HTML fragment: tags dropped, script/style/template content dropped."""
 
-    _HIDDEN = {"script", "style", "template", "noscript", "head", "title", "iframe", "object"}
+    _HIDDEN = frozenset({"script", "style", "template", "noscript", "head", "title", "iframe", "object"})
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -488,7 +503,7 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
         out["doc_id"] = [f"{stem}:{r}" for r in rows]
         report.notes.append(f"no id column: doc_id derived from file name and row ({stem}:<row>)")
     else:
-        out["doc_id"] = df[icol].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v).strip())
+        out["doc_id"] = df[icol].map(lambda v: "" if _missing(v) else str(v).strip())
         missing = out["doc_id"] == ""
         for i in out.index[missing]:
             out.at[i, "doc_id"] = f"{path.stem}:{rows[i]}"
@@ -497,7 +512,7 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
         out["outlet"] = "unknown"
         report.notes.append("no outlet column: outlet set to 'unknown'")
     else:
-        out["outlet"] = df[ocol].map(lambda v: "unknown" if v is None or (isinstance(v, float) and v != v) or str(v).strip() == "" else str(v).strip())
+        out["outlet"] = df[ocol].map(lambda v: "unknown" if _missing(v) or str(v).strip() == "" else str(v).strip())
     if dcol is None:
         out["date"] = pd.NaT
         report.notes.append("no date column: dates unknown")
@@ -514,7 +529,7 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
             keep.append(False)
             texts.append("")
             continue
-        text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+        text = "" if _missing(value) else str(value)
         if "\x00" in text:
             text = text.replace("\x00", "")
             report.add(path, row, "NUL bytes in text", "removed")
@@ -568,7 +583,7 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
 
 
 def _parse_dates(series, rows, path, report):
-    values = series.map(lambda v: None if v is None or (isinstance(v, float) and v != v) or str(v).strip() == "" else str(v).strip())
+    values = series.map(lambda v: None if _missing(v) or str(v).strip() == "" else str(v).strip())
     parsed = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
     parsed = parsed.dt.tz_convert(None).dt.normalize()
     for i in series.index[parsed.isna() & values.notna()]:
@@ -583,7 +598,8 @@ def from_texts(texts, outlets=None, doc_ids=None) -> pd.DataFrame:
     ['doc_id', 'outlet', 'date', 'title', 'text']
     """
     if isinstance(texts, str):
-        raise ValueError("Iterable over raw text documents expected, string object received.")
+        # scikit-learn's message and exception type: bad input is a ValueError throughout this project
+        raise ValueError("Iterable over raw text documents expected, string object received.")  # noqa: TRY004
     texts = list(texts)
     n = len(texts)
     return pd.DataFrame(

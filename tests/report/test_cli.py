@@ -17,7 +17,8 @@ from analysis.report.figures import FIGURES
 def _run(out, *args, hashseed="0"):
     env = {**os.environ, "PYTHONHASHSEED": hashseed}
     return subprocess.run([sys.executable, "-m", "analysis", "figures", "--out", str(out), "--quiet", *args],
-                          capture_output=True, text=True, timeout=900, env=env, cwd=str(out.parent))
+                          check=False, capture_output=True, text=True, timeout=900, env=env,
+                          cwd=str(out.parent))
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from analysis.report.explorer import ALL, ANY_ENTRY, Explorer, concordance_html  # noqa: E402
+from analysis.report.explorer import ALL, ANY_ENTRY, Explorer, concordance_html
 
 TEXTS = {
     "a1": "Officials said attacks may come. It may rain <script>x</script>.",

@@ -19,7 +19,7 @@ from analysis.report.style import OKABE_ITO, category_colors, outlet_colors, out
 
 OUTLETS = ["Alpha Post", "Beta Wire", "Gamma Herald", "Delta Daily"]
 CATS = ["hedging", "evidence_absent", "sourcing.anonymous"]
-IMAGE = dict(baseline_dir="baseline", tolerance=2, savefig_kwargs={"dpi": 80})
+IMAGE = {"baseline_dir": "baseline", "tolerance": 2, "savefig_kwargs": {"dpi": 80}}
 
 
 def _rates(scale=1.0, seed=3):
@@ -194,7 +194,7 @@ def test_shorten_never_returns_only_the_placeholder():
 
 
 def test_time_frequency_scales_with_the_date_range():
-    d = lambda a, b: pd.Series(pd.to_datetime([a, b]))  # noqa: E731
+    d = lambda a, b: pd.Series(pd.to_datetime([a, b]))
     assert F.time_frequency(d("2026-01-01", "2026-01-20")) == "W"
     assert F.time_frequency(d("2016-01-01", "2016-11-30")) == "MS"
     assert F.time_frequency(d("2010-01-01", "2016-01-01")) == "QS"

@@ -25,7 +25,7 @@ def _match(text, needle, category="hedging.modal", entry=None, **extra):
 class _Tags(HTMLParser):
     """Collects start tags and checks that every opened element is closed in order."""
 
-    VOID = {"br", "img", "meta"}
+    VOID = frozenset({"br", "img", "meta"})
 
     def __init__(self):
         super().__init__(convert_charrefs=True)

@@ -190,6 +190,6 @@ def test_coded_to_gold_gives_training_sentences(scored):
         for s, e, cue, _ in cues:
             assert text[s:e] == cue
     by_text = gold.set_index("text")
-    assert by_text.loc["Officials might act.", "label"] == False  # noqa: E712 - its only match was coded 0
-    assert by_text.loc["Militias may strike.", "label"] == True  # noqa: E712
-    assert by_text.loc["It rained.", "label"] == False  # noqa: E712 - a non-match coded 0
+    assert by_text.loc["Officials might act.", "label"] == False  # its only match was coded 0
+    assert by_text.loc["Militias may strike.", "label"] == True
+    assert by_text.loc["It rained.", "label"] == False  # a non-match coded 0
