@@ -48,11 +48,18 @@ from ..measure.scoring import (
     MATCH_COLUMNS,
     ScoreResult,
     _documents_frame,
+    _rollups,
     check_corpus,
     score_documents,
     summarise,
 )
 from ..provenance import provenance as make_provenance
+
+try:  # the match table exactly as score() builds it
+    from ..measure.scoring import matches_frame
+except ImportError:  # pragma: no cover - scoring modules without matches_frame
+    def matches_frame(match_rows) -> pd.DataFrame:
+        return pd.DataFrame(match_rows, columns=MATCH_COLUMNS)
 
 __all__ = ["MatcherSpec", "fork_is_safe", "map_in_order", "process_pool", "resolve_start_method", "score_chunk",
            "score_parallel"]
@@ -107,7 +114,7 @@ def worker_matcher(spec: MatcherSpec) -> Matcher:
 
 
 def _frames(corpus: pd.DataFrame, match_rows, doc_rows, categories):
-    matches = pd.DataFrame(match_rows, columns=MATCH_COLUMNS)
+    matches = matches_frame(match_rows)
     documents, _ = _documents_frame(corpus, doc_rows, categories)
     return matches, documents
 
@@ -158,9 +165,9 @@ def resolve_start_method(start_method: str | None = None) -> str:
     return method
 
 
-def process_pool(jobs: int, start_method: str = "spawn") -> ProcessPoolExecutor:
-    """A process pool of ``jobs`` workers using ``start_method`` (``spawn`` by default; ``"auto"``
-    forks when :func:`fork_is_safe`).
+def process_pool(jobs: int, start_method: str | None = "spawn") -> ProcessPoolExecutor:
+    """A process pool of ``jobs`` workers using ``start_method`` (``spawn`` by default; ``None`` means
+    ``$MFA_START_METHOD`` or ``"auto"``, and ``"auto"`` forks when :func:`fork_is_safe`).
 
     With ``fork`` the workers are started at once, so they are forked before the pool starts its own
     threads and inherit this process as it is now (imported modules, compiled matchers).
@@ -459,7 +466,7 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
     method = resolve_start_method(start_method) if executor is None and jobs > 1 else None
     spec = MatcherSpec.create(lexicons, categories)
     matcher = worker_matcher(spec)
-    all_cats = _documents_frame(corpus.iloc[:0], [], matcher.categories)[1]
+    all_cats = list(matcher.categories) + list(_rollups(matcher.categories))  # as _documents_frame orders them
 
     def provenance_job():
         return make_provenance(matcher.lexicons, corpus, categories=list(all_cats))

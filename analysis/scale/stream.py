@@ -43,7 +43,7 @@ from ..provenance import dumps
 from ..provenance import provenance as make_provenance
 from ..text import corpus as _corpus
 from ..text.corpus import CorpusError, LoadReport
-from .parallel import MatcherSpec, map_in_order, process_pool
+from .parallel import MatcherSpec, map_in_order, process_pool, worker_matcher
 
 __all__ = ["FINAL_NAMES", "PARTIAL_DIR", "CorpusChunk", "StreamResult", "iter_corpus_chunks", "score_stream"]
 
@@ -589,7 +589,7 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
     out.mkdir(parents=True, exist_ok=True)
     partial = out / PARTIAL_DIR
     spec = MatcherSpec.create(lexicons, categories)
-    matcher_here = spec.build()  # validates categories early and gives the column layout
+    matcher_here = worker_matcher(spec)  # validates categories early, gives the column layout; forked workers inherit it
     column_args = dict(text_col=text_col, id_col=id_col, outlet_col=outlet_col, date_col=date_col, title_col=title_col)
     settings = _settings(path, spec, chunk_size, fmt, column_args, encoding, input_format)
 
@@ -621,12 +621,20 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
     stats = {"docs": 0, "matches": 0, "scored": 0, "reused": 0}
     reused_docs: dict = {}
 
+    # workers start before the progress bar's thread exists, so they can be forked (see process_pool)
+    own_pool = executor is None and jobs > 1
+    pool = process_pool(jobs, None) if own_pool else executor
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        try:
+            from tqdm.auto import tqdm
 
-        total, unit = progress_units(path, input_format)
-        bar = tqdm(total=total, unit=unit, unit_scale=unit == "B", desc="scoring", mininterval=0.5, file=sys.stderr)
+            total, unit = progress_units(path, input_format)
+            bar = tqdm(total=total, unit=unit, unit_scale=unit == "B", desc="scoring", mininterval=0.5, file=sys.stderr)
+        except BaseException:
+            if own_pool:
+                pool.shutdown(cancel_futures=True)
+            raise
 
     def part_paths(i):
         return partial / f"matches-{i:06d}.{ext}", partial / f"documents-{i:06d}.{ext}"
@@ -655,8 +663,6 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
             if on_chunk is not None:
                 on_chunk(i, False)
 
-    own_pool = executor is None and jobs > 1
-    pool = process_pool(jobs) if own_pool else executor
     inflight = (jobs if executor is None else max(jobs, 2)) * 2
     try:
         for batch, (matches, documents) in map_in_order(pool, spec, chunks_to_score(), max_inflight=inflight):

@@ -29,7 +29,11 @@ def test_jobs_2_equals_jobs_1(corpus_csv):
     assert two.provenance == one.provenance
 
 
-def test_streamed_jobs_2_equals_jobs_1(corpus_csv, tmp_path):
+@pytest.mark.parametrize("start_method", ["auto", "spawn"])
+def test_streamed_jobs_2_equals_jobs_1(corpus_csv, tmp_path, monkeypatch, start_method):
+    from analysis.scale.parallel import START_METHOD_ENV
+
+    monkeypatch.setenv(START_METHOD_ENV, start_method)  # auto: the pool is forked unless threads run
     score_stream(corpus_csv, tmp_path / "one", LEXICON, chunk_size=30, fmt="csv", jobs=1)
     score_stream(corpus_csv, tmp_path / "two", LEXICON, chunk_size=30, fmt="csv", jobs=2)
     for name in ("matches.csv", "documents.csv", "summary.csv", "provenance.json"):
