@@ -29,12 +29,18 @@ def corpus_sha256(corpus: pd.DataFrame) -> str:
     """
     h = hashlib.sha256()
     cols = [c for c in ("doc_id", "outlet", "date", "text") if c in corpus.columns]
-    for row in corpus[cols].itertuples(index=False, name=None):
-        for value in row:
-            h.update(("" if value is None or (isinstance(value, float) and value != value) else str(value)).encode("utf-8", "surrogatepass"))
-            h.update(b"\x1f")
-        h.update(b"\x1e")
+    # each row hashes as value \x1f value \x1f ... \x1e; rows are joined in blocks (same bytes, fewer calls)
+    columns = [[_hash_text(v) for v in corpus[c].tolist()] for c in cols]
+    rows = ["\x1f".join(values) + "\x1f\x1e" for values in zip(*columns)] if cols else [""] * len(corpus)
+    for i in range(0, len(rows), 2000):
+        h.update("".join(rows[i : i + 2000]).encode("utf-8", "surrogatepass"))
+    if not cols:
+        h.update(b"\x1e" * len(corpus))
     return h.hexdigest()
+
+
+def _hash_text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
 
 
 def provenance(lexicons, corpus: pd.DataFrame | None = None, **extra) -> dict:

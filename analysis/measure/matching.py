@@ -16,6 +16,7 @@ token offsets are computed only for sentences that hold a match.
 """
 from __future__ import annotations
 
+import os
 from bisect import bisect_left, bisect_right
 from importlib import import_module
 from itertools import compress
@@ -30,6 +31,7 @@ from ..text.tokenize import (
     sentence_spans_in,
     token_kind,
 )
+from . import core
 from .voice import REPORTING_CUES, quote_regions
 
 __all__ = ["Matcher", "Match", "DocumentMatches"]
@@ -238,12 +240,24 @@ class Matcher:
     [('hedging.modal', 'may'), ('hedging.possibility', 'potential')]
     """
 
-    def __init__(self, lexicons=None, categories=None):
+    def __init__(self, lexicons=None, categories=None, engine: str = "auto"):
         if lexicons is None or isinstance(lexicons, (str, Lexicon)) or hasattr(lexicons, "__fspath__"):
             lexicons = [lexicons] if lexicons is not None else None
+        if engine not in ("auto", "c", "python"):
+            raise ValueError(f"engine must be 'auto', 'c' or 'python', got {engine!r}")
         self.lexicons = load_lexicons(lexicons)
         self.category_filter = list(categories) if categories else None
         self._compile()
+        self._core = None
+        if engine == "auto" and os.environ.get("MFA_ENGINE", "").lower() == "python":
+            engine = "python"
+        if engine != "python":
+            reason = core.unsupported_reason(self)
+            if reason is None:
+                self._core = core.CoreScanner(self)
+            elif engine == "c":
+                raise ValueError(f"engine='c' is not possible: {reason}")
+        self.engine = "c" if self._core is not None else "python"
 
     def _keep_category(self, name):
         if not self.category_filter:
@@ -377,8 +391,36 @@ class Matcher:
             ``matches`` (a list of :class:`Match`), ``n_tokens`` (word and number tokens),
             ``n_sentences``, ``sentences_with_match`` per category and ``tokens_by_voice``.
         """
+        n_tokens, n_sent, voice, sent_hits, rows = self.match_rows(text)
+        matches = [
+            Match(cat, entry, lexname, version, sent, start, end, ts, te, matched, v)
+            for sent, cat, entry, matched, start, end, ts, te, v, lexname, version in rows
+        ]
+        return DocumentMatches(matches, n_tokens, n_sent, sent_hits, voice)
+
+    def match_rows(self, text: str):
+        """Match one text, as plain tuples (the fast form :func:`~analysis.measure.scoring.score` uses).
+
+        Returns ``(n_tokens, n_sentences, tokens_by_voice, sentences_with_match, rows)``; each row is
+        ``(sentence, category, entry, matched, start, end, token_start, token_end, voice, lexicon,
+        lexicon_version)``, in text order.
+        """
         if not isinstance(text, str):
             raise TypeError(f"Matcher.match expects a str, got {type(text).__name__}")
+        if self._core is not None:
+            res = self._core.scan(text)
+            if res is not None:
+                return res
+        dm = self._match_python(text)
+        rows = [
+            (m.sentence, m.category, m.entry, m.matched, m.start, m.end, m.token_start, m.token_end, m.voice,
+             m.lexicon, m.lexicon_version)
+            for m in dm.matches
+        ]
+        return dm.n_tokens, dm.n_sentences, dm.tokens_by_voice, dm.sentences_with_match, rows
+
+    def _match_python(self, text: str) -> DocumentMatches:
+        """The reference path: the definition the compiled core is checked against."""
         matches = []
         n_tokens = 0
         n_sent = 0

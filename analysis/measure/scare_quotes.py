@@ -21,7 +21,7 @@ import re
 
 from ..text.tokenize import paragraph_spans, word_tokens
 
-__all__ = ["MAX_SCARE_WORDS", "scare_quotes"]
+__all__ = ["MAX_SCARE_WORDS", "after_reporting", "scare_quotes"]
 
 MAX_SCARE_WORDS = 3
 _OPENERS = "“„\""
@@ -91,8 +91,20 @@ def scare_quotes(text: str, max_words: int = MAX_SCARE_WORDS) -> list[tuple[int,
                 continue
             if _UTTERANCE_END_RE.search(inner) or _UTTERANCE_INSIDE_RE.search(inner):
                 continue
-            before = text[max(pa, qa - 60) : qa]
-            if _AFTER_COLON_RE.search(before) or _AFTER_REPORTING_RE.search(before):
+            if after_reporting(text, pa, qa):
                 continue
             out.append((qa, qb + 1, text[qa : qb + 1]))
     return out
+
+
+def after_reporting(text: str, para_start: int, quote_start: int) -> bool:
+    """Does the quote opening at ``quote_start`` follow a colon, or a reporting verb and a comma or colon
+    (``said: “...”``, ``told CNN, “...”``)? Looks back at most 60 characters, within the paragraph.
+    (The compiled core calls this only when the text before the quote ends with ``:`` or ``,``.)
+
+    >>> t = 'He told CNN, “Never” and “Iranian-backed”'
+    >>> after_reporting(t, 0, t.index("“N")), after_reporting(t, 0, t.index("“I"))
+    (True, False)
+    """
+    before = text[max(para_start, quote_start - 60) : quote_start]
+    return bool(_AFTER_COLON_RE.search(before) or _AFTER_REPORTING_RE.search(before))

@@ -17,7 +17,7 @@ from ..provenance import provenance as make_provenance
 from ..text.corpus import from_texts
 from .matching import Matcher
 
-__all__ = ["score", "ScoreResult", "MATCH_COLUMNS", "summarise", "score_documents", "check_corpus"]
+__all__ = ["score", "ScoreResult", "MATCH_COLUMNS", "summarise", "score_documents", "check_corpus", "matches_frame"]
 
 MATCH_COLUMNS = [
     "doc_id", "outlet", "sentence", "category", "entry", "matched", "start", "end",
@@ -53,6 +53,8 @@ def _union_count(spans):
     (leftmost-longest over their union); also the number of sentences holding one."""
     if not spans:
         return 0, 0
+    if len(spans) == 1:
+        return 1, 1
     count, last_end = 0, -1
     for start, end, _sent in sorted(spans, key=lambda x: (x[0], -x[1])):
         if start >= last_end:
@@ -66,41 +68,70 @@ def score_documents(corpus: pd.DataFrame, matcher: Matcher, progress=None):
     cats = matcher.categories
     rollups = _rollups(cats)
     member_of = {m: top for top, members in rollups.items() for m in members}
+    columns = list(cats) + list(rollups)
+    core = getattr(matcher, "_core", None)
+    if core is not None:
+        core.set_output(columns, member_of)
     match_rows = []
     doc_rows = []
     has_outlet = "outlet" in corpus.columns
     ids = corpus["doc_id"].tolist()
     outlets = corpus["outlet"].tolist() if has_outlet else ["unknown"] * len(corpus)
+    extend = match_rows.extend
     for doc_id, outlet, text in zip(ids, outlets, corpus["text"].tolist()):
-        res = matcher.match(text)
-        counts = dict.fromkeys(cats, 0)
-        sent_counts = dict(res.sentences_with_match)
-        spans_by_top: dict[str, list] = {}
-        for m in res.matches:
-            counts[m.category] += 1
-            top = member_of.get(m.category)
-            if top is not None:
-                spans_by_top.setdefault(top, []).append((m.start, m.end, m.sentence))
-            match_rows.append(
-                (doc_id, outlet, m.sentence, m.category, m.entry, m.matched, m.start, m.end,
-                 m.token_start, m.token_end, m.voice, m.lexicon, m.lexicon_version)
+        res = core.score_doc(text, (doc_id, outlet)) if core is not None and isinstance(text, str) else None
+        if res is not None:
+            # the compiled core counts categories and roll-ups itself
+            n_tokens, n_sent, narr, quote, attr, counts, sent_counts, rows = res
+            extend(rows)
+            doc_rows.append(
+                {
+                    "n_tokens": n_tokens,
+                    "n_sentences": n_sent,
+                    "n_tokens_narration": narr,
+                    "n_tokens_quote": quote,
+                    "n_tokens_attributed": attr,
+                    "_counts": dict(zip(columns, counts)),
+                    "_sent": dict(zip(columns, sent_counts)),
+                }
             )
-        for top in rollups:
-            counts[top], sent_counts[top] = _union_count(spans_by_top.get(top, ()))
-        doc_rows.append(
-            {
-                "n_tokens": res.n_tokens,
-                "n_sentences": res.n_sentences,
-                "n_tokens_narration": res.tokens_by_voice["narration"],
-                "n_tokens_quote": res.tokens_by_voice["quote"],
-                "n_tokens_attributed": res.tokens_by_voice["attributed"],
-                "_counts": counts,
-                "_sent": sent_counts,
-            }
-        )
+        else:
+            doc_rows.append(_score_one(matcher, doc_id, outlet, text, cats, rollups, member_of, extend))
         if progress is not None:
             progress.update(1)
     return match_rows, doc_rows
+
+
+def _score_one(matcher, doc_id, outlet, text, cats, rollups, member_of, extend):
+    """One document on the Python path (the reference the core's counts are checked against)."""
+    n_tokens, n_sent, voice, sent_hits, rows = matcher.match_rows(text)
+    counts = dict.fromkeys(cats, 0)
+    sent_counts = dict(sent_hits)
+    head = (doc_id, outlet)
+    extend([head + r for r in rows])
+    spans_by_top: dict[str, list] = {}
+    for r in rows:
+        cat = r[1]
+        counts[cat] += 1
+        top = member_of.get(cat)
+        if top is not None:
+            spans_by_top.setdefault(top, []).append((r[4], r[5], r[0]))
+    for top in rollups:
+        counts[top], sent_counts[top] = _union_count(spans_by_top.get(top, ()))
+    return {
+        "n_tokens": n_tokens,
+        "n_sentences": n_sent,
+        "n_tokens_narration": voice["narration"],
+        "n_tokens_quote": voice["quote"],
+        "n_tokens_attributed": voice["attributed"],
+        "_counts": counts,
+        "_sent": sent_counts,
+    }
+
+
+def matches_frame(match_rows) -> pd.DataFrame:
+    """The match table from match rows (tuples in ``MATCH_COLUMNS`` order)."""
+    return pd.DataFrame(match_rows, columns=MATCH_COLUMNS)
 
 
 def _documents_frame(corpus, doc_rows, cats):
@@ -128,20 +159,27 @@ def summarise(documents: pd.DataFrame, categories, by: str = "outlet") -> pd.Dat
     if by not in documents.columns:
         raise ValueError(f"no column {by!r} in the documents table")
     rows = []
+    categories = list(categories)
+    count_cols = [f"{c}:count" for c in categories]
+    rate_cols = [f"{c}:rate" for c in categories]
     for group, g in documents.groupby(by, sort=True, dropna=False):
+        n_docs = len(g)
         tokens = int(g["n_tokens"].sum())
-        for c in categories:
-            count = g[f"{c}:count"]
+        # one array per column (contiguous, so sums are those of the per-column Series)
+        counts = np.ascontiguousarray(g[count_cols].to_numpy(dtype=np.int64).T)
+        rates = np.ascontiguousarray(g[rate_cols].to_numpy(dtype=float).T)
+        for j, c in enumerate(categories):
+            total = int(counts[j].sum())
             rows.append(
                 {
                     by: group,
                     "category": c,
-                    "documents": int(len(g)),
+                    "documents": int(n_docs),
                     "tokens": tokens,
-                    "matches": int(count.sum()),
-                    "rate_per_1k": float(count.sum() / tokens * 1000.0) if tokens else 0.0,
-                    "mean_doc_rate": float(g[f"{c}:rate"].mean()),
-                    "share_docs": float((count > 0).mean()),
+                    "matches": total,
+                    "rate_per_1k": float(total / tokens * 1000.0) if tokens else 0.0,
+                    "mean_doc_rate": float(rates[j].sum() / n_docs) if n_docs else float("nan"),
+                    "share_docs": float((counts[j] > 0).sum() / n_docs) if n_docs else float("nan"),
                 }
             )
     return pd.DataFrame(rows, columns=[by, "category", "documents", "tokens", "matches", "rate_per_1k", "mean_doc_rate", "share_docs"])
@@ -205,7 +243,7 @@ def score(corpus, lexicons=None, *, categories=None, matcher: Matcher | None = N
     finally:
         if bar is not None:
             bar.close()
-    matches = pd.DataFrame(match_rows, columns=MATCH_COLUMNS)
+    matches = matches_frame(match_rows)
     documents, all_cats = _documents_frame(corpus, doc_rows, matcher.categories)
     summary = summarise(documents, all_cats)
     prov = make_provenance(matcher.lexicons, corpus, categories=list(all_cats))

@@ -88,7 +88,8 @@ _SENTENCE_STARTERS = frozenset(
     after before when while if his her its their our one two some many most officials""".split()
 )
 
-_PARA_RE = re.compile(r"(?:\r\n|\r|\n)[ \t\f\v]*(?:\r\n|\r|\n)\s*")
+# a blank line; the atomic groups keep one "\r\n" from counting as two line ends
+_PARA_RE = re.compile(r"(?>\r\n|\r|\n)[ \t\f\v]*(?>\r\n|\r|\n)\s*")
 _BOUNDARY_RE = re.compile(r"((?:[.!?]+|…)[\"'”’»)\]]*)\s+(?=[\"'“‘«(\[]*[A-Z0-9])")
 _INITIALISM_RE = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]$")
 _NEXT_WORD_RE = re.compile(r"\s+[\"'“‘«(\[]*(\w+)")

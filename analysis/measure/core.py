@@ -1,0 +1,272 @@
+"""The bridge to the compiled scanning core (``analysis._core``, built from ``analysis/_core.c``).
+
+The core runs the whole per-document loop in C: paragraphs, sentences, tokens, the element automaton of
+every lexicon entry, the overlap rule and voice. Every decision that depends on one token's text only
+(how a raw token expands into normalised tokens, its kind, which entries it can anchor, which globs it
+matches) is made once per distinct token by the Python functions of :mod:`analysis.text.tokenize` and
+:mod:`analysis.measure.matching`, and cached by the core. The pure-Python path of
+:class:`~analysis.measure.matching.Matcher` stays the definition: ``tests/measure/test_core_parity.py``
+checks that both paths return identical matches, counts and voices.
+
+The core is used when it was compiled at install time and the lexicons have no case-sensitive entry
+(those compare token surfaces, which only the Python path keeps); ``Matcher.engine`` says which path
+runs. Setting the environment variable ``MFA_ENGINE=python`` forces the Python path.
+"""
+from __future__ import annotations
+
+from ..lexicons.patterns import MAX_GLOB_TOKEN, glob_to_regex
+from ..text.tokenize import (
+    _EXPANSION,
+    _NUMBER_WORDS,
+    _SENTENCE_STARTERS,
+    ABBREVIATIONS,
+    QUOTE_CHARS,
+    is_number_token,
+    token_kind,
+)
+from .scare_quotes import MAX_SCARE_WORDS, after_reporting, scare_quotes
+from .voice import REPORTING_CUES
+
+try:  # compiled at install time; absent when no C compiler was available
+    from .. import _core
+except ImportError:  # pragma: no cover - depends on the installation
+    _core = None
+
+__all__ = ["AVAILABLE", "CoreScanner", "GlobIndex", "unsupported_reason"]
+
+AVAILABLE = _core is not None
+VOICES = ("narration", "quote", "attributed")
+
+
+class GlobIndex:
+    """Which of many one-token globs match a token, without trying every glob on every token.
+
+    Globs are indexed by their literal lead (the text before the first ``*`` or ``?``); a token only
+    tries the globs whose lead is one of its prefixes, plus the globs without a lead.
+
+    >>> gi = GlobIndex(["indicat*", "possib*", "*ly"])
+    >>> gi.matching("indications"), gi.matching("possibly"), gi.matching("may")
+    ([0], [1, 2], [])
+    """
+
+    def __init__(self, globs=()):
+        self.globs: list[str] = []
+        self.ids: dict[str, int] = {}
+        self._by_lead: dict[str, list[int]] = {}
+        self._no_lead: list[int] = []
+        self._compiled = []
+        self._lead_lengths: list[int] = []
+        for g in globs:
+            self.add(g)
+
+    def add(self, glob: str) -> int:
+        gid = self.ids.get(glob)
+        if gid is not None:
+            return gid
+        gid = len(self.globs)
+        self.globs.append(glob)
+        self.ids[glob] = gid
+        self._compiled.append(glob_to_regex(glob))
+        cut = min((i for i in (glob.find("*"), glob.find("?")) if i >= 0), default=len(glob))
+        lead = glob[:cut]
+        if lead:
+            self._by_lead.setdefault(lead, []).append(gid)
+            self._lead_lengths = sorted({len(k) for k in self._by_lead})
+        else:
+            self._no_lead.append(gid)
+        return gid
+
+    def matching(self, token: str) -> list[int]:
+        if len(token) > MAX_GLOB_TOKEN or not self.globs:
+            return []
+        cands = self._no_lead
+        by_lead = self._by_lead
+        for k in self._lead_lengths:
+            if k > len(token):
+                break
+            hit = by_lead.get(token[:k])
+            if hit:
+                cands = cands + hit
+        if not cands:
+            return []
+        compiled = self._compiled
+        return sorted({g for g in cands if compiled[g].fullmatch(token)})
+
+
+def unsupported_reason(matcher) -> str | None:
+    """Why ``matcher`` cannot run on the core (None when it can)."""
+    if not AVAILABLE:
+        return "the compiled core analysis._core is not built (no C compiler at install time?)"
+    for ce in matcher.entries:
+        if ce.pattern.case_sensitive:
+            return f"entry {ce.entry.pattern!r} is case-sensitive (only the Python path compares surfaces)"
+    return None
+
+
+class CoreScanner:
+    """A matcher's entries compiled into the core's tables."""
+
+    def __init__(self, matcher):
+        reason = unsupported_reason(matcher)
+        if reason:
+            raise ValueError(reason)
+        self.globs = GlobIndex()
+        lit_index: dict[str, set] = {}
+        glob_anchor: dict[int, set] = {}
+        for ce in matcher.entries:
+            anchor = ce.pattern.elements[ce.pattern.anchor]
+            for v in anchor.values:
+                lit_index.setdefault(v, set()).add(ce.idx)
+            for g in anchor.globs:
+                glob_anchor.setdefault(self.globs.add(g.lower()), set()).add(ce.idx)
+            for el in ce.pattern.elements:
+                for g in el.globs:
+                    self.globs.add(g)
+            for pats in ce.contexts.values():
+                for pat in pats:
+                    for el in pat.elements:
+                        for g in el.globs:
+                            self.globs.add(g)
+        self._lit_index = {norm: tuple(sorted(ids)) for norm, ids in lit_index.items()}
+        self._glob_anchor = glob_anchor
+        self.scanner = _core.Scanner(_EXPANSION.__getitem__, self._classify, ABBREVIATIONS, _SENTENCE_STARTERS)
+        # new tokens are classified in C by the rules of _classify; those a glob could match still come here
+        self.scanner.set_vocab(
+            QUOTE_CHARS, _NUMBER_WORDS, REPORTING_CUES, self._lit_index, self.globs._by_lead,
+            self.globs._lead_lengths, bool(self.globs._no_lead), MAX_GLOB_TOKEN,
+        )
+
+        cat_names = sorted({ce.category for ce in matcher.entries} | {d[0] for d in matcher.detectors})
+        cat_id = {c: i for i, c in enumerate(cat_names)}
+        ranks = {ce.idx: r for r, ce in enumerate(sorted(matcher.entries, key=lambda ce: ce.rank))}
+        tables = []
+        self.entry_info = []  # entry id -> (category, entry text, lexicon, version)
+        for ce in matcher.entries:
+            els = ce.pattern.elements
+            k = ce.pattern.anchor
+            contexts = tuple(
+                [self._seq(p.elements) for p in ce.contexts.get(key, ())]
+                for key in ("unless_followed_by", "unless_preceded_by", "only_followed_by", "only_preceded_by")
+            )
+            tables.append((cat_id[ce.category], ranks[ce.idx], 0, self._seq(els[:k]), self._seq(els[k + 1:]), contexts))
+            self.entry_info.append((ce.category, ce.entry.pattern, ce.lexicon, ce.version))
+        self.detector_entry = {}
+        for cname, _func, lexname, version in matcher.detectors:
+            self.detector_entry[cname] = len(tables)
+            tables.append((cat_id[cname], 0, 1, (), (), ([], [], [], [])))
+            label = f"<{cname.rsplit('.', 1)[-1].replace('_', ' ')}>"
+            self.entry_info.append((cname, label, lexname, version))
+        self.scanner.set_entries(tables, len(cat_names))
+        self.cat_names = cat_names
+        self.detectors = matcher.detectors
+        if len(self.detectors) == 1 and self.detectors[0][1] is scare_quotes:
+            # the core runs the scare-quote rules itself and asks after_reporting() for the rare
+            # quotes that follow a comma or colon
+            self.scanner.set_scare(self.detector_entry[self.detectors[0][0]], MAX_SCARE_WORDS, after_reporting)
+            self.detectors = []
+
+    def _classify(self, norm: str):
+        kind = token_kind(norm)
+        flags = 0
+        if kind in ("word", "num"):
+            flags |= _core.F_WORD
+        if kind == "word":
+            flags |= _core.F_WORDKIND
+        first = norm[0]
+        if first.isalnum() or (first == "'" and len(norm) > 1):
+            flags |= _core.F_ANY
+        if is_number_token(norm):
+            flags |= _core.F_NUM
+        if norm in REPORTING_CUES:
+            flags |= _core.F_CUE
+        globs = self.globs.matching(norm)
+        anchors = set(self._lit_index.get(norm, ()))
+        for g in globs:
+            anchors.update(self._glob_anchor.get(g, ()))
+        return flags, tuple(sorted(anchors)), tuple(globs)
+
+    def native_classification(self, norm: str):
+        """How the core classifies ``norm`` (natively, or through :meth:`_classify` when a glob could
+        match it); tests compare it with :meth:`_classify`."""
+        flags, anchors, globs = self.scanner.classify(norm)
+        return flags, tuple(anchors), tuple(globs)
+
+    def _seq(self, elements):
+        out = []
+        for el in elements:
+            if el.kind == "any":
+                kind = _core.K_ANY
+            elif el.kind == "class":
+                cls = next(iter(el.values))
+                kind = {"num": _core.K_NUM, "word": _core.K_WORD, "cap": _core.K_CAP}[cls]
+            else:
+                kind = _core.K_LIT
+            if kind == _core.K_LIT:
+                vals = sorted({self.scanner.intern(v) for v in el.values})
+                globs = sorted({self.globs.add(g) for g in el.globs})
+            else:
+                vals, globs = [], []
+            out.append((kind, el.lo, el.hi, vals, globs))
+        return out
+
+    def _prepare(self, text: str):
+        low = text.lower()
+        if len(low) != len(text):
+            return None
+        if "’" in low:
+            low = low.replace("’", "'")
+        has_dq = any(ch in text for ch in "\"“”„") or "''" in text or "``" in text
+        detected = ()
+        if self.detectors:
+            found = sorted(
+                (start, end, cname, lexname, version)
+                for cname, func, lexname, version in self.detectors
+                for start, end, *_ in func(text)
+            )
+            entry = self.detector_entry
+            detected = [(s, e, entry[c]) for s, e, c, _, _ in found]
+        return low, detected, has_dq
+
+    def set_output(self, columns, member_of):
+        """Count columns for :meth:`score_doc`: ``columns`` are category names (sub-categories first,
+        then roll-ups); ``member_of`` maps a sub-category to its roll-up column name."""
+        key = (tuple(columns), tuple(sorted(member_of.items())))
+        if getattr(self, "_output_key", None) == key:
+            return
+        col = {c: i for i, c in enumerate(columns)}
+        out_index = [col[c] for c in self.cat_names]
+        top_of = [col[member_of[c]] if c in member_of else -1 for c in columns]
+        self.scanner.set_output([tuple(x) for x in self.entry_info], VOICES, out_index, top_of)
+        self._output_key = key
+        self.columns = list(columns)
+
+    def score_doc(self, text: str, head: tuple):
+        """One document for :func:`~analysis.measure.scoring.score_documents`: ``(n_tokens, n_sentences,
+        narration, quote, attributed, counts, sentence counts, rows)``, counts per column of
+        :meth:`set_output`, rows ``head + (sentence, category, ...)``; None when the text needs the
+        Python path."""
+        prep = self._prepare(text)
+        if prep is None:
+            return None
+        low, detected, has_dq = prep
+        return self.scanner.score_doc(text, low, detected, has_dq, head)
+
+    def scan(self, text: str):
+        """Scan one text; None when it needs the Python path (a character whose lower case has
+        another length). Otherwise ``(n_tokens, n_sentences, voice_tokens, sentence_hits, rows)`` with
+        rows ``(sentence, category, entry, matched, start, end, token_start, token_end, voice, lexicon,
+        version)`` in text order."""
+        prep = self._prepare(text)
+        if prep is None:
+            return None
+        low, detected, has_dq = prep
+        n_words, n_sent, narr, quote, attr, hits, raw = self.scanner.scan(text, low, detected, has_dq)
+        info = self.entry_info
+        rows = []
+        append = rows.append
+        for sent, entry, start, end, ts, te, voice in raw:
+            cat, pattern, lexname, version = info[entry]
+            append((sent, cat, pattern, text[start:end], start, end, ts, te, VOICES[voice], lexname, version))
+        names = self.cat_names
+        sent_hits = {names[i]: h for i, h in enumerate(hits) if h}
+        return n_words, n_sent, {"narration": narr, "quote": quote, "attributed": attr}, sent_hits, rows

@@ -1,0 +1,203 @@
+"""The compiled core (analysis._core) and the Python reference path give identical results.
+
+Every field of every match row (sentence, category, entry, matched text, offsets, word offsets, voice,
+lexicon and version) and every count (tokens, sentences, sentences with a match, tokens by voice) is
+compared, on the bundled sample corpus, on PolNeAR when ../shared is present, and on generated texts
+full of the cases the tokenizer and the sentence splitter treat specially.
+"""
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis.lexicons.model import parse_lexicon
+from analysis.measure import core
+from analysis.measure.matching import Matcher
+from analysis.measure.scoring import score
+from analysis.text.tokenize import sentence_paragraph_spans, token_spans
+
+pytestmark = pytest.mark.skipif(not core.AVAILABLE, reason="analysis._core is not built (see test_environment)")
+
+# A lexicon that exercises every element kind, quantifiers, slots and all four context keys.
+SYNTHETIC = r'''
+[meta]
+name = "synthetic"
+version = "0.0.1"
+description = "every element kind"
+
+[slots]
+noun = ["decision", "plan*", "attack"]
+
+[categories."syn.glob"]
+description = "globs"
+entries = ["indicat*", "*ly", "poss?ble", "wom?n", "sei*e*"]
+
+[categories."syn.gap"]
+description = "gaps and options"
+entries = ["no *{0,4} @noun", "no (a|the)? specific * (indications|signs)", "not (yet)? clear", "could not", "can not"]
+
+[categories."syn.class"]
+description = "classes"
+entries = ["<CAP>{1,3} said", "about <NUM>", "told <WORD> <CAP>", "u.s. officials", "one official"]
+
+[categories."syn.context"]
+description = "contexts"
+entries = [
+  { pattern = "may", unless_followed_by = ["<NUM>", "(day|june)"] },
+  { pattern = "about", only_followed_by = ["<NUM>"] },
+  { pattern = "rather", unless_preceded_by = ["(would|had)"] },
+  { pattern = "likely", only_preceded_by = ["(is|are|was) (very|more)? (much)? (more|less)", "(is|are|was)"] },
+]
+'''
+
+FRAGMENTS = [
+    "may", "May", "5", "3.5", "1,000", "2:30", "50%", "could", "couldn't", "can't", "won't", "isn't", "Iran's",
+    "O'Brien", "’s", "officials", "Officials", "said", "told", "CNN", "no", "specific", "indications", "decision",
+    "plans", "attack", "U.S.", "u.s.a", "Gen.", "Mr.", "J.", "R.", "Sen.", "Jan.", "Inc.", "possible", "possibly",
+    "seized", "women", "woman", "about", "rather", "would", "likely", "is", "very", "the", "a", "The", "However",
+    "It", "He", "not", "yet", "clear", "almost", "certainly", "what", "they", "described", "as", "according", "to",
+    "“", "”", "„", '"', "''", "``", "'", "‘", "’", "(", ")", "[", "]", "«", "»", ".", ",", ":", ";", "?", "!", "…",
+    "...", "—", "-", "\n", "\n\n", "\r\n", "\r\n\r\n", "\n \n", "\t", "İstanbul", "ΣΑΣ", "naïve", "x_y", "_", "²",
+    "é", "B-52", "Iranian-backed", "one", "official", "dozens", "hundred",
+]
+SEPARATORS = [" ", " ", " ", "", "\n", "  "]
+
+
+@st.composite
+def news_like(draw):
+    parts = draw(st.lists(st.tuples(st.sampled_from(FRAGMENTS), st.sampled_from(SEPARATORS)), max_size=80))
+    return "".join(f + s for f, s in parts)
+
+
+@pytest.fixture(scope="module")
+def sample_corpus():
+    from analysis.paths import SAMPLE_CORPUS
+    from analysis.text.corpus import load_corpus
+
+    corpus, _ = load_corpus(SAMPLE_CORPUS)
+    return corpus
+
+
+@pytest.fixture(scope="module")
+def matchers():
+    lexicons = [None]
+    out = []
+    for lex in lexicons:
+        out.append((Matcher(lex, engine="c"), Matcher(lex, engine="python")))
+    syn = parse_lexicon(SYNTHETIC, "synthetic.toml")
+    out.append((Matcher(syn, engine="c"), Matcher(syn, engine="python")))
+    return out
+
+
+def _assert_same(fast, ref, text):
+    got = fast.match_rows(text)
+    want = ref.match_rows(text)
+    assert got[:2] == want[:2], (text, got[:2], want[:2])
+    assert got[2] == want[2], ("tokens by voice", text)
+    assert got[3] == want[3], ("sentences with a match", text)
+    assert got[4] == want[4], ("match rows", text)
+
+
+def test_engines_are_what_they_say(matchers):
+    for fast, ref in matchers:
+        assert fast.engine == "c"
+        assert ref.engine == "python"
+
+
+def test_sample_corpus_identical(matchers, sample_corpus):
+    texts = sample_corpus["text"].tolist()
+    for fast, ref in matchers:
+        for text in texts:
+            _assert_same(fast, ref, text)
+
+
+@pytest.mark.shared
+def test_polnear_identical(shared_dir):
+    from analysis.text.corpus import load_corpus
+
+    root = shared_dir / "data" / "polnear"
+    if not root.is_dir():
+        pytest.skip("PolNeAR is not in ../shared")
+    corpus, _ = load_corpus(root)
+    fast, ref = Matcher(None, engine="c"), Matcher(None, engine="python")
+    for text in corpus["text"].tolist()[::3]:
+        _assert_same(fast, ref, text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=news_like())
+def test_generated_news_text_identical(matchers, text):
+    for fast, ref in matchers:
+        _assert_same(fast, ref, text)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=120))
+def test_arbitrary_unicode_identical(matchers, text):
+    for fast, ref in matchers:
+        _assert_same(fast, ref, text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=news_like())
+def test_sentences_and_tokens_identical(matchers, text):
+    scanner = matchers[0][0]._core.scanner
+    assert scanner.split(text) == sentence_paragraph_spans(text)
+    low = text.lower()
+    if len(low) == len(text):
+        low = low.replace("’", "'")
+        assert scanner.tokens(low, 0, len(low)) == token_spans(text)
+
+
+def test_native_token_flags_agree_with_python(matchers):
+    """The core classifies tokens natively; the Python classify callback is the definition."""
+    for fast, _ref in matchers:
+        cs = fast._core
+        seen = [cs.scanner.norm(i) for i in range(cs.scanner.stats()["norms"])]
+        assert len(seen) > 50
+        for norm in seen:
+            assert cs.native_classification(norm) == cs._classify(norm), norm
+
+
+def test_text_whose_lower_case_is_longer_uses_the_reference_path(matchers):
+    fast, ref = matchers[0]
+    text = "İstanbul officials said it may be possible."
+    assert len(text.lower()) != len(text)
+    _assert_same(fast, ref, text)
+    assert {r[3] for r in fast.match_rows(text)[4]} >= {"may", "possible"}
+
+
+def test_case_sensitive_lexicon_runs_on_the_python_path():
+    lex = parse_lexicon(
+        '[meta]\nname = "cs"\nversion = "1.0.0"\n[categories.place]\ndescription = "x"\n'
+        'entries = [{ pattern = "US", case_sensitive = true }]\n',
+        "cs.toml",
+    )
+    assert Matcher(lex).engine == "python"
+    with pytest.raises(ValueError, match="case-sensitive"):
+        Matcher(lex, engine="c")
+    rows = Matcher(lex).match_rows("The US and us.")[4]
+    assert [r[3] for r in rows] == ["US"]
+
+
+def test_environment_variable_forces_the_python_path(monkeypatch):
+    monkeypatch.setenv("MFA_ENGINE", "python")
+    assert Matcher("hedging").engine == "python"
+    monkeypatch.setenv("MFA_ENGINE", "")
+    assert Matcher("hedging").engine == "c"
+
+
+def test_unknown_engine_is_refused():
+    with pytest.raises(ValueError, match="engine must be"):
+        Matcher("hedging", engine="rust")
+
+
+def test_score_tables_identical_on_both_engines(sample_corpus, monkeypatch):
+    fast = score(sample_corpus)
+    monkeypatch.setenv("MFA_ENGINE", "python")
+    ref = score(sample_corpus)
+    assert os.environ["MFA_ENGINE"] == "python"
+    assert fast.matches.equals(ref.matches)
+    assert fast.documents.equals(ref.documents)
+    assert fast.summary.equals(ref.summary)
