@@ -262,8 +262,9 @@ class _Pieces:
         else:
             self.bounds, self.lock = ctx.RawArray("q", [0, n]), ctx.Lock()
 
-    def take(self, front: bool):
-        """The next piece ``(start, stop)``, or None when everything has been handed out."""
+    def take(self, front: bool, smallest: bool = False):
+        """The next piece ``(start, stop)`` (the smallest size with ``smallest``), or None when
+        everything has been handed out."""
         with self.lock:
             lo, hi = self.bounds[0], self.bounds[1]
             if lo >= hi:
@@ -273,7 +274,8 @@ class _Pieces:
                 a, b = (lo, min(hi, lo + size)) if front else (max(lo, hi - size), hi)
             else:
                 cum = self.cum
-                target = max(self.min_weight, (int(cum[hi]) - int(cum[lo])) // (2 * self.jobs))
+                target = self.min_weight if smallest else \
+                    max(self.min_weight, (int(cum[hi]) - int(cum[lo])) // (2 * self.jobs))
                 if front:
                     a, b = lo, min(hi, max(lo + 1, int(np.searchsorted(cum, cum[lo] + target, "left"))))
                 else:
@@ -394,17 +396,29 @@ def _stop(started):
 
 def _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenance_job):
     """This process takes pieces from the front while a pool of ``n_workers`` scores pieces from the
-    back (at most two queued per worker, so the two ends meet close to the middle)."""
-    pending: dict = {}
+    back (up to four queued per worker, topped up between this process's pieces). Until the pool has
+    returned a first result (spawned workers need about a second to start), it holds only one smallest
+    piece per worker; if this process runs out of work before then, it
+    scores those pieces itself and leaves the pool to stop in the background, so a slow start never
+    makes ``jobs=N`` slower than one process."""
+    pending: dict = {}  # start -> (stop, future)
     runs = []
-    with process_pool(n_workers, method) as pool:
+    live = False
+    pool = process_pool(n_workers, method)
+    abandon = False
+    try:
 
         def top_up():
-            for a in [a for a, f in pending.items() if f.done()]:
-                runs.append((a, *pending.pop(a).result()))
-            while len(pending) < 2 * n_workers and (piece := pieces.take(front=False)) is not None:
+            nonlocal live
+            for a in [a for a, (_, f) in pending.items() if f.done() and f.exception() is None]:
+                runs.append((a, *pending.pop(a)[1].result()))
+                live = True
+            while len(pending) < (4 if live else 1) * n_workers:
+                piece = pieces.take(front=False, smallest=not live)
+                if piece is None:
+                    break
                 a, b = piece
-                pending[a] = pool.submit(_score_task, spec, corpus.iloc[a:b])
+                pending[a] = (b, pool.submit(_score_task, spec, corpus.iloc[a:b]))
 
         top_up()
         prov = provenance_job()
@@ -416,9 +430,19 @@ def _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenanc
                 break
             a, b = piece
             done.append((a, b, *score_documents(corpus.iloc[a:b], matcher)))
+        top_up()
+        for a, (b, fut) in sorted(pending.items()):
+            if live or fut.done():
+                runs.append((a, *fut.result()))  # a worker error is raised here
+            else:  # the pool has not started yet: this process is faster
+                abandon = True
+                done.append((a, b, *score_documents(corpus.iloc[a:b], matcher)))
         runs += _runs(corpus, matcher, done)
-        for a, fut in pending.items():
-            runs.append((a, *fut.result()))
+    except BaseException:
+        abandon = True
+        raise
+    finally:
+        pool.shutdown(wait=not abandon, cancel_futures=True)
     return runs, prov
 
 

@@ -98,13 +98,32 @@ def worker_goes_first(monkeypatch):
 
     take = parallel._Pieces.take
 
-    def patient_take(self, front):
+    def patient_take(self, front, **kw):
         deadline = time.monotonic() + 10
         while front and self.bounds[1] == self.n and self.bounds[0] < self.bounds[1] and time.monotonic() < deadline:
             time.sleep(0.001)
-        return take(self, front)
+        return take(self, front, **kw)
 
     monkeypatch.setattr(parallel._Pieces, "take", patient_take)
+
+
+@pytest.fixture
+def slow_here(monkeypatch):
+    """Scoring in this process takes 0.1 s more per piece (spawned workers import the real function),
+    so a spawned pool has time to start and score; returns the list of documents scored here."""
+    import time
+
+    from analysis.scale import parallel
+
+    real, here = parallel.score_documents, []
+
+    def slow(corpus, matcher):
+        time.sleep(0.1)
+        here.extend(corpus["doc_id"])
+        return real(corpus, matcher)
+
+    monkeypatch.setattr(parallel, "score_documents", slow)
+    return here
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +138,16 @@ def test_fork_and_spawn_give_identical_results(small_corpus, worker_goes_first):
     forked = score_parallel(small_corpus, LEXICON, jobs=2, start_method="fork")
     spawned = score_parallel(small_corpus, LEXICON, jobs=2, start_method="spawn")
     _assert_same(forked, ref)
+    _assert_same(spawned, ref)  # here the pool may still be starting when this process is done
+
+
+def test_spawned_workers_share_the_work(small_corpus, slow_here):
+    ref = score(small_corpus, LEXICON)
+    # one document per piece: this process keeps busy (0.1 s each, 12 s in all) until the pool has started
+    spawned = score_parallel(small_corpus, LEXICON, jobs=2, batch_size=1, start_method="spawn")
     _assert_same(spawned, ref)
+    assert 0 < len(slow_here) < len(small_corpus)  # both sides scored some documents
+    assert len(set(slow_here)) == len(slow_here)  # none twice
 
 
 @needs_fork
