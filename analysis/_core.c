@@ -135,6 +135,27 @@ static inline int is_dq(Py_UCS4 c) { return c == '"' || c == 0x201C || c == 0x20
 
 #define CH(i) PyUnicode_READ(kind, data, (i))
 
+/* call `call` with K (a constant string kind) and D (the data) of `obj`: one copy of the inlined loop per
+ * kind, so that every character read is a plain array access */
+#define DISPATCH_KIND(obj, call)                                                                                  \
+    do {                                                                                                        \
+        const void *D = PyUnicode_DATA(obj);                                                                    \
+        switch (PyUnicode_KIND(obj)) {                                                                          \
+        case PyUnicode_1BYTE_KIND: {                                                                            \
+            const int K = PyUnicode_1BYTE_KIND;                                                                 \
+            return call;                                                                                        \
+        }                                                                                                       \
+        case PyUnicode_2BYTE_KIND: {                                                                            \
+            const int K = PyUnicode_2BYTE_KIND;                                                                 \
+            return call;                                                                                        \
+        }                                                                                                       \
+        default: {                                                                                              \
+            const int K = PyUnicode_4BYTE_KIND;                                                                 \
+            return call;                                                                                        \
+        }                                                                                                       \
+        }                                                                                                       \
+    } while (0)
+
 /* ---------------------------------------------------------------- growable buffers */
 
 static int grow(void **buf, size_t *cap, size_t need, size_t item) {
@@ -497,7 +518,7 @@ static int count_words_range(Scanner *S, size_t from, size_t to) {
 /* ---------------------------------------------------------------- paragraphs and sentences */
 
 /* end of the paragraph separator starting at i, or -1 (PARA_RE with atomic line endings) */
-static Py_ssize_t para_sep(int kind, const void *data, Py_ssize_t i, Py_ssize_t n) {
+static inline __attribute__((always_inline)) Py_ssize_t para_sep(const int kind, const void *data, Py_ssize_t i, Py_ssize_t n) {
     Py_UCS4 c = CH(i);
     if (!is_nl(c)) return -1;
     Py_ssize_t j = i + ((c == '\r' && i + 1 < n && CH(i + 1) == '\n') ? 2 : 1);
@@ -518,7 +539,7 @@ static int add_span(Py_ssize_t **buf, size_t *cap, size_t *n, Py_ssize_t a, Py_s
     return 0;
 }
 
-static int push_para(int kind, const void *data, Py_ssize_t a, Py_ssize_t b, Py_ssize_t **buf, size_t *cap, size_t *n) {
+static inline __attribute__((always_inline)) int push_para(const int kind, const void *data, Py_ssize_t a, Py_ssize_t b, Py_ssize_t **buf, size_t *cap, size_t *n) {
     while (a < b && is_s(CH(a))) a++;
     while (b > a && is_s(CH(b - 1))) b--;
     if (b > a) return add_span(buf, cap, n, a, b);
@@ -526,9 +547,7 @@ static int push_para(int kind, const void *data, Py_ssize_t a, Py_ssize_t b, Py_
 }
 
 /* paragraph spans: flat array a0, b0, a1, b1, ... (caller frees) */
-static int paragraphs(PyObject *text, Py_ssize_t **out, size_t *n_out) {
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
+static inline __attribute__((always_inline)) int paragraphs_impl(PyObject *text, Py_ssize_t **out, size_t *n_out, const int kind, const void *data) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     size_t cap = 0;
     *out = NULL;
@@ -544,6 +563,10 @@ static int paragraphs(PyObject *text, Py_ssize_t **out, size_t *n_out) {
         pos = i = e;
     }
     return push_para(kind, data, pos, n, out, &cap, n_out);
+}
+
+static int paragraphs(PyObject *text, Py_ssize_t **out, size_t *n_out) {
+    DISPATCH_KIND(text, paragraphs_impl(text, out, n_out, K, D));
 }
 
 static int py_contains_lower(PyObject *set, PyObject *text, Py_ssize_t a, Py_ssize_t b, int strip_dots) {
@@ -564,7 +587,7 @@ static int py_contains_lower(PyObject *set, PyObject *text, Py_ssize_t a, Py_ssi
 }
 
 /* _is_boundary of analysis.text.tokenize: 1, 0 or -1 on error */
-static int is_boundary(Scanner *S, PyObject *text, int kind, const void *data, Py_ssize_t n, Py_ssize_t p,
+static inline __attribute__((always_inline)) int is_boundary(Scanner *S, PyObject *text, const int kind, const void *data, Py_ssize_t n, Py_ssize_t p,
                        Py_ssize_t g_end, Py_ssize_t para_start) {
     if (g_end - p > 1 || CH(p) != '.') return 1;
     Py_ssize_t lo = p - 40 > para_start ? p - 40 : para_start;
@@ -603,10 +626,8 @@ static int is_boundary(Scanner *S, PyObject *text, int kind, const void *data, P
 }
 
 /* sentence spans of the paragraph text[a:b], appended as flat pairs */
-static int sentences_in(Scanner *S, PyObject *text, Py_ssize_t a, Py_ssize_t b, Py_ssize_t **buf, size_t *cap,
-                        size_t *nb) {
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
+static inline __attribute__((always_inline)) int sentences_in_impl(Scanner *S, PyObject *text, Py_ssize_t a, Py_ssize_t b, Py_ssize_t **buf, size_t *cap,
+                        size_t *nb, const int kind, const void *data) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     Py_ssize_t start = a, i = a;
     while (i < b) {
@@ -650,10 +671,13 @@ static int sentences_in(Scanner *S, PyObject *text, Py_ssize_t a, Py_ssize_t b, 
     return 0;
 }
 
+static int sentences_in(Scanner *S, PyObject *text, Py_ssize_t a, Py_ssize_t b, Py_ssize_t **buf, size_t *cap,
+                        size_t *nb) {
+    DISPATCH_KIND(text, sentences_in_impl(S, text, a, b, buf, cap, nb, K, D));
+}
+
 /* quote_regions of analysis.measure.voice for text[a:b]: flat pairs appended */
-static int quote_regions(PyObject *text, Py_ssize_t a, Py_ssize_t b, Py_ssize_t **buf, size_t *cap, size_t *nb) {
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
+static inline __attribute__((always_inline)) int quote_regions_impl(PyObject *text, Py_ssize_t a, Py_ssize_t b, Py_ssize_t **buf, size_t *cap, size_t *nb, const int kind, const void *data) {
     Py_ssize_t open_at = -1;
     size_t first = *nb;
     Py_ssize_t i = a;
@@ -702,6 +726,10 @@ static int quote_regions(PyObject *text, Py_ssize_t a, Py_ssize_t b, Py_ssize_t 
     return 0;
 }
 
+static int quote_regions(PyObject *text, Py_ssize_t a, Py_ssize_t b, Py_ssize_t **buf, size_t *cap, size_t *nb) {
+    DISPATCH_KIND(text, quote_regions_impl(text, a, b, buf, cap, nb, K, D));
+}
+
 /* scare quotes of the paragraph text[pa:pb] (scare_quotes of analysis.measure.scare_quotes): spans
  * (quote start, quote end + 1) appended to *ds / *de. Uses S->toks from index `tok_base` as scratch. */
 typedef struct {
@@ -721,10 +749,8 @@ static int dets_add(Dets *d, int32_t s, int32_t e, int32_t en) {
     return 0;
 }
 
-static int scare_quotes_para(Scanner *S, PyObject *text, PyObject *low, Py_ssize_t pa, Py_ssize_t pb, size_t tok_base,
-                             Dets *out) {
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
+static inline __attribute__((always_inline)) int scare_quotes_para_impl(Scanner *S, PyObject *text, PyObject *low, Py_ssize_t pa, Py_ssize_t pb, size_t tok_base,
+                             Dets *out, const int kind, const void *data) {
     Py_ssize_t open_at = -1;
     for (Py_ssize_t i = pa; i < pb; i++) {
         Py_UCS4 c = CH(i);
@@ -771,6 +797,11 @@ static int scare_quotes_para(Scanner *S, PyObject *text, PyObject *low, Py_ssize
         if (dets_add(out, (int32_t)qa, (int32_t)(qb + 1), S->scare_entry)) return -1;
     }
     return 0;
+}
+
+static int scare_quotes_para(Scanner *S, PyObject *text, PyObject *low, Py_ssize_t pa, Py_ssize_t pb, size_t tok_base,
+                             Dets *out) {
+    DISPATCH_KIND(text, scare_quotes_para_impl(S, text, low, pa, pb, tok_base, out, K, D));
 }
 
 /* ---------------------------------------------------------------- the element automaton */
@@ -1211,6 +1242,62 @@ static PyObject *Scanner_classify(Scanner *S, PyObject *norm) {
         return NULL;
     }
     return S->vocab_ready ? classify_native(S, norm) : PyObject_CallOneArg(S->classify, norm);
+}
+
+/* prepare(text) -> (low, has_dq) or None: ``text.lower()`` with ’ read as ', and whether the text holds a
+ * double quotation mark ("“”„, `` or ''). None when the text holds a character whose lower case the
+ * simple mapping does not give (İ, Σ: the caller then uses str.lower()). */
+/* lower-case text into low (same kind); 1 with *has_dq set, 0 when a character needs str.lower() */
+static inline __attribute__((always_inline)) int lower_impl(PyObject *low, Py_ssize_t n, int *has_dq, const int kind,
+                                                            const void *data) {
+    void *odata = PyUnicode_DATA(low);
+    Py_UCS4 maxc = kind == PyUnicode_1BYTE_KIND ? 0xFF : kind == PyUnicode_2BYTE_KIND ? 0xFFFF : 0x10FFFF;
+    int dq = 0;
+    Py_UCS4 prev = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = CH(i), l;
+        if (c < 128) {
+            l = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+            if (c == '"' || ((c == '`' || c == '\'') && prev == c)) dq = 1;
+        } else if (c == 0x2019) {
+            l = '\'';
+        } else if (c == 0x130 || c == 0x3A3) {
+            return 0;
+        } else {
+            if (c == 0x201C || c == 0x201D || c == 0x201E) dq = 1;
+            l = Py_UNICODE_TOLOWER(c);
+            if (l > maxc) return 0;
+        }
+        PyUnicode_WRITE(kind, odata, i, l);
+        prev = c;
+    }
+    *has_dq = dq;
+    return 1;
+}
+
+static int lower_into(PyObject *text, PyObject *low, int *has_dq) {
+    DISPATCH_KIND(text, lower_impl(low, PyUnicode_GET_LENGTH(text), has_dq, K, D));
+}
+
+/* prepare(text) -> (low, has_dq) or None: ``text.lower()`` with ’ read as ', and whether the text holds a
+ * double quotation mark ("“”„, `` or ''). None when the text holds a character whose lower case the
+ * simple mapping does not give (İ, Σ: the caller then uses str.lower()). */
+static PyObject *Scanner_prepare(Scanner *S, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "prepare expects a str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    Py_UCS4 maxc = kind == PyUnicode_1BYTE_KIND ? 0xFF : kind == PyUnicode_2BYTE_KIND ? 0xFFFF : 0x10FFFF;
+    PyObject *low = PyUnicode_New(n, maxc);
+    if (!low) return NULL;
+    int has_dq = 0;
+    if (!lower_into(text, low, &has_dq)) {
+        Py_DECREF(low);
+        Py_RETURN_NONE;
+    }
+    return Py_BuildValue("(Ni)", low, has_dq);
 }
 
 static PyObject *spans_to_list(const Py_ssize_t *buf, size_t n) {
@@ -1784,6 +1871,7 @@ static PyMethodDef Scanner_methods[] = {
     {"split", (PyCFunction)Scanner_split, METH_O, "split(text) -> [(start, end, paragraph)]"},
     {"tokens", (PyCFunction)Scanner_tokens, METH_VARARGS, "tokens(low, a, b) -> [(start, end, norm)]"},
     {"quote_regions", (PyCFunction)Scanner_quote_regions, METH_O, "quote_regions(text) -> [(start, end)]"},
+    {"prepare", (PyCFunction)Scanner_prepare, METH_O, "prepare(text) -> (low, has_dq) or None"},
     {"set_vocab", (PyCFunction)Scanner_set_vocab, METH_VARARGS, "set_vocab(...): native classification"},
     {"classify", (PyCFunction)Scanner_classify, METH_O, "classify(norm) -> (flags, anchors, globs)"},
     {"set_output", (PyCFunction)Scanner_set_output, METH_VARARGS, "set_output(entry_info, voices, out_index, top_of)"},

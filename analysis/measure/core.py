@@ -210,12 +210,16 @@ class CoreScanner:
         return out
 
     def _prepare(self, text: str):
-        low = text.lower()
-        if len(low) != len(text):
-            return None
-        if "’" in low:
-            low = low.replace("’", "'")
-        has_dq = any(ch in text for ch in "\"“”„") or "''" in text or "``" in text
+        fast = self.scanner.prepare(text)
+        if fast is not None:
+            low, has_dq = fast
+        else:
+            low = text.lower()
+            if len(low) != len(text):
+                return None
+            if "’" in low:
+                low = low.replace("’", "'")
+            has_dq = any(ch in text for ch in "\"“”„") or "''" in text or "``" in text
         detected = ()
         if self.detectors:
             found = sorted(

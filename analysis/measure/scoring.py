@@ -8,6 +8,8 @@ roll-up count can be smaller than the sum of its sub-categories.
 """
 from __future__ import annotations
 
+import gc
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,34 +74,83 @@ def score_documents(corpus: pd.DataFrame, matcher: Matcher, progress=None):
     core = getattr(matcher, "_core", None)
     if core is not None:
         core.set_output(columns, member_of)
+    column_index = {c: i for i, c in enumerate(columns)}
     match_rows = []
     doc_rows = []
     has_outlet = "outlet" in corpus.columns
     ids = corpus["doc_id"].tolist()
     outlets = corpus["outlet"].tolist() if has_outlet else ["unknown"] * len(corpus)
     extend = match_rows.extend
-    for doc_id, outlet, text in zip(ids, outlets, corpus["text"].tolist()):
-        res = core.score_doc(text, (doc_id, outlet)) if core is not None and isinstance(text, str) else None
-        if res is not None:
-            # the compiled core counts categories and roll-ups itself
-            n_tokens, n_sent, narr, quote, attr, counts, sent_counts, rows = res
-            extend(rows)
-            doc_rows.append(
-                {
-                    "n_tokens": n_tokens,
-                    "n_sentences": n_sent,
-                    "n_tokens_narration": narr,
-                    "n_tokens_quote": quote,
-                    "n_tokens_attributed": attr,
-                    "_counts": dict(zip(columns, counts)),
-                    "_sent": dict(zip(columns, sent_counts)),
-                }
-            )
-        else:
-            doc_rows.append(_score_one(matcher, doc_id, outlet, text, cats, rollups, member_of, extend))
-        if progress is not None:
-            progress.update(1)
+    # millions of small row tuples would set off the cyclic garbage collector again and again; the rows
+    # hold no cycles, so it is paused while they are made
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for doc_id, outlet, text in zip(ids, outlets, corpus["text"].tolist()):
+            res = core.score_doc(text, (doc_id, outlet)) if core is not None and isinstance(text, str) else None
+            if res is not None:
+                # the compiled core counts categories and roll-ups itself
+                n_tokens, n_sent, narr, quote, attr, counts, sent_counts, rows = res
+                extend(rows)
+                doc_rows.append(
+                    {
+                        "n_tokens": n_tokens,
+                        "n_sentences": n_sent,
+                        "n_tokens_narration": narr,
+                        "n_tokens_quote": quote,
+                        "n_tokens_attributed": attr,
+                        "_counts": CountRow(column_index, counts),
+                        "_sent": CountRow(column_index, sent_counts),
+                    }
+                )
+            else:
+                doc_rows.append(_score_one(matcher, doc_id, outlet, text, cats, rollups, member_of, extend))
+            if progress is not None:
+                progress.update(1)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return match_rows, doc_rows
+
+
+class CountRow(Mapping):
+    """Per-category counts of one document: a read-only mapping over a list aligned with shared columns
+    (the compiled core returns counts as lists; the document table reads them as one 2-D array)."""
+
+    __slots__ = ("columns", "values")
+
+    def __init__(self, columns: dict, values: list):
+        self.columns = columns
+        self.values = values
+
+    def __getitem__(self, key):
+        return self.values[self.columns[key]]
+
+    def __iter__(self):
+        return iter(self.columns)
+
+    def __len__(self):
+        return len(self.columns)
+
+    def __reduce__(self):
+        return (CountRow, (self.columns, self.values))
+
+
+def _count_matrix(doc_rows, key, names):
+    """``doc_rows[i][key][name]`` as an (n_docs, n_names) int64 array (0 when missing)."""
+    rows = [r[key] for r in doc_rows]
+    first = rows[0] if rows else None
+    if isinstance(first, CountRow) and all(
+        type(x) is CountRow and (x.columns is first.columns or x.columns == first.columns) for x in rows
+    ):
+        full = np.array([x.values for x in rows], dtype=np.int64).reshape(len(rows), len(first.columns))
+        out = np.zeros((len(rows), len(names)), dtype=np.int64)
+        for j, name in enumerate(names):
+            k = first.columns.get(name)
+            if k is not None:
+                out[:, j] = full[:, k]
+        return out
+    return np.array([[x.get(c, 0) for c in names] for x in rows], dtype=np.int64).reshape(len(rows), len(names))
 
 
 def _score_one(matcher, doc_id, outlet, text, cats, rollups, member_of, extend):
@@ -143,10 +194,13 @@ def _documents_frame(corpus, doc_rows, cats):
     sents = docs["n_sentences"].to_numpy(dtype=float)
     cols = {}
     rollups = _rollups(cats)
+    names = list(cats) + list(rollups)
+    counts = _count_matrix(doc_rows, "_counts", names)
+    sents_with = _count_matrix(doc_rows, "_sent", names)
     with np.errstate(divide="ignore", invalid="ignore"):
-        for c in list(cats) + list(rollups):
-            count = np.array([r["_counts"].get(c, 0) for r in doc_rows], dtype=np.int64)
-            sent = np.array([r["_sent"].get(c, 0) for r in doc_rows], dtype=np.int64)
+        for j, c in enumerate(names):
+            count = np.ascontiguousarray(counts[:, j])
+            sent = np.ascontiguousarray(sents_with[:, j])
             cols[f"{c}:count"] = count
             cols[f"{c}:rate"] = np.where(tokens > 0, count / tokens * 1000.0, 0.0)
             cols[f"{c}:sent_share"] = np.where(sents > 0, sent / sents, 0.0)
