@@ -21,6 +21,9 @@ def _sents(text):
         ("Is it over? Nobody knows!", ["Is it over?", "Nobody knows!"]),
         ("A Headline Without A Stop\n\nThe body starts here.", ["A Headline Without A Stop", "The body starts here."]),
         ("Line one\r\n\r\nLine two", ["Line one", "Line two"]),
+        # one Windows line end is a line break, not a blank line: the sentence goes on
+        ("A headline\r\nwraps here\r\n\r\nBody.", ["A headline\r\nwraps here", "Body."]),
+        ("Old Mac\r\rBody.", ["Old Mac", "Body."]),
         ("he said. and then", ["he said. and then"]),  # no capital after the stop: no boundary
     ],
 )
