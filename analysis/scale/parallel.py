@@ -363,7 +363,6 @@ def _start_forked(n_workers: int, corpus, matcher, pieces) -> list:
     ctx = multiprocessing.get_context("fork")
     started = []
     _INHERITED = (corpus, matcher, pieces)
-    gc.freeze()  # workers' garbage collector leaves inherited objects alone (no copy-on-write)
     try:
         with _fork_warnings():
             for i in range(n_workers):
@@ -378,7 +377,6 @@ def _start_forked(n_workers: int, corpus, matcher, pieces) -> list:
         _stop(started)
         raise
     finally:
-        gc.unfreeze()
         _INHERITED = None
     return started
 
@@ -508,11 +506,17 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
             n_workers = min(jobs, len(corpus)) - 1
             if n_workers > 0 and method == "fork":
                 pieces = _Pieces(corpus, jobs, batch_size, multiprocessing.get_context("fork"))
-                started = _start_forked(n_workers, corpus, matcher, pieces)
-                prov = provenance_job()  # while the workers start scoring; balancing absorbs it
-                runs = _runs(corpus, matcher, _work(corpus, matcher, pieces, front=True))
-                for proc, conn in started:
-                    runs += _receive(proc, conn)
+                # until the workers are done, no garbage collection (here or there) walks the objects
+                # that existed at the fork: a walk writes to their pages and makes the kernel copy them
+                gc.freeze()
+                try:
+                    started = _start_forked(n_workers, corpus, matcher, pieces)
+                    prov = provenance_job()  # while the workers start scoring; balancing absorbs it
+                    runs = _runs(corpus, matcher, _work(corpus, matcher, pieces, front=True))
+                    for proc, conn in started:
+                        runs += _receive(proc, conn)
+                finally:
+                    gc.unfreeze()
             elif n_workers > 0:
                 pieces = _Pieces(corpus, jobs, batch_size)
                 runs, prov = _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenance_job)
