@@ -40,11 +40,13 @@ typedef struct {
 
 typedef struct {
     int n;
+    int fixed; /* every element consumes exactly one token: checked position by position */
     Elem *els;
 } Seq;
 
 typedef struct {
     int cat, rank, is_detector;
+    int32_t key_after, key_before; /* the one norm required right after / before the anchor, or -1 */
     Seq before, after;
     int nctx[4]; /* unless_followed_by, unless_preceded_by, only_followed_by, only_preceded_by */
     Seq *ctx[4];
@@ -81,6 +83,8 @@ typedef struct {
     PyObject *norm_strs; /* list */
     uint32_t *nflags;
     int32_t *anc_off, *anc_n, *glob_off, *glob_n;
+    int32_t *anc_na, *anc_nb; /* anchors grouped: na always checked, nb keyed on the next token, rest on the previous */
+    unsigned char *grouped;
     int32_t *ipool;
     size_t ipool_len, ipool_cap;
     size_t n_norms, norms_cap;
@@ -256,6 +260,12 @@ static int32_t intern_norm(Scanner *S, PyObject *norm) {
         if (grow((void **)&S->glob_off, &cap, need, sizeof(int32_t))) return -1;
         cap = S->norms_cap;
         if (grow((void **)&S->glob_n, &cap, need, sizeof(int32_t))) return -1;
+        cap = S->norms_cap;
+        if (grow((void **)&S->anc_na, &cap, need, sizeof(int32_t))) return -1;
+        cap = S->norms_cap;
+        if (grow((void **)&S->anc_nb, &cap, need, sizeof(int32_t))) return -1;
+        cap = S->norms_cap;
+        if (grow((void **)&S->grouped, &cap, need, 1)) return -1;
         S->norms_cap = cap;
     }
     PyObject *res = S->vocab_ready ? classify_native(S, norm) : PyObject_CallOneArg(S->classify, norm);
@@ -284,6 +294,7 @@ static int32_t intern_norm(Scanner *S, PyObject *norm) {
     S->anc_n[k] = an;
     S->glob_off[k] = go;
     S->glob_n[k] = gn;
+    S->grouped[k] = 0;
     PyObject *key = PyLong_FromSsize_t((Py_ssize_t)k);
     if (!key) return -1;
     if (PyDict_SetItem(S->norm_ids, norm, key) < 0 || PyList_Append(S->norm_strs, norm) < 0) {
@@ -849,14 +860,20 @@ static inline int elem_ok(const Sent *st, const Elem *el, int j) {
 
 /* forward: end positions reachable from pos; returns the largest, or -1 when none */
 static int run_forward(const Sent *st, const Seq *seq, int pos) {
+    if (seq->fixed) {
+        if (pos + seq->n > st->n) return -1;
+        for (int k = 0; k < seq->n; k++)
+            if (!elem_ok(st, &seq->els[k], pos + k)) return -1;
+        return pos + seq->n;
+    }
     unsigned char cur[MAX_SPAN + 1], nxt[MAX_SPAN + 1];
     int lo = 0, hi = 0; /* offsets from pos present in cur: within [lo, hi] */
-    memset(cur, 0, sizeof(cur));
     cur[0] = 1;
     for (int k = 0; k < seq->n; k++) {
         const Elem *el = &seq->els[k];
         int nlo = MAX_SPAN + 1, nhi = -1;
-        memset(nxt + lo, 0, (size_t)(MAX_SPAN + 1 - lo));
+        int top = hi + el->hi < MAX_SPAN ? hi + el->hi : MAX_SPAN;
+        memset(nxt + lo, 0, (size_t)(top - lo + 1));
         for (int o = lo; o <= hi; o++) {
             if (!cur[o]) continue;
             if (el->lo == 0) {
@@ -888,14 +905,20 @@ static int run_forward(const Sent *st, const Seq *seq, int pos) {
 
 /* backward: start positions s such that the elements match [s, pos); returns the smallest, or -1 */
 static int run_backward(const Sent *st, const Seq *seq, int pos) {
+    if (seq->fixed) {
+        if (pos - seq->n < 0) return -1;
+        for (int k = 0; k < seq->n; k++)
+            if (!elem_ok(st, &seq->els[k], pos - seq->n + k)) return -1;
+        return pos - seq->n;
+    }
     unsigned char cur[MAX_SPAN + 1], nxt[MAX_SPAN + 1];
     int lo = 0, hi = 0; /* offsets back from pos */
-    memset(cur, 0, sizeof(cur));
     cur[0] = 1;
     for (int k = seq->n - 1; k >= 0; k--) {
         const Elem *el = &seq->els[k];
         int nlo = MAX_SPAN + 1, nhi = -1;
-        memset(nxt + lo, 0, (size_t)(MAX_SPAN + 1 - lo));
+        int top = hi + el->hi < MAX_SPAN ? hi + el->hi : MAX_SPAN;
+        memset(nxt + lo, 0, (size_t)(top - lo + 1));
         for (int o = lo; o <= hi; o++) {
             if (!cur[o]) continue;
             if (el->lo == 0) {
@@ -1017,6 +1040,9 @@ static int parse_seq(PyObject *obj, Seq *out) {
         if (!(el->vals = int_array(vals, &el->nv))) goto fail;
         if (!(el->globs = int_array(globs, &el->ng))) goto fail;
     }
+    out->fixed = 1;
+    for (int i = 0; i < out->n; i++)
+        if (out->els[i].lo != 1 || out->els[i].hi != 1) out->fixed = 0;
     Py_DECREF(seq);
     return 0;
 fail:
@@ -1092,6 +1118,9 @@ static void Scanner_dealloc(Scanner *S) {
     PyMem_Free(S->anc_n);
     PyMem_Free(S->glob_off);
     PyMem_Free(S->glob_n);
+    PyMem_Free(S->anc_na);
+    PyMem_Free(S->anc_nb);
+    PyMem_Free(S->grouped);
     PyMem_Free(S->ipool);
     free_entries(S);
     PyMem_Free(S->toks);
@@ -1137,6 +1166,15 @@ static PyObject *Scanner_set_entries(Scanner *S, PyObject *args) {
             goto fail;
         }
         if (parse_seq(before, &en->before) || parse_seq(after, &en->after)) goto fail;
+        en->key_after = en->key_before = -1;
+        if (en->after.n) {
+            const Elem *x = &en->after.els[0];
+            if (x->kind == K_LIT && x->lo == 1 && x->hi == 1 && x->nv == 1 && x->ng == 0) en->key_after = x->vals[0];
+        }
+        if (en->before.n) {
+            const Elem *x = &en->before.els[en->before.n - 1];
+            if (x->kind == K_LIT && x->lo == 1 && x->hi == 1 && x->nv == 1 && x->ng == 0) en->key_before = x->vals[0];
+        }
         PyObject *cseq = PySequence_Fast(ctx, "contexts must be a sequence of 4");
         if (!cseq) goto fail;
         if (PySequence_Fast_GET_SIZE(cseq) != 4) {
@@ -1172,6 +1210,7 @@ static PyObject *Scanner_set_entries(Scanner *S, PyObject *args) {
     }
     Py_DECREF(seq);
     S->n_cats = ncats;
+    for (size_t k = 0; k < S->n_norms; k++) S->grouped[k] = 0;
     Py_RETURN_NONE;
 fail:
     Py_DECREF(seq);
@@ -1420,6 +1459,69 @@ static int cand_cmp_resolve(const void *x, const void *y) {
 }
 
 
+/* anchors of norm `id` reordered once: [always checked][by key_after][by key_before] */
+static Scanner *sort_scanner; /* qsort has no context argument; the GIL serialises callers */
+static int cmp_key_after(const void *x, const void *y) {
+    int32_t a = sort_scanner->entries[*(const int32_t *)x].key_after, b = sort_scanner->entries[*(const int32_t *)y].key_after;
+    if (a != b) return a < b ? -1 : 1;
+    return *(const int32_t *)x < *(const int32_t *)y ? -1 : *(const int32_t *)x > *(const int32_t *)y;
+}
+static int cmp_key_before(const void *x, const void *y) {
+    int32_t a = sort_scanner->entries[*(const int32_t *)x].key_before, b = sort_scanner->entries[*(const int32_t *)y].key_before;
+    if (a != b) return a < b ? -1 : 1;
+    return *(const int32_t *)x < *(const int32_t *)y ? -1 : *(const int32_t *)x > *(const int32_t *)y;
+}
+
+static void group_anchors(Scanner *S, int32_t id) {
+    int32_t n = S->anc_n[id];
+    int32_t *a = S->ipool + S->anc_off[id];
+    /* stable three-way partition through a small scratch copy */
+    int32_t stackbuf[64];
+    int32_t *tmp = n <= 64 ? stackbuf : PyMem_Malloc((size_t)n * sizeof(int32_t));
+    if (!tmp) { /* out of memory: leave ungrouped, every anchor in the always-checked group */
+        S->anc_na[id] = n;
+        S->anc_nb[id] = 0;
+        S->grouped[id] = 1;
+        return;
+    }
+    int32_t na = 0, nb = 0, m = 0;
+    for (int32_t k = 0; k < n; k++) {
+        const Entry *en = &S->entries[a[k]];
+        if (en->key_after < 0 && en->key_before < 0) tmp[m++] = a[k];
+    }
+    na = m;
+    for (int32_t k = 0; k < n; k++)
+        if (S->entries[a[k]].key_after >= 0) tmp[m++] = a[k];
+    nb = m - na;
+    for (int32_t k = 0; k < n; k++) {
+        const Entry *en = &S->entries[a[k]];
+        if (en->key_after < 0 && en->key_before >= 0) tmp[m++] = a[k];
+    }
+    memcpy(a, tmp, (size_t)n * sizeof(int32_t));
+    if (tmp != stackbuf) PyMem_Free(tmp);
+    sort_scanner = S;
+    if (nb > 1) qsort(a + na, (size_t)nb, sizeof(int32_t), cmp_key_after);
+    if (n - na - nb > 1) qsort(a + na + nb, (size_t)(n - na - nb), sizeof(int32_t), cmp_key_before);
+    S->anc_na[id] = na;
+    S->anc_nb[id] = nb;
+    S->grouped[id] = 1;
+}
+
+/* [lo, hi) of the entries in a[0:n] whose key (after or before) equals v */
+static void key_range(const Scanner *S, const int32_t *a, int32_t n, int after, int32_t v, int32_t *lo_out, int32_t *hi_out) {
+    int32_t lo = 0, hi = n;
+    while (lo < hi) {
+        int32_t mid = (lo + hi) >> 1;
+        int32_t k = after ? S->entries[a[mid]].key_after : S->entries[a[mid]].key_before;
+        if (k < v) lo = mid + 1;
+        else hi = mid;
+    }
+    int32_t end = lo;
+    while (end < n && (after ? S->entries[a[end]].key_after : S->entries[a[end]].key_before) == v) end++;
+    *lo_out = lo;
+    *hi_out = end;
+}
+
 typedef struct {
     int32_t sent, entry, cat, cstart, cend, ts, te, voice;
 } Hit;
@@ -1531,8 +1633,24 @@ static int scan_impl(Scanner *S, PyObject *text, PyObject *low, PyObject *detect
                     int32_t id = S->toks[t].norm;
                     int32_t an = S->anc_n[id];
                     if (!an) continue;
+                    if (!S->grouped[id]) group_anchors(S, id);
                     const int32_t *anc = S->ipool + S->anc_off[id];
-                    for (int32_t k = 0; k < an; k++) {
+                    int32_t na = S->anc_na[id], nb = S->anc_nb[id];
+                    /* the anchors to try: all of group A, and of B / C only those whose required neighbour is
+                     * the actual next / previous token */
+                    int32_t ranges[3][2] = {{0, na}, {0, 0}, {0, 0}};
+                    if (nb && t + 1 < nt) {
+                        key_range(S, anc + na, nb, 1, S->toks[t + 1].norm, &ranges[1][0], &ranges[1][1]);
+                        ranges[1][0] += na;
+                        ranges[1][1] += na;
+                    }
+                    if (an - na - nb && t >= 1) {
+                        key_range(S, anc + na + nb, an - na - nb, 0, S->toks[t - 1].norm, &ranges[2][0], &ranges[2][1]);
+                        ranges[2][0] += na + nb;
+                        ranges[2][1] += na + nb;
+                    }
+                    for (int g = 0; g < 3; g++)
+                    for (int32_t k = ranges[g][0]; k < ranges[g][1]; k++) {
                         const Entry *en = &S->entries[anc[k]];
                         int e = en->after.n ? run_forward(&st, &en->after, (int)t + 1) : (int)t + 1;
                         if (e < 0) continue;
@@ -1750,22 +1868,30 @@ static PyObject *Scanner_set_output(Scanner *S, PyObject *args) {
 /* score_doc(text, low, detected, has_dq, head) -> (n_words, n_sentences, narration, quote, attributed,
  *   counts, sentence counts, rows): counts per output column, roll-ups counting overlapping matches of
  *   their members once (leftmost-longest over the union); rows = head + (sentence, category, entry,
- *   matched, start, end, token start, token end, voice, lexicon, version). */
+ *   matched, start, end, token start, token end, voice, lexicon, version).
+ * With head None (columnar): (..., counts, sentence counts, records, matched) where records is a bytes
+ *   object of int32 (sentence, entry, start, end, token start, token end, voice) per match and matched
+ *   the list of matched texts. */
 static PyObject *Scanner_score_doc(Scanner *S, PyObject *args) {
     PyObject *text, *low, *detected, *head;
     int has_dq;
-    if (!PyArg_ParseTuple(args, "UUOpO!", &text, &low, &detected, &has_dq, &PyTuple_Type, &head)) return NULL;
+    if (!PyArg_ParseTuple(args, "UUOpO", &text, &low, &detected, &has_dq, &head)) return NULL;
+    int columnar = head == Py_None;
+    if (!columnar && !PyTuple_Check(head)) {
+        PyErr_SetString(PyExc_TypeError, "score_doc: head must be a tuple or None");
+        return NULL;
+    }
     if (!S->entry_info) {
         PyErr_SetString(PyExc_RuntimeError, "score_doc needs set_output first");
         return NULL;
     }
     ScanOut o = {0};
-    PyObject *result = NULL, *rows = NULL, *counts = NULL, *scounts = NULL;
+    PyObject *result = NULL, *rows = NULL, *counts = NULL, *scounts = NULL, *packed = NULL;
     int32_t *cnt = NULL, *scnt = NULL;
     Hit *tmp = NULL;
     if (scan_impl(S, text, low, detected, has_dq, &o) < 0) goto done;
     int n_out = S->n_out;
-    Py_ssize_t nh = PyTuple_GET_SIZE(head);
+    Py_ssize_t nh = columnar ? 0 : PyTuple_GET_SIZE(head);
     cnt = PyMem_Calloc(n_out ? n_out : 1, sizeof(int32_t));
     scnt = PyMem_Calloc(n_out ? n_out : 1, sizeof(int32_t));
     tmp = PyMem_Malloc((o.n_hits ? o.n_hits : 1) * sizeof(Hit));
@@ -1775,7 +1901,28 @@ static PyObject *Scanner_score_doc(Scanner *S, PyObject *args) {
         goto done;
     }
     for (int c = 0; c < S->n_cats; c++) scnt[S->out_index[c]] += o.sent_hits[c];
-    for (size_t k = 0; k < o.n_hits; k++) {
+    if (columnar) {
+        /* rows = matched texts; the numbers go into one bytes object of int32 records */
+        packed = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(o.n_hits * 7 * sizeof(int32_t)));
+        if (!packed) goto done;
+        int32_t *rec = (int32_t *)PyBytes_AS_STRING(packed);
+        for (size_t k = 0; k < o.n_hits; k++) {
+            Hit *h = &o.hits[k];
+            cnt[S->out_index[h->cat]]++;
+            int32_t *r = rec + 7 * k;
+            r[0] = h->sent;
+            r[1] = h->entry;
+            r[2] = h->cstart;
+            r[3] = h->cend;
+            r[4] = h->ts;
+            r[5] = h->te;
+            r[6] = h->voice;
+            PyObject *matched = PyUnicode_Substring(text, h->cstart, h->cend);
+            if (!matched) goto done;
+            PyList_SET_ITEM(rows, (Py_ssize_t)k, matched);
+        }
+    }
+    for (size_t k = 0; k < o.n_hits && !columnar; k++) {
         Hit *h = &o.hits[k];
         cnt[S->out_index[h->cat]]++;
         PyObject *info = PyList_GET_ITEM(S->entry_info, h->entry);
@@ -1835,8 +1982,13 @@ static PyObject *Scanner_score_doc(Scanner *S, PyObject *args) {
     counts = int_list(cnt, n_out);
     scounts = counts ? int_list(scnt, n_out) : NULL;
     if (!scounts) goto done;
-    result = Py_BuildValue("(lllllOOO)", o.n_words, o.n_sent, o.narr, o.quote, o.attr, counts, scounts, rows);
+    if (columnar)
+        result = Py_BuildValue("(lllllOOOO)", o.n_words, o.n_sent, o.narr, o.quote, o.attr, counts, scounts, packed,
+                               rows);
+    else
+        result = Py_BuildValue("(lllllOOO)", o.n_words, o.n_sent, o.narr, o.quote, o.attr, counts, scounts, rows);
 done:
+    Py_XDECREF(packed);
     Py_XDECREF(rows);
     Py_XDECREF(counts);
     Py_XDECREF(scounts);

@@ -130,8 +130,8 @@ class Lexicon:
             },
         }
 
-    @property
-    def sha256(self) -> str:
+    @cached_property
+    def sha256(self) -> str:  # a lexicon is immutable: hashed once (a 10^4-entry lexicon takes 20 ms)
         blob = json.dumps(self.canonical(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

@@ -14,6 +14,8 @@ runs. Setting the environment variable ``MFA_ENGINE=python`` forces the Python p
 """
 from __future__ import annotations
 
+from functools import cached_property
+
 from ..lexicons.patterns import MAX_GLOB_TOKEN, glob_to_regex
 from ..text.tokenize import (
     _EXPANSION,
@@ -141,6 +143,7 @@ class CoreScanner:
         ranks = {ce.idx: r for r, ce in enumerate(sorted(matcher.entries, key=lambda ce: ce.rank))}
         tables = []
         self.entry_info = []  # entry id -> (category, entry text, lexicon, version)
+        self._typed = None
         for ce in matcher.entries:
             els = ce.pattern.elements
             k = ce.pattern.anchor
@@ -241,14 +244,32 @@ class CoreScanner:
         out_index = [col[c] for c in self.cat_names]
         top_of = [col[member_of[c]] if c in member_of else -1 for c in columns]
         self.scanner.set_output([tuple(x) for x in self.entry_info], VOICES, out_index, top_of)
+        self.voices = VOICES
         self._output_key = key
         self.columns = list(columns)
+
+    @cached_property
+    def entry_id(self) -> dict:
+        """(category, entry text, lexicon, version) -> entry id (to pack rows of the Python path)."""
+        return {tuple(x): k for k, x in enumerate(self.entry_info)}
+
+    def typed_entry_columns(self) -> dict:
+        """Per entry id, the category, entry, lexicon and version columns as typed pandas arrays (and the
+        voices per voice code), so that match tables are built by taking from them."""
+        if self._typed is None:
+            import pandas as pd
+
+            names = ("category", "entry", "lexicon", "lexicon_version")
+            self._typed = {name: pd.Series([x[k] for x in self.entry_info]).array for k, name in enumerate(names)}
+            self._typed["voice"] = pd.Series(list(VOICES)).array
+        return self._typed
 
     def score_doc(self, text: str, head: tuple):
         """One document for :func:`~analysis.measure.scoring.score_documents`: ``(n_tokens, n_sentences,
         narration, quote, attributed, counts, sentence counts, rows)``, counts per column of
         :meth:`set_output`, rows ``head + (sentence, category, ...)``; None when the text needs the
-        Python path."""
+        Python path. With ``head=None`` the rows are replaced by packed int32 records (sentence, entry,
+        start, end, token start, token end, voice) and the list of matched texts."""
         prep = self._prepare(text)
         if prep is None:
             return None

@@ -66,6 +66,20 @@ class DocumentMatches:
     tokens_by_voice: dict  # voice -> word tokens
 
 
+def rollup_categories(categories) -> dict:
+    """Top-level roll-ups of dotted categories that are not categories themselves:
+    ``{"hedging": ["hedging.modal", ...]}``.
+
+    >>> rollup_categories(["hedging.modal", "hedging.possibility", "booster"])
+    {'hedging': ['hedging.modal', 'hedging.possibility']}
+    """
+    tops: dict = {}
+    for c in categories:
+        if "." in c:
+            tops.setdefault(c.split(".")[0], []).append(c)
+    return {k: v for k, v in tops.items() if k not in categories}
+
+
 class _Compiled:
     __slots__ = ("idx", "category", "entry", "lexicon", "version", "pattern", "contexts", "rank",
                  "checks", "after", "before", "fixed")
@@ -246,6 +260,8 @@ class Matcher:
         if engine not in ("auto", "c", "python"):
             raise ValueError(f"engine must be 'auto', 'c' or 'python', got {engine!r}")
         self.lexicons = load_lexicons(lexicons)
+        for lex in self.lexicons:
+            lex.sha256  # hashed once, with the compilation, so that no output pays for it
         self.category_filter = list(categories) if categories else None
         self._compile()
         self._core = None
@@ -255,6 +271,11 @@ class Matcher:
             reason = core.unsupported_reason(self)
             if reason is None:
                 self._core = core.CoreScanner(self)
+                rollups = rollup_categories(self.categories)
+                self._core.set_output(
+                    list(self.categories) + list(rollups), {m: top for top, ms in rollups.items() for m in ms}
+                )
+                self._core.typed_entry_columns()
             elif engine == "c":
                 raise ValueError(f"engine='c' is not possible: {reason}")
         self.engine = "c" if self._core is not None else "python"

@@ -201,3 +201,33 @@ def test_score_tables_identical_on_both_engines(sample_corpus, monkeypatch):
     assert fast.matches.equals(ref.matches)
     assert fast.documents.equals(ref.documents)
     assert fast.summary.equals(ref.summary)
+
+
+def _frames_equal(corpus, matcher):
+    from analysis.measure.scoring import matches_frame, score_documents, score_frames
+
+    fast, fast_docs = score_frames(corpus, matcher)
+    rows, row_docs = score_documents(corpus, matcher)
+    slow = matches_frame(rows)
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    assert list(fast.dtypes) == list(slow.dtypes)
+    assert [dict(d["_counts"]) for d in fast_docs] == [dict(d["_counts"]) for d in row_docs]
+    return fast
+
+
+def test_column_built_match_table_equals_the_row_built_one(sample_corpus):
+    """score() builds the match table from packed records; it equals the table built from row tuples."""
+    import pandas as pd
+
+    m = Matcher()
+    assert len(_frames_equal(sample_corpus, m)) > 500
+    mixed = sample_corpus.head(6).copy()
+    mixed.loc[2, "text"] = "İstanbul officials said it may be possible. " + mixed.loc[2, "text"]  # Python path
+    assert len(_frames_equal(mixed, m)) > 10
+    odd = pd.DataFrame({"doc_id": pd.Series([1, "b", "c"], dtype=object), "outlet": ["a", None, "b"],
+                        "text": ["nothing", "It may rain.", "İ could."]})
+    assert len(_frames_equal(odd, m)) == 2
+    none = pd.DataFrame({"doc_id": ["x"], "outlet": ["a"], "text": ["Nothing to see."]})
+    assert len(_frames_equal(none, m)) == 0
