@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from importlib import metadata
 
 import pandas as pd
@@ -13,7 +14,9 @@ import pandas as pd
 __all__ = ["corpus_sha256", "dumps", "package_version", "provenance"]
 
 
+@lru_cache(maxsize=1)
 def package_version() -> str:
+    """The installed version (read once per process: the metadata lookup scans site-packages)."""
     try:
         return metadata.version("media-framing-analysis")
     except metadata.PackageNotFoundError:  # running from a source tree that is not installed
