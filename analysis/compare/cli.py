@@ -13,6 +13,7 @@ comparison with near-duplicates removed or down-weighted (``--dedupe``). See ``d
 
 from __future__ import annotations
 
+import argparse
 import fnmatch
 import json
 import re
@@ -56,6 +57,13 @@ def add_arguments(p):
     p.add_argument("--outlet-col", help="corpus column holding the outlet (as given to score)")
     p.add_argument("--date-col", help="corpus column holding the date (as given to score)")
     p.add_argument("--title-col", help="corpus column holding the headline (as given to score)")
+    p.add_argument(
+        "--dayfirst",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="read numeric dates such as 05/03/2024 day first, or month first with --no-dayfirst "
+        "(as given to score; default: the date column decides)",
+    )
     p.add_argument(
         "--by",
         default="outlet",
@@ -199,12 +207,14 @@ def _load_corpus(args, documents: pd.DataFrame, notes: list, scored_prov: dict) 
         outlet_col=args.outlet_col,
         date_col=args.date_col,
         title_col=args.title_col,
+        dayfirst=args.dayfirst,
     )
     recorded = scored_prov.get("corpus_sha256")
     if recorded and corpus_sha256(corpus) != recorded:
         notes.append(
             f"warning: the corpus at {args.corpus} does not hash to the corpus_sha256 recorded by "
-            "score (different file or different --*-col options?); results may not line up"
+            "score (different file or different --*-col or --dayfirst options?); results may not "
+            "line up"
         )
     missing = sorted(set(documents["doc_id"]) - set(corpus["doc_id"]))
     if missing:

@@ -7,6 +7,7 @@ resumable, with the same outputs (see :mod:`analysis.scale.stream`).
 """
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -29,12 +30,21 @@ def add_corpus_arguments(p):
     p.add_argument("--date-col", help="column holding the publication date")
     p.add_argument("--title-col", help="column holding the headline")
     p.add_argument("--encoding", help="text encoding of the corpus file (default: UTF-8, BOM accepted)")
+    add_dayfirst_argument(p)
+
+
+def add_dayfirst_argument(p):
+    """``--dayfirst`` / ``--no-dayfirst`` (default: the date column decides), for every command that loads a corpus."""
+    p.add_argument("--dayfirst", action=argparse.BooleanOptionalAction, default=None,
+                   help="read numeric dates such as 05/03/2024 day first (5 March) or, with --no-dayfirst, month "
+                        "first (3 May); default: day first only if some date in the column has a first number "
+                        "above 12, otherwise month first, and the load report counts the ambiguous dates")
 
 
 def corpus_from_args(args):
     return load_corpus(
         args.corpus, text_col=args.text_col, id_col=args.id_col, outlet_col=args.outlet_col,
-        date_col=args.date_col, title_col=args.title_col, encoding=args.encoding,
+        date_col=args.date_col, title_col=args.title_col, encoding=args.encoding, dayfirst=args.dayfirst,
     )
 
 
@@ -97,6 +107,11 @@ def _check_args(args):
 
 def run_stream(args) -> int:
     from ..scale.stream import score_stream
+
+    if args.dayfirst is not None:
+        # chunked reading sees one chunk of the date column at a time and reads each date on its own
+        raise ValueError("--dayfirst/--no-dayfirst is not available when the corpus is streamed (--chunk-size, "
+                         "--resume, --scheduler or a file over 256 MB): convert the dates to ISO (2024-03-05)")
 
     client = executor = None
     if args.scheduler:

@@ -8,6 +8,11 @@ undecodable bytes replaced, NUL bytes removed, HTML markup stripped). Nothing is
 
 Row numbers: for CSV/TSV, the spreadsheet row (the header is row 1, the first record row 2); for JSONL,
 the line number; for folders, the file name.
+
+Numeric dates such as ``05/03/2024`` (also with ``.`` or ``-``, the year last) can be read day first
+or month first. ``dayfirst`` decides; by default a column is read day first when one of its dates can
+only be day first (``13/02/2024``), otherwise month first, and the report notes how many dates could
+have been read either way. ISO dates (``2024-03-05``) and dates with month names are never affected.
 """
 from __future__ import annotations
 
@@ -34,6 +39,12 @@ _ID_CANDIDATES = ["doc_id", "id", "article_id", "docid", "filename", "file"]
 _OUTLET_CANDIDATES = ["outlet", "publisher", "source", "media", "publication", "site", "sitename"]
 _DATE_CANDIDATES = ["date", "publication_date", "published", "pub_date", "datetime", "timestamp"]
 _TITLE_CANDIDATES = ["title", "headline", "heading"]
+# ``dayfirst`` of _normalise for one chunk of a file: each date read on its own, no check across the column
+_PER_VALUE = "per-value"
+# a date written with numbers only, the year last: 05/03/2024, 5.3.2024, 05-03-24 (a time may follow)
+_NUMERIC_DATE_RE = re.compile(
+    r"^(?P<first>[0-9]{1,2})(?P<sep>[/.-])(?P<second>[0-9]{1,2})(?P=sep)(?:[0-9]{4}|[0-9]{2})(?![0-9])"
+)
 _HTML_RE = re.compile(r"<\s*(html|body|div|p|script|span|a|br|article|head)\b[^>]*>", re.IGNORECASE)
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -400,6 +411,7 @@ def load_corpus(
     title_col: str | None = None,
     encoding: str | None = None,
     fmt: str | None = None,
+    dayfirst: bool | None = None,
 ):
     """Load a corpus and account for every row.
 
@@ -418,6 +430,14 @@ def load_corpus(
         Text encoding; by default UTF-8 (a BOM is accepted) and undecodable bytes are reported per row.
     fmt : str, optional
         Force a format: ``csv``, ``tsv``, ``jsonl``, ``parquet``, ``txt``, ``html``.
+    dayfirst : bool, optional
+        How to read numeric dates whose two first numbers are both 12 or less (``05/03/2024``): ``True``
+        day first (5 March), ``False`` month first (3 May). By default (``None``) the date column
+        decides: day first when some date in it can only be day first (first number above 12, as in
+        ``13/02/2024``), otherwise month first; the report notes the choice, and when nothing in the
+        column decides, how many dates were ambiguous, with example rows. Dates that can be read only
+        one way are always read that way; ISO dates (``2024-03-05``) and dates with month names are
+        never affected.
 
     Returns
     -------
@@ -433,6 +453,8 @@ def load_corpus(
     (['doc_id', 'outlet', 'date', 'title', 'text'], True)
     """
     path = Path(path)
+    if dayfirst is not None and not isinstance(dayfirst, bool):
+        raise ValueError(f"dayfirst must be True, False or None (the date column decides), got {dayfirst!r}")
     if not path.exists():
         raise CorpusError(f"{path}: no such file or folder")
     report = LoadReport(str(path))
@@ -471,18 +493,21 @@ def load_corpus(
         df = _read_html_folder(path, report) if path.is_dir() else _read_html_folder_single(path, report)
     else:
         raise CorpusError(f"{path}: unknown corpus format {kind!r} (use csv, tsv, jsonl, parquet, txt or html)")
-    return _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_col)
+    return _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_col, dayfirst=dayfirst)
 
 
 def _read_html_folder_single(path: Path, report):
     raise CorpusError(f"{path}: give the folder that holds the .html files, not one file")
 
 
-def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_col, ids=None):
+def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_col, ids=None,
+               dayfirst=_PER_VALUE):
     """Map columns, clean texts and account for every row of ``df`` (one file, or one chunk of it).
 
     ``ids`` carries duplicate-id state between chunks (``{"seen": {}, "counts": {}}``); by default the
-    table is taken as the whole corpus.
+    table is taken as the whole corpus. ``dayfirst`` is as for :func:`load_corpus`; the default,
+    ``_PER_VALUE``, reads each date on its own (month first when ambiguous) and checks nothing
+    across the column: what a reader that sees one chunk at a time can do.
     """
     if len(df) == 0 and report.n_read == 0:
         raise CorpusError(f"{path}: no documents found")
@@ -517,7 +542,7 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
         out["date"] = pd.NaT
         report.notes.append("no date column: dates unknown")
     else:
-        out["date"] = _parse_dates(df[dcol], rows, path, report)
+        out["date"] = _parse_dates(df[dcol], rows, path, report, column=dcol, dayfirst=dayfirst)
     out["title"] = df[hcol].fillna("").astype(str) if hcol is not None else ""
     texts = []
     keep = []
@@ -582,13 +607,106 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
     return out, report
 
 
-def _parse_dates(series, rows, path, report):
+def _parse_dates(series, rows, path, report, column="date", dayfirst=_PER_VALUE):
     values = series.map(lambda v: None if _missing(v) or str(v).strip() == "" else str(v).strip())
     parsed = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
+    if dayfirst is not _PER_VALUE:
+        numeric = _numeric_dates(values)
+        if _read_day_first(numeric, rows, column, dayfirst, report) and numeric.index.size:
+            # only these values: with dayfirst, pandas also reads ISO 2024-03-05 as 3 May
+            parsed[numeric.index] = pd.to_datetime(values[numeric.index], errors="coerce", format="mixed",
+                                                   utc=True, dayfirst=True)
     parsed = parsed.dt.tz_convert(None).dt.normalize()
     for i in series.index[parsed.isna() & values.notna()]:
         report.add(path, rows[i], f"unreadable date {values[i]!r}", "date set to unknown (NaT)")
     return parsed.astype("datetime64[ns]")
+
+
+def _numeric_dates(values: pd.Series) -> pd.DataFrame:
+    """The dates written ``N/N/YYYY`` (or with ``.`` or ``-``, or a two-digit year), with their two first
+    numbers (``first``, ``second``) and how they can be read (``kind``): ``ambiguous`` (both 1-12 and
+    different), ``day`` (only day first: 13-31 then 1-12), ``month`` (only month first), ``same`` (both
+    readings give one date) or ``invalid``."""
+    parts = values.dropna().astype(str).str.extract(_NUMERIC_DATE_RE).dropna()
+    first, second = parts["first"].astype(int), parts["second"].astype(int)
+    is_month1, is_month2 = first.between(1, 12), second.between(1, 12)
+    kind = np.select(
+        [is_month1 & is_month2 & (first == second), is_month1 & is_month2,
+         first.between(13, 31) & is_month2, is_month1 & second.between(13, 31)],
+        ["same", "ambiguous", "day", "month"], default="invalid",
+    )
+    return pd.DataFrame({"value": values[parts.index], "first": first, "second": second, "kind": kind},
+                        index=parts.index)
+
+
+def _examples(numeric: pd.DataFrame, kind: str, rows, n: int = 3) -> tuple[int, str, str]:
+    """(count, first value, description) of the dates of one kind; the description counts them and
+    names up to ``n`` rows: "the date '13/02/2024' (row 5)", "4 dates such as '05/03/2024' (rows 2, 3, 7, ...)".
+    """
+    sub = numeric[numeric["kind"] == kind]
+    if len(sub) == 0:
+        return 0, "", ""
+    first = str(sub["value"].iloc[0])
+    shown = ", ".join(str(rows[i]) for i in sub.index[:n]) + (", ..." if len(sub) > n else "")
+    if len(sub) == 1:
+        return 1, first, f"the date {first!r} (row {shown})"
+    return len(sub), first, f"{len(sub)} dates such as {first!r} (rows {shown})"
+
+
+def _read_day_first(numeric: pd.DataFrame, rows, column, dayfirst, report) -> bool:
+    """Decide how the numeric dates of one column are read and say so in ``report``; True: day first."""
+    n_amb, amb, ambiguous = _examples(numeric, "ambiguous", rows)
+    n_day, day, day_only = _examples(numeric, "day", rows)
+    n_mon, mon, month_only = _examples(numeric, "month", rows)
+    col = f"date column {str(column)!r}"
+    if dayfirst is True:
+        if n_amb or n_day:
+            report.notes.append(f"{col}: numeric dates read day first (dayfirst=True), "
+                                f"e.g. {amb or day!r} as {_iso(amb or day, True)}")
+        if n_mon:
+            report.notes.append(f"{col}: {month_only} cannot be day first (the second number is above 12): "
+                                "read month first")
+        return True
+    if dayfirst is False:
+        if n_amb or n_mon:
+            report.notes.append(f"{col}: numeric dates read month first (dayfirst=False), "
+                                f"e.g. {amb or mon!r} as {_iso(amb or mon, False)}")
+        if n_day:
+            report.notes.append(f"{col}: {day_only} cannot be month first (the first number is above 12): "
+                                "read day first")
+        return False
+    # dayfirst=None: the column decides
+    if n_day and n_mon:
+        report.notes.append(
+            f"{col} mixes dates that can only be day first, {day_only}, and dates that can only be month "
+            f"first, {month_only}: each is read the only way it can be"
+            + (f", and {ambiguous}, which could be either, month first" if n_amb else "")
+            + "; check the column, or choose with dayfirst=True/False (--dayfirst/--no-dayfirst)")
+        return False
+    if n_day:
+        report.notes.append(
+            f"{col}: dates read day first, because {day_only} can only be day first (the first number "
+            "is above 12)"
+            + (f"; {ambiguous}, which could be either, read the same way ({amb!r} as {_iso(amb, True)}); "
+               "pass dayfirst=False (--no-dayfirst) to read those month first" if n_amb else ""))
+        return True
+    if n_mon and n_amb:
+        report.notes.append(
+            f"{col}: dates read month first, because {month_only} can only be month first (the second "
+            f"number is above 12); {ambiguous}, which could be either, read the same way "
+            f"({amb!r} as {_iso(amb, False)})")
+    elif n_amb:
+        report.notes.append(
+            f"{col}: ambiguous dates: {ambiguous} can be read day first or month first, and no date in the "
+            f"column decides (none has a first number above 12): read month first ({amb!r} as "
+            f"{_iso(amb, False)}); pass dayfirst=True (--dayfirst) if the column is day first")
+    return False
+
+
+def _iso(value: str, dayfirst: bool) -> str:
+    """How ``value`` is read, as an ISO date (for the notes)."""
+    ts = pd.to_datetime(value, errors="coerce", format="mixed", dayfirst=dayfirst)
+    return "an unreadable date" if pd.isna(ts) else ts.strftime("%Y-%m-%d")
 
 
 def from_texts(texts, outlets=None, doc_ids=None) -> pd.DataFrame:

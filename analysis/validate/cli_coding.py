@@ -9,6 +9,7 @@ the estimated recall, inter-coder agreement and, with ``--corpus``, rates correc
 """
 from __future__ import annotations
 
+import argparse
 import json
 import math
 
@@ -34,6 +35,9 @@ def add_arguments(parser) -> None:
     s.add_argument("--context", type=int, default=80, help="characters of context on each side")
     for col in ("text", "id", "outlet", "date", "title"):
         s.add_argument(f"--{col}-col", default=None)
+    s.add_argument("--dayfirst", action=argparse.BooleanOptionalAction, default=None,
+                   help="read numeric dates such as 05/03/2024 day first, or month first with --no-dayfirst "
+                        "(default: the date column decides)")
 
     e = sub.add_parser("evaluate", help="precision, recall and agreement from a coded sheet",
                        description=CODE_HELP)
@@ -53,7 +57,7 @@ def _load(args, path):
     from analysis.text.corpus import load_corpus
 
     kw = {f"{c}_col": getattr(args, f"{c}_col", None) for c in ("text", "id", "outlet", "date", "title")}
-    corpus, _ = load_corpus(path, **{k: v for k, v in kw.items() if v})
+    corpus, _ = load_corpus(path, **{k: v for k, v in kw.items() if v}, dayfirst=getattr(args, "dayfirst", None))
     return corpus
 
 
