@@ -23,8 +23,9 @@ def package_version() -> str:
         return "0+unknown"
 
 
-def corpus_sha256(corpus: pd.DataFrame) -> str:
-    """SHA-256 over doc_id, outlet, date and text of every row, in order.
+def corpus_sha256(corpus: pd.DataFrame, values: dict | None = None) -> str:
+    """SHA-256 over doc_id, outlet, date and text of every row, in order. ``values`` may hold columns
+    already read as lists (``{"text": [...]}``), which saves reading them again.
 
     >>> import pandas as pd
     >>> len(corpus_sha256(pd.DataFrame({"doc_id": ["a"], "text": ["x"]})))
@@ -33,7 +34,8 @@ def corpus_sha256(corpus: pd.DataFrame) -> str:
     h = hashlib.sha256()
     cols = [c for c in ("doc_id", "outlet", "date", "text") if c in corpus.columns]
     # each row hashes as value \x1f value \x1f ... \x1e; rows are joined in blocks (same bytes, fewer calls)
-    columns = [[_hash_text(v) for v in corpus[c].tolist()] for c in cols]
+    values = values or {}
+    columns = [[_hash_text(v) for v in (values[c] if c in values else corpus[c].tolist())] for c in cols]
     rows = ["\x1f".join(values) + "\x1f\x1e" for values in zip(*columns)] if cols else [""] * len(corpus)
     for i in range(0, len(rows), 2000):
         h.update("".join(rows[i : i + 2000]).encode("utf-8", "surrogatepass"))
@@ -46,8 +48,9 @@ def _hash_text(value) -> str:
     return "" if value is None or (isinstance(value, float) and value != value) else str(value)
 
 
-def provenance(lexicons, corpus: pd.DataFrame | None = None, **extra) -> dict:
-    """The provenance dict that travels with every table and figure."""
+def provenance(lexicons, corpus: pd.DataFrame | None = None, *, corpus_values: dict | None = None, **extra) -> dict:
+    """The provenance dict that travels with every table and figure (``corpus_values``: see
+    :func:`corpus_sha256`)."""
     out = {
         "package": "media-framing-analysis",
         "package_version": package_version(),
@@ -57,7 +60,7 @@ def provenance(lexicons, corpus: pd.DataFrame | None = None, **extra) -> dict:
         ],
     }
     if corpus is not None:
-        out["corpus_sha256"] = corpus_sha256(corpus)
+        out["corpus_sha256"] = corpus_sha256(corpus, corpus_values)
         out["corpus_documents"] = len(corpus)
     out.update(extra)
     return out

@@ -177,10 +177,11 @@ def _score_one(matcher, doc_id, outlet, text, cats, rollups, member_of, extend):
     }
 
 
-def score_frames(corpus: pd.DataFrame, matcher: Matcher, progress=None):
+def score_frames(corpus: pd.DataFrame, matcher: Matcher, progress=None, texts: list | None = None):
     """Like :func:`score_documents`, but returns the match table as a DataFrame built column by column
     from the compiled core's packed records (no row tuples): the same table, several times faster to
-    build when there are many matches. Returns ``(matches, document rows)``."""
+    build when there are many matches. Returns ``(matches, document rows)``. ``texts``: the text column
+    as a list, when the caller has read it already."""
     core = getattr(matcher, "_core", None)
     if core is None:
         match_rows, doc_rows = score_documents(corpus, matcher, progress)
@@ -200,7 +201,7 @@ def score_frames(corpus: pd.DataFrame, matcher: Matcher, progress=None):
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for i, (doc_id, outlet, text) in enumerate(zip(ids, outlets, corpus["text"].tolist())):
+        for i, (doc_id, outlet, text) in enumerate(zip(ids, outlets, texts if texts is not None else corpus["text"].tolist())):
             res = score_doc(text, None) if isinstance(text, str) else None
             if res is not None:
                 n_tokens, n_sent, narr, quote, attr, counts, sent_counts, records, texts = res
@@ -380,11 +381,12 @@ def score(corpus, lexicons=None, *, categories=None, matcher: Matcher | None = N
 
         bar = tqdm(total=len(corpus), unit="doc", desc="scoring", mininterval=0.5)
     try:
-        matches, doc_rows = score_frames(corpus, matcher, bar)
+        texts = corpus["text"].tolist()
+        matches, doc_rows = score_frames(corpus, matcher, bar, texts=texts)
     finally:
         if bar is not None:
             bar.close()
     documents, all_cats = _documents_frame(corpus, doc_rows, matcher.categories)
     summary = summarise(documents, all_cats)
-    prov = make_provenance(matcher.lexicons, corpus, categories=list(all_cats))
+    prov = make_provenance(matcher.lexicons, corpus, corpus_values={"text": texts}, categories=list(all_cats))
     return ScoreResult(matches, documents, summary, all_cats, prov)
