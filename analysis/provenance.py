@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from functools import lru_cache
 from importlib import metadata
 
@@ -49,7 +50,7 @@ def corpus_sha256(corpus: pd.DataFrame, values: dict | None = None) -> str:
 
 
 def _hash_text(value) -> str:
-    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def provenance(lexicons, corpus: pd.DataFrame | None = None, *, corpus_values: dict | None = None, **extra) -> dict:

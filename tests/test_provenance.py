@@ -1,6 +1,7 @@
 """The corpus hash: a fixed definition (value, unit separator, ..., record separator per row), however it
 is computed."""
 import hashlib
+import math
 
 import pandas as pd
 
@@ -12,7 +13,7 @@ def _reference(corpus):
     cols = [c for c in ("doc_id", "outlet", "date", "text") if c in corpus.columns]
     for row in corpus[cols].itertuples(index=False, name=None):
         for value in row:
-            missing = value is None or (isinstance(value, float) and value != value)
+            missing = value is None or (isinstance(value, float) and math.isnan(value))
             h.update(("" if missing else str(value)).encode("utf-8", "surrogatepass"))
             h.update(b"\x1f")
         h.update(b"\x1e")
