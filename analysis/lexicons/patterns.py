@@ -25,15 +25,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..text.tokenize import COMMON_WORDS, norm_tokens, token_kind, token_spans
+from ..text.tokenize import COMMON_WORDS, norm_tokens, token_spans
 
-__all__ = ["Element", "Pattern", "PatternError", "parse_pattern", "glob_to_regex", "split_quantifier", "MAX_REPEAT"]
+__all__ = ["MAX_REPEAT", "Element", "Pattern", "PatternError", "glob_to_regex", "parse_pattern", "split_quantifier"]
 
 MAX_REPEAT = 8
 MAX_ELEMENTS = 24
 MAX_GLOB_TOKEN = 64  # wildcards are never tried on tokens longer than this
 
-_QUANT_RE = re.compile(r"^(.*?)(?:\{(\d+)(?:,(\d+))?\}|(\?))$", re.S)
+_QUANT_RE = re.compile(r"^(.*?)(?:\{(\d+)(?:,(\d+))?\}|(\?))$", re.DOTALL)
 _CLASSES = {"<NUM>": "num", "<CAP>": "cap", "<WORD>": "word"}
 
 
@@ -90,12 +90,12 @@ class Glob:
     left to right. So no glob, however many stars it has, can make matching blow up.
     """
 
-    __slots__ = ("pattern", "_parts", "_lens")
+    __slots__ = ("_lens", "_parts", "pattern")
 
     def __init__(self, glob: str):
         self.pattern = re.sub(r"\*+", "*", glob)
         pieces = self.pattern.split("*")
-        self._parts = [re.compile("".join("." if c == "?" else re.escape(c) for c in p), re.S) for p in pieces]
+        self._parts = [re.compile("".join("." if c == "?" else re.escape(c) for c in p), re.DOTALL) for p in pieces]
         self._lens = [len(p) for p in pieces]
 
     def fullmatch(self, s: str) -> bool:

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import os
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 from importlib import import_module
 from itertools import compress
-from dataclasses import dataclass
 
 from ..lexicons.model import CONTEXT_KEYS, DETECTORS, Lexicon, load_lexicons
-from ..lexicons.patterns import MAX_GLOB_TOKEN, Pattern, glob_to_regex, parse_pattern
+from ..lexicons.patterns import MAX_GLOB_TOKEN, glob_to_regex, parse_pattern
 from ..text.tokenize import (
     PreparedText,
     is_number_token,
@@ -34,7 +34,7 @@ from ..text.tokenize import (
 from . import core
 from .voice import REPORTING_CUES, quote_regions
 
-__all__ = ["Matcher", "Match", "DocumentMatches"]
+__all__ = ["DocumentMatches", "Match", "Matcher"]
 
 
 
@@ -81,8 +81,20 @@ def rollup_categories(categories) -> dict:
 
 
 class _Compiled:
-    __slots__ = ("idx", "category", "entry", "lexicon", "version", "pattern", "contexts", "rank",
-                 "checks", "after", "before", "fixed")
+    __slots__ = (
+        "after",
+        "before",
+        "category",
+        "checks",
+        "contexts",
+        "entry",
+        "fixed",
+        "idx",
+        "lexicon",
+        "pattern",
+        "rank",
+        "version",
+    )
 
     def __init__(self, idx, category, entry, lexicon, version, pattern, contexts):
         self.idx = idx
@@ -142,7 +154,7 @@ class _VocabCache(dict):
 class _Sentence:
     """Token stream of one sentence (quotes removed), with surfaces and spans computed on demand."""
 
-    __slots__ = ("prep", "start", "end", "norms", "_surfaces", "_spans")
+    __slots__ = ("_spans", "_surfaces", "end", "norms", "prep", "start")
 
     def __init__(self, prep, start, end, norms):
         self.prep = prep
@@ -260,8 +272,8 @@ class Matcher:
         if engine not in ("auto", "c", "python"):
             raise ValueError(f"engine must be 'auto', 'c' or 'python', got {engine!r}")
         self.lexicons = load_lexicons(lexicons)
-        for lex in self.lexicons:
-            lex.sha256  # hashed once, with the compilation, so that no output pays for it
+        # hashed once, with the compilation, so that no output pays for it
+        self.lexicon_hashes = [lex.sha256 for lex in self.lexicons]
         self.category_filter = list(categories) if categories else None
         self._compile()
         self._core = None
@@ -384,9 +396,8 @@ class Matcher:
                 return False
         if "only_followed_by" in ctx and not any(_forward(p.elements, e, sent, cs, n) for p in ctx["only_followed_by"]):
             return False
-        if "only_preceded_by" in ctx and not any(_backward(p.elements, s, sent, cs) for p in ctx["only_preceded_by"]):
-            return False
-        return True
+        only_before = ctx.get("only_preceded_by")
+        return not only_before or any(_backward(p.elements, s, sent, cs) for p in only_before)
 
     @staticmethod
     def _resolve(cands):

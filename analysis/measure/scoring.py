@@ -11,8 +11,8 @@ from __future__ import annotations
 import gc
 from array import array
 from collections.abc import Mapping
-from itertools import chain
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ from ..provenance import provenance as make_provenance
 from ..text.corpus import from_texts
 from .matching import Matcher, rollup_categories
 
-__all__ = ["score", "ScoreResult", "MATCH_COLUMNS", "summarise", "score_documents", "check_corpus", "matches_frame", "score_frames"]
+__all__ = ["MATCH_COLUMNS", "ScoreResult", "check_corpus", "matches_frame", "score", "score_documents", "score_frames", "summarise"]
 
 MATCH_COLUMNS = [
     "doc_id", "outlet", "sentence", "category", "entry", "matched", "start", "end",
@@ -330,7 +330,7 @@ def summarise(documents: pd.DataFrame, categories, by: str = "outlet") -> pd.Dat
 def check_corpus(corpus) -> pd.DataFrame:
     """Refuse what cannot be scored, early and clearly; wrap raw texts; add ``outlet`` when missing."""
     if isinstance(corpus, str):
-        raise ValueError("Iterable over raw text documents expected, string object received.")
+        raise ValueError("Iterable over raw text documents expected, string object received.")  # noqa: TRY004 (scikit-learn's message and type, pinned by tests)
     if not isinstance(corpus, pd.DataFrame):
         corpus = from_texts(corpus)
     for col in ("doc_id", "text"):

@@ -22,27 +22,27 @@ Only ``word`` and ``num`` tokens count as tokens in rates.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 from itertools import chain
 
 __all__ = [
-    "Token",
-    "Sentence",
-    "Document",
-    "tokenize",
-    "word_tokens",
-    "sentence_spans",
-    "paragraph_spans",
-    "token_norm",
-    "token_kind",
-    "norm_tokens",
-    "PreparedText",
-    "token_spans",
-    "TOKEN_PATTERN",
-    "QUOTE_CHARS",
     "ABBREVIATIONS",
     "COMMON_WORDS",
+    "QUOTE_CHARS",
+    "TOKEN_PATTERN",
+    "Document",
+    "PreparedText",
+    "Sentence",
+    "Token",
+    "norm_tokens",
+    "paragraph_spans",
+    "sentence_spans",
+    "token_kind",
+    "token_norm",
+    "token_spans",
+    "tokenize",
+    "word_tokens",
 ]
 
 QUOTE_CHARS = frozenset("\"'`“”„‟‘’‚‛«»‹›()[]{}")
@@ -61,31 +61,20 @@ _CLITIC_RE = re.compile(r"^(.+?)('(?:s|re|ll|d|ve|m))$")
 
 _NEG_STEMS = {"ca": "can", "wo": "will", "sha": "shall"}
 _NUMBER_WORDS = frozenset(
-    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds "
-    "thousand thousands million millions billion billions dozen dozens".split()
+    ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion", "billions", "dozen", "dozens"]
 )
 
 # Abbreviations after which a full stop does not end a sentence (compared lower-case, without the stop).
 ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sen rep gov gen lt col maj capt cmdr adm sgt cpl pvt rev st jr sr esq
-    pres supt insp det hon amb atty
-    jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
-    inc corp co ltd llc bros dept univ assn ave blvd rd mt ft no nos vol vs etc approx est fig
-    al calif colo conn fla ga ill ind kan ky la mass md mich minn miss mo mont neb nev okla ore pa tenn
-    tex va vt wash wis wyo ariz ark del""".split()
+    ["mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "lt", "col", "maj", "capt", "cmdr", "adm", "sgt", "cpl", "pvt", "rev", "st", "jr", "sr", "esq", "pres", "supt", "insp", "det", "hon", "amb", "atty", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "inc", "corp", "co", "ltd", "llc", "bros", "dept", "univ", "assn", "ave", "blvd", "rd", "mt", "ft", "no", "nos", "vol", "vs", "etc", "approx", "est", "fig", "al", "calif", "colo", "conn", "fla", "ga", "ill", "ind", "kan", "ky", "la", "mass", "md", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa", "tenn", "tex", "va", "vt", "wash", "wis", "wyo", "ariz", "ark", "del"]
 )
 # Very frequent words: a pattern is anchored on its rarest required element, never on these if it can help it.
 COMMON_WORDS = frozenset(
-    """the a an and or but of to in on at by for with from as that this these those it its is are was were
-    be been has have had he she they we i you his her their our one two some any no not said says say
-    told more most other many all also than then there which who whom what when where while if so up
-    out about into over after before new will would can could may might""".split()
+    ["the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as", "that", "this", "these", "those", "it", "its", "is", "are", "was", "were", "be", "been", "has", "have", "had", "he", "she", "they", "we", "i", "you", "his", "her", "their", "our", "one", "two", "some", "any", "no", "not", "said", "says", "say", "told", "more", "most", "other", "many", "all", "also", "than", "then", "there", "which", "who", "whom", "what", "when", "where", "while", "if", "so", "up", "out", "about", "into", "over", "after", "before", "new", "will", "would", "can", "could", "may", "might"]
 )
 # Words that usually open a sentence; after an initialism ("the U.S. The ...") they signal a boundary.
 _SENTENCE_STARTERS = frozenset(
-    """the a an but and he she it they we i in on at this that these those there however meanwhile
-    after before when while if his her its their our one two some many most officials""".split()
+    ["the", "a", "an", "but", "and", "he", "she", "it", "they", "we", "i", "in", "on", "at", "this", "that", "these", "those", "there", "however", "meanwhile", "after", "before", "when", "while", "if", "his", "her", "its", "their", "our", "one", "two", "some", "many", "most", "officials"]
 )
 
 # a blank line; the atomic groups keep one "\r\n" from counting as two line ends
@@ -275,7 +264,7 @@ class PreparedText:
     The matcher tokenizes sentence by sentence from this; offsets index the original text.
     """
 
-    __slots__ = ("text", "low", "full_at")
+    __slots__ = ("full_at", "low", "text")
 
     def __init__(self, text: str):
         self.text = text
