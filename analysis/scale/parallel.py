@@ -381,8 +381,11 @@ def _start_forked(n_workers: int, corpus, matcher, pieces) -> list:
     return started
 
 
-def _stop(started):
+def _stop(started, wait: float = 0.0):
+    """Reap forked workers: wait up to ``wait`` seconds for each to exit, then terminate it."""
     for proc, conn in started:
+        if wait:
+            proc.join(wait)
         if proc.is_alive():
             proc.terminate()
         proc.join()
@@ -458,8 +461,8 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
     lexicons, categories
         As for :func:`score`.
     jobs : int, optional
-        Number of processes scoring at once, this one included (default: all cores). ``1`` scores
-        in this process only.
+        Number of processes scoring at once, this one included (default: the cores this process may
+        use). ``1`` scores in this process only.
     executor : concurrent.futures.Executor, optional
         Use this executor instead of starting processes (for example
         ``distributed.Client(address).get_executor()``); batches are submitted to it in order.
@@ -482,7 +485,7 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
     """
     corpus = check_corpus(corpus)
     if jobs is None:
-        jobs = os.cpu_count() or 1
+        jobs = _default_jobs()
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     method = resolve_start_method(start_method) if executor is None and jobs > 1 else None
@@ -533,6 +536,17 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
             matches = pd.DataFrame(columns=MATCH_COLUMNS)
             documents = _documents_frame(corpus, [], matcher.categories)[0]
         summary = summarise(documents, all_cats)
-    finally:
+        result = ScoreResult(matches, documents, summary, all_cats, prov)
+    except BaseException:
         _stop(started)
-    return ScoreResult(matches, documents, summary, all_cats, prov)
+        raise
+    _stop(started, wait=10.0)  # they have sent everything and are exiting
+    return result
+
+
+def _default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
