@@ -32,6 +32,10 @@ __all__ = ["MAX_REPEAT", "Element", "Pattern", "PatternError", "glob_to_regex", 
 MAX_REPEAT = 8
 MAX_ELEMENTS = 24
 MAX_GLOB_TOKEN = 64  # wildcards are never tried on tokens longer than this
+# auxiliaries written with n't ("couldn't", "won't" -> will): a glob over the apostrophe cannot match them
+_NEGATABLE = frozenset(
+    "do does did is are was were has have had could would should must might need dare can will shall ai".split()
+)
 
 _QUANT_RE = re.compile(r"^(.*?)(?:\{(\d+)(?:,(\d+))?\}|(\?))$", re.DOTALL)
 _CLASSES = {"<NUM>": "num", "<CAP>": "cap", "<WORD>": "word"}
@@ -186,6 +190,16 @@ def _check_glob_is_one_token(glob: str, source: str) -> None:
             f"glob {glob!r} in {source!r} can never match: the tokenizer splits it into "
             f"{' + '.join(toks)} and a glob matches inside one token"
         )
+    # "couldn*t" is meant for "couldn't", which the tokenizer reads as two tokens (could + n't = not)
+    negated = re.sub(r"n[*?]+t$", "n't", glob)
+    if negated != glob:
+        toks = norm_tokens(negated)
+        if len(toks) == 2 and toks[0] in _NEGATABLE:
+            raise PatternError(
+                f"glob {glob!r} in {source!r} can never match {negated!r}: the tokenizer reads it as "
+                f"{' + '.join(toks)}; write {' '.join(toks)!r}, which matches both {negated!r} and "
+                f"{' '.join(toks)!r}"
+            )
 
 
 def _alternatives(items, case_sensitive, source):
