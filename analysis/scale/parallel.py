@@ -32,6 +32,7 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 import traceback
 import warnings
 from collections import deque
@@ -67,6 +68,11 @@ __all__ = ["MatcherSpec", "fork_is_safe", "map_in_order", "process_pool", "resol
 START_METHOD_ENV = "MFA_START_METHOD"  # "auto" (default), "fork", "spawn" or "forkserver"
 _PIECES_PER_JOB = 64  # smallest piece: 1/(64*jobs) of the text, so the last pieces finish together
 _DOC_WEIGHT = 64  # fixed cost of a document, in characters of text
+# rough cost for a worker to pickle and send its tables (measured on a 2-core EPYC VM: ~0.5 us a match
+# row to pickle, as much again through the pipe; ~1.5 us a document row); the worker stops taking
+# pieces that much earlier, so this process is not left waiting for the transfer
+_SEND_SECONDS_PER_ROW = 1.0e-6
+_SEND_SECONDS_PER_DOC = 2.0e-6
 
 
 @dataclass(frozen=True)
@@ -262,12 +268,16 @@ class _Pieces:
         else:
             self.bounds, self.lock = ctx.RawArray("q", [0, n]), ctx.Lock()
 
-    def take(self, front: bool, smallest: bool = False):
+    def weight(self, a: int, b: int) -> int:
+        return int(self.cum[b] - self.cum[a]) if self.cum is not None else b - a
+
+    def take(self, front: bool, smallest: bool = False, reserve: int = 0):
         """The next piece ``(start, stop)`` (the smallest size with ``smallest``), or None when
-        everything has been handed out."""
+        everything has been handed out, or (from the back) when no more than ``reserve`` weight is
+        left: that is left to the front."""
         with self.lock:
             lo, hi = self.bounds[0], self.bounds[1]
-            if lo >= hi:
+            if lo >= hi or (not front and reserve and self.cum is not None and self.weight(lo, hi) <= reserve):
                 return None
             if self.batch_size:
                 size = self.batch_size
@@ -289,12 +299,21 @@ class _Pieces:
 
 
 def _work(corpus: pd.DataFrame, matcher: Matcher, pieces: _Pieces, front: bool) -> list:
-    """Score pieces until none is left: ``[(start, stop, match_rows, doc_rows), ...]``."""
+    """Score pieces until none is left: ``[(start, stop, match_rows, doc_rows), ...]``.
+
+    From the back (a worker), stop when what is left would take this process about as long as
+    sending the tables it has so far (see ``_SEND_SECONDS_PER_ROW``).
+    """
     done = []
-    while (piece := pieces.take(front)) is not None:
+    t0, weight, rows, docs, reserve = time.perf_counter(), 0, 0, 0, 0
+    while (piece := pieces.take(front, reserve=reserve)) is not None:
         a, b = piece
         match_rows, doc_rows = score_documents(corpus.iloc[a:b], matcher)
         done.append((a, b, match_rows, doc_rows))
+        if not front:
+            weight, rows, docs = weight + pieces.weight(a, b), rows + len(match_rows), docs + b - a
+            rate = weight / max(time.perf_counter() - t0, 1e-6)
+            reserve = int(rate * (rows * _SEND_SECONDS_PER_ROW + docs * _SEND_SECONDS_PER_DOC))
     return done
 
 
