@@ -238,7 +238,17 @@ def _batches(corpus: pd.DataFrame, size: int):
 
 
 def _text_lengths(texts: pd.Series) -> np.ndarray:
-    """Characters per text (0 for missing values), computed without turning texts into Python strings."""
+    """Size of each text (0 for missing values) without turning texts into Python strings: UTF-8
+    bytes for Arrow-backed text (read off the offsets), characters otherwise."""
+    if getattr(texts.dtype, "storage", None) == "pyarrow" or isinstance(texts.dtype, pd.ArrowDtype):
+        import pyarrow as pa  # present: the column is stored in Arrow
+        import pyarrow.compute as pc
+
+        try:
+            lengths = pc.binary_length(pa.array(texts.array)).fill_null(0)
+            return np.asarray(lengths.to_numpy(zero_copy_only=False), dtype=np.int64)
+        except (TypeError, ValueError, pa.ArrowException):
+            pass
     try:
         return texts.str.len().fillna(0).to_numpy(dtype=np.int64)
     except (AttributeError, TypeError, ValueError):  # not a column of strings: score() will say what is wrong
