@@ -61,6 +61,12 @@ typedef struct {
     int32_t start, end, norm;
 } Tok;
 
+/* what the candidate loop reads of every entry, packed (the full Entry is touched only to run automata) */
+typedef struct {
+    int32_t cat, rank, key_after, key_before;
+    unsigned char has_after, has_before, has_ctx, pad;
+} Hot;
+
 typedef struct {
     int32_t cat, s, e, rank, entry;
     int32_t cstart, cend, order;
@@ -89,6 +95,7 @@ typedef struct {
     size_t ipool_len, ipool_cap;
     size_t n_norms, norms_cap;
     /* patterns */
+    Hot *hot;
     Entry *entries;
     int n_entries;
     int n_cats;
@@ -989,7 +996,9 @@ static void free_entries(Scanner *S) {
         }
     }
     PyMem_Free(S->entries);
+    PyMem_Free(S->hot);
     S->entries = NULL;
+    S->hot = NULL;
     S->n_entries = 0;
 }
 
@@ -1210,6 +1219,22 @@ static PyObject *Scanner_set_entries(Scanner *S, PyObject *args) {
     }
     Py_DECREF(seq);
     S->n_cats = ncats;
+    S->hot = PyMem_Calloc(m ? m : 1, sizeof(Hot));
+    if (!S->hot) {
+        free_entries(S);
+        return PyErr_NoMemory();
+    }
+    for (int i = 0; i < S->n_entries; i++) {
+        const Entry *en = &S->entries[i];
+        Hot *h = &S->hot[i];
+        h->cat = en->cat;
+        h->rank = en->rank;
+        h->key_after = en->key_after;
+        h->key_before = en->key_before;
+        h->has_after = en->after.n > 0;
+        h->has_before = en->before.n > 0;
+        h->has_ctx = (en->nctx[0] || en->nctx[1] || en->nctx[2] || en->nctx[3]) != 0;
+    }
     for (size_t k = 0; k < S->n_norms; k++) S->grouped[k] = 0;
     Py_RETURN_NONE;
 fail:
@@ -1462,12 +1487,12 @@ static int cand_cmp_resolve(const void *x, const void *y) {
 /* anchors of norm `id` reordered once: [always checked][by key_after][by key_before] */
 static Scanner *sort_scanner; /* qsort has no context argument; the GIL serialises callers */
 static int cmp_key_after(const void *x, const void *y) {
-    int32_t a = sort_scanner->entries[*(const int32_t *)x].key_after, b = sort_scanner->entries[*(const int32_t *)y].key_after;
+    int32_t a = sort_scanner->hot[*(const int32_t *)x].key_after, b = sort_scanner->hot[*(const int32_t *)y].key_after;
     if (a != b) return a < b ? -1 : 1;
     return *(const int32_t *)x < *(const int32_t *)y ? -1 : *(const int32_t *)x > *(const int32_t *)y;
 }
 static int cmp_key_before(const void *x, const void *y) {
-    int32_t a = sort_scanner->entries[*(const int32_t *)x].key_before, b = sort_scanner->entries[*(const int32_t *)y].key_before;
+    int32_t a = sort_scanner->hot[*(const int32_t *)x].key_before, b = sort_scanner->hot[*(const int32_t *)y].key_before;
     if (a != b) return a < b ? -1 : 1;
     return *(const int32_t *)x < *(const int32_t *)y ? -1 : *(const int32_t *)x > *(const int32_t *)y;
 }
@@ -1486,15 +1511,15 @@ static void group_anchors(Scanner *S, int32_t id) {
     }
     int32_t na = 0, nb = 0, m = 0;
     for (int32_t k = 0; k < n; k++) {
-        const Entry *en = &S->entries[a[k]];
+        const Hot *en = &S->hot[a[k]];
         if (en->key_after < 0 && en->key_before < 0) tmp[m++] = a[k];
     }
     na = m;
     for (int32_t k = 0; k < n; k++)
-        if (S->entries[a[k]].key_after >= 0) tmp[m++] = a[k];
+        if (S->hot[a[k]].key_after >= 0) tmp[m++] = a[k];
     nb = m - na;
     for (int32_t k = 0; k < n; k++) {
-        const Entry *en = &S->entries[a[k]];
+        const Hot *en = &S->hot[a[k]];
         if (en->key_after < 0 && en->key_before >= 0) tmp[m++] = a[k];
     }
     memcpy(a, tmp, (size_t)n * sizeof(int32_t));
@@ -1512,12 +1537,12 @@ static void key_range(const Scanner *S, const int32_t *a, int32_t n, int after, 
     int32_t lo = 0, hi = n;
     while (lo < hi) {
         int32_t mid = (lo + hi) >> 1;
-        int32_t k = after ? S->entries[a[mid]].key_after : S->entries[a[mid]].key_before;
+        int32_t k = after ? S->hot[a[mid]].key_after : S->hot[a[mid]].key_before;
         if (k < v) lo = mid + 1;
         else hi = mid;
     }
     int32_t end = lo;
-    while (end < n && (after ? S->entries[a[end]].key_after : S->entries[a[end]].key_before) == v) end++;
+    while (end < n && (after ? S->hot[a[end]].key_after : S->hot[a[end]].key_before) == v) end++;
     *lo_out = lo;
     *hi_out = end;
 }
@@ -1651,19 +1676,20 @@ static int scan_impl(Scanner *S, PyObject *text, PyObject *low, PyObject *detect
                     }
                     for (int g = 0; g < 3; g++)
                     for (int32_t k = ranges[g][0]; k < ranges[g][1]; k++) {
-                        const Entry *en = &S->entries[anc[k]];
-                        int e = en->after.n ? run_forward(&st, &en->after, (int)t + 1) : (int)t + 1;
-                        if (e < 0) continue;
-                        int s = en->before.n ? run_backward(&st, &en->before, (int)t) : (int)t;
-                        if (s < 0) continue;
-                        if ((en->nctx[0] || en->nctx[1] || en->nctx[2] || en->nctx[3]) && !context_ok(&st, en, s, e))
-                            continue;
+                        const Hot *h = &S->hot[anc[k]];
+                        int e = (int)t + 1, s = (int)t;
+                        if (h->has_after || h->has_before || h->has_ctx) {
+                            const Entry *en = &S->entries[anc[k]];
+                            if (h->has_after && (e = run_forward(&st, &en->after, (int)t + 1)) < 0) continue;
+                            if (h->has_before && (s = run_backward(&st, &en->before, (int)t)) < 0) continue;
+                            if (h->has_ctx && !context_ok(&st, en, s, e)) continue;
+                        }
                         if (grow((void **)&S->cands, &S->cands_cap, nc + 1, sizeof(Cand))) goto done;
                         Cand *c = &S->cands[nc++];
-                        c->cat = en->cat;
+                        c->cat = h->cat;
                         c->s = s;
                         c->e = e;
-                        c->rank = en->rank;
+                        c->rank = h->rank;
                         c->entry = anc[k];
                     }
                 }
