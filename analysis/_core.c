@@ -201,22 +201,24 @@ static int32_t ipool_add(Scanner *S, PyObject *seq, int32_t *count) {
 /* (flags, anchors, globs) of a norm: the rules of CoreScanner._classify (token_kind, is_number_token,
  * REPORTING_CUES, the literal index), computed here; a norm that a glob could match goes to the Python
  * callback, which is the definition (tests/measure/test_core_parity.py compares both on every norm). */
-static PyObject *classify_native(Scanner *S, PyObject *norm) {
+/* native classification: 1 with *flags and *anchors (borrowed, may be NULL) set; 0 when the norm goes to
+ * the Python callback (a glob could match it); -1 on error */
+static int classify_c(Scanner *S, PyObject *norm, long *flags_out, PyObject **anchors_out) {
     Py_ssize_t len = PyUnicode_GET_LENGTH(norm);
-    if (len == 0) return PyObject_CallOneArg(S->classify, norm);
+    if (len == 0) return 0;
     if (len <= S->max_glob_token) {
         int maybe_glob = S->has_nolead;
         for (int k = 0; k < S->n_lead_lengths && !maybe_glob; k++) {
             Py_ssize_t L = S->lead_lengths[k];
             if (L > len) break;
             PyObject *pre = PyUnicode_Substring(norm, 0, L);
-            if (!pre) return NULL;
+            if (!pre) return -1;
             int r = PyDict_Contains(S->glob_leads, pre);
             Py_DECREF(pre);
-            if (r < 0) return NULL;
+            if (r < 0) return -1;
             maybe_glob = r;
         }
-        if (maybe_glob) return PyObject_CallOneArg(S->classify, norm);
+        if (maybe_glob) return 0;
     }
     Py_UCS4 c0 = PyUnicode_READ_CHAR(norm, 0);
     int isdig = Py_UNICODE_ISDIGIT(c0) != 0, isaln = Py_UNICODE_ISALNUM(c0) != 0;
@@ -227,21 +229,32 @@ static PyObject *classify_native(Scanner *S, PyObject *norm) {
         flags |= F_WORD | F_WORDKIND;
     } else {
         int q = PySet_Contains(S->quote_chars, norm);
-        if (q < 0) return NULL;
+        if (q < 0) return -1;
         if (!q && c0 == '\'' && len > 1) flags |= F_WORD | F_WORDKIND;
     }
     if (isaln || (c0 == '\'' && len > 1)) flags |= F_ANY;
     int num = isdig;
-    if (!num) {
-        num = PySet_Contains(S->number_words, norm);
-        if (num < 0) return NULL;
-    }
+    if (!num && (num = PySet_Contains(S->number_words, norm)) < 0) return -1;
     if (num) flags |= F_NUM;
     int cue = PySet_Contains(S->cues, norm);
-    if (cue < 0) return NULL;
+    if (cue < 0) return -1;
     if (cue) flags |= F_CUE;
     PyObject *anchors = PyDict_GetItemWithError(S->lit_index, norm);
-    if (!anchors && PyErr_Occurred()) return NULL;
+    if (!anchors && PyErr_Occurred()) return -1;
+    *flags_out = flags;
+    *anchors_out = anchors;
+    return 1;
+}
+
+/* (flags, anchors, globs) of a norm: the rules of CoreScanner._classify (token_kind, is_number_token,
+ * REPORTING_CUES, the literal index), computed here; a norm that a glob could match goes to the Python
+ * callback, which is the definition (tests/measure/test_core_parity.py compares both on every norm). */
+static PyObject *classify_native(Scanner *S, PyObject *norm) {
+    long flags = 0;
+    PyObject *anchors = NULL;
+    int r = classify_c(S, norm, &flags, &anchors);
+    if (r < 0) return NULL;
+    if (r == 0) return PyObject_CallOneArg(S->classify, norm);
     PyObject *empty = PyTuple_New(0);
     if (!empty) return NULL;
     PyObject *res = Py_BuildValue("(lOO)", flags, anchors ? anchors : empty, empty);
@@ -275,14 +288,35 @@ static int32_t intern_norm(Scanner *S, PyObject *norm) {
         if (grow((void **)&S->grouped, &cap, need, 1)) return -1;
         S->norms_cap = cap;
     }
-    PyObject *res = S->vocab_ready ? classify_native(S, norm) : PyObject_CallOneArg(S->classify, norm);
+    long flags = 0;
+    int32_t an = 0, gn = 0, ao, go;
+    int native = 0;
+    if (S->vocab_ready) {
+        PyObject *anchors = NULL;
+        native = classify_c(S, norm, &flags, &anchors);
+        if (native < 0) return -1;
+        if (native) {
+            if (anchors) {
+                PyObject *anc = PySequence_Fast(anchors, "anchors must be a sequence");
+                if (!anc) return -1;
+                ao = ipool_add(S, anc, &an);
+                Py_DECREF(anc);
+                if (ao < 0) return -1;
+            } else {
+                ao = (int32_t)S->ipool_len;
+            }
+            go = (int32_t)S->ipool_len;
+            goto store;
+        }
+    }
+    PyObject *res = PyObject_CallOneArg(S->classify, norm);
     if (!res) return -1;
     if (!PyTuple_Check(res) || PyTuple_GET_SIZE(res) != 3) {
         Py_DECREF(res);
         PyErr_SetString(PyExc_TypeError, "classify must return (flags, anchors, globs)");
         return -1;
     }
-    long flags = PyLong_AsLong(PyTuple_GET_ITEM(res, 0));
+    flags = PyLong_AsLong(PyTuple_GET_ITEM(res, 0));
     PyObject *anc = PySequence_Fast(PyTuple_GET_ITEM(res, 1), "anchors must be a sequence");
     PyObject *gl = anc ? PySequence_Fast(PyTuple_GET_ITEM(res, 2), "globs must be a sequence") : NULL;
     Py_DECREF(res);
@@ -290,12 +324,12 @@ static int32_t intern_norm(Scanner *S, PyObject *norm) {
         Py_XDECREF(anc);
         return -1;
     }
-    int32_t an = 0, gn = 0;
-    int32_t ao = ipool_add(S, anc, &an);
-    int32_t go = ao < 0 ? -1 : ipool_add(S, gl, &gn);
+    ao = ipool_add(S, anc, &an);
+    go = ao < 0 ? -1 : ipool_add(S, gl, &gn);
     Py_DECREF(anc);
     Py_DECREF(gl);
     if (go < 0 || PyErr_Occurred()) return -1;
+store:
     S->nflags[k] = (uint32_t)flags;
     S->anc_off[k] = ao;
     S->anc_n[k] = an;
@@ -343,6 +377,21 @@ static int raw_resize(Scanner *S, size_t cap) {
     return 0;
 }
 
+/* remember low[x:x+len] (hash h) -> expansion e */
+static inline __attribute__((always_inline)) int32_t raw_store(Scanner *S, const int kind, const void *data, Py_ssize_t x,
+                                                               int32_t len, uint64_t h, int32_t e) {
+    if (grow((void **)&S->pool, &S->pool_cap, S->pool_len + len, sizeof(Py_UCS4))) return -1;
+    for (Py_ssize_t i = 0; i < len; i++) S->pool[S->pool_len + i] = CH(x + i);
+    Slot sl = {h, (int32_t)S->pool_len, len, e};
+    S->pool_len += len;
+    size_t mask = S->cap - 1, j = (size_t)h & mask;
+    while (S->slots[j].exp >= 0) j = (j + 1) & mask;
+    S->slots[j] = sl;
+    S->used++;
+    if (S->used * 2 > S->cap && raw_resize(S, S->cap * 2) < 0) return -1;
+    return e;
+}
+
 /* expansion index of low[x:y], computed by the expand callback on first sight */
 static inline __attribute__((always_inline)) int32_t raw_lookup(Scanner *S, PyObject *low, const int kind, const void *data,
                                                                  Py_ssize_t x, Py_ssize_t y) {
@@ -383,9 +432,23 @@ static inline __attribute__((always_inline)) int32_t raw_lookup(Scanner *S, PyOb
                 Py_DECREF(raw);
                 return -1;
             }
-            res = q ? PyTuple_New(0) : Py_BuildValue("((Oi))", raw, (int)len);
+            int32_t nid = q ? 0 : intern_norm(S, raw);
             Py_DECREF(raw);
-            if (!res) return -1;
+            if (nid < 0) return -1;
+            /* store the expansion directly: none for a quote mark, else the token itself */
+            if (S->n_exp >= S->exp_cap) {
+                size_t cap = S->exp_cap;
+                if (grow((void **)&S->exp_n, &cap, S->n_exp + 1, sizeof(int32_t))) return -1;
+                cap = S->exp_cap;
+                if (grow((void **)&S->exp_parts, &cap, S->n_exp + 1, sizeof(int32_t[8]))) return -1;
+                S->exp_cap = cap;
+            }
+            int32_t e = (int32_t)S->n_exp;
+            S->exp_n[e] = q ? 0 : 1;
+            S->exp_parts[e][0] = nid;
+            S->exp_parts[e][1] = len;
+            S->n_exp++;
+            return raw_store(S, kind, data, x, len, h, e);
         }
     }
     if (!res) {
@@ -424,17 +487,7 @@ static inline __attribute__((always_inline)) int32_t raw_lookup(Scanner *S, PyOb
     Py_DECREF(seq);
     S->exp_n[e] = (int32_t)n;
     S->n_exp++;
-    if (grow((void **)&S->pool, &S->pool_cap, S->pool_len + len, sizeof(Py_UCS4))) return -1;
-    for (Py_ssize_t i = 0; i < len; i++) S->pool[S->pool_len + i] = CH(x + i);
-    Slot sl = {h, (int32_t)S->pool_len, len, e};
-    S->pool_len += len;
-    /* the table may have been cleared above: probe again */
-    j = (size_t)h & mask;
-    while (S->slots[j].exp >= 0) j = (j + 1) & mask;
-    S->slots[j] = sl;
-    S->used++;
-    if (S->used * 2 > S->cap && raw_resize(S, S->cap * 2) < 0) return -1;
-    return e;
+    return raw_store(S, kind, data, x, len, h, e);
 fail:
     Py_DECREF(seq);
     return -1;
