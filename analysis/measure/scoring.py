@@ -304,12 +304,19 @@ def summarise(documents: pd.DataFrame, categories, by: str = "outlet") -> pd.Dat
     categories = list(categories)
     count_cols = [f"{c}:count" for c in categories]
     rate_cols = [f"{c}:rate" for c in categories]
-    for group, g in documents.groupby(by, sort=True, dropna=False):
-        n_docs = len(g)
-        tokens = int(g["n_tokens"].sum())
-        # one array per column (contiguous, so sums are those of the per-column Series)
-        counts = np.ascontiguousarray(g[count_cols].to_numpy(dtype=np.int64).T)
-        rates = np.ascontiguousarray(g[rate_cols].to_numpy(dtype=float).T)
+    groups = documents.groupby(by, sort=True, dropna=False)
+    number = groups.ngroup().to_numpy()  # group of each document, numbered in the sorted order
+    keys = list(groups.size().index)
+    all_counts = documents[count_cols].to_numpy(dtype=np.int64)
+    all_rates = documents[rate_cols].to_numpy(dtype=float)
+    all_tokens = documents["n_tokens"].to_numpy()
+    for k, group in enumerate(keys):
+        pos = np.flatnonzero(number == k)
+        n_docs = len(pos)
+        tokens = int(all_tokens[pos].sum())
+        # one contiguous array per column, so sums are those of the per-column Series
+        counts = np.ascontiguousarray(all_counts[pos].T)
+        rates = np.ascontiguousarray(all_rates[pos].T)
         for j, c in enumerate(categories):
             total = int(counts[j].sum())
             rows.append(

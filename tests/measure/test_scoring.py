@@ -56,3 +56,32 @@ def test_rollup_counts_overlapping_subcategory_matches_once():
     # "Officials said" is anonymous and (capitalised) named: one stretch of text, counted once in the roll-up
     assert res.documents.loc[0, "sourcing:count"] == 1
     assert res.documents.loc[0, "sourcing:sent_share"] == 1.0
+
+
+def test_summarise_equals_a_plain_groupby_reference():
+    """summarise works on arrays; a plain per-group, per-column pandas computation gives the same numbers."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.measure.scoring import summarise
+
+    rng = np.random.default_rng(1)
+    n = 300
+    docs = pd.DataFrame({"outlet": rng.choice(["b", "a", None, "c"], n), "n_tokens": rng.integers(0, 900, n)})
+    docs.loc[:5, "n_tokens"] = 0
+    for c in ["x", "y.z"]:
+        docs[f"{c}:count"] = rng.integers(0, 5, n)
+        docs[f"{c}:rate"] = rng.random(n) * 10
+    rows = []
+    for group, g in docs.groupby("outlet", sort=True, dropna=False):
+        tokens = int(g["n_tokens"].sum())
+        for c in ["x", "y.z"]:
+            count = g[f"{c}:count"]
+            rows.append({"outlet": group, "category": c, "documents": len(g), "tokens": tokens,
+                         "matches": int(count.sum()),
+                         "rate_per_1k": float(count.sum() / tokens * 1000.0) if tokens else 0.0,
+                         "mean_doc_rate": float(g[f"{c}:rate"].mean()), "share_docs": float((count > 0).mean())})
+    reference = pd.DataFrame(rows)
+    got = summarise(docs, ["x", "y.z"])
+    pd.testing.assert_frame_equal(got, reference, check_exact=True, check_dtype=False)
+    assert got["outlet"].isna().sum() == 2  # the missing-outlet group is kept, last
