@@ -52,6 +52,7 @@ from ..measure.scoring import (
     _rollups,
     check_corpus,
     score_documents,
+    score_frames,
     summarise,
 )
 from ..provenance import provenance as make_provenance
@@ -130,8 +131,9 @@ def score_chunk(corpus: pd.DataFrame, matcher: Matcher):
 
     ``corpus`` needs ``doc_id``, ``outlet`` and ``text`` (``date`` and ``title`` are carried over).
     """
-    match_rows, doc_rows = score_documents(corpus, matcher)
-    return _frames(corpus, match_rows, doc_rows, matcher.categories)
+    matches, doc_rows = score_frames(corpus, matcher)
+    documents, _ = _documents_frame(corpus, doc_rows, matcher.categories)
+    return matches, documents
 
 
 def _score_task(spec: MatcherSpec, corpus: pd.DataFrame):
