@@ -51,17 +51,10 @@ from ..measure.scoring import (
     _documents_frame,
     _rollups,
     check_corpus,
-    score_documents,
     score_frames,
     summarise,
 )
 from ..provenance import provenance as make_provenance
-
-try:  # the match table exactly as score() builds it
-    from ..measure.scoring import matches_frame
-except ImportError:  # pragma: no cover - scoring modules without matches_frame
-    def matches_frame(match_rows) -> pd.DataFrame:
-        return pd.DataFrame(match_rows, columns=MATCH_COLUMNS)
 
 __all__ = ["MatcherSpec", "fork_is_safe", "map_in_order", "process_pool", "resolve_start_method", "score_chunk",
            "score_parallel"]
@@ -118,12 +111,6 @@ def worker_matcher(spec: MatcherSpec) -> Matcher:
             _MATCHERS.clear()
         m = _MATCHERS[spec.key] = spec.build()
     return m
-
-
-def _frames(corpus: pd.DataFrame, match_rows, doc_rows, categories):
-    matches = matches_frame(match_rows)
-    documents, _ = _documents_frame(corpus, doc_rows, categories)
-    return matches, documents
 
 
 def score_chunk(corpus: pd.DataFrame, matcher: Matcher):
@@ -311,7 +298,8 @@ class _Pieces:
 
 
 def _work(corpus: pd.DataFrame, matcher: Matcher, pieces: _Pieces, front: bool) -> list:
-    """Score pieces until none is left: ``[(start, stop, match_rows, doc_rows), ...]``.
+    """Score pieces until none is left: ``[(start, stop, matches, doc_rows), ...]`` (the match table
+    of each piece is built as :func:`score` builds it, by ``score_frames``).
 
     From the back (a worker), stop when what is left would take this process about as long as
     sending the tables it has so far (see ``_SEND_SECONDS_PER_ROW``).
@@ -320,28 +308,32 @@ def _work(corpus: pd.DataFrame, matcher: Matcher, pieces: _Pieces, front: bool) 
     t0, weight, rows, docs, reserve = time.perf_counter(), 0, 0, 0, 0
     while (piece := pieces.take(front, reserve=reserve)) is not None:
         a, b = piece
-        match_rows, doc_rows = score_documents(corpus.iloc[a:b], matcher)
-        done.append((a, b, match_rows, doc_rows))
+        matches, doc_rows = score_frames(corpus.iloc[a:b], matcher)
+        done.append((a, b, matches, doc_rows))
         if not front:
-            weight, rows, docs = weight + pieces.weight(a, b), rows + len(match_rows), docs + b - a
+            weight, rows, docs = weight + pieces.weight(a, b), rows + len(matches), docs + b - a
             rate = weight / max(time.perf_counter() - t0, 1e-6)
             reserve = int(rate * (rows * _SEND_SECONDS_PER_ROW + docs * _SEND_SECONDS_PER_DOC))
     return done
 
 
 def _runs(corpus: pd.DataFrame, matcher: Matcher, done: list) -> list:
-    """Adjacent pieces merged into runs, each turned into tables once: ``[(start, matches, documents)]``."""
+    """Adjacent pieces merged into runs, each with one match table and one document table:
+    ``[(start, matches, documents)]``."""
     out = []
     done = sorted(done, key=lambda p: p[0])
     i = 0
     while i < len(done):
-        a, b, match_rows, doc_rows = done[i]
+        a, b, matches, doc_rows = done[i]
+        frames = [matches]
         while i + 1 < len(done) and done[i + 1][0] == b:
             i += 1
             b = done[i][1]
-            match_rows += done[i][2]
+            frames.append(done[i][2])
             doc_rows += done[i][3]
-        out.append((a, *_frames(corpus.iloc[a:b], match_rows, doc_rows, matcher.categories)))
+        matches = frames[0] if len(frames) == 1 else concat_nonempty(frames)
+        documents, _ = _documents_frame(corpus.iloc[a:b], doc_rows, matcher.categories)
+        out.append((a, matches, documents))
         i += 1
     return out
 
@@ -461,14 +453,14 @@ def _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenanc
             if piece is None:
                 break
             a, b = piece
-            done.append((a, b, *score_documents(corpus.iloc[a:b], matcher)))
+            done.append((a, b, *score_frames(corpus.iloc[a:b], matcher)))
         top_up()
         for a, (b, fut) in sorted(pending.items()):
             if live or fut.done():
                 runs.append((a, *fut.result()))  # a worker error is raised here
             else:  # the pool has not started yet: this process is faster
                 abandon = True
-                done.append((a, b, *score_documents(corpus.iloc[a:b], matcher)))
+                done.append((a, b, *score_frames(corpus.iloc[a:b], matcher)))
         runs += _runs(corpus, matcher, done)
     except BaseException:
         abandon = True
@@ -556,7 +548,7 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
                 runs, prov = _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenance_job)
             else:
                 prov = provenance_job()
-                runs = _runs(corpus, matcher, [(0, len(corpus), *score_documents(corpus, matcher))]) if len(corpus) else []
+                runs = _runs(corpus, matcher, [(0, len(corpus), *score_frames(corpus, matcher))]) if len(corpus) else []
             runs.sort(key=lambda r: r[0])
         if len(runs) == 1:
             matches, documents = runs[0][1], runs[0][2]

@@ -115,14 +115,14 @@ def slow_here(monkeypatch):
 
     from analysis.scale import parallel
 
-    real, here = parallel.score_documents, []
+    real, here = parallel.score_frames, []
 
     def slow(corpus, matcher):
         time.sleep(0.1)
         here.extend(corpus["doc_id"])
         return real(corpus, matcher)
 
-    monkeypatch.setattr(parallel, "score_documents", slow)
+    monkeypatch.setattr(parallel, "score_frames", slow)
     return here
 
 
