@@ -297,7 +297,7 @@ class _Pieces:
             return a, b
 
 
-def _work(corpus: pd.DataFrame, matcher: Matcher, pieces: _Pieces, front: bool) -> list:
+def _work(corpus: pd.DataFrame, matcher: Matcher, pieces: _Pieces, front: bool, texts: list | None = None) -> list:
     """Score pieces until none is left: ``[(start, stop, matches, doc_rows), ...]`` (the match table
     of each piece is built as :func:`score` builds it, by ``score_frames``).
 
@@ -308,7 +308,7 @@ def _work(corpus: pd.DataFrame, matcher: Matcher, pieces: _Pieces, front: bool) 
     t0, weight, rows, docs, reserve = time.perf_counter(), 0, 0, 0, 0
     while (piece := pieces.take(front, reserve=reserve)) is not None:
         a, b = piece
-        matches, doc_rows = score_frames(corpus.iloc[a:b], matcher)
+        matches, doc_rows = score_frames(corpus.iloc[a:b], matcher, texts=None if texts is None else texts[a:b])
         done.append((a, b, matches, doc_rows))
         if not front:
             weight, rows, docs = weight + pieces.weight(a, b), rows + len(matches), docs + b - a
@@ -516,8 +516,9 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
     matcher = worker_matcher(spec)
     all_cats = list(matcher.categories) + list(_rollups(matcher.categories))  # as _documents_frame orders them
 
-    def provenance_job():
-        return make_provenance(matcher.lexicons, corpus, categories=list(all_cats))
+    def provenance_job(texts=None):
+        values = None if texts is None else {"text": texts}
+        return make_provenance(matcher.lexicons, corpus, corpus_values=values, categories=list(all_cats))
 
     started: list = []  # forked workers, reaped at the very end (their exit stays off the clock)
     try:
@@ -537,8 +538,11 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
                 gc.freeze()
                 try:
                     started = _start_forked(n_workers, corpus, matcher, pieces)
-                    prov = provenance_job()  # while the workers start scoring; balancing absorbs it
-                    runs = _runs(corpus, matcher, _work(corpus, matcher, pieces, front=True))
+                    # while the workers start scoring (balancing absorbs it): the texts as Python strings,
+                    # hashed for the provenance and then scored here without converting them again
+                    texts = corpus["text"].tolist()
+                    prov = provenance_job(texts)
+                    runs = _runs(corpus, matcher, _work(corpus, matcher, pieces, front=True, texts=texts))
                     for proc, conn in started:
                         runs += _receive(proc, conn)
                 finally:
@@ -547,8 +551,10 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
                 pieces = _Pieces(corpus, jobs, batch_size)
                 runs, prov = _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenance_job)
             else:
-                prov = provenance_job()
-                runs = _runs(corpus, matcher, [(0, len(corpus), *score_frames(corpus, matcher))]) if len(corpus) else []
+                texts = corpus["text"].tolist()
+                prov = provenance_job(texts)
+                runs = _runs(corpus, matcher, [(0, len(corpus), *score_frames(corpus, matcher, texts=texts))]) \
+                    if len(corpus) else []
             runs.sort(key=lambda r: r[0])
         if len(runs) == 1:
             matches, documents = runs[0][1], runs[0][2]
