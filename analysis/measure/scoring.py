@@ -86,20 +86,8 @@ def score_documents(corpus: pd.DataFrame, matcher: Matcher, progress=None):
         for doc_id, outlet, text in zip(ids, outlets, corpus["text"].tolist()):
             res = core.score_doc(text, (doc_id, outlet)) if core is not None and isinstance(text, str) else None
             if res is not None:
-                # the compiled core counts categories and roll-ups itself
-                n_tokens, n_sent, narr, quote, attr, counts, sent_counts, rows = res
-                extend(rows)
-                doc_rows.append(
-                    {
-                        "n_tokens": n_tokens,
-                        "n_sentences": n_sent,
-                        "n_tokens_narration": narr,
-                        "n_tokens_quote": quote,
-                        "n_tokens_attributed": attr,
-                        "_counts": CountRow(column_index, counts),
-                        "_sent": CountRow(column_index, sent_counts),
-                    }
-                )
+                extend(res[7])
+                doc_rows.append(_core_doc_row(res, column_index))
             else:
                 doc_rows.append(_score_one(matcher, doc_id, outlet, text, cats, rollups, member_of, extend))
             if progress is not None:
@@ -108,6 +96,20 @@ def score_documents(corpus: pd.DataFrame, matcher: Matcher, progress=None):
         if gc_was_enabled:
             gc.enable()
     return match_rows, doc_rows
+
+
+def _core_doc_row(res, column_index) -> dict:
+    """The document row of one ``CoreScanner.score_doc`` result (the core counts categories and roll-ups)."""
+    n_tokens, n_sent, narr, quote, attr, counts, sent_counts = res[:7]
+    return {
+        "n_tokens": n_tokens,
+        "n_sentences": n_sent,
+        "n_tokens_narration": narr,
+        "n_tokens_quote": quote,
+        "n_tokens_attributed": attr,
+        "_counts": CountRow(column_index, counts),
+        "_sent": CountRow(column_index, sent_counts),
+    }
 
 
 class CountRow(Mapping):
@@ -204,23 +206,13 @@ def score_frames(corpus: pd.DataFrame, matcher: Matcher, progress=None, texts: l
         for i, (doc_id, outlet, text) in enumerate(zip(ids, outlets, texts if texts is not None else corpus["text"].tolist())):
             res = score_doc(text, None) if isinstance(text, str) else None
             if res is not None:
-                n_tokens, n_sent, narr, quote, attr, counts, sent_counts, records, texts = res
+                records, texts = res[7], res[8]
                 if texts:
                     packed.append(records)
                     matched.append(texts)
                     doc_of.append(i)
                     n_of.append(len(texts))
-                doc_rows.append(
-                    {
-                        "n_tokens": n_tokens,
-                        "n_sentences": n_sent,
-                        "n_tokens_narration": narr,
-                        "n_tokens_quote": quote,
-                        "n_tokens_attributed": attr,
-                        "_counts": CountRow(column_index, counts),
-                        "_sent": CountRow(column_index, sent_counts),
-                    }
-                )
+                doc_rows.append(_core_doc_row(res, column_index))
             else:  # the Python path (a text the core does not take), packed the same way
                 rows: list = []
                 doc_rows.append(_score_one(matcher, doc_id, outlet, text, cats, rollups, member_of, rows.extend))
