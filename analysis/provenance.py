@@ -12,7 +12,7 @@ from importlib import metadata
 
 import pandas as pd
 
-__all__ = ["corpus_sha256", "dumps", "package_version", "provenance"]
+__all__ = ["corpus_sha256", "dumps", "hash_rows", "package_version", "provenance"]
 
 
 @lru_cache(maxsize=1)
@@ -33,20 +33,26 @@ def corpus_sha256(corpus: pd.DataFrame, values: dict | None = None) -> str:
     64
     """
     h = hashlib.sha256()
-    cols = [c for c in ("doc_id", "outlet", "date", "text") if c in corpus.columns]
-    # each row hashes as value \x1f value \x1f ... \x1e
-    values = values or {}
-    columns = [[_hash_text(v) for v in (values[c] if c in values else corpus[c].tolist())] for c in cols]
+    hash_rows(h, corpus, ("doc_id", "outlet", "date", "text"), values)
+    return h.hexdigest()
+
+
+def hash_rows(h, corpus: pd.DataFrame, columns=("doc_id", "outlet", "date", "text"), values: dict | None = None):
+    """Feed the rows of ``corpus`` to the hash object ``h``: for every row, each of ``columns`` that the
+    table has (missing values as ""), each followed by a unit separator, then a record separator.
+    Hashing a corpus chunk by chunk gives the hash of the whole. ``values``: columns already read as lists."""
+    cols = [c for c in columns if c in corpus.columns]
     if not cols:
         h.update(b"\x1e" * len(corpus))
-        return h.hexdigest()
+        return
+    values = values or {}
+    lists = [[_hash_text(v) for v in (values[c] if c in values else corpus[c].tolist())] for c in cols]
     update = h.update
-    for row in zip(*columns):
+    for row in zip(*lists):
         for value in row:
             update(value.encode("utf-8", "surrogatepass"))
             update(b"\x1f")
         update(b"\x1e")
-    return h.hexdigest()
 
 
 def _hash_text(value) -> str:

@@ -33,9 +33,10 @@ MAX_REPEAT = 8
 MAX_ELEMENTS = 24
 MAX_GLOB_TOKEN = 64  # wildcards are never tried on tokens longer than this
 # auxiliaries written with n't ("couldn't", "won't" -> will): a glob over the apostrophe cannot match them
-_NEGATABLE = frozenset(
-    "do does did is are was were has have had could would should must might need dare can will shall ai".split()
-)
+_NEGATABLE = frozenset({
+    "do", "does", "did", "is", "are", "was", "were", "has", "have", "had", "could", "would", "should", "must",
+    "might", "need", "dare", "can", "will", "shall", "ai",
+})
 
 _QUANT_RE = re.compile(r"^(.*?)(?:\{(\d+)(?:,(\d+))?\}|(\?))$", re.DOTALL)
 _CLASSES = {"<NUM>": "num", "<CAP>": "cap", "<WORD>": "word"}

@@ -93,7 +93,7 @@ def score_dask(ddf, lexicons=None, categories=None):
     import dask.dataframe as dd
 
     if not isinstance(ddf, dd.DataFrame):
-        raise ValueError(f"score_dask expects a dask.dataframe.DataFrame, got {type(ddf).__name__}")
+        raise ValueError(f"score_dask expects a dask.dataframe.DataFrame, got {type(ddf).__name__}")  # noqa: TRY004 (bad input is a ValueError here, as everywhere in the project)
     for col in ("doc_id", "text"):
         if col not in ddf.columns:
             raise ValueError(f"the corpus needs a {col!r} column (columns are: {', '.join(map(str, ddf.columns))})")

@@ -39,7 +39,7 @@ import pandas as pd
 
 from ..measure.scoring import MATCH_COLUMNS, _documents_frame, summarise
 from ..outputs import atomic_write_text, write_table
-from ..provenance import dumps
+from ..provenance import dumps, hash_rows
 from ..provenance import provenance as make_provenance
 from ..text import corpus as _corpus
 from ..text.corpus import CorpusError, LoadReport
@@ -192,11 +192,12 @@ def _records_frame(records, numbers):
 
 
 def _iter_parquet(path: Path, chunk_size: int, report: LoadReport):
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         pf = pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises several types
+    except (OSError, ValueError, pa.ArrowException) as exc:  # what pyarrow raises for a bad file
         raise CorpusError(f"{path}: cannot read Parquet: {exc}") from None
     first = 1
     for batch in pf.iter_batches(batch_size=chunk_size):
@@ -244,11 +245,12 @@ def _progress_total(path: Path, kind):
     if kind in ("csv", "tsv", "jsonl"):
         return path.stat().st_size, "B"
     if kind == "parquet":
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         try:
             return pq.ParquetFile(path).metadata.num_rows, "row"
-        except Exception:  # reported when reading
+        except (OSError, ValueError, pa.ArrowException):  # reported when reading
             return None, "row"
     if kind == "txtdir":
         return len(_corpus._txt_files(path)), "file"
@@ -282,12 +284,7 @@ def chunk_sha256(corpus: pd.DataFrame) -> str:
 
 def _hash_rows(h, corpus, columns):
     """Feed rows to ``h`` exactly as :func:`analysis.provenance.corpus_sha256` does."""
-    cols = [c for c in columns if c in corpus.columns]
-    for row in corpus[cols].itertuples(index=False, name=None):
-        for value in row:
-            h.update(("" if value is None or (isinstance(value, float) and value != value) else str(value)).encode("utf-8", "surrogatepass"))
-            h.update(b"\x1f")
-        h.update(b"\x1e")
+    hash_rows(h, corpus, columns)
 
 
 def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | None = None, text_col=None, id_col=None,
@@ -327,7 +324,8 @@ def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | Non
         raise CorpusError(f"{path}: no such file or folder")
     report = report if report is not None else LoadReport(str(path))
     kind = _detect(path, fmt)
-    column_args = dict(text_col=text_col, id_col=id_col, outlet_col=outlet_col, date_col=date_col, title_col=title_col)
+    column_args = {"text_col": text_col, "id_col": id_col, "outlet_col": outlet_col, "date_col": date_col,
+                   "title_col": title_col}
     ids: dict = {}
     index = 0
     last_pos = 0
@@ -590,7 +588,8 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
     partial = out / PARTIAL_DIR
     spec = MatcherSpec.create(lexicons, categories)
     matcher_here = worker_matcher(spec)  # validates categories early, gives the column layout; forked workers inherit it
-    column_args = dict(text_col=text_col, id_col=id_col, outlet_col=outlet_col, date_col=date_col, title_col=title_col)
+    column_args = {"text_col": text_col, "id_col": id_col, "outlet_col": outlet_col, "date_col": date_col,
+                   "title_col": title_col}
     settings = _settings(path, spec, chunk_size, fmt, column_args, encoding, input_format)
 
     done: dict = {}
@@ -654,7 +653,7 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
 
     def finish_reused(upto):
         for i in sorted(k for k in reused_docs if k < upto):
-            ch, prev = reused_docs.pop(i)
+            _ch, prev = reused_docs.pop(i)
             manifest["chunks"][str(i)] = prev
             save_manifest()
             stats["reused"] += 1
