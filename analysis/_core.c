@@ -111,6 +111,8 @@ typedef struct {
     PyObject *quote_chars, *number_words, *cues, *lit_index, *glob_leads;
     int32_t *lead_lengths;
     int n_lead_lengths, has_nolead, max_glob_token;
+    /* set while a call uses the work buffers: a Python callback can let another thread in */
+    int busy;
     /* work buffers */
     Tok *toks;
     size_t toks_cap;
@@ -119,6 +121,16 @@ typedef struct {
     int32_t *wbefore;
     size_t wbefore_cap;
 } Scanner;
+
+/* a call that uses the work buffers: refused while another one is under way */
+static int scanner_enter(Scanner *S) {
+    if (S->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "a Scanner is used by one thread at a time (CoreScanner holds a lock)");
+        return -1;
+    }
+    S->busy = 1;
+    return 0;
+}
 
 /* ---------------------------------------------------------------- character classes (as in re) */
 
@@ -1474,7 +1486,10 @@ static PyObject *Scanner_tokens(Scanner *S, PyObject *args) {
     if (a < 0) a = 0;
     if (b > n) b = n;
     size_t nt = 0;
-    if (a < b && tokenize_range(S, low, a, b, &nt)) return NULL;
+    if (scanner_enter(S)) return NULL;
+    int failed = a < b && tokenize_range(S, low, a, b, &nt);
+    S->busy = 0;
+    if (failed) return NULL;
     PyObject *out = PyList_New((Py_ssize_t)nt);
     if (!out) return NULL;
     for (size_t i = 0; i < nt; i++) {
@@ -1619,7 +1634,16 @@ static void scanout_free(ScanOut *o) {
 /* One document: sentences, tokens, matches and voice into `o` (0, or -1 with an exception set).
  * detected: sorted sequence of (start, end, entry) from Python detectors (empty when the core runs the
  * scare-quote detector itself). Hits come in text order: by (start, end, category) within a sentence. */
+static int scan_impl_unguarded(Scanner *S, PyObject *text, PyObject *low, PyObject *detected, int has_dq, ScanOut *o);
+
 static int scan_impl(Scanner *S, PyObject *text, PyObject *low, PyObject *detected, int has_dq, ScanOut *o) {
+    if (scanner_enter(S)) return -1;
+    int rc = scan_impl_unguarded(S, text, low, detected, has_dq, o);
+    S->busy = 0;
+    return rc;
+}
+
+static int scan_impl_unguarded(Scanner *S, PyObject *text, PyObject *low, PyObject *detected, int has_dq, ScanOut *o) {
     int rc = -1;
     Py_ssize_t tn = PyUnicode_GET_LENGTH(text);
     if (PyUnicode_GET_LENGTH(low) != tn) {

@@ -14,6 +14,7 @@ runs. Setting the environment variable ``MFA_ENGINE=python`` forces the Python p
 """
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 
 from ..lexicons.patterns import MAX_GLOB_TOKEN, glob_to_regex
@@ -142,6 +143,9 @@ class CoreScanner:
         cat_id = {c: i for i, c in enumerate(cat_names)}
         ranks = {ce.idx: r for r, ce in enumerate(sorted(matcher.entries, key=lambda ce: ce.rank))}
         tables = []
+        # one thread at a time: the core's work buffers are shared, and a Python callback made while a
+        # new token is classified lets other threads run (Dask workers run several tasks in threads)
+        self._lock = threading.Lock()
         self.entry_info = []  # entry id -> (category, entry text, lexicon, version)
         self._typed = None
         for ce in matcher.entries:
@@ -274,7 +278,8 @@ class CoreScanner:
         if prep is None:
             return None
         low, detected, has_dq = prep
-        return self.scanner.score_doc(text, low, detected, has_dq, head)
+        with self._lock:
+            return self.scanner.score_doc(text, low, detected, has_dq, head)
 
     def scan(self, text: str):
         """Scan one text; None when it needs the Python path (a character whose lower case has
@@ -285,7 +290,8 @@ class CoreScanner:
         if prep is None:
             return None
         low, detected, has_dq = prep
-        n_words, n_sent, narr, quote, attr, hits, raw = self.scanner.scan(text, low, detected, has_dq)
+        with self._lock:
+            n_words, n_sent, narr, quote, attr, hits, raw = self.scanner.scan(text, low, detected, has_dq)
         info = self.entry_info
         rows = []
         append = rows.append

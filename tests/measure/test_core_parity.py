@@ -231,3 +231,44 @@ def test_column_built_match_table_equals_the_row_built_one(sample_corpus):
     assert len(_frames_equal(odd, m)) == 2
     none = pd.DataFrame({"doc_id": ["x"], "outlet": ["a"], "text": ["Nothing to see."]})
     assert len(_frames_equal(none, m)) == 0
+
+
+def test_one_matcher_shared_by_threads_gives_the_sequential_results(sample_corpus):
+    """Dask workers run tasks in threads with one cached Matcher; new tokens that a glob could match call
+    back into Python, which lets other threads run. Results must not depend on that."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    globs = parse_lexicon('[meta]\nname = "g"\nversion = "1.0.0"\n[categories.g]\ndescription = "x"\n'
+                          'entries = ["a*s", "s*n", "t*e", "p*y"]\n', "g.toml")
+    texts = sample_corpus["text"].tolist() * 2
+    expected = [Matcher(globs, engine="python").match_rows(t) for t in texts]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        for _ in range(2):
+            shared = Matcher(globs)  # fresh: every new token goes through the Python glob check
+            with ThreadPoolExecutor(4) as pool:
+                got = list(pool.map(shared.match_rows, texts))
+            assert got == expected
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def test_reentering_the_scanner_is_refused_not_corrupting():
+    """The core's work buffers belong to one call: a second call from inside a callback is an error."""
+    globs = parse_lexicon('[meta]\nname = "g"\nversion = "1.0.0"\n[categories.g]\ndescription = "x"\n'
+                          'entries = ["a*s"]\n', "g.toml")
+    m = Matcher(globs)
+    cs = m._core
+    matching = cs.globs.matching
+
+    def reenter(token):
+        cs.scanner.scan("other text", "other text", [], False)
+        return matching(token)
+
+    cs.globs.matching = reenter
+    with pytest.raises(RuntimeError, match="one thread at a time"):
+        m.match_rows("alpha beta apples")
+    cs.globs.matching = matching
+    assert [r[3] for r in m.match_rows("alpha beta apples")[4]] == ["apples"]
