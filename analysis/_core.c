@@ -930,19 +930,24 @@ static inline int elem_ok(const Sent *st, const Elem *el, int j) {
     return 0;
 }
 
-/* forward: end positions reachable from pos; returns the largest, or -1 when none */
-static int run_forward(const Sent *st, const Seq *seq, int pos) {
+/* The elements of seq matched from token pos: forward (dir 1) over tokens pos, pos+1, ...; backward
+ * (dir -1) over pos-1, pos-2, ... with the elements taken last to first. Returns the farthest end
+ * (forward) or the earliest start (backward) reachable, or -1 when none (_forward / _backward of the
+ * Python path). States are offsets from pos, kept in a bitmap bounded by MAX_SPAN. */
+static int run_seq(const Sent *st, const Seq *seq, int pos, int dir) {
+    int n = seq->n;
     if (seq->fixed) {
-        if (pos + seq->n > st->n) return -1;
-        for (int k = 0; k < seq->n; k++)
-            if (!elem_ok(st, &seq->els[k], pos + k)) return -1;
-        return pos + seq->n;
+        int first = dir > 0 ? pos : pos - n;
+        if (first < 0 || first + n > st->n) return -1;
+        for (int k = 0; k < n; k++)
+            if (!elem_ok(st, &seq->els[k], first + k)) return -1;
+        return dir > 0 ? pos + n : pos - n;
     }
     unsigned char cur[MAX_SPAN + 1], nxt[MAX_SPAN + 1];
-    int lo = 0, hi = 0; /* offsets from pos present in cur: within [lo, hi] */
+    int lo = 0, hi = 0; /* offsets present in cur: within [lo, hi] */
     cur[0] = 1;
-    for (int k = 0; k < seq->n; k++) {
-        const Elem *el = &seq->els[k];
+    for (int i = 0; i < n; i++) {
+        const Elem *el = &seq->els[dir > 0 ? i : n - 1 - i];
         int nlo = MAX_SPAN + 1, nhi = -1;
         int top = hi + el->hi < MAX_SPAN ? hi + el->hi : MAX_SPAN;
         memset(nxt + lo, 0, (size_t)(top - lo + 1));
@@ -953,16 +958,16 @@ static int run_forward(const Sent *st, const Seq *seq, int pos) {
                 if (o < nlo) nlo = o;
                 if (o > nhi) nhi = o;
             }
-            int q = pos + o;
+            int q = o;
             for (int c = 1; c <= el->hi; c++) {
-                if (q >= st->n || !elem_ok(st, el, q)) break;
+                int idx = dir > 0 ? pos + q : pos - 1 - q;
+                if (idx < 0 || idx >= st->n || !elem_ok(st, el, idx)) break;
                 q++;
                 if (c >= el->lo) {
-                    int off = q - pos;
-                    if (off > MAX_SPAN) break;
-                    nxt[off] = 1;
-                    if (off < nlo) nlo = off;
-                    if (off > nhi) nhi = off;
+                    if (q > MAX_SPAN) break;
+                    nxt[q] = 1;
+                    if (q < nlo) nlo = q;
+                    if (q > nhi) nhi = q;
                 }
             }
         }
@@ -972,53 +977,11 @@ static int run_forward(const Sent *st, const Seq *seq, int pos) {
         lo = nlo;
         hi = nhi;
     }
-    return pos + hi;
+    return dir > 0 ? pos + hi : pos - hi;
 }
 
-/* backward: start positions s such that the elements match [s, pos); returns the smallest, or -1 */
-static int run_backward(const Sent *st, const Seq *seq, int pos) {
-    if (seq->fixed) {
-        if (pos - seq->n < 0) return -1;
-        for (int k = 0; k < seq->n; k++)
-            if (!elem_ok(st, &seq->els[k], pos - seq->n + k)) return -1;
-        return pos - seq->n;
-    }
-    unsigned char cur[MAX_SPAN + 1], nxt[MAX_SPAN + 1];
-    int lo = 0, hi = 0; /* offsets back from pos */
-    cur[0] = 1;
-    for (int k = seq->n - 1; k >= 0; k--) {
-        const Elem *el = &seq->els[k];
-        int nlo = MAX_SPAN + 1, nhi = -1;
-        int top = hi + el->hi < MAX_SPAN ? hi + el->hi : MAX_SPAN;
-        memset(nxt + lo, 0, (size_t)(top - lo + 1));
-        for (int o = lo; o <= hi; o++) {
-            if (!cur[o]) continue;
-            if (el->lo == 0) {
-                nxt[o] = 1;
-                if (o < nlo) nlo = o;
-                if (o > nhi) nhi = o;
-            }
-            int q = pos - o;
-            for (int c = 1; c <= el->hi; c++) {
-                if (q <= 0 || !elem_ok(st, el, q - 1)) break;
-                q--;
-                if (c >= el->lo) {
-                    int off = pos - q;
-                    if (off > MAX_SPAN) break;
-                    nxt[off] = 1;
-                    if (off < nlo) nlo = off;
-                    if (off > nhi) nhi = off;
-                }
-            }
-        }
-        if (nhi < 0) return -1;
-        memcpy(cur + nlo, nxt + nlo, (size_t)(nhi - nlo + 1));
-        if (nlo > lo) memset(cur + lo, 0, (size_t)(nlo - lo));
-        lo = nlo;
-        hi = nhi;
-    }
-    return pos - hi;
-}
+static inline int run_forward(const Sent *st, const Seq *seq, int pos) { return run_seq(st, seq, pos, 1); }
+static inline int run_backward(const Sent *st, const Seq *seq, int pos) { return run_seq(st, seq, pos, -1); }
 
 static int context_ok(const Sent *st, const Entry *en, int s, int e) {
     for (int k = 0; k < en->nctx[0]; k++)
