@@ -13,6 +13,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* token flags, computed by the classify callback */
@@ -52,9 +53,17 @@ typedef struct {
     Seq *ctx[4];
 } Entry;
 
+/* one raw token of the cache: 32 bytes, two to a cache line; a token of up to RAW_INLINE characters
+ * below 256 (most words) is stored in the slot itself, so a lookup reads one line, not two */
+#define RAW_INLINE 16
 typedef struct {
-    uint64_t h;
-    int32_t off, len, exp; /* exp < 0: empty slot */
+    uint32_t h;
+    int32_t len, exp; /* exp < 0: empty slot */
+    int32_t single;   /* the norm id when the token expands into itself alone, else -1 */
+    union {
+        unsigned char k[RAW_INLINE]; /* the characters, when the token fits */
+        int32_t off;                 /* else its offset in pool */
+    } key;
 } Slot;
 
 typedef struct {
@@ -368,10 +377,15 @@ static void raw_clear(Scanner *S) {
     S->n_exp = 0;
 }
 
+static Slot *raw_alloc(size_t cap) {
+    /* aligned to cache lines, so that no slot straddles two */
+    return aligned_alloc(64, cap * sizeof(Slot));
+}
+
 static int raw_resize(Scanner *S, size_t cap) {
     Slot *old = S->slots;
     size_t oldcap = S->cap;
-    Slot *slots = PyMem_Malloc(cap * sizeof(Slot));
+    Slot *slots = raw_alloc(cap);
     if (!slots) {
         PyErr_NoMemory();
         return -1;
@@ -383,19 +397,29 @@ static int raw_resize(Scanner *S, size_t cap) {
         while (slots[j].exp >= 0) j = (j + 1) & (cap - 1);
         slots[j] = old[i];
     }
-    PyMem_Free(old);
+    free(old);
     S->slots = slots;
     S->cap = cap;
     return 0;
 }
 
-/* remember low[x:x+len] (hash h) -> expansion e */
+/* remember low[x:x+len] (hash h; every character below 256 when inl) -> expansion e */
 static inline __attribute__((always_inline)) int32_t raw_store(Scanner *S, const int kind, const void *data, Py_ssize_t x,
-                                                               int32_t len, uint64_t h, int32_t e) {
-    if (grow((void **)&S->pool, &S->pool_cap, S->pool_len + len, sizeof(Py_UCS4))) return -1;
-    for (Py_ssize_t i = 0; i < len; i++) S->pool[S->pool_len + i] = CH(x + i);
-    Slot sl = {h, (int32_t)S->pool_len, len, e};
-    S->pool_len += len;
+                                                               int32_t len, uint32_t h, int inl, int32_t e,
+                                                               int32_t *single) {
+    Slot sl;
+    sl.h = h;
+    sl.len = len;
+    sl.exp = e;
+    sl.single = *single = S->exp_n[e] == 1 && S->exp_parts[e][1] == len ? S->exp_parts[e][0] : -1;
+    if (inl) {
+        for (Py_ssize_t i = 0; i < len; i++) sl.key.k[i] = (unsigned char)CH(x + i);
+    } else {
+        if (grow((void **)&S->pool, &S->pool_cap, S->pool_len + len, sizeof(Py_UCS4))) return -1;
+        for (Py_ssize_t i = 0; i < len; i++) S->pool[S->pool_len + i] = CH(x + i);
+        sl.key.off = (int32_t)S->pool_len;
+        S->pool_len += len;
+    }
     size_t mask = S->cap - 1, j = (size_t)h & mask;
     while (S->slots[j].exp >= 0) j = (j + 1) & mask;
     S->slots[j] = sl;
@@ -406,22 +430,47 @@ static inline __attribute__((always_inline)) int32_t raw_store(Scanner *S, const
 
 /* expansion index of low[x:y], computed by the expand callback on first sight */
 static inline __attribute__((always_inline)) int32_t raw_lookup(Scanner *S, PyObject *low, const int kind, const void *data,
-                                                                 Py_ssize_t x, Py_ssize_t y) {
+                                                                 Py_ssize_t x, Py_ssize_t y, int32_t *single) {
     uint64_t h = 1469598103934665603ULL;
+    Py_UCS4 all = 0;
     for (Py_ssize_t i = x; i < y; i++) {
-        h ^= (uint64_t)CH(i);
+        Py_UCS4 c = CH(i);
+        all |= c;
+        h ^= (uint64_t)c;
         h *= 1099511628211ULL;
     }
+    h ^= h >> 32; /* the slot keeps 32 bits (the key is compared anyway) */
     int32_t len = (int32_t)(y - x);
+    /* whether the token is kept in its slot depends on the token only, so a stored token and the same
+     * token looked up agree */
+    const int inl = len <= RAW_INLINE && (kind == PyUnicode_1BYTE_KIND || all < 256);
     size_t mask = S->cap - 1;
     size_t j = (size_t)h & mask;
     while (S->slots[j].exp >= 0) {
-        Slot *sl = &S->slots[j];
-        if (sl->h == h && sl->len == len) {
-            const Py_UCS4 *p = S->pool + sl->off;
+        const Slot *sl = &S->slots[j];
+        if (sl->h == (uint32_t)h && sl->len == len) {
             Py_ssize_t i = 0;
-            while (i < len && p[i] == CH(x + i)) i++;
-            if (i == len) return sl->exp;
+            if (inl) {
+                if (kind == PyUnicode_1BYTE_KIND) {
+                    if (memcmp(sl->key.k, (const Py_UCS1 *)data + x, (size_t)len) == 0) {
+                        *single = sl->single;
+                        return sl->exp;
+                    }
+                } else {
+                    while (i < len && sl->key.k[i] == CH(x + i)) i++;
+                    if (i == len) {
+                        *single = sl->single;
+                        return sl->exp;
+                    }
+                }
+            } else {
+                const Py_UCS4 *p = S->pool + sl->key.off;
+                while (i < len && p[i] == CH(x + i)) i++;
+                if (i == len) {
+                    *single = sl->single;
+                    return sl->exp;
+                }
+            }
         }
         j = (j + 1) & mask;
     }
@@ -460,7 +509,7 @@ static inline __attribute__((always_inline)) int32_t raw_lookup(Scanner *S, PyOb
             S->exp_parts[e][0] = nid;
             S->exp_parts[e][1] = len;
             S->n_exp++;
-            return raw_store(S, kind, data, x, len, h, e);
+            return raw_store(S, kind, data, x, len, (uint32_t)h, inl, e, single);
         }
     }
     if (!res) {
@@ -499,7 +548,7 @@ static inline __attribute__((always_inline)) int32_t raw_lookup(Scanner *S, PyOb
     Py_DECREF(seq);
     S->exp_n[e] = (int32_t)n;
     S->n_exp++;
-    return raw_store(S, kind, data, x, len, h, e);
+    return raw_store(S, kind, data, x, len, (uint32_t)h, inl, e, single);
 fail:
     Py_DECREF(seq);
     return -1;
@@ -563,8 +612,18 @@ static inline __attribute__((always_inline)) int tokenize_impl(Scanner *S, PyObj
             continue;
         }
         Py_ssize_t j = token_end(kind, data, i, b);
-        int32_t e = raw_lookup(S, low, kind, data, i, j);
+        int32_t single;
+        int32_t e = raw_lookup(S, low, kind, data, i, j, &single);
         if (e < 0) return -1;
+        if (single >= 0) { /* most tokens: one part, the token itself (no read of the expansion tables) */
+            if (*n + 1 >= S->toks_cap && grow((void **)&S->toks, &S->toks_cap, *n + 2, sizeof(Tok))) return -1;
+            S->toks[*n].start = (int32_t)i;
+            S->toks[*n].end = (int32_t)j;
+            S->toks[*n].norm = single;
+            (*n)++;
+            i = j;
+            continue;
+        }
         int32_t parts = S->exp_n[e];
         if (grow((void **)&S->toks, &S->toks_cap, *n + parts + 1, sizeof(Tok))) return -1;
         int32_t x = (int32_t)i;
@@ -1119,7 +1178,7 @@ static int Scanner_init(Scanner *S, PyObject *args, PyObject *kw) {
     S->norm_strs = PyList_New(0);
     if (!S->norm_ids || !S->norm_strs) return -1;
     S->cap = 1 << 14;
-    S->slots = PyMem_Malloc(S->cap * sizeof(Slot));
+    S->slots = raw_alloc(S->cap);
     if (!S->slots) {
         PyErr_NoMemory();
         return -1;
@@ -1146,7 +1205,7 @@ static void Scanner_dealloc(Scanner *S) {
     Py_XDECREF(S->lit_index);
     Py_XDECREF(S->glob_leads);
     PyMem_Free(S->lead_lengths);
-    PyMem_Free(S->slots);
+    free(S->slots);
     PyMem_Free(S->pool);
     PyMem_Free(S->exp_n);
     PyMem_Free(S->exp_parts);
