@@ -429,8 +429,11 @@ static inline __attribute__((always_inline)) int32_t raw_store(Scanner *S, const
 }
 
 /* expansion index of low[x:y], computed by the expand callback on first sight */
-static inline __attribute__((always_inline)) int32_t raw_lookup(Scanner *S, PyObject *low, const int kind, const void *data,
-                                                                 Py_ssize_t x, Py_ssize_t y, int32_t *single) {
+/* hash of low[x:y] (FNV-1a folded to 32 bits: the slot keeps 32 bits, the key is compared anyway) and
+ * whether the token is kept in its slot (a property of the token alone, so a stored token and the same
+ * token looked up agree) */
+static inline __attribute__((always_inline)) uint32_t raw_hash(const int kind, const void *data, Py_ssize_t x,
+                                                               Py_ssize_t y, int *inl) {
     uint64_t h = 1469598103934665603ULL;
     Py_UCS4 all = 0;
     for (Py_ssize_t i = x; i < y; i++) {
@@ -439,16 +442,21 @@ static inline __attribute__((always_inline)) int32_t raw_lookup(Scanner *S, PyOb
         h ^= (uint64_t)c;
         h *= 1099511628211ULL;
     }
-    h ^= h >> 32; /* the slot keeps 32 bits (the key is compared anyway) */
+    *inl = y - x <= RAW_INLINE && (kind == PyUnicode_1BYTE_KIND || all < 256);
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* expansion index of low[x:y] (hash h, inl from raw_hash), computed by the expand callback on first
+ * sight; *single as in Slot */
+static inline __attribute__((always_inline)) int32_t raw_lookup(Scanner *S, PyObject *low, const int kind, const void *data,
+                                                                 Py_ssize_t x, Py_ssize_t y, uint32_t h, const int inl,
+                                                                 int32_t *single) {
     int32_t len = (int32_t)(y - x);
-    /* whether the token is kept in its slot depends on the token only, so a stored token and the same
-     * token looked up agree */
-    const int inl = len <= RAW_INLINE && (kind == PyUnicode_1BYTE_KIND || all < 256);
     size_t mask = S->cap - 1;
     size_t j = (size_t)h & mask;
     while (S->slots[j].exp >= 0) {
         const Slot *sl = &S->slots[j];
-        if (sl->h == (uint32_t)h && sl->len == len) {
+        if (sl->h == h && sl->len == len) {
             Py_ssize_t i = 0;
             if (inl) {
                 if (kind == PyUnicode_1BYTE_KIND) {
@@ -509,7 +517,7 @@ static inline __attribute__((always_inline)) int32_t raw_lookup(Scanner *S, PyOb
             S->exp_parts[e][0] = nid;
             S->exp_parts[e][1] = len;
             S->n_exp++;
-            return raw_store(S, kind, data, x, len, (uint32_t)h, inl, e, single);
+            return raw_store(S, kind, data, x, len, h, inl, e, single);
         }
     }
     if (!res) {
@@ -548,7 +556,7 @@ static inline __attribute__((always_inline)) int32_t raw_lookup(Scanner *S, PyOb
     Py_DECREF(seq);
     S->exp_n[e] = (int32_t)n;
     S->n_exp++;
-    return raw_store(S, kind, data, x, len, (uint32_t)h, inl, e, single);
+    return raw_store(S, kind, data, x, len, h, inl, e, single);
 fail:
     Py_DECREF(seq);
     return -1;
@@ -602,40 +610,61 @@ static inline __attribute__((always_inline)) Py_ssize_t token_end(const int kind
     return i + 1; /* [^\w\s] */
 }
 
+/* raw tokens found ahead of their lookup, so that the cache reads of a block overlap */
+#define RAW_BLOCK 32
+
 static inline __attribute__((always_inline)) int tokenize_impl(Scanner *S, PyObject *low, const int kind,
                                                                const void *data, Py_ssize_t a, Py_ssize_t b, size_t *n) {
     Py_ssize_t i = a;
+    int32_t xs[RAW_BLOCK], ys[RAW_BLOCK];
+    uint32_t hs[RAW_BLOCK];
+    unsigned char inls[RAW_BLOCK];
     while (i < b) {
-        Py_UCS4 c = CH(i);
-        if (is_s(c)) {
-            i++;
-            continue;
-        }
-        Py_ssize_t j = token_end(kind, data, i, b);
-        int32_t single;
-        int32_t e = raw_lookup(S, low, kind, data, i, j, &single);
-        if (e < 0) return -1;
-        if (single >= 0) { /* most tokens: one part, the token itself (no read of the expansion tables) */
-            if (*n + 1 >= S->toks_cap && grow((void **)&S->toks, &S->toks_cap, *n + 2, sizeof(Tok))) return -1;
-            S->toks[*n].start = (int32_t)i;
-            S->toks[*n].end = (int32_t)j;
-            S->toks[*n].norm = single;
-            (*n)++;
+        /* find a block of raw tokens and hash them, prefetching their slots */
+        int k = 0;
+        size_t mask = S->cap - 1;
+        while (i < b && k < RAW_BLOCK) {
+            if (is_s(CH(i))) {
+                i++;
+                continue;
+            }
+            Py_ssize_t j = token_end(kind, data, i, b);
+            int inl;
+            uint32_t h = raw_hash(kind, data, i, j, &inl);
+            __builtin_prefetch(&S->slots[h & mask]);
+            xs[k] = (int32_t)i;
+            ys[k] = (int32_t)j;
+            hs[k] = h;
+            inls[k] = (unsigned char)inl;
+            k++;
             i = j;
-            continue;
         }
-        int32_t parts = S->exp_n[e];
-        if (grow((void **)&S->toks, &S->toks_cap, *n + parts + 1, sizeof(Tok))) return -1;
-        int32_t x = (int32_t)i;
-        for (int32_t p = 0; p < parts; p++) {
-            int32_t len = S->exp_parts[e][2 * p + 1];
-            S->toks[*n].start = x;
-            S->toks[*n].end = x + len;
-            S->toks[*n].norm = S->exp_parts[e][2 * p];
-            (*n)++;
-            x += len;
+        if (grow((void **)&S->toks, &S->toks_cap, *n + (size_t)k + 1, sizeof(Tok))) return -1;
+        for (int r = 0; r < k; r++) {
+            int32_t single;
+            int32_t e = raw_lookup(S, low, kind, data, xs[r], ys[r], hs[r], inls[r], &single);
+            if (e < 0) return -1;
+            if (single >= 0) { /* most tokens: one part, the token itself (no read of the expansion tables) */
+                S->toks[*n].start = xs[r];
+                S->toks[*n].end = ys[r];
+                S->toks[*n].norm = single;
+                (*n)++;
+                continue;
+            }
+            int32_t parts = S->exp_n[e];
+            /* room for the parts of this token and one for each token left in the block */
+            if (grow((void **)&S->toks, &S->toks_cap, *n + (size_t)parts + (size_t)(k - r) + 1, sizeof(Tok)))
+                return -1;
+            int32_t x = xs[r];
+            for (int32_t p = 0; p < parts; p++) {
+                int32_t len = S->exp_parts[e][2 * p + 1];
+                S->toks[*n].start = x;
+                S->toks[*n].end = x + len;
+                S->toks[*n].norm = S->exp_parts[e][2 * p];
+                (*n)++;
+                x += len;
+            }
         }
-        i = j;
     }
     return 0;
 }
