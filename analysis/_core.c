@@ -87,7 +87,7 @@ typedef struct {
     Py_ssize_t abbrev_maxlen;
     /* raw token -> expansion */
     Slot *slots;
-    size_t cap, used;
+    size_t cap, used, raw_limit; /* the cache is emptied when it holds raw_limit tokens */
     Py_UCS4 *pool;
     size_t pool_len, pool_cap;
     int32_t *exp_n;           /* per expansion: number of parts (0..4) */
@@ -483,7 +483,7 @@ static inline __attribute__((always_inline)) int32_t raw_lookup(Scanner *S, PyOb
         j = (j + 1) & mask;
     }
     /* new raw token */
-    if (S->used > 2000000) { /* bound the cache, like the Python path */
+    if (S->used >= S->raw_limit) { /* bound the cache, like the Python path */
         raw_clear(S);
         j = (size_t)h & mask;
     }
@@ -1207,6 +1207,7 @@ static int Scanner_init(Scanner *S, PyObject *args, PyObject *kw) {
     S->norm_strs = PyList_New(0);
     if (!S->norm_ids || !S->norm_strs) return -1;
     S->cap = 1 << 14;
+    S->raw_limit = 2000000;
     S->slots = raw_alloc(S->cap);
     if (!S->slots) {
         PyErr_NoMemory();
@@ -2169,7 +2170,20 @@ static PyObject *Scanner_stats(Scanner *S, PyObject *Py_UNUSED(ignored)) {
     return Py_BuildValue("{s:n,s:n}", "norms", (Py_ssize_t)S->n_norms, "raw_tokens", (Py_ssize_t)S->used);
 }
 
+static PyObject *Scanner_set_raw_limit(Scanner *S, PyObject *arg) {
+    Py_ssize_t n = PyLong_AsSsize_t(arg);
+    if (n == -1 && PyErr_Occurred()) return NULL;
+    if (n < 1) {
+        PyErr_SetString(PyExc_ValueError, "the raw-token cache limit must be at least 1");
+        return NULL;
+    }
+    S->raw_limit = (size_t)n;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef Scanner_methods[] = {
+    {"set_raw_limit", (PyCFunction)Scanner_set_raw_limit, METH_O,
+     "set_raw_limit(n): empty the raw-token cache whenever it holds n tokens (default 2,000,000)"},
     {"intern", (PyCFunction)Scanner_intern, METH_O, "intern(norm) -> id (classified on first sight)"},
     {"norm", (PyCFunction)Scanner_norm, METH_O, "norm(id) -> str"},
     {"set_entries", (PyCFunction)Scanner_set_entries, METH_VARARGS, "set_entries(entries, n_categories)"},

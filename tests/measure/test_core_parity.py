@@ -150,6 +150,27 @@ def test_sentences_and_tokens_identical(matchers, text):
         assert scanner.tokens(low, 0, len(low)) == token_spans(text)
 
 
+def test_raw_token_cache_emptied_mid_corpus_changes_nothing(sample_corpus):
+    """The core's cache of raw tokens is emptied whenever it is full (every 2,000,000 distinct tokens by
+    default); with a tiny limit it is emptied many times within one document, and results stay those of
+    the Python path. The texts mix tokens kept inside a cache slot (up to 16 characters below U+0100) with
+    longer or non-Latin-1 ones kept outside it."""
+    syn = parse_lexicon(SYNTHETIC, "synthetic.toml")
+    extra = ("Counter-intelligence-officials said the decision-making-apparatus may be possible. "
+             "Officials in Łódź and Ελλάδα said a naïve plan was ‘possible’, indications of attacks.\n\n")
+    texts = [extra + t for t in sample_corpus["text"].tolist()[:25]]
+    for lex in (None, syn):
+        fast, ref = Matcher(lex, engine="c"), Matcher(lex, engine="python")
+        fast._core.scanner.set_raw_limit(7)
+        for text in texts:
+            _assert_same(fast, ref, text)
+            low = text.lower().replace("’", "'")
+            assert fast._core.scanner.tokens(low, 0, len(low)) == token_spans(text)
+            assert fast._core.scanner.stats()["raw_tokens"] <= 7
+    with pytest.raises(ValueError, match="at least 1"):
+        fast._core.scanner.set_raw_limit(0)
+
+
 def test_native_token_flags_agree_with_python(matchers):
     """The core classifies tokens natively; the Python classify callback is the definition."""
     for fast, _ref in matchers:
