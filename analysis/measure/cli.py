@@ -108,11 +108,6 @@ def _check_args(args):
 def run_stream(args) -> int:
     from ..scale.stream import score_stream
 
-    if args.dayfirst is not None:
-        # chunked reading sees one chunk of the date column at a time and reads each date on its own
-        raise ValueError("--dayfirst/--no-dayfirst is not available when the corpus is streamed (--chunk-size, "
-                         "--resume, --scheduler or a file over 256 MB): convert the dates to ISO (2024-03-05)")
-
     client = executor = None
     if args.scheduler:
         from ..scale.distributed import client_executor
@@ -125,7 +120,7 @@ def run_stream(args) -> int:
             chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE, fmt=args.format, jobs=args.jobs, executor=executor,
             resume=args.resume, progress=not args.no_progress and not quiet,
             text_col=args.text_col, id_col=args.id_col, outlet_col=args.outlet_col, date_col=args.date_col,
-            title_col=args.title_col, encoding=args.encoding,
+            title_col=args.title_col, encoding=args.encoding, dayfirst=args.dayfirst,
             log=None if quiet else (lambda msg: print(msg, file=sys.stderr)),
         )
     finally:

@@ -54,6 +54,8 @@ FINAL_NAMES = ("matches", "documents", "summary")
 EXACT_SUMMARY_MAX_DOCS = 200_000  # up to this many documents the summary is computed exactly as score() does
 
 _DECODE_ERRORS = [0]
+_NOT_UTF8 = "file is not valid UTF-8; undecodable bytes replaced with U+FFFD (pass --encoding to choose the right one)"
+DATE_PASS_BATCH = 50_000  # date cells looked at together in the first pass over a date column
 
 
 def _flag_replace(exc):
@@ -83,35 +85,53 @@ def _open_text(path: Path, encoding):
     return raw, io.TextIOWrapper(raw, encoding=encoding or "utf-8-sig", errors=errors, newline="")
 
 
+def _delimited_records(fh, path: Path, sep: str):
+    """The header (first item), then ``(record number, fields)`` for every non-blank record, parsed with
+    the rules of ``load_corpus`` (record numbers are spreadsheet rows: the header is row 1)."""
+    reader = csv.reader(fh, delimiter=sep, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise CorpusError(f"{path}: the file is empty") from None
+    except csv.Error as exc:
+        raise CorpusError(f"{path}:1: malformed header: {exc}") from None
+    header = [h.strip() for h in header]
+    if not any(header) and len(header) <= 1:
+        raise CorpusError(f"{path}: the file is empty")
+    for j, name in enumerate(header):
+        if name in header[:j]:
+            raise CorpusError(
+                f"{path}:1: duplicate column name {name!r} in the header (columns {header.index(name) + 1} "
+                f"and {j + 1}); rename one of them"
+            )
+    yield header
+    record = 1
+    while True:
+        first_line = reader.line_num + 1  # the physical line where this record starts
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise CorpusError(
+                f"{path}: line {first_line}: malformed CSV quoting ({exc}) in the record starting on this line"
+            ) from None
+        record += 1
+        if fields:  # a blank line is not a record
+            yield record, fields
+
+
 def _iter_delimited(path: Path, sep: str, encoding, chunk_size: int, report: LoadReport):
     """Raw chunks of a CSV/TSV file, parsed with the same rules as ``load_corpus``."""
     raw, fh = _open_text(path, encoding)
     errors_before = _DECODE_ERRORS[0]
     noted = False
     try:
-        reader = csv.reader(fh, delimiter=sep, strict=True)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise CorpusError(f"{path}: the file is empty") from None
-        except csv.Error as exc:
-            raise CorpusError(f"{path}:1: malformed header: {exc}") from None
-        header = [h.strip() for h in header]
-        if not any(header) and len(header) <= 1:
-            raise CorpusError(f"{path}: the file is empty")
+        records = _delimited_records(fh, path, sep)
+        header = next(records)
         rows, numbers = [], []
-        record = 1
         read_any = False
-        while True:
-            try:
-                fields = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                raise CorpusError(f"{path}: line {reader.line_num}: malformed CSV quoting ({exc})") from None
-            record += 1
-            if not fields:
-                continue
+        for record, fields in records:
             read_any = True
             report.n_read += 1
             if len(fields) != len(header):
@@ -122,8 +142,7 @@ def _iter_delimited(path: Path, sep: str, encoding, chunk_size: int, report: Loa
             if len(rows) >= chunk_size:
                 bad = _DECODE_ERRORS[0] > errors_before
                 if bad and not noted:
-                    report.notes.append("file is not valid UTF-8; undecodable bytes replaced with U+FFFD "
-                                        "(pass --encoding to choose the right one)")
+                    report.notes.append(_NOT_UTF8)
                     noted = True
                 yield _delimited_frame(rows, header, numbers, bad), raw.tell()
                 rows, numbers = [], []
@@ -131,8 +150,7 @@ def _iter_delimited(path: Path, sep: str, encoding, chunk_size: int, report: Loa
             raise CorpusError(f"{path}: header only, no rows")
         bad = _DECODE_ERRORS[0] > errors_before
         if bad and not noted:
-            report.notes.append("file is not valid UTF-8; undecodable bytes replaced with U+FFFD "
-                                "(pass --encoding to choose the right one)")
+            report.notes.append(_NOT_UTF8)
         if rows:
             yield _delimited_frame(rows, header, numbers, bad), raw.tell()
     except UnicodeDecodeError as exc:
@@ -149,7 +167,8 @@ def _delimited_frame(rows, header, numbers, bad):
     return df
 
 
-def _iter_jsonl(path: Path, encoding, chunk_size: int, report: LoadReport):
+def _iter_jsonl(path: Path, encoding, chunk_size: int, report: LoadReport, keep=None):
+    """Raw chunks of a JSONL file; ``keep(key)``, when given, selects the keys kept from each record."""
     records, numbers = [], []
     noted = False
     enc = encoding or "utf-8"
@@ -165,8 +184,7 @@ def _iter_jsonl(path: Path, encoding, chunk_size: int, report: LoadReport):
                     raise CorpusError(f"{path}: cannot decode as {encoding}: {exc}") from None
                 line = bline.decode("utf-8", errors="replace")
                 if not noted:
-                    report.notes.append("file is not valid UTF-8; undecodable bytes replaced with U+FFFD "
-                                        "(pass --encoding to choose the right one)")
+                    report.notes.append(_NOT_UTF8)
                     noted = True
             if not line.strip():
                 continue
@@ -174,6 +192,8 @@ def _iter_jsonl(path: Path, encoding, chunk_size: int, report: LoadReport):
             obj = _corpus._jsonl_record(line, lineno, path, report)
             if obj is None:
                 continue
+            if keep is not None:
+                obj = {k: v for k, v in obj.items() if keep(k)}
             records.append(obj)
             numbers.append(lineno)
             if len(records) >= chunk_size:
@@ -257,7 +277,7 @@ def _progress_total(path: Path, kind):
     return None, "doc"
 
 
-def _raw_chunks(path: Path, kind, chunk_size, encoding, report, fmt, column_args):
+def _raw_chunks(path: Path, kind, chunk_size, encoding, report, fmt, column_args, dayfirst=None):
     if kind in ("csv", "tsv"):
         yield from _iter_delimited(path, "," if kind == "csv" else "\t", encoding, chunk_size, report)
     elif kind == "jsonl":
@@ -267,12 +287,151 @@ def _raw_chunks(path: Path, kind, chunk_size, encoding, report, fmt, column_args
     elif kind == "txtdir":
         yield from _iter_txt_folder(path, encoding, chunk_size, report)
     else:  # not streamable: load whole, then cut (already normalised; marked with _normalised)
-        corpus, whole = _corpus.load_corpus(path, encoding=encoding, fmt=fmt, **column_args)
+        corpus, whole = _corpus.load_corpus(path, encoding=encoding, fmt=fmt, dayfirst=dayfirst, **column_args)
         report.n_read, report.issues, report.notes = whole.n_read, whole.issues, whole.notes
         for i in range(0, len(corpus), chunk_size):
             part = corpus.iloc[i : i + chunk_size].reset_index(drop=True)
             part.attrs["_normalised"] = True
             yield part, i + len(part)
+
+
+# -- dates: one reading per column, decided before the first chunk --------------------------------------
+
+
+def _date_column(columns, date_col, path):
+    """The date column ``_normalise`` will pick among ``columns`` (None: none, or it will fail there)."""
+    columns = [c for c in columns if not str(c).startswith("_")]
+    try:
+        return _corpus._pick(columns, date_col, _corpus._DATE_CANDIDATES, "date", path)
+    except CorpusError:  # an explicit --date-col that is missing: the chunk reader says so
+        return None
+
+
+class _DatePass:
+    """The numeric dates of the date column(s), gathered in file order; stops as soon as the reading is
+    settled (a date that can only be day first and one that can only be month first: month first)."""
+
+    def __init__(self):
+        self.kinds: dict = {}
+
+    def add(self, column, values, rows) -> bool:
+        """Add date cells (a Series) with their row numbers; True once nothing more can change the reading."""
+        values = _corpus._date_values(pd.Series(values, dtype=object))
+        kinds = self.kinds.setdefault(column, _corpus.DateKinds(column))
+        kinds.add(_corpus._numeric_dates(values), dict(enumerate(rows)))
+        return all(k.counts["day"] and k.counts["month"] for k in self.kinds.values())
+
+    def decided(self) -> dict:
+        return {column: kinds.day_first(None) for column, kinds in self.kinds.items()}
+
+
+def _dates_delimited(path: Path, sep: str, encoding, date_col, progress):
+    found = _DatePass()
+    raw, fh = _open_text(path, encoding)
+    last = 0
+    try:
+        records = _delimited_records(fh, path, sep)
+        header = next(records)
+        column = _date_column(header, date_col, path)
+        if column is None:
+            return found
+        j, width = header.index(column), len(header)
+        values, rows = [], []
+        for record, fields in records:
+            if len(fields) != width:
+                continue  # skipped by the chunk reader too
+            values.append(fields[j])
+            rows.append(record)
+            if len(values) >= DATE_PASS_BATCH:
+                if progress is not None:
+                    progress.update(raw.tell() - last)
+                    last = raw.tell()
+                if found.add(column, values, rows):
+                    return found
+                values, rows = [], []
+        found.add(column, values, rows)
+        return found
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{path}: cannot decode as {encoding}: {exc}") from None
+    finally:
+        fh.close()
+
+
+def _dates_jsonl(path: Path, encoding, chunk_size, date_col, progress):
+    """Read in the chunks of the chunk reader: each chunk picks its date column among its own keys."""
+    found = _DatePass()
+    wanted = set(_corpus._DATE_CANDIDATES)
+    last = 0
+    for df, pos in _iter_jsonl(path, encoding, chunk_size, LoadReport(str(path)),
+                               keep=lambda k: k == date_col or str(k).strip().lower() in wanted):
+        if progress is not None:
+            progress.update(pos - last)
+            last = pos
+        column = _date_column(df.columns, date_col, path)
+        if column is not None and found.add(column, df[column], df["_row"]):
+            break
+    return found
+
+
+def _dates_parquet(path: Path, date_col, progress):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    found = _DatePass()
+    try:
+        pf = pq.ParquetFile(path)
+        schema = pf.schema_arrow
+    except (OSError, ValueError, pa.ArrowException):  # the chunk reader reports it
+        return found
+    index = {c for c in (schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)}
+    column = _date_column([n for n in schema.names if n not in index], date_col, path)
+    if column is None:
+        return found
+    first = 1
+    for batch in pf.iter_batches(batch_size=DATE_PASS_BATCH, columns=[column]):
+        n = batch.num_rows
+        if progress is not None:
+            progress.update(n)
+        if found.add(column, batch.column(0).to_pylist(), range(first, first + n)):
+            break
+        first += n
+    return found
+
+
+def _dates_txt_folder(path: Path, encoding):
+    files = _corpus._txt_files(path)
+    meta = _corpus._txt_metadata(path, encoding, LoadReport(str(path)), [f.stem for f in files])
+    found = _DatePass()
+    if meta is None:
+        return found
+    df = pd.DataFrame({"doc_id": [f.stem for f in files], "text": "", "_row": [f.name for f in files]})
+    df = _corpus._join_txt_metadata(df, meta)  # the texts are not needed: dates come from the metadata file
+    column = _date_column(df.columns, None, path)
+    if column is not None:
+        found.add(column, df[column], df["_row"])
+    return found
+
+
+def _decide_dates(path: Path, kind, chunk_size, encoding, date_col, progress=None) -> dict:
+    """First pass over the date column only: ``{column: True if read day first}``, decided as
+    :func:`load_corpus` decides for the whole column (see ``docs/loading.md``)."""
+    if kind not in ("csv", "tsv", "jsonl", "parquet", "txtdir"):
+        return {}  # loaded whole by load_corpus, which decides itself
+    if progress is not None:
+        desc = progress.desc
+        progress.set_description_str("reading dates")
+    if kind in ("csv", "tsv"):
+        found = _dates_delimited(path, "," if kind == "csv" else "\t", encoding, date_col, progress)
+    elif kind == "jsonl":
+        found = _dates_jsonl(path, encoding, chunk_size, date_col, progress)
+    elif kind == "parquet":
+        found = _dates_parquet(path, date_col, progress)
+    else:
+        found = _dates_txt_folder(path, encoding)
+    if progress is not None:
+        progress.reset()
+        progress.set_description_str(desc)
+    return found.decided()
 
 
 def chunk_sha256(corpus: pd.DataFrame) -> str:
@@ -288,7 +447,8 @@ def _hash_rows(h, corpus, columns):
 
 
 def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | None = None, text_col=None, id_col=None,
-                       outlet_col=None, date_col=None, title_col=None, encoding=None, fmt=None, progress=None):
+                       outlet_col=None, date_col=None, title_col=None, encoding=None, fmt=None, dayfirst=None,
+                       progress=None):
     """Read a corpus a chunk of documents at a time, normalised as :func:`load_corpus` does.
 
     Parameters
@@ -302,6 +462,12 @@ def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | Non
         iterator is exhausted).
     text_col, id_col, outlet_col, date_col, title_col, encoding, fmt
         As for :func:`load_corpus`.
+    dayfirst : bool, optional
+        As for :func:`load_corpus`, with the same result: by default a first pass reads the date
+        column alone (only that column for Parquet; for CSV/TSV and JSONL every record is parsed, and
+        the pass stops early when a day-first-only and a month-first-only date have been seen) and
+        decides day first or month first for the whole column, as ``load_corpus`` does. The date
+        notes are added to ``report`` once the last chunk has been read.
     progress : tqdm, optional
         A progress bar updated in the units of :func:`progress_units`.
 
@@ -319,6 +485,7 @@ def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | Non
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+    dates = _corpus.DateColumns(dayfirst)  # refuses a dayfirst that is not True, False or None
     path = Path(path)
     if not path.exists():
         raise CorpusError(f"{path}: no such file or folder")
@@ -326,22 +493,28 @@ def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | Non
     kind = _detect(path, fmt)
     column_args = {"text_col": text_col, "id_col": id_col, "outlet_col": outlet_col, "date_col": date_col,
                    "title_col": title_col}
+    if dayfirst is None:
+        dates.decided = _decide_dates(path, kind, chunk_size, encoding, date_col, progress)
     ids: dict = {}
     index = 0
     last_pos = 0
     loaded = 0
-    for raw, pos in _raw_chunks(path, kind, chunk_size, encoding, report, fmt, column_args):
+    notes_at = None  # where the date notes go: after the first chunk's notes, as load_corpus orders them
+    for raw, pos in _raw_chunks(path, kind, chunk_size, encoding, report, fmt, column_args, dayfirst):
         if raw.attrs.get("_normalised"):
             corpus = raw
         elif len(raw) == 0:
             continue
         else:
             chunk_report = LoadReport(str(path), n_read=len(raw))
-            corpus, chunk_report = _corpus._normalise(raw, path, chunk_report, ids=ids, **column_args)
+            corpus, chunk_report = _corpus._normalise(raw, path, chunk_report, ids=ids, dates=dates,
+                                                      dayfirst=dayfirst, **column_args)
             report.issues.extend(chunk_report.issues)
             for note in chunk_report.notes:
                 if note not in report.notes:
                     report.notes.append(note)
+            if notes_at is None:
+                notes_at = len(report.notes)
         loaded += len(corpus)
         report.n_loaded = loaded
         if progress is not None:
@@ -353,6 +526,7 @@ def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | Non
         index += 1
     if report.n_read == 0:
         raise CorpusError(f"{path}: no documents found")
+    dates.report(report, path, at=notes_at)
 
 
 def progress_units(path, fmt=None):
@@ -507,7 +681,7 @@ class _SummaryAccumulator:
         return pd.DataFrame(rows)
 
 
-def _settings(path: Path, spec: MatcherSpec, chunk_size, fmt, column_args, encoding, in_fmt):
+def _settings(path: Path, spec: MatcherSpec, chunk_size, fmt, column_args, encoding, in_fmt, dayfirst=None):
     from ..provenance import package_version
 
     return {
@@ -520,6 +694,7 @@ def _settings(path: Path, spec: MatcherSpec, chunk_size, fmt, column_args, encod
         "columns": column_args,
         "encoding": encoding,
         "input_format": in_fmt,
+        "dayfirst": dayfirst,
         "package_version": package_version(),
     }
 
@@ -534,7 +709,7 @@ def _load_manifest(partial: Path):
 def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int = 5000, fmt: str = "parquet",
                  jobs: int = 1, executor=None, resume: bool = False, progress: bool = False, on_chunk=None,
                  text_col=None, id_col=None, outlet_col=None, date_col=None, title_col=None, encoding=None,
-                 input_format=None, log=None) -> StreamResult:
+                 input_format=None, dayfirst=None, log=None) -> StreamResult:
     """Score a corpus file chunk by chunk and write the outputs into the folder ``out``.
 
     Parameters
@@ -562,6 +737,10 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
     on_chunk : callable, optional
         Called as ``on_chunk(index, scored)`` after each chunk is written (``scored`` is False for a
         chunk reused from an interrupted run).
+    text_col, id_col, outlet_col, date_col, title_col, encoding, input_format, dayfirst
+        As for :func:`iter_corpus_chunks` (``input_format`` is its ``fmt``): the dates are those
+        :func:`load_corpus` reads, and the load report's notes are the same; they are saved in
+        ``provenance.json`` under ``load_report.notes``.
 
     Returns
     -------
@@ -590,7 +769,7 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
     matcher_here = worker_matcher(spec)  # validates categories early, gives the column layout; forked workers inherit it
     column_args = {"text_col": text_col, "id_col": id_col, "outlet_col": outlet_col, "date_col": date_col,
                    "title_col": title_col}
-    settings = _settings(path, spec, chunk_size, fmt, column_args, encoding, input_format)
+    settings = _settings(path, spec, chunk_size, fmt, column_args, encoding, input_format, dayfirst)
 
     done: dict = {}
     old = _load_manifest(partial) if partial.is_dir() else None
@@ -640,7 +819,7 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
 
     def chunks_to_score():
         for ch in iter_corpus_chunks(path, chunk_size, report=report, encoding=encoding, fmt=input_format,
-                                     progress=bar, **column_args):
+                                     dayfirst=dayfirst, progress=bar, **column_args):
             _hash_rows(corpus_hash, ch.corpus, ("doc_id", "outlet", "date", "text"))
             prev = done.get(str(ch.index))
             mp, dp = part_paths(ch.index)

@@ -39,8 +39,6 @@ _ID_CANDIDATES = ["doc_id", "id", "article_id", "docid", "filename", "file"]
 _OUTLET_CANDIDATES = ["outlet", "publisher", "source", "media", "publication", "site", "sitename"]
 _DATE_CANDIDATES = ["date", "publication_date", "published", "pub_date", "datetime", "timestamp"]
 _TITLE_CANDIDATES = ["title", "headline", "heading"]
-# ``dayfirst`` of _normalise for one chunk of a file: each date read on its own, no check across the column
-_PER_VALUE = "per-value"
 # a date written with numbers only, the year last: 05/03/2024, 5.3.2024, 05-03-24 (a time may follow)
 _NUMERIC_DATE_RE = re.compile(
     r"^(?P<first>[0-9]{1,2})(?P<sep>[/.-])(?P<second>[0-9]{1,2})(?P=sep)(?:[0-9]{4}|[0-9]{2})(?![0-9])"
@@ -501,13 +499,14 @@ def _read_html_folder_single(path: Path, report):
 
 
 def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_col, ids=None,
-               dayfirst=_PER_VALUE):
+               dayfirst=None, dates=None):
     """Map columns, clean texts and account for every row of ``df`` (one file, or one chunk of it).
 
     ``ids`` carries duplicate-id state between chunks (``{"seen": {}, "counts": {}}``); by default the
-    table is taken as the whole corpus. ``dayfirst`` is as for :func:`load_corpus`; the default,
-    ``_PER_VALUE``, reads each date on its own (month first when ambiguous) and checks nothing
-    across the column: what a reader that sees one chunk at a time can do.
+    table is taken as the whole corpus. ``dayfirst`` is as for :func:`load_corpus`. A reader that sees
+    one chunk at a time passes ``dates`` (a :class:`DateColumns`), which says how each date column is
+    read (decided beforehand for the whole column) and collects what its notes need; the notes are
+    then written once, by ``dates.report``, when the last chunk has been read.
     """
     if len(df) == 0 and report.n_read == 0:
         raise CorpusError(f"{path}: no documents found")
@@ -542,7 +541,7 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
         out["date"] = pd.NaT
         report.notes.append("no date column: dates unknown")
     else:
-        out["date"] = _parse_dates(df[dcol], rows, path, report, column=dcol, dayfirst=dayfirst)
+        out["date"] = _parse_dates(df[dcol], rows, path, report, column=dcol, dayfirst=dayfirst, dates=dates)
     out["title"] = df[hcol].fillna("").astype(str) if hcol is not None else ""
     texts = []
     keep = []
@@ -607,15 +606,26 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
     return out, report
 
 
-def _parse_dates(series, rows, path, report, column="date", dayfirst=_PER_VALUE):
-    values = series.map(lambda v: None if _missing(v) or str(v).strip() == "" else str(v).strip())
+def _date_values(series: pd.Series) -> pd.Series:
+    """The date cells as stripped strings, None when empty or missing (what the date readers look at)."""
+    return series.map(lambda v: None if _missing(v) or str(v).strip() == "" else str(v).strip())
+
+
+def _parse_dates(series, rows, path, report, column="date", dayfirst=None, dates=None):
+    values = _date_values(series)
     parsed = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
-    if dayfirst is not _PER_VALUE:
-        numeric = _numeric_dates(values)
-        if _read_day_first(numeric, rows, column, dayfirst, report) and numeric.index.size:
-            # only these values: with dayfirst, pandas also reads ISO 2024-03-05 as 3 May
-            parsed[numeric.index] = pd.to_datetime(values[numeric.index], errors="coerce", format="mixed",
-                                                   utc=True, dayfirst=True)
+    numeric = _numeric_dates(values)
+    if dates is None:  # the whole column is here: decide, and say so in the report
+        kinds = DateKinds(column)
+        kinds.add(numeric, rows)
+        day_first = _read_day_first(kinds, dayfirst, report)
+    else:  # one chunk: the reading was decided for the whole column; the notes come at the end
+        dates.add(column, numeric, rows)
+        day_first = dates.day_first(column)
+    if day_first and numeric.index.size:
+        # only these values: with dayfirst, pandas also reads ISO 2024-03-05 as 3 May
+        parsed[numeric.index] = pd.to_datetime(values[numeric.index], errors="coerce", format="mixed",
+                                               utc=True, dayfirst=True)
     parsed = parsed.dt.tz_convert(None).dt.normalize()
     for i in series.index[parsed.isna() & values.notna()]:
         report.add(path, rows[i], f"unreadable date {values[i]!r}", "date set to unknown (NaT)")
@@ -639,26 +649,111 @@ def _numeric_dates(values: pd.Series) -> pd.DataFrame:
                         index=parts.index)
 
 
-def _examples(numeric: pd.DataFrame, kind: str, rows, n: int = 3) -> tuple[int, str, str]:
-    """(count, first value, description) of the dates of one kind; the description counts them and
-    names up to ``n`` rows: "the date '13/02/2024' (row 5)", "4 dates such as '05/03/2024' (rows 2, 3, 7, ...)".
+class DateKinds:
+    """The numeric dates of one date column, by how they can be read (``ambiguous``, ``day``, ``month``):
+    how many, the first value and the first rows of each kind. Filled from the whole column at once
+    or chunk by chunk (in file order) with the same result, which is what the load report's date
+    notes are written from.
+
+    >>> import pandas as pd
+    >>> kinds = DateKinds("date")
+    >>> for part, rows in ((["05/03/2024"], [2]), (["2024-01-01", "13/02/2024"], [3, 4])):
+    ...     values = pd.Series(part, index=range(len(part)))
+    ...     kinds.add(_numeric_dates(values), dict(enumerate(rows)))
+    >>> kinds.counts["ambiguous"], kinds.counts["day"], kinds.day_first(None)
+    (1, 1, True)
     """
-    sub = numeric[numeric["kind"] == kind]
-    if len(sub) == 0:
-        return 0, "", ""
-    first = str(sub["value"].iloc[0])
-    shown = ", ".join(str(rows[i]) for i in sub.index[:n]) + (", ..." if len(sub) > n else "")
-    if len(sub) == 1:
-        return 1, first, f"the date {first!r} (row {shown})"
-    return len(sub), first, f"{len(sub)} dates such as {first!r} (rows {shown})"
+
+    KINDS = ("ambiguous", "day", "month")
+    N_ROWS = 3  # example rows named in a note
+
+    def __init__(self, column):
+        self.column = column
+        self.counts = dict.fromkeys(self.KINDS, 0)
+        self.first: dict = {}
+        self.rows: dict = {k: [] for k in self.KINDS}
+
+    def add(self, numeric: pd.DataFrame, rows):
+        """Count the dates of ``numeric`` (from :func:`_numeric_dates`); ``rows[i]`` is the row number of index ``i``."""
+        for kind in self.KINDS:
+            sub = numeric.index[numeric["kind"].to_numpy() == kind]
+            if len(sub) == 0:
+                continue
+            self.counts[kind] += len(sub)
+            self.first.setdefault(kind, str(numeric.at[sub[0], "value"]))
+            room = self.N_ROWS + 1 - len(self.rows[kind])  # one more than shown, to know whether to add "..."
+            self.rows[kind] += [rows[i] for i in sub[:max(room, 0)]]
+
+    def day_first(self, dayfirst) -> bool:
+        """How the ambiguous dates are read: ``dayfirst`` when it is a bool, otherwise day first when
+        some date can only be day first and none can only be month first."""
+        if isinstance(dayfirst, bool):
+            return dayfirst
+        return bool(self.counts["day"]) and not self.counts["month"]
+
+    def describe(self, kind: str) -> tuple[int, str, str]:
+        """(count, first value, description): "the date '13/02/2024' (row 5)", "4 dates such as
+        '05/03/2024' (rows 2, 3, 7, ...)"."""
+        n = self.counts[kind]
+        if n == 0:
+            return 0, "", ""
+        first = self.first[kind]
+        shown = ", ".join(str(r) for r in self.rows[kind][: self.N_ROWS]) + (", ..." if n > self.N_ROWS else "")
+        if n == 1:
+            return 1, first, f"the date {first!r} (row {shown})"
+        return n, first, f"{n} dates such as {first!r} (rows {shown})"
 
 
-def _read_day_first(numeric: pd.DataFrame, rows, column, dayfirst, report) -> bool:
+class DateColumns:
+    """Date reading for a corpus read chunk by chunk (see :func:`analysis.scale.stream.iter_corpus_chunks`).
+
+    ``dayfirst`` is as for :func:`load_corpus`. When it is None, ``decided`` maps each date column to
+    the reading decided beforehand from the whole column (a first pass over it); chunks are read
+    that way, and :meth:`add` collects the counts the notes need. :meth:`report` then writes the
+    notes :func:`load_corpus` writes, from the counts of every chunk, and checks that the whole
+    column, as the chunks saw it, leads to the reading that was used.
+    """
+
+    def __init__(self, dayfirst=None, decided: dict | None = None):
+        if dayfirst is not None and not isinstance(dayfirst, bool):
+            raise ValueError(f"dayfirst must be True, False or None (the date column decides), got {dayfirst!r}")
+        self.dayfirst = dayfirst
+        self.decided = dict(decided or {})
+        self.columns: dict = {}
+
+    def day_first(self, column) -> bool:
+        if self.dayfirst is not None:
+            return self.dayfirst
+        return self.decided.get(column, False)
+
+    def add(self, column, numeric, rows):
+        self.columns.setdefault(column, DateKinds(column)).add(numeric, rows)
+
+    def report(self, report: LoadReport, path, at: int | None = None):
+        """Write the date notes into ``report`` (at position ``at`` of its notes, by default at the end).
+
+        Raises CorpusError when the chunks, taken together, call for another reading than the one
+        decided beforehand (the file changed between the two passes).
+        """
+        notes = LoadReport(report.source)
+        for column, kinds in self.columns.items():
+            used = self.day_first(column)
+            if _read_day_first(kinds, self.dayfirst, notes) != used:
+                raise CorpusError(
+                    f"{path}: date column {str(column)!r}: the first pass over the column read its numeric dates "
+                    f"{'day' if used else 'month'} first, but the rows read afterwards call for the other "
+                    "reading (did the file change while it was read?); run again, or choose with "
+                    "--dayfirst/--no-dayfirst")
+        at = len(report.notes) if at is None else at
+        report.notes[at:at] = notes.notes
+
+
+def _read_day_first(kinds: DateKinds, dayfirst, report) -> bool:
     """Decide how the numeric dates of one column are read and say so in ``report``; True: day first."""
-    n_amb, amb, ambiguous = _examples(numeric, "ambiguous", rows)
-    n_day, day, day_only = _examples(numeric, "day", rows)
-    n_mon, mon, month_only = _examples(numeric, "month", rows)
-    col = f"date column {str(column)!r}"
+    n_amb, amb, ambiguous = kinds.describe("ambiguous")
+    n_day, day, day_only = kinds.describe("day")
+    n_mon, mon, month_only = kinds.describe("month")
+    col = f"date column {str(kinds.column)!r}"
     if dayfirst is True:
         if n_amb or n_day:
             report.notes.append(f"{col}: numeric dates read day first (dayfirst=True), "

@@ -3,7 +3,8 @@
 ``load_corpus`` reads a date column day first when one of its dates can only be day first (a first
 number above 12), otherwise month first, and its load report says so; when nothing in the column
 decides, the report counts the ambiguous dates and names example rows. ``dayfirst=True/False``
-(``--dayfirst/--no-dayfirst``) chooses. ISO dates and dates with month names never change.
+(``--dayfirst/--no-dayfirst``) chooses. ISO dates and dates with month names never change. A corpus
+read in chunks is read the same way (more in ``tests/scale/test_stream_dates.py``).
 """
 
 from __future__ import annotations
@@ -202,22 +203,22 @@ def test_score_cli_dayfirst_flag(tmp_path):
     assert dayfirst["date"].tolist() == ["2024-03-05", "2024-03-06"]
 
 
-def test_streaming_refuses_dayfirst_in_one_line(tmp_path):
-    corpus = write_csv(tmp_path, ["05/03/2024"])
-    code, _, err = _cli(["score", corpus, "--out", tmp_path / "o", "--chunk-size", "10", "--dayfirst",
-                         "--quiet"])
-    assert code == 2
-    assert err.startswith("error: --dayfirst/--no-dayfirst is not available when the corpus is streamed")
-    assert len(err.strip().splitlines()) == 1
+@pytest.mark.parametrize("flag, expected", [("--dayfirst", "2024-03-05"), ("--no-dayfirst", "2024-05-03")])
+def test_streaming_honours_the_dayfirst_flag(tmp_path, flag, expected):
+    corpus = write_csv(tmp_path, ["05/03/2024", "13/02/2024"])
+    code, _, err = _cli(["score", corpus, "--out", tmp_path / "o", "--chunk-size", "1", flag, "--quiet"])
+    assert code == 0, err
+    documents = pd.read_csv(tmp_path / "o" / "documents.csv")
+    assert documents["date"].tolist() == [expected, "2024-02-13"]  # 13/02 can only be day first
 
 
-def test_chunked_reading_reads_each_date_on_its_own(tmp_path):
-    # a chunk cannot see the whole column: streaming keeps the per-value reading and adds no note
-    # (documented in docs/reliability.md; the streaming reader has no dayfirst option yet)
+def test_chunked_reading_decides_for_the_whole_column(tmp_path):
+    # one row per chunk: the first chunk alone would be read month first; the column says day first
     stream = pytest.importorskip("analysis.scale.stream")
     path = write_csv(tmp_path, ["05/03/2024", "13/02/2024"])
     report = LoadReport(str(path))
     chunks = list(stream.iter_corpus_chunks(path, chunk_size=1, report=report))
     dates = [c.corpus["date"].iloc[0].strftime("%Y-%m-%d") for c in chunks]
-    assert dates == ["2024-05-03", "2024-02-13"]
-    assert date_notes(report) == []
+    assert dates == ["2024-03-05", "2024-02-13"]
+    assert date_notes(report) == date_notes(load_corpus(path)[1])
+    assert "the date '05/03/2024' (row 2), which could be either, read the same way" in date_notes(report)[0]
