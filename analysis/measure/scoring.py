@@ -184,80 +184,226 @@ def score_frames(corpus: pd.DataFrame, matcher: Matcher, progress=None, texts: l
     from the compiled core's packed records (no row tuples): the same table, several times faster to
     build when there are many matches. Returns ``(matches, document rows)``. ``texts``: the text column
     as a list, when the caller has read it already."""
-    core = getattr(matcher, "_core", None)
-    if core is None:
-        match_rows, doc_rows = score_documents(corpus, matcher, progress)
-        return matches_frame(match_rows), doc_rows
+    ids, outlets, texts = _columns(corpus, texts)
+    scored = scan(matcher, texts, ids, outlets, progress)
+    return match_table(scored, matcher, ids, outlets), scored.doc_rows(_output_columns(matcher)[0])
+
+
+def _columns(corpus: pd.DataFrame, texts: list | None = None):
+    """``doc_id``, ``outlet`` (``"unknown"`` when absent) and ``text`` of ``corpus`` as lists."""
+    ids = corpus["doc_id"].tolist()
+    outlets = corpus["outlet"].tolist() if "outlet" in corpus.columns else ["unknown"] * len(corpus)
+    return ids, outlets, corpus["text"].tolist() if texts is None else texts
+
+
+# -- scanning: per-document numbers and packed matches, before any table is built -----------------------
+
+_STATS = ("n_tokens", "n_sentences", "n_tokens_narration", "n_tokens_quote", "n_tokens_attributed")
+_RECORD = 7  # int32 fields of a packed match: sentence, entry id, start, end, token start, token end, voice
+
+
+class Scored:
+    """What scoring a run of documents gives before any table is built, in document order: per-document
+    numbers as arrays and the matches as packed records (compiled core) or row tuples (Python engine).
+
+    Runs of adjacent documents concatenate (:meth:`concat`); the tables are then built once from the
+    whole (:func:`match_table`, :func:`documents_table`), so a corpus scored in pieces, in one process or
+    several, gives exactly the tables of one pass. Small to pickle: arrays and one string array.
+
+    Attributes: ``stats`` (n, 5) int64 (``_STATS``); ``counts`` and ``sents`` (n, k) int64, matches and
+    sentences with a match per column (the categories, then the roll-ups); ``n_matches`` (n,) int64;
+    ``records`` (m, 7) int32 and ``matched`` (m strings: a list, or a pandas string array once
+    :meth:`compact`), or ``rows`` (match tuples of the Python engine, ``records`` is None).
+    """
+
+    __slots__ = ("counts", "matched", "n_matches", "records", "rows", "sents", "stats")
+
+    def __init__(self, stats, counts, sents, n_matches, records, matched, rows=None):
+        self.stats, self.counts, self.sents, self.n_matches = stats, counts, sents, n_matches
+        self.records, self.matched, self.rows = records, matched, rows
+
+    def __len__(self):
+        return len(self.stats)
+
+    def __getstate__(self):
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def __setstate__(self, state):
+        for k, v in state.items():
+            setattr(self, k, v)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.rows) if self.records is None else len(self.records)
+
+    def compact(self) -> Scored:
+        """The matched texts as one string array (cheaper to pickle and to concatenate than a list)."""
+        if isinstance(self.matched, list) and self.matched:
+            self.matched = _string_array(self.matched)
+        return self
+
+    @staticmethod
+    def concat(parts: list) -> Scored:
+        """Adjacent runs, in order, as one."""
+        if len(parts) == 1:
+            return parts[0]
+        if not parts:
+            raise ValueError("nothing to concatenate")
+        with_matches = [p for p in parts if p.n_rows]
+
+        def stack(name):
+            return np.concatenate([getattr(p, name) for p in parts])
+
+        if parts[0].records is None:
+            records, matched = None, []
+            rows = [r for p in parts for r in p.rows]
+        else:
+            rows = None
+            records = np.concatenate([p.records for p in with_matches]) if with_matches else parts[0].records
+            chunks = [p.matched for p in with_matches]
+            if all(isinstance(c, list) for c in chunks):
+                matched = list(chain.from_iterable(chunks))
+            else:
+                chunks = [_string_array(c) if isinstance(c, list) else c for c in chunks]
+                matched = type(chunks[0])._concat_same_type(chunks)
+        return Scored(stack("stats"), stack("counts"), stack("sents"), stack("n_matches"), records, matched, rows)
+
+    def doc_rows(self, columns: list) -> list:
+        """The document rows :func:`score_documents` returns (dicts; counts as :class:`CountRow` over
+        ``columns``)."""
+        names = {c: i for i, c in enumerate(columns)}
+        stats = self.stats.tolist()
+        counts, sents = self.counts.tolist(), self.sents.tolist()
+        return [
+            {**dict(zip(_STATS, st)), "_counts": CountRow(names, c), "_sent": CountRow(names, s)}
+            for st, c, s in zip(stats, counts, sents)
+        ]
+
+
+def _output_columns(matcher: Matcher):
+    """Count columns (categories, then roll-ups), roll-ups and the roll-up of each sub-category."""
     cats = matcher.categories
     rollups = _rollups(cats)
     member_of = {m: top for top, members in rollups.items() for m in members}
-    columns = list(cats) + list(rollups)
-    core.set_output(columns, member_of)
-    column_index = {c: i for i, c in enumerate(columns)}
-    ids = corpus["doc_id"].tolist()
-    outlets = corpus["outlet"].tolist() if "outlet" in corpus.columns else ["unknown"] * len(corpus)
-    packed, matched, doc_of, n_of = [], [], [], []
-    doc_rows = []
+    return list(cats) + list(rollups), rollups, member_of
 
-    score_doc = core.score_doc
+
+def scan(matcher: Matcher, texts: list, ids: list, outlets: list, progress=None) -> Scored:
+    """Score documents (``texts`` with their ``ids`` and ``outlets``) into a :class:`Scored` run."""
+    columns, rollups, member_of = _output_columns(matcher)
+    k = len(columns)
+    core = getattr(matcher, "_core", None)
+    n = len(texts)
     gc_was_enabled = gc.isenabled()
-    gc.disable()
+    gc.disable()  # many small lists and tuples with no cycles: no collection while they are made
     try:
-        for i, (doc_id, outlet, text) in enumerate(zip(ids, outlets, texts if texts is not None else corpus["text"].tolist())):
-            res = score_doc(text, None) if isinstance(text, str) else None
-            if res is not None:
-                records, texts = res[7], res[8]
-                if texts:
-                    packed.append(records)
-                    matched.append(texts)
-                    doc_of.append(i)
-                    n_of.append(len(texts))
-                doc_rows.append(_core_doc_row(res, column_index))
-            else:  # the Python path (a text the core does not take), packed the same way
-                rows: list = []
-                doc_rows.append(_score_one(matcher, doc_id, outlet, text, cats, rollups, member_of, rows.extend))
-                if rows:
-                    packed.append(array("i", [
-                        x for r in rows for x in (r[2], core.entry_id[(r[3], r[4], r[11], r[12])], r[6], r[7], r[8],
-                                                  r[9], core.voices.index(r[10]))
-                    ]).tobytes())
-                    matched.append([r[5] for r in rows])
-                    doc_of.append(i)
-                    n_of.append(len(rows))
-            if progress is not None:
-                progress.update(1)
+        if core is not None:
+            core.set_output(columns, member_of)
+            score_doc = core.score_doc
+            if progress is None:
+                results = [score_doc(t, None) if isinstance(t, str) else None for t in texts]
+            else:
+                results = []
+                for t in texts:
+                    results.append(score_doc(t, None) if isinstance(t, str) else None)
+                    progress.update(1)
+            rows = None
+        else:
+            results, rows = [None] * n, []
+        for i, res in enumerate(results):
+            if res is None:  # the Python path (a text the core does not take)
+                results[i] = _python_result(matcher, core, ids[i], outlets[i], texts[i], columns, rollups, member_of, rows)
+                if core is None and progress is not None:
+                    progress.update(1)
+        stats = np.array([r[:5] for r in results], dtype=np.int64).reshape(n, 5)
+        counts = np.array([r[5] for r in results], dtype=np.int64).reshape(n, k)
+        sents = np.array([r[6] for r in results], dtype=np.int64).reshape(n, k)
+        n_matches = np.fromiter(map(len, [r[8] for r in results]), dtype=np.int64, count=n)
+        if core is None:
+            return Scored(stats, counts, sents, n_matches, None, [], rows)
+        records = np.frombuffer(b"".join([r[7] for r in results]), dtype=np.int32).reshape(-1, _RECORD)
+        matched = list(chain.from_iterable([r[8] for r in results]))
     finally:
         if gc_was_enabled:
             gc.enable()
-    if not packed:
-        return matches_frame([]), doc_rows
-    rec = np.frombuffer(b"".join(packed), dtype=np.int32).reshape(-1, 7)
+    return Scored(stats, counts, sents, n_matches, records, matched)
+
+
+def _python_result(matcher, core, doc_id, outlet, text, columns, rollups, member_of, rows_out):
+    """One document on the Python path, shaped like the core's result: ``(5 numbers, counts, sentence
+    counts, packed records, matched texts)``; without a core the row tuples go to ``rows_out``."""
+    rows: list = []
+    row = _score_one(matcher, doc_id, outlet, text, matcher.categories, rollups, member_of, rows.extend)
+    counts, sents = row["_counts"], row["_sent"]
+    out = tuple(row[key] for key in _STATS) + ([counts.get(c, 0) for c in columns], [sents.get(c, 0) for c in columns])
+    if core is None:
+        rows_out += rows
+        return (*out, b"", [None] * len(rows))
+    packed = array("i", [
+        x for r in rows for x in (r[2], core.entry_id[(r[3], r[4], r[11], r[12])], r[6], r[7], r[8], r[9],
+                                  core.voices.index(r[10]))
+    ]).tobytes()
+    return (*out, packed, [r[5] for r in rows])
+
+
+_STRING_SAMPLE = None
+
+
+def _string_array(values: list):
+    """``pd.Series(values).array`` for a list of str (built straight from Arrow when pandas stores text
+    in Arrow: about twice as fast)."""
+    global _STRING_SAMPLE
+    if _STRING_SAMPLE is None:
+        _STRING_SAMPLE = pd.Series(["a"]).array
+    sample = _STRING_SAMPLE
+    pa_array = getattr(sample, "_pa_array", None)
+    if pa_array is not None and type(sample).__name__ == "ArrowStringArray" and str(pa_array.type) == "large_string":
+        import pyarrow as pa
+
+        try:
+            return type(sample)(pa.array(values, type=pa.large_string()), dtype=sample.dtype)
+        except (TypeError, ValueError, pa.ArrowException):
+            pass
+    return pd.Series(values).array
+
+
+def match_table(scored: Scored, matcher: Matcher, ids: list, outlets: list) -> pd.DataFrame:
+    """The match table of a :class:`Scored` run of the documents ``ids`` / ``outlets``."""
+    if scored.records is None:
+        return matches_frame(scored.rows)
+    if not len(scored.records):
+        return matches_frame([])
+    core = matcher._core
+    rec = scored.records
+    has = np.flatnonzero(scored.n_matches)
     # codes into the documents that have matches: their ids and outlets are typed as a row-built table
     # would type them (an id or outlet column typed over documents without matches could differ)
-    doc_idx = np.repeat(np.arange(len(doc_of), dtype=np.int64), n_of)
-    entry = rec[:, 1]
+    doc_idx = np.repeat(np.arange(len(has), dtype=np.int64), scored.n_matches[has])
+    entry = np.ascontiguousarray(rec[:, 1])
     typed = core.typed_entry_columns()
+    has = has.tolist()
 
     def coded(values, codes):
         # a column of few distinct values: typed once, as a row-built table would type it, then taken
-        return pd.Series(list(values)).array.take(codes)
+        return pd.Series(values).array.take(codes)
 
+    matched = scored.matched
     cols = {
-        "doc_id": coded([ids[i] for i in doc_of], doc_idx),
-        "outlet": coded([outlets[i] for i in doc_of], doc_idx),
+        "doc_id": coded([ids[i] for i in has], doc_idx),
+        "outlet": coded([outlets[i] for i in has], doc_idx),
         "sentence": rec[:, 0].astype(np.int64),
         "category": typed["category"].take(entry),
         "entry": typed["entry"].take(entry),
-        "matched": pd.Series(list(chain.from_iterable(matched))).array,
+        "matched": _string_array(matched) if isinstance(matched, list) else matched,
         "start": rec[:, 2].astype(np.int64),
         "end": rec[:, 3].astype(np.int64),
         "token_start": rec[:, 4].astype(np.int64),
         "token_end": rec[:, 5].astype(np.int64),
-        "voice": typed["voice"].take(rec[:, 6]),
+        "voice": typed["voice"].take(np.ascontiguousarray(rec[:, 6])),
         "lexicon": typed["lexicon"].take(entry),
         "lexicon_version": typed["lexicon_version"].take(entry),
     }
-    return pd.DataFrame(cols, columns=MATCH_COLUMNS), doc_rows
+    return pd.DataFrame(cols, columns=MATCH_COLUMNS)
 
 
 def matches_frame(match_rows) -> pd.DataFrame:
@@ -266,17 +412,24 @@ def matches_frame(match_rows) -> pd.DataFrame:
 
 
 def _documents_frame(corpus, doc_rows, cats):
+    """The document table from document rows (dicts, as :func:`score_documents` returns them)."""
+    names = list(cats) + list(_rollups(cats))
+    stats = np.array([[r[key] for key in _STATS] for r in doc_rows], dtype=np.int64).reshape(len(doc_rows), len(_STATS))
+    return documents_table(corpus, stats, _count_matrix(doc_rows, "_counts", names),
+                           _count_matrix(doc_rows, "_sent", names), cats)
+
+
+def documents_table(corpus, stats, counts, sents_with, cats):
+    """The document table: ``stats`` (n, 5), ``counts`` and ``sents_with`` (n, k) per column of the
+    categories then their roll-ups; returns ``(table, those column names)``."""
     base_cols = [c for c in ("doc_id", "outlet", "date", "title") if c in corpus.columns]
     docs = corpus[base_cols].reset_index(drop=True).copy()
-    for key in ("n_tokens", "n_sentences", "n_tokens_narration", "n_tokens_quote", "n_tokens_attributed"):
-        docs[key] = np.array([r[key] for r in doc_rows], dtype=np.int64)
-    tokens = docs["n_tokens"].to_numpy(dtype=float)
-    sents = docs["n_sentences"].to_numpy(dtype=float)
+    for j, key in enumerate(_STATS):
+        docs[key] = np.ascontiguousarray(stats[:, j])
+    tokens = stats[:, 0].astype(float)
+    sents = stats[:, 1].astype(float)
     cols = {}
-    rollups = _rollups(cats)
-    names = list(cats) + list(rollups)
-    counts = _count_matrix(doc_rows, "_counts", names)
-    sents_with = _count_matrix(doc_rows, "_sent", names)
+    names = list(cats) + list(_rollups(cats))
     with np.errstate(divide="ignore", invalid="ignore"):
         for j, c in enumerate(names):
             count = np.ascontiguousarray(counts[:, j])
@@ -284,7 +437,7 @@ def _documents_frame(corpus, doc_rows, cats):
             cols[f"{c}:count"] = count
             cols[f"{c}:rate"] = np.where(tokens > 0, count / tokens * 1000.0, 0.0)
             cols[f"{c}:sent_share"] = np.where(sents > 0, sent / sents, 0.0)
-    return pd.concat([docs, pd.DataFrame(cols)], axis=1), list(cats) + list(rollups)
+    return pd.concat([docs, pd.DataFrame(cols)], axis=1), names
 
 
 def summarise(documents: pd.DataFrame, categories, by: str = "outlet") -> pd.DataFrame:
@@ -380,12 +533,13 @@ def score(corpus, lexicons=None, *, categories=None, matcher: Matcher | None = N
 
         bar = tqdm(total=len(corpus), unit="doc", desc="scoring", mininterval=0.5)
     try:
-        texts = corpus["text"].tolist()
-        matches, doc_rows = score_frames(corpus, matcher, bar, texts=texts)
+        ids, outlets, texts = _columns(corpus)
+        scored = scan(matcher, texts, ids, outlets, bar)
     finally:
         if bar is not None:
             bar.close()
-    documents, all_cats = _documents_frame(corpus, doc_rows, matcher.categories)
+    matches = match_table(scored, matcher, ids, outlets)
+    documents, all_cats = documents_table(corpus, scored.stats, scored.counts, scored.sents, matcher.categories)
     summary = summarise(documents, all_cats)
     prov = make_provenance(matcher.lexicons, corpus, corpus_values={"text": texts}, categories=list(all_cats))
     return ScoreResult(matches, documents, summary, all_cats, prov)

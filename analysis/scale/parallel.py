@@ -46,12 +46,13 @@ import pandas as pd
 from ..lexicons.model import Lexicon, load_lexicons
 from ..measure.matching import Matcher
 from ..measure.scoring import (
-    MATCH_COLUMNS,
+    Scored,
     ScoreResult,
-    _documents_frame,
     _rollups,
     check_corpus,
-    score_frames,
+    documents_table,
+    match_table,
+    scan,
     summarise,
 )
 from ..provenance import provenance as make_provenance
@@ -118,13 +119,32 @@ def score_chunk(corpus: pd.DataFrame, matcher: Matcher):
 
     ``corpus`` needs ``doc_id``, ``outlet`` and ``text`` (``date`` and ``title`` are carried over).
     """
-    matches, doc_rows = score_frames(corpus, matcher)
-    documents, _ = _documents_frame(corpus, doc_rows, matcher.categories)
-    return matches, documents
+    ids, outlets = _ids_outlets(corpus)
+    scored = scan(matcher, corpus["text"].tolist(), ids, outlets)
+    documents, _ = documents_table(corpus, scored.stats, scored.counts, scored.sents, matcher.categories)
+    return match_table(scored, matcher, ids, outlets), documents
 
 
 def _score_task(spec: MatcherSpec, corpus: pd.DataFrame):
     return score_chunk(corpus, worker_matcher(spec))
+
+
+def _ids_outlets(corpus: pd.DataFrame):
+    ids = corpus["doc_id"].tolist()
+    return ids, corpus["outlet"].tolist() if "outlet" in corpus.columns else ["unknown"] * len(ids)
+
+
+def _scan_piece(matcher: Matcher, corpus: pd.DataFrame, a: int, b: int, ids: list, outlets: list,
+                texts: list | None = None) -> Scored:
+    """Documents ``a:b`` scanned (``texts``: the whole text column as a list, if already read)."""
+    piece_texts = corpus["text"].iloc[a:b].tolist() if texts is None else texts[a:b]
+    return scan(matcher, piece_texts, ids[a:b], outlets[a:b])
+
+
+def _scan_task(spec: MatcherSpec, corpus: pd.DataFrame) -> Scored:
+    """A piece scanned in a pool worker, compacted for the way back."""
+    ids, outlets = _ids_outlets(corpus)
+    return scan(worker_matcher(spec), corpus["text"].tolist(), ids, outlets).compact()
 
 
 # -- start methods -------------------------------------------------------------------------------------
@@ -212,17 +232,6 @@ def map_in_order(executor: Executor | None, spec: MatcherSpec, batches, max_infl
         yield b, fut.result()
 
 
-def concat_nonempty(frames):
-    """Concatenate in order, ignoring empty frames (an empty match table must not turn ints into objects)."""
-    keep = [f for f in frames if len(f)] or frames[:1]
-    return pd.concat(keep, ignore_index=True)
-
-
-def _batches(corpus: pd.DataFrame, size: int):
-    for i in range(0, len(corpus), size):
-        yield corpus.iloc[i : i + size]
-
-
 # -- pieces: contiguous ranges of documents, handed out from both ends ----------------------------------
 
 
@@ -297,56 +306,38 @@ class _Pieces:
             return a, b
 
 
-def _work(corpus: pd.DataFrame, matcher: Matcher, pieces: _Pieces, front: bool, texts: list | None = None) -> list:
-    """Score pieces until none is left: ``[(start, stop, matches, doc_rows), ...]`` (the match table
-    of each piece is built as :func:`score` builds it, by ``score_frames``).
+def _work(matcher: Matcher, corpus: pd.DataFrame, pieces: _Pieces, front: bool, ids: list, outlets: list,
+          texts: list | None = None) -> list:
+    """Scan pieces until none is left: ``[(start, Scored), ...]``.
 
-    From the back (a worker), stop when what is left would take this process about as long as
-    sending the tables it has so far (see ``_SEND_SECONDS_PER_ROW``).
+    From the back (a worker), each piece is compacted for sending, and the worker stops when what is
+    left would take this process about as long as receiving what the worker has so far (see
+    ``_SEND_SECONDS_PER_ROW``).
     """
     done = []
     t0, weight, rows, docs, reserve = time.perf_counter(), 0, 0, 0, 0
     while (piece := pieces.take(front, reserve=reserve)) is not None:
         a, b = piece
-        matches, doc_rows = score_frames(corpus.iloc[a:b], matcher, texts=None if texts is None else texts[a:b])
-        done.append((a, b, matches, doc_rows))
+        scored = _scan_piece(matcher, corpus, a, b, ids, outlets, texts)
         if not front:
-            weight, rows, docs = weight + pieces.weight(a, b), rows + len(matches), docs + b - a
+            scored.compact()
+        done.append((a, scored))
+        if not front:
+            weight, rows, docs = weight + pieces.weight(a, b), rows + scored.n_rows, docs + b - a
             rate = weight / max(time.perf_counter() - t0, 1e-6)
             reserve = int(rate * (rows * _SEND_SECONDS_PER_ROW + docs * _SEND_SECONDS_PER_DOC))
     return done
 
 
-def _runs(corpus: pd.DataFrame, matcher: Matcher, done: list) -> list:
-    """Adjacent pieces merged into runs, each with one match table and one document table:
-    ``[(start, matches, documents)]``."""
-    out = []
-    done = sorted(done, key=lambda p: p[0])
-    i = 0
-    while i < len(done):
-        a, b, matches, doc_rows = done[i]
-        frames = [matches]
-        while i + 1 < len(done) and done[i + 1][0] == b:
-            i += 1
-            b = done[i][1]
-            frames.append(done[i][2])
-            doc_rows += done[i][3]
-        matches = frames[0] if len(frames) == 1 else concat_nonempty(frames)
-        documents, _ = _documents_frame(corpus.iloc[a:b], doc_rows, matcher.categories)
-        out.append((a, matches, documents))
-        i += 1
-    return out
-
-
 # -- fork: workers inherit the corpus and the matcher -----------------------------------------------------
 
-_INHERITED = None  # (corpus, matcher, pieces), set just before forking
+_INHERITED = None  # (corpus, matcher, pieces, ids, outlets), set just before forking
 
 
 def _forked_worker(conn):
     try:
-        corpus, matcher, pieces = _INHERITED
-        result = ("ok", _runs(corpus, matcher, _work(corpus, matcher, pieces, front=False)))
+        corpus, matcher, pieces, ids, outlets = _INHERITED
+        result = ("ok", _work(matcher, corpus, pieces, False, ids, outlets))
     except BaseException as exc:  # noqa: BLE001 - report everything, KeyboardInterrupt included, then exit
         result = ("error", exc, traceback.format_exc())
     try:
@@ -381,11 +372,11 @@ def _receive(proc, conn) -> list:
     raise exc from _RemoteTraceback(tb)
 
 
-def _start_forked(n_workers: int, corpus, matcher, pieces) -> list:
+def _start_forked(n_workers: int, corpus, matcher, pieces, ids, outlets) -> list:
     global _INHERITED
     ctx = multiprocessing.get_context("fork")
     started = []
-    _INHERITED = (corpus, matcher, pieces)
+    _INHERITED = (corpus, matcher, pieces, ids, outlets)
     try:
         with _fork_warnings():
             for i in range(n_workers):
@@ -418,15 +409,15 @@ def _stop(started, wait: float = 0.0):
 # -- the pool fallback (spawn): pieces are pickled to the workers ---------------------------------------
 
 
-def _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenance_job):
-    """This process takes pieces from the front while a pool of ``n_workers`` scores pieces from the
+def _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenance_job, ids, outlets):
+    """This process takes pieces from the front while a pool of ``n_workers`` scans pieces from the
     back (up to four queued per worker, topped up between this process's pieces). Until the pool has
     returned a first result (spawned workers need about a second to start), it holds only one smallest
-    piece per worker; if this process runs out of work before then, it
-    scores those pieces itself and leaves the pool to stop in the background, so a slow start never
-    makes ``jobs=N`` slower than one process."""
+    piece per worker; if this process runs out of work before then, it scans those pieces itself and
+    leaves the pool to stop in the background, so a slow start never makes ``jobs=N`` slower than one
+    process. Returns ``([(start, Scored), ...], provenance)``."""
     pending: dict = {}  # start -> (stop, future)
-    runs = []
+    done = []
     live = False
     pool = process_pool(n_workers, method)
     abandon = False
@@ -435,39 +426,37 @@ def _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenanc
         def top_up():
             nonlocal live
             for a in [a for a, (_, f) in pending.items() if f.done() and f.exception() is None]:
-                runs.append((a, *pending.pop(a)[1].result()))
+                done.append((a, pending.pop(a)[1].result()))
                 live = True
             while len(pending) < (4 if live else 1) * n_workers:
                 piece = pieces.take(front=False, smallest=not live)
                 if piece is None:
                     break
                 a, b = piece
-                pending[a] = (b, pool.submit(_score_task, spec, corpus.iloc[a:b]))
+                pending[a] = (b, pool.submit(_scan_task, spec, corpus.iloc[a:b]))
 
         top_up()
         prov = provenance_job()
-        done = []
         while True:
             top_up()
             piece = pieces.take(front=True)
             if piece is None:
                 break
             a, b = piece
-            done.append((a, b, *score_frames(corpus.iloc[a:b], matcher)))
+            done.append((a, _scan_piece(matcher, corpus, a, b, ids, outlets)))
         top_up()
         for a, (b, fut) in sorted(pending.items()):
             if live or fut.done():
-                runs.append((a, *fut.result()))  # a worker error is raised here
+                done.append((a, fut.result()))  # a worker error is raised here
             else:  # the pool has not started yet: this process is faster
                 abandon = True
-                done.append((a, b, *score_frames(corpus.iloc[a:b], matcher)))
-        runs += _runs(corpus, matcher, done)
+                done.append((a, _scan_piece(matcher, corpus, a, b, ids, outlets)))
     except BaseException:
         abandon = True
         raise
     finally:
         pool.shutdown(wait=not abandon, cancel_futures=True)
-    return runs, prov
+    return done, prov
 
 
 # -- the public entry point -----------------------------------------------------------------------------
@@ -520,12 +509,12 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
         values = None if texts is None else {"text": texts}
         return make_provenance(matcher.lexicons, corpus, corpus_values=values, categories=list(all_cats))
 
-    started: list = []  # forked workers, reaped at the very end (their exit stays off the clock)
+    ids, outlets = _ids_outlets(corpus)
+    started: list = []  # forked workers
     try:
         if executor is not None:
             size = batch_size or max(1, -(-len(corpus) // (max(jobs, 1) * 8)))
-            parts = map_in_order(executor, spec, _batches(corpus, size), max_inflight=max(jobs, 1) * 2 + 1)
-            runs = [(0, m, d) for _, (m, d) in parts]
+            done = _score_on_executor(executor, spec, corpus, size, max_inflight=max(jobs, 1) * 2 + 1)
             prov = provenance_job()
         else:
             if multiprocessing.current_process().daemon:
@@ -537,33 +526,29 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
                 # that existed at the fork: a walk writes to their pages and makes the kernel copy them
                 gc.freeze()
                 try:
-                    started = _start_forked(n_workers, corpus, matcher, pieces)
+                    started = _start_forked(n_workers, corpus, matcher, pieces, ids, outlets)
                     # while the workers start scoring (balancing absorbs it): the texts as Python strings,
                     # hashed for the provenance and then scored here without converting them again
                     texts = corpus["text"].tolist()
                     prov = provenance_job(texts)
-                    runs = _runs(corpus, matcher, _work(corpus, matcher, pieces, front=True, texts=texts))
+                    done = _work(matcher, corpus, pieces, True, ids, outlets, texts)
                     for proc, conn in started:
-                        runs += _receive(proc, conn)
+                        done += _receive(proc, conn)
                 finally:
                     gc.unfreeze()
             elif n_workers > 0:
                 pieces = _Pieces(corpus, jobs, batch_size)
-                runs, prov = _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenance_job)
+                done, prov = _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenance_job,
+                                              ids, outlets)
             else:
                 texts = corpus["text"].tolist()
                 prov = provenance_job(texts)
-                runs = _runs(corpus, matcher, [(0, len(corpus), *score_frames(corpus, matcher, texts=texts))]) \
-                    if len(corpus) else []
-            runs.sort(key=lambda r: r[0])
-        if len(runs) == 1:
-            matches, documents = runs[0][1], runs[0][2]
-        elif runs:
-            matches = concat_nonempty([r[1] for r in runs])
-            documents = concat_nonempty([r[2] for r in runs])
-        else:
-            matches = pd.DataFrame(columns=MATCH_COLUMNS)
-            documents = _documents_frame(corpus, [], matcher.categories)[0]
+                done = [(0, scan(matcher, texts, ids, outlets))]
+        done.sort(key=lambda p: p[0])
+        # one table of each kind from the pieces in document order, built exactly as score() builds them
+        scored = Scored.concat([p[1] for p in done]) if done else scan(matcher, [], [], [])
+        matches = match_table(scored, matcher, ids, outlets)
+        documents, _ = documents_table(corpus, scored.stats, scored.counts, scored.sents, matcher.categories)
         summary = summarise(documents, all_cats)
         result = ScoreResult(matches, documents, summary, all_cats, prov)
     except BaseException:
@@ -571,6 +556,21 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
         raise
     _stop(started, wait=10.0)  # they have sent everything and are exiting
     return result
+
+
+def _score_on_executor(executor: Executor, spec: MatcherSpec, corpus: pd.DataFrame, size: int, max_inflight: int):
+    """Batches of ``size`` documents scanned on ``executor``, at most ``max_inflight`` at a time:
+    ``[(start, Scored), ...]``."""
+    done, pending = [], deque()
+    for a in range(0, len(corpus), size):
+        pending.append((a, executor.submit(_scan_task, spec, corpus.iloc[a:a + size])))
+        while len(pending) >= max_inflight:
+            start, fut = pending.popleft()
+            done.append((start, fut.result()))
+    while pending:
+        start, fut = pending.popleft()
+        done.append((start, fut.result()))
+    return done
 
 
 def _default_jobs() -> int:

@@ -115,14 +115,14 @@ def slow_here(monkeypatch):
 
     from analysis.scale import parallel
 
-    real, here = parallel.score_frames, []
+    real, here = parallel._scan_piece, []
 
-    def slow(corpus, matcher):
+    def slow(matcher, corpus, a, b, *args, **kw):
         time.sleep(0.1)
-        here.extend(corpus["doc_id"])
-        return real(corpus, matcher)
+        here.extend(corpus["doc_id"].iloc[a:b])
+        return real(matcher, corpus, a, b, *args, **kw)
 
-    monkeypatch.setattr(parallel, "score_frames", slow)
+    monkeypatch.setattr(parallel, "_scan_piece", slow)
     return here
 
 
