@@ -70,6 +70,16 @@ typedef struct {
     int32_t start, end, norm;
 } Tok;
 
+/* a small set of short ASCII words (the abbreviations, the sentence starters), looked up without Python;
+ * native is 0 when the set holds anything else, and then the Python set is asked */
+#define WS_CAP 512
+#define WS_LEN 16
+typedef struct {
+    int native;
+    unsigned char len[WS_CAP]; /* 0: empty */
+    char key[WS_CAP][WS_LEN];
+} WordSet;
+
 /* what the candidate loop reads of every entry, packed (the full Entry is touched only to run automata) */
 typedef struct {
     int32_t cat, rank, key_after, key_before;
@@ -85,6 +95,7 @@ typedef struct {
     PyObject_HEAD
     PyObject *expand, *classify, *abbrev, *starters;
     Py_ssize_t abbrev_maxlen;
+    WordSet *abbrev_ws, *starters_ws;
     /* raw token -> expansion */
     Slot *slots;
     size_t cap, used, raw_limit; /* the cache is emptied when it holds raw_limit tokens */
@@ -740,6 +751,72 @@ static int paragraphs(PyObject *text, Py_ssize_t **out, size_t *n_out) {
     DISPATCH_KIND(text, paragraphs_impl(text, out, n_out, K, D));
 }
 
+static inline uint32_t ws_hash(const char *w, size_t n) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)w[i]) * 16777619u;
+    return h;
+}
+
+/* the WordSet of a Python set of str (NULL with an exception set on failure) */
+static WordSet *ws_build(PyObject *set) {
+    WordSet *ws = PyMem_Calloc(1, sizeof(WordSet));
+    if (!ws) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    ws->native = PySet_GET_SIZE(set) <= WS_CAP / 2;
+    PyObject *it = PyObject_GetIter(set), *item;
+    if (!it) {
+        PyMem_Free(ws);
+        return NULL;
+    }
+    while (ws->native && (item = PyIter_Next(it))) {
+        Py_ssize_t n;
+        const char *w = PyUnicode_Check(item) && PyUnicode_IS_ASCII(item) ? PyUnicode_AsUTF8AndSize(item, &n) : NULL;
+        if (!w || n < 1 || n >= WS_LEN) {
+            ws->native = 0;
+        } else {
+            for (Py_ssize_t i = 0; i < n; i++)
+                if (w[i] >= 'A' && w[i] <= 'Z') ws->native = 0; /* never equal to a lower-cased word */
+            size_t j = ws_hash(w, (size_t)n) & (WS_CAP - 1);
+            while (ws->len[j]) j = (j + 1) & (WS_CAP - 1);
+            ws->len[j] = (unsigned char)n;
+            memcpy(ws->key[j], w, (size_t)n);
+        }
+        Py_DECREF(item);
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred()) {
+        PyMem_Free(ws);
+        return NULL;
+    }
+    return ws;
+}
+
+/* whether text[a:b] lower-cased (trailing full stops removed with strip_dots) is in ws: 1 or 0; -2 when
+ * it cannot tell (a character outside ASCII, whose lower case only Python knows) */
+static inline __attribute__((always_inline)) int ws_contains_lower(const WordSet *ws, const int kind, const void *data,
+                                                                   Py_ssize_t a, Py_ssize_t b, int strip_dots) {
+    if (!ws->native) return -2;
+    for (Py_ssize_t i = a; i < b; i++)
+        if (CH(i) >= 128) return -2;
+    if (strip_dots)
+        while (b > a && CH(b - 1) == '.') b--;
+    size_t n = (size_t)(b - a);
+    if (n == 0 || n >= WS_LEN) return 0; /* every word of the set has 1 to WS_LEN - 1 characters */
+    char w[WS_LEN];
+    for (size_t i = 0; i < n; i++) {
+        Py_UCS4 c = CH(a + (Py_ssize_t)i);
+        w[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    size_t j = ws_hash(w, n) & (WS_CAP - 1);
+    while (ws->len[j]) {
+        if (ws->len[j] == n && memcmp(ws->key[j], w, n) == 0) return 1;
+        j = (j + 1) & (WS_CAP - 1);
+    }
+    return 0;
+}
+
 static int py_contains_lower(PyObject *set, PyObject *text, Py_ssize_t a, Py_ssize_t b, int strip_dots) {
     PyObject *w = PyUnicode_Substring(text, a, b);
     if (!w) return -1;
@@ -778,7 +855,8 @@ static inline __attribute__((always_inline)) int is_boundary(Scanner *S, PyObjec
     Py_ssize_t core = wl;
     while (core > 0 && CH(w0 + core - 1) == '.') core--;
     if (core <= S->abbrev_maxlen) {
-        int r = py_contains_lower(S->abbrev, text, w0, p, 1);
+        int r = ws_contains_lower(S->abbrev_ws, kind, data, w0, p, 1);
+        if (r == -2) r = py_contains_lower(S->abbrev, text, w0, p, 1);
         if (r != 0) return r < 0 ? -1 : 0;
     }
     int initialism = wl >= 3 && is_ascii_alpha(CH(p - 1)) && CH(p - 2) == '.' && is_ascii_alpha(CH(p - 3));
@@ -790,7 +868,8 @@ static inline __attribute__((always_inline)) int is_boundary(Scanner *S, PyObjec
         Py_ssize_t k = j;
         while (k < n && is_w(CH(k))) k++;
         if (k == j) return 0;
-        int r = py_contains_lower(S->starters, text, j, k, 0);
+        int r = ws_contains_lower(S->starters_ws, kind, data, j, k, 0);
+        if (r == -2) r = py_contains_lower(S->starters, text, j, k, 0);
         return r;
     }
     return 1;
@@ -1203,6 +1282,7 @@ static int Scanner_init(Scanner *S, PyObject *args, PyObject *kw) {
     }
     Py_DECREF(it);
     if (PyErr_Occurred()) return -1;
+    if (!(S->abbrev_ws = ws_build(abbrev)) || !(S->starters_ws = ws_build(starters))) return -1;
     S->norm_ids = PyDict_New();
     S->norm_strs = PyList_New(0);
     if (!S->norm_ids || !S->norm_strs) return -1;
@@ -1222,6 +1302,8 @@ static void Scanner_dealloc(Scanner *S) {
     Py_XDECREF(S->classify);
     Py_XDECREF(S->abbrev);
     Py_XDECREF(S->starters);
+    PyMem_Free(S->abbrev_ws);
+    PyMem_Free(S->starters_ws);
     Py_XDECREF(S->norm_ids);
     Py_XDECREF(S->norm_strs);
     Py_XDECREF(S->scare_after);

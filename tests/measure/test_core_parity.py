@@ -171,6 +171,18 @@ def test_raw_token_cache_emptied_mid_corpus_changes_nothing(sample_corpus):
         fast._core.scanner.set_raw_limit(0)
 
 
+@pytest.mark.parametrize("text", [
+    "He met Gen. Smith. Then he left.", "He met GEN. Smith. Then he left.", "See approx. Ten more.",
+    "Ask the Approx. Ten more.", "It was 5 St. Louis. Then rain.", "The \u212aY. Smith said so. Yes.",
+    "Go to Ky. Then stop.", "A naïve. Then.", "The U.S. The end.", "The U.S. Officials said so.",
+    "The U.S. Army said so.", "They met in Mr.. Then left.", "Dr.Smith. Then.", "An abbreviation-like cmdr. Next.",
+])
+def test_abbreviations_and_starters_read_natively_as_in_python(matchers, text):
+    """Abbreviations ("Gen.") and sentence starters after an initialism are looked up in C for ASCII
+    words and by Python otherwise (the Kelvin sign lower-cases to an ASCII k)."""
+    assert matchers[0][0]._core.scanner.split(text) == sentence_paragraph_spans(text)
+
+
 def test_native_token_flags_agree_with_python(matchers):
     """The core classifies tokens natively; the Python classify callback is the definition."""
     for fast, _ref in matchers:
