@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* token flags, computed by the classify callback */
 #define F_WORD 1      /* word or number: counts as a token */
@@ -177,6 +180,43 @@ static inline int is_opener(Py_UCS4 c) {
 static inline int is_dq(Py_UCS4 c) { return c == '"' || c == 0x201C || c == 0x201D || c == 0x201E; }
 
 #define CH(i) PyUnicode_READ(kind, data, (i))
+
+/* the first position in [i, b) holding one of the nt characters t (a constant list, so that the loop is
+ * unrolled), else b; sixteen bytes at a time where SSE2 is there (the characters searched for are rare) */
+static inline __attribute__((always_inline)) Py_ssize_t skip_to_any(const int kind, const void *data, Py_ssize_t i,
+                                                                    Py_ssize_t b, const Py_UCS4 *t, const int nt) {
+#if defined(__SSE2__)
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *p = (const Py_UCS1 *)data;
+        for (; i + 16 <= b; i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(p + i)), m = _mm_setzero_si128();
+            for (int k = 0; k < nt; k++)
+                if (t[k] <= 0xFF) m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)t[k])));
+            int mask = _mm_movemask_epi8(m);
+            if (mask) return i + __builtin_ctz((unsigned)mask);
+        }
+    } else if (kind == PyUnicode_2BYTE_KIND) {
+        const Py_UCS2 *p = (const Py_UCS2 *)data;
+        for (; i + 8 <= b; i += 8) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(p + i)), m = _mm_setzero_si128();
+            for (int k = 0; k < nt; k++)
+                if (t[k] <= 0xFFFF) m = _mm_or_si128(m, _mm_cmpeq_epi16(v, _mm_set1_epi16((short)t[k])));
+            int mask = _mm_movemask_epi8(m);
+            if (mask) return i + __builtin_ctz((unsigned)mask) / 2;
+        }
+    }
+#endif
+    for (; i < b; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        for (int k = 0; k < nt; k++)
+            if (c == t[k]) return i;
+    }
+    return b;
+}
+
+static const Py_UCS4 STOPS[] = {'.', '!', '?', 0x2026};       /* what can end a sentence */
+static const Py_UCS4 NEWLINES[] = {'\r', '\n'};               /* what can start a paragraph break */
+static const Py_UCS4 QUOTES[] = {'"', 0x201C, 0x201D, 0x201E, '`', '\''}; /* what can open or close a quote */
 
 /* call `call` with K (a constant string kind) and D (the data) of `obj`: one copy of the inlined loop per
  * kind, so that every character read is a plain array access */
@@ -735,7 +775,7 @@ static inline __attribute__((always_inline)) int paragraphs_impl(PyObject *text,
     *out = NULL;
     *n_out = 0;
     Py_ssize_t pos = 0, i = 0;
-    while (i < n) {
+    while ((i = skip_to_any(kind, data, i, n, NEWLINES, 2)) < n) {
         Py_ssize_t e = para_sep(kind, data, i, n);
         if (e < 0) {
             i++;
@@ -880,7 +920,7 @@ static inline __attribute__((always_inline)) int sentences_in_impl(Scanner *S, P
                         size_t *nb, const int kind, const void *data) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     Py_ssize_t start = a, i = a;
-    while (i < b) {
+    while ((i = skip_to_any(kind, data, i, b, STOPS, 4)) < b) {
         Py_UCS4 c = CH(i);
         Py_ssize_t j;
         int run = 0;
@@ -931,7 +971,7 @@ static inline __attribute__((always_inline)) int quote_regions_impl(PyObject *te
     Py_ssize_t open_at = -1;
     size_t first = *nb;
     Py_ssize_t i = a;
-    while (i < b) {
+    while ((i = skip_to_any(kind, data, i, b, QUOTES, 6)) < b) {
         Py_UCS4 c = CH(i);
         int len = 0, opener_only = 0, closer_only = 0;
         if (is_dq(c)) {
