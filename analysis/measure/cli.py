@@ -153,8 +153,7 @@ def run(args) -> int:
         result = score(corpus, args.lexicon or None, categories=args.categories or None, progress=show_progress)
     ext = args.format
     prov = dict(result.provenance)
-    prov["load_report"] = {"rows_read": report.n_read, "rows_loaded": report.n_loaded,
-                           "rows_skipped": report.n_skipped, "issues": len(report.issues)}
+    prov["load_report"] = report.provenance()  # counts and notes (the issues are in load_report.csv)
     from ..compare.rates import SUMMARY_INTERVAL_NOTE, summary_with_intervals
 
     result.summary = summary_with_intervals(result.summary, result.documents, result.categories)

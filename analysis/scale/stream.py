@@ -527,6 +527,16 @@ def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | Non
     if report.n_read == 0:
         raise CorpusError(f"{path}: no documents found")
     dates.report(report, path, at=notes_at)
+    if kind in ("csv", "tsv", "jsonl") and _NOT_UTF8 in report.notes:
+        # load_corpus's note: first (it decodes the file before anything else), with the same hint
+        report.notes.remove(_NOT_UTF8)
+        report.notes.insert(0, _corpus._not_utf8_note(_file_blocks(path)))
+
+
+def _file_blocks(path: Path, size: int = 1 << 20):
+    with open(path, "rb") as fh:
+        while block := fh.read(size):
+            yield block
 
 
 def progress_units(path, fmt=None):
@@ -879,8 +889,7 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
     prov = make_provenance(matcher_here.lexicons, None, categories=list(all_cats))
     prov["corpus_sha256"] = corpus_hash.hexdigest()
     prov["corpus_documents"] = int(stats["docs"])
-    prov["load_report"] = {"rows_read": report.n_read, "rows_loaded": report.n_loaded,
-                           "rows_skipped": report.n_skipped, "issues": len(report.issues)}
+    prov["load_report"] = report.provenance()
     if summary_acc.exact:
         from ..compare.rates import SUMMARY_INTERVAL_NOTE
 

@@ -79,6 +79,15 @@ class LoadReport:
     def add(self, file, row, problem, action):
         self.issues.append(LoadIssue(str(file), row, problem, action))
 
+    def provenance(self) -> dict:
+        """The counts and the notes, for ``provenance.json`` (the issues themselves go to ``load_report.csv``).
+
+        >>> LoadReport("a.csv", n_read=3, n_loaded=3, notes=["no date column: dates unknown"]).provenance()["notes"]
+        ['no date column: dates unknown']
+        """
+        return {"rows_read": self.n_read, "rows_loaded": self.n_loaded, "rows_skipped": self.n_skipped,
+                "issues": len(self.issues), "notes": list(self.notes)}
+
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([vars(i) for i in self.issues], columns=["file", "row", "problem", "action"])
 
@@ -148,15 +157,27 @@ def _decode(raw: bytes, path, encoding, report):
         return raw.decode("utf-8-sig"), False
     except UnicodeDecodeError:
         text = raw.decode("utf-8-sig", errors="replace")
-        try:
-            raw.decode("cp1252")
-            hint = "the file decodes as cp1252: pass --encoding cp1252"
-        except UnicodeDecodeError:
-            hint = "pass --encoding to choose the right one"
-        if raw.count(b"\x00") > len(raw) // 4:
-            hint = "the file looks like UTF-16 without a byte order mark: pass --encoding utf-16-le or utf-16-be"
-        report.notes.append(f"file is not valid UTF-8; undecodable bytes replaced with U+FFFD ({hint})")
+        report.notes.append(_not_utf8_note([raw]))
         return text, True
+
+
+def _not_utf8_note(blocks) -> str:
+    """The load-report note for a file that is not valid UTF-8, with a hint drawn from its bytes
+    (``blocks``: the file's bytes in order, in one piece or several)."""
+    cp1252 = codecs.getincrementaldecoder("cp1252")()
+    decodes, nul, size = True, 0, 0
+    for block in blocks:
+        nul += block.count(b"\x00")
+        size += len(block)
+        if decodes:
+            try:
+                cp1252.decode(block)
+            except UnicodeDecodeError:
+                decodes = False
+    hint = "the file decodes as cp1252: pass --encoding cp1252" if decodes else "pass --encoding to choose the right one"
+    if nul > size // 4:
+        hint = "the file looks like UTF-16 without a byte order mark: pass --encoding utf-16-le or utf-16-be"
+    return f"file is not valid UTF-8; undecodable bytes replaced with U+FFFD ({hint})"
 
 
 def _read_delimited(path: Path, sep: str, encoding, report):

@@ -142,7 +142,7 @@ def _cli(*argv):
 
 
 @pytest.mark.parametrize("flag", [[], ["--dayfirst"], ["--no-dayfirst"]])
-def test_score_streamed_equals_in_memory(tmp_path, flag):
+def test_score_streamed_equals_in_memory_with_notes_saved(tmp_path, flag):
     path = write(tmp_path, "csv", "late_day")
     assert _cli("score", path, "--out", tmp_path / "mem", "--quiet", "--lexicon", LEXICON, *flag) == 0
     assert _cli("score", path, "--out", tmp_path / "st", "--quiet", "--lexicon", LEXICON, "--chunk-size", CHUNK,
@@ -152,6 +152,11 @@ def test_score_streamed_equals_in_memory(tmp_path, flag):
     docs = pd.read_csv(tmp_path / "st" / "documents.csv")
     first = {(): "2024-06-01", ("--dayfirst",): "2024-06-01", ("--no-dayfirst",): "2024-01-06"}[tuple(flag)]
     assert docs["date"].iloc[0] == first
+    notes = json.loads((tmp_path / "st" / "provenance.json").read_text())["load_report"]["notes"]
+    assert notes[0] == "no outlet column: outlet set to 'unknown'"
+    assert notes[1].startswith("date column 'date': ")
+    dayfirst = {(): None, ("--dayfirst",): True, ("--no-dayfirst",): False}[tuple(flag)]
+    assert notes == load_corpus(path, dayfirst=dayfirst)[1].notes
 
 
 def test_resume_with_another_dayfirst_starts_again(tmp_path):
