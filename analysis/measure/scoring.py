@@ -9,6 +9,7 @@ roll-up count can be smaller than the sum of its sub-categories.
 from __future__ import annotations
 
 import gc
+import hashlib
 from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
+from ..provenance import _hash_text
 from ..provenance import provenance as make_provenance
 from ..text.corpus import from_texts
 from .matching import Matcher, rollup_categories
@@ -479,6 +481,78 @@ def summarise(documents: pd.DataFrame, categories, by: str = "outlet") -> pd.Dat
     return pd.DataFrame(rows, columns=[by, "category", "documents", "tokens", "matches", "rate_per_1k", "mean_doc_rate", "share_docs"])
 
 
+_HASHED = ("doc_id", "outlet", "date", "text")  # the columns provenance.corpus_sha256 hashes, in its order
+
+
+def _arrow_column(values: pd.Series):
+    """A column as an Arrow large_string array of the texts ``corpus_sha256`` hashes for it (missing
+    values as ""), read straight from Arrow when pandas stores it there; None if it cannot be."""
+    import pyarrow as pa
+
+    pa_array = getattr(values.array, "_pa_array", None)
+    if _is_arrow_text(values) and pa.types.is_large_string(pa_array.type):
+        # a missing value is hashed as the text of what .tolist() gives for it ("" for NaN, "<NA>" for NA)
+        return pa_array.fill_null(_hash_text(values.dtype.na_value)) if pa_array.null_count else pa_array
+    try:
+        return pa.array([_hash_text(v) for v in values.tolist()], type=pa.large_string())
+    except (TypeError, ValueError, UnicodeError, pa.ArrowException):  # lone surrogates, odd types: the plain path
+        return None
+
+
+def _is_arrow_text(values: pd.Series) -> bool:
+    return type(values.array).__name__ == "ArrowStringArray" and hasattr(values.array, "_pa_array")
+
+
+def fast_corpus_sha256(corpus: pd.DataFrame, rows_per_step: int = 1024) -> str | None:
+    """:func:`analysis.provenance.corpus_sha256` of a corpus whose text column is stored in Arrow,
+    computed from the Arrow buffers: the rows' separated values are joined by Arrow a block of rows at
+    a time and hashed in one update per block, without making a Python string per value (about twice
+    as fast, and nothing is written to memory shared with forked workers). None when the text column
+    is not in Arrow or a value cannot be encoded as ``corpus_sha256`` encodes it (then use that).
+
+    >>> import pandas as pd
+    >>> from analysis.provenance import corpus_sha256
+    >>> c = pd.DataFrame({"doc_id": ["a", "b"], "text": ["x", None]}).astype({"text": "string[pyarrow]"})
+    >>> fast_corpus_sha256(c) in (None, corpus_sha256(c))
+    True
+    """
+    if "text" not in corpus.columns or not _is_arrow_text(corpus["text"]):
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    cols = [_arrow_column(corpus[c]) for c in _HASHED if c in corpus.columns]
+    if any(c is None for c in cols):
+        return None
+    h = hashlib.sha256()
+    unit, record = pa.scalar("\x1f", pa.large_string()), pa.scalar("\x1e", pa.large_string())
+    for a in range(0, len(corpus), rows_per_step):
+        # value, US, value, US, ..., value, US, RS: hash_rows' bytes for these rows, in one buffer
+        joined = pc.binary_join_element_wise(*[c.slice(a, rows_per_step) for c in cols], record, unit)
+        for chunk in getattr(joined, "chunks", [joined]):  # columns stored in chunks give chunks
+            if len(chunk):
+                offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64, count=len(chunk) + 1, offset=chunk.offset * 8)
+                h.update(memoryview(chunk.buffers()[2])[offsets[0]:offsets[-1]])
+    return h.hexdigest()
+
+
+def corpus_provenance(matcher: Matcher, corpus: pd.DataFrame, categories: list, texts: list | None = None) -> dict:
+    """The provenance of scoring ``corpus`` with ``matcher``, exactly as
+    ``provenance(matcher.lexicons, corpus, corpus_values={"text": texts}, categories=categories)`` gives
+    it; the corpus hash by :func:`fast_corpus_sha256` when it can."""
+    digest = fast_corpus_sha256(corpus)
+    if digest is None:
+        return make_provenance(matcher.lexicons, corpus, corpus_values=None if texts is None else {"text": texts},
+                               categories=list(categories))
+    prov = make_provenance(matcher.lexicons)
+    prov["corpus_sha256"] = digest
+    prov["corpus_documents"] = len(corpus)
+    prov["categories"] = list(categories)
+    return prov
+
+
 def check_corpus(corpus) -> pd.DataFrame:
     """Refuse what cannot be scored, early and clearly; wrap raw texts; add ``outlet`` when missing."""
     if isinstance(corpus, str):
@@ -541,5 +615,5 @@ def score(corpus, lexicons=None, *, categories=None, matcher: Matcher | None = N
     matches = match_table(scored, matcher, ids, outlets)
     documents, all_cats = documents_table(corpus, scored.stats, scored.counts, scored.sents, matcher.categories)
     summary = summarise(documents, all_cats)
-    prov = make_provenance(matcher.lexicons, corpus, corpus_values={"text": texts}, categories=list(all_cats))
+    prov = corpus_provenance(matcher, corpus, all_cats, texts)
     return ScoreResult(matches, documents, summary, all_cats, prov)

@@ -50,12 +50,12 @@ from ..measure.scoring import (
     ScoreResult,
     _rollups,
     check_corpus,
+    corpus_provenance,
     documents_table,
     match_table,
     scan,
     summarise,
 )
-from ..provenance import provenance as make_provenance
 
 __all__ = ["MatcherSpec", "fork_is_safe", "map_in_order", "process_pool", "resolve_start_method", "score_chunk",
            "score_parallel"]
@@ -506,8 +506,7 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
     all_cats = list(matcher.categories) + list(_rollups(matcher.categories))  # as _documents_frame orders them
 
     def provenance_job(texts=None):
-        values = None if texts is None else {"text": texts}
-        return make_provenance(matcher.lexicons, corpus, corpus_values=values, categories=list(all_cats))
+        return corpus_provenance(matcher, corpus, all_cats, texts)
 
     ids, outlets = _ids_outlets(corpus)
     started: list = []  # forked workers
@@ -527,11 +526,10 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
                 gc.freeze()
                 try:
                     started = _start_forked(n_workers, corpus, matcher, pieces, ids, outlets)
-                    # while the workers start scoring (balancing absorbs it): the texts as Python strings,
-                    # hashed for the provenance and then scored here without converting them again
-                    texts = corpus["text"].tolist()
-                    prov = provenance_job(texts)
-                    done = _work(matcher, corpus, pieces, True, ids, outlets, texts)
+                    # while the workers start scoring (balancing absorbs it); the hash reads Arrow text
+                    # without making Python strings, so texts are converted only for this process's pieces
+                    prov = provenance_job()
+                    done = _work(matcher, corpus, pieces, True, ids, outlets)
                     for proc, conn in started:
                         done += _receive(proc, conn)
                 finally:

@@ -1,0 +1,135 @@
+"""score() builds its tables once from scanned runs (Scored): pieces scanned apart and concatenated give
+the tables of one pass; the corpus hash read from Arrow equals provenance.corpus_sha256."""
+from __future__ import annotations
+
+import pickle
+from itertools import pairwise
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.measure.matching import Matcher
+from analysis.measure.scoring import (
+    Scored,
+    _columns,
+    corpus_provenance,
+    documents_table,
+    fast_corpus_sha256,
+    match_table,
+    matches_frame,
+    scan,
+    score,
+    score_documents,
+)
+from analysis.provenance import corpus_sha256
+from analysis.provenance import provenance as plain_provenance
+
+TEXTS = [
+    "Officials said it may rain. Experts believe it is possible.",
+    "Nothing here.",
+    "İstanbul officials said it could be possible, reportedly.",  # the core refuses it: Python path
+    "",
+    "Sources said the \u201cdeal\u201d is likely. It might, perhaps.",
+    "He said so.\n\nShe suggested it may be true.",
+]
+
+
+def _corpus(ids=None):
+    return pd.DataFrame({
+        "doc_id": ids if ids is not None else [f"d{i}" for i in range(len(TEXTS))],
+        "outlet": ["a", "b", "a", None, "c", "b"],
+        "text": TEXTS,
+    })
+
+
+def _tables(matcher, corpus, scored):
+    ids, outlets, _ = _columns(corpus)
+    docs, _ = documents_table(corpus, scored.stats, scored.counts, scored.sents, matcher.categories)
+    return match_table(scored, matcher, ids, outlets), docs
+
+
+@pytest.mark.parametrize("engine", ["c", "python"])
+@pytest.mark.parametrize("ids", [None, pd.Series([1, "b", 3, "d", 5, "f"], dtype=object)])
+def test_pieces_concatenated_give_the_tables_of_one_pass(engine, ids):
+    try:
+        matcher = Matcher(engine=engine)
+    except ValueError as exc:  # no compiled core here
+        pytest.skip(str(exc))
+    corpus = _corpus(ids)
+    ids_, outlets, texts = _columns(corpus)
+    whole = scan(matcher, texts, ids_, outlets)
+    for cuts in ([0, 6], [0, 1, 2, 3, 6], [0, 3, 4, 4, 6]):
+        parts = [scan(matcher, texts[a:b], ids_[a:b], outlets[a:b]) for a, b in pairwise(cuts)]
+        # compacted (as workers send them) and pickled, or as they are
+        sent = [pickle.loads(pickle.dumps(p.compact())) for p in parts[::2]]
+        parts[::2] = sent
+        joined = Scored.concat(parts)
+        got, ref = _tables(matcher, corpus, joined), _tables(matcher, corpus, whole)
+        pd.testing.assert_frame_equal(got[0], ref[0])
+        pd.testing.assert_frame_equal(got[1], ref[1])
+    # and the tables are those of the row-by-row reference
+    rows, _ = score_documents(corpus, matcher)
+    pd.testing.assert_frame_equal(_tables(matcher, corpus, whole)[0], matches_frame(rows))
+
+
+def test_empty_scan_gives_empty_tables():
+    matcher = Matcher()
+    corpus = _corpus().iloc[:0]
+    empty = scan(matcher, [], [], [])
+    assert len(empty) == 0 and empty.n_rows == 0
+    matches, docs = _tables(matcher, corpus, empty)
+    pd.testing.assert_frame_equal(matches, matches_frame([]))
+    assert len(docs) == 0
+    assert Scored.concat([empty, scan(matcher, ["It may rain."], ["x"], ["o"])]).n_rows == 1
+    with pytest.raises(ValueError, match="nothing"):
+        Scored.concat([])
+
+
+def _hash_cases():
+    base = _corpus()
+    arrow = base.astype({"doc_id": "str", "outlet": "str", "text": "str"})
+    yield "default str dtype, missing outlet", arrow
+    na = base.astype({"doc_id": "string[pyarrow]", "outlet": "string[pyarrow]", "text": "string[pyarrow]"})
+    yield "string[pyarrow] with <NA>", na
+    dated = arrow.assign(date=pd.to_datetime(["2026-01-02", None, "2025-12-31 10:30", "2026-03-01", None, "2024-02-29"], format="ISO8601"))
+    yield "dates with NaT", dated
+    yield "numeric ids", arrow.assign(doc_id=np.arange(6) * 7)
+    odd = arrow.assign(text=arrow["text"].str.replace("said", "s\x1fa\x1eid\u00e9\U0001F600", regex=False))
+    yield "separators and non-ASCII inside texts", odd
+    yield "no outlet column", arrow.drop(columns="outlet")
+    yield "empty", arrow.iloc[:0]
+
+
+@pytest.mark.parametrize("step", [1, 4, 1024])
+def test_arrow_hash_equals_corpus_sha256(step):
+    for name, corpus in _hash_cases():
+        got = fast_corpus_sha256(corpus, rows_per_step=step)
+        if getattr(corpus["text"].array, "_pa_array", None) is None:  # pandas keeps text as objects here
+            assert got is None, name
+            continue
+        assert got == corpus_sha256(corpus), name
+
+
+def test_arrow_hash_declines_what_it_cannot_hash_alike():
+    objects = _corpus().astype({"text": object})
+    assert fast_corpus_sha256(objects) is None  # text not in Arrow: the plain path
+    if getattr(_corpus().astype({"text": "str"})["text"].array, "_pa_array", None) is None:
+        pytest.skip("pandas does not store text in Arrow here")
+    surrogate = _corpus().astype({"text": "str"}).assign(doc_id=pd.Series(["a\udc80", "b", "c", "d", "e", "f"], dtype=object))
+    assert fast_corpus_sha256(surrogate) is None
+    matcher = Matcher()
+    cats = score(["x"], matcher=matcher).categories
+    assert corpus_provenance(matcher, surrogate, cats) == plain_provenance(matcher.lexicons, surrogate, categories=cats)
+
+
+def test_score_provenance_is_the_plain_provenance():
+    matcher = Matcher()
+    for _name, corpus in _hash_cases():
+        if "outlet" not in corpus.columns:
+            continue
+        res = score(corpus, matcher=matcher)
+        plain = plain_provenance(matcher.lexicons, corpus, categories=res.categories)
+        assert res.provenance == plain
+        assert list(res.provenance) == list(plain)  # same keys in the same order
+        assert corpus_provenance(matcher, corpus, res.categories) == plain
