@@ -4,19 +4,23 @@
 row groups) or a folder of ``.txt`` files a chunk of documents at a time. Each chunk is normalised by
 the same code as :func:`analysis.text.corpus.load_corpus` (column mapping, empty texts, NUL bytes,
 dates, HTML, duplicate ids renamed across chunks), row numbers are those of the whole file, and one
-cumulative :class:`~analysis.text.corpus.LoadReport` accounts for every row. Other inputs (one
-``.txt`` file, folders of web pages, PolNeAR folders) are loaded whole and then cut into chunks.
+cumulative :class:`~analysis.text.corpus.LoadReport` accounts for every row, with the notes
+``load_corpus`` writes. Numeric dates such as ``05/03/2024`` are read as ``load_corpus`` reads them:
+unless ``dayfirst`` is given, a first pass over the date column alone decides day first or month
+first for the whole column before the first chunk is read (see ``docs/loading.md``). Other inputs
+(one ``.txt`` file, folders of web pages, PolNeAR folders) are loaded whole and then cut into chunks.
 
 :func:`score_stream` scores the chunks (in this process, on a process pool, or on any
 ``concurrent.futures`` executor such as a Dask client's) and writes each chunk's match and document
 rows as part files into ``OUT/.partial/``. A JSON manifest there lists every finished chunk with the
 content hash of its normalised documents, so a run that was killed resumes (``resume=True``) without
 rescoring the chunks it had finished: a chunk is reused only when its content hash and the run
-settings (lexicon hashes, categories, chunk size, column options) are unchanged. The final files
-(``matches``, ``documents``, ``summary``, ``load_report.csv``, ``provenance.json``) appear under their
-real names only when every chunk is done: parts are merged into hidden temporary files and renamed
-into place, ``provenance.json`` last; the ``.partial`` folder is removed at the very end. A folder
-without ``provenance.json``, or with a ``.partial`` folder, holds an incomplete run.
+settings (lexicon hashes, categories, chunk size, column and date options) are unchanged. The final
+files (``matches``, ``documents``, ``summary``, ``load_report.csv``, and ``provenance.json`` with the
+load report's counts and notes) appear under their real names only when every chunk is done: parts
+are merged into hidden temporary files and renamed into place, ``provenance.json`` last; the
+``.partial`` folder is removed at the very end. A folder without ``provenance.json``, or with a
+``.partial`` folder, holds an incomplete run.
 
 Memory is bounded by the chunk size (times the chunks in flight), not by the corpus: the only state
 that grows with the corpus is the set of doc_ids seen (to rename duplicates) and the load report's
@@ -316,7 +320,7 @@ class _DatePass:
 
     def add(self, column, values, rows) -> bool:
         """Add date cells (a Series) with their row numbers; True once nothing more can change the reading."""
-        values = _corpus._date_values(pd.Series(values, dtype=object))
+        values = _corpus._date_values(pd.Series(list(values), dtype=object))  # positions 0..n-1, as rows
         kinds = self.kinds.setdefault(column, _corpus.DateKinds(column))
         kinds.add(_corpus._numeric_dates(values), dict(enumerate(rows)))
         return all(k.counts["day"] and k.counts["month"] for k in self.kinds.values())
@@ -338,14 +342,14 @@ def _dates_delimited(path: Path, sep: str, encoding, date_col, progress):
         j, width = header.index(column), len(header)
         values, rows = [], []
         for record, fields in records:
+            if progress is not None and record % 1000 == 0:
+                progress.update(raw.tell() - last)
+                last = raw.tell()
             if len(fields) != width:
                 continue  # skipped by the chunk reader too
             values.append(fields[j])
             rows.append(record)
             if len(values) >= DATE_PASS_BATCH:
-                if progress is not None:
-                    progress.update(raw.tell() - last)
-                    last = raw.tell()
                 if found.add(column, values, rows):
                     return found
                 values, rows = [], []
@@ -358,7 +362,8 @@ def _dates_delimited(path: Path, sep: str, encoding, date_col, progress):
 
 
 def _dates_jsonl(path: Path, encoding, chunk_size, date_col, progress):
-    """Read in the chunks of the chunk reader: each chunk picks its date column among its own keys."""
+    """Read in the chunks of the chunk reader: each chunk picks its date column among its own keys (so a
+    later chunk may bring another column: no early stop here)."""
     found = _DatePass()
     wanted = set(_corpus._DATE_CANDIDATES)
     last = 0
@@ -368,8 +373,8 @@ def _dates_jsonl(path: Path, encoding, chunk_size, date_col, progress):
             progress.update(pos - last)
             last = pos
         column = _date_column(df.columns, date_col, path)
-        if column is not None and found.add(column, df[column], df["_row"]):
-            break
+        if column is not None:
+            found.add(column, df[column], df["_row"])
     return found
 
 

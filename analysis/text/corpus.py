@@ -13,6 +13,8 @@ Numeric dates such as ``05/03/2024`` (also with ``.`` or ``-``, the year last) c
 or month first. ``dayfirst`` decides; by default a column is read day first when one of its dates can
 only be day first (``13/02/2024``), otherwise month first, and the report notes how many dates could
 have been read either way. ISO dates (``2024-03-05``) and dates with month names are never affected.
+:func:`analysis.scale.stream.iter_corpus_chunks` reads a file a chunk at a time with the same dates
+and notes (:class:`DateColumns`).
 """
 from __future__ import annotations
 

@@ -179,3 +179,28 @@ def test_stream_refuses_a_dayfirst_that_is_not_a_boolean(tmp_path):
     path = write(tmp_path, "csv", "ambiguous")
     with pytest.raises(ValueError, match="dayfirst must be True, False or None"):
         list(iter_corpus_chunks(path, CHUNK, dayfirst="yes"))
+
+
+class _Bar:
+    """What iter_corpus_chunks uses of a tqdm bar."""
+
+    def __init__(self):
+        self.desc, self.n, self.descs = "scoring", 0, []
+
+    def update(self, k):
+        self.n += k
+
+    def reset(self):
+        self.n = 0
+
+    def set_description_str(self, desc):
+        self.desc = desc
+        self.descs.append(desc)
+
+
+def test_the_first_pass_shows_on_the_progress_bar_and_hands_it_back(tmp_path):
+    path = write(tmp_path, "csv", "late_day")
+    bar = _Bar()
+    list(iter_corpus_chunks(path, CHUNK, progress=bar))
+    assert bar.descs == ["reading dates", "scoring"]
+    assert bar.n == path.stat().st_size  # the scoring pass counted from zero again, up to the whole file
