@@ -1705,6 +1705,42 @@ static int cand_cmp_output(const void *x, const void *y) {
     return a->order < b->order ? -1 : a->order > b->order;
 }
 
+/* stable sorts of candidates and hits with the comparator inlined: insertion sort for the few of one
+ * sentence, merge sort (through a scratch buffer) for more; ties keep their order, as Python's sorted()
+ * keeps them in the reference path, whatever the C library's qsort does */
+#define DEFINE_STABLE_SORT(NAME, T, CMP)                                                                        \
+    static int NAME(T *v, size_t n) {                                                                          \
+        if (n <= 32) {                                                                                         \
+            for (size_t i = 1; i < n; i++) {                                                                   \
+                T x = v[i];                                                                                    \
+                size_t j = i;                                                                                  \
+                while (j > 0 && CMP(&x, &v[j - 1]) < 0) {                                                      \
+                    v[j] = v[j - 1];                                                                           \
+                    j--;                                                                                       \
+                }                                                                                              \
+                v[j] = x;                                                                                      \
+            }                                                                                                  \
+            return 0;                                                                                          \
+        }                                                                                                      \
+        T *tmp = PyMem_Malloc(n * sizeof(T));                                                                  \
+        if (!tmp) {                                                                                            \
+            PyErr_NoMemory();                                                                                  \
+            return -1;                                                                                         \
+        }                                                                                                      \
+        size_t half = n / 2;                                                                                   \
+        if (NAME(v, half) || NAME(v + half, n - half)) {                                                       \
+            PyMem_Free(tmp);                                                                                   \
+            return -1;                                                                                         \
+        }                                                                                                      \
+        size_t i = 0, j = half, k = 0;                                                                         \
+        while (i < half && j < n) tmp[k++] = CMP(&v[j], &v[i]) < 0 ? v[j++] : v[i++];                          \
+        while (i < half) tmp[k++] = v[i++];                                                                    \
+        while (j < n) tmp[k++] = v[j++];                                                                       \
+        memcpy(v, tmp, n * sizeof(T));                                                                         \
+        PyMem_Free(tmp);                                                                                       \
+        return 0;                                                                                              \
+    }
+
 /* first token of toks[0:n] whose start is >= pos */
 static int first_token_at(const Tok *toks, int n, int32_t pos) {
     int lo = 0, hi = n;
@@ -1724,6 +1760,11 @@ static int cand_cmp_resolve(const void *x, const void *y) {
     if (a->rank != b->rank) return a->rank < b->rank ? -1 : 1;
     return 0;
 }
+
+static inline __attribute__((always_inline)) int cand_cmp_output_i(const Cand *a, const Cand *b) { return cand_cmp_output(a, b); }
+static inline __attribute__((always_inline)) int cand_cmp_resolve_i(const Cand *a, const Cand *b) { return cand_cmp_resolve(a, b); }
+DEFINE_STABLE_SORT(sort_cands_resolve, Cand, cand_cmp_resolve_i)
+DEFINE_STABLE_SORT(sort_cands_output, Cand, cand_cmp_output_i)
 
 
 /* anchors of norm `id` reordered once: [always checked][by key_after][by key_before] */
@@ -1948,7 +1989,7 @@ static int scan_impl_unguarded(Scanner *S, PyObject *text, PyObject *low, PyObje
             /* resolve: leftmost-longest, non-overlapping within each category */
             size_t nkeep = 0;
             if (nc) {
-                qsort(S->cands, nc, sizeof(Cand), cand_cmp_resolve);
+                if (sort_cands_resolve(S->cands, nc)) goto done;
                 int last_cat = -1, last_end = -1;
                 for (size_t k = 0; k < nc; k++) {
                     Cand *c = &S->cands[k];
@@ -1986,7 +2027,7 @@ static int scan_impl_unguarded(Scanner *S, PyObject *text, PyObject *low, PyObje
             if (nkeep) {
                 /* by (start, end, category); ties keep the order above (resolved before detected) */
                 for (size_t k = 0; k < nkeep; k++) S->cands[k].order = (int32_t)k;
-                qsort(S->cands, nkeep, sizeof(Cand), cand_cmp_output);
+                if (sort_cands_output(S->cands, nkeep)) goto done;
                 if (grow((void **)&S->wbefore, &S->wbefore_cap, nt + 1, sizeof(int32_t))) goto done;
                 S->wbefore[0] = 0;
                 for (size_t t = 0; t < nt; t++)
@@ -2094,6 +2135,8 @@ static int hit_cmp_union(const void *x, const void *y) {
     if (a->cend != b->cend) return a->cend > b->cend ? -1 : 1;
     return 0;
 }
+static inline __attribute__((always_inline)) int hit_cmp_union_i(const Hit *a, const Hit *b) { return hit_cmp_union(a, b); }
+DEFINE_STABLE_SORT(sort_hits_union, Hit, hit_cmp_union_i)
 
 /* set_output(entry_info, voices, out_index, top_of): how score_doc formats rows and counts.
  * entry_info[entry] = (category, entry text, lexicon, version); voices = 3 str; out_index[core category]
@@ -2245,7 +2288,7 @@ static PyObject *Scanner_score_doc(Scanner *S, PyObject *args) {
                     sentences++;
                     last_sent = tmp[k].sent;
                 }
-            qsort(tmp, m, sizeof(Hit), hit_cmp_union);
+            if (sort_hits_union(tmp, m)) goto done;
             int32_t last_end = -1;
             for (size_t k = 0; k < m; k++)
                 if (tmp[k].cstart >= last_end) {
