@@ -157,16 +157,35 @@ static int scanner_enter(Scanner *S) {
 
 /* ---------------------------------------------------------------- character classes (as in re) */
 
-static inline int is_w(Py_UCS4 c) {
+/* classes of the first 256 code points, filled at import from the definitions below (one load instead of a
+ * chain of tests or a call into the Unicode database) */
+#define C_W 1 /* \w */
+#define C_D 2 /* \d */
+#define C_L 4 /* [^\W\d_] */
+#define C_S 8 /* \s */
+static unsigned char CLS[256];
+
+static inline int is_w_def(Py_UCS4 c) {
     if (c < 128) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     return Py_UNICODE_ISALNUM(c);
 }
-static inline int is_d(Py_UCS4 c) {
+static inline int is_d_def(Py_UCS4 c) {
     if (c < 128) return c >= '0' && c <= '9';
     return Py_UNICODE_ISDECIMAL(c);
 }
-static inline int is_letter(Py_UCS4 c) { return is_w(c) && !is_d(c) && c != '_'; }
-static inline int is_s(Py_UCS4 c) { return Py_UNICODE_ISSPACE(c); }
+
+static void init_classes(void) {
+    for (Py_UCS4 c = 0; c < 256; c++) {
+        int w = is_w_def(c), d = is_d_def(c);
+        CLS[c] = (unsigned char)((w ? C_W : 0) | (d ? C_D : 0) | (w && !d && c != '_' ? C_L : 0) |
+                                 (Py_UNICODE_ISSPACE(c) ? C_S : 0));
+    }
+}
+
+static inline int is_w(Py_UCS4 c) { return c < 256 ? CLS[c] & C_W : is_w_def(c); }
+static inline int is_d(Py_UCS4 c) { return c < 256 ? CLS[c] & C_D : is_d_def(c); }
+static inline int is_letter(Py_UCS4 c) { return c < 256 ? CLS[c] & C_L : is_w_def(c) && !is_d_def(c); }
+static inline int is_s(Py_UCS4 c) { return c < 256 ? CLS[c] & C_S : Py_UNICODE_ISSPACE(c); }
 static inline int is_ascii_alpha(Py_UCS4 c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static inline int is_nl(Py_UCS4 c) { return c == '\r' || c == '\n'; }
 /* closing marks after a sentence end: " ' ” ’ » ) ] */
@@ -2382,6 +2401,7 @@ static struct PyModuleDef coremodule = {
 };
 
 PyMODINIT_FUNC PyInit__core(void) {
+    init_classes();
     if (PyType_Ready(&ScannerType) < 0) return NULL;
     PyObject *m = PyModule_Create(&coremodule);
     if (!m) return NULL;
