@@ -117,6 +117,29 @@ def test_first_pass_in_small_batches_and_its_early_stop(tmp_path, monkeypatch, f
         assert report.notes == ref_report.notes
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_first_pass_stops_once_the_column_is_settled(tmp_path, monkeypatch, fmt):
+    # a day-only and a month-only date in the first batch: month first whatever follows, so the pass
+    # looks at no further batch; the result is still load_corpus's
+    monkeypatch.setattr(stream, "DATE_PASS_BATCH", 4)
+    calls = []
+    add = stream._DatePass.add
+    monkeypatch.setattr(stream._DatePass, "add", lambda self, *a: calls.append(1) or add(self, *a))
+    rows = _rows("ambiguous")
+    rows[0]["date"], rows[1]["date"] = "13/02/2024", "02/13/2024"
+    path = tmp_path / f"c.{fmt}"
+    if fmt == "csv":
+        pd.DataFrame(rows).to_csv(path, index=False)
+    else:
+        pd.DataFrame(rows).to_parquet(path)
+    ref, ref_report = load_corpus(path)
+    got, report = _streamed(path, None)
+    assert len(calls) == 1
+    pd.testing.assert_frame_equal(got, ref)
+    assert report.notes == ref_report.notes
+    assert "mixes dates that can only be day first" in report.notes[-1]
+
+
 def test_a_column_that_changed_after_the_first_pass_is_an_error(tmp_path, monkeypatch):
     # the first pass found nothing deciding (as if the file was rewritten in between): say so, never
     # finish with chunks read two ways
