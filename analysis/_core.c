@@ -1570,29 +1570,83 @@ static PyObject *Scanner_classify(Scanner *S, PyObject *norm) {
  * double quotation mark ("“”„, `` or ''). None when the text holds a character whose lower case the
  * simple mapping does not give (İ, Σ: the caller then uses str.lower()). */
 /* lower-case text into low (same kind); 1 with *has_dq set, 0 when a character needs str.lower() */
+/* one character of lower_impl: low[i] = lower(text[i]) (’ read as '); sets *dq on a double quotation mark;
+ * 0 when the simple mapping cannot give Python's lower case */
+static inline __attribute__((always_inline)) int lower_one(const int kind, const void *data, void *odata, Py_ssize_t i,
+                                                           Py_UCS4 maxc, Py_UCS4 *prev, int *dq) {
+    Py_UCS4 c = CH(i), l;
+    if (c < 128) {
+        l = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+        if (c == '"' || ((c == '`' || c == '\'') && *prev == c)) *dq = 1;
+    } else if (c == 0x2019) {
+        l = '\'';
+    } else if (c == 0x130 || c == 0x3A3) {
+        return 0;
+    } else {
+        if (c == 0x201C || c == 0x201D || c == 0x201E) *dq = 1;
+        l = Py_UNICODE_TOLOWER(c);
+        if (l > maxc) return 0;
+    }
+    PyUnicode_WRITE(kind, odata, i, l);
+    *prev = c;
+    return 1;
+}
+
 static inline __attribute__((always_inline)) int lower_impl(PyObject *low, Py_ssize_t n, int *has_dq, const int kind,
                                                             const void *data) {
     void *odata = PyUnicode_DATA(low);
     Py_UCS4 maxc = kind == PyUnicode_1BYTE_KIND ? 0xFF : kind == PyUnicode_2BYTE_KIND ? 0xFFFF : 0x10FFFF;
     int dq = 0;
     Py_UCS4 prev = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 c = CH(i), l;
-        if (c < 128) {
-            l = (c >= 'A' && c <= 'Z') ? c + 32 : c;
-            if (c == '"' || ((c == '`' || c == '\'') && prev == c)) dq = 1;
-        } else if (c == 0x2019) {
-            l = '\'';
-        } else if (c == 0x130 || c == 0x3A3) {
-            return 0;
-        } else {
-            if (c == 0x201C || c == 0x201D || c == 0x201E) dq = 1;
-            l = Py_UNICODE_TOLOWER(c);
-            if (l > maxc) return 0;
+    Py_ssize_t i = 0;
+#if defined(__SSE2__)
+    /* blocks of ASCII characters: 'A'-'Z' + 32; a " (or a doubled ` or ') sets dq; any other block goes
+     * through the loop below, character by character */
+    if (kind == PyUnicode_1BYTE_KIND || kind == PyUnicode_2BYTE_KIND) {
+        const int step = kind == PyUnicode_1BYTE_KIND ? 16 : 8;
+        const __m128i dquote = kind == 1 ? _mm_set1_epi8('"') : _mm_set1_epi16('"');
+        const __m128i grave = kind == 1 ? _mm_set1_epi8('`') : _mm_set1_epi16('`');
+        const __m128i apos = kind == 1 ? _mm_set1_epi8('\'') : _mm_set1_epi16('\'');
+        const __m128i below_a = kind == 1 ? _mm_set1_epi8('A' - 1) : _mm_set1_epi16('A' - 1);
+        const __m128i above_z = kind == 1 ? _mm_set1_epi8('Z' + 1) : _mm_set1_epi16('Z' + 1);
+        const __m128i gap = kind == 1 ? _mm_set1_epi8(32) : _mm_set1_epi16(32);
+        const __m128i high = _mm_set1_epi16((short)0xFF80);
+        const Py_ssize_t width = kind; /* bytes per character */
+        const char *src = (const char *)data;
+        char *dst = (char *)odata;
+        while (i + step <= n) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(src + i * width));
+            int ascii = kind == 1 ? _mm_movemask_epi8(v) == 0
+                                  : _mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(v, high), _mm_setzero_si128())) == 0xFFFF;
+            if (!ascii || i == 0) {
+                /* the first block too, so that every vector block has a previous character */
+                Py_ssize_t end = i + step;
+                for (; i < end; i++)
+                    if (!lower_one(kind, data, odata, i, maxc, &prev, &dq)) return 0;
+                continue;
+            }
+            __m128i upper = kind == 1 ? _mm_and_si128(_mm_cmpgt_epi8(v, below_a), _mm_cmpgt_epi8(above_z, v))
+                                      : _mm_and_si128(_mm_cmpgt_epi16(v, below_a), _mm_cmpgt_epi16(above_z, v));
+            _mm_storeu_si128((__m128i *)(dst + i * width),
+                             kind == 1 ? _mm_add_epi8(v, _mm_and_si128(upper, gap)) : _mm_add_epi16(v, _mm_and_si128(upper, gap)));
+            if (!dq) {
+                __m128i pv = _mm_loadu_si128((const __m128i *)(src + (i - 1) * width)); /* characters i-1 .. */
+                __m128i hit = kind == 1
+                    ? _mm_or_si128(_mm_cmpeq_epi8(v, dquote),
+                                   _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v, grave), _mm_cmpeq_epi8(pv, grave)),
+                                                _mm_and_si128(_mm_cmpeq_epi8(v, apos), _mm_cmpeq_epi8(pv, apos))))
+                    : _mm_or_si128(_mm_cmpeq_epi16(v, dquote),
+                                   _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi16(v, grave), _mm_cmpeq_epi16(pv, grave)),
+                                                _mm_and_si128(_mm_cmpeq_epi16(v, apos), _mm_cmpeq_epi16(pv, apos))));
+                if (_mm_movemask_epi8(hit)) dq = 1;
+            }
+            i += step;
+            prev = CH(i - 1);
         }
-        PyUnicode_WRITE(kind, odata, i, l);
-        prev = c;
     }
+#endif
+    for (; i < n; i++)
+        if (!lower_one(kind, data, odata, i, maxc, &prev, &dq)) return 0;
     *has_dq = dq;
     return 1;
 }

@@ -183,6 +183,39 @@ def test_abbreviations_and_starters_read_natively_as_in_python(matchers, text):
     assert matchers[0][0]._core.scanner.split(text) == sentence_paragraph_spans(text)
 
 
+def _prepare_reference(text):
+    low = text.lower().replace("’", "'")
+    return list(low), any(ch in text for ch in "\"“”„") or "''" in text or "``" in text
+
+
+def _prepared(matcher, text):
+    """prepare() of the core as (characters, has_dq); its lower-cased text keeps the storage width of the
+    text (a text whose only wide character is ’ stays wide), so it is compared character by character."""
+    got = matcher._core.scanner.prepare(text)
+    return None if got is None else (list(got[0]), bool(got[1]))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=news_like(), pad=st.integers(0, 17))
+def test_prepare_lower_cases_and_finds_double_quotes_as_python(matchers, text, pad):
+    """prepare() lower-cases ASCII 16 bytes (or 8 characters) at a time; shifting the text by 0-17
+    characters puts every character, and every doubled quote, on and across block edges."""
+    text = "x" * pad + text
+    got = _prepared(matchers[0][0], text)
+    if got is not None:
+        assert got == _prepare_reference(text)
+    else:
+        assert len(text.lower()) != len(text) or "Σ" in text or "İ" in text
+
+
+@pytest.mark.parametrize("text", [
+    "A" * 15 + "``B", "A" * 16 + "``B", "a" * 15 + "'" + "'" + "b" * 20, "a" * 31 + "`" + "`",
+    "a" * 7 + "’" + "'" + "a" * 9 + "''", "A" * 40, "a" * 40 + '"', "x'" * 20, "x`" * 20, "ÀB" * 20,
+])
+def test_prepare_at_block_edges(matchers, text):
+    assert _prepared(matchers[0][0], text) == _prepare_reference(text)
+
+
 def test_native_token_flags_agree_with_python(matchers):
     """The core classifies tokens natively; the Python classify callback is the definition."""
     for fast, _ref in matchers:
