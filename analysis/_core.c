@@ -502,18 +502,23 @@ static inline __attribute__((always_inline)) int32_t raw_store(Scanner *S, const
 /* hash of low[x:y] (FNV-1a folded to 32 bits: the slot keeps 32 bits, the key is compared anyway) and
  * whether the token is kept in its slot (a property of the token alone, so a stored token and the same
  * token looked up agree) */
+#define RAW_HASH_SEED 1469598103934665603ULL
+static inline __attribute__((always_inline)) uint64_t raw_hash_step(uint64_t h, Py_UCS4 c) {
+    return (h ^ (uint64_t)c) * 1099511628211ULL;
+}
+static inline __attribute__((always_inline)) uint32_t raw_hash_final(uint64_t h) { return (uint32_t)(h ^ (h >> 32)); }
+
 static inline __attribute__((always_inline)) uint32_t raw_hash(const int kind, const void *data, Py_ssize_t x,
                                                                Py_ssize_t y, int *inl) {
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = RAW_HASH_SEED;
     Py_UCS4 all = 0;
     for (Py_ssize_t i = x; i < y; i++) {
         Py_UCS4 c = CH(i);
         all |= c;
-        h ^= (uint64_t)c;
-        h *= 1099511628211ULL;
+        h = raw_hash_step(h, c);
     }
     *inl = y - x <= RAW_INLINE && (kind == PyUnicode_1BYTE_KIND || all < 256);
-    return (uint32_t)(h ^ (h >> 32));
+    return raw_hash_final(h);
 }
 
 /* expansion index of low[x:y] (hash h, inl from raw_hash), computed by the expand callback on first
@@ -698,9 +703,33 @@ static inline __attribute__((always_inline)) int tokenize_impl(Scanner *S, PyObj
                 i++;
                 continue;
             }
-            Py_ssize_t j = token_end(kind, data, i, b);
+            Py_ssize_t j;
             int inl;
-            uint32_t h = raw_hash(kind, data, i, j, &inl);
+            uint32_t h;
+            Py_UCS4 c = CH(i);
+            if (c < 256 && (CLS[c] & C_L) && !(i + 1 < b && CH(i + 1) == '.')) {
+                /* most tokens: a word starting with a letter (not an initialism), hashed while it is read;
+                 * raw_hash and token_end decide the rest, and a word joined by - or ' */
+                uint64_t hh = RAW_HASH_SEED;
+                Py_UCS4 all = 0;
+                j = i;
+                do {
+                    all |= c;
+                    hh = raw_hash_step(hh, c);
+                    if (++j >= b) break;
+                    c = CH(j);
+                } while (is_w(c));
+                if (j + 1 < b && (c == '-' || c == '\'' || c == 0x2019) && is_w(CH(j + 1))) {
+                    j = token_end(kind, data, i, b);
+                    h = raw_hash(kind, data, i, j, &inl);
+                } else {
+                    h = raw_hash_final(hh);
+                    inl = j - i <= RAW_INLINE && (kind == PyUnicode_1BYTE_KIND || all < 256);
+                }
+            } else {
+                j = token_end(kind, data, i, b);
+                h = raw_hash(kind, data, i, j, &inl);
+            }
             __builtin_prefetch(&S->slots[h & mask]);
             xs[k] = (int32_t)i;
             ys[k] = (int32_t)j;
