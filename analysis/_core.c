@@ -116,6 +116,8 @@ typedef struct {
     unsigned char *grouped;
     int32_t *ipool;
     size_t ipool_len, ipool_cap;
+    int32_t *kpool; /* kpool[i]: the key (norm required next to the anchor) of the grouped anchor ipool[i] */
+    size_t kpool_cap;
     size_t n_norms, norms_cap;
     /* patterns */
     Hot *hot;
@@ -1418,6 +1420,7 @@ static void Scanner_dealloc(Scanner *S) {
     PyMem_Free(S->anc_nb);
     PyMem_Free(S->grouped);
     PyMem_Free(S->ipool);
+    PyMem_Free(S->kpool);
     free_entries(S);
     PyMem_Free(S->toks);
     PyMem_Free(S->cands);
@@ -1885,6 +1888,13 @@ static int cmp_key_before(const void *x, const void *y) {
 static void group_anchors(Scanner *S, int32_t id) {
     int32_t n = S->anc_n[id];
     int32_t *a = S->ipool + S->anc_off[id];
+    if (grow((void **)&S->kpool, &S->kpool_cap, S->ipool_len, sizeof(int32_t))) {
+        PyErr_Clear(); /* out of memory: leave ungrouped, every anchor in the always-checked group */
+        S->anc_na[id] = n;
+        S->anc_nb[id] = 0;
+        S->grouped[id] = 1;
+        return;
+    }
     /* stable three-way partition through a small scratch copy */
     int32_t stackbuf[64];
     int32_t *tmp = n <= 64 ? stackbuf : PyMem_Malloc((size_t)n * sizeof(int32_t));
@@ -1912,22 +1922,26 @@ static void group_anchors(Scanner *S, int32_t id) {
     sort_scanner = S;
     if (nb > 1) qsort(a + na, (size_t)nb, sizeof(int32_t), cmp_key_after);
     if (n - na - nb > 1) qsort(a + na + nb, (size_t)(n - na - nb), sizeof(int32_t), cmp_key_before);
+    /* the keys beside the anchors, so that key_range reads one contiguous array */
+    int32_t *keys = S->kpool + S->anc_off[id];
+    for (int32_t k = na; k < na + nb; k++) keys[k] = S->hot[a[k]].key_after;
+    for (int32_t k = na + nb; k < n; k++) keys[k] = S->hot[a[k]].key_before;
     S->anc_na[id] = na;
     S->anc_nb[id] = nb;
     S->grouped[id] = 1;
 }
 
-/* [lo, hi) of the entries in a[0:n] whose key (after or before) equals v */
-static void key_range(const Scanner *S, const int32_t *a, int32_t n, int after, int32_t v, int32_t *lo_out, int32_t *hi_out) {
+/* [lo, hi) of the sorted keys[0:n] equal to v */
+static inline __attribute__((always_inline)) void key_range(const int32_t *keys, int32_t n, int32_t v, int32_t *lo_out,
+                                                            int32_t *hi_out) {
     int32_t lo = 0, hi = n;
     while (lo < hi) {
         int32_t mid = (lo + hi) >> 1;
-        int32_t k = after ? S->hot[a[mid]].key_after : S->hot[a[mid]].key_before;
-        if (k < v) lo = mid + 1;
+        if (keys[mid] < v) lo = mid + 1;
         else hi = mid;
     }
     int32_t end = lo;
-    while (end < n && (after ? S->hot[a[end]].key_after : S->hot[a[end]].key_before) == v) end++;
+    while (end < n && keys[end] == v) end++;
     *lo_out = lo;
     *hi_out = end;
 }
@@ -2054,17 +2068,18 @@ static int scan_impl_unguarded(Scanner *S, PyObject *text, PyObject *low, PyObje
                     if (!an) continue;
                     if (!S->grouped[id]) group_anchors(S, id);
                     const int32_t *anc = S->ipool + S->anc_off[id];
+                    const int32_t *akeys = S->kpool + S->anc_off[id];
                     int32_t na = S->anc_na[id], nb = S->anc_nb[id];
                     /* the anchors to try: all of group A, and of B / C only those whose required neighbour is
                      * the actual next / previous token */
                     int32_t ranges[3][2] = {{0, na}, {0, 0}, {0, 0}};
                     if (nb && t + 1 < nt) {
-                        key_range(S, anc + na, nb, 1, S->toks[t + 1].norm, &ranges[1][0], &ranges[1][1]);
+                        key_range(akeys + na, nb, S->toks[t + 1].norm, &ranges[1][0], &ranges[1][1]);
                         ranges[1][0] += na;
                         ranges[1][1] += na;
                     }
                     if (an - na - nb && t >= 1) {
-                        key_range(S, anc + na + nb, an - na - nb, 0, S->toks[t - 1].norm, &ranges[2][0], &ranges[2][1]);
+                        key_range(akeys + na + nb, an - na - nb, S->toks[t - 1].norm, &ranges[2][0], &ranges[2][1]);
                         ranges[2][0] += na + nb;
                         ranges[2][1] += na + nb;
                     }
