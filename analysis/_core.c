@@ -133,6 +133,7 @@ typedef struct {
     int n_out;
     /* native classification (set_vocab); without it every new token goes to the Python callbacks */
     int vocab_ready;
+    int matched_utf8; /* score_doc without head gives the matched texts as UTF-8 (set_matched_utf8) */
     PyObject *quote_chars, *number_words, *cues, *lit_index, *glob_leads;
     int32_t *lead_lengths;
     int n_lead_lengths, has_nolead, max_glob_token;
@@ -2309,6 +2310,56 @@ static PyObject *Scanner_set_output(Scanner *S, PyObject *args) {
  * With head None (columnar): (..., counts, sentence counts, records, matched) where records is a bytes
  *   object of int32 (sentence, entry, start, end, token start, token end, voice) per match and matched
  *   the list of matched texts. */
+/* the matched texts text[cstart:cend] of hits[0:n] as (bytes: their UTF-8 one after the other, bytes: each
+ * one's length in bytes as int32); NULL without an exception when one holds a lone surrogate, which UTF-8
+ * cannot encode (the caller then makes str objects) */
+static PyObject *matched_utf8(PyObject *text, const Hit *hits, size_t n) {
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    size_t total = 0;
+    for (size_t k = 0; k < n; k++)
+        for (Py_ssize_t i = hits[k].cstart; i < hits[k].cend; i++) {
+            Py_UCS4 c = CH(i);
+            if (c >= 0xD800 && c <= 0xDFFF) return NULL;
+            total += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+        }
+    PyObject *blob = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
+    PyObject *lens = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * sizeof(int32_t)));
+    if (!blob || !lens) {
+        Py_XDECREF(blob);
+        Py_XDECREF(lens);
+        return NULL;
+    }
+    unsigned char *out = (unsigned char *)PyBytes_AS_STRING(blob);
+    int32_t *len = (int32_t *)PyBytes_AS_STRING(lens);
+    for (size_t k = 0; k < n; k++) {
+        unsigned char *first = out;
+        for (Py_ssize_t i = hits[k].cstart; i < hits[k].cend; i++) {
+            Py_UCS4 c = CH(i);
+            if (c < 0x80) {
+                *out++ = (unsigned char)c;
+            } else if (c < 0x800) {
+                *out++ = (unsigned char)(0xC0 | (c >> 6));
+                *out++ = (unsigned char)(0x80 | (c & 0x3F));
+            } else if (c < 0x10000) {
+                *out++ = (unsigned char)(0xE0 | (c >> 12));
+                *out++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+                *out++ = (unsigned char)(0x80 | (c & 0x3F));
+            } else {
+                *out++ = (unsigned char)(0xF0 | (c >> 18));
+                *out++ = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+                *out++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+                *out++ = (unsigned char)(0x80 | (c & 0x3F));
+            }
+        }
+        len[k] = (int32_t)(out - first);
+    }
+    PyObject *pair = PyTuple_Pack(2, blob, lens);
+    Py_DECREF(blob);
+    Py_DECREF(lens);
+    return pair;
+}
+
 static PyObject *Scanner_score_doc(Scanner *S, PyObject *args) {
     PyObject *text, *low, *detected, *head;
     int has_dq;
@@ -2354,9 +2405,17 @@ static PyObject *Scanner_score_doc(Scanner *S, PyObject *args) {
             r[4] = h->ts;
             r[5] = h->te;
             r[6] = h->voice;
-            PyObject *matched = PyUnicode_Substring(text, h->cstart, h->cend);
-            if (!matched) goto done;
-            PyList_SET_ITEM(rows, (Py_ssize_t)k, matched);
+        }
+        PyObject *utf8 = NULL;
+        if (S->matched_utf8 && (utf8 = matched_utf8(text, o.hits, o.n_hits)) == NULL && PyErr_Occurred()) goto done;
+        if (utf8) { /* (UTF-8 of the matched texts one after the other, their lengths in bytes as int32) */
+            Py_SETREF(rows, utf8);
+        } else {
+            for (size_t k = 0; k < o.n_hits; k++) {
+                PyObject *matched = PyUnicode_Substring(text, o.hits[k].cstart, o.hits[k].cend);
+                if (!matched) goto done;
+                PyList_SET_ITEM(rows, (Py_ssize_t)k, matched);
+            }
         }
     }
     for (size_t k = 0; k < o.n_hits && !columnar; k++) {
@@ -2463,7 +2522,17 @@ static PyObject *Scanner_set_raw_limit(Scanner *S, PyObject *arg) {
     Py_RETURN_NONE;
 }
 
+static PyObject *Scanner_set_matched_utf8(Scanner *S, PyObject *arg) {
+    int on = PyObject_IsTrue(arg);
+    if (on < 0) return NULL;
+    S->matched_utf8 = on;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef Scanner_methods[] = {
+    {"set_matched_utf8", (PyCFunction)Scanner_set_matched_utf8, METH_O,
+     "set_matched_utf8(flag): score_doc(..., None) returns the matched texts as (UTF-8 bytes, int32 byte lengths)"
+     " instead of a list of str (a list still when a matched text holds a lone surrogate)"},
     {"set_raw_limit", (PyCFunction)Scanner_set_raw_limit, METH_O,
      "set_raw_limit(n): empty the raw-token cache whenever it holds n tokens (default 2,000,000)"},
     {"intern", (PyCFunction)Scanner_intern, METH_O, "intern(norm) -> id (classified on first sight)"},

@@ -6,6 +6,7 @@ compared, on the bundled sample corpus, on PolNeAR when ../shared is present, an
 full of the cases the tokenizer and the sentence splitter treat specially.
 """
 import os
+from array import array
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from analysis.lexicons.model import parse_lexicon
 from analysis.measure import core
-from analysis.measure.matching import Matcher
+from analysis.measure.matching import Matcher, rollup_categories
 from analysis.measure.scoring import score
 from analysis.text.tokenize import sentence_paragraph_spans, token_spans
 
@@ -214,6 +215,37 @@ def test_prepare_lower_cases_and_finds_double_quotes_as_python(matchers, text, p
 ])
 def test_prepare_at_block_edges(matchers, text):
     assert _prepared(matchers[0][0], text) == _prepare_reference(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Officials said it may be possible.", "Officials in Łódź said a naïve plan was ‘possible’, maybe.",
+    "Sources say it is likely 🚀 possible.", "A lone \ud800 surrogate outside: officials said it may be possible.",
+    'He called it a "peace \ud800 plan" today.',
+    "Nothing to see here.",
+])
+def test_matched_texts_as_utf8_equal_the_str_list(text):
+    """With set_matched_utf8, score_doc(..., None) returns the matched texts as one UTF-8 buffer and their
+    byte lengths; decoded, they are the str list it returns otherwise (and that list when a text holds a
+    lone surrogate, which UTF-8 cannot carry)."""
+    plain, packed = Matcher(None, engine="c"), Matcher(None, engine="c")
+    rollups = rollup_categories(plain.categories)
+    member_of = {m: top for top, members in rollups.items() for m in members}
+    columns = list(plain.categories) + list(rollups)
+    plain, packed = plain._core, packed._core
+    for cs in (plain, packed):
+        cs.set_output(columns, member_of)
+    packed.scanner.set_matched_utf8(True)
+    want, got = plain.score_doc(text, None), packed.score_doc(text, None)
+    assert got[:8] == want[:8]
+    if any("\ud800" in m for m in want[8]):
+        assert got[8] == want[8]
+        return
+    blob, lengths = got[8]
+    ends = [0]
+    for n in array("i", lengths):
+        ends.append(ends[-1] + n)
+    assert [blob[a:b].decode("utf-8") for a, b in zip(ends, ends[1:])] == want[8]
+    assert bool(want[8]) == ("Nothing" not in text)
 
 
 def test_native_token_flags_agree_with_python(matchers):
