@@ -373,38 +373,54 @@ def match_table(scored: Scored, matcher: Matcher, ids: list, outlets: list) -> p
     """The match table of a :class:`Scored` run of the documents ``ids`` / ``outlets``."""
     if scored.records is None:
         return matches_frame(scored.rows)
-    if not len(scored.records):
-        return matches_frame([])
-    core = matcher._core
+    return assemble_matches([match_parts(scored, matcher)], scored.n_matches, ids, outlets)
+
+
+_INT_COLUMNS = {"sentence": 0, "start": 2, "end": 3, "token_start": 4, "token_end": 5}  # field in a record
+
+
+def match_parts(scored: Scored, matcher: Matcher) -> dict:
+    """The columns of the match table that come from a run's packed records (all but ``doc_id`` and
+    ``outlet``), as arrays; parts of adjacent runs are joined by :func:`assemble_matches`."""
     rec = scored.records
-    has = np.flatnonzero(scored.n_matches)
+    if not len(rec):
+        return {}
+    entry = np.ascontiguousarray(rec[:, 1])
+    typed = matcher._core.typed_entry_columns()
+    matched = scored.matched
+    parts = {name: rec[:, k].astype(np.int64) for name, k in _INT_COLUMNS.items()}
+    parts.update({name: typed[name].take(entry) for name in ("category", "entry", "lexicon", "lexicon_version")})
+    parts["voice"] = typed["voice"].take(np.ascontiguousarray(rec[:, 6]))
+    parts["matched"] = _string_array(matched) if isinstance(matched, list) else matched
+    return parts
+
+
+def assemble_matches(parts: list, n_matches: np.ndarray, ids: list, outlets: list) -> pd.DataFrame:
+    """The match table from :func:`match_parts` of runs in document order, ``n_matches`` of every
+    document and the documents' ``ids`` and ``outlets``."""
+    parts = [p for p in parts if p]
+    if not parts:
+        return matches_frame([])
+    has = np.flatnonzero(n_matches)
     # codes into the documents that have matches: their ids and outlets are typed as a row-built table
     # would type them (an id or outlet column typed over documents without matches could differ)
-    doc_idx = np.repeat(np.arange(len(has), dtype=np.int64), scored.n_matches[has])
-    entry = np.ascontiguousarray(rec[:, 1])
-    typed = core.typed_entry_columns()
+    doc_idx = np.repeat(np.arange(len(has), dtype=np.int64), n_matches[has])
     has = has.tolist()
 
     def coded(values, codes):
         # a column of few distinct values: typed once, as a row-built table would type it, then taken
         return pd.Series(values).array.take(codes)
 
-    matched = scored.matched
-    cols = {
-        "doc_id": coded([ids[i] for i in has], doc_idx),
-        "outlet": coded([outlets[i] for i in has], doc_idx),
-        "sentence": rec[:, 0].astype(np.int64),
-        "category": typed["category"].take(entry),
-        "entry": typed["entry"].take(entry),
-        "matched": _string_array(matched) if isinstance(matched, list) else matched,
-        "start": rec[:, 2].astype(np.int64),
-        "end": rec[:, 3].astype(np.int64),
-        "token_start": rec[:, 4].astype(np.int64),
-        "token_end": rec[:, 5].astype(np.int64),
-        "voice": typed["voice"].take(np.ascontiguousarray(rec[:, 6])),
-        "lexicon": typed["lexicon"].take(entry),
-        "lexicon_version": typed["lexicon_version"].take(entry),
-    }
+    def joined(name):
+        arrays = [p[name] for p in parts]
+        if len(arrays) == 1:
+            return arrays[0]
+        if isinstance(arrays[0], np.ndarray):
+            return np.concatenate(arrays)
+        return type(arrays[0])._concat_same_type(arrays)
+
+    cols = {"doc_id": coded([ids[i] for i in has], doc_idx), "outlet": coded([outlets[i] for i in has], doc_idx)}
+    cols.update({name: joined(name) for name in MATCH_COLUMNS[2:]})
     return pd.DataFrame(cols, columns=MATCH_COLUMNS)
 
 

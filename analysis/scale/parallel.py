@@ -28,6 +28,7 @@ and :func:`map_in_order` / :func:`process_pool` serve the streaming scorer. Scri
 from __future__ import annotations
 
 import gc
+import mmap
 import multiprocessing
 import os
 import sys
@@ -49,9 +50,11 @@ from ..measure.scoring import (
     Scored,
     ScoreResult,
     _rollups,
+    assemble_matches,
     check_corpus,
     corpus_provenance,
     documents_table,
+    match_parts,
     match_table,
     scan,
     summarise,
@@ -63,11 +66,12 @@ __all__ = ["MatcherSpec", "fork_is_safe", "map_in_order", "process_pool", "resol
 START_METHOD_ENV = "MFA_START_METHOD"  # "auto" (default), "fork", "spawn" or "forkserver"
 _PIECES_PER_JOB = 64  # smallest piece: 1/(64*jobs) of the text, so the last pieces finish together
 _DOC_WEIGHT = 64  # fixed cost of a document, in characters of text
-# rough cost for a worker to pickle what it has scanned (arrays and one string array; measured on a
-# 2-core EPYC VM: 3 ms for 123,000 matches in 9,450 documents); the worker stops taking pieces when what
-# is left would keep this process busy about that long, so neither side waits for the other
-_SEND_SECONDS_PER_ROW = 0.05e-6
-_SEND_SECONDS_PER_DOC = 0.2e-6
+# what a forked worker does after its last piece beyond what this process does after its own: write its
+# columns and arrays into shared memory (measured on a 2-core EPYC VM: 27 ms for 123,000 matches in
+# 9,450 documents); the worker stops taking pieces when what is left would keep this process busy about
+# that long, so neither side waits for the other
+_SEND_SECONDS_PER_ROW = 0.2e-6
+_SEND_SECONDS_PER_DOC = 0.3e-6
 
 
 @dataclass(frozen=True)
@@ -329,15 +333,192 @@ def _work(matcher: Matcher, corpus: pd.DataFrame, pieces: _Pieces, front: bool, 
     return done
 
 
+class _Run:
+    """A contiguous run of documents ready to be joined: per-document arrays and the record-derived
+    columns of its match table (:func:`~analysis.measure.scoring.match_parts`)."""
+
+    __slots__ = ("counts", "n_matches", "parts", "sents", "stats")
+
+    def __init__(self, stats, counts, sents, n_matches, parts):
+        self.stats, self.counts, self.sents, self.n_matches, self.parts = stats, counts, sents, n_matches, parts
+
+    @classmethod
+    def of(cls, scored: Scored, matcher: Matcher) -> _Run:
+        return cls(scored.stats, scored.counts, scored.sents, scored.n_matches, match_parts(scored, matcher))
+
+    def fields(self) -> dict:
+        return {"stats": self.stats, "counts": self.counts, "sents": self.sents, "n_matches": self.n_matches}
+
+
+def _merged(done: list) -> list:
+    """``[(start, item)]`` in document order with adjacent :class:`Scored` pieces concatenated into one."""
+    out, group = [], []
+
+    def flush():
+        if group:
+            out.append((group[0][0], Scored.concat([g[1] for g in group])))
+            group.clear()
+
+    for start, item in sorted(done, key=lambda d: d[0]):
+        if isinstance(item, Scored) and (not group or group[-1][0] + len(group[-1][1]) == start):
+            group.append((start, item))
+            continue
+        flush()
+        if isinstance(item, Scored):
+            group.append((start, item))
+        else:
+            out.append((start, item))
+    flush()
+    return out
+
+
+def _tables(done: list, matcher: Matcher, corpus: pd.DataFrame, ids: list, outlets: list):
+    """The match and document tables from scanned pieces and runs ``[(start, Scored or _Run)]`` covering
+    every document, built exactly as :func:`~analysis.measure.scoring.score` builds them."""
+    if not done:
+        done = [(0, scan(matcher, [], [], []))]
+    merged = _merged(done)
+    if getattr(matcher, "_core", None) is None:  # Python engine: match rows, no records
+        scored = Scored.concat([item for _, item in merged])
+        documents, _ = documents_table(corpus, scored.stats, scored.counts, scored.sents, matcher.categories)
+        return match_table(scored, matcher, ids, outlets), documents
+    runs = [item if isinstance(item, _Run) else _Run.of(item, matcher) for _, item in merged]
+
+    def joined(name):
+        arrays = [getattr(r, name) for r in runs]
+        return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+    matches = assemble_matches([r.parts for r in runs], joined("n_matches"), ids, outlets)
+    documents, _ = documents_table(corpus, joined("stats"), joined("counts"), joined("sents"), matcher.categories)
+    return matches, documents
+
+
+# -- shared memory: a forked worker's arrays reach this process without a copy --------------------------
+
+_ALIGN = 64
+_MAP_NORESERVE = 0x4000 if sys.platform.startswith("linux") else 0  # reserve no swap for untouched pages
+
+
+class _AreaFull(Exception):
+    pass
+
+
+class _SharedArea:
+    """Two anonymous shared memory areas mapped before the fork, one per worker: the worker writes the
+    string columns of its match table into ``text`` and its other arrays into ``scratch``, and sends
+    only where they are through the pipe. This process reads them in place: the string columns stay
+    where they are (the match table's Arrow chunks point into ``text``), the other arrays are copied
+    into the tables, and ``scratch`` is unmapped afterwards. Pages cost memory only once written."""
+
+    def __init__(self, capacity: int):
+        self.text = mmap.mmap(-1, capacity, flags=mmap.MAP_SHARED | _MAP_NORESERVE)
+        self.scratch = mmap.mmap(-1, capacity, flags=mmap.MAP_SHARED | _MAP_NORESERVE)
+        self.pos = {"text": 0, "scratch": 0}
+
+    def _write(self, where: str, buf) -> int:
+        mm = getattr(self, where)
+        view = memoryview(buf)
+        start = -(-self.pos[where] // _ALIGN) * _ALIGN
+        if start + view.nbytes > len(mm):
+            raise _AreaFull
+        if view.nbytes:
+            mm[start:start + view.nbytes] = view.cast("B")
+        self.pos[where] = start + view.nbytes
+        return start
+
+    def put(self, value):
+        """Where ``value`` is once written (numeric arrays and Arrow string arrays without missing
+        values), or ``("obj", value)`` to send it as it is."""
+        if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+            value = np.ascontiguousarray(value)
+            return ("np", self._write("scratch", value), value.dtype.str, value.shape)
+        pa_array = getattr(value, "_pa_array", None)
+        if type(value).__name__ == "ArrowStringArray" and pa_array is not None:
+            import pyarrow as pa
+
+            chunk = pa_array.combine_chunks() if pa_array.num_chunks != 1 else pa_array.chunk(0)
+            if chunk.null_count == 0 and pa.types.is_large_string(chunk.type):
+                n = len(chunk)
+                offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64, count=n + 1, offset=chunk.offset * 8)
+                first, last = int(offsets[0]), int(offsets[-1])
+                data = chunk.buffers()[2]
+                data = memoryview(data)[first:last] if data is not None else b""
+                return ("str", type(value), value.dtype, n, self._write("text", offsets - first),
+                        self._write("text", data), last - first)
+        return ("obj", value)
+
+    def get(self, ref):
+        """The value ``put`` wrote (a view into the area, not a copy)."""
+        kind = ref[0]
+        if kind == "np":
+            _, start, dtype, shape = ref
+            dtype = np.dtype(dtype)
+            return np.frombuffer(self.scratch, dtype=dtype, count=int(np.prod(shape)), offset=start).reshape(shape)
+        if kind == "str":
+            import pyarrow as pa
+
+            _, cls, dtype, n, at_offsets, at_data, size = ref
+            view = memoryview(self.text)
+            buffers = [None, pa.py_buffer(view[at_offsets:at_offsets + 8 * (n + 1)]),
+                       pa.py_buffer(view[at_data:at_data + size])]
+            return cls(pa.Array.from_buffers(pa.large_string(), n, buffers), dtype=dtype)
+        return ref[1]
+
+    def export(self, runs: list) -> list:
+        """``[(start, _Run)]`` written into the areas: ``[(start, references)]``."""
+        out = []
+        for start, run in runs:
+            parts = {name: self.put(v) for name, v in run.parts.items() if _is_string(v)}
+            parts.update({name: self.put(v) for name, v in run.parts.items() if name not in parts})
+            out.append((start, {"parts": parts, **{name: self.put(v) for name, v in run.fields().items()}}))
+        return out
+
+    def imported(self, exported: list) -> list:
+        """The runs :meth:`export` wrote, read in place: ``[(start, _Run)]``."""
+        out = []
+        for start, refs in exported:
+            parts = {name: self.get(ref) for name, ref in refs["parts"].items()}
+            out.append((start, _Run(self.get(refs["stats"]), self.get(refs["counts"]), self.get(refs["sents"]),
+                                    self.get(refs["n_matches"]), parts)))
+        return out
+
+    def release(self):
+        """Unmap the scratch area once nothing points into it (left mapped if something still does)."""
+        try:
+            self.scratch.close()
+        except BufferError:
+            pass
+
+
+def _is_string(value) -> bool:
+    return type(value).__name__ == "ArrowStringArray"
+
+
+def _area_capacity(pieces: _Pieces, corpus: pd.DataFrame) -> int:
+    """Room for everything one worker could send: its match table's columns and document arrays are a
+    small multiple of its text at most (about 0.5 bytes per byte of text on news), so 4 bytes per
+    byte of text, plus 64 MB. Only the pages written take memory."""
+    text = int(pieces.cum[-1]) if pieces.cum is not None else int(_text_lengths(corpus["text"]).sum()) + 64 * len(corpus)
+    return (64 << 20) + 4 * text
+
+
 # -- fork: workers inherit the corpus and the matcher -----------------------------------------------------
 
 _INHERITED = None  # (corpus, matcher, pieces, ids, outlets), set just before forking
 
 
-def _forked_worker(conn):
+def _forked_worker(conn, area):
     try:
         corpus, matcher, pieces, ids, outlets = _INHERITED
-        result = ("ok", _work(matcher, corpus, pieces, False, ids, outlets))
+        done = _work(matcher, corpus, pieces, False, ids, outlets)
+        payload = ("scored", done)
+        if area is not None and getattr(matcher, "_core", None) is not None:
+            runs = [(a, _Run.of(item, matcher)) for a, item in _merged(done)]
+            try:
+                payload = ("shared", area.export(runs))
+            except _AreaFull:  # more than foreseen: send the runs through the pipe
+                payload = ("runs", runs)
+        result = ("ok", payload)
     except BaseException as exc:  # noqa: BLE001 - report everything, KeyboardInterrupt included, then exit
         result = ("error", exc, traceback.format_exc())
     try:
@@ -357,7 +538,8 @@ class _RemoteTraceback(Exception):
         return self.tb
 
 
-def _receive(proc, conn) -> list:
+def _receive(proc, conn, area) -> list:
+    """What a forked worker scanned: ``[(start, Scored or _Run)]``; its error is raised here."""
     try:
         status, *payload = conn.recv()
     except EOFError:
@@ -365,7 +547,8 @@ def _receive(proc, conn) -> list:
         raise RuntimeError(f"worker process {proc.pid} died before returning its results "
                            f"(exit code {proc.exitcode})") from None
     if status == "ok":
-        return payload[0]
+        kind, items = payload[0]
+        return area.imported(items) if kind == "shared" else items
     exc, tb = payload
     if exc is None:
         raise RuntimeError(f"worker process {proc.pid} failed") from _RemoteTraceback(tb)
@@ -373,6 +556,7 @@ def _receive(proc, conn) -> list:
 
 
 def _start_forked(n_workers: int, corpus, matcher, pieces, ids, outlets) -> list:
+    """Fork ``n_workers`` workers: ``[(process, pipe end, shared area or None)]``."""
     global _INHERITED
     ctx = multiprocessing.get_context("fork")
     started = []
@@ -380,13 +564,17 @@ def _start_forked(n_workers: int, corpus, matcher, pieces, ids, outlets) -> list
     try:
         with _fork_warnings():
             for i in range(n_workers):
+                try:
+                    area = _SharedArea(_area_capacity(pieces, corpus))
+                except (OSError, ValueError, OverflowError):  # no shared memory: results come through the pipe
+                    area = None
                 receiver, sender = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_forked_worker, args=(sender,), name=f"mfa-score-{i + 1}")
+                proc = ctx.Process(target=_forked_worker, args=(sender, area), name=f"mfa-score-{i + 1}")
                 try:
                     proc.start()
                 finally:
                     sender.close()
-                started.append((proc, receiver))
+                started.append((proc, receiver, area))
     except BaseException:
         _stop(started)
         raise
@@ -396,14 +584,17 @@ def _start_forked(n_workers: int, corpus, matcher, pieces, ids, outlets) -> list
 
 
 def _stop(started, wait: float = 0.0):
-    """Reap forked workers: wait up to ``wait`` seconds for each to exit, then terminate it."""
-    for proc, conn in started:
+    """Reap forked workers: wait up to ``wait`` seconds for each to exit, then terminate it; unmap the
+    scratch areas."""
+    for proc, conn, area in started:
         if wait:
             proc.join(wait)
         if proc.is_alive():
             proc.terminate()
         proc.join()
         conn.close()
+        if area is not None:
+            area.release()
 
 
 # -- the pool fallback (spawn): pieces are pickled to the workers ---------------------------------------
@@ -530,8 +721,10 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
                     # without making Python strings, so texts are converted only for this process's pieces
                     prov = provenance_job()
                     done = _work(matcher, corpus, pieces, True, ids, outlets)
-                    for proc, conn in started:
-                        done += _receive(proc, conn)
+                    if getattr(matcher, "_core", None) is not None:  # this side's tables while the workers finish
+                        done = [(a, _Run.of(item, matcher)) for a, item in _merged(done)]
+                    for proc, conn, area in started:
+                        done += _receive(proc, conn, area)
                 finally:
                     gc.unfreeze()
             elif n_workers > 0:
@@ -542,11 +735,8 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
                 texts = corpus["text"].tolist()
                 prov = provenance_job(texts)
                 done = [(0, scan(matcher, texts, ids, outlets))]
-        done.sort(key=lambda p: p[0])
         # one table of each kind from the pieces in document order, built exactly as score() builds them
-        scored = Scored.concat([p[1] for p in done]) if done else scan(matcher, [], [], [])
-        matches = match_table(scored, matcher, ids, outlets)
-        documents, _ = documents_table(corpus, scored.stats, scored.counts, scored.sents, matcher.categories)
+        matches, documents = _tables(done, matcher, corpus, ids, outlets)
         summary = summarise(documents, all_cats)
         result = ScoreResult(matches, documents, summary, all_cats, prov)
     except BaseException:

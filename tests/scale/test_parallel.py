@@ -206,3 +206,119 @@ def test_auto_start_method_avoids_fork_while_threads_run(monkeypatch):
         parallel.resolve_start_method("threads")
     with pytest.raises(ValueError, match="start method"):
         score_parallel(["It may rain."], LEXICON, jobs=2, start_method="threads")
+
+
+# -- the fork path's transfer: shared memory, its fallbacks, odd corpora ------------------------------------
+
+ODD_TEXTS = (["İstanbul officials said it may be possible."]  # the core refuses it: the Python path
+             + ["Officials said it may rain.", "Nothing here.", "", "Experts believe it is likely, perhaps."] * 6
+             + ["Sources suggested the İzmir deal could fail."])
+
+
+@needs_fork
+def test_fork_texts_the_core_refuses_on_both_sides(worker_goes_first):
+    _assert_same(score_parallel(ODD_TEXTS, LEXICON, jobs=2, batch_size=3, start_method="fork"),
+                 score(ODD_TEXTS, LEXICON))
+
+
+@needs_fork
+@pytest.mark.parametrize("texts", [[], ["It may rain."]], ids=["empty", "one document"])
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_tiny_corpora(texts, start_method):
+    from analysis.text.corpus import from_texts
+
+    corpus = from_texts(texts) if texts else from_texts(["x"]).iloc[:0]
+    _assert_same(score_parallel(corpus, LEXICON, jobs=2, start_method=start_method), score(corpus, LEXICON))
+
+
+@needs_fork
+def test_fork_shared_area_too_small_sends_through_the_pipe(small_corpus, monkeypatch, worker_goes_first):
+    from analysis.scale import parallel
+
+    monkeypatch.setattr(parallel, "_area_capacity", lambda pieces, corpus: 256)  # the worker's runs do not fit
+    _assert_same(score_parallel(small_corpus, LEXICON, jobs=2, batch_size=10, start_method="fork"),
+                 score(small_corpus, LEXICON))
+
+
+@needs_fork
+def test_fork_without_shared_memory(small_corpus, monkeypatch, worker_goes_first):
+    from analysis.scale import parallel
+
+    def no_memory(self, capacity):
+        raise OSError("no shared memory here")
+
+    monkeypatch.setattr(parallel._SharedArea, "__init__", no_memory)
+    _assert_same(score_parallel(small_corpus, LEXICON, jobs=3, batch_size=10, start_method="fork"),
+                 score(small_corpus, LEXICON))
+
+
+@needs_fork
+def test_fork_python_engine(small_corpus, monkeypatch, worker_goes_first):
+    from analysis.scale import parallel
+
+    monkeypatch.setenv("MFA_ENGINE", "python")
+    monkeypatch.setattr(parallel, "_MATCHERS", {})  # no cached compiled matcher
+    corpus = small_corpus.iloc[:30]
+    res = score_parallel(corpus, LEXICON, jobs=2, batch_size=4, start_method="fork")
+    assert parallel.worker_matcher(parallel.MatcherSpec.create(LEXICON)).engine == "python"
+    _assert_same(res, score(corpus, LEXICON))
+
+
+@needs_fork
+def test_fork_worker_that_dies_is_reported(small_corpus, monkeypatch, worker_goes_first):
+    import os
+
+    from analysis.scale import parallel
+
+    real, here = parallel._scan_piece, os.getpid()
+
+    def dying(*args, **kw):
+        if os.getpid() != here:  # the worker, after taking its first piece
+            os._exit(3)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(parallel, "_scan_piece", dying)
+    with pytest.raises(RuntimeError, match=r"died before returning its results \(exit code 3\)"):
+        score_parallel(small_corpus, LEXICON, jobs=2, batch_size=10, start_method="fork")
+
+
+def test_shared_area_round_trip():
+    import numpy as np
+    import pyarrow as pa
+
+    from analysis.scale.parallel import _AreaFull, _SharedArea
+
+    area = _SharedArea(1 << 20)
+    strings = pd.Series(["a", "bé", "", "ccc", "\U0001F600"]).array
+    values = {
+        "ints": np.arange(10, dtype=np.int32).reshape(5, 2),
+        "strided": np.arange(12, dtype=np.int64).reshape(3, 4)[:, 1],
+        "empty": np.zeros((0, 3), dtype=np.int64),
+        "strings": strings,
+        "sliced": strings[1:4],
+        "no strings": strings[:0],
+        "objects": np.array(["x", None], dtype=object),  # sent as it is
+    }
+    if hasattr(strings, "_pa_array"):
+        values["chunked"] = type(strings)(pa.chunked_array([pa.array(["x", "y"], pa.large_string()),
+                                                            pa.array(["z"], pa.large_string())]), dtype=strings.dtype)
+        values["missing"] = pd.Series(["x", None, "z"]).array  # has a missing value: sent as it is
+    refs = {k: area.put(v) for k, v in values.items()}
+    assert refs["objects"][0] == "obj"
+    if "missing" in refs:
+        assert refs["missing"][0] == "obj" and refs["strings"][0] == "str"
+    for k, v in values.items():
+        got = area.get(refs[k])
+        if isinstance(v, np.ndarray):
+            np.testing.assert_array_equal(got, v)
+            assert got.dtype == v.dtype and got.shape == v.shape
+        else:
+            pd.testing.assert_extension_array_equal(got, v)
+    keep = area.get(refs["ints"])
+    area.release()  # a view is still alive: the scratch area stays mapped
+    np.testing.assert_array_equal(keep, values["ints"])
+    del keep
+    area.release()
+    assert area.scratch.closed
+    with pytest.raises(_AreaFull):
+        _SharedArea(64).put(np.zeros(100))
