@@ -2563,8 +2563,67 @@ static PyTypeObject ScannerType = {
     .tp_doc = "Compiled scanner: sentences, tokens and lexicon matches of a document.",
 };
 
+/* take_strings(data, offsets, codes) -> (data, offsets): the strings codes[i] of a table of strings
+ * (string j is data[offsets[j]:offsets[j + 1]], offsets int64), one after the other, with their int64
+ * offsets: the buffers of an Arrow large_string array, without a Python object per string */
+static PyObject *core_take_strings(PyObject *mod, PyObject *args) {
+    Py_buffer data, offsets, codes;
+    if (!PyArg_ParseTuple(args, "y*y*y*", &data, &offsets, &codes)) return NULL;
+    PyObject *out_data = NULL, *out_offsets = NULL, *result = NULL;
+    const int64_t *off = (const int64_t *)offsets.buf;
+    Py_ssize_t n_strings = offsets.len / (Py_ssize_t)sizeof(int64_t) - 1;
+    Py_ssize_t n = codes.len / (Py_ssize_t)sizeof(int32_t);
+    const int32_t *code = (const int32_t *)codes.buf;
+    if (offsets.len % (Py_ssize_t)sizeof(int64_t) || codes.len % (Py_ssize_t)sizeof(int32_t) || n_strings < 0 ||
+        off[0] != 0 || off[n_strings] != data.len) {
+        PyErr_SetString(PyExc_ValueError, "take_strings: offsets must be int64 from 0 to len(data), codes int32");
+        goto done;
+    }
+    for (Py_ssize_t j = 0; j < n_strings; j++)
+        if (off[j] > off[j + 1]) {
+            PyErr_SetString(PyExc_ValueError, "take_strings: offsets must not decrease");
+            goto done;
+        }
+    int64_t total = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (code[i] < 0 || code[i] >= n_strings) {
+            PyErr_Format(PyExc_IndexError, "take_strings: code %d out of range (%zd strings)", (int)code[i], n_strings);
+            goto done;
+        }
+        total += off[code[i] + 1] - off[code[i]];
+    }
+    out_data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
+    out_offsets = PyBytes_FromStringAndSize(NULL, (n + 1) * (Py_ssize_t)sizeof(int64_t));
+    if (!out_data || !out_offsets) goto done;
+    char *dst = PyBytes_AS_STRING(out_data);
+    const char *src = (const char *)data.buf;
+    int64_t *o = (int64_t *)PyBytes_AS_STRING(out_offsets), pos = 0;
+    o[0] = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t a = off[code[i]], len = off[code[i] + 1] - a;
+        memcpy(dst + pos, src + a, (size_t)len);
+        pos += len;
+        o[i + 1] = pos;
+    }
+    result = PyTuple_Pack(2, out_data, out_offsets);
+done:
+    Py_XDECREF(out_data);
+    Py_XDECREF(out_offsets);
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&codes);
+    return result;
+}
+
+static PyMethodDef core_functions[] = {
+    {"take_strings", core_take_strings, METH_VARARGS,
+     "take_strings(data, offsets, codes) -> (data, offsets): strings of a table picked by int32 codes, as the "
+     "buffers of an Arrow large_string array"},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef coremodule = {
-    PyModuleDef_HEAD_INIT, "_core", "Compiled scanning core of analysis.measure.matching.", -1, NULL,
+    PyModuleDef_HEAD_INIT, "_core", "Compiled scanning core of analysis.measure.matching.", -1, core_functions,
 };
 
 PyMODINIT_FUNC PyInit__core(void) {

@@ -7,6 +7,7 @@ full of the cases the tokenizer and the sentence splitter treat specially.
 """
 import os
 from array import array
+from itertools import pairwise
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -244,7 +245,7 @@ def test_matched_texts_as_utf8_equal_the_str_list(text):
     ends = [0]
     for n in array("i", lengths):
         ends.append(ends[-1] + n)
-    assert [blob[a:b].decode("utf-8") for a, b in zip(ends, ends[1:])] == want[8]
+    assert [blob[a:b].decode("utf-8") for a, b in pairwise(ends)] == want[8]
     assert bool(want[8]) == ("Nothing" not in text)
 
 
