@@ -86,7 +86,8 @@ typedef struct {
 /* what the candidate loop reads of every entry, packed (the full Entry is touched only to run automata) */
 typedef struct {
     int32_t cat, rank, key_after, key_before;
-    unsigned char has_after, has_before, has_ctx, pad;
+    unsigned char has_after, has_before, has_ctx;
+    unsigned char key_only; /* 1: the after part is key_after alone; 2: the before part is key_before alone */
 } Hot;
 
 typedef struct {
@@ -1525,6 +1526,8 @@ static PyObject *Scanner_set_entries(Scanner *S, PyObject *args) {
         h->has_after = en->after.n > 0;
         h->has_before = en->before.n > 0;
         h->has_ctx = (en->nctx[0] || en->nctx[1] || en->nctx[2] || en->nctx[3]) != 0;
+        h->key_only = (unsigned char)((en->key_after >= 0 && en->after.n == 1 ? 1 : 0) |
+                                      (en->key_before >= 0 && en->before.n == 1 ? 2 : 0));
     }
     for (size_t k = 0; k < S->n_norms; k++) S->grouped[k] = 0;
     Py_RETURN_NONE;
@@ -2090,8 +2093,16 @@ static int scan_impl_unguarded(Scanner *S, PyObject *text, PyObject *low, PyObje
                         int e = (int)t + 1, s = (int)t;
                         if (h->has_after || h->has_before || h->has_ctx) {
                             const Entry *en = &S->entries[anc[k]];
-                            if (h->has_after && (e = run_forward(&st, &en->after, (int)t + 1)) < 0) continue;
-                            if (h->has_before && (s = run_backward(&st, &en->before, (int)t)) < 0) continue;
+                            /* group 1 was chosen by key_after, group 2 by key_before: a part that is that
+                             * key alone has matched already ("official said" anchored on "official") */
+                            if (h->has_after) {
+                                if (g == 1 && (h->key_only & 1)) e = (int)t + 2;
+                                else if ((e = run_forward(&st, &en->after, (int)t + 1)) < 0) continue;
+                            }
+                            if (h->has_before) {
+                                if (g == 2 && (h->key_only & 2)) s = (int)t - 1;
+                                else if ((s = run_backward(&st, &en->before, (int)t)) < 0) continue;
+                            }
                             if (h->has_ctx && !context_ok(&st, en, s, e)) continue;
                         }
                         if (grow((void **)&S->cands, &S->cands_cap, nc + 1, sizeof(Cand))) goto done;
