@@ -369,11 +369,13 @@ def _string_array(values: list):
     return pd.Series(values).array
 
 
-def match_table(scored: Scored, matcher: Matcher, ids: list, outlets: list) -> pd.DataFrame:
-    """The match table of a :class:`Scored` run of the documents ``ids`` / ``outlets``."""
+def match_table(scored: Scored, matcher: Matcher, ids: list, outlets: list,
+                corpus: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The match table of a :class:`Scored` run of the documents ``ids`` / ``outlets`` (``corpus``:
+    their table, if at hand: see :func:`assemble_matches`)."""
     if scored.records is None:
         return matches_frame(scored.rows)
-    return assemble_matches([match_parts(scored, matcher)], scored.n_matches, ids, outlets)
+    return assemble_matches([match_parts(scored, matcher)], scored.n_matches, ids, outlets, corpus)
 
 
 _INT_COLUMNS = {"sentence": 0, "start": 2, "end": 3, "token_start": 4, "token_end": 5}  # field in a record
@@ -381,47 +383,66 @@ _INT_COLUMNS = {"sentence": 0, "start": 2, "end": 3, "token_start": 4, "token_en
 
 def match_parts(scored: Scored, matcher: Matcher) -> dict:
     """The columns of the match table that come from a run's packed records (all but ``doc_id`` and
-    ``outlet``), as arrays; parts of adjacent runs are joined by :func:`assemble_matches`."""
+    ``outlet``; the integer columns as the int32 ``records`` themselves), as arrays; parts of adjacent
+    runs are joined by :func:`assemble_matches`."""
     rec = scored.records
     if not len(rec):
         return {}
     entry = np.ascontiguousarray(rec[:, 1])
     typed = matcher._core.typed_entry_columns()
     matched = scored.matched
-    parts = {name: rec[:, k].astype(np.int64) for name, k in _INT_COLUMNS.items()}
+    parts = {"records": np.ascontiguousarray(rec)}
     parts.update({name: typed[name].take(entry) for name in ("category", "entry", "lexicon", "lexicon_version")})
     parts["voice"] = typed["voice"].take(np.ascontiguousarray(rec[:, 6]))
     parts["matched"] = _string_array(matched) if isinstance(matched, list) else matched
     return parts
 
 
-def assemble_matches(parts: list, n_matches: np.ndarray, ids: list, outlets: list) -> pd.DataFrame:
+def assemble_matches(parts: list, n_matches: np.ndarray, ids: list, outlets: list,
+                     corpus: pd.DataFrame | None = None) -> pd.DataFrame:
     """The match table from :func:`match_parts` of runs in document order, ``n_matches`` of every
-    document and the documents' ``ids`` and ``outlets``."""
+    document and the documents' ``ids`` and ``outlets`` (``corpus``: the same documents' table, whose
+    id and outlet columns are taken from directly when they hold text typed as a list of str is)."""
     parts = [p for p in parts if p]
     if not parts:
         return matches_frame([])
-    has = np.flatnonzero(n_matches)
-    # codes into the documents that have matches: their ids and outlets are typed as a row-built table
-    # would type them (an id or outlet column typed over documents without matches could differ)
-    doc_idx = np.repeat(np.arange(len(has), dtype=np.int64), n_matches[has])
-    has = has.tolist()
-
-    def coded(values, codes):
-        # a column of few distinct values: typed once, as a row-built table would type it, then taken
-        return pd.Series(values).array.take(codes)
 
     def joined(name):
         arrays = [p[name] for p in parts]
-        if len(arrays) == 1:
-            return arrays[0]
-        if isinstance(arrays[0], np.ndarray):
-            return np.concatenate(arrays)
-        return type(arrays[0])._concat_same_type(arrays)
+        return arrays[0] if len(arrays) == 1 else type(arrays[0])._concat_same_type(arrays)
 
-    cols = {"doc_id": coded([ids[i] for i in has], doc_idx), "outlet": coded([outlets[i] for i in has], doc_idx)}
-    cols.update({name: joined(name) for name in MATCH_COLUMNS[2:]})
+    records = [p["records"] for p in parts]
+    cols = {"doc_id": None, "outlet": None}
+    for name, k in _INT_COLUMNS.items():
+        cols[name] = np.concatenate([r[:, k] for r in records], dtype=np.int64)
+    cols.update({name: joined(name) for name in MATCH_COLUMNS[2:] if name not in _INT_COLUMNS})
+    row_doc = None
+    for name, values in (("doc_id", ids), ("outlet", outlets)):
+        column = _typed_like_str_list(corpus, name, len(n_matches))
+        if column is not None:
+            if row_doc is None:
+                row_doc = np.repeat(np.arange(len(n_matches), dtype=np.int64), n_matches)
+            cols[name] = column.take(row_doc)
+        else:
+            # typed over the documents that have matches, as a row-built table types it (typed over
+            # documents without matches too, a column could differ), then taken row by row
+            has = np.flatnonzero(n_matches)
+            codes = np.repeat(np.arange(len(has), dtype=np.int64), n_matches[has])
+            cols[name] = pd.Series([values[i] for i in has.tolist()]).array.take(codes)
     return pd.DataFrame(cols, columns=MATCH_COLUMNS)
+
+
+def _typed_like_str_list(corpus, name: str, n: int):
+    """``corpus[name]`` as an array when it holds text without missing values, typed as
+    ``pd.Series(list of str)`` types it (then any of its values, taken, are typed alike); else None."""
+    if corpus is None or name not in corpus.columns or len(corpus) != n:
+        return None
+    array = corpus[name].array
+    if _STRING_SAMPLE is None:
+        _string_array(["a"])
+    if type(array) is not type(_STRING_SAMPLE) or array.dtype != _STRING_SAMPLE.dtype or array.isna().any():
+        return None
+    return array
 
 
 def matches_frame(match_rows) -> pd.DataFrame:
@@ -628,7 +649,7 @@ def score(corpus, lexicons=None, *, categories=None, matcher: Matcher | None = N
     finally:
         if bar is not None:
             bar.close()
-    matches = match_table(scored, matcher, ids, outlets)
+    matches = match_table(scored, matcher, ids, outlets, corpus)
     documents, all_cats = documents_table(corpus, scored.stats, scored.counts, scored.sents, matcher.categories)
     summary = summarise(documents, all_cats)
     prov = corpus_provenance(matcher, corpus, all_cats, texts)

@@ -126,7 +126,7 @@ def score_chunk(corpus: pd.DataFrame, matcher: Matcher):
     ids, outlets = _ids_outlets(corpus)
     scored = scan(matcher, corpus["text"].tolist(), ids, outlets)
     documents, _ = documents_table(corpus, scored.stats, scored.counts, scored.sents, matcher.categories)
-    return match_table(scored, matcher, ids, outlets), documents
+    return match_table(scored, matcher, ids, outlets, corpus), documents
 
 
 def _score_task(spec: MatcherSpec, corpus: pd.DataFrame):
@@ -314,17 +314,14 @@ def _work(matcher: Matcher, corpus: pd.DataFrame, pieces: _Pieces, front: bool, 
           texts: list | None = None) -> list:
     """Scan pieces until none is left: ``[(start, Scored), ...]``.
 
-    From the back (a worker), each piece is compacted for sending, and the worker stops when what is
-    left would take this process about as long as receiving what the worker has so far (see
-    ``_SEND_SECONDS_PER_ROW``).
+    From the back (a worker), stop when what is left would keep this process busy about as long as
+    the worker needs to hand over what it has so far (see ``_SEND_SECONDS_PER_ROW``).
     """
     done = []
     t0, weight, rows, docs, reserve = time.perf_counter(), 0, 0, 0, 0
     while (piece := pieces.take(front, reserve=reserve)) is not None:
         a, b = piece
         scored = _scan_piece(matcher, corpus, a, b, ids, outlets, texts)
-        if not front:
-            scored.compact()
         done.append((a, scored))
         if not front:
             weight, rows, docs = weight + pieces.weight(a, b), rows + scored.n_rows, docs + b - a
@@ -388,7 +385,7 @@ def _tables(done: list, matcher: Matcher, corpus: pd.DataFrame, ids: list, outle
         arrays = [getattr(r, name) for r in runs]
         return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
-    matches = assemble_matches([r.parts for r in runs], joined("n_matches"), ids, outlets)
+    matches = assemble_matches([r.parts for r in runs], joined("n_matches"), ids, outlets, corpus)
     documents, _ = documents_table(corpus, joined("stats"), joined("counts"), joined("sents"), matcher.categories)
     return matches, documents
 
@@ -511,8 +508,9 @@ def _forked_worker(conn, area):
     try:
         corpus, matcher, pieces, ids, outlets = _INHERITED
         done = _work(matcher, corpus, pieces, False, ids, outlets)
-        payload = ("scored", done)
-        if area is not None and getattr(matcher, "_core", None) is not None:
+        if area is None or getattr(matcher, "_core", None) is None:
+            payload = ("scored", [(a, item.compact()) for a, item in done])
+        else:
             runs = [(a, _Run.of(item, matcher)) for a, item in _merged(done)]
             try:
                 payload = ("shared", area.export(runs))

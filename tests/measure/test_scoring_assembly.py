@@ -133,3 +133,18 @@ def test_score_provenance_is_the_plain_provenance():
         assert res.provenance == plain
         assert list(res.provenance) == list(plain)  # same keys in the same order
         assert corpus_provenance(matcher, corpus, res.categories) == plain
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[pyarrow]", object, "category"])
+def test_ids_and_outlets_typed_as_the_row_built_table_types_them(dtype):
+    """With a text id column the ids are taken from it directly; every other kind of column is typed
+    from the list of ids of documents with matches, as the row-built table types it."""
+    matcher = Matcher()
+    corpus = _corpus().astype({"doc_id": dtype, "outlet": dtype})
+    if dtype == "str":
+        with_missing = corpus.assign(outlet=corpus["outlet"].where(corpus.index != 0))
+    else:
+        with_missing = corpus
+    for table in (corpus, with_missing, corpus.assign(doc_id=np.arange(6))):
+        rows, _ = score_documents(table, matcher)
+        pd.testing.assert_frame_equal(score(table, matcher=matcher).matches, matches_frame(rows))
