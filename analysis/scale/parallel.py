@@ -70,8 +70,8 @@ _DOC_WEIGHT = 64  # fixed cost of a document, in characters of text
 # columns and arrays into shared memory (measured on a 2-core EPYC VM: 27 ms for 123,000 matches in
 # 9,450 documents); the worker stops taking pieces when what is left would keep this process busy about
 # that long, so neither side waits for the other
-_SEND_SECONDS_PER_ROW = 0.2e-6
-_SEND_SECONDS_PER_DOC = 0.3e-6
+_SEND_SECONDS_PER_ROW = 0.3e-6
+_SEND_SECONDS_PER_DOC = 0.5e-6
 
 
 @dataclass(frozen=True)
