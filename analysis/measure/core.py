@@ -35,10 +35,56 @@ try:  # compiled at install time; absent when no C compiler was available
 except ImportError:  # pragma: no cover - depends on the installation
     _core = None
 
-__all__ = ["AVAILABLE", "CoreScanner", "GlobIndex", "unsupported_reason"]
+__all__ = ["AVAILABLE", "CoreScanner", "GlobIndex", "StringTable", "unsupported_reason"]
 
 AVAILABLE = _core is not None
 VOICES = ("narration", "quote", "attributed")
+
+
+class StringTable:
+    """A typed pandas array of a few strings (one per lexicon entry, or the three voices) whose
+    :meth:`take` builds the Arrow buffers of the result in C (``_core.take_strings``) when pandas keeps
+    text in Arrow: the same array as ``array.take(codes)``, several times faster for a long match table.
+    Anything else is the pandas array's.
+
+    >>> import pandas as pd
+    >>> t = StringTable(pd.Series(["narration", "quote", "attributed"]).array)
+    >>> list(t.take([2, 0, 2]))
+    ['attributed', 'narration', 'attributed']
+    """
+
+    def __init__(self, array):
+        self.array = array
+        self._buffers = None
+        pa_array = getattr(array, "_pa_array", None)
+        if _core is not None and pa_array is not None and type(array).__name__ == "ArrowStringArray" \
+                and str(pa_array.type) == "large_string" and not array.isna().any():
+            import numpy as np
+
+            try:
+                encoded = [v.encode("utf-8") for v in array.tolist()]
+            except UnicodeEncodeError:  # a lone surrogate: pandas' take
+                return
+            offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+            offsets[1:] = np.cumsum([len(e) for e in encoded])
+            self._buffers = (b"".join(encoded), offsets)
+
+    def take(self, codes):
+        if self._buffers is None:
+            return self.array.take(codes)
+        import numpy as np
+        import pyarrow as pa
+
+        codes = np.ascontiguousarray(codes, dtype=np.int32)
+        data, offsets = _core.take_strings(*self._buffers, codes)
+        taken = pa.LargeStringArray.from_buffers(len(codes), pa.py_buffer(offsets), pa.py_buffer(data))
+        return type(self.array)(taken, dtype=self.array.dtype)
+
+    def __len__(self):
+        return len(self.array)
+
+    def __getattr__(self, name):
+        return getattr(self.array, name)
 
 
 class GlobIndex:
@@ -264,8 +310,9 @@ class CoreScanner:
             import pandas as pd
 
             names = ("category", "entry", "lexicon", "lexicon_version")
-            self._typed = {name: pd.Series([x[k] for x in self.entry_info]).array for k, name in enumerate(names)}
-            self._typed["voice"] = pd.Series(list(VOICES)).array
+            self._typed = {name: StringTable(pd.Series([x[k] for x in self.entry_info]).array)
+                           for k, name in enumerate(names)}
+            self._typed["voice"] = StringTable(pd.Series(list(VOICES)).array)
         return self._typed
 
     def score_doc(self, text: str, head: tuple):

@@ -61,3 +61,25 @@ def test_take_strings_refuses_a_code_out_of_range(code):
 def test_take_strings_refuses_bad_offsets(offsets):
     with pytest.raises(ValueError, match="offsets"):
         core._core.take_strings(b"abc", offsets, np.array([0], dtype=np.int32))
+
+
+@pytest.mark.parametrize("values", [["narration", "quote", "attributed"], ["hedging.modal", "naïve ‘x’", "🚀"]])
+def test_string_table_take_equals_pandas_take(values):
+    import pandas as pd
+
+    array = pd.Series(values).array
+    codes = np.random.default_rng(1).integers(0, len(values), 300).astype(np.int32)
+    got, want = core.StringTable(array).take(codes), array.take(codes)
+    assert type(got) is type(want)
+    assert got.dtype == want.dtype
+    assert list(got) == list(want)
+
+
+def test_string_table_of_a_non_arrow_array_is_pandas_take():
+    import pandas as pd
+
+    array = pd.array(["ok", None, "x"], dtype=object)
+    got = core.StringTable(array).take(np.array([1, 0, 2], dtype=np.int32))
+    want = array.take(np.array([1, 0, 2]))
+    assert type(got) is type(want)
+    assert list(got) == list(want)
