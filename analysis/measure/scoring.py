@@ -299,8 +299,12 @@ def scan(matcher: Matcher, texts: list, ids: list, outlets: list, progress=None)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # many small lists and tuples with no cycles: no collection while they are made
     try:
+        utf8 = False
         if core is not None:
             core.set_output(columns, member_of)
+            # matched texts straight into Arrow buffers when pandas keeps text in Arrow (no str objects)
+            utf8 = _arrow_strings() is not None
+            core.scanner.set_matched_utf8(utf8)
             score_doc = core.score_doc
             if progress is None:
                 results = [score_doc(t, None) if isinstance(t, str) else None for t in texts]
@@ -320,15 +324,42 @@ def scan(matcher: Matcher, texts: list, ids: list, outlets: list, progress=None)
         stats = np.array([r[:5] for r in results], dtype=np.int64).reshape(n, 5)
         counts = np.array([r[5] for r in results], dtype=np.int64).reshape(n, k)
         sents = np.array([r[6] for r in results], dtype=np.int64).reshape(n, k)
-        n_matches = np.fromiter(map(len, [r[8] for r in results]), dtype=np.int64, count=n)
         if core is None:
+            n_matches = np.fromiter(map(len, [r[8] for r in results]), dtype=np.int64, count=n)
             return Scored(stats, counts, sents, n_matches, None, [], rows)
-        records = np.frombuffer(b"".join([r[7] for r in results]), dtype=np.int32).reshape(-1, _RECORD)
-        matched = list(chain.from_iterable([r[8] for r in results]))
+        packed = [r[7] for r in results]
+        n_matches = np.fromiter(map(len, packed), dtype=np.int64, count=n) // (4 * _RECORD)
+        records = np.frombuffer(b"".join(packed), dtype=np.int32).reshape(-1, _RECORD)
+        matched = _matched_texts([r[8] for r in results], utf8 and len(records) > 0)
     finally:
         if gc_was_enabled:
             gc.enable()
     return Scored(stats, counts, sents, n_matches, records, matched)
+
+
+def _matched_texts(parts: list, utf8: bool):
+    """The matched texts of a run: per document a list of str, or (with ``utf8``, from the core) the
+    pair (UTF-8 bytes of its matched texts one after the other, their int32 byte lengths). Returns one
+    Arrow-backed string array when every document gave the pair, else a list of str."""
+    if utf8 and all(type(p) is tuple for p in parts):
+        import pyarrow as pa
+
+        lengths = np.frombuffer(b"".join([p[1] for p in parts]), dtype=np.int32)
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        data = pa.py_buffer(b"".join([p[0] for p in parts]))
+        sample = _arrow_strings()
+        return type(sample)(pa.LargeStringArray.from_buffers(len(lengths), pa.py_buffer(offsets), data),
+                            dtype=sample.dtype)
+    return list(chain.from_iterable(p if type(p) is not tuple else _decode_utf8(*p) for p in parts))
+
+
+def _decode_utf8(data: bytes, lengths: bytes) -> list:
+    out, at = [], 0
+    for n in np.frombuffer(lengths, dtype=np.int32).tolist():
+        out.append(data[at : at + n].decode("utf-8"))
+        at += n
+    return out
 
 
 def _python_result(matcher, core, doc_id, outlet, text, columns, rollups, member_of, rows_out):
@@ -351,15 +382,24 @@ def _python_result(matcher, core, doc_id, outlet, text, columns, rollups, member
 _STRING_SAMPLE = None
 
 
-def _string_array(values: list):
-    """``pd.Series(values).array`` for a list of str (built straight from Arrow when pandas stores text
-    in Arrow: about twice as fast)."""
+def _arrow_strings():
+    """A one-element ``pd.Series(list of str).array`` when pandas keeps such text as an Arrow
+    ``large_string`` array (its type and dtype are those of every text column built here), else None."""
     global _STRING_SAMPLE
     if _STRING_SAMPLE is None:
         _STRING_SAMPLE = pd.Series(["a"]).array
     sample = _STRING_SAMPLE
     pa_array = getattr(sample, "_pa_array", None)
     if pa_array is not None and type(sample).__name__ == "ArrowStringArray" and str(pa_array.type) == "large_string":
+        return sample
+    return None
+
+
+def _string_array(values: list):
+    """``pd.Series(values).array`` for a list of str (built straight from Arrow when pandas stores text
+    in Arrow: about twice as fast)."""
+    sample = _arrow_strings()
+    if sample is not None:
         import pyarrow as pa
 
         try:
