@@ -67,7 +67,7 @@ class StringTable:
                 return
             offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
             offsets[1:] = np.cumsum([len(e) for e in encoded])
-            self._buffers = (b"".join(encoded), offsets)
+            self._buffers = (b"".join(encoded) + bytes(16), offsets)  # 16 spare bytes: copies 16 at a time
 
     def take(self, codes):
         if self._buffers is None:

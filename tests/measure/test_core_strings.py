@@ -27,12 +27,16 @@ def _decode(data, offsets):
     return [data[a:b].decode("utf-8") for a, b in pairwise(off.tolist())]
 
 
+@pytest.mark.parametrize("pad", [0, 15, 16])
 @pytest.mark.parametrize("values", [
-    ["hedging.modal", "sourcing.anonymous", "", "naïve ‘x’", "Ελλάδα", "🚀 launch"],
+    ["hedging.modal", "sourcing.anonymous", "", "naïve ‘x’", "Ελλάδα", "🚀 launch",
+     "people familiar with the matter, speaking on condition of anonymity"],
     ["only"],
 ])
-def test_take_strings_picks_by_code(values):
+def test_take_strings_picks_by_code(values, pad):
+    """With 16 spare bytes after the table, strings are copied 16 bytes at a time."""
     data, offsets = _table(values)
+    data += b"\xff" * pad
     codes = np.random.default_rng(0).integers(0, len(values), 500).astype(np.int32)
     out_data, out_offsets = core._core.take_strings(data, offsets, codes)
     assert _decode(out_data, out_offsets) == [values[c] for c in codes]
