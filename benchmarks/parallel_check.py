@@ -240,7 +240,9 @@ def run_fresh(args, corpus, total) -> bool:
 
         def one_run(jobs):
             code = _CHILD.format(root=str(ROOT), here=str(HERE), path=path, jobs=jobs, start=args.start_method)
-            out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+            out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+            if out.returncode:
+                raise RuntimeError(f"the jobs={jobs} run failed (exit code {out.returncode}):\n{out.stderr}")
             return json.loads(out.stdout.strip().splitlines()[-1])
 
         times1, timesn, digests = [], [], set()

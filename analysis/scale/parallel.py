@@ -66,6 +66,10 @@ __all__ = ["MatcherSpec", "fork_is_safe", "map_in_order", "process_pool", "resol
 START_METHOD_ENV = "MFA_START_METHOD"  # "auto" (default), "fork", "spawn" or "forkserver"
 _PIECES_PER_JOB = 64  # smallest piece: 1/(64*jobs) of the text, so the last pieces finish together
 _DOC_WEIGHT = 64  # fixed cost of a document, in characters of text
+# largest piece, in characters of text: the texts of a piece become Python strings, and memory freed after
+# one piece is reused by the next, so small pieces keep a worker from touching (and faulting in, a page at
+# a time, after the fork) new memory for every piece (4 MB: worker faults for text 7,800 -> 2,400 at 1e7)
+_MAX_PIECE_WEIGHT = 4 << 20
 # what a forked worker does after its last piece beyond what this process does after its own: write its
 # columns and arrays into shared memory (measured on a 2-core EPYC VM: 27 ms for 123,000 matches in
 # 9,450 documents); the worker stops taking pieces when what is left would keep this process busy about
@@ -261,9 +265,9 @@ def _text_lengths(texts: pd.Series) -> np.ndarray:
 class _Pieces:
     """Contiguous ranges of ``[0, n)`` taken from the front (this process) or from the back (workers).
 
-    Pieces are ``1/(2*jobs)`` of the remaining text (guided self-scheduling), at least
-    ``1/(64*jobs)`` of the whole text and one document; with ``batch_size`` they are that many
-    documents. ``bounds`` and ``lock`` live in shared memory when workers are forked.
+    Pieces are ``1/(2*jobs)`` of the remaining text (guided self-scheduling), at most 4 MB of text
+    (``_MAX_PIECE_WEIGHT``), at least ``1/(64*jobs)`` of the whole text and one document; with
+    ``batch_size`` they are that many documents. ``bounds`` and ``lock`` live in shared memory when workers are forked.
     """
 
     def __init__(self, corpus: pd.DataFrame, jobs: int, batch_size: int | None, ctx=None):
@@ -275,6 +279,7 @@ class _Pieces:
             weights = _text_lengths(corpus["text"]) + _DOC_WEIGHT
             self.cum = np.concatenate([[0], np.cumsum(weights)])
             self.min_weight = max(1, int(self.cum[-1]) // (_PIECES_PER_JOB * jobs))
+            self.max_weight = max(self.min_weight, _MAX_PIECE_WEIGHT)
         if ctx is None:
             self.bounds, self.lock = [0, n], threading.Lock()
         else:
@@ -297,7 +302,7 @@ class _Pieces:
             else:
                 cum = self.cum
                 target = self.min_weight if smallest else \
-                    max(self.min_weight, (int(cum[hi]) - int(cum[lo])) // (2 * self.jobs))
+                    max(self.min_weight, min(self.max_weight, (int(cum[hi]) - int(cum[lo])) // (2 * self.jobs)))
                 if front:
                     a, b = lo, min(hi, max(lo + 1, int(np.searchsorted(cum, cum[lo] + target, "left"))))
                 else:

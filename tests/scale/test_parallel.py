@@ -322,3 +322,28 @@ def test_shared_area_round_trip():
     assert area.scratch.closed
     with pytest.raises(_AreaFull):
         _SharedArea(64).put(np.zeros(100))
+
+
+def test_pieces_are_capped_and_cover_every_document_once(small_corpus, monkeypatch):
+    from analysis.scale import parallel
+
+    monkeypatch.setattr(parallel, "_MAX_PIECE_WEIGHT", 2000)
+    pieces = parallel._Pieces(small_corpus, 2, None)
+    taken, front = [], True
+    while (piece := pieces.take(front)) is not None:
+        taken.append(piece)
+        front = not front
+        a, b = piece
+        # at most the cap, plus the one document that straddles the cut
+        biggest = max(pieces.weight(i, i + 1) for i in range(a, b))
+        assert pieces.weight(a, b) <= max(2000, pieces.min_weight) + biggest
+    assert sorted(i for a, b in taken for i in range(a, b)) == list(range(len(small_corpus)))
+    assert len(taken) > 10
+
+
+@needs_fork
+def test_fork_with_small_pieces(small_corpus, monkeypatch, worker_goes_first):
+    from analysis.scale import parallel
+
+    monkeypatch.setattr(parallel, "_MAX_PIECE_WEIGHT", 1500)
+    _assert_same(score_parallel(small_corpus, LEXICON, jobs=2, start_method="fork"), score(small_corpus, LEXICON))
