@@ -469,7 +469,9 @@ def assemble_matches(parts: list, n_matches: np.ndarray, ids: list, outlets: lis
             has = np.flatnonzero(n_matches)
             codes = np.repeat(np.arange(len(has), dtype=np.int64), n_matches[has])
             cols[name] = pd.Series([values[i] for i in has.tolist()]).array.take(codes)
-    return pd.DataFrame(cols, columns=MATCH_COLUMNS)
+    # the columns are new arrays: no copy, and no stacking of the five integer columns into one block
+    # (a copy of them all: 25 ms for 314,000 matches in a new process)
+    return pd.DataFrame(cols, columns=MATCH_COLUMNS, copy=False)
 
 
 def _typed_like_str_list(corpus, name: str, n: int):
