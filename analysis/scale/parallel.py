@@ -13,14 +13,17 @@ is cheap and fixed costs decide the speed-up:
 * **this process works too.** With ``jobs=N`` there are N-1 worker processes; this process scores
   its own share instead of waiting.
 * **few contiguous pieces, balanced at run time.** The corpus is handed out in contiguous pieces of
-  decreasing size (weighted by text length): this process takes them from the front, the workers
-  from the back, so with ``jobs=2`` each side ends up with one contiguous run of documents, however
-  unevenly the machine's load is shared between them.
-* **one table per run.** Each process turns its run into a match table and a document table once
-  (the costly part of building a DataFrame happens in parallel); this process only concatenates them
-  in document order and computes the summary.
+  decreasing size (weighted by text length, at most 4 MB of text): this process takes them from the
+  front, the workers from the back, so with ``jobs=2`` each side ends up with one contiguous run of
+  documents, however unevenly the machine's load is shared between them.
+* **tables built once, as score() builds them.** Pieces are scanned into compact arrays
+  (:class:`~analysis.measure.scoring.Scored`); a forked worker builds the match-table columns of its
+  run and writes them into shared memory mapped before the fork (only their places go through the
+  pipe), while this process builds its own; this process then joins the runs in document order (the
+  worker's string columns stay in the shared memory as Arrow chunks) and builds the match table, the
+  document table and the summary with the functions :func:`~analysis.measure.scoring.score` uses.
 
-The same task function also runs on any ``concurrent.futures`` executor (``executor=``, for example a
+Pieces are also scanned on any ``concurrent.futures`` executor (``executor=``, for example a
 Dask cluster through ``distributed.Client.get_executor()``, see :mod:`analysis.scale.distributed`),
 and :func:`map_in_order` / :func:`process_pool` serve the streaming scorer. Scripts that may start
 ``spawn`` workers must guard their entry point with ``if __name__ == "__main__":``.
@@ -142,11 +145,9 @@ def _ids_outlets(corpus: pd.DataFrame):
     return ids, corpus["outlet"].tolist() if "outlet" in corpus.columns else ["unknown"] * len(ids)
 
 
-def _scan_piece(matcher: Matcher, corpus: pd.DataFrame, a: int, b: int, ids: list, outlets: list,
-                texts: list | None = None) -> Scored:
-    """Documents ``a:b`` scanned (``texts``: the whole text column as a list, if already read)."""
-    piece_texts = corpus["text"].iloc[a:b].tolist() if texts is None else texts[a:b]
-    return scan(matcher, piece_texts, ids[a:b], outlets[a:b])
+def _scan_piece(matcher: Matcher, corpus: pd.DataFrame, a: int, b: int, ids: list, outlets: list) -> Scored:
+    """Documents ``a:b`` scanned (their texts become Python strings only now, a piece at a time)."""
+    return scan(matcher, corpus["text"].iloc[a:b].tolist(), ids[a:b], outlets[a:b])
 
 
 def _scan_task(spec: MatcherSpec, corpus: pd.DataFrame) -> Scored:
@@ -315,8 +316,7 @@ class _Pieces:
             return a, b
 
 
-def _work(matcher: Matcher, corpus: pd.DataFrame, pieces: _Pieces, front: bool, ids: list, outlets: list,
-          texts: list | None = None) -> list:
+def _work(matcher: Matcher, corpus: pd.DataFrame, pieces: _Pieces, front: bool, ids: list, outlets: list) -> list:
     """Scan pieces until none is left: ``[(start, Scored), ...]``.
 
     From the back (a worker), stop when what is left would keep this process busy about as long as
@@ -326,7 +326,7 @@ def _work(matcher: Matcher, corpus: pd.DataFrame, pieces: _Pieces, front: bool, 
     t0, weight, rows, docs, reserve = time.perf_counter(), 0, 0, 0, 0
     while (piece := pieces.take(front, reserve=reserve)) is not None:
         a, b = piece
-        scored = _scan_piece(matcher, corpus, a, b, ids, outlets, texts)
+        scored = _scan_piece(matcher, corpus, a, b, ids, outlets)
         done.append((a, scored))
         if not front:
             weight, rows, docs = weight + pieces.weight(a, b), rows + scored.n_rows, docs + b - a
@@ -740,6 +740,7 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
                 done = [(0, scan(matcher, texts, ids, outlets))]
         # one table of each kind from the pieces in document order, built exactly as score() builds them
         matches, documents = _tables(done, matcher, corpus, ids, outlets)
+        done = None  # the views into the workers' scratch areas, so that _stop can unmap them
         summary = summarise(documents, all_cats)
         result = ScoreResult(matches, documents, summary, all_cats, prov)
     except BaseException:
