@@ -98,6 +98,7 @@ def _hash_cases():
     odd = arrow.assign(text=arrow["text"].str.replace("said", "s\x1fa\x1eid\u00e9\U0001F600", regex=False))
     yield "separators and non-ASCII inside texts", odd
     yield "no outlet column", arrow.drop(columns="outlet")
+    yield "columns in several Arrow chunks", pd.concat([arrow.iloc[:2], arrow.iloc[2:5], arrow.iloc[5:]], ignore_index=True)
     yield "empty", arrow.iloc[:0]
 
 
@@ -109,6 +110,8 @@ def test_arrow_hash_equals_corpus_sha256(step):
             assert got is None, name
             continue
         assert got == corpus_sha256(corpus), name
+        if name.startswith("columns in several"):
+            assert corpus["text"].array._pa_array.num_chunks > 1
 
 
 def test_arrow_hash_declines_what_it_cannot_hash_alike():
