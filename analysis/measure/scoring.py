@@ -505,20 +505,26 @@ def documents_table(corpus, stats, counts, sents_with, cats):
     categories then their roll-ups; returns ``(table, those column names)``."""
     base_cols = [c for c in ("doc_id", "outlet", "date", "title") if c in corpus.columns]
     docs = corpus[base_cols].reset_index(drop=True).copy()
-    for j, key in enumerate(_STATS):
-        docs[key] = np.ascontiguousarray(stats[:, j])
-    tokens = stats[:, 0].astype(float)
-    sents = stats[:, 1].astype(float)
-    cols = {}
     names = list(cats) + list(_rollups(cats))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for j, c in enumerate(names):
-            count = np.ascontiguousarray(counts[:, j])
-            sent = np.ascontiguousarray(sents_with[:, j])
-            cols[f"{c}:count"] = count
-            cols[f"{c}:rate"] = np.where(tokens > 0, count / tokens * 1000.0, 0.0)
-            cols[f"{c}:sent_share"] = np.where(sents > 0, sent / sents, 0.0)
-    return pd.concat([docs, pd.DataFrame(cols)], axis=1), names
+    n, k, s = len(stats), len(names), len(_STATS)
+    # the integer and the float columns each computed into one array (no temporary per column, no
+    # stacking of columns afterwards): rate = count / tokens * 1000, sent_share = sentences with a
+    # match / sentences, 0 for a document without tokens or sentences
+    ints = np.empty((s + k, n), dtype=np.int64)
+    ints[:s] = np.asarray(stats).reshape(n, s).T
+    ints[s:] = np.asarray(counts).reshape(n, k).T
+    tokens = ints[0].astype(float)
+    sents = ints[1].astype(float)
+    floats = np.zeros((2 * k, n))
+    np.divide(ints[s:], tokens, out=floats[:k], where=tokens > 0)
+    floats[:k] *= 1000.0
+    np.divide(np.asarray(sents_with).reshape(n, k).T, sents, out=floats[k:], where=sents > 0)
+    int_names = list(_STATS) + [f"{c}:count" for c in names]
+    float_names = [f"{c}:rate" for c in names] + [f"{c}:sent_share" for c in names]
+    order = base_cols + list(_STATS) + [f"{c}:{x}" for c in names for x in ("count", "rate", "sent_share")]
+    table = pd.concat([docs, pd.DataFrame(ints.T, columns=int_names, copy=False),
+                       pd.DataFrame(floats.T, columns=float_names, copy=False)], axis=1)
+    return table[order], names
 
 
 def summarise(documents: pd.DataFrame, categories, by: str = "outlet") -> pd.DataFrame:

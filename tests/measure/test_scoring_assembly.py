@@ -151,3 +151,38 @@ def test_ids_and_outlets_typed_as_the_row_built_table_types_them(dtype):
     for table in (corpus, with_missing, corpus.assign(doc_id=np.arange(6))):
         rows, _ = score_documents(table, matcher)
         pd.testing.assert_frame_equal(score(table, matcher=matcher).matches, matches_frame(rows))
+
+
+def _reference_documents_table(corpus, stats, counts, sents_with, cats):
+    """The document table computed column by column (how it was first written)."""
+    from analysis.measure.matching import rollup_categories
+
+    docs = corpus[[c for c in ("doc_id", "outlet", "date", "title") if c in corpus.columns]].reset_index(drop=True).copy()
+    for j, key in enumerate(("n_tokens", "n_sentences", "n_tokens_narration", "n_tokens_quote", "n_tokens_attributed")):
+        docs[key] = np.ascontiguousarray(stats[:, j])
+    tokens, sents = stats[:, 0].astype(float), stats[:, 1].astype(float)
+    cols = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j, c in enumerate(list(cats) + list(rollup_categories(cats))):
+            count, sent = np.ascontiguousarray(counts[:, j]), np.ascontiguousarray(sents_with[:, j])
+            cols[f"{c}:count"] = count
+            cols[f"{c}:rate"] = np.where(tokens > 0, count / tokens * 1000.0, 0.0)
+            cols[f"{c}:sent_share"] = np.where(sents > 0, sent / sents, 0.0)
+    return pd.concat([docs, pd.DataFrame(cols)], axis=1)
+
+
+@pytest.mark.parametrize("n", [0, 1, 57])
+def test_documents_table_equals_the_column_by_column_reference(n):
+    rng = np.random.default_rng(n)
+    cats = ["a", "b.x", "b.y", "c"]
+    k = len(cats) + 1  # the roll-up "b"
+    corpus = pd.DataFrame({"doc_id": [f"d{i}" for i in range(n)], "outlet": rng.choice(["p", "q"], n),
+                           "date": pd.to_datetime("2026-01-01") + pd.to_timedelta(rng.integers(0, 9, n), "D"),
+                           "title": ["t"] * n, "text": ["x"] * n}, index=np.arange(n) * 3 + 7)
+    stats = rng.integers(0, 500, (n, 5))
+    stats[::4, 0] = 0  # documents without tokens
+    stats[::5, 1] = 0  # ... or without sentences
+    counts, sents = rng.integers(0, 9, (n, k)), rng.integers(0, 4, (n, k))
+    got, names = documents_table(corpus, stats, counts, sents, cats)
+    assert names == ["a", "b.x", "b.y", "c", "b"]
+    pd.testing.assert_frame_equal(got, _reference_documents_table(corpus, stats, counts, sents, cats), check_exact=True)
