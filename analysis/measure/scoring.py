@@ -421,10 +421,11 @@ def match_table(scored: Scored, matcher: Matcher, ids: list, outlets: list,
 _INT_COLUMNS = {"sentence": 0, "start": 2, "end": 3, "token_start": 4, "token_end": 5}  # field in a record
 
 
-def match_parts(scored: Scored, matcher: Matcher) -> dict:
-    """The columns of the match table that come from a run's packed records (all but ``doc_id`` and
-    ``outlet``; the integer columns as the int32 ``records`` themselves), as arrays; parts of adjacent
-    runs are joined by :func:`assemble_matches`."""
+def match_parts(scored: Scored, matcher: Matcher, corpus: pd.DataFrame | None = None, start: int = 0) -> dict:
+    """The columns of the match table that come from a run's packed records (the integer columns as the
+    int32 ``records`` themselves), as arrays; parts of adjacent runs are joined by
+    :func:`assemble_matches`. With ``corpus`` (the whole table; the run holds its documents from
+    ``start`` on), also ``doc_id`` and ``outlet`` when they can be taken from its columns."""
     rec = scored.records
     if not len(rec):
         return {}
@@ -435,6 +436,13 @@ def match_parts(scored: Scored, matcher: Matcher) -> dict:
     parts.update({name: typed[name].take(entry) for name in ("category", "entry", "lexicon", "lexicon_version")})
     parts["voice"] = typed["voice"].take(np.ascontiguousarray(rec[:, 6]))
     parts["matched"] = _string_array(matched) if isinstance(matched, list) else matched
+    row_doc = None
+    for name in ("doc_id", "outlet"):
+        column = _typed_like_str_list(corpus, name, None)
+        if column is not None:
+            if row_doc is None:
+                row_doc = np.repeat(np.arange(start, start + len(scored), dtype=np.int64), scored.n_matches)
+            parts[name] = column.take(row_doc)
     return parts
 
 
@@ -459,7 +467,9 @@ def assemble_matches(parts: list, n_matches: np.ndarray, ids: list, outlets: lis
     row_doc = None
     for name, values in (("doc_id", ids), ("outlet", outlets)):
         column = _typed_like_str_list(corpus, name, len(n_matches))
-        if column is not None:
+        if column is not None and all(name in p for p in parts):  # taken from it run by run already
+            cols[name] = joined(name)
+        elif column is not None:
             if row_doc is None:
                 row_doc = np.repeat(np.arange(len(n_matches), dtype=np.int64), n_matches)
             cols[name] = column.take(row_doc)
@@ -477,7 +487,7 @@ def assemble_matches(parts: list, n_matches: np.ndarray, ids: list, outlets: lis
 def _typed_like_str_list(corpus, name: str, n: int):
     """``corpus[name]`` as an array when it holds text without missing values, typed as
     ``pd.Series(list of str)`` types it (then any of its values, taken, are typed alike); else None."""
-    if corpus is None or name not in corpus.columns or len(corpus) != n:
+    if corpus is None or name not in corpus.columns or (n is not None and len(corpus) != n):
         return None
     array = corpus[name].array
     if _STRING_SAMPLE is None:

@@ -345,8 +345,10 @@ class _Run:
         self.stats, self.counts, self.sents, self.n_matches, self.parts = stats, counts, sents, n_matches, parts
 
     @classmethod
-    def of(cls, scored: Scored, matcher: Matcher) -> _Run:
-        return cls(scored.stats, scored.counts, scored.sents, scored.n_matches, match_parts(scored, matcher))
+    def of(cls, scored: Scored, matcher: Matcher, corpus: pd.DataFrame, start: int) -> _Run:
+        """The run of ``corpus``'s documents from ``start`` on that ``scored`` holds."""
+        return cls(scored.stats, scored.counts, scored.sents, scored.n_matches,
+                   match_parts(scored, matcher, corpus, start))
 
     def fields(self) -> dict:
         return {"stats": self.stats, "counts": self.counts, "sents": self.sents, "n_matches": self.n_matches}
@@ -384,7 +386,7 @@ def _tables(done: list, matcher: Matcher, corpus: pd.DataFrame, ids: list, outle
         scored = Scored.concat([item for _, item in merged])
         documents, _ = documents_table(corpus, scored.stats, scored.counts, scored.sents, matcher.categories)
         return match_table(scored, matcher, ids, outlets), documents
-    runs = [item if isinstance(item, _Run) else _Run.of(item, matcher) for _, item in merged]
+    runs = [item if isinstance(item, _Run) else _Run.of(item, matcher, corpus, start) for start, item in merged]
 
     def joined(name):
         arrays = [getattr(r, name) for r in runs]
@@ -516,7 +518,7 @@ def _forked_worker(conn, area):
         if area is None or getattr(matcher, "_core", None) is None:
             payload = ("scored", [(a, item.compact()) for a, item in done])
         else:
-            runs = [(a, _Run.of(item, matcher)) for a, item in _merged(done)]
+            runs = [(a, _Run.of(item, matcher, corpus, a)) for a, item in _merged(done)]
             try:
                 payload = ("shared", area.export(runs))
             except _AreaFull:  # more than foreseen: send the runs through the pipe
@@ -725,7 +727,7 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
                     prov = provenance_job()
                     done = _work(matcher, corpus, pieces, True, ids, outlets)
                     if getattr(matcher, "_core", None) is not None:  # this side's tables while the workers finish
-                        done = [(a, _Run.of(item, matcher)) for a, item in _merged(done)]
+                        done = [(a, _Run.of(item, matcher, corpus, a)) for a, item in _merged(done)]
                     for proc, conn, area in started:
                         done += _receive(proc, conn, area)
                 finally:

@@ -347,3 +347,21 @@ def test_fork_with_small_pieces(small_corpus, monkeypatch, worker_goes_first):
 
     monkeypatch.setattr(parallel, "_MAX_PIECE_WEIGHT", 1500)
     _assert_same(score_parallel(small_corpus, LEXICON, jobs=2, start_method="fork"), score(small_corpus, LEXICON))
+
+
+@needs_fork
+@pytest.mark.parametrize("kind", ["text", "int ids", "object ids", "NA-string outlets", "missing outlet"])
+def test_fork_ids_and_outlets_of_every_kind(small_corpus, kind, worker_goes_first):
+    # text columns are taken from run by run (workers included); any other kind is typed from the list
+    import numpy as np
+
+    corpus = small_corpus.copy()
+    if kind == "int ids":
+        corpus["doc_id"] = np.arange(len(corpus)) * 3
+    elif kind == "object ids":
+        corpus["doc_id"] = pd.Series([i if i % 3 else f"d{i}" for i in range(len(corpus))], dtype=object)
+    elif kind == "NA-string outlets":
+        corpus["outlet"] = corpus["outlet"].astype("string[pyarrow]")
+    elif kind == "missing outlet":
+        corpus["outlet"] = corpus["outlet"].where(corpus.index % 7 != 3)
+    _assert_same(score_parallel(corpus, LEXICON, jobs=2, batch_size=15, start_method="fork"), score(corpus, LEXICON))
