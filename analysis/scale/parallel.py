@@ -73,12 +73,12 @@ _DOC_WEIGHT = 64  # fixed cost of a document, in characters of text
 # one piece is reused by the next, so small pieces keep a worker from touching (and faulting in, a page at
 # a time, after the fork) new memory for every piece (4 MB: worker faults for text 7,800 -> 2,400 at 1e7)
 _MAX_PIECE_WEIGHT = 4 << 20
-# what a forked worker does after its last piece beyond what this process does after its own: write its
-# columns and arrays into shared memory (measured on a 2-core EPYC VM: 27 ms for 123,000 matches in
-# 9,450 documents); the worker stops taking pieces when what is left would keep this process busy about
-# that long, so neither side waits for the other
-_SEND_SECONDS_PER_ROW = 0.3e-6
-_SEND_SECONDS_PER_DOC = 0.5e-6
+# what a forked worker still has to do after its last piece: send the places of its columns in shared
+# memory (nothing to speak of), or, when they did not fit there, pickle them through the pipe (measured on
+# a 2-core EPYC VM: 3 ms for 123,000 matches in 9,450 documents); it stops taking pieces when what is
+# left would keep this process busy about that long, so neither side waits for the other
+_SEND_SECONDS_PER_ROW = 0.03e-6
+_SEND_SECONDS_PER_DOC = 0.1e-6
 
 
 @dataclass(frozen=True)
@@ -316,8 +316,11 @@ class _Pieces:
             return a, b
 
 
-def _work(matcher: Matcher, corpus: pd.DataFrame, pieces: _Pieces, front: bool, ids: list, outlets: list) -> list:
-    """Scan pieces until none is left: ``[(start, Scored), ...]``.
+def _work(matcher: Matcher, corpus: pd.DataFrame, pieces: _Pieces, front: bool, ids: list, outlets: list,
+          finish=None) -> list:
+    """Scan pieces until none is left: ``[(start, item), ...]``, the item being the piece's
+    :class:`Scored`, or what ``finish(start, scored)`` makes of it right away (its columns, written
+    to shared memory by a worker), so that nothing is left to do after the last piece.
 
     From the back (a worker), stop when what is left would keep this process busy about as long as
     the worker needs to hand over what it has so far (see ``_SEND_SECONDS_PER_ROW``).
@@ -327,7 +330,7 @@ def _work(matcher: Matcher, corpus: pd.DataFrame, pieces: _Pieces, front: bool, 
     while (piece := pieces.take(front, reserve=reserve)) is not None:
         a, b = piece
         scored = _scan_piece(matcher, corpus, a, b, ids, outlets)
-        done.append((a, scored))
+        done.append((a, scored if finish is None else finish(a, scored)))
         if not front:
             weight, rows, docs = weight + pieces.weight(a, b), rows + scored.n_rows, docs + b - a
             rate = weight / max(time.perf_counter() - t0, 1e-6)
@@ -468,23 +471,17 @@ class _SharedArea:
             return cls(pa.Array.from_buffers(pa.large_string(), n, buffers), dtype=dtype)
         return ref[1]
 
-    def export(self, runs: list) -> list:
-        """``[(start, _Run)]`` written into the areas: ``[(start, references)]``."""
-        out = []
-        for start, run in runs:
-            parts = {name: self.put(v) for name, v in run.parts.items() if _is_string(v)}
-            parts.update({name: self.put(v) for name, v in run.parts.items() if name not in parts})
-            out.append((start, {"parts": parts, **{name: self.put(v) for name, v in run.fields().items()}}))
-        return out
+    def export(self, run: _Run) -> dict:
+        """``run`` written into the areas: the references :meth:`imported` reads it back from."""
+        parts = {name: self.put(v) for name, v in run.parts.items() if _is_string(v)}
+        parts.update({name: self.put(v) for name, v in run.parts.items() if name not in parts})
+        return {"parts": parts, **{name: self.put(v) for name, v in run.fields().items()}}
 
-    def imported(self, exported: list) -> list:
-        """The runs :meth:`export` wrote, read in place: ``[(start, _Run)]``."""
-        out = []
-        for start, refs in exported:
-            parts = {name: self.get(ref) for name, ref in refs["parts"].items()}
-            out.append((start, _Run(self.get(refs["stats"]), self.get(refs["counts"]), self.get(refs["sents"]),
-                                    self.get(refs["n_matches"]), parts)))
-        return out
+    def imported(self, refs: dict) -> _Run:
+        """The run :meth:`export` wrote, read in place."""
+        parts = {name: self.get(ref) for name, ref in refs["parts"].items()}
+        return _Run(self.get(refs["stats"]), self.get(refs["counts"]), self.get(refs["sents"]),
+                    self.get(refs["n_matches"]), parts)
 
     def release(self):
         """Unmap the scratch area once nothing points into it (left mapped if something still does)."""
@@ -514,16 +511,21 @@ _INHERITED = None  # (corpus, matcher, pieces, ids, outlets), set just before fo
 def _forked_worker(conn, area):
     try:
         corpus, matcher, pieces, ids, outlets = _INHERITED
-        done = _work(matcher, corpus, pieces, False, ids, outlets)
-        if area is None or getattr(matcher, "_core", None) is None:
-            payload = ("scored", [(a, item.compact()) for a, item in done])
-        else:
-            runs = [(a, _Run.of(item, matcher, corpus, a)) for a, item in _merged(done)]
-            try:
-                payload = ("shared", area.export(runs))
-            except _AreaFull:  # more than foreseen: send the runs through the pipe
-                payload = ("runs", runs)
-        result = ("ok", payload)
+        with_core = getattr(matcher, "_core", None) is not None
+
+        def finish(start, scored):
+            # each piece's columns are made and handed over at once, so the last piece leaves nothing to do
+            if not with_core:
+                return ("scored", scored.compact())
+            run = _Run.of(scored, matcher, corpus, start)
+            if area is not None:
+                try:
+                    return ("shared", area.export(run))
+                except _AreaFull:  # more than foreseen: this one goes through the pipe
+                    pass
+            return ("run", run)
+
+        result = ("ok", _work(matcher, corpus, pieces, False, ids, outlets, finish))
     except BaseException as exc:  # noqa: BLE001 - report everything, KeyboardInterrupt included, then exit
         result = ("error", exc, traceback.format_exc())
     try:
@@ -552,8 +554,7 @@ def _receive(proc, conn, area) -> list:
         raise RuntimeError(f"worker process {proc.pid} died before returning its results "
                            f"(exit code {proc.exitcode})") from None
     if status == "ok":
-        kind, items = payload[0]
-        return area.imported(items) if kind == "shared" else items
+        return [(start, area.imported(item) if kind == "shared" else item) for start, (kind, item) in payload[0]]
     exc, tb = payload
     if exc is None:
         raise RuntimeError(f"worker process {proc.pid} failed") from _RemoteTraceback(tb)
@@ -725,9 +726,11 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
                     # while the workers start scoring (balancing absorbs it); the hash reads Arrow text
                     # without making Python strings, so texts are converted only for this process's pieces
                     prov = provenance_job()
-                    done = _work(matcher, corpus, pieces, True, ids, outlets)
-                    if getattr(matcher, "_core", None) is not None:  # this side's tables while the workers finish
-                        done = [(a, _Run.of(item, matcher, corpus, a)) for a, item in _merged(done)]
+                    finish = None
+                    if getattr(matcher, "_core", None) is not None:  # each piece's columns at once, as workers do
+                        def finish(start, scored):
+                            return _Run.of(scored, matcher, corpus, start)
+                    done = _work(matcher, corpus, pieces, True, ids, outlets, finish)
                     for proc, conn, area in started:
                         done += _receive(proc, conn, area)
                 finally:
