@@ -232,12 +232,41 @@ def test_tiny_corpora(texts, start_method):
 
 
 @needs_fork
-def test_fork_shared_area_too_small_sends_through_the_pipe(small_corpus, monkeypatch, worker_goes_first):
+@pytest.mark.parametrize("capacity", [256, 12000])  # no piece fits; the first pieces fit, later ones do not
+def test_fork_shared_area_too_small_sends_through_the_pipe(small_corpus, monkeypatch, worker_goes_first, capacity):
     from analysis.scale import parallel
 
-    monkeypatch.setattr(parallel, "_area_capacity", lambda pieces, corpus: 256)  # the worker's runs do not fit
+    monkeypatch.setattr(parallel, "_area_capacity", lambda pieces, corpus: capacity)
+    imported, received = [], []  # counted here, in this process
+    real_imported, real_receive = parallel._SharedArea.imported, parallel._receive
+
+    def counted_imported(self, refs):
+        imported.append(refs)
+        return real_imported(self, refs)
+
+    def counted_receive(proc, conn, area):
+        items = real_receive(proc, conn, area)
+        received.extend(items)
+        return items
+
+    monkeypatch.setattr(parallel._SharedArea, "imported", counted_imported)
+    monkeypatch.setattr(parallel, "_receive", counted_receive)
+    real_scan = parallel._scan_piece
+
+    def paced(*args, **kw):  # 20 ms a piece on both sides, so that the worker gets several pieces
+        import time
+
+        time.sleep(0.02)
+        return real_scan(*args, **kw)
+
+    monkeypatch.setattr(parallel, "_scan_piece", paced)
     _assert_same(score_parallel(small_corpus, LEXICON, jobs=2, batch_size=10, start_method="fork"),
                  score(small_corpus, LEXICON))
+    assert received
+    if capacity == 256:
+        assert not imported
+    else:
+        assert 0 < len(imported) < len(received), (len(imported), len(received))
 
 
 @needs_fork
