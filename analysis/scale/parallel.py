@@ -17,11 +17,12 @@ is cheap and fixed costs decide the speed-up:
   front, the workers from the back, so with ``jobs=2`` each side ends up with one contiguous run of
   documents, however unevenly the machine's load is shared between them.
 * **tables built once, as score() builds them.** Pieces are scanned into compact arrays
-  (:class:`~analysis.measure.scoring.Scored`); a forked worker builds the match-table columns of its
-  run and writes them into shared memory mapped before the fork (only their places go through the
-  pipe), while this process builds its own; this process then joins the runs in document order (the
-  worker's string columns stay in the shared memory as Arrow chunks) and builds the match table, the
-  document table and the summary with the functions :func:`~analysis.measure.scoring.score` uses.
+  (:class:`~analysis.measure.scoring.Scored`) and each piece's match-table columns are built as soon
+  as it is scanned: a forked worker writes them into shared memory mapped before the fork (only their
+  places go through the pipe), this process keeps its own; this process then joins the pieces in
+  document order (the worker's string columns stay in the shared memory as Arrow chunks) and builds
+  the match table, the document table and the summary with the functions
+  :func:`~analysis.measure.scoring.score` uses.
 
 Pieces are also scanned on any ``concurrent.futures`` executor (``executor=``, for example a
 Dask cluster through ``distributed.Client.get_executor()``, see :mod:`analysis.scale.distributed`),
