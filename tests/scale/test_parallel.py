@@ -237,6 +237,7 @@ def test_fork_shared_area_too_small_sends_through_the_pipe(small_corpus, monkeyp
     from analysis.scale import parallel
 
     monkeypatch.setattr(parallel, "_area_capacity", lambda pieces, corpus: capacity)
+    monkeypatch.setattr(parallel, "_FINISH_WEIGHT", 1)  # every piece handed over on its own
     imported, received = [], []  # counted here, in this process
     real_imported, real_receive = parallel._SharedArea.imported, parallel._receive
 
@@ -371,11 +372,14 @@ def test_pieces_are_capped_and_cover_every_document_once(small_corpus, monkeypat
 
 
 @needs_fork
-def test_fork_with_small_pieces(small_corpus, monkeypatch, worker_goes_first):
+@pytest.mark.parametrize("finish_weight", [1, 3000, 10**9])  # each piece, a few pieces, all at the end
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_fork_with_small_pieces(small_corpus, monkeypatch, worker_goes_first, finish_weight, jobs):
     from analysis.scale import parallel
 
     monkeypatch.setattr(parallel, "_MAX_PIECE_WEIGHT", 1500)
-    _assert_same(score_parallel(small_corpus, LEXICON, jobs=2, start_method="fork"), score(small_corpus, LEXICON))
+    monkeypatch.setattr(parallel, "_FINISH_WEIGHT", finish_weight)
+    _assert_same(score_parallel(small_corpus, LEXICON, jobs=jobs, start_method="fork"), score(small_corpus, LEXICON))
 
 
 @needs_fork
