@@ -29,7 +29,6 @@ list of problem rows.
 from __future__ import annotations
 
 import codecs
-import csv
 import hashlib
 import io
 import json
@@ -46,7 +45,7 @@ from ..outputs import atomic_write_text, write_table
 from ..provenance import dumps, hash_rows
 from ..provenance import provenance as make_provenance
 from ..text import corpus as _corpus
-from ..text.corpus import CorpusError, LoadReport
+from ..text.corpus import CorpusError, LoadReport, delimited_records
 from .parallel import MatcherSpec, map_in_order, process_pool, worker_matcher
 
 __all__ = ["FINAL_NAMES", "PARTIAL_DIR", "CorpusChunk", "StreamResult", "iter_corpus_chunks", "score_stream"]
@@ -89,49 +88,13 @@ def _open_text(path: Path, encoding):
     return raw, io.TextIOWrapper(raw, encoding=encoding or "utf-8-sig", errors=errors, newline="")
 
 
-def _delimited_records(fh, path: Path, sep: str):
-    """The header (first item), then ``(record number, fields)`` for every non-blank record, parsed with
-    the rules of ``load_corpus`` (record numbers are spreadsheet rows: the header is row 1)."""
-    reader = csv.reader(fh, delimiter=sep, strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise CorpusError(f"{path}: the file is empty") from None
-    except csv.Error as exc:
-        raise CorpusError(f"{path}:1: malformed header: {exc}") from None
-    header = [h.strip() for h in header]
-    if not any(header) and len(header) <= 1:
-        raise CorpusError(f"{path}: the file is empty")
-    for j, name in enumerate(header):
-        if name in header[:j]:
-            raise CorpusError(
-                f"{path}:1: duplicate column name {name!r} in the header (columns {header.index(name) + 1} "
-                f"and {j + 1}); rename one of them"
-            )
-    yield header
-    record = 1
-    while True:
-        first_line = reader.line_num + 1  # the physical line where this record starts
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise CorpusError(
-                f"{path}: line {first_line}: malformed CSV quoting ({exc}) in the record starting on this line"
-            ) from None
-        record += 1
-        if fields:  # a blank line is not a record
-            yield record, fields
-
-
 def _iter_delimited(path: Path, sep: str, encoding, chunk_size: int, report: LoadReport):
     """Raw chunks of a CSV/TSV file, parsed with the same rules as ``load_corpus``."""
     raw, fh = _open_text(path, encoding)
     errors_before = _DECODE_ERRORS[0]
     noted = False
     try:
-        records = _delimited_records(fh, path, sep)
+        records = delimited_records(fh, path, sep)
         header = next(records)
         rows, numbers = [], []
         read_any = False
@@ -334,7 +297,7 @@ def _dates_delimited(path: Path, sep: str, encoding, date_col, progress):
     raw, fh = _open_text(path, encoding)
     last = 0
     try:
-        records = _delimited_records(fh, path, sep)
+        records = delimited_records(fh, path, sep)
         header = next(records)
         column = _date_column(header, date_col, path)
         if column is None:

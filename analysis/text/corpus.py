@@ -182,37 +182,51 @@ def _not_utf8_note(blocks) -> str:
     return f"file is not valid UTF-8; undecodable bytes replaced with U+FFFD ({hint})"
 
 
-def _read_delimited(path: Path, sep: str, encoding, report):
-    text, bad = _decode(path.read_bytes(), path, encoding, report)
-    if not text.strip():
-        raise CorpusError(f"{path}: the file is empty")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+def delimited_records(fh, path: Path, sep: str):
+    """The header (first item), then ``(record number, fields)`` for every non-blank record of the open
+    text file ``fh`` (record numbers are spreadsheet rows: the header is row 1); ``load_corpus`` and the
+    streaming reader both read CSV/TSV through it."""
+    reader = csv.reader(fh, delimiter=sep, strict=True)
     try:
         header = next(reader)
+    except StopIteration:
+        raise CorpusError(f"{path}: the file is empty") from None
     except csv.Error as exc:
         raise CorpusError(f"{path}:1: malformed header: {exc}") from None
     header = [h.strip() for h in header]
+    if not any(header) and len(header) <= 1:
+        raise CorpusError(f"{path}: the file is empty")
     for j, name in enumerate(header):
         if name in header[:j]:
             raise CorpusError(
                 f"{path}:1: duplicate column name {name!r} in the header (columns {header.index(name) + 1} "
                 f"and {j + 1}); rename one of them"
             )
-    rows, numbers = [], []
+    yield header
     record = 1
     while True:
         first_line = reader.line_num + 1  # the physical line where this record starts
         try:
             fields = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as exc:
             raise CorpusError(
                 f"{path}: line {first_line}: malformed CSV quoting ({exc}) in the record starting on this line"
             ) from None
         record += 1
-        if not fields:
-            continue  # a blank line is not a record
+        if fields:  # a blank line is not a record
+            yield record, fields
+
+
+def _read_delimited(path: Path, sep: str, encoding, report):
+    text, bad = _decode(path.read_bytes(), path, encoding, report)
+    if not text.strip():
+        raise CorpusError(f"{path}: the file is empty")
+    records = delimited_records(io.StringIO(text, newline=""), path, sep)
+    header = next(records)
+    rows, numbers = [], []
+    for record, fields in records:
         report.n_read += 1
         if len(fields) != len(header):
             report.add(path, record, f"{len(fields)} fields but the header has {len(header)}", "skipped")
