@@ -3,9 +3,9 @@
 :func:`score_dask` maps the scorer over the partitions of a ``dask.dataframe`` with explicit ``meta``,
 so nothing is computed until you ask, and the same code runs on a laptop (the threaded scheduler, a
 ``LocalCluster``) or on any Dask deployment (``dask.distributed.Client("tcp://scheduler:8786")``,
-dask-jobqueue on HPC, dask-kubernetes, Coiled). Each partition is scored once: one ``map_partitions``
-produces the document rows with every document's matches packed alongside, and two cheap
-``map_partitions`` unpack them into the two outputs (compute both together, e.g.
+dask-jobqueue on HPC, dask-kubernetes, Coiled). Each partition is scored once, by one task that returns
+its match table and its document table as :func:`~analysis.measure.scoring.score` builds them; the two
+outputs are Dask DataFrames made from those tasks (compute both together, e.g.
 ``dask.compute(matches, documents)``, to score once). Workers compile the Matcher once per process
 and reuse it for every partition.
 
@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..measure.scoring import MATCH_COLUMNS, _documents_frame, score_documents
-from .parallel import MatcherSpec, worker_matcher
+from ..measure.scoring import MATCH_COLUMNS, _documents_frame
+from .parallel import MatcherSpec, score_chunk, worker_matcher
 
 __all__ = ["client_executor", "score_dask", "summarise_dask"]
-
-_PACKED = "_matches"
-
 
 def _base(part: pd.DataFrame) -> pd.DataFrame:
     part = part.reset_index(drop=True)
@@ -32,27 +29,20 @@ def _base(part: pd.DataFrame) -> pd.DataFrame:
     return part
 
 
-def _score_partition(part: pd.DataFrame, spec: MatcherSpec) -> pd.DataFrame:
+def _score_partition(part: pd.DataFrame, spec: MatcherSpec) -> tuple:
+    """``(matches, documents)`` of one partition, as :func:`score` builds them (from the core's compact
+    arrays: no Python tuple per match)."""
     part = _base(part)
-    matcher = worker_matcher(spec)
-    match_rows, doc_rows = score_documents(part, matcher)
-    documents, _ = _documents_frame(part, doc_rows, matcher.categories)
-    per_doc: dict = {}
-    for row in match_rows:
-        per_doc.setdefault(row[0], []).append(row)
-    documents[_PACKED] = [per_doc.get(d, []) for d in documents["doc_id"]]
-    return documents
+    return score_chunk(part, worker_matcher(spec))
 
 
-def _unpack_documents(packed: pd.DataFrame) -> pd.DataFrame:
-    return packed.drop(columns=[_PACKED])
-
-
-def _unpack_matches(packed: pd.DataFrame, match_meta: pd.DataFrame) -> pd.DataFrame:
-    rows = [r for lst in packed[_PACKED] for r in lst]
-    if not rows:
-        return match_meta.iloc[:0].copy()
-    return pd.DataFrame(rows, columns=MATCH_COLUMNS).astype(match_meta.dtypes.to_dict())
+def _output(pair: tuple, k: int, meta: pd.DataFrame) -> pd.DataFrame:
+    """Output ``k`` of a scored partition, typed as ``meta`` (so that partitions with and without
+    matches concatenate to the same dtypes)."""
+    frame = pair[k]
+    if not len(frame):
+        return meta.iloc[:0].copy()
+    return frame.astype(meta.dtypes.to_dict()) if k == 0 else frame
 
 
 def _match_meta() -> pd.DataFrame:
@@ -97,15 +87,18 @@ def score_dask(ddf, lexicons=None, categories=None):
     for col in ("doc_id", "text"):
         if col not in ddf.columns:
             raise ValueError(f"the corpus needs a {col!r} column (columns are: {', '.join(map(str, ddf.columns))})")
+    import dask
+
     spec = MatcherSpec.create(lexicons, categories)
     matcher = worker_matcher(spec)
-    base_meta = _base(ddf._meta)
-    doc_meta, _ = _documents_frame(base_meta, [], matcher.categories)
-    packed_meta = doc_meta.assign(**{_PACKED: pd.Series([], dtype=object)})
+    doc_meta, _ = _documents_frame(_base(ddf._meta), [], matcher.categories)
     match_meta = _match_meta()
-    packed = ddf.map_partitions(_score_partition, spec, meta=packed_meta, enforce_metadata=False)
-    documents = packed.map_partitions(_unpack_documents, meta=doc_meta)
-    matches = packed.map_partitions(_unpack_matches, match_meta, meta=match_meta)
+    # one task scores a partition; both outputs take from it (compute them together to score once)
+    scored = [dask.delayed(_score_partition, pure=True)(part, spec) for part in ddf.to_delayed()]
+    matches = dd.from_delayed([dask.delayed(_output, pure=True)(s, 0, match_meta) for s in scored],
+                              meta=match_meta, verify_meta=False)
+    documents = dd.from_delayed([dask.delayed(_output, pure=True)(s, 1, doc_meta) for s in scored],
+                                meta=doc_meta, verify_meta=False)
     return matches, documents
 
 

@@ -66,6 +66,28 @@ def test_dask_local_cluster_equals_single_process(corpus_csv, tmp_path):
         assert filecmp.cmp(tmp_path / "local" / name, tmp_path / "dask" / name, shallow=False), name
 
 
+def test_dask_partitions_without_matches_concatenate_alike():
+    """Each partition is scored by one task returning both tables; a partition without matches gives an
+    empty match table typed like the others, so the whole table is the one score() gives."""
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    from analysis.scale.distributed import score_dask
+    from analysis.text.corpus import from_texts
+
+    corpus = from_texts(["It may rain.", "Nothing here.", "Nothing at all.", "It is possible, perhaps.", "Quiet."])
+    ref = score(corpus, LEXICON)
+    assert len(ref.matches) >= 2
+    matches, documents = score_dask(dd.from_pandas(corpus, npartitions=5), LEXICON)
+    m, d = dask.compute(matches, documents, scheduler="sync")
+    pd.testing.assert_frame_equal(m.reset_index(drop=True), ref.matches, check_dtype=False)
+    pd.testing.assert_frame_equal(d.reset_index(drop=True), ref.documents, check_dtype=False)
+    assert list(m.dtypes) == list(matches.dtypes)  # the computed table has the types Dask announced
+    empty, _ = dask.compute(*score_dask(dd.from_pandas(from_texts(["Quiet.", "Calm."]), npartitions=2), LEXICON),
+                            scheduler="sync")
+    assert len(empty) == 0
+    assert list(empty.columns) == list(ref.matches.columns)
+
+
 def test_bad_jobs_refused(corpus_csv, tmp_path):
     from analysis.cli import main
 
