@@ -35,10 +35,27 @@ try:  # compiled at install time; absent when no C compiler was available
 except ImportError:  # pragma: no cover - depends on the installation
     _core = None
 
-__all__ = ["AVAILABLE", "CoreScanner", "GlobIndex", "StringTable", "unsupported_reason"]
+__all__ = ["AVAILABLE", "CoreScanner", "GlobIndex", "StringTable", "is_arrow_text", "strings_from_buffers",
+           "unsupported_reason"]
 
 AVAILABLE = _core is not None
 VOICES = ("narration", "quote", "attributed")
+
+
+def is_arrow_text(array) -> bool:
+    """Whether ``array`` is a pandas string array stored as an Arrow ``large_string`` array (how pandas
+    keeps a column of str when pyarrow is there), whose buffers can be built directly."""
+    pa_array = getattr(array, "_pa_array", None)
+    return pa_array is not None and type(array).__name__ == "ArrowStringArray" and str(pa_array.type) == "large_string"
+
+
+def strings_from_buffers(like, n: int, offsets, data):
+    """A pandas string array of the type and dtype of ``like`` (see :func:`is_arrow_text`) over the
+    buffers of an Arrow ``large_string`` array: ``n`` strings, int64 ``offsets``, UTF-8 ``data``."""
+    import pyarrow as pa
+
+    return type(like)(pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data)),
+                      dtype=like.dtype)
 
 
 class StringTable:
@@ -56,9 +73,7 @@ class StringTable:
     def __init__(self, array):
         self.array = array
         self._buffers = None
-        pa_array = getattr(array, "_pa_array", None)
-        if _core is not None and pa_array is not None and type(array).__name__ == "ArrowStringArray" \
-                and str(pa_array.type) == "large_string" and not array.isna().any():
+        if _core is not None and is_arrow_text(array) and not array.isna().any():
             import numpy as np
 
             try:
@@ -73,12 +88,10 @@ class StringTable:
         if self._buffers is None:
             return self.array.take(codes)
         import numpy as np
-        import pyarrow as pa
 
         codes = np.ascontiguousarray(codes, dtype=np.int32)
         data, offsets = _core.take_strings(*self._buffers, codes)
-        taken = pa.LargeStringArray.from_buffers(len(codes), pa.py_buffer(offsets), pa.py_buffer(data))
-        return type(self.array)(taken, dtype=self.array.dtype)
+        return strings_from_buffers(self.array, len(codes), offsets, data)
 
     def __len__(self):
         return len(self.array)

@@ -21,6 +21,7 @@ import pandas as pd
 from ..provenance import _hash_text
 from ..provenance import provenance as make_provenance
 from ..text.corpus import from_texts
+from .core import is_arrow_text, strings_from_buffers
 from .matching import Matcher, rollup_categories
 
 __all__ = ["MATCH_COLUMNS", "ScoreResult", "check_corpus", "matches_frame", "score", "score_documents", "score_frames", "summarise"]
@@ -342,15 +343,10 @@ def _matched_texts(parts: list, utf8: bool):
     pair (UTF-8 bytes of its matched texts one after the other, their int32 byte lengths). Returns one
     Arrow-backed string array when every document gave the pair, else a list of str."""
     if utf8 and all(type(p) is tuple for p in parts):
-        import pyarrow as pa
-
         lengths = np.frombuffer(b"".join([p[1] for p in parts]), dtype=np.int32)
         offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        data = pa.py_buffer(b"".join([p[0] for p in parts]))
-        sample = _arrow_strings()
-        return type(sample)(pa.LargeStringArray.from_buffers(len(lengths), pa.py_buffer(offsets), data),
-                            dtype=sample.dtype)
+        return strings_from_buffers(_arrow_strings(), len(lengths), offsets, b"".join([p[0] for p in parts]))
     return list(chain.from_iterable(p if type(p) is not tuple else _decode_utf8(*p) for p in parts))
 
 
@@ -388,11 +384,7 @@ def _arrow_strings():
     global _STRING_SAMPLE
     if _STRING_SAMPLE is None:
         _STRING_SAMPLE = pd.Series(["a"]).array
-    sample = _STRING_SAMPLE
-    pa_array = getattr(sample, "_pa_array", None)
-    if pa_array is not None and type(sample).__name__ == "ArrowStringArray" and str(pa_array.type) == "large_string":
-        return sample
-    return None
+    return _STRING_SAMPLE if is_arrow_text(_STRING_SAMPLE) else None
 
 
 def _string_array(values: list):
