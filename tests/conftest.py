@@ -30,3 +30,12 @@ def _no_nltk_download(monkeypatch, tmp_path_factory):
     monkeypatch.setattr(nltk, "download", _refuse)
     empty = str(tmp_path_factory.getbasetemp() / "empty_nltk_data")
     monkeypatch.setattr(nltk.data, "path", [empty])
+
+
+@pytest.fixture(scope="session")
+def realshaped(tmp_path_factory):
+    """A real-shaped messy corpus (CSV, 60 outlets, a third with one article; see tests/realshaped.py):
+    returns the planted facts, with ``facts["path"]`` the file to load."""
+    from realshaped import write_corpus
+
+    return write_corpus(tmp_path_factory.mktemp("realshaped") / "corpus.csv", n_outlets=60, seed=7)
