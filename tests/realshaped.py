@@ -27,7 +27,7 @@ import json
 import random
 from pathlib import Path
 
-__all__ = ["write_corpus", "make_records", "AWKWARD_OUTLETS", "BROKEN_DATES"]
+__all__ = ["AWKWARD_OUTLETS", "BROKEN_DATES", "make_records", "write_corpus"]
 
 # outlet names that are awkward as file names, in spreadsheets or in markup (kept as real corpora have them)
 AWKWARD_OUTLETS = [
@@ -112,7 +112,7 @@ def _outlet_names(n: int, rng: random.Random) -> list[str]:
 
 def _doc_counts(n_outlets: int, single_share: float, max_docs: int, rng: random.Random) -> list[int]:
     """A long tail: ``single_share`` of the outlets have one article, the rest Zipf-like up to ``max_docs``."""
-    n_single = int(round(n_outlets * single_share))
+    n_single = round(n_outlets * single_share)
     counts = []
     for rank in range(n_outlets - n_single):
         counts.append(max(2, int(max_docs / (rank + 1) ** 0.9)))
@@ -282,8 +282,7 @@ def write_corpus(path, fmt: str | None = None, **kwargs) -> dict:
             w.writerows(rows)
     elif fmt == "jsonl":
         with open(path, "w", encoding="utf-8") as fh:
-            for r in rows:
-                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+            fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     elif fmt == "txt":
         path.mkdir(parents=True, exist_ok=True)
         meta = [c for c in cols if c != "body"]

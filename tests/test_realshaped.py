@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from realshaped import BROKEN_DATES, make_records, write_corpus
 
 from analysis.text.corpus import load_corpus
-from realshaped import BROKEN_DATES, make_records, write_corpus
 
 
 def test_long_tail_groups_and_stories():

@@ -40,7 +40,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["pooled_rates", "simulate_outlets", "coverage_study"]
+__all__ = ["coverage_study", "pooled_rates", "simulate_outlets"]
 
 COUNT_SUFFIX = ":count"
 
@@ -275,7 +275,7 @@ def simulate_outlets(rng: np.random.Generator, n_outlets: int = 40, single_share
     true_rates : ndarray
         True rate per 1,000 tokens of each outlet, in the order of ``sorted(outlet)``.
     """
-    n_single = int(round(n_outlets * single_share))
+    n_single = round(n_outlets * single_share)
     sizes = [max(2, int(max_docs / (r + 1) ** 0.9)) for r in range(n_outlets - n_single)] + [1] * n_single
     z = rng.standard_normal(n_outlets)
     lam = rate_per_1k / 1000 * np.exp(outlet_sd * z - outlet_sd**2 / 2)
