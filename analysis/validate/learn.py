@@ -12,14 +12,17 @@ each fold so nothing leaks.
 
 Models are saved as **JSON only** (vocabularies, lexicon TOML, coefficients, intercept, settings,
 the hash of the training data and a checksum), never pickled: :func:`load_model` validates the
-schema, the shapes and the checksum before it builds anything, so a model file from elsewhere cannot
-run code and a tampered one is refused.
+schema, the shapes, the ranges of the weights and the checksum before it builds anything, so a model
+file from elsewhere cannot run code, and a corrupted or hand-edited one is refused. The checksum is a
+plain SHA-256 over the file's content: it detects corruption and careless edits, **not** tampering
+(anyone who edits a file can recompute it). Only load models you trained or whose origin you trust.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -501,12 +504,79 @@ _TOP_LEVEL = {
 }
 
 
+#: Largest absolute coefficient, intercept or threshold a model file may hold. A logistic regression
+#: trained here on binary and unit-length features has weights well under 100; a weight of 1e308 can
+#: only come from an edited or broken file, and would label every sentence the same way.
+MAX_ABS_WEIGHT = 1e4
+#: Deepest nesting of JSON arrays and objects in a model file (a real one has depth 4).
+MAX_JSON_DEPTH = 32
+#: Longest integer literal (in digits) accepted in a model file.
+MAX_INT_DIGITS = 20
+#: Most features (coefficients) a model file may declare.
+MAX_FEATURES = 5_000_000
+
+
+class _ModelFileError(ValueError):
+    """Raised while decoding a model file; the loader prefixes the file name."""
+
+
 def _refuse_constant(name):
-    raise ValueError(f"non-finite number {name} in model file")
+    raise _ModelFileError(f"non-finite number {name} in model file")
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _ModelFileError(f"number {text[:30]} is out of the range of a float")
+    return value
+
+
+def _parse_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise _ModelFileError(f"integer literal with {digits} digits (at most {MAX_INT_DIGITS} allowed)")
+    return int(text)
+
+
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+
+
+def _json_depth(raw: bytes) -> tuple[int, int]:
+    """Deepest nesting of ``[``/``{`` outside strings, and the byte offset where it is first reached."""
+    blanked = _JSON_STRING.sub(lambda m: b'""', raw)
+    arr = np.frombuffer(blanked, dtype=np.uint8)
+    if not arr.size:
+        return 0, 0
+    step = (np.isin(arr, (0x5B, 0x7B)).astype(np.int64)
+            - np.isin(arr, (0x5D, 0x7D)).astype(np.int64))
+    depth = np.cumsum(step)
+    at = int(np.argmax(depth))
+    return int(depth[at]), at
+
+
+def _decode_model_json(raw: bytes, where: str):
+    """Parse model JSON with bounded depth, finite floats and short integers; errors name ``where``."""
+    depth, at = _json_depth(raw)
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"{where}: JSON nested {depth} levels deep near byte {at} (a model file has at "
+                         f"most {MAX_JSON_DEPTH}): not a model file")
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant,
+                          parse_float=_parse_float, parse_int=_parse_int)
+    except _ModelFileError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{where}: not a JSON model file ({exc})") from None
+    except (ValueError, RecursionError) as exc:  # defensive: anything json itself refuses
+        raise ValueError(f"{where}: not a JSON model file ({type(exc).__name__}: {exc})") from None
 
 
 def _num(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _weight(v) -> bool:
+    return _num(v) and abs(v) <= MAX_ABS_WEIGHT
 
 
 def validate_model_dict(data, where: str = "<model>") -> None:
@@ -543,8 +613,16 @@ def validate_model_dict(data, where: str = "<model>") -> None:
         if not (isinstance(cue, list) and len(cue) == 2 and isinstance(cue[0], str) and _num(cue[1])
                 and 0 <= cue[1] <= 1):
             raise ValueError(f"{where}: cues[{i}] must be [cue, precision between 0 and 1]")
-    if not all(_num(v) for v in data["coef"]) or not _num(data["intercept"]):
-        raise ValueError(f"{where}: coefficients and intercept must be finite numbers")
+    if not 0 <= data["n_features"] <= MAX_FEATURES:
+        raise ValueError(f"{where}: n_features {data['n_features']} is outside 0..{MAX_FEATURES}")
+    for i, v in enumerate(data["coef"]):
+        if not _weight(v):
+            raise ValueError(f"{where}: coefficient {i} is {v!r}: every coefficient must be a finite number "
+                             f"within +-{MAX_ABS_WEIGHT:g} (refused: a weight this size labels every sentence alike)")
+    if not _weight(data["intercept"]):
+        raise ValueError(f"{where}: intercept {data['intercept']!r} must be a finite number within +-{MAX_ABS_WEIGHT:g}")
+    if not _weight(data["settings"].get("threshold", 0.0)):
+        raise ValueError(f"{where}: settings.threshold must be a finite number within +-{MAX_ABS_WEIGHT:g}")
     if len(data["coef"]) != data["n_features"]:
         raise ValueError(f"{where}: {len(data['coef'])} coefficients but n_features is {data['n_features']}")
     t = data["training"]
@@ -572,9 +650,25 @@ def model_from_dict(data: dict, where: str = "<model>") -> SentenceClassifier:
 def load_model(path) -> SentenceClassifier:
     """Load a model saved by :meth:`SentenceClassifier.save`, refusing anything else.
 
-    The file must be JSON (never pickle) of at most 200 MB; the schema, every type, the number of
-    coefficients, the lexicon hashes and the checksum are checked, so an edited or truncated file
-    raises ``ValueError`` naming the file.
+    The file must be JSON (never pickle) of at most 200 MB, nested at most :data:`MAX_JSON_DEPTH`
+    deep, with finite floats and integers of at most :data:`MAX_INT_DIGITS` digits; the schema, every
+    type, the number of coefficients, their range (:data:`MAX_ABS_WEIGHT`), the lexicon hashes and the
+    checksum are checked. Anything else raises a one-line ``ValueError`` that starts with the file name.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.json`` file written by :meth:`SentenceClassifier.save`.
+
+    Returns
+    -------
+    SentenceClassifier
+
+    Notes
+    -----
+    The checksum detects corruption (a truncated download, a stray edit), not tampering: it is an
+    unkeyed SHA-256 that anyone can recompute after editing the file. The range and shape checks stop
+    the edits that would silently change every prediction, but a plausible, re-checksummed edit loads.
     """
     path = Path(path)
     if not path.is_file():
@@ -584,8 +678,5 @@ def load_model(path) -> SentenceClassifier:
     raw = path.read_bytes()
     if raw[:2] == b"\x80\x04" or raw[:1] == b"\x80":
         raise ValueError(f"{path}: looks like a pickle; only JSON model files are loaded")
-    try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not a JSON model file ({exc})") from None
+    data = _decode_model_json(raw, str(path))
     return model_from_dict(data, str(path))
