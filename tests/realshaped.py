@@ -212,8 +212,15 @@ def make_records(n_outlets: int = 60, seed: int = 0, single_share: float = 1 / 3
                 words, day0 = stories[s]
                 day = day0 + rng.randrange(0, 4)
                 story_of[doc_id] = s
-                title = f"{words[0].capitalize()} {rng.choice(['crisis', 'update', 'latest', 'questions'])}: " \
-                        f"what we know about the {words[1]} and the {words[2]}"
+                w = rng.sample(list(words), 4)
+                title = rng.choice([
+                    f"{w[0].capitalize()} {rng.choice(['crisis', 'update', 'latest', 'questions'])}: "
+                    f"what we know about the {w[1]} and the {w[2]}",
+                    f"Officials weigh response as {w[0]} concerns grow",
+                    f"Residents react to {w[1]} news",
+                    f"{rng.choice(['Day two', 'Explainer', 'Analysis'])}: the {w[3]} and what comes next",
+                ])
+                words = tuple(w)
             else:
                 words = tuple(rng.sample(["council", "budget", "school", "market", "festival", "museum", "road",
                                           "park", "library", "station", "stadium", "port"], 4))
