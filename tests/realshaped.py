@@ -214,8 +214,8 @@ def make_records(n_outlets: int = 60, seed: int = 0, single_share: float = 1 / 3
                 story_of[doc_id] = s
                 w = rng.sample(list(words), 4)
                 title = rng.choice([
-                    f"{w[0].capitalize()} {rng.choice(['crisis', 'update', 'latest', 'questions'])}: "
-                    f"what we know about the {w[1]} and the {w[2]}",
+                    (f"{w[0].capitalize()} {rng.choice(['crisis', 'update', 'latest', 'questions'])}: "
+                     f"what we know about the {w[1]} and the {w[2]}"),
                     f"Officials weigh response as {w[0]} concerns grow",
                     f"Residents react to {w[1]} news",
                     f"{rng.choice(['Day two', 'Explainer', 'Analysis'])}: the {w[3]} and what comes next",
