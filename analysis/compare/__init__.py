@@ -11,11 +11,14 @@ documents within groups, so one very long article cannot make a difference look 
   :func:`duplicate_agreement`
 - :mod:`~analysis.compare.time`: :func:`rates_over_time`
 - :mod:`~analysis.compare.kwic`: :func:`kwic`
+- :mod:`~analysis.compare.pipeline`: :func:`run_all` (every table of ``python -m analysis compare``
+  in one call) -> :class:`CompareResult`
 """
 
 from analysis.compare.duplicates import deduplicate, duplicate_agreement, near_duplicates
 from analysis.compare.keyness import category_keyness, keyness, term_counts
 from analysis.compare.kwic import kwic
+from analysis.compare.pipeline import CompareResult, CompareRun, read_scored, register_step, run_all
 from analysis.compare.rates import (
     available_categories,
     count_model,
@@ -27,6 +30,8 @@ from analysis.compare.rates import (
 from analysis.compare.time import TimeRates, rates_over_time
 
 __all__ = [
+    "CompareResult",
+    "CompareRun",
     "TimeRates",
     "available_categories",
     "category_keyness",
@@ -39,6 +44,9 @@ __all__ = [
     "near_duplicates",
     "pairwise_differences",
     "rates_over_time",
+    "read_scored",
+    "register_step",
+    "run_all",
     "term_counts",
     "term_decomposition",
     "voice_rates",

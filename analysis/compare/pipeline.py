@@ -1,0 +1,1025 @@
+"""Every comparison table of a scored corpus in one call: :func:`run_all` returns a :class:`CompareResult`.
+
+``python -m analysis compare`` and notebook 02 both call :func:`run_all`; the command only parses its
+arguments, calls it and writes the result (:meth:`CompareResult.write`). The run is a sequence of named
+steps (:data:`STEPS`), each a function of one :class:`CompareRun` that adds tables, JSON documents,
+notes and skip reasons to it; a later module adds a step with :func:`register_step` (e.g. pooled rates
+or stories) without touching the others. Nothing is written while the steps run, so an output folder
+holds one complete set of tables or none.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..outputs import atomic_folder, atomic_write_text, safe_child, write_table
+from ..provenance import corpus_sha256, dumps
+from .duplicates import deduplicate, duplicate_agreement, near_duplicates
+from .keyness import category_keyness, keyness, term_counts
+from .kwic import kwic
+from .rates import (
+    CORRECTIONS,
+    available_categories,
+    count_model,
+    group_rates,
+    pairwise_differences,
+    term_decomposition,
+    voice_rates,
+)
+from .time import rates_over_time
+
+__all__ = [
+    "DEFAULT_STEPS",
+    "STEPS",
+    "TOP_LEVEL_ORDER",
+    "CompareResult",
+    "CompareRun",
+    "file_label",
+    "read_scored",
+    "register_step",
+    "run_all",
+]
+
+TOP_LEVEL_ORDER = ("hedging", "evidence_absent", "sourcing", "booster", "distancing")
+KEYNESS_MIN_COUNT = 5  # word keyness: terms seen fewer times in the two sides are not listed
+KWIC_TERMS = 10  # concordance lines for the 10 entries that move the pair difference most ...
+KWIC_PER_TERM = 10  # ... and up to 10 lines per entry and group (seeded sample)
+DUPLICATE_THRESHOLD = 0.8  # Jaccard similarity of 5-word shingle sets
+MIN_RESAMPLES = 10
+
+
+# --------------------------------------------------------------------------------------------------
+# reading a scored run
+# --------------------------------------------------------------------------------------------------
+_STRING_COLS = {
+    "doc_id": str,
+    "outlet": str,
+    "title": str,
+    "category": str,
+    "entry": str,
+    "matched": str,
+    "voice": str,
+    "lexicon": str,
+    "lexicon_version": str,
+}
+
+
+def _read_one(folder: Path, stem: str) -> pd.DataFrame:
+    pq, csv = folder / f"{stem}.parquet", folder / f"{stem}.csv"
+    if pq.is_file():
+        return pd.read_parquet(pq)
+    if csv.is_file():
+        # keep_default_na=False: an outlet called "NA" or a matched word "null" stays a string
+        head = pd.read_csv(csv, nrows=0)
+        dtypes = {c: t for c, t in _STRING_COLS.items() if c in head.columns}
+        return pd.read_csv(csv, dtype=dtypes, keep_default_na=False, na_values={"date": [""]})
+    raise ValueError(
+        f"{folder}: no {stem}.csv or {stem}.parquet (is this the output folder of "
+        "`python -m analysis score`?)"
+    )
+
+
+def read_scored(folder) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Read a ``score`` output folder.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The ``--out`` folder of ``python -m analysis score``.
+
+    Returns
+    -------
+    (documents, matches, provenance) : (DataFrame, DataFrame, dict)
+
+    Raises
+    ------
+    ValueError
+        Naming the missing or broken file when the folder is not a complete scored run.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(
+            f"{folder}: no such folder (give the --out folder of `python -m analysis score`)"
+        )
+    documents = _read_one(folder, "documents")
+    matches = _read_one(folder, "matches")
+    prov_path = folder / "provenance.json"
+    if not prov_path.is_file():
+        raise ValueError(f"{folder}: no provenance.json (is this a complete `score` run?)")
+    try:
+        provenance = json.loads(prov_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{prov_path}: not valid JSON ({err})") from err
+    _check_scored_tables(documents, matches, str(folder))
+    return documents, matches, provenance
+
+
+def _check_scored_tables(documents, matches, where: str) -> None:
+    for col in ("doc_id", "n_tokens"):
+        if col not in documents.columns:
+            raise ValueError(f"{where}: the documents table has no {col!r} column")
+    if "date" in documents.columns:
+        documents["date"] = pd.to_datetime(documents["date"], errors="coerce")
+    dup = documents["doc_id"].duplicated()
+    if dup.any():
+        raise ValueError(
+            f"{where}: duplicate doc_id {documents.loc[dup, 'doc_id'].iloc[0]!r} in the documents table"
+        )
+    for col in ("doc_id", "category"):
+        if col not in matches.columns:
+            raise ValueError(f"{where}: the matches table has no {col!r} column")
+
+
+def _scored_inputs(scored) -> tuple[pd.DataFrame, pd.DataFrame, dict, str]:
+    """(documents, matches, provenance, label) from a folder, a ScoreResult-like object or a tuple."""
+    if isinstance(scored, (str, Path)):
+        documents, matches, prov = read_scored(scored)
+        return documents, matches, prov, str(Path(scored))
+    if isinstance(scored, tuple) and len(scored) == 3:
+        documents, matches, prov = scored
+    elif all(hasattr(scored, a) for a in ("documents", "matches", "provenance")):
+        documents, matches, prov = scored.documents, scored.matches, scored.provenance
+    else:
+        raise ValueError(
+            "scored must be a `score` output folder, a ScoreResult or a (documents, matches, "
+            f"provenance) tuple, got {type(scored).__name__}"
+        )
+    documents, matches = documents.copy(), matches.copy()
+    _check_scored_tables(documents, matches, "scored")
+    return documents, matches, dict(prov or {}), "in memory"
+
+
+# --------------------------------------------------------------------------------------------------
+# the result
+# --------------------------------------------------------------------------------------------------
+@dataclass
+class CompareResult:
+    """What :func:`run_all` computed: tables, JSON documents, notes and the settings behind them.
+
+    Attributes
+    ----------
+    tables : dict of str -> DataFrame
+        File name (``"rates.csv"``, ``"pairwise_hedging.csv"``, ...) -> table, in the order computed.
+    documents : dict of str -> dict
+        File name (``"duplicate_agreement.json"``) -> JSON-ready dict.
+    notes : list of str
+        Everything a reader must know: skipped tables and why, groups dropped or flagged, defaults taken.
+    skipped : dict of str -> str
+        File name (or pattern such as ``kwic_<category>.csv``) -> why it was not made.
+    settings : dict
+        Every parameter and method of the run, the groups, the files and the notes (the ``compare``
+        entry of ``provenance.json``).
+    provenance : dict
+        The scored run's provenance (lexicons, corpus hash) with ``settings`` under ``"compare"``.
+    timings : dict of str -> float
+        Seconds per step (not part of the provenance, which stays byte-stable).
+    headline : DataFrame
+        Groups x top-level categories, cells ``rate [low, high]``.
+    """
+
+    tables: dict = field(default_factory=dict)
+    documents: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    skipped: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+    headline: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        """A table by file name, with or without ``.csv``: ``result["rates"]``."""
+        key = name if name in self.tables else f"{name}.csv"
+        if key not in self.tables:
+            why = self.skipped.get(key) or self.skipped.get(name)
+            raise KeyError(
+                f"no table {name!r}" + (f" (skipped: {why})" if why else f"; tables: {list(self.tables)}")
+            )
+        return self.tables[key]
+
+    @property
+    def files(self) -> list[str]:
+        """Every file :meth:`write` writes, sorted (``provenance.json`` included)."""
+        return sorted([*self.tables, *self.documents, "provenance.json"])
+
+    def write(self, out) -> Path:
+        """Write every table (CSV), JSON document and ``provenance.json`` into the folder ``out``.
+
+        The set is written with :func:`analysis.outputs.atomic_folder`: ``out`` holds this complete set
+        or, if the run is killed, the previous one. ``out`` may already hold a previous compare run
+        (the files its ``provenance.json`` lists); any other content is refused, never deleted.
+
+        Returns
+        -------
+        Path
+            ``out``.
+        """
+        out = Path(out)
+        previous = ["provenance.json"]
+        prov_path = out / "provenance.json"
+        if prov_path.is_file():
+            try:
+                previous += list(json.loads(prov_path.read_text(encoding="utf-8"))["compare"]["files"])
+            except (ValueError, KeyError, TypeError):
+                pass
+        with atomic_folder(out, replaceable=previous) as tmp:
+            for name, table in self.tables.items():
+                write_table(table, safe_child(tmp, name))
+            for name, obj in self.documents.items():
+                atomic_write_text(safe_child(tmp, name), dumps(obj))
+            atomic_write_text(tmp / "provenance.json", dumps(self.provenance))
+        return out
+
+
+# --------------------------------------------------------------------------------------------------
+# the state of one run, handed to every step
+# --------------------------------------------------------------------------------------------------
+@dataclass
+class CompareRun:
+    """The inputs, settings and growing outputs of one :func:`run_all` call; every step reads and adds to it.
+
+    Attributes
+    ----------
+    documents, matches : DataFrame
+        The scored tables (after ``dedupe="remove"``: without the removed documents); ``documents``
+        holds the ``by`` column.
+    corpus : DataFrame or None
+        The corpus (only the scored documents), or None when none was given.
+    by : str
+        Grouping column. ``groups``: its values, sorted.
+    categories, tops : list of str
+        Selected categories; the top-level ones among them (pairwise tests, count models, decompositions).
+    pair : tuple or None
+        The two groups of the term decomposition (``None`` until chosen).
+    params : dict
+        Every parameter of :func:`run_all`.
+    common : dict
+        Keyword arguments for the rate functions (``n_resamples, confidence, seed, weights``).
+    result : CompareResult
+        Tables, documents, notes and skip reasons so far.
+    """
+
+    documents: pd.DataFrame
+    matches: pd.DataFrame
+    corpus: pd.DataFrame | None
+    by: str
+    groups: list
+    categories: list
+    tops: list
+    pair: tuple | None
+    params: dict
+    common: dict
+    result: CompareResult
+    corpus_path: str | None = None
+    clusters: pd.DataFrame | None = None
+    extra_settings: dict = field(default_factory=dict)
+    log: Callable[[str], None] | None = None
+
+    @property
+    def notes(self) -> list:
+        return self.result.notes
+
+    def add(self, name: str, table: pd.DataFrame) -> None:
+        """Add a table under a file name (e.g. ``"rates.csv"``)."""
+        self.result.tables[name] = table
+
+    def add_json(self, name: str, obj: dict) -> None:
+        self.result.documents[name] = obj
+
+    def skip(self, what: str, why: str) -> None:
+        """Record that ``what`` was not made and why (a note and an entry of ``result.skipped``)."""
+        self.result.skipped[what] = why
+        self.result.notes.append(f"skipped {what}: {why}")
+        self.say(f"  skipped {what}: {why}")
+
+    def say(self, msg: str) -> None:
+        if self.log is not None:
+            self.log(msg)
+
+
+# --------------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------------
+def file_label(text) -> str:
+    """A file-name-safe version of a group or category label.
+
+    >>> file_label("A/B News")
+    'A_B_News'
+    """
+    s = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text)).strip("._")
+    return s or "group"
+
+
+def _select_categories(documents, patterns) -> list[str]:
+    available = available_categories(documents)
+    if not available:
+        raise ValueError(
+            "the documents table has no category columns ('c:count'): nothing to compare"
+        )
+    if not patterns:
+        return available
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    selected = []
+    for pat in patterns:
+        hit = [c for c in available if fnmatch.fnmatchcase(c, pat)]
+        if not hit:
+            raise ValueError(
+                f"--categories {pat!r} matches no category; available: {', '.join(available)}"
+            )
+        if all(documents[c + ":count"].sum() == 0 for c in hit):
+            raise ValueError(
+                f"--categories {pat!r}: category {hit[0]!r} has no matches in the scored corpus "
+                "(an empty category cannot be compared)"
+            )
+        selected += [c for c in hit if c not in selected]
+    return [c for c in available if c in selected]
+
+
+def _top_level(categories) -> list[str]:
+    tops = [c for c in categories if "." not in c]
+    order = {c: i for i, c in enumerate(TOP_LEVEL_ORDER)}
+    return sorted(tops, key=lambda c: (order.get(c, len(order)), c))
+
+
+def _check_groups(documents: pd.DataFrame, by: str, notes: list) -> list:
+    values = documents[by]
+    n_missing = int(values.isna().sum())
+    if n_missing == len(documents):
+        raise ValueError(f"column {by!r} is empty for every document: nothing to group by")
+    if n_missing:
+        notes.append(
+            f"{n_missing} document(s) with no {by!r} value are left out of the group comparisons"
+        )
+    sizes = values.dropna().value_counts()
+    single = sorted(sizes[sizes < 2].index.map(str))
+    if single:
+        raise ValueError(
+            f"group {single[0]!r} of column {by!r} has only one document "
+            f"({len(single)} such group(s)): the document bootstrap needs at least two "
+            "documents per group; choose another --by or leave such documents out"
+        )
+    if len(sizes) < 2:
+        raise ValueError(
+            f"column {by!r} has a single group ({sizes.index[0]!r}): nothing to compare"
+        )
+    return sorted(sizes.index)
+
+
+def _resolve_label(value, labels: list, by: str):
+    for lab in labels:
+        if lab == value or str(lab) == str(value):
+            return lab
+    raise ValueError(
+        f"--pair: unknown group {value!r} in column {by!r}; groups: {', '.join(map(str, labels))}"
+    )
+
+
+def _wire_unknown_outlets(corpus_path, wire_col: str) -> list[str]:
+    """Outlets whose raw wire value is 'NA' for every article in a PolNeAR-style metadata.tsv.
+
+    The PolNeAR loader turns both 'None' (not syndicated) and 'NA' (not recorded) into missing values;
+    the raw file still tells them apart.
+    """
+    if corpus_path is None:
+        return []
+    meta = Path(corpus_path) / "metadata.tsv"
+    if not meta.is_file():
+        return []
+    try:
+        raw = pd.read_csv(meta, sep="\t", dtype=str, keep_default_na=False)
+    except (OSError, ValueError, pd.errors.ParserError):
+        return []
+    if wire_col not in raw.columns or "publisher" not in raw.columns:
+        return []
+    flags = raw[wire_col].str.strip().eq("NA").groupby(raw["publisher"]).all()
+    return sorted(flags[flags].index)
+
+
+def _kwic_sample(td, matches, documents, by, pair, category, seed) -> pd.DataFrame:
+    """Matches behind the entries that move a pair difference most: a seeded sample per entry and group."""
+    top = td.reindex(td["diff"].abs().sort_values(ascending=False, kind="mergesort").index).head(
+        KWIC_TERMS
+    )
+    wanted = set(zip(top["category"], top["entry"]))
+    group_of = documents.set_index("doc_id")[by]
+    m = matches[[(c, e) in wanted for c, e in zip(matches["category"], matches["entry"])]]
+    m = m.assign(_group_=m["doc_id"].map(group_of))
+    m = m[m["_group_"].isin(pair)]
+    m = m.sort_values(["doc_id", "start", "end", "category", "entry"], kind="mergesort")
+    rng = np.random.RandomState(seed)
+    picks = [
+        sub if len(sub) <= KWIC_PER_TERM else sub.sample(n=KWIC_PER_TERM, random_state=rng)
+        for _, sub in m.groupby(["category", "entry", "_group_"], sort=True)
+    ]
+    if not picks:
+        return m.iloc[:0].assign(_top_=category)
+    return pd.concat(picks).drop(columns="_group_").assign(_top_=category)
+
+
+def _headline(rates: pd.DataFrame, by: str, categories: list[str]) -> pd.DataFrame:
+    sub = rates[rates["category"].isin(categories)]
+    if sub.empty:
+        return pd.DataFrame()
+    cell = [
+        f"{r:.2f} [{lo:.2f}, {hi:.2f}]"
+        for r, lo, hi in zip(sub["rate_per_1k"], sub["rate_low"], sub["rate_high"])
+    ]
+    table = pd.DataFrame({by: sub[by].to_numpy(), "category": sub["category"].to_numpy(), "cell": cell})
+    wide = table.pivot(index=by, columns="category", values="cell")
+    return wide[[c for c in categories if c in wide.columns]]
+
+
+def _load_corpus(corpus, corpus_options: dict, documents: pd.DataFrame, notes: list, scored_prov: dict):
+    """The corpus as a DataFrame restricted to the scored documents; its path (or None)."""
+    path = None
+    if isinstance(corpus, (str, Path)):
+        from ..text.corpus import load_corpus
+
+        path = str(Path(corpus))
+        corpus, _report = load_corpus(corpus, **(corpus_options or {}))
+        recorded = scored_prov.get("corpus_sha256")
+        if recorded and corpus_sha256(corpus) != recorded:
+            notes.append(
+                f"warning: the corpus at {path} does not hash to the corpus_sha256 recorded by "
+                "score (different file or different --*-col or --dayfirst options?); results may not "
+                "line up"
+            )
+    elif not isinstance(corpus, pd.DataFrame):
+        raise ValueError(f"corpus must be a path or a DataFrame, got {type(corpus).__name__}")  # noqa: TRY004 - bad input is a ValueError here
+    for col in ("doc_id", "text"):
+        if col not in corpus.columns:
+            raise ValueError(f"the corpus has no {col!r} column")
+    where = path or "the corpus given"
+    missing = sorted(set(documents["doc_id"]) - set(corpus["doc_id"]))
+    if missing:
+        raise ValueError(
+            f"{where} lacks {len(missing)} of the {len(documents)} scored "
+            f"documents (first: {missing[0]!r}): is it the corpus that was scored?"
+        )
+    keep = corpus["doc_id"].isin(documents["doc_id"])
+    extra = len(corpus) - int(keep.sum())
+    if extra:
+        notes.append(f"{extra} corpus document(s) not in the scored run were ignored")
+    return corpus[keep].reset_index(drop=True), path
+
+
+def _check_params(p: dict) -> None:
+    if p["n_resamples"] < MIN_RESAMPLES:
+        raise ValueError(
+            f"--n-resamples must be at least {MIN_RESAMPLES}, got {p['n_resamples']} (n_resamples)"
+        )
+    if not 0 < p["confidence"] < 1:
+        raise ValueError(f"--confidence must be between 0 and 1, got {p['confidence']}")
+    if p["dedupe"] not in ("none", "remove", "weight"):
+        raise ValueError(f"dedupe must be 'none', 'remove' or 'weight', got {p['dedupe']!r}")
+    if p["dedupe"] != "none" and p["corpus"] is None:
+        raise ValueError(
+            f"--dedupe {p['dedupe']} needs --corpus (near-duplicates are found in the texts)"
+        )
+    if p["correction"] not in (None, "none", *CORRECTIONS):
+        raise ValueError(
+            f"unknown correction {p['correction']!r}: use one of {['none', *CORRECTIONS]}"
+        )
+    pair = p["pair"]
+    if pair is not None:
+        if len(pair) != 2:
+            raise ValueError(f"--pair needs two groups, got {list(pair)}")
+        if str(pair[0]) == str(pair[1]):
+            raise ValueError("--pair needs two different groups")
+    events = p["events"]
+    if isinstance(events, (str, Path)) and not Path(events).is_file():
+        raise ValueError(f"--events {events}: no such file")
+    try:
+        pd.tseries.frequencies.to_offset(p["freq"])
+    except ValueError as err:
+        raise ValueError(
+            f"--freq {p['freq']!r} is not a pandas frequency (e.g. W, MS, QS)"
+        ) from err
+    unknown = [s for s in p["steps"] if s not in STEPS]
+    if unknown:
+        raise ValueError(f"unknown step {unknown[0]!r}; steps: {', '.join(STEPS)}")
+
+
+# --------------------------------------------------------------------------------------------------
+# the steps
+# --------------------------------------------------------------------------------------------------
+def _step_near_duplicates(run: CompareRun) -> None:
+    p = run.params
+    if run.corpus is None:
+        for name in (
+            "near_duplicates.csv",
+            "duplicate_agreement.json",
+            "keyness_words_<group>.csv",
+            "kwic_<category>.csv",
+        ):
+            run.skip(name, "no corpus given (score does not record the corpus path: pass --corpus)")
+        return
+    corpus = run.corpus
+    clusters = near_duplicates(corpus, threshold=DUPLICATE_THRESHOLD, seed=1)
+    run.clusters = clusters
+    run.add("near_duplicates.csv", clusters)
+    n_clusters = int(clusters["cluster_id"].nunique()) if len(clusters) else 0
+    dedupe_info = run.extra_settings.setdefault("dedupe", {"how": p["dedupe"]})
+    dedupe_info.update(
+        clusters=n_clusters,
+        documents_in_clusters=len(clusters),
+        threshold=DUPLICATE_THRESHOLD,
+        shingle=5,
+        num_perm=128,
+    )
+    wire_col = p["wire_col"]
+    if wire_col in corpus.columns:
+        unknown_outlets = sorted(
+            set(p["wire_unknown_outlets"]) | set(_wire_unknown_outlets(run.corpus_path, wire_col))
+        )
+        agreement = {}
+        for scope in ("multi_outlet", "any"):
+            res = duplicate_agreement(
+                clusters, corpus, wire_col=wire_col, exclude_outlets=unknown_outlets, scope=scope
+            )
+            agreement[scope] = {
+                k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                for k, v in res.to_dict("records")[0].items()
+            }
+        wire = corpus[wire_col]
+        is_wire = wire.notna() & ~wire.astype("string").str.strip().str.lower().isin(
+            ["", "none", "null", "nan", "na"]
+        ).fillna(True)
+        multi = clusters["multi_outlet"].astype(bool) if len(clusters) else None
+        in_multi = corpus["doc_id"].isin(clusters.loc[multi, "doc_id"] if len(clusters) else [])
+        run.add_json(
+            "duplicate_agreement.json",
+            {
+                "wire_column": wire_col,
+                "wire_values": {
+                    str(k): int(v) for k, v in wire[is_wire].astype(str).value_counts().items()
+                },
+                "wire_documents": int(is_wire.sum()),
+                "wire_documents_in_multi_outlet_clusters": int((is_wire & in_multi).sum()),
+                "outlets_left_out_wire_not_recorded": unknown_outlets,
+                "clusters": n_clusters,
+                "multi_outlet_clusters": int(clusters.loc[multi, "cluster_id"].nunique())
+                if len(clusters)
+                else 0,
+                "documents_in_clusters": len(clusters),
+                "agreement": agreement,
+                "reading": "detected = in a near-duplicate cluster (multi_outlet: spanning two or more outlets; "
+                "any: any cluster); wire = the wire column names an agency. The wire column marks "
+                "syndicated articles, not duplicated ones: a wire story that no other outlet in the "
+                "corpus ran cannot be detected by cross-outlet matching.",
+            },
+        )
+    else:
+        run.skip("duplicate_agreement.json", f"the corpus has no {wire_col!r} column")
+    if p["dedupe"] == "remove":
+        before = len(run.documents)
+        run.documents = deduplicate(run.documents, clusters, how="remove")
+        ids = run.documents["doc_id"]
+        run.matches = run.matches[run.matches["doc_id"].isin(ids)]
+        run.corpus = corpus[corpus["doc_id"].isin(ids)].reset_index(drop=True)
+        dedupe_info["removed"] = before - len(run.documents)
+        run.notes.append(
+            f"--dedupe remove: {before - len(run.documents)} near-duplicate document(s) removed "
+            "(one kept per cluster: earliest date, then smallest doc_id)"
+        )
+        run.groups = _check_groups(run.documents, run.by, [])
+    elif p["dedupe"] == "weight":
+        run.documents = deduplicate(
+            run.documents, clusters, how="weight", weight_col="_dedupe_weight"
+        )
+        run.common["weights"] = "_dedupe_weight"
+        run.notes.append(
+            "--dedupe weight: documents in a near-duplicate cluster weigh 1/cluster size in rates, "
+            "pairwise differences, voice rates, term decomposition and rates over time; count "
+            "models and keyness are unweighted"
+        )
+
+
+def _step_rates(run: CompareRun) -> None:
+    rates = group_rates(run.documents, run.categories, by=run.by, **run.common)
+    run.add("rates.csv", rates)
+
+
+def _step_pairwise(run: CompareRun) -> None:
+    p = run.params
+    n = p["n_resamples"]
+    correction = p["correction"]
+    for cat in run.tops:
+        if run.documents[cat + ":count"].sum() == 0:
+            run.skip(f"pairwise_{cat}.csv", f"category {cat!r} has no matches")
+            continue
+        pw = pairwise_differences(
+            run.documents, cat, by=run.by, n_permutations=n, correction=correction, **run.common
+        )
+        run.add(f"pairwise_{file_label(cat)}.csv", pw)
+    k = len(run.groups)
+    n_pairs = k * (k - 1) // 2
+    floor = min(1.0, 2 / (n + 1) * (n_pairs if correction else 1))
+    if floor > 0.01:
+        run.notes.append(
+            f"with {n} permutations the smallest possible two-sided p-value is {2 / (n + 1):.4f}, and "
+            f"the smallest adjusted one over {n_pairs} pairs is about {floor:.3f}: use a larger "
+            "--n-resamples (e.g. 10000) for final p-values"
+        )
+
+
+def _step_voice(run: CompareRun) -> None:
+    docs, matches = run.documents, run.matches
+    voice_cats = [c for c in run.categories if docs[c + ":count"].sum() > 0]
+    if not voice_cats:
+        run.skip("voice_rates.csv", "no category has matches")
+    elif "voice" not in matches.columns:
+        run.skip("voice_rates.csv", "the matches table has no voice column")
+    else:
+        vr = voice_rates(matches, docs, voice_cats, by=run.by, on_small_group="nan", **run.common)
+        run.add("voice_rates.csv", vr)
+
+
+def _step_count_models(run: CompareRun) -> None:
+    by = run.by
+    data = run.documents.assign(_group_=run.documents[by].astype("string"))
+    data = data[data["_group_"].notna()]
+    for cat in run.tops:
+        name = f"count_model_{file_label(cat)}.csv"
+        if data[cat + ":count"].sum() == 0:
+            run.skip(name, f"category {cat!r} has no matches")
+            continue
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                cm = count_model(
+                    data,
+                    cat,
+                    formula_rhs="C(_group_)",
+                    family="negbin",
+                    confidence=run.params["confidence"],
+                    correction=run.params["correction"],
+                )
+        except (ValueError, np.linalg.LinAlgError) as err:
+            run.skip(name, f"negative binomial fit failed ({str(err).splitlines()[0]})")
+            continue
+        if any("did not converge" in str(w.message) for w in caught):
+            run.skip(name, "negative binomial fit did not converge")
+            continue
+        bad = ~np.isfinite(cm[["estimate", "std_error"]].to_numpy(dtype=float)).all(axis=1)
+        if bad.any():
+            run.skip(name, "negative binomial fit gave non-finite estimates or standard errors")
+            continue
+        cm["term"] = cm["term"].str.replace("C(_group_)", f"{by}", regex=False)
+        cm.insert(0, "category", cat)
+        cm["baseline"] = f"{by} = {run.groups[0]!r} (rate ratios are relative to it)"
+        run.add(name, cm)
+
+
+def _default_pair(run: CompareRun):
+    cats = run.categories
+    ref = "hedging" if "hedging" in cats else (run.tops[0] if run.tops else cats[0])
+    rates = run.result.tables.get("rates.csv")
+    if rates is None:
+        rates = group_rates(run.documents, [ref], by=run.by, on_small_group="nan", **run.common)
+    r = rates[rates["category"] == ref].dropna(subset=["rate_per_1k"])
+    r = r.sort_values("rate_per_1k", kind="mergesort")
+    if len(r) < 2:
+        return None
+    pair = (r.iloc[-1][run.by], r.iloc[0][run.by])
+    run.notes.append(
+        f"--pair not given: decomposing {pair[0]!r} vs {pair[1]!r}, the groups with the "
+        f"largest difference in {ref!r}"
+    )
+    return pair
+
+
+def _step_term_decomposition(run: CompareRun) -> None:
+    by, docs, matches = run.by, run.documents, run.matches
+    if run.pair is None:
+        run.pair = _default_pair(run)
+    pair = run.pair
+    if pair is None:
+        run.skip("term_decomposition_<category>.csv", "fewer than two groups with a rate")
+        return
+    kwic_picks = []
+    for cat in run.tops:
+        name = f"term_decomposition_{file_label(cat)}.csv"
+        sel = docs[docs[by].isin(pair)]
+        if sel[cat + ":count"].sum() == 0:
+            run.skip(name, f"category {cat!r} has no matches in {pair[0]!r} or {pair[1]!r}")
+            continue
+        td = term_decomposition(matches, docs, cat, pair[0], pair[1], by=by, **run.common)
+        total = td.attrs["total"]
+        td.insert(0, "group_b", pair[1])
+        td.insert(0, "group_a", pair[0])
+        td["category_diff"] = total["diff"]
+        td["category_low"] = total["low"]
+        td["category_high"] = total["high"]
+        run.add(name, td)
+        if run.corpus is not None:
+            kwic_picks.append(_kwic_sample(td, matches, docs, by, pair, cat, run.params["seed"]))
+    if not kwic_picks:
+        return
+    picked = pd.concat(kwic_picks, ignore_index=True)
+    try:  # one kwic() call: each document is tokenized once for all categories
+        lines = kwic(picked, run.corpus)
+    except ValueError as err:  # offsets that do not fit the texts: another corpus version
+        run.skip("kwic_<category>.csv", str(err).splitlines()[0])
+        return
+    group_of = docs.set_index("doc_id")[by]
+    lines.insert(0, "group", lines["doc_id"].map(group_of))
+    cols = ["doc_id", "start", "end", "category", "entry"]
+    key = lines[cols].astype(str).agg("\x1f".join, axis=1)
+    pkey = picked[cols].astype(str).agg("\x1f".join, axis=1)
+    lines.insert(0, "top_category", key.map(dict(zip(pkey, picked["_top_"]))))
+    for cat, sub in lines.groupby("top_category", sort=False):
+        sub = sub.sort_values(["entry", "group", "doc_id", "start"], kind="mergesort")
+        run.add(f"kwic_{file_label(cat)}.csv", sub.drop(columns="top_category"))
+
+
+def _step_keyness(run: CompareRun) -> None:
+    by, docs = run.by, run.documents
+    frames = []
+    for g in run.groups:
+        try:
+            ck = category_keyness(docs, g, by=by, categories=run.categories)
+        except ValueError as err:
+            run.skip(f"keyness_categories for {g!r}", str(err))
+            continue
+        ck.insert(0, by, g)
+        frames.append(ck)
+    if frames:
+        run.add("keyness_categories.csv", pd.concat(frames, ignore_index=True))
+    if run.corpus is None:
+        return
+    kc = run.corpus.drop(columns=[by], errors="ignore").merge(docs[["doc_id", by]], on="doc_id")
+    table = term_counts(kc, by=by)
+    # pop the per-group document frequencies: pandas deep-copies attrs on every operation, and
+    # this dict (one entry per term and group) would make keyness() many times slower
+    docfreq = table.attrs.pop("documents", {})
+    for g in run.groups:
+        if g not in table.columns:
+            continue
+        kw = keyness(table, g, min_count=KEYNESS_MIN_COUNT)
+        others = [c for c in table.columns if c != g]
+        kw["docs_target"] = [docfreq[g].get(t, 0) for t in kw["term"]]
+        kw["docs_reference"] = [sum(docfreq[o].get(t, 0) for o in others) for t in kw["term"]]
+        run.add(f"keyness_words_{file_label(g)}.csv", kw)
+
+
+def _step_time(run: CompareRun) -> None:
+    docs = run.documents
+    if "date" not in docs.columns or docs["date"].isna().all():
+        run.skip("rates_over_time.csv", "no document has a date")
+        return
+    events = run.params["events"]
+    if isinstance(events, (str, Path)):
+        events = pd.read_csv(events)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tr = rates_over_time(
+            docs, freq=run.params["freq"], by=run.by, categories=run.categories, events=events,
+            **run.common,
+        )
+    run.notes.extend(str(w.message) for w in caught if issubclass(w.category, UserWarning))
+    run.add("rates_over_time.csv", tr.rates)
+    if events is not None:
+        run.add("rates_over_time_events.csv", tr.events)
+
+
+#: step name -> function of a :class:`CompareRun`, in the order they run.
+STEPS: dict[str, Callable[[CompareRun], None]] = {
+    "near-duplicates": _step_near_duplicates,
+    "rates": _step_rates,
+    "pairwise differences": _step_pairwise,
+    "voice rates": _step_voice,
+    "count models": _step_count_models,
+    "term decomposition": _step_term_decomposition,
+    "keyness": _step_keyness,
+    "rates over time": _step_time,
+}
+DEFAULT_STEPS = tuple(STEPS)
+
+
+def register_step(name: str, fn: Callable[[CompareRun], None], after: str | None = None) -> None:
+    """Add a step to :data:`STEPS` (run by default when also added to the ``steps`` of :func:`run_all`).
+
+    Parameters
+    ----------
+    name : str
+        Step name (also the key of its timing).
+    fn : callable
+        ``fn(run: CompareRun) -> None``; adds tables with ``run.add(file_name, table)``, notes to
+        ``run.notes`` and skip reasons with ``run.skip(what, why)``.
+    after : str, optional
+        Existing step to insert it after (default: last).
+    """
+    if name in STEPS:
+        raise ValueError(f"step {name!r} is already registered")
+    if after is not None and after not in STEPS:
+        raise ValueError(f"unknown step {after!r}; steps: {', '.join(STEPS)}")
+    items = list(STEPS.items())
+    pos = len(items) if after is None else [k for k, _ in items].index(after) + 1
+    items.insert(pos, (name, fn))
+    STEPS.clear()
+    STEPS.update(items)
+
+
+# --------------------------------------------------------------------------------------------------
+# run_all
+# --------------------------------------------------------------------------------------------------
+def run_all(
+    scored,
+    corpus=None,
+    *,
+    by: str = "outlet",
+    categories: Sequence[str] | None = None,
+    pair: Sequence | None = None,
+    dedupe: str = "none",
+    n_resamples: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+    correction: str | None = "holm",
+    freq: str = "MS",
+    events=None,
+    wire_col: str = "wire",
+    wire_unknown_outlets: Sequence[str] = (),
+    corpus_options: dict | None = None,
+    steps: Sequence[str] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> CompareResult:
+    """Compute every comparison table of a scored corpus (what ``python -m analysis compare`` writes).
+
+    Parameters
+    ----------
+    scored : str, Path, ScoreResult or tuple
+        A ``score`` output folder, a :class:`analysis.measure.scoring.ScoreResult`, or a
+        ``(documents, matches, provenance)`` tuple.
+    corpus : str, Path or DataFrame, optional
+        The corpus that was scored (a path is read with :func:`analysis.text.corpus.load_corpus` and
+        ``corpus_options``). Needed for near-duplicates, word keyness, concordance lines, ``dedupe``
+        and grouping by a corpus metadata column; those are skipped (with a note) without it.
+    by : str, default "outlet"
+        Grouping column of the documents table, or of the corpus metadata.
+    categories : list of str, optional
+        Category names or globs (``"hedging"``, ``"sourcing.*"``); default all.
+    pair : (A, B), optional
+        Groups of the term decomposition; default the two with the largest difference in hedging
+        (or the first top-level category).
+    dedupe : {"none", "remove", "weight"}, default "none"
+        Run every comparison on all documents, on one per near-duplicate cluster, or with each
+        clustered document weighted 1/cluster size (needs ``corpus``).
+    n_resamples : int, default 1000
+        Bootstrap resamples and permutations per estimate (at least 10).
+    seed : int, default 0
+        The same inputs and seed give identical tables.
+    confidence : float, default 0.95
+    correction : str or None, default "holm"
+        ``statsmodels`` multiple-comparison method for pairwise and count-model p-values.
+    freq : str, default "MS"
+        pandas frequency for rates over time.
+    events : str, Path or DataFrame, optional
+        Event markers (``date, label``) for rates over time.
+    wire_col : str, default "wire"
+        Corpus column the near-duplicate detector is checked against.
+    wire_unknown_outlets : list of str
+        Outlets whose wire credit was not recorded (left out of the agreement).
+    corpus_options : dict, optional
+        Keyword arguments of ``load_corpus`` (``text_col``, ``id_col``, ``outlet_col``, ``date_col``,
+        ``title_col``, ``dayfirst``), as given to ``score``.
+    steps : list of str, optional
+        Step names of :data:`STEPS` to run (default :data:`DEFAULT_STEPS`, in that order).
+    log : callable, optional
+        Called with a line of progress (a step and its time, a skipped table).
+
+    Returns
+    -------
+    CompareResult
+        Tables by file name, JSON documents, notes, skip reasons, settings and provenance.
+
+    Raises
+    ------
+    ValueError
+        One line naming the problem: a missing scored file, an unknown ``by`` column, a single group,
+        a category pattern that matches nothing, an unknown ``pair`` group, ``dedupe`` without a corpus.
+
+    Examples
+    --------
+    >>> from analysis.measure.scoring import score
+    >>> import pandas as pd
+    >>> corpus = pd.DataFrame({"doc_id": list("abcd"), "outlet": list("XXYY"),
+    ...     "text": ["It may rain.", "It might snow.", "It rains.", "It may."]})
+    >>> res = run_all(score(corpus, "hedging"), n_resamples=50, steps=["rates"])
+    >>> res["rates"].query("category == 'hedging'")[["outlet", "documents"]].values.tolist()
+    [['X', 2], ['Y', 2]]
+    """
+    t0 = time.perf_counter()
+    params = {
+        "by": by,
+        "categories": list(categories or []) if not isinstance(categories, str) else [categories],
+        "pair": None if pair is None else list(pair),
+        "dedupe": dedupe,
+        "n_resamples": int(n_resamples),
+        "seed": seed,
+        "confidence": confidence,
+        "correction": None if correction in (None, "none") else correction,
+        "freq": freq,
+        "events": events,
+        "wire_col": wire_col,
+        "wire_unknown_outlets": list(wire_unknown_outlets),
+        "corpus": corpus,
+        "steps": list(DEFAULT_STEPS if steps is None else steps),
+    }
+    _check_params(params)
+    documents, matches, scored_prov, scored_label = _scored_inputs(scored)
+    result = CompareResult()
+    notes = result.notes
+    cats = _select_categories(documents, params["categories"])
+    tops = _top_level(cats)
+
+    corpus_df, corpus_path = None, None
+    if corpus is not None:
+        t = time.perf_counter()
+        corpus_df, corpus_path = _load_corpus(corpus, corpus_options, documents, notes, scored_prov)
+        result.timings["load corpus"] = round(time.perf_counter() - t, 2)
+        if log:
+            log(f"load corpus: {time.perf_counter() - t:.1f}s")
+        extra_cols = [
+            c
+            for c in corpus_df.columns
+            if c not in documents.columns and c not in ("text", "_row") and not c.startswith("_")
+        ]
+        if by in extra_cols:
+            documents = documents.merge(corpus_df[["doc_id", by]], on="doc_id", how="left")
+    if by not in documents.columns:
+        cols = [c for c in documents.columns if ":" not in c and not c.startswith("n_")]
+        hint = "" if corpus_df is not None else " (metadata columns of the corpus are available with --corpus)"
+        raise ValueError(f"unknown --by column {by!r}; available: {', '.join(cols)}{hint}")
+    documents[by] = documents[by].mask(documents[by].astype("string").eq("").fillna(False))  # "" is missing
+    groups = _check_groups(documents, by, notes)
+    chosen = tuple(_resolve_label(v, groups, by) for v in pair) if pair is not None else None
+
+    run = CompareRun(
+        documents=documents,
+        matches=matches,
+        corpus=corpus_df,
+        by=by,
+        groups=groups,
+        categories=cats,
+        tops=tops,
+        pair=chosen,
+        params=params,
+        common={"n_resamples": params["n_resamples"], "confidence": confidence, "seed": seed, "weights": None},
+        result=result,
+        corpus_path=corpus_path,
+        log=log,
+    )
+    run.extra_settings["dedupe"] = {"how": dedupe}
+    for name in params["steps"]:
+        t = time.perf_counter()
+        STEPS[name](run)
+        dt = time.perf_counter() - t
+        result.timings[name] = round(dt, 2)
+        run.say(f"{name}: {dt:.1f}s")
+
+    settings = {
+        "scored_dir": scored_label,
+        "corpus": corpus_path if corpus_path else (None if corpus_df is None else "in memory"),
+        "by": by,
+        "categories": cats,
+        "top_level_categories": tops,
+        "dedupe": run.extra_settings.pop("dedupe"),
+        "n_resamples": params["n_resamples"],
+        "n_permutations": params["n_resamples"],
+        "seed": seed,
+        "confidence": confidence,
+        "correction": "none" if params["correction"] is None else params["correction"],
+        "bootstrap": "scipy.stats.bootstrap resampling documents within groups (BCa; percentile where BCa "
+        "is undefined); rate = sum(counts) / sum(tokens) * 1000",
+        "permutation_test": "scipy.stats.permutation_test shuffling documents between the two groups, two-sided",
+        "count_model": "statsmodels negative binomial (NB2), log(n_tokens) exposure, one dummy per group",
+        "keyness": f"log-odds ratio with informative Dirichlet prior (Monroe et al. 2008) and G2; word terms "
+        f"with count >= {KEYNESS_MIN_COUNT}",
+        "pair": None if run.pair is None else [str(run.pair[0]), str(run.pair[1])],
+        "freq": freq,
+        "events": None if events is None else (str(Path(events)) if isinstance(events, (str, Path)) else "in memory"),
+        "groups": [str(g) for g in run.groups],
+        **run.extra_settings,
+    }
+    if params["steps"] != list(DEFAULT_STEPS):
+        settings["steps"] = params["steps"]
+    settings["files"] = result.files
+    settings["notes"] = notes
+    prov = dict(scored_prov)
+    prov["compare"] = settings
+    result.settings, result.provenance = settings, prov
+    result.headline = _headline(result.tables.get("rates.csv", pd.DataFrame(columns=[by, "category"])), by,
+                                tops or cats)
+    result.timings["total"] = round(time.perf_counter() - t0, 2)
+    return result
