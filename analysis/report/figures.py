@@ -40,6 +40,7 @@ __all__ = [
     "plot_lexicon_version_shift",
     "plot_rates_by_outlet",
     "plot_rates_over_time",
+    "plot_story_matched",
     "plot_term_decomposition",
     "plot_voice_split",
     "register",
@@ -832,3 +833,67 @@ def save_figure(fig: Figure, path_stem, provenance: Mapping, formats: Sequence[s
     prov["png_dpi"] = dpi
     written.append(atomic_write_text(stem.with_name(f"{stem.name}.json"), dumps(prov)))
     return written
+
+
+# --------------------------------------------------------------------------------------------------
+# story-matched comparison
+# --------------------------------------------------------------------------------------------------
+def plot_story_matched(table: pd.DataFrame, category: str, top: int = 15, title: str | None = None) -> Figure:
+    """Raw versus story-adjusted differences in rate for pairs of groups.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`analysis.compare.stories.story_matched_differences`.
+    category : str
+        The category shown.
+    top : int
+        Pairs shown: those with the most shared stories (ties by name).
+
+    Each pair is one row: the raw difference over all articles (open circle, document-bootstrap
+    interval) and the difference within the stories both covered (filled square, interval over stories),
+    labelled with the number of shared stories. Pairs without a story-adjusted difference show the raw
+    one only.
+    """
+    _require(table, ["group_a", "group_b", "category", "raw_diff", "raw_low", "raw_high", "story_diff",
+                     "story_low", "story_high", "shared_stories"], "table")
+    t = table[table["category"] == category]
+    if t.empty:
+        raise ValueError(f"no rows for category {category!r} in the table")
+    t = t.sort_values(["shared_stories", "group_a", "group_b"], ascending=[False, True, True],
+                      kind="mergesort").head(top).iloc[::-1]
+    fig = _new_figure(WIDTH, 1.3 + 0.32 * len(t))
+    with style_context():
+        ax = fig.subplots()
+        ys = np.arange(len(t))
+        ax.hlines(ys + 0.14, t["raw_low"], t["raw_high"], color="#777777", lw=1.0)
+        ax.plot(t["raw_diff"], ys + 0.14, "o", mfc="white", mec="#444444", ms=5, label="all articles (raw)")
+        ax.hlines(ys - 0.14, t["story_low"], t["story_high"], color="#1f5f9f", lw=1.4)
+        ax.plot(t["story_diff"], ys - 0.14, "s", color="#1f5f9f", ms=5, label="within shared stories")
+        ax.axvline(0, color="#333333", lw=0.6)
+        labels = [f"{shorten(str(a), 22)} − {shorten(str(b), 22)}  ({int(n)} stor{'y' if n == 1 else 'ies'})"
+                  for a, b, n in zip(t["group_a"], t["group_b"], t["shared_stories"])]
+        ax.set_yticks(ys, labels)
+        ax.set_xlabel(f"difference in {category} per 1,000 words")
+        ax.set_title(title or f"{category}: raw and story-matched differences\n"
+                     "○ all articles (raw)   ■ within the stories both covered", loc="left")
+        ax.grid(axis="y", visible=False)
+    return fig
+
+
+@register("story_matched", plot=plot_story_matched, notebook="02_comparing_outlets",
+          description="outlet differences over all articles and within the stories both outlets covered")
+def _story_matched(data: FigureData):
+    from ..compare.stories import find_stories, story_matched_differences
+
+    if len(data.outlets) < 2:
+        return None
+    stories, params = data.cached("stories", lambda: find_stories(data.corpus))
+    if params["n_multi_outlet"] == 0:
+        return None
+    cat = data.main_category
+    table = story_matched_differences(data.result.documents, stories, cat, by="outlet",
+                                      n_resamples=data.n_resamples, seed=data.seed)
+    if table["story_diff"].notna().sum() == 0:
+        return None
+    return {"table": table, "category": cat}

@@ -93,10 +93,22 @@ def test_lexicon_version_shift_image():
     return F.plot_lexicon_version_shift(table)
 
 
+@pytest.mark.mpl_image_compare(**IMAGE)
+def test_story_matched_image():
+    pairs = [(a, b) for i, a in enumerate(OUTLETS) for b in OUTLETS[i + 1:]]
+    raw = [8.0, -3.0, 12.0, -6.0, 2.5, 9.0]
+    adj = [1.0, -2.5, np.nan, -5.0, 0.5, 3.0]
+    table = pd.DataFrame({"group_a": [a for a, _ in pairs], "group_b": [b for _, b in pairs], "category": "hedging",
+                          "raw_diff": raw, "raw_low": [r - 3 for r in raw], "raw_high": [r + 3 for r in raw],
+                          "story_diff": adj, "story_low": [a - 4 for a in adj], "story_high": [a + 4 for a in adj],
+                          "shared_stories": [6, 3, 1, 4, 2, 5]})
+    return F.plot_story_matched(table, "hedging")
+
+
 # -- registry --------------------------------------------------------------------------------------
 def test_registry_ids_are_stable_and_documented():
     assert F.figure_ids() == ["rates_by_outlet", "voice_split", "dedup_effect", "term_decomposition",
-                              "keyness", "rates_over_time", "lexicon_version_shift"]
+                              "keyness", "rates_over_time", "lexicon_version_shift", "story_matched"]
     gallery = (paths.PROJECT_ROOT / "docs" / "figures.md").read_text(encoding="utf-8")
     for spec in F.FIGURES.values():
         assert callable(spec.plot) and callable(spec.tables) and spec.description
