@@ -121,6 +121,12 @@ def add_arguments(p):
         help="outlet whose wire column was not recorded (left out of the agreement); may "
         "repeat. Detected automatically from a PolNeAR metadata.tsv ('NA').",
     )
+    p.add_argument(
+        "--stories",
+        action="store_true",
+        help="group articles into stories (same event, several outlets) and compare groups within the "
+        "stories both covered: writes stories.csv and story_matched.csv (needs --corpus)",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -155,6 +161,7 @@ def run(args) -> int:
         wire_col=args.wire_col,
         wire_unknown_outlets=args.wire_unknown_outlet,
         corpus_options=options,
+        stories=args.stories,
         log=log,
     )
     out = result.write(args.out)

@@ -27,6 +27,8 @@ from ..provenance import corpus_sha256, dumps
 from .duplicates import deduplicate, duplicate_agreement, near_duplicates
 from .keyness import category_keyness, keyness, term_counts
 from .kwic import kwic
+from .pooling import pooled_rates
+from .stories import find_stories, story_matched_differences
 from .rates import (
     CORRECTIONS,
     available_categories,
@@ -607,7 +609,23 @@ def _step_near_duplicates(run: CompareRun) -> None:
 
 def _step_rates(run: CompareRun) -> None:
     rates = group_rates(run.documents, run.categories, by=run.by, **run.common)
+    rates = _with_pooled(run, rates)
     run.add("rates.csv", rates)
+
+
+def _with_pooled(run: CompareRun, rates: pd.DataFrame) -> pd.DataFrame:
+    """``rates`` with the partially pooled rate of every group beside the raw one (``compare.pooling``)."""
+    docs = run.documents[run.documents[run.by].notna()]
+    pooled = pooled_rates(docs, run.categories, by=run.by, confidence=run.params["confidence"])
+    keep = pooled[[run.by, "category", "n_docs", "rate_pooled", "pooled_low", "pooled_high", "shrinkage",
+                   "note"]].rename(columns={"note": "pooled_note"})
+    keyed = rates.assign(_k=rates[run.by].astype(str)).merge(
+        keep.assign(_k=keep[run.by].astype(str)).drop(columns=[run.by]), on=["_k", "category"], how="left",
+        validate="one_to_one")
+    run.extra_settings["pooled_rates"] = (
+        "Poisson-lognormal group intercept with negative-binomial documents, prior integrated on a grid "
+        "(analysis.compare.pooling.pooled_rates); columns rate_pooled, pooled_low, pooled_high")
+    return keyed.drop(columns=["_k"])
 
 
 def _step_pairwise(run: CompareRun) -> None:
@@ -794,6 +812,32 @@ def _step_time(run: CompareRun) -> None:
 
 
 #: step name -> function of a :class:`CompareRun`, in the order they run.
+def _step_stories(run: CompareRun) -> None:
+    """With ``stories=True``: ``stories.csv`` and raw vs story-adjusted differences (``compare.stories``)."""
+    opts = run.params.get("stories")
+    if not opts:
+        return
+    if run.corpus is None:
+        run.skip("stories.csv", "story matching needs the corpus (titles and text): pass --corpus")
+        return
+    opts = {} if opts is True else dict(opts)
+    stories, params = find_stories(run.corpus, **opts)
+    run.add("stories.csv", stories)
+    run.extra_settings["stories"] = params
+    if params["n_multi_outlet"] == 0:
+        run.skip("story_matched.csv", "no story was covered by more than one outlet")
+        return
+    pairs = [run.pair] if run.params["pair"] is not None else None  # the user's pair, else the largest groups
+    table = story_matched_differences(run.documents, stories, run.tops or run.categories, by=run.by,
+                                      pairs=pairs, n_resamples=run.params["n_resamples"],
+                                      confidence=run.params["confidence"], seed=run.params["seed"])
+    run.add("story_matched.csv", table)
+    run.notes.append(
+        f"stories: {params['n_stories']} stories, {params['n_multi_outlet']} told by two or more outlets "
+        f"({params['n_undated']} undated articles left unmatched); story_matched.csv compares groups only "
+        "within the stories both covered")
+
+
 STEPS: dict[str, Callable[[CompareRun], None]] = {
     "near-duplicates": _step_near_duplicates,
     "rates": _step_rates,
@@ -803,6 +847,7 @@ STEPS: dict[str, Callable[[CompareRun], None]] = {
     "term decomposition": _step_term_decomposition,
     "keyness": _step_keyness,
     "rates over time": _step_time,
+    "stories": _step_stories,
 }
 DEFAULT_STEPS = tuple(STEPS)
 
@@ -851,6 +896,7 @@ def run_all(
     wire_col: str = "wire",
     wire_unknown_outlets: Sequence[str] = (),
     corpus_options: dict | None = None,
+    stories: bool | dict = False,
     steps: Sequence[str] | None = None,
     log: Callable[[str], None] | None = None,
 ) -> CompareResult:
@@ -893,6 +939,10 @@ def run_all(
     corpus_options : dict, optional
         Keyword arguments of ``load_corpus`` (``text_col``, ``id_col``, ``outlet_col``, ``date_col``,
         ``title_col``, ``dayfirst``), as given to ``score``.
+    stories : bool or dict, default False
+        Group articles into stories (:func:`analysis.compare.stories.find_stories`; a dict passes its
+        parameters) and write ``stories.csv`` and ``story_matched.csv`` (raw and story-adjusted
+        differences for ``pair``, or for every pair of the ten largest groups). Needs ``corpus``.
     steps : list of str, optional
         Step names of :data:`STEPS` to run (default :data:`DEFAULT_STEPS`, in that order).
     log : callable, optional
@@ -935,6 +985,7 @@ def run_all(
         "wire_unknown_outlets": list(wire_unknown_outlets),
         "corpus": corpus,
         "steps": list(DEFAULT_STEPS if steps is None else steps),
+        "stories": stories,
     }
     _check_params(params)
     documents, matches, scored_prov, scored_label = _scored_inputs(scored)

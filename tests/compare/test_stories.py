@@ -92,3 +92,26 @@ def test_small_groups_and_few_shared_stories_are_kept_and_flagged():
         story_matched_differences(docs, stories.iloc[:2], "x")
     with pytest.raises(ValueError, match="unknown outlet 'Q'"):
         story_matched_differences(docs, stories, "x", pairs=[("X", "Q")])
+
+
+def test_run_all_writes_stories_and_pooled_rates(tmp_path):
+    from analysis.compare import run_all
+    from analysis.measure.scoring import score
+
+    facts = write_corpus(tmp_path / "c.csv", n_outlets=20, seed=9, broken_share=0.0, single_share=0.0)
+    corpus, _ = load_corpus(facts["path"])
+    res = run_all(score(corpus, "hedging"), corpus, n_resamples=50, stories=True,
+                  steps=["rates", "stories"])
+    rates = res["rates"]
+    for col in ("n_docs", "rate_pooled", "pooled_low", "pooled_high"):
+        assert col in rates.columns
+    assert rates["rate_pooled"].notna().all()
+    stories = res["stories"]
+    assert len(stories) == len(corpus) and set(stories["doc_id"]) == set(corpus["doc_id"])
+    sm = res["story_matched"]
+    assert {"raw_diff", "story_diff", "shared_stories"} <= set(sm.columns)
+    assert (sm["shared_stories"] >= 2).any() and sm["story_diff"].notna().any()
+    assert res.settings["stories"]["threshold"] == 0.35
+    # without a corpus the step is skipped with a reason, and nothing else changes
+    res2 = run_all(score(corpus, "hedging"), n_resamples=50, stories=True, steps=["rates", "stories"])
+    assert "stories.csv" in res2.skipped and "stories.csv" not in res2.files
