@@ -28,7 +28,6 @@ from .duplicates import deduplicate, duplicate_agreement, near_duplicates
 from .keyness import category_keyness, keyness, term_counts
 from .kwic import kwic
 from .pooling import pooled_rates
-from .stories import find_stories, story_matched_differences
 from .rates import (
     CORRECTIONS,
     available_categories,
@@ -38,6 +37,7 @@ from .rates import (
     term_decomposition,
     voice_rates,
 )
+from .stories import find_stories, story_matched_differences
 from .time import rates_over_time
 
 __all__ = [
