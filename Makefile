@@ -15,6 +15,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt setup.py analysis/_core.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-deps moralizer==0.1.4  # MFD 2.0 word lists (MIT) for tests/measure/test_compat.py
 	touch $@
 
 test: setup

@@ -20,7 +20,7 @@ from analysis.compare.pooling import coverage_study
 from analysis.compare.stories import story_matched_differences
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from compare.test_stories import _confounded  # noqa: E402  (the same simulation the test uses)
+from compare.test_stories import _confounded
 
 
 def main(argv=None):

@@ -118,7 +118,9 @@ def _diff(args) -> int:
     if a["old_sha256"] != a["new_sha256"] and a["old_version"] == a["new_version"]:
         print("warning: the content changed but the version did not; bump it so outputs can tell them apart")
     if df.empty:
-        print("no entry changed")
+        print("no entry changed" + (" (entries only reordered: order has no effect)"
+                                    if a["old_sha256"] == a["new_sha256"]
+                                    and [e.pattern for e in old.entries] != [e.pattern for e in new.entries] else ""))
     sign = {"added": "+", "removed": "-", "changed": "~"}
     for cat, rows in df.groupby("category", sort=False):
         counts = rows["change"].value_counts()

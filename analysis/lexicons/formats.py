@@ -1018,6 +1018,7 @@ def read_lexicon(path, issues: list | None = None, *, name=None, version=None):
     else:
         text = _decode(data, str(path), own)
         lex = _READERS[fmt](text, str(path), own, name=name, version=version)
+        lex = _without_punctuation_entries(lex, str(path), own)
     if issues is None:
         serious = [i for i in own[start:] if i.level != "info"]
         if serious:
@@ -1025,6 +1026,40 @@ def read_lexicon(path, issues: list | None = None, *, name=None, version=None):
                           f"run `python -m analysis lexicon validate {path}` for all", LexiconFormatWarning,
                           stacklevel=2)
     return lex
+
+
+def _without_punctuation_entries(lex, path: str, issues: list):
+    """Skip entries that are punctuation once tokenized (``:)``, ``:-)``), each with a warning: our tokenizer
+    splits them, so they would count every ``:``. ``--compat liwc`` reads emoticons from the ``.dic`` itself."""
+    from dataclasses import replace
+
+    from .patterns import PatternError, parse_pattern, punctuation_only
+
+    cats, dropped = {}, 0
+    for cname, cat in lex.categories.items():
+        keep = []
+        for e in cat.entries:
+            try:
+                bad = punctuation_only(parse_pattern(e.pattern, lex.slots, e.case_sensitive))
+            except PatternError:
+                bad = False
+            if bad:
+                dropped += 1
+                issues.append(Issue(path, e.line, "warning", (
+                    f"entry {e.pattern!r} in {cname!r} skipped: it is punctuation only, which the tokenizer splits "
+                    "into separate marks, so it would count every one of them (score with --compat liwc to count "
+                    "emoticons as tokens)"), "punctuation", cname, e.pattern))
+            else:
+                keep.append(e)
+        cats[cname] = replace(cat, entries=tuple(keep))
+    if not dropped:
+        return lex
+    empty = [c for c, cat in cats.items() if not cat.entries]
+    for c in empty:
+        issues.append(Issue(path, 0, "warning", f"category {c!r} is empty once its punctuation entries are skipped; "
+                            "dropped", "punctuation", c))
+        del cats[c]
+    return replace(lex, categories=cats)
 
 
 def write_lexicon(lex, path, *, approximate: bool = False) -> list:

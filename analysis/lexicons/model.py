@@ -90,6 +90,19 @@ class Entry:
         return any(getattr(self, k) for k in CONTEXT_KEYS)
 
 
+def tie_key(entry: Entry) -> tuple[str, str]:
+    """How an entry ranks among equally specific entries matching the same tokens: pattern text, then options.
+
+    File order never decides (so reordering a lexicon changes neither its matches nor its hash).
+
+    >>> tie_key(Entry("may", "hedging", unless_followed_by=("<NUM>",)))
+    ('may', '{"unless_followed_by": ["<NUM>"]}')
+    """
+    d = {k: sorted(v) if isinstance(v, list) else v for k, v in entry.as_dict().items()
+         if k not in ("pattern", "note", "source")}
+    return entry.pattern, json.dumps(d, sort_keys=True, ensure_ascii=False)
+
+
 @dataclass(frozen=True)
 class Category:
     name: str
@@ -121,11 +134,29 @@ class Lexicon:
         return [e for c in self.categories.values() for e in c.entries]
 
     def canonical(self) -> dict:
+        """The content that :attr:`sha256` hashes, in an order that carries no meaning removed.
+
+        Categories, slot values, the entries of a category and the patterns of each context list are
+        sorted: none of their orders changes a match (ties between equally specific entries are broken by
+        pattern text, not by file order: ``docs/patterns.md``, the overlap rule), so a lexicon written in
+        another order (a round trip through LIWC ``.dic``, a sorted export) keeps its hash.
+        """
+        def entry(e: Entry) -> dict:
+            d = e.as_dict()
+            for key in CONTEXT_KEYS:
+                if key in d:
+                    d[key] = sorted(d[key])
+            return d
+
+        def key(d: dict) -> str:
+            return json.dumps(d, sort_keys=True, ensure_ascii=False)
+
         return {
             "meta": self.meta,
-            "slots": {k: list(v) for k, v in sorted(self.slots.items())},
+            "slots": {k: sorted(v) for k, v in sorted(self.slots.items())},
             "categories": {
-                name: {"description": c.description, **c.extra, "entries": [e.as_dict() for e in c.entries]}
+                name: {"description": c.description, **c.extra,
+                       "entries": sorted((entry(e) for e in c.entries), key=key)}
                 for name, c in sorted(self.categories.items())
             },
         }

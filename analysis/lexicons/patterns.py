@@ -25,9 +25,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..text.tokenize import COMMON_WORDS, norm_tokens, token_spans
+from ..text.tokenize import COMMON_WORDS, norm_tokens, token_kind, token_spans
 
-__all__ = ["MAX_REPEAT", "Element", "Pattern", "PatternError", "glob_to_regex", "parse_pattern", "split_quantifier"]
+__all__ = ["MAX_REPEAT", "Element", "Pattern", "PatternError", "glob_to_regex", "parse_pattern", "punctuation_only",
+           "split_quantifier"]
 
 MAX_REPEAT = 8
 MAX_ELEMENTS = 24
@@ -302,3 +303,17 @@ def parse_pattern(
     n_wild = sum(e.wildcard_count for e in elements)
     n_tokens = sum(e.lo for e in elements)
     return Pattern(source, tuple(elements), anchor, case_sensitive, (n_wild, -n_tokens))
+
+
+def punctuation_only(pattern: Pattern) -> bool:
+    """True when every element of ``pattern`` is literal punctuation (an emoticon such as ``:)`` once tokenized).
+
+    Such an entry would match every ``:`` in the text (brackets and quotation marks are transparent), so
+    the converters skip it and the matcher refuses it, each with a warning.
+
+    >>> punctuation_only(parse_pattern(":)")), punctuation_only(parse_pattern("may"))
+    (True, False)
+    """
+    return bool(pattern.elements) and all(
+        el.kind == "lit" and el.values and all(token_kind(v) in ("punct", "quote") for v in el.values)
+        for el in pattern.elements)

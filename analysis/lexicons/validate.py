@@ -47,6 +47,7 @@ from .model import (
     builtin_lexicon_names,
     load_lexicon,
     parse_lexicon,
+    tie_key,
 )
 from .patterns import MAX_GLOB_TOKEN, PatternError, _split_elements, glob_to_regex
 
@@ -138,7 +139,7 @@ def validate_lexicon(path_or_lexicon) -> list:
     ... [categories.hedge]
     ... entries = [
     ...   "indicat*", "indications",  # not shadowed: the exact entry wins on its word
-    ...   "indicati*",                # shadowed: as specific as indicat*, which comes first
+    ...   "indicati*",                # shadowed: as specific as indicat*, which sorts first
     ...   "may", "may",               # a duplicate
     ...   "etc.",                     # the full stop is a token of its own
     ... ]''', "t.toml")
@@ -173,7 +174,9 @@ def validate_lexicon(path_or_lexicon) -> list:
         if name not in used_slots:
             issues.append(Issue(shown, _slot_line(raw, name), "info", f"slot @{name} is not used by any entry", "slot"))
     for cat in lex.categories.values():
-        items = [(e, compiled[id(e)], k) for k, e in enumerate(cat.entries) if id(e) in compiled]
+        # in tie order (pattern text, then options: the overlap rule's last step), so "first" is the winner
+        ordered = sorted((e for e in cat.entries if id(e) in compiled), key=tie_key)
+        items = [(e, compiled[id(e)], k) for k, e in enumerate(ordered)]
         issues.extend(_duplicates_and_shadows(items, shown))
     order = {lv: k for k, lv in enumerate(LEVELS)}
     issues.sort(key=lambda i: (i.path != shown, i.line, order.get(i.level, 9)))
@@ -365,9 +368,10 @@ def _contexts(e) -> dict:
 
 
 def _options(e) -> dict:
+    """An entry's options; context lists sorted (their order has no effect)."""
     d = e.as_dict()
     d.pop("pattern")
-    return d
+    return {k: sorted(v) if isinstance(v, list) else v for k, v in d.items()}
 
 
 def _duplicates_and_shadows(items, shown) -> list:
@@ -412,9 +416,9 @@ def _duplicates_and_shadows(items, shown) -> list:
             ae = a[0]
             out.append(Issue(shown, e.line, "warning", (
                 f"entry {e.pattern!r} is never reported: every match of it is also a match of {ae.pattern!r} "
-                f"(line {ae.line}), which is at least as long and as specific and comes first, so the overlap rule "
-                f"reports line {ae.line} instead; delete it, or move it above line {ae.line} to count those words "
-                "under its own name"), "shadowed", e.category, e.pattern))
+                f"(line {ae.line}), which is at least as long and as specific and wins ties (its pattern sorts first), "
+                f"so the overlap rule reports line {ae.line} instead; delete it, or make it more specific to count "
+                "those words under its own name"), "shadowed", e.category, e.pattern))
     return out
 
 
@@ -425,7 +429,7 @@ class _ShadowIndex:
     number of elements with the same repeat bounds; each element of A accepts every token the element
     of B accepts; either every element has length one (then A matches exactly B's span), or the
     anchors coincide and everything before them has length one (then A's match starts where B's does
-    and ends no earlier); and A ranks before B (specificity, then file order), so A also wins when
+    and ends no earlier); and A ranks before B (specificity, then tie order), so A also wins when
     the spans are equal.
     """
 
@@ -593,7 +597,9 @@ def diff_lexicons(old, new) -> pd.DataFrame:
         One row per change: ``category, pattern, change`` (``added``, ``removed``, ``changed``),
         ``fields`` (for ``changed``: the options that differ), ``old``, ``new`` (the options as JSON,
         or the slot's values), ``old_line``, ``new_line``. Slots appear with category ``[slots]`` and
-        pattern ``@name``; a changed category description as a row with an empty pattern.
+        pattern ``@name``; metadata (licence, sources, description, ``compat`` ...) with category
+        ``[meta]`` and the key as pattern; a changed category description or option as a row with an
+        empty pattern. The order of entries is not a change (it has no effect on matching).
         ``df.attrs`` holds ``old_name, old_version, old_sha256, new_name, new_version, new_sha256``.
 
     Examples
@@ -608,15 +614,23 @@ def diff_lexicons(old, new) -> pd.DataFrame:
     rows = []
     for name in sorted(set(a.slots) | set(b.slots)):
         va, vb = a.slots.get(name), b.slots.get(name)
-        if va != vb:
+        if (None if va is None else sorted(va)) != (None if vb is None else sorted(vb)):
             change = "added" if va is None else "removed" if vb is None else "changed"
             rows.append(_diff_row("[slots]", f"@{name}", change, "values" if change == "changed" else "",
                                   old="|".join(va or []), new="|".join(vb or [])))
+    # metadata (name and version are in attrs): everything the hash covers is listed, so diff never
+    # reports "no entry changed" beside a changed hash without saying what changed
+    for key in sorted((set(a.meta) | set(b.meta)) - {"name", "version"}):
+        ma, mb = a.meta.get(key), b.meta.get(key)
+        if ma != mb:
+            change = "added" if ma is None else "removed" if mb is None else "changed"
+            rows.append(_diff_row("[meta]", key, change, key if change == "changed" else "",
+                                  old="" if ma is None else _json_value(ma), new="" if mb is None else _json_value(mb)))
     cats = list(a.categories) + [c for c in b.categories if c not in a.categories]
     for cname in cats:
         ca, cb = a.categories.get(cname), b.categories.get(cname)
         if ca is not None and cb is not None:
-            changed = [k for k in ("description", "label")
+            changed = [k for k in ("description", *sorted(set(ca.extra) | set(cb.extra)))
                        if (ca.description if k == "description" else ca.extra.get(k))
                        != (cb.description if k == "description" else cb.extra.get(k))]
             if changed:
@@ -630,6 +644,16 @@ def diff_lexicons(old, new) -> pd.DataFrame:
             eb[e.pattern].append(e)
         for pat in list(ea) + [p for p in eb if p not in ea]:
             xs, ys = ea.get(pat, []), eb.get(pat, [])
+            # entries with the same pattern pair up by their options first (order has no meaning)
+            ys_left = list(ys)
+            xs_left = []
+            for x in xs:
+                same = next((y for y in ys_left if _options(y) == _options(x)), None)
+                if same is None:
+                    xs_left.append(x)
+                else:
+                    ys_left.remove(same)
+            xs, ys = (sorted(v, key=lambda e: _json(_options(e))) for v in (xs_left, ys_left))
             for x, y in zip(xs, ys):
                 ox, oy = _options(x), _options(y)
                 if ox != oy:
@@ -653,6 +677,10 @@ def _diff_row(category, pattern, change, fields="", *, old="", new="", old_line=
     """One row of :func:`diff_lexicons` (line 0: the entry is absent on that side)."""
     return {"category": category, "pattern": pattern, "change": change, "fields": fields,
             "old": old, "new": new, "old_line": old_line, "new_line": new_line}
+
+
+def _json_value(v) -> str:
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True)
 
 
 def _json(d: dict) -> str:

@@ -58,6 +58,10 @@ def add_arguments(p):
     p.add_argument("--format", choices=["csv", "parquet"], default="csv",
                    help="table format (default csv; parquet is smaller and faster for large corpora)")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (default 1)")
+    p.add_argument("--compat", choices=["liwc", "quanteda"], default=None,
+                   help="count as LIWC (liwc-python) or quanteda do: their tokens, word counts and dictionary "
+                        "rules (docs/patterns.md, 'same dictionary, three tools'); a lexicon's [meta] compat key "
+                        "sets it too. Default: the project's own rules")
     p.add_argument("--chunk-size", type=int, metavar="DOCS",
                    help=f"stream the corpus in chunks of DOCS documents (default {DEFAULT_CHUNK_SIZE} for files "
                         "over 256 MB, otherwise the corpus is loaded whole)")
@@ -135,8 +139,60 @@ def run_stream(args) -> int:
     return 0
 
 
+def _compat_mode(args):
+    """``--compat``, else the ``[meta] compat`` key shared by every lexicon given (None: our own rules)."""
+    if getattr(args, "compat", None):
+        return args.compat
+    if not args.lexicon:
+        return None
+    from ..lexicons.model import load_lexicon
+
+    modes = set()
+    for name in args.lexicon:
+        if str(name).lower().endswith(".dic"):
+            return None
+        modes.add(load_lexicon(name).meta.get("compat"))
+    if len(modes) == 1 and None not in modes:
+        mode = modes.pop()
+        if mode not in ("liwc", "quanteda"):
+            raise ValueError(f"[meta] compat must be 'liwc' or 'quanteda', got {mode!r}")
+        return mode
+    if len(modes) > 1:
+        raise ValueError(f"the lexicons ask for different compat modes ({sorted(map(str, modes))}): pass --compat")
+    return None
+
+
+def run_compat(args, mode: str) -> int:
+    """``score --compat``: the peer's counts (matches and documents tables) written as one output set."""
+    from ..measure.compat import score_compat
+
+    if _streaming(args) or args.jobs > 1:
+        raise ValueError("--compat scores in memory: leave out --chunk-size, --jobs and --scheduler")
+    corpus, report = corpus_from_args(args)
+    if len(corpus) == 0:
+        raise ValueError(f"nothing to score: all {report.n_read} rows of {args.corpus} were skipped")
+    res = score_compat(corpus, args.lexicon or [], mode)
+    prov = {**res.provenance, "load_report": report.provenance()}
+    ext = args.format
+    with atomic_folder(Path(args.out), replaceable=_REPLACEABLE) as tmp:
+        write_table(res.matches, tmp / f"matches.{ext}")
+        write_table(res.documents, tmp / f"documents.{ext}")
+        write_table(report.to_frame(), tmp / "load_report.csv")
+        atomic_write_text(tmp / "provenance.json", dumps(prov))
+    if not args.quiet:
+        print(report.summary(), file=sys.stderr)
+        for note in res.notes:
+            print(f"note: {note}", file=sys.stderr)
+        print(f"--compat {mode}: {len(res.matches)} matches in {len(corpus)} documents "
+              f"({int(res.documents['n_tokens'].sum())} words) written to {args.out}", file=sys.stderr)
+    return 0
+
+
 def run(args) -> int:
     _check_args(args)
+    mode = _compat_mode(args)
+    if mode is not None:
+        return run_compat(args, mode)
     if _streaming(args):
         return run_stream(args)
     corpus, report = corpus_from_args(args)

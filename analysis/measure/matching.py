@@ -17,13 +17,14 @@ token offsets are computed only for sentences that hold a match.
 from __future__ import annotations
 
 import os
+import warnings
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from importlib import import_module
 from itertools import compress
 
-from ..lexicons.model import CONTEXT_KEYS, DETECTORS, Lexicon, load_lexicons
-from ..lexicons.patterns import MAX_GLOB_TOKEN, glob_to_regex, parse_pattern
+from ..lexicons.model import CONTEXT_KEYS, DETECTORS, Lexicon, load_lexicons, tie_key
+from ..lexicons.patterns import MAX_GLOB_TOKEN, glob_to_regex, parse_pattern, punctuation_only
 from ..text.tokenize import (
     PreparedText,
     is_number_token,
@@ -104,7 +105,9 @@ class _Compiled:
         self.version = version
         self.pattern = pattern
         self.contexts = contexts
-        self.rank = (pattern.specificity, idx)
+        # ties between entries matching the same tokens: the most specific, then by pattern text and options
+        # (never by file order, so the order of entries in a lexicon file has no effect: its hash ignores it)
+        self.rank = (pattern.specificity, *tie_key(entry), idx)
         els = pattern.elements
         k = pattern.anchor
         self.after = els[k + 1:]
@@ -300,6 +303,7 @@ class Matcher:
         return any(fnmatchcase(name, pat) or name == pat for pat in self.category_filter)
 
     def _compile(self):
+        self.refused = []  # (lexicon, category, pattern) of entries that cannot be counted (punctuation only)
         self.entries = []
         self.categories = []
         self.detectors = []  # (category, function, lexicon name, lexicon version)
@@ -315,6 +319,12 @@ class Matcher:
                     self.detectors.append((cname, getattr(import_module(module), func), lex.name, lex.version))
                 for entry in cat.entries:
                     pat = parse_pattern(entry.pattern, lex.slots, entry.case_sensitive)
+                    if punctuation_only(pat):
+                        self.refused.append((lex.name, cname, entry.pattern))
+                        warnings.warn(f"{lex.path or lex.name}: entry {entry.pattern!r} in {cname!r} is not used: it is "
+                                      "punctuation only and would count every such mark in the text (see docs/patterns.md)",
+                                      UserWarning, stacklevel=3)
+                        continue
                     contexts = {
                         key: [parse_pattern(c, lex.slots, entry.case_sensitive, anchored=False) for c in getattr(entry, key)]
                         for key in CONTEXT_KEYS

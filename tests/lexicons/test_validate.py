@@ -31,23 +31,25 @@ SHADOW_TABLE = [
     # an exact entry beats a glob on the same words: not shadowed, in either order
     (['"indicat*"', '"indications"'], [], "indications and indicators"),
     (['"indications"', '"indicat*"'], [], "indications and indicators"),
-    # two equally specific globs: the earlier one wins every tie, so the later one is never reported
+    # two equally specific globs: the pattern that sorts first wins every tie, in either file order
+    # (file order never decides: reordering a lexicon changes neither its matches nor its hash)
     (['"indicat*"', '"indicati*"'], [("indicati*", "shadowed")], "indications"),
-    (['"indicati*"', '"indicat*"'], [], "indications and indicators"),
+    (['"indicati*"', '"indicat*"'], [("indicati*", "shadowed")], "indications"),
     # a longer phrase containing a shorter entry is never shadowed (and neither is the shorter one)
     (['"no evidence"', '"no evidence of"'], [], "no evidence of harm; no evidence"),
     (['"no evidence of"', '"no evidence"'], [], "no evidence of harm; no evidence"),
     # a gap is less specific than one word: both are reported where they are the most specific
     (['"no * decision"', '"no *{0,4} decision"'], [], "no final decision; no decision"),
-    # alternations and slots are as specific as a literal, so order decides
+    # alternations and slots are as specific as a literal, so pattern order decides ("(" and "@" sort first)
     (['"(said|told) officials"', '"said officials"'], [("said officials", "shadowed")], "told officials"),
-    (['"said officials"', '"(said|told) officials"'], [], "said officials, told officials"),
+    (['"said officials"', '"(said|told) officials"'], [("said officials", "shadowed")], "told officials"),
     (['"@noun said"', '"source said"'], [("source said", "shadowed")], "official said"),
-    (['"us"', '{ pattern = "US", case_sensitive = true }'], [("US", "shadowed")], "us"),
+    # "US" sorts before "us", so the case-sensitive entry names the ties and is never shadowed
+    (['"us"', '{ pattern = "US", case_sensitive = true }'], [], "US told us"),
     (['{ pattern = "US", case_sensitive = true }', '"us"'], [], "US told us"),
     # duplicates: same text, or the same once tokenized
     (['"may"', '"may"'], [("may", "duplicate")], "may"),
-    (['"couldn\'t"', '"could not"'], [("could not", "duplicate")], "couldn't"),
+    (['"couldn\'t"', '"could not"'], [("couldn't", "duplicate")], "couldn't"),
     (['"may"', '{ pattern = "may", unless_followed_by = ["<NUM>"] }'], [("may", "duplicate")], "may"),
 ]
 
