@@ -38,7 +38,7 @@ SEED = 0
 # %matplotlib inline
 from analysis import paths
 from analysis.compare import rates_over_time
-from analysis.report.cli import load_events
+from analysis.report.run import load_events
 from analysis.report.figures import FigureData, plot_rates_over_time, save_figure, time_frequency
 from analysis.text.corpus import load_corpus
 

@@ -23,6 +23,7 @@ the length of the text whatever the pattern.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from ..text.tokenize import COMMON_WORDS, norm_tokens, token_kind, token_spans
@@ -311,9 +312,13 @@ def punctuation_only(pattern: Pattern) -> bool:
     Such an entry would match every ``:`` in the text (brackets and quotation marks are transparent), so
     the converters skip it and the matcher refuses it, each with a warning.
 
-    >>> punctuation_only(parse_pattern(":)")), punctuation_only(parse_pattern("may"))
-    (True, False)
+    >>> [punctuation_only(parse_pattern(p)) for p in (":)", "may", "\U0001F525")]
+    [True, False, False]
     """
-    return bool(pattern.elements) and all(
-        el.kind == "lit" and el.values and all(token_kind(v) in ("punct", "quote") for v in el.values)
-        for el in pattern.elements)
+    if not pattern.elements or not all(
+            el.kind == "lit" and el.values and all(token_kind(v) in ("punct", "quote") for v in el.values)
+            for el in pattern.elements):
+        return False
+    # symbols (emoji, currency, maths signs) are whole tokens that match only themselves: kept
+    return any(unicodedata.category(ch).startswith("P")
+               for el in pattern.elements for v in el.values for ch in v)

@@ -8,7 +8,7 @@
   matplotlib style
 - :mod:`~analysis.report.explorer`: an ipywidgets explorer (outlet, category, entry -> concordance and
   highlighted article)
-- ``python -m analysis figures --out DIR [--corpus PATH]`` (:mod:`~analysis.report.cli`)
+- ``python -m analysis figures --out DIR [--corpus PATH]`` (:mod:`~analysis.report.run`, CLI in :mod:`~analysis.cli.figures`)
 """
 from analysis.report.figures import FIGURES, FigureData, build_figure, figure_ids, save_figure
 from analysis.report.highlight import highlight_article, highlight_document, html_page

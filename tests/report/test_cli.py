@@ -67,7 +67,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
 
 
 def test_only_one_figure_and_skipped_version_shift(tmp_path):
-    from analysis.report.cli import make_figures
+    from analysis.report.run import make_figures
 
     messages = []
     written = make_figures(tmp_path, only=["term_decomposition", "lexicon_version_shift"], compare_lexicon="none",
@@ -78,7 +78,7 @@ def test_only_one_figure_and_skipped_version_shift(tmp_path):
 
 
 def test_events_file_must_have_date_and_label(tmp_path):
-    from analysis.report.cli import load_events
+    from analysis.report.run import load_events
 
     bad = tmp_path / "events.csv"
     bad.write_text("when,what\n2026-01-01,x\n", encoding="utf-8")
@@ -92,7 +92,7 @@ def test_polnear_corpus(shared_dir, tmp_path):
     polnear = shared_dir / "data" / "polnear"
     if not (polnear / "metadata.tsv").is_file():
         pytest.skip("PolNeAR is not in ../shared/data")
-    from analysis.report.cli import make_figures
+    from analysis.report.run import make_figures
 
     written = make_figures(tmp_path, polnear, only=["rates_by_outlet", "keyness"], n_resamples=100,
                            compare_lexicon="none")

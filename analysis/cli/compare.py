@@ -22,8 +22,8 @@ import time
 
 import pandas as pd
 
-from .pipeline import run_all
-from .rates import CORRECTIONS
+from ..compare.pipeline import run_all
+from ..compare.rates import CORRECTIONS
 
 __all__ = ["add_arguments", "run"]
 

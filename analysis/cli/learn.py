@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from analysis.validate.cli_evaluate import add_gold_arguments, load_gold
+from analysis.cli.evaluate import add_gold_arguments, load_gold
 
 
 def add_arguments(parser) -> None:

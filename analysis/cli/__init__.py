@@ -1,6 +1,7 @@
 """Command line: ``python -m analysis COMMAND ...``.
 
-Commands live in the modules of their stage and are imported only when used; each module provides
+Commands live in this package, one module each, and are imported only when used; they parse,
+call the library and write; each module provides
 ``add_arguments(parser)`` and ``run(args) -> int``. Every expected failure (bad input, bad lexicon,
 bad request) exits with status 2 and a one-line ``error: ...`` message, never a traceback.
 """
@@ -12,13 +13,13 @@ import sys
 
 # command -> (module, help)
 COMMANDS = {
-    "score": ("analysis.measure.cli", "score a corpus: matches, documents, summary, provenance"),
-    "lexicon": ("analysis.lexicons.cli", "validate, show, diff and convert lexicons"),
-    "compare": ("analysis.compare.cli", "comparison tables for a scored corpus"),
-    "figures": ("analysis.report.cli", "regenerate every figure"),
-    "evaluate": ("analysis.validate.cli_evaluate", "evaluate a lexicon or model against gold annotations"),
-    "learn": ("analysis.validate.cli_learn", "train a sentence-level uncertainty classifier"),
-    "code": ("analysis.validate.cli_coding", "hand-coding samples and their evaluation"),
+    "score": ("analysis.cli.score", "score a corpus: matches, documents, summary, provenance"),
+    "lexicon": ("analysis.cli.lexicon", "validate, show, diff and convert lexicons"),
+    "compare": ("analysis.cli.compare", "comparison tables for a scored corpus"),
+    "figures": ("analysis.cli.figures", "regenerate every figure"),
+    "evaluate": ("analysis.cli.evaluate", "evaluate a lexicon or model against gold annotations"),
+    "learn": ("analysis.cli.learn", "train a sentence-level uncertainty classifier"),
+    "code": ("analysis.cli.code", "hand-coding samples and their evaluation"),
 }
 
 

@@ -12,9 +12,9 @@ import json
 import sys
 from pathlib import Path
 
-from .formats import FORMATS, read_lexicon, write_lexicon
-from .model import builtin_lexicon_names, load_lexicon
-from .validate import count_levels, diff_lexicons, validate_lexicon
+from ..lexicons.formats import FORMATS, read_lexicon, write_lexicon
+from ..lexicons.model import builtin_lexicon_names, load_lexicon
+from ..lexicons.validate import count_levels, diff_lexicons, validate_lexicon
 
 
 def add_arguments(p):

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..measure.scoring import score
 from ..outputs import COMPLETE_MARKER, atomic_folder, atomic_write_text, write_table
 from ..provenance import dumps
 from ..text.corpus import load_corpus
-from .scoring import score
 
 STREAM_THRESHOLD_BYTES = 256 * 1024 * 1024  # larger corpus files are streamed even without --chunk-size
 DEFAULT_CHUNK_SIZE = 5000
