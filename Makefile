@@ -11,7 +11,7 @@ all: figures
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml constraints.txt setup.py analysis/_core.c
+$(VENV)/.installed: pyproject.toml constraints.txt setup.py analysis/_core.c $(wildcard analysis/_core_src/*.h)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'

@@ -14,7 +14,9 @@ runs. Setting the environment variable ``MFA_ENGINE=python`` forces the Python p
 """
 from __future__ import annotations
 
+import os
 import threading
+import warnings
 from functools import cached_property
 
 from ..lexicons.patterns import MAX_GLOB_TOKEN, glob_to_regex
@@ -32,10 +34,18 @@ from .voice import REPORTING_CUES
 
 try:  # compiled at install time; absent when no C compiler was available
     from .. import _core
-except ImportError:  # pragma: no cover - depends on the installation
-    _core = None
 
-__all__ = ["AVAILABLE", "CoreScanner", "GlobIndex", "StringTable", "is_arrow_text", "strings_from_buffers",
+    MISSING_REASON = None
+except ImportError as exc:  # pragma: no cover - depends on the installation
+    _core = None
+    MISSING_REASON = (
+        f"the compiled core analysis._core is not available ({exc}); scoring runs on the pure-Python path, "
+        "which gives the same results many times slower. Reinstall with a C compiler (see docs/core.md)"
+    )
+    if os.environ.get("MFA_ENGINE", "").lower() != "python":  # asked for the Python path: nothing to say
+        warnings.warn(MISSING_REASON, RuntimeWarning, stacklevel=2)
+
+__all__ = ["AVAILABLE", "MISSING_REASON", "CoreScanner", "GlobIndex", "StringTable", "is_arrow_text", "strings_from_buffers",
            "unsupported_reason"]
 
 AVAILABLE = _core is not None
@@ -158,7 +168,7 @@ class GlobIndex:
 def unsupported_reason(matcher) -> str | None:
     """Why ``matcher`` cannot run on the core (None when it can)."""
     if not AVAILABLE:
-        return "the compiled core analysis._core is not built (no C compiler at install time?)"
+        return MISSING_REASON
     for ce in matcher.entries:
         if ce.pattern.case_sensitive:
             return f"entry {ce.entry.pattern!r} is case-sensitive (only the Python path compares surfaces)"

@@ -261,6 +261,16 @@ class Matcher:
     lexicons : Lexicon, name, path or a list of them; None means all built-in lexicons.
     categories : iterable of str, optional
         Keep only these categories (exact names or ``fnmatch`` globs such as ``"hedging.*"``).
+    engine : {"auto", "c", "python"}
+        ``"auto"`` uses the compiled core when it can; ``"c"`` raises if it cannot.
+
+    Attributes
+    ----------
+    engine : str
+        ``"c"`` (the compiled core) or ``"python"`` (the reference path); both give identical results.
+    engine_reason : str or None
+        Why the Python path runs (the core is not built, a case-sensitive entry, ``MFA_ENGINE=python``,
+        ``engine="python"``); None when the core runs.
 
     Examples
     --------
@@ -280,10 +290,16 @@ class Matcher:
         self.category_filter = list(categories) if categories else None
         self._compile()
         self._core = None
-        if engine == "auto" and os.environ.get("MFA_ENGINE", "").lower() == "python":
+        # why the Python path runs (None when the core does)
+        self.engine_reason = None
+        if engine == "python":
+            self.engine_reason = "engine='python' was asked for"
+        elif engine == "auto" and os.environ.get("MFA_ENGINE", "").lower() == "python":
             engine = "python"
+            self.engine_reason = "the environment variable MFA_ENGINE=python asks for the Python path"
         if engine != "python":
             reason = core.unsupported_reason(self)
+            self.engine_reason = reason
             if reason is None:
                 self._core = core.CoreScanner(self)
                 rollups = rollup_categories(self.categories)
