@@ -30,8 +30,6 @@ def test_deterministic_for_a_seed():
     assert make_records(seed=5)[0] != make_records(seed=6)[0]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 item 1: an out-of-range date aborts load_corpus; the fix "
-                   "removes this mark")
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "jsonl", "txt"])
 def test_every_row_accounted_for(tmp_path, fmt):
     facts = write_corpus(tmp_path / (f"c.{fmt}" if fmt != "txt" else "c"), fmt=fmt, n_outlets=30, seed=4,

@@ -45,6 +45,7 @@ from ..outputs import atomic_write_text, write_table
 from ..provenance import dumps, hash_rows
 from ..provenance import provenance as make_provenance
 from ..text import corpus as _corpus
+from ..text import dates as _dates
 from ..text.corpus import CorpusError, LoadReport, delimited_records
 from .parallel import MatcherSpec, map_in_order, process_pool, worker_matcher
 
@@ -102,7 +103,8 @@ def _iter_delimited(path: Path, sep: str, encoding, chunk_size: int, report: Loa
             read_any = True
             report.n_read += 1
             if len(fields) != len(header):
-                report.add(path, record, f"{len(fields)} fields but the header has {len(header)}", "skipped")
+                report.add(path, record, f"{len(fields)} fields but the header has {len(header)}", "skipped",
+                           "field_count")
                 continue
             rows.append(fields)
             numbers.append(record)
@@ -283,9 +285,9 @@ class _DatePass:
 
     def add(self, column, values, rows) -> bool:
         """Add date cells (a Series) with their row numbers; True once nothing more can change the reading."""
-        values = _corpus._date_values(pd.Series(list(values), dtype=object))  # positions 0..n-1, as rows
-        kinds = self.kinds.setdefault(column, _corpus.DateKinds(column))
-        kinds.add(_corpus._numeric_dates(values), dict(enumerate(rows)))
+        values = _dates.date_values(pd.Series(list(values), dtype=object))  # positions 0..n-1, as rows
+        kinds = self.kinds.setdefault(column, _dates.DateKinds(column))
+        kinds.add(_dates.numeric_dates(values), dict(enumerate(rows)))
         return all(k.counts["day"] and k.counts["month"] for k in self.kinds.values())
 
     def decided(self) -> dict:
@@ -453,7 +455,7 @@ def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | Non
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
-    dates = _corpus.DateColumns(dayfirst)  # refuses a dayfirst that is not True, False or None
+    dates = _dates.DateColumns(dayfirst)  # refuses a dayfirst that is not True, False or None
     path = Path(path)
     if not path.exists():
         raise CorpusError(f"{path}: no such file or folder")

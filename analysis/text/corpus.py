@@ -9,6 +9,8 @@ undecodable bytes replaced, NUL bytes removed, HTML markup stripped). Nothing is
 Row numbers: for CSV/TSV, the spreadsheet row (the header is row 1, the first record row 2); for JSONL,
 the line number; for folders, the file name.
 
+Dates are read by :mod:`analysis.text.dates`: value by value, never a reason to stop (an unreadable,
+impossible, out-of-range or relative date becomes missing with an issue naming the row and value).
 Numeric dates such as ``05/03/2024`` (also with ``.`` or ``-``, the year last) can be read day first
 or month first. ``dayfirst`` decides; by default a column is read day first when one of its dates can
 only be day first (``13/02/2024``), otherwise month first, and the report notes how many dates could
@@ -27,11 +29,20 @@ import json
 import math
 import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from .dates import (
+    DateKinds,
+    date_values,
+    numeric_dates,
+    read_dates,
+    read_day_first,
+    short_year_note,
+)
+from .loadreport import CorpusError, LoadIssue, LoadReport
 
 __all__ = ["CORPUS_COLUMNS", "CorpusError", "LoadIssue", "LoadReport", "from_texts", "load_corpus"]
 
@@ -41,73 +52,8 @@ _ID_CANDIDATES = ["doc_id", "id", "article_id", "docid", "filename", "file"]
 _OUTLET_CANDIDATES = ["outlet", "publisher", "source", "media", "publication", "site", "sitename"]
 _DATE_CANDIDATES = ["date", "publication_date", "published", "pub_date", "datetime", "timestamp"]
 _TITLE_CANDIDATES = ["title", "headline", "heading"]
-# a date written with numbers only, the year last: 05/03/2024, 5.3.2024, 05-03-24 (a time may follow)
-_NUMERIC_DATE_RE = re.compile(
-    r"^(?P<first>[0-9]{1,2})(?P<sep>[/.-])(?P<second>[0-9]{1,2})(?P=sep)(?:[0-9]{4}|[0-9]{2})(?![0-9])"
-)
 _HTML_RE = re.compile(r"<\s*(html|body|div|p|script|span|a|br|article|head)\b[^>]*>", re.IGNORECASE)
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-
-
-class CorpusError(ValueError):
-    """A corpus that cannot be read at all; the message names the file (and row or line)."""
-
-
-@dataclass
-class LoadIssue:
-    file: str
-    row: int | str
-    problem: str
-    action: str  # "skipped" or what was done to keep the row
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.row}: {self.problem} ({self.action})"
-
-
-@dataclass
-class LoadReport:
-    """What happened to every input row."""
-
-    source: str
-    n_read: int = 0
-    n_loaded: int = 0
-    issues: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
-
-    @property
-    def n_skipped(self) -> int:
-        return sum(1 for i in self.issues if i.action == "skipped")
-
-    def add(self, file, row, problem, action):
-        self.issues.append(LoadIssue(str(file), row, problem, action))
-
-    def provenance(self) -> dict:
-        """The counts and the notes, for ``provenance.json`` (the issues themselves go to ``load_report.csv``).
-
-        >>> LoadReport("a.csv", n_read=3, n_loaded=3, notes=["no date column: dates unknown"]).provenance()["notes"]
-        ['no date column: dates unknown']
-        """
-        return {"rows_read": self.n_read, "rows_loaded": self.n_loaded, "rows_skipped": self.n_skipped,
-                "issues": len(self.issues), "notes": list(self.notes)}
-
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([vars(i) for i in self.issues], columns=["file", "row", "problem", "action"])
-
-    def summary(self, max_issues: int = 20) -> str:
-        head = (
-            f"load report for {self.source}: {self.n_read} rows read, {self.n_loaded} loaded, "
-            f"{self.n_skipped} skipped, {len(self.issues) - self.n_skipped} kept with a problem"
-        )
-        lines = [head]
-        lines += [f"  note: {n}" for n in self.notes]
-        for issue in self.issues[:max_issues]:
-            lines.append(f"  {issue}")
-        if len(self.issues) > max_issues:
-            lines.append(f"  ... and {len(self.issues) - max_issues} more (see load_report.csv)")
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def _missing(value) -> bool:
@@ -229,7 +175,8 @@ def _read_delimited(path: Path, sep: str, encoding, report):
     for record, fields in records:
         report.n_read += 1
         if len(fields) != len(header):
-            report.add(path, record, f"{len(fields)} fields but the header has {len(header)}", "skipped")
+            report.add(path, record, f"{len(fields)} fields but the header has {len(header)}", "skipped",
+                       "field_count")
             continue
         rows.append(fields)
         numbers.append(record)
@@ -248,10 +195,10 @@ def _jsonl_record(line: str, lineno: int, path, report) -> dict | None:
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
-        report.add(path, lineno, f"invalid JSON ({exc.msg} at column {exc.colno})", "skipped")
+        report.add(path, lineno, f"invalid JSON ({exc.msg} at column {exc.colno})", "skipped", "invalid_json")
         return None
     if not isinstance(obj, dict):
-        report.add(path, lineno, f"a JSON {type(obj).__name__}, not an object", "skipped")
+        report.add(path, lineno, f"a JSON {type(obj).__name__}, not an object", "skipped", "not_an_object")
         return None
     return obj
 
@@ -291,7 +238,8 @@ def _json_array(text, path, report):
     for i, obj in enumerate(data, 1):
         report.n_read += 1
         if not isinstance(obj, dict):
-            report.add(path, i, f"array item is a JSON {type(obj).__name__}, not an object", "skipped")
+            report.add(path, i, f"array item is a JSON {type(obj).__name__}, not an object", "skipped",
+                       "not_an_object")
             continue
         records.append(obj)
         numbers.append(i)
@@ -374,7 +322,7 @@ def _read_html_folder(path: Path, report):
         raw = f.read_bytes()
         doc = trafilatura.bare_extraction(raw.decode("utf-8", errors="replace"), with_metadata=True)
         if doc is None:
-            report.add(f, f.name, "no main text found by trafilatura", "skipped")
+            report.add(f, f.name, "no main text found by trafilatura", "skipped", "html_no_text")
             continue
         records.append(
             {"doc_id": f.stem, "text": _field(doc, "text"), "title": _field(doc, "title"),
@@ -568,7 +516,7 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
         missing = out["doc_id"] == ""
         for i in out.index[missing]:
             out.at[i, "doc_id"] = f"{path.stem}:{rows[i]}"
-            report.add(path, rows[i], "empty doc_id", f"derived as {out.at[i, 'doc_id']!r}")
+            report.add(path, rows[i], "empty doc_id", f"derived as {out.at[i, 'doc_id']!r}", "id_empty")
     if ocol is None:
         out["outlet"] = "unknown"
         report.notes.append("no outlet column: outlet set to 'unknown'")
@@ -586,32 +534,33 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
         row = rows[i]
         if isinstance(value, (dict, list, tuple, np.ndarray)):
             # a JSON object or array (or a Parquet list) is not an article: say so instead of str()-ing it
-            report.add(path, row, f"text is a {type(value).__name__}, not a string", "skipped")
+            report.add(path, row, f"text is a {type(value).__name__}, not a string", "skipped", "text_not_string")
             keep.append(False)
             texts.append("")
             continue
         text = "" if _missing(value) else str(value)
         if "\x00" in text:
             text = text.replace("\x00", "")
-            report.add(path, row, "NUL bytes in text", "removed")
+            report.add(path, row, "NUL bytes in text", "removed", "text_nul")
         if "_undecodable" in df.columns and bool(df.at[i, "_undecodable"]):
-            report.add(path, row, "undecodable bytes (not UTF-8)", "replaced with U+FFFD")
+            report.add(path, row, "undecodable bytes (not UTF-8)", "replaced with U+FFFD", "text_undecodable")
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         if _HTML_RE.search(text[:5000]):
             stripped = _strip_html(text)
             if stripped.strip():
-                report.add(path, row, "text is HTML", "markup stripped with trafilatura")
+                report.add(path, row, "text is HTML", "markup stripped with trafilatura", "text_html")
                 text = stripped
             else:  # too short for trafilatura: drop tags, scripts and styles, keep the visible text
                 text = _html_to_text(text)
                 report.add(path, row, "text is HTML (no main text found by trafilatura)",
-                           "tags, scripts and styles removed")
+                           "tags, scripts and styles removed", "text_html")
         if not text.strip():
-            report.add(path, row, "empty text", "skipped")
+            report.add(path, row, "empty text", "skipped", "text_empty")
             keep.append(False)
         elif not re.search(r"\w", text):
-            report.add(path, row, "text has no word characters (only punctuation or symbols)", "kept: 0 tokens")
+            report.add(path, row, "text has no word characters (only punctuation or symbols)", "kept: 0 tokens",
+                       "text_no_words")
             keep.append(True)
         else:
             keep.append(True)
@@ -633,7 +582,7 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
             while new in seen:
                 counts[doc_id] += 1
                 new = f"{doc_id}#{counts[doc_id]}"
-            report.add(path, out.at[i, "_row"], f"duplicate doc_id {doc_id!r} (first at row {seen[doc_id]})", f"renamed to {new!r}")
+            report.add(path, out.at[i, "_row"], f"duplicate doc_id {doc_id!r} (first at row {seen[doc_id]})", f"renamed to {new!r}", "id_duplicate")
             out.at[i, "doc_id"] = new
             seen[new] = out.at[i, "_row"]
         else:
@@ -643,202 +592,24 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
     return out, report
 
 
-def _date_values(series: pd.Series) -> pd.Series:
-    """The date cells as stripped strings, None when empty or missing (what the date readers look at)."""
-    return series.map(lambda v: None if _missing(v) or str(v).strip() == "" else str(v).strip())
-
-
 def _parse_dates(series, rows, path, report, column="date", dayfirst=None, dates=None):
-    values = _date_values(series)
-    parsed = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
-    numeric = _numeric_dates(values)
+    """Read one date column (see :mod:`analysis.text.dates`); refused values are reported per row."""
+    values = date_values(series)
+    numeric = numeric_dates(values)
     if dates is None:  # the whole column is here: decide, and say so in the report
         kinds = DateKinds(column)
         kinds.add(numeric, rows)
-        day_first = _read_day_first(kinds, dayfirst, report)
+        day_first = read_day_first(kinds, dayfirst, report)
+        note = short_year_note(kinds)
+        if note:
+            report.notes.append(note)
     else:  # one chunk: the reading was decided for the whole column; the notes come at the end
         dates.add(column, numeric, rows)
         day_first = dates.day_first(column)
-    if day_first and numeric.index.size:
-        # only these values: with dayfirst, pandas also reads ISO 2024-03-05 as 3 May
-        parsed[numeric.index] = pd.to_datetime(values[numeric.index], errors="coerce", format="mixed",
-                                               utc=True, dayfirst=True)
-    parsed = parsed.dt.tz_convert(None).dt.normalize()
-    for i in series.index[parsed.isna() & values.notna()]:
-        report.add(path, rows[i], f"unreadable date {values[i]!r}", "date set to unknown (NaT)")
-    return parsed.astype("datetime64[ns]")
-
-
-def _numeric_dates(values: pd.Series) -> pd.DataFrame:
-    """The dates written ``N/N/YYYY`` (or with ``.`` or ``-``, or a two-digit year), with their two first
-    numbers (``first``, ``second``) and how they can be read (``kind``): ``ambiguous`` (both 1-12 and
-    different), ``day`` (only day first: 13-31 then 1-12), ``month`` (only month first), ``same`` (both
-    readings give one date) or ``invalid``."""
-    parts = values.dropna().astype(str).str.extract(_NUMERIC_DATE_RE).dropna()
-    first, second = parts["first"].astype(int), parts["second"].astype(int)
-    is_month1, is_month2 = first.between(1, 12), second.between(1, 12)
-    kind = np.select(
-        [is_month1 & is_month2 & (first == second), is_month1 & is_month2,
-         first.between(13, 31) & is_month2, is_month1 & second.between(13, 31)],
-        ["same", "ambiguous", "day", "month"], default="invalid",
-    )
-    return pd.DataFrame({"value": values[parts.index], "first": first, "second": second, "kind": kind},
-                        index=parts.index)
-
-
-class DateKinds:
-    """The numeric dates of one date column, by how they can be read (``ambiguous``, ``day``, ``month``):
-    how many, the first value and the first rows of each kind. Filled from the whole column at once
-    or chunk by chunk (in file order) with the same result, which is what the load report's date
-    notes are written from.
-
-    >>> import pandas as pd
-    >>> kinds = DateKinds("date")
-    >>> for part, rows in ((["05/03/2024"], [2]), (["2024-01-01", "13/02/2024"], [3, 4])):
-    ...     values = pd.Series(part, index=range(len(part)))
-    ...     kinds.add(_numeric_dates(values), dict(enumerate(rows)))
-    >>> kinds.counts["ambiguous"], kinds.counts["day"], kinds.day_first(None)
-    (1, 1, True)
-    """
-
-    KINDS = ("ambiguous", "day", "month")
-    N_ROWS = 3  # example rows named in a note
-
-    def __init__(self, column):
-        self.column = column
-        self.counts = dict.fromkeys(self.KINDS, 0)
-        self.first: dict = {}
-        self.rows: dict = {k: [] for k in self.KINDS}
-
-    def add(self, numeric: pd.DataFrame, rows):
-        """Count the dates of ``numeric`` (from :func:`_numeric_dates`); ``rows[i]`` is the row number of index ``i``."""
-        for kind in self.KINDS:
-            sub = numeric.index[numeric["kind"].to_numpy() == kind]
-            if len(sub) == 0:
-                continue
-            self.counts[kind] += len(sub)
-            self.first.setdefault(kind, str(numeric.at[sub[0], "value"]))
-            room = self.N_ROWS + 1 - len(self.rows[kind])  # one more than shown, to know whether to add "..."
-            self.rows[kind] += [rows[i] for i in sub[:max(room, 0)]]
-
-    def day_first(self, dayfirst) -> bool:
-        """How the ambiguous dates are read: ``dayfirst`` when it is a bool, otherwise day first when
-        some date can only be day first and none can only be month first."""
-        if isinstance(dayfirst, bool):
-            return dayfirst
-        return bool(self.counts["day"]) and not self.counts["month"]
-
-    def describe(self, kind: str) -> tuple[int, str, str]:
-        """(count, first value, description): "the date '13/02/2024' (row 5)", "4 dates such as
-        '05/03/2024' (rows 2, 3, 7, ...)"."""
-        n = self.counts[kind]
-        if n == 0:
-            return 0, "", ""
-        first = self.first[kind]
-        shown = ", ".join(str(r) for r in self.rows[kind][: self.N_ROWS]) + (", ..." if n > self.N_ROWS else "")
-        if n == 1:
-            return 1, first, f"the date {first!r} (row {shown})"
-        return n, first, f"{n} dates such as {first!r} (rows {shown})"
-
-
-class DateColumns:
-    """Date reading for a corpus read chunk by chunk (see :func:`analysis.scale.stream.iter_corpus_chunks`).
-
-    ``dayfirst`` is as for :func:`load_corpus`. When it is None, ``decided`` maps each date column to
-    the reading decided beforehand from the whole column (a first pass over it); chunks are read
-    that way, and :meth:`add` collects the counts the notes need. :meth:`report` then writes the
-    notes :func:`load_corpus` writes, from the counts of every chunk, and checks that the whole
-    column, as the chunks saw it, leads to the reading that was used.
-    """
-
-    def __init__(self, dayfirst=None, decided: dict | None = None):
-        if dayfirst is not None and not isinstance(dayfirst, bool):
-            raise ValueError(f"dayfirst must be True, False or None (the date column decides), got {dayfirst!r}")
-        self.dayfirst = dayfirst
-        self.decided = dict(decided or {})
-        self.columns: dict = {}
-
-    def day_first(self, column) -> bool:
-        if self.dayfirst is not None:
-            return self.dayfirst
-        return self.decided.get(column, False)
-
-    def add(self, column, numeric, rows):
-        self.columns.setdefault(column, DateKinds(column)).add(numeric, rows)
-
-    def report(self, report: LoadReport, path, at: int | None = None):
-        """Write the date notes into ``report`` (at position ``at`` of its notes, by default at the end).
-
-        Raises CorpusError when the chunks, taken together, call for another reading than the one
-        decided beforehand (the file changed between the two passes).
-        """
-        notes = LoadReport(report.source)
-        for column, kinds in self.columns.items():
-            used = self.day_first(column)
-            if _read_day_first(kinds, self.dayfirst, notes) != used:
-                raise CorpusError(
-                    f"{path}: date column {str(column)!r}: the first pass over the column read its numeric dates "
-                    f"{'day' if used else 'month'} first, but the rows read afterwards call for the other "
-                    "reading (did the file change while it was read?); run again, or choose with "
-                    "--dayfirst/--no-dayfirst")
-        at = len(report.notes) if at is None else at
-        report.notes[at:at] = notes.notes
-
-
-def _read_day_first(kinds: DateKinds, dayfirst, report) -> bool:
-    """Decide how the numeric dates of one column are read and say so in ``report``; True: day first."""
-    n_amb, amb, ambiguous = kinds.describe("ambiguous")
-    n_day, day, day_only = kinds.describe("day")
-    n_mon, mon, month_only = kinds.describe("month")
-    col = f"date column {str(kinds.column)!r}"
-    if dayfirst is True:
-        if n_amb or n_day:
-            report.notes.append(f"{col}: numeric dates read day first (dayfirst=True), "
-                                f"e.g. {amb or day!r} as {_iso(amb or day, True)}")
-        if n_mon:
-            report.notes.append(f"{col}: {month_only} cannot be day first (the second number is above 12): "
-                                "read month first")
-        return True
-    if dayfirst is False:
-        if n_amb or n_mon:
-            report.notes.append(f"{col}: numeric dates read month first (dayfirst=False), "
-                                f"e.g. {amb or mon!r} as {_iso(amb or mon, False)}")
-        if n_day:
-            report.notes.append(f"{col}: {day_only} cannot be month first (the first number is above 12): "
-                                "read day first")
-        return False
-    # dayfirst=None: the column decides
-    if n_day and n_mon:
-        report.notes.append(
-            f"{col} mixes dates that can only be day first, {day_only}, and dates that can only be month "
-            f"first, {month_only}: each is read the only way it can be"
-            + (f", and {ambiguous}, which could be either, month first" if n_amb else "")
-            + "; check the column, or choose with dayfirst=True/False (--dayfirst/--no-dayfirst)")
-        return False
-    if n_day:
-        report.notes.append(
-            f"{col}: dates read day first, because {day_only} can only be day first (the first number "
-            "is above 12)"
-            + (f"; {ambiguous}, which could be either, read the same way ({amb!r} as {_iso(amb, True)}); "
-               "pass dayfirst=False (--no-dayfirst) to read those month first" if n_amb else ""))
-        return True
-    if n_mon and n_amb:
-        report.notes.append(
-            f"{col}: dates read month first, because {month_only} can only be month first (the second "
-            f"number is above 12); {ambiguous}, which could be either, read the same way "
-            f"({amb!r} as {_iso(amb, False)})")
-    elif n_amb:
-        report.notes.append(
-            f"{col}: ambiguous dates: {ambiguous} can be read day first or month first, and no date in the "
-            f"column decides (none has a first number above 12): read month first ({amb!r} as "
-            f"{_iso(amb, False)}); pass dayfirst=True (--dayfirst) if the column is day first")
-    return False
-
-
-def _iso(value: str, dayfirst: bool) -> str:
-    """How ``value`` is read, as an ISO date (for the notes)."""
-    ts = pd.to_datetime(value, errors="coerce", format="mixed", dayfirst=dayfirst)
-    return "an unreadable date" if pd.isna(ts) else ts.strftime("%Y-%m-%d")
+    parsed, problems = read_dates(values, day_first)
+    for i, (kind, problem) in problems.items():
+        report.add(path, rows[i], problem, "date set to unknown (NaT)", f"date_{kind}")
+    return parsed
 
 
 def from_texts(texts, outlets=None, doc_ids=None) -> pd.DataFrame:

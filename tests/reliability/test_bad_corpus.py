@@ -201,9 +201,9 @@ def test_dates_in_several_formats_and_impossible_dates(write, h):
     assert all(pd.isna(d) for d in dates[4:])
     assert str(corpus["date"].dtype) == "datetime64[ns]"
     assert issues(report) == [
-        (6, "unreadable date '2026-02-30'", "date set to unknown (NaT)"),
-        (7, "unreadable date 'yesterday'", "date set to unknown (NaT)"),
-        (9, "unreadable date '2024-13-01'", "date set to unknown (NaT)"),
+        (6, "impossible date '2026-02-30'", "date set to unknown (NaT)"),
+        (7, "relative date 'yesterday' (not read as the day of the run)", "date set to unknown (NaT)"),
+        (9, "impossible date '2024-13-01'", "date set to unknown (NaT)"),
     ]
 
 
