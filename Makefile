@@ -22,7 +22,8 @@ test: setup
 	$(BIN)/python -m pytest
 
 check: test
-	$(BIN)/python -m ruff check analysis tests benchmarks
+	$(BIN)/python -m ruff check analysis tests benchmarks tools
+	$(BIN)/lint-imports --no-cache  # room layering contracts in .importlinter
 
 figures: setup
 	$(BIN)/python -m analysis figures --out $(OUT)

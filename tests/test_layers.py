@@ -1,0 +1,138 @@
+"""Architecture checks: the import-linter contracts hold, and private seams and cycles do not grow.
+
+The contracts live in ``.importlinter`` (rooms text -> lexicons -> measure ->
+compare/validate/report/scale -> cli). ``tools/code_metrics.py`` counts what import-linter
+cannot see: private names crossing modules and import cycles inside a room.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which("lint-imports")
+
+
+def _metrics_module():
+    spec = importlib.util.spec_from_file_location("code_metrics", ROOT / "tools" / "code_metrics.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+code_metrics = _metrics_module()
+
+# Known private seams, to be removed (issue 17.2); a new one fails this test. Shrink this list as
+# seams become public; never grow it.
+KNOWN_PRIVATE = {
+    ("analysis.compare.duplicates", "analysis.compare.rates", "_require_columns"),
+    ("analysis.compare.keyness", "analysis.compare.rates", "_as_list"),
+    ("analysis.compare.keyness", "analysis.compare.rates", "_require_columns"),
+    ("analysis.compare.keyness", "analysis.compare.rates", "_resolve_categories"),
+    ("analysis.compare.kwic", "analysis.compare.rates", "_category_matches"),
+    ("analysis.compare.kwic", "analysis.compare.rates", "_require_columns"),
+    ("analysis.compare.time", "analysis.compare.rates", "_as_list"),
+    ("analysis.compare.time", "analysis.compare.rates", "_require_columns"),
+    ("analysis.compare.time", "analysis.compare.rates", "_resolve_categories"),
+    ("analysis.lexicons.formats", "analysis.lexicons.patterns", "_CLASSES"),
+    ("analysis.lexicons.formats", "analysis.lexicons.patterns", "_split_elements"),
+    ("analysis.lexicons.validate", "analysis.lexicons.model", "_category_pos"),
+    ("analysis.lexicons.validate", "analysis.lexicons.patterns", "_split_elements"),
+    ("analysis.measure.core", "analysis.text.tokenize", "_EXPANSION"),
+    ("analysis.measure.core", "analysis.text.tokenize", "_NUMBER_WORDS"),
+    ("analysis.measure.core", "analysis.text.tokenize", "_SENTENCE_STARTERS"),
+    ("analysis.measure.scoring", "analysis.provenance", "_hash_text"),
+    ("analysis.scale.distributed", "analysis.measure.scoring", "_documents_frame"),
+    ("analysis.scale.parallel", "analysis.measure.scoring", "_rollups"),
+    ("analysis.scale.stream", "analysis.measure.scoring", "_documents_frame"),
+    ("analysis.scale.stream", "analysis.text.corpus", "_DATE_CANDIDATES"),
+    ("analysis.scale.stream", "analysis.text.corpus", "_date_values"),
+    ("analysis.scale.stream", "analysis.text.corpus", "_join_txt_metadata"),
+    ("analysis.scale.stream", "analysis.text.corpus", "_jsonl_record"),
+    ("analysis.scale.stream", "analysis.text.corpus", "_normalise"),
+    ("analysis.scale.stream", "analysis.text.corpus", "_not_utf8_note"),
+    ("analysis.scale.stream", "analysis.text.corpus", "_numeric_dates"),
+    ("analysis.scale.stream", "analysis.text.corpus", "_pick"),
+    ("analysis.scale.stream", "analysis.text.corpus", "_read_txt_files"),
+    ("analysis.scale.stream", "analysis.text.corpus", "_txt_files"),
+    ("analysis.scale.stream", "analysis.text.corpus", "_txt_metadata"),
+}
+KNOWN_CYCLES = [["analysis.lexicons.formats", "analysis.lexicons.model"]]
+
+
+@pytest.fixture(scope="module")
+def found():
+    return code_metrics.metrics(ROOT / "analysis")
+
+
+def test_no_new_private_imports_across_modules(found):
+    new = {tuple(item) for item in found["private_imports"]} - KNOWN_PRIVATE
+    assert not new, f"private names imported across modules (make them public or keep them inside): {sorted(new)}"
+
+
+def test_no_new_import_cycles(found):
+    new = [c for c in found["module_cycles"] if c not in KNOWN_CYCLES]
+    assert not new, f"new import cycles: {new}"
+
+
+@pytest.mark.skipif(LINT is None, reason="import-linter not installed (pip install -e '.[dev]')")
+def test_import_linter_contracts_hold():
+    done = subprocess.run([LINT, "--no-cache"], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
+def _toy_package(root: Path, files: dict[str, str]) -> Path:
+    for name, source in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source), encoding="utf-8")
+    return root / "toy"
+
+
+def test_metrics_see_private_imports_cycles_and_long_functions(tmp_path):
+    body = "\n".join(f"    x{i} = {i}" for i in range(85))
+    pkg = _toy_package(tmp_path, {
+        "toy/__init__.py": "",
+        "toy/a.py": "from .b import _hidden, visible\nimport toy.c as c\n\ndef f():\n    return c._inner\n",
+        "toy/b.py": "def visible():\n    from . import a\n    return a\n\n_hidden = 1\n",
+        "toy/c.py": f"_inner = 2\n\ndef long():\n{body}\n",
+    })
+    found = code_metrics.metrics(pkg)
+    assert [tuple(i) for i in found["private_imports"]] == [("toy.a", "toy.b", "_hidden"), ("toy.a", "toy.c", "_inner")]
+    assert found["module_cycles"] == [["toy.a", "toy.b"]]
+    assert [(m, q) for m, q, _ in found["functions_over"]] == [("toy.c", "long")]
+
+
+@pytest.mark.skipif(LINT is None, reason="import-linter not installed (pip install -e '.[dev]')")
+def test_layers_contract_refuses_an_upward_import(tmp_path):
+    # The same contract shape as .importlinter, on a toy package whose lowest room imports the top one.
+    _toy_package(tmp_path, {
+        "toy/__init__.py": "",
+        "toy/text/__init__.py": "from toy.cli import run\n",
+        "toy/measure/__init__.py": "import toy.text\n",
+        "toy/cli/__init__.py": "import toy.measure\n\ndef run():\n    pass\n",
+    })
+    config = tmp_path / "contracts.ini"
+    config.write_text(textwrap.dedent("""\
+        [importlinter]
+        root_package = toy
+        [importlinter:contract:rooms]
+        name = rooms
+        type = layers
+        layers =
+            toy.cli
+            toy.measure
+            toy.text
+        """), encoding="utf-8")
+    done = subprocess.run([LINT, "--no-cache", str(config)], check=False, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120,
+                          env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "toy.text is not allowed to import toy.cli" in done.stdout
