@@ -1,29 +1,96 @@
-"""Writing outputs safely: atomic files, and output paths that can never leave the output folder.
+"""Writing outputs safely: atomic files, complete output sets, and paths that never leave the output folder.
 
 Every file is written to a temporary name in the same folder and renamed when complete, so a killed run
-leaves either the previous complete file or none, never a truncated one. A set of files that belong
-together (matches, documents, summary, provenance of one run) is written with :func:`atomic_folder`:
-into a hidden staging folder beside the output folder, which replaces the output folder only when every
-file is complete, so a killed run leaves the previous complete set or none, never a mixture. File names
-are chosen by the program, never taken from the data (a doc_id such as ``../../etc/x`` cannot name a
-file; :func:`safe_child` refuses any name that resolves outside its folder).
+leaves either the previous complete file or none, never a truncated one. Files and folders get the
+permissions the umask gives (0644 and 0755 under umask 022), as ``open`` and ``mkdir`` would: the
+temporary names from ``mkstemp``/``mkdtemp`` (0600/0700) are widened before they are renamed into place.
+
+A set of files that belong together (the matches, documents, summary and provenance of one run) is
+written with :func:`output_set`, the one protocol every command that writes a folder follows:
+
+1. the target is resolved (a symlinked ``--out`` is followed; the link itself is kept) and an
+   exclusive lock is taken on it (``.NAME.lock`` beside it): a second run on the same folder refuses at
+   once with a message naming the first, so two runs never mix;
+2. an existing target is checked before any work is done: it must be empty, or a previous output set
+   of the *same command* (its ``.complete`` marker names the command and lists its files); anything
+   else (a user's files, another command's outputs, a read-only folder) is refused and never touched;
+3. the files are written into a private staging folder beside the target (``.NAME.XXXX.partial``);
+4. when every file is complete the ``.complete`` marker is written and the staging folder takes the
+   target's place in one atomic exchange (Linux ``renameat2``; elsewhere two renames, and a run killed
+   between them is repaired by the next run); the previous set is then deleted.
+
+A kill at any instant therefore leaves the old complete set or the new complete set under the target's
+name, plus at most a hidden staging folder, which the next run removes (only folders this module made:
+they hold its marker). File names are chosen by the program, never taken from the data: a doc_id such
+as ``../../etc/x`` cannot name a file, :func:`safe_child` refuses any name that resolves outside its
+folder, and names made from group labels go through :func:`analysis.safenames.safe_names`.
 """
 from __future__ import annotations
 
 import ctypes
+import errno
+import json
 import os
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-import pandas as pd
+__all__ = ["COMPLETE_MARKER", "OutputSetError", "atomic_folder", "atomic_write_bytes", "atomic_write_text",
+           "file_mode", "folder_mode", "make_folder", "output_set", "previous_set", "safe_child", "write_table"]
 
-__all__ = ["COMPLETE_MARKER", "atomic_folder", "atomic_write_bytes", "atomic_write_text", "safe_child", "write_table"]
+COMPLETE_MARKER = ".complete"  # written last into a finished output folder: {"command": ..., "files": [...]}
+BUILDING_MARKER = ".building"  # written first into a staging folder, removed just before the swap
+MARKER_FORMAT = 1
 
-COMPLETE_MARKER = ".complete"  # written last into a finished output folder
+
+class OutputSetError(ValueError):
+    """The output folder cannot be used (foreign files, another command's outputs, locked, read-only)."""
 
 
+# --------------------------------------------------------------------------------------------------
+# permissions
+# --------------------------------------------------------------------------------------------------
+def _umask() -> int:
+    try:  # thread-safe on Linux; os.umask() must set a value to read it
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """Mode a new file gets from ``open()`` under the current umask (0o644 under umask 022)."""
+    return 0o666 & ~_umask()
+
+
+def folder_mode() -> int:
+    """Mode a new folder gets from ``mkdir()`` under the current umask (0o755 under umask 022)."""
+    return 0o777 & ~_umask()
+
+
+def make_folder(path) -> Path:
+    """``mkdir -p`` (parents get the umask's mode too)."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _private_folder(parent: Path, prefix: str, suffix: str) -> Path:
+    path = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=parent))
+    os.chmod(path, folder_mode())  # mkdtemp gives 0700 whatever the umask
+    return path
+
+
+# --------------------------------------------------------------------------------------------------
+# single files
+# --------------------------------------------------------------------------------------------------
 def safe_child(folder, name: str) -> Path:
     """``folder/name``, refusing any name that would resolve outside ``folder``."""
     folder = Path(folder).resolve()
@@ -34,10 +101,15 @@ def safe_child(folder, name: str) -> Path:
 
 
 def atomic_write_bytes(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, renamed when complete.
+
+    The file gets the umask's permissions (0644 under umask 022), like a file made by ``open()``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:200]}.", suffix=".partial", dir=path.parent)
     try:
+        os.fchmod(fd, file_mode())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -53,11 +125,17 @@ def atomic_write_bytes(path, data: bytes) -> Path:
 
 
 def atomic_write_text(path, text: str) -> Path:
+    """:func:`atomic_write_bytes` of ``text`` encoded as UTF-8."""
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def write_table(df: pd.DataFrame, path) -> Path:
-    """Write a table atomically as CSV (``.csv``) or Parquet (``.parquet``)."""
+def write_table(df, path, *, csv_escape: bool = True) -> Path:
+    """Write a table atomically as CSV (``.csv``) or Parquet (``.parquet``).
+
+    CSV cells that a spreadsheet would run as a formula (starting with ``= + - @``, a tab or a carriage
+    return) get a leading apostrophe unless ``csv_escape=False`` (see :mod:`analysis.csvsafe`); Parquet
+    is written as is (no spreadsheet opens it).
+    """
     path = Path(path)
     if path.suffix == ".parquet":
         import io
@@ -65,9 +143,16 @@ def write_table(df: pd.DataFrame, path) -> Path:
         buf = io.BytesIO()
         df.to_parquet(buf, index=False)
         return atomic_write_bytes(path, buf.getvalue())
+    if csv_escape:
+        from .csvsafe import escape_frame
+
+        df = escape_frame(df)
     return atomic_write_text(path, df.to_csv(index=False, lineterminator="\n"))
 
 
+# --------------------------------------------------------------------------------------------------
+# output sets
+# --------------------------------------------------------------------------------------------------
 def _fsync_dir(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -93,66 +178,228 @@ def _exchange(a: Path, b: Path) -> bool:
     return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
-@contextmanager
-def atomic_folder(folder, replaceable=()):
-    """Write a set of output files so that ``folder`` always holds one complete set, or nothing.
+def _read_marker(folder: Path):
+    """The marker of an output set: a dict, ``"legacy"`` (the old plain-text marker), or None."""
+    try:
+        text = (folder / COMPLETE_MARKER).read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError, IsADirectoryError):
+        return None
+    try:
+        marker = json.loads(text)
+    except ValueError:
+        return "legacy" if text.strip() == "complete" else None
+    return marker if isinstance(marker, dict) and isinstance(marker.get("files"), list) else None
 
-    Yields a hidden staging folder beside ``folder`` (``.NAME.XXXX.partial``); write every file into it
-    (use :func:`safe_child` for names). When the ``with`` block ends without an error, a
-    ``.complete`` marker is written and the staging folder takes the place of ``folder`` in one atomic
-    exchange on Linux (elsewhere: two renames, with a moment when ``folder`` is absent); the previous
-    folder is then deleted. On an error, or if the process is killed, ``folder`` is untouched; a killed
-    run may leave a ``.NAME.*.partial`` folder, removed by the next successful run.
+
+def previous_set(folder, command: str) -> list[str] | None:
+    """The files of the output set of ``command`` in ``folder`` (from its marker), or None if it holds none."""
+    marker = _read_marker(Path(folder))
+    if isinstance(marker, dict) and marker.get("command") == command:
+        return [str(f) for f in marker["files"]]
+    return None
+
+
+def _check_existing(target: Path, command: str, replaceable) -> None:
+    """Refuse a target that is not empty and not a previous output set of ``command``."""
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise OutputSetError(f"{target} exists and is not a folder; choose a folder for the outputs")
+    st = target.stat()
+    if not st.st_mode & stat.S_IWUSR or not os.access(target, os.W_OK | os.X_OK):
+        raise OutputSetError(f"{target} is read-only (mode {stat.S_IMODE(st.st_mode):04o}): not replacing it; "
+                             "make it writable or choose another output folder")
+    names = sorted(p.name for p in target.iterdir())
+    if not names:
+        return
+    marker = _read_marker(target)
+    if isinstance(marker, dict):
+        if marker.get("command") != command:
+            raise OutputSetError(f"refusing to replace {target}: it holds the outputs of `{marker.get('command')}`, "
+                                 f"not `{command}`; choose another output folder")
+        allowed = set(map(str, marker["files"])) | set(replaceable) | {COMPLETE_MARKER}
+    else:  # no marker (or the old one): only the files this command writes
+        allowed = set(replaceable) | {COMPLETE_MARKER}
+    foreign = [n for n in names if n not in allowed]
+    if foreign:
+        raise OutputSetError(
+            f"refusing to replace {target}: it holds files this command did not write "
+            f"({', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}); choose a new or empty output folder"
+        )
+    for name in names:
+        if (target / name).is_dir() and not (target / name).is_symlink() and name not in allowed:
+            raise OutputSetError(f"refusing to replace {target}: {name} is a folder")
+
+
+def _ours(folder: Path, replaceable) -> bool:
+    """A leftover staging or swapped-out folder that this module made (safe to delete)."""
+    try:
+        names = {p.name for p in folder.iterdir()}
+    except OSError:
+        return False
+    if not names or BUILDING_MARKER in names or _read_marker(folder) is not None:
+        return True
+    return names <= set(replaceable)  # a swapped-out set written before markers existed
+
+
+def _clean_leftovers(target: Path, replaceable) -> None:
+    parent, name = target.parent, target.name
+    olds = []
+    for pattern in (f".{name}.*.partial", f".{name}.*.old"):
+        for stale in parent.glob(pattern):
+            if stale.is_dir() and not stale.is_symlink() and _ours(stale, replaceable):
+                olds.append(stale)
+    # a run killed between the two renames of the fallback swap: put the previous set back
+    if not os.path.lexists(target):
+        for stale in olds:
+            if stale.name.endswith(".old") and _read_marker(stale) is not None:
+                os.rename(stale, target)
+                olds.remove(stale)
+                break
+    for stale in olds:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+class _Lock:
+    """An exclusive ``flock`` on ``.NAME.lock`` beside the target, refused (not waited for) when held."""
+
+    def __init__(self, path: Path, target: Path):
+        self.path, self.target, self.fd = path, target, None
+
+    def acquire(self):
+        import fcntl
+
+        for _ in range(5):
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, file_mode())
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                holder = ""
+                try:
+                    holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+                except OSError:
+                    pass
+                os.close(fd)
+                if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    who = f" (process {holder})" if holder.isdigit() else ""
+                    raise OutputSetError(
+                        f"another run is writing {self.target}{who}: wait for it to finish or choose another "
+                        "output folder (two runs into one folder would mix their files)") from None
+                raise
+            try:  # the file we locked must still be the one at the path (a finishing run unlinks it)
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+                self.fd = fd
+                return self
+            os.close(fd)
+        raise OutputSetError(f"could not lock {self.target}: another run keeps replacing it")
+
+    def release(self):
+        if self.fd is None:
+            return
+        try:
+            os.unlink(self.path)  # while still holding it: a waiting run re-checks the inode
+        except FileNotFoundError:
+            pass
+        os.close(self.fd)
+        self.fd = None
+
+
+def resolve_target(folder) -> Path:
+    """The folder an output set replaces: ``folder`` with a symlink (of any depth) in its last part followed."""
+    folder = Path(os.path.abspath(folder))
+    if folder.is_symlink():
+        return Path(os.path.realpath(folder))
+    return folder
+
+
+def lock_path(folder) -> Path:
+    """The lock file of the output folder ``folder``."""
+    target = resolve_target(folder)
+    return target.parent / f".{target.name}.lock"
+
+
+@contextmanager
+def output_set(folder, command: str, *, replaceable=()):
+    """Write one complete output set of ``command`` into ``folder``: yields the staging folder to write into.
+
+    Everything in the module docstring applies: locked against a second run, refused when ``folder``
+    holds anything but a previous output set of ``command``, built beside it, swapped atomically when the
+    ``with`` block ends without an error, so ``folder`` always holds the old complete set or the new one.
+    On an error (or a kill) ``folder`` is untouched.
 
     Parameters
     ----------
     folder : str or Path
-        The output folder. If it exists it may hold only names in ``replaceable`` (the files a previous
-        run wrote) and the marker: a folder holding anything else is refused, never deleted.
+        The output folder (created if needed; a symlink is followed and kept).
+    command : str
+        The command writing the set (``"score"``, ``"compare"``, ``"figures"``, ...), recorded in the
+        ``.complete`` marker: a folder holding another command's outputs is refused.
     replaceable : iterable of str
-        File names that may be replaced.
+        File names this command writes, accepted in a folder written before markers named the command.
+
+    Raises
+    ------
+    OutputSetError
+        The folder is locked by another run, read-only, not a folder, or holds files this command did not write.
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "run"
-    >>> with atomic_folder(out, replaceable=["a.csv"]) as tmp:
+    >>> with output_set(out, "demo") as tmp:
     ...     _ = atomic_write_text(tmp / "a.csv", "x\\n")
     >>> sorted(p.name for p in out.iterdir())
     ['.complete', 'a.csv']
+    >>> previous_set(out, "demo")
+    ['a.csv']
     """
-    folder = Path(folder)
-    if folder.exists():
-        if not folder.is_dir():
-            raise ValueError(f"{folder} exists and is not a folder")
-        allowed = set(replaceable) | {COMPLETE_MARKER}
-        foreign = sorted(p.name for p in folder.iterdir() if p.name not in allowed)
-        if foreign:
-            raise ValueError(
-                f"refusing to replace {folder}: it holds files this command did not write "
-                f"({', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}); choose a new or empty output folder"
-            )
-    parent = folder.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial", dir=parent))
+    target = resolve_target(folder)
+    parent = target.parent
     try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputSetError(f"{parent} exists and is not a folder") from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputSetError(f"cannot create files in {parent} (permission denied); choose another output folder")
+    replaceable = list(replaceable)
+    lock = _Lock(parent / f".{target.name}.lock", target).acquire()
+    try:
+        _clean_leftovers(target, replaceable)
+        _check_existing(target, command, replaceable)
+        staging = _private_folder(parent, f".{target.name[:200]}.", ".partial")
+        try:
+            atomic_write_text(staging / BUILDING_MARKER, json.dumps({"command": command}) + "\n")
+            yield staging
+            files = sorted(p.name for p in staging.iterdir() if p.name not in (BUILDING_MARKER, COMPLETE_MARKER))
+            marker = {"command": command, "files": files, "marker_format": MARKER_FORMAT}
+            atomic_write_text(staging / COMPLETE_MARKER, json.dumps(marker, indent=1) + "\n")
+            os.unlink(staging / BUILDING_MARKER)
+            _fsync_dir(staging)
+            if not os.path.lexists(target):
+                os.rename(staging, target)
+            elif _exchange(staging, target):
+                shutil.rmtree(staging, ignore_errors=True)  # now holds the previous outputs
+            else:
+                old = _private_folder(parent, f".{target.name[:200]}.", ".old")
+                os.rmdir(old)
+                os.rename(target, old)
+                os.rename(staging, target)
+                shutil.rmtree(old, ignore_errors=True)
+            _fsync_dir(parent)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    finally:
+        lock.release()
+
+
+@contextmanager
+def atomic_folder(folder, replaceable=(), command: str = "score"):
+    """:func:`output_set` under its former name (``command`` defaults to ``"score"``)."""
+    with output_set(folder, command, replaceable=replaceable) as staging:
         yield staging
-        atomic_write_text(staging / COMPLETE_MARKER, "complete\n")
-        _fsync_dir(staging)
-        if not folder.exists():
-            os.rename(staging, folder)
-        elif _exchange(staging, folder):
-            shutil.rmtree(staging)  # now holds the previous outputs
-        else:
-            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=parent))
-            os.rmdir(old)
-            os.rename(folder, old)
-            os.rename(staging, folder)
-            shutil.rmtree(old, ignore_errors=True)
-        _fsync_dir(parent)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    for pattern in (f".{folder.name}.*.partial", f".{folder.name}.*.old"):
-        for stale in parent.glob(pattern):
-            shutil.rmtree(stale, ignore_errors=True)  # left by killed runs

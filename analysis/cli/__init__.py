@@ -27,6 +27,13 @@ class UserError(Exception):
     """An expected failure: printed as one line, exit status 2."""
 
 
+def add_csv_escape_argument(p) -> None:
+    """``--no-csv-escape`` (``args.csv_escape``), for every command that writes CSV."""
+    p.add_argument("--no-csv-escape", dest="csv_escape", action="store_false",
+                   help="write CSV cells starting with = + - @ (or a tab or CR) as they are, without the leading "
+                        "apostrophe that stops spreadsheets from running them as formulas (docs/reliability.md)")
+
+
 def _expected_errors():
     # OSError covers missing files, permissions, a folder where a file is expected and the reverse
     errs = [UserError, ValueError, OSError]

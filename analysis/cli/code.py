@@ -13,6 +13,8 @@ import argparse
 import json
 import math
 
+from . import add_csv_escape_argument
+
 CODE_HELP = (
     "Codes: match rows: 1 = a real instance of its category in context, 0 = false positive. "
     "nonmatch rows (whole sentences without a match): 1 = holds an instance the lexicon missed, 0 = none."
@@ -33,6 +35,7 @@ def add_arguments(parser) -> None:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--coders", type=int, default=1, help="number of code columns (default 1)")
     s.add_argument("--context", type=int, default=80, help="characters of context on each side")
+    add_csv_escape_argument(s)
     for col in ("text", "id", "outlet", "date", "title"):
         s.add_argument(f"--{col}-col", default=None)
     s.add_argument("--dayfirst", action=argparse.BooleanOptionalAction, default=None,
@@ -51,6 +54,7 @@ def add_arguments(parser) -> None:
     e.add_argument("--categories", action="append", default=None, metavar="GLOB")
     e.add_argument("--out", default=None, metavar="DIR", help="write the tables as CSV into DIR")
     e.add_argument("--json", action="store_true", help="print the full result as JSON on the last line")
+    add_csv_escape_argument(e)
 
 
 def _load(args, path):
@@ -70,7 +74,7 @@ def _sample(args) -> int:
     strata = tuple(s.strip() for s in args.strata.split(",") if s.strip())
     sheet = sample_for_coding(res.matches, corpus, args.n_per_stratum, strata, args.seed,
                               args.nonmatch, context_chars=args.context, coders=args.coders)
-    path = write_coding_sheet(sheet, args.out)
+    path = write_coding_sheet(sheet, args.out, csv_escape=args.csv_escape)
     n_m = int((sheet["kind"] == "match").sum())
     print(f"{len(res.matches)} matches in {len(corpus)} documents; sampled {n_m} matches from "
           f"{sheet.loc[sheet.kind == 'match', 'stratum'].nunique()} strata and "
@@ -96,7 +100,7 @@ def _print_table(title, df, keys):
 def _evaluate(args) -> int:
     from analysis.validate.coding import corrected_rates, evaluate_coding, json_safe, read_coded
 
-    coded = read_coded(args.coded, expected=args.sample, allow_blank=args.allow_blank)
+    coded = read_coded(args.coded, expected=args.sample, allow_blank=args.allow_blank, csv_unescape=args.csv_escape)
     res = evaluate_coding(coded, coder=args.coder)
     o = res.overall
     print(f"{args.coded}: {len(coded)} rows ({coded.attrs['n_blank']} uncoded skipped), code column {res.coder}")
@@ -133,10 +137,11 @@ def _evaluate(args) -> int:
             print(f"  {row['outlet']:<24} {row['category']:<24} {row['rate_per_1k']:7.2f} -> "
                   f"{row['corrected_rate']:7.2f} [{row['corrected_low']:.2f}, {row['corrected_high']:.2f}]")
     if args.out:
-        from analysis.outputs import safe_child, write_table
+        from analysis.outputs import output_set, safe_child, write_table
 
-        for name, df in tables.items():
-            write_table(df, safe_child(args.out, f"{name}.csv"))
+        with output_set(args.out, "code evaluate", replaceable=[f"{n}.csv" for n in tables]) as tmp:
+            for name, df in tables.items():
+                write_table(df, safe_child(tmp, f"{name}.csv"), csv_escape=args.csv_escape)
         print(f"wrote {len(tables)} tables to {args.out}")
     if args.json:
         out = res.to_dict()

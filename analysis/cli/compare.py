@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..compare.pipeline import run_all
 from ..compare.rates import CORRECTIONS
+from . import add_csv_escape_argument
 
 __all__ = ["add_arguments", "run"]
 
@@ -127,6 +128,7 @@ def add_arguments(p):
         help="group articles into stories (same event, several outlets) and compare groups within the "
         "stories both covered: writes stories.csv and story_matched.csv (needs --corpus)",
     )
+    add_csv_escape_argument(p)
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -164,7 +166,7 @@ def run(args) -> int:
         stories=args.stories,
         log=log,
     )
-    out = result.write(args.out)
+    out = result.write(args.out, csv_escape=args.csv_escape)
     if not args.quiet:
         with pd.option_context("display.width", 250, "display.max_columns", 50):
             print(

@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..measure.scoring import score
-from ..outputs import COMPLETE_MARKER, atomic_folder, atomic_write_text, write_table
+from ..outputs import atomic_write_text, output_set, write_table
 from ..provenance import dumps
 from ..text.corpus import load_corpus
+from . import add_csv_escape_argument
 
 STREAM_THRESHOLD_BYTES = 256 * 1024 * 1024  # larger corpus files are streamed even without --chunk-size
 DEFAULT_CHUNK_SIZE = 5000
@@ -69,12 +70,17 @@ def add_arguments(p):
                    help="resume an interrupted streaming run in --out without rescoring its finished chunks")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="score the chunks on a running Dask scheduler (e.g. tcp://10.0.0.5:8786)")
+    add_csv_escape_argument(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
-_REPLACEABLE = [f"{n}.{e}" for n in ("matches", "documents", "summary") for e in ("csv", "parquet")] + [
-    "load_report.csv", "provenance.json", COMPLETE_MARKER]
+def _replaceable():
+    from ..scale.stream import REPLACEABLE
+
+    return REPLACEABLE
+
+
 def print_summary(result, file=sys.stdout):
     summ = result.summary
     if "rate_low" in summ.columns:
@@ -125,7 +131,7 @@ def run_stream(args) -> int:
             resume=args.resume, progress=not args.no_progress and not quiet,
             text_col=args.text_col, id_col=args.id_col, outlet_col=args.outlet_col, date_col=args.date_col,
             title_col=args.title_col, encoding=args.encoding, dayfirst=args.dayfirst,
-            log=None if quiet else (lambda msg: print(msg, file=sys.stderr)),
+            log=None if quiet else (lambda msg: print(msg, file=sys.stderr)), csv_escape=args.csv_escape,
         )
     finally:
         if client is not None:
@@ -168,16 +174,16 @@ def run_compat(args, mode: str) -> int:
 
     if _streaming(args) or args.jobs > 1:
         raise ValueError("--compat scores in memory: leave out --chunk-size, --jobs and --scheduler")
-    corpus, report = corpus_from_args(args)
-    if len(corpus) == 0:
-        raise ValueError(f"nothing to score: all {report.n_read} rows of {args.corpus} were skipped")
-    res = score_compat(corpus, args.lexicon or [], mode)
-    prov = {**res.provenance, "load_report": report.provenance()}
-    ext = args.format
-    with atomic_folder(Path(args.out), replaceable=_REPLACEABLE) as tmp:
-        write_table(res.matches, tmp / f"matches.{ext}")
-        write_table(res.documents, tmp / f"documents.{ext}")
-        write_table(report.to_frame(), tmp / "load_report.csv")
+    ext, esc = args.format, args.csv_escape
+    with output_set(Path(args.out), "score", replaceable=_replaceable()) as tmp:  # locked from here
+        corpus, report = corpus_from_args(args)
+        if len(corpus) == 0:
+            raise ValueError(f"nothing to score: all {report.n_read} rows of {args.corpus} were skipped")
+        res = score_compat(corpus, args.lexicon or [], mode)
+        prov = {**res.provenance, "load_report": report.provenance(), "csv_escape": _escape_note(args)}
+        write_table(res.matches, tmp / f"matches.{ext}", csv_escape=esc)
+        write_table(res.documents, tmp / f"documents.{ext}", csv_escape=esc)
+        write_table(report.to_frame(), tmp / "load_report.csv", csv_escape=esc)
         atomic_write_text(tmp / "provenance.json", dumps(prov))
     if not args.quiet:
         print(report.summary(), file=sys.stderr)
@@ -188,6 +194,10 @@ def run_compat(args, mode: str) -> int:
     return 0
 
 
+def _escape_note(args):
+    return "apostrophe" if args.csv_escape and args.format == "csv" else False
+
+
 def run(args) -> int:
     _check_args(args)
     mode = _compat_mode(args)
@@ -195,11 +205,23 @@ def run(args) -> int:
         return run_compat(args, mode)
     if _streaming(args):
         return run_stream(args)
+    out = Path(args.out)
+    # the output set is locked and checked before the corpus is read: a second run into the same
+    # folder, or a folder of someone else's files, is refused before any work
+    with output_set(out, "score", replaceable=_replaceable()) as tmp:
+        corpus, report, result = _score_in_memory(args, tmp)
+    if not args.quiet:
+        print(report.summary(), file=sys.stderr)
+        print_summary(result)
+        print(f"{len(result.matches)} matches in {len(corpus)} documents written to {out}", file=sys.stderr)
+    return 0
+
+
+def _score_in_memory(args, tmp):
     corpus, report = corpus_from_args(args)
     if len(corpus) == 0:
         first = f"; first: {report.issues[0]}" if report.issues else ""
         raise ValueError(f"nothing to score: all {report.n_read} rows of {args.corpus} were skipped{first}")
-    out = Path(args.out)
     show_progress = not args.no_progress and not args.quiet and len(corpus) >= 200
     if args.jobs > 1:
         from ..scale.parallel import score_parallel
@@ -214,15 +236,12 @@ def run(args) -> int:
 
     result.summary = summary_with_intervals(result.summary, result.documents, result.categories)
     prov["summary_intervals"] = SUMMARY_INTERVAL_NOTE
+    prov["csv_escape"] = _escape_note(args)
     # all five files appear together or not at all: a killed run leaves the previous complete set
-    with atomic_folder(out, replaceable=_REPLACEABLE) as tmp:
-        write_table(result.matches, tmp / f"matches.{ext}")
-        write_table(result.documents, tmp / f"documents.{ext}")
-        write_table(result.summary, tmp / f"summary.{ext}")
-        write_table(report.to_frame(), tmp / "load_report.csv")
-        atomic_write_text(tmp / "provenance.json", dumps(prov))
-    if not args.quiet:
-        print(report.summary(), file=sys.stderr)
-        print_summary(result)
-        print(f"{len(result.matches)} matches in {len(corpus)} documents written to {out}", file=sys.stderr)
-    return 0
+    esc = args.csv_escape
+    write_table(result.matches, tmp / f"matches.{ext}", csv_escape=esc)
+    write_table(result.documents, tmp / f"documents.{ext}", csv_escape=esc)
+    write_table(result.summary, tmp / f"summary.{ext}", csv_escape=esc)
+    write_table(report.to_frame(), tmp / "load_report.csv", csv_escape=esc)
+    atomic_write_text(tmp / "provenance.json", dumps(prov))
+    return corpus, report, result

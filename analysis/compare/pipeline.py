@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import re
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -22,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..outputs import atomic_folder, atomic_write_text, safe_child, write_table
+from ..outputs import atomic_write_text, output_set, safe_child, write_table
 from ..provenance import corpus_sha256, dumps
 from .duplicates import deduplicate, duplicate_agreement, near_duplicates
 from .keyness import category_keyness, keyness, term_counts
@@ -122,6 +121,12 @@ def read_scored(folder) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
         provenance = json.loads(prov_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise ValueError(f"{prov_path}: not valid JSON ({err})") from err
+    if provenance.get("csv_escape") == "apostrophe":  # reverse analysis.csvsafe on the CSV tables
+        from ..csvsafe import unescape_frame
+
+        for stem, table in (("documents", documents), ("matches", matches)):
+            if not (folder / f"{stem}.parquet").is_file():
+                unescape_frame(table)
     _check_scored_tables(documents, matches, str(folder))
     return documents, matches, provenance
 
@@ -213,12 +218,14 @@ class CompareResult:
         """Every file :meth:`write` writes, sorted (``provenance.json`` included)."""
         return sorted([*self.tables, *self.documents, "provenance.json"])
 
-    def write(self, out) -> Path:
+    def write(self, out, *, csv_escape: bool = True) -> Path:
         """Write every table (CSV), JSON document and ``provenance.json`` into the folder ``out``.
 
-        The set is written with :func:`analysis.outputs.atomic_folder`: ``out`` holds this complete set
-        or, if the run is killed, the previous one. ``out`` may already hold a previous compare run
-        (the files its ``provenance.json`` lists); any other content is refused, never deleted.
+        The set is written with :func:`analysis.outputs.output_set`: ``out`` holds this complete set
+        or, if the run is killed, the previous one; a second run writing the same folder at the same
+        time is refused. ``out`` may already hold a previous compare run (the files its marker or its
+        ``provenance.json`` lists); any other content is refused, never deleted. CSV cells that a
+        spreadsheet would run are escaped unless ``csv_escape=False`` (:mod:`analysis.csvsafe`).
 
         Returns
         -------
@@ -233,12 +240,14 @@ class CompareResult:
                 previous += list(json.loads(prov_path.read_text(encoding="utf-8"))["compare"]["files"])
             except (ValueError, KeyError, TypeError):
                 pass
-        with atomic_folder(out, replaceable=previous) as tmp:
+        prov = dict(self.provenance)
+        prov["csv_escape"] = "apostrophe" if csv_escape else False
+        with output_set(out, "compare", replaceable=previous) as tmp:
             for name, table in self.tables.items():
-                write_table(table, safe_child(tmp, name))
+                write_table(table, safe_child(tmp, name), csv_escape=csv_escape)
             for name, obj in self.documents.items():
                 atomic_write_text(safe_child(tmp, name), dumps(obj))
-            atomic_write_text(tmp / "provenance.json", dumps(self.provenance))
+            atomic_write_text(tmp / "provenance.json", dumps(prov))
         return out
 
 
@@ -312,13 +321,27 @@ class CompareRun:
 # helpers
 # --------------------------------------------------------------------------------------------------
 def file_label(text) -> str:
-    """A file-name-safe version of a group or category label.
+    """A file-name-safe version of a group or category label (:func:`analysis.safenames.safe_name`).
 
-    >>> file_label("A/B News")
-    'A_B_News'
+    A label that is already a safe name is kept; any other gets a digest of the label, so that
+    ``A/B`` and ``A_B`` never share a file.
+
+    >>> file_label("alpha"), file_label("A/B News")
+    ('alpha', 'A_B_News-305a26b4')
     """
-    s = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text)).strip("._")
-    return s or "group"
+    from ..safenames import safe_name
+
+    return safe_name(text)
+
+
+def _file_labels(run: CompareRun, labels) -> dict:
+    """Label -> file name part for one family of files, recorded in the provenance (``file_names``)."""
+    from ..safenames import safe_names
+
+    names = safe_names(labels)
+    run.extra_settings.setdefault("file_names", {}).update(
+        {k: v for k, v in names.items() if k != v})
+    return names
 
 
 def _select_categories(documents, patterns) -> list[str]:
@@ -639,7 +662,7 @@ def _step_pairwise(run: CompareRun) -> None:
         pw = pairwise_differences(
             run.documents, cat, by=run.by, n_permutations=n, correction=correction, **run.common
         )
-        run.add(f"pairwise_{file_label(cat)}.csv", pw)
+        run.add(f"pairwise_{_file_labels(run, [*run.tops, cat])[str(cat)]}.csv", pw)
     k = len(run.groups)
     n_pairs = k * (k - 1) // 2
     floor = min(1.0, 2 / (n + 1) * (n_pairs if correction else 1))
@@ -668,7 +691,7 @@ def _step_count_models(run: CompareRun) -> None:
     data = run.documents.assign(_group_=run.documents[by].astype("string"))
     data = data[data["_group_"].notna()]
     for cat in run.tops:
-        name = f"count_model_{file_label(cat)}.csv"
+        name = f"count_model_{_file_labels(run, [*run.tops, cat])[str(cat)]}.csv"
         if data[cat + ":count"].sum() == 0:
             run.skip(name, f"category {cat!r} has no matches")
             continue
@@ -727,7 +750,7 @@ def _step_term_decomposition(run: CompareRun) -> None:
         return
     kwic_picks = []
     for cat in run.tops:
-        name = f"term_decomposition_{file_label(cat)}.csv"
+        name = f"term_decomposition_{_file_labels(run, [*run.tops, cat])[str(cat)]}.csv"
         sel = docs[docs[by].isin(pair)]
         if sel[cat + ":count"].sum() == 0:
             run.skip(name, f"category {cat!r} has no matches in {pair[0]!r} or {pair[1]!r}")
@@ -758,7 +781,7 @@ def _step_term_decomposition(run: CompareRun) -> None:
     lines.insert(0, "top_category", key.map(dict(zip(pkey, picked["_top_"]))))
     for cat, sub in lines.groupby("top_category", sort=False):
         sub = sub.sort_values(["entry", "group", "doc_id", "start"], kind="mergesort")
-        run.add(f"kwic_{file_label(cat)}.csv", sub.drop(columns="top_category"))
+        run.add(f"kwic_{_file_labels(run, [*run.tops, cat])[str(cat)]}.csv", sub.drop(columns="top_category"))
 
 
 def _step_keyness(run: CompareRun) -> None:
@@ -781,6 +804,7 @@ def _step_keyness(run: CompareRun) -> None:
     # pop the per-group document frequencies: pandas deep-copies attrs on every operation, and
     # this dict (one entry per term and group) would make keyness() many times slower
     docfreq = table.attrs.pop("documents", {})
+    labels = _file_labels(run, run.groups)
     for g in run.groups:
         if g not in table.columns:
             continue
@@ -788,7 +812,7 @@ def _step_keyness(run: CompareRun) -> None:
         others = [c for c in table.columns if c != g]
         kw["docs_target"] = [docfreq[g].get(t, 0) for t in kw["term"]]
         kw["docs_reference"] = [sum(docfreq[o].get(t, 0) for o in others) for t in kw["term"]]
-        run.add(f"keyness_words_{file_label(g)}.csv", kw)
+        run.add(f"keyness_words_{labels[str(g)]}.csv", kw)
 
 
 def _step_time(run: CompareRun) -> None:

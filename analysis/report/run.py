@@ -6,6 +6,7 @@ resamples are modest (400) and the seed fixed, so two runs give byte-identical f
 """
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -30,10 +31,16 @@ def load_events(path) -> pd.DataFrame:
 
 def make_figures(out, corpus_path=None, *, events_path=None, lexicons=None, compare_lexicon="default",
                  only=None, n_resamples=400, seed=0, log=None) -> list[Path]:
-    """Load, score and write every registered figure (or ``only`` those ids); returns the files written."""
+    """Load, score and write every registered figure (or ``only`` those ids); returns the files written.
+
+    ``out`` is one output set (:func:`analysis.outputs.output_set`): locked while the run writes,
+    built beside ``out`` and swapped in when every figure is made, so a killed run leaves the previous
+    figures; a folder holding files other than figures is refused. With ``only``, the other figures of
+    the previous set are carried over unchanged.
+    """
     from ..lexicons.model import load_lexicon
     from ..text.corpus import load_corpus
-    from .figures import FIGURES, FigureData, build_figure, lexicon_shift_provenance, save_figure
+    from .figures import FIGURES, FigureData
 
     say = log or (lambda msg: None)
     if n_resamples < 50:
@@ -57,8 +64,25 @@ def make_figures(out, corpus_path=None, *, events_path=None, lexicons=None, comp
                                   n_resamples=n_resamples, seed=seed)
     say(f"{len(corpus)} documents from {corpus_path} scored in {time.perf_counter() - t0:.1f} s "
         f"({len(data.result.matches)} matches, {len(data.outlets)} outlets)")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    from ..outputs import output_set, previous_set, resolve_target
+
+    replaceable = [f"{f}.{ext}" for f in FIGURES for ext in ("svg", "png", "json", "pdf")]
+    target = resolve_target(out)
+    with output_set(target, "figures", replaceable=replaceable) as staging:
+        names = _write_figures(staging, ids, data, corpus_path, events_path, say)
+        if only:  # the other figures of the previous set stay: copy them into the new set
+            old = previous_set(target, "figures")
+            if old is None and target.is_dir():
+                old = [p.name for p in target.iterdir() if p.name in replaceable]
+            for name in old or []:
+                if not (staging / name).exists() and name in replaceable:
+                    shutil.copy2(target / name, staging / name)
+    return [target / n for n in names]
+
+
+def _write_figures(staging, ids, data, corpus_path, events_path, say) -> list[str]:
+    from .figures import FIGURES, build_figure, lexicon_shift_provenance, save_figure
+
     written = []
     for fid in ids:
         t1 = time.perf_counter()
@@ -71,6 +95,6 @@ def make_figures(out, corpus_path=None, *, events_path=None, lexicons=None, comp
             extra["events_source"] = Path(events_path).name
         if fid == "lexicon_version_shift":
             extra.update(lexicon_shift_provenance(data))
-        written += save_figure(fig, out / fid, data.provenance(fid, **extra))
+        written += [p.name for p in save_figure(fig, staging / fid, data.provenance(fid, **extra))]
         say(f"  {fid}: {time.perf_counter() - t1:.1f} s")
     return written

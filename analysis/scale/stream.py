@@ -12,15 +12,18 @@ first for the whole column before the first chunk is read (see ``docs/loading.md
 
 :func:`score_stream` scores the chunks (in this process, on a process pool, or on any
 ``concurrent.futures`` executor such as a Dask client's) and writes each chunk's match and document
-rows as part files into ``OUT/.partial/``. A JSON manifest there lists every finished chunk with the
+rows as part files into a work folder beside ``OUT`` (``.OUT.score-work/``, see :func:`work_folder`). A
+JSON manifest there lists every finished chunk with the
 content hash of its normalised documents, so a run that was killed resumes (``resume=True``) without
 rescoring the chunks it had finished: a chunk is reused only when its content hash and the run
 settings (lexicon hashes, categories, chunk size, column and date options) are unchanged. The final
 files (``matches``, ``documents``, ``summary``, ``load_report.csv``, and ``provenance.json`` with the
-load report's counts and notes) appear under their real names only when every chunk is done: parts
-are merged into hidden temporary files and renamed into place, ``provenance.json`` last; the
-``.partial`` folder is removed at the very end. A folder without ``provenance.json``, or with a
-``.partial`` folder, holds an incomplete run.
+load report's counts and notes) are one output set (:func:`analysis.outputs.output_set`): the run holds
+a lock on ``OUT`` from start to end (a second run into the same folder refuses at once), a folder
+holding anything but a previous ``score`` output set is refused before any chunk is read, and the set
+is built in a staging folder and swapped in only when every chunk is done, so ``OUT`` holds the
+previous complete set or the new one whenever the run is killed. The work folder is removed after the
+swap.
 
 Memory is bounded by the chunk size (times the chunks in flight), not by the corpus: the only state
 that grows with the corpus is the set of doc_ids seen (to rename duplicates) and the load report's
@@ -41,7 +44,15 @@ from pathlib import Path
 import pandas as pd
 
 from ..measure.scoring import MATCH_COLUMNS, _documents_frame, summarise
-from ..outputs import atomic_write_text, write_table
+from ..outputs import (
+    COMPLETE_MARKER,
+    OutputSetError,
+    atomic_write_text,
+    folder_mode,
+    output_set,
+    resolve_target,
+    write_table,
+)
 from ..provenance import dumps, hash_rows
 from ..provenance import provenance as make_provenance
 from ..text import corpus as _corpus
@@ -49,9 +60,11 @@ from ..text import dates as _dates
 from ..text.corpus import CorpusError, LoadReport, delimited_records
 from .parallel import MatcherSpec, map_in_order, process_pool, worker_matcher
 
-__all__ = ["FINAL_NAMES", "PARTIAL_DIR", "CorpusChunk", "StreamResult", "iter_corpus_chunks", "score_stream"]
+__all__ = ["FINAL_NAMES", "REPLACEABLE", "CorpusChunk", "StreamResult", "iter_corpus_chunks", "score_stream",
+           "work_folder"]
 
-PARTIAL_DIR = ".partial"
+REPLACEABLE = [f"{n}.{e}" for n in ("matches", "documents", "summary") for e in ("csv", "parquet")] + [
+    "load_report.csv", "provenance.json", COMPLETE_MARKER]
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
 FINAL_NAMES = ("matches", "documents", "summary")
@@ -552,7 +565,13 @@ def _write_bytes_atomic(path: Path, data: bytes):
     os.replace(tmp, path)
 
 
-def _write_part(df: pd.DataFrame, path: Path, fmt: str, schema=None):
+def work_folder(out) -> Path:
+    """The folder a streamed run into ``out`` keeps its finished chunks in (beside ``out``, for ``resume``)."""
+    target = resolve_target(out)
+    return target.parent / f".{target.name}.score-work"
+
+
+def _write_part(df: pd.DataFrame, path: Path, fmt: str, schema=None, csv_escape: bool = True):
     if fmt == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -563,6 +582,10 @@ def _write_part(df: pd.DataFrame, path: Path, fmt: str, schema=None):
         pq.write_table(table, buf)
         _write_bytes_atomic(path, buf.getvalue().to_pybytes())
     else:
+        if csv_escape:
+            from ..csvsafe import escape_frame
+
+            df = escape_frame(df)
         _write_bytes_atomic(path, df.to_csv(index=False, header=False, lineterminator="\n").encode("utf-8"))
 
 
@@ -689,7 +712,7 @@ def _load_manifest(partial: Path):
 def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int = 5000, fmt: str = "parquet",
                  jobs: int = 1, executor=None, resume: bool = False, progress: bool = False, on_chunk=None,
                  text_col=None, id_col=None, outlet_col=None, date_col=None, title_col=None, encoding=None,
-                 input_format=None, dayfirst=None, log=None) -> StreamResult:
+                 input_format=None, dayfirst=None, log=None, csv_escape: bool = True) -> StreamResult:
     """Score a corpus file chunk by chunk and write the outputs into the folder ``out``.
 
     Parameters
@@ -697,7 +720,8 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
     path : str or Path
         The corpus (see :func:`iter_corpus_chunks`).
     out : str or Path
-        Output folder; work in progress lives in ``out/.partial`` until the run completes.
+        Output folder, written as one output set (:func:`analysis.outputs.output_set`); finished chunks
+        live in :func:`work_folder` until the run completes.
     lexicons, categories
         As for :func:`analysis.measure.scoring.score`.
     chunk_size : int
@@ -721,6 +745,8 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
         As for :func:`iter_corpus_chunks` (``input_format`` is its ``fmt``): the dates are those
         :func:`load_corpus` reads, and the load report's notes are the same; they are saved in
         ``provenance.json`` under ``load_report.notes``.
+    csv_escape : bool
+        Escape CSV cells a spreadsheet would run (:mod:`analysis.csvsafe`); the default.
 
     Returns
     -------
@@ -743,8 +769,18 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
     if not path.exists():
         raise CorpusError(f"{path}: no such file or folder")
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    partial = out / PARTIAL_DIR
+    with output_set(out, "score", replaceable=REPLACEABLE) as staging:
+        result = _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, jobs, executor, resume,
+                               progress, on_chunk, text_col, id_col, outlet_col, date_col, title_col, encoding,
+                               input_format, dayfirst, say, csv_escape)
+    shutil.rmtree(work_folder(out), ignore_errors=True)  # the set is in place: the chunks are no longer needed
+    return result
+
+
+def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, jobs, executor, resume, progress,
+                  on_chunk, text_col, id_col, outlet_col, date_col, title_col, encoding, input_format, dayfirst,
+                  say, csv_escape) -> StreamResult:
+    partial = work_folder(out)
     spec = MatcherSpec.create(lexicons, categories)
     matcher_here = worker_matcher(spec)  # validates categories early, gives the column layout; forked workers inherit it
     column_args = {"text_col": text_col, "id_col": id_col, "outlet_col": outlet_col, "date_col": date_col,
@@ -757,10 +793,13 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
         done = old.get("chunks", {})
         say(f"resuming: {len(done)} finished chunks in {partial}")
     elif partial.exists():
+        if partial.is_symlink() or not partial.is_dir() or (old is None and any(partial.iterdir())):
+            raise OutputSetError(f"{partial} exists and was not made by a streamed run: move it away")
         if resume:
             say("cannot resume: no manifest or different settings; starting again")
         shutil.rmtree(partial)
     partial.mkdir(parents=True, exist_ok=True)
+    os.chmod(partial, folder_mode())
     manifest = {"settings": settings, "chunks": {}, "state": "running"}
 
     def save_manifest():
@@ -827,8 +866,8 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
             i = batch.attrs["_chunk"]
             finish_reused(i)
             mp, dp = part_paths(i)
-            _write_part(matches, mp, fmt, match_schema)
-            _write_part(documents, dp, fmt, doc_schema)
+            _write_part(matches, mp, fmt, match_schema, csv_escape)
+            _write_part(documents, dp, fmt, doc_schema, csv_escape)
             manifest["chunks"][str(i)] = {"sha256": batch.attrs["_sha256"], "documents": len(documents),
                                           "matches": len(matches)}
             save_manifest()
@@ -854,32 +893,33 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
             need = ["outlet", "n_tokens"] + [f"{c}:{s}" for c in all_cats for s in ("count", "rate")]
             docs = pd.read_csv(dp, header=None, names=doc_columns, usecols=need, keep_default_na=False,
                                dtype={"outlet": str})
+            if csv_escape:
+                from ..csvsafe import unescape_frame
+
+                unescape_frame(docs, ["outlet"])
         summary_acc.add(docs)
     summary = summary_acc.frame()
     prov = make_provenance(matcher_here.lexicons, None, categories=list(all_cats))
     prov["corpus_sha256"] = corpus_hash.hexdigest()
     prov["corpus_documents"] = int(stats["docs"])
     prov["load_report"] = report.provenance()
+    prov["csv_escape"] = "apostrophe" if csv_escape and fmt == "csv" else False
     if summary_acc.exact:
         from ..compare.rates import SUMMARY_INTERVAL_NOTE
 
         prov["summary_intervals"] = SUMMARY_INTERVAL_NOTE
     manifest["state"] = "finalizing"
     save_manifest()
-    finals = {}
-    staged = {}
-    staged["matches"] = _merge_parts([part_paths(i)[0] for i in indices], out / f"matches.{ext}", fmt, MATCH_COLUMNS, match_schema)
-    staged["documents"] = _merge_parts([part_paths(i)[1] for i in indices], out / f"documents.{ext}", fmt, doc_columns, doc_schema)
-    prov_path = out / "provenance.json"
-    if prov_path.exists():
-        prov_path.unlink()  # the old run's completion marker goes first
-    for name, tmp in staged.items():
-        dest = out / f"{name}.{ext}"
-        os.replace(tmp, dest)
-        finals[name] = dest
-    finals["summary"] = write_table(summary, out / f"summary.{ext}")
-    finals["load_report"] = write_table(report.to_frame(), out / "load_report.csv")
-    finals["provenance"] = atomic_write_text(prov_path, dumps(prov))
-    shutil.rmtree(partial, ignore_errors=True)
+    # the set is built in the staging folder; output_set swaps it in when this function returns
+    for name, parts, header, schema in (("matches", [part_paths(i)[0] for i in indices], MATCH_COLUMNS, match_schema),
+                                        ("documents", [part_paths(i)[1] for i in indices], doc_columns, doc_schema)):
+        os.replace(_merge_parts(parts, staging / f"{name}.{ext}", fmt, header, schema), staging / f"{name}.{ext}")
+    write_table(summary, staging / f"summary.{ext}", csv_escape=csv_escape)
+    write_table(report.to_frame(), staging / "load_report.csv", csv_escape=csv_escape)
+    atomic_write_text(staging / "provenance.json", dumps(prov))
+    target = resolve_target(out)
+    finals = {"matches": target / f"matches.{ext}", "documents": target / f"documents.{ext}",
+              "summary": target / f"summary.{ext}", "load_report": target / "load_report.csv",
+              "provenance": target / "provenance.json"}
     return StreamResult(out, finals, summary, report, prov, list(all_cats), n_documents=int(stats["docs"]),
                         n_matches=int(stats["matches"]), chunks_scored=stats["scored"], chunks_reused=stats["reused"])

@@ -212,10 +212,18 @@ def sample_for_coding(
     return out
 
 
-def write_coding_sheet(sheet: pd.DataFrame, path) -> Path:
-    """Write a sheet from :func:`sample_for_coding` as UTF-8 CSV (with BOM, so Excel reads accents)."""
+def write_coding_sheet(sheet: pd.DataFrame, path, *, csv_escape: bool = True) -> Path:
+    """Write a sheet from :func:`sample_for_coding` as UTF-8 CSV (with BOM, so Excel reads accents).
+
+    Cells a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` first) get a leading
+    apostrophe unless ``csv_escape=False`` (:mod:`analysis.csvsafe`); :func:`read_coded` removes it.
+    """
     from analysis.outputs import atomic_write_bytes
 
+    if csv_escape:
+        from analysis.csvsafe import escape_frame
+
+        sheet = escape_frame(sheet)
     buf = io.StringIO()
     sheet.to_csv(buf, index=False, lineterminator="\n")
     return atomic_write_bytes(path, b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
@@ -229,7 +237,7 @@ def _sniff_delimiter(header: str) -> str:
     return max(counts, key=lambda d: (counts[d], d == ","))
 
 
-def read_coded(path, *, expected=None, allow_blank: bool = False) -> pd.DataFrame:
+def read_coded(path, *, expected=None, allow_blank: bool = False, csv_unescape: bool = True) -> pd.DataFrame:
     """Read a filled coding sheet, refusing anything that would bias the estimates silently.
 
     Parameters
@@ -244,6 +252,10 @@ def read_coded(path, *, expected=None, allow_blank: bool = False) -> pd.DataFram
     allow_blank : bool, default False
         Skip rows whose code is empty instead of refusing them (their number is in
         ``df.attrs["n_blank"]``).
+    csv_unescape : bool, default True
+        Remove the apostrophe :func:`write_coding_sheet` put before cells starting with ``= + - @``
+        (a sheet saved again by a spreadsheet has usually lost it already; either way the cell comes
+        back as the text the sheet was made from). Pass False for a sheet written with ``--no-csv-escape``.
 
     Returns
     -------
@@ -351,6 +363,10 @@ def read_coded(path, *, expected=None, allow_blank: bool = False) -> pd.DataFram
                         f"{' ...' if len(ids) > 10 else ''}"
                     )
     df = pd.DataFrame(rows)
+    if csv_unescape:
+        from analysis.csvsafe import unescape_frame
+
+        unescape_frame(df, [c for c in df.columns if c not in code_cols and c not in ("id", "kind", "stratum_size")])
     for col in code_cols:
         df[col] = df[col].astype("Int64")
     if "sentence" in df.columns:

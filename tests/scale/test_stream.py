@@ -16,7 +16,7 @@ import pytest
 from analysis.cli import main
 from analysis.measure.scoring import score
 from analysis.scale import stream
-from analysis.scale.stream import PARTIAL_DIR, iter_corpus_chunks, score_stream
+from analysis.scale.stream import iter_corpus_chunks, score_stream, work_folder
 from analysis.text.corpus import load_corpus
 
 from .conftest import LEXICON, write_corpus_csv
@@ -83,7 +83,7 @@ def test_stream_csv_is_byte_identical_to_in_memory_cli(tmp_path, messy_csv):
             pd.testing.assert_frame_equal(a, b)
         else:
             assert filecmp.cmp(tmp_path / "mem" / name, tmp_path / "st" / name, shallow=False), name
-    assert not (tmp_path / "st" / PARTIAL_DIR).exists()
+    assert not work_folder(tmp_path / "st").exists()
 
 
 def test_stream_parquet_equals_score(tmp_path, messy_csv):
@@ -123,9 +123,9 @@ def test_resume_after_interruption_does_not_rescore(tmp_path, messy_csv):
 
     with pytest.raises(Boom):
         score_stream(messy_csv, out, LEXICON, chunk_size=40, fmt="csv", on_chunk=explode)
-    # nothing that looks complete
-    assert not any((out / n).exists() for n in FINALS)
-    manifest = json.loads((out / PARTIAL_DIR / "manifest.json").read_text())
+    # nothing that looks complete: the output folder is not even there
+    assert not out.exists()
+    manifest = json.loads((work_folder(out) / "manifest.json").read_text())
     assert sorted(manifest["chunks"]) == ["0", "1", "2", "3"]
 
     seen = []
@@ -174,7 +174,7 @@ def test_killed_run_leaves_nothing_complete_and_resumes(tmp_path, sample_sentenc
     cmd = [sys.executable, "-m", "analysis", "score", str(path), "--out", str(out), "--chunk-size", "25",
            "--format", "csv", "--quiet", "--lexicon", LEXICON]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    manifest = out / PARTIAL_DIR / "manifest.json"
+    manifest = work_folder(out) / "manifest.json"
     deadline = time.time() + 120
     try:
         while time.time() < deadline:
@@ -189,8 +189,7 @@ def test_killed_run_leaves_nothing_complete_and_resumes(tmp_path, sample_sentenc
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait()
-    assert not any((out / n).exists() for n in FINALS)
-    assert not any(p.name.startswith(("matches", "documents")) for p in out.iterdir())
+    assert not out.exists()  # the set is built beside it and swapped in only when complete
     done = len(json.loads(manifest.read_text())["chunks"])
     assert main(["score", str(path), "--out", str(out), "--chunk-size", "25", "--format", "csv", "--quiet", "--lexicon", LEXICON,
                  "--resume"]) == 0
