@@ -24,7 +24,7 @@ Examples
 >>> safe_names(["alpha", "A/B", "A_B", "CON", "x" * 300])["alpha"]
 'alpha'
 >>> sorted(set(safe_names(["A/B", "A B", "A:B", "A_B"]).values()))
-['A_B', 'A_B-0e7d3a0e', 'A_B-3b0f6d3a', 'A_B-f1d0e8c7']
+['A_B', 'A_B-5a33e15d', 'A_B-998d3ed8', 'A_B-fea4c5ce']
 """
 from __future__ import annotations
 
