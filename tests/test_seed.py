@@ -38,3 +38,23 @@ def seed_matches(tmp_path_factory, request):
 def test_seed_article(seed_matches, category, matched):
     rows = seed_matches[(seed_matches.category == category) & (seed_matches.matched == matched)]
     assert len(rows) >= 1, seed_matches[seed_matches.category == category].matched.tolist()
+
+
+# Every hedge of the article, read by us, in order: the lexicon must find all of them and nothing else
+# ("no specific indications" is evidence_absent, not an evidential hedge; "almost certainly" a booster).
+SEED_HEDGES = [
+    ("hedging.possibility", "Potential"),
+    ("hedging.possibility", "possible"),
+    ("hedging.evidential", "indications"),
+    ("hedging.evidential", "indicators"),
+    ("hedging.possibility", "potential"),
+    ("hedging.possibility", "apparent"),
+    ("hedging.epistemic_verb", "seems"),
+    ("hedging.epistemic_verb", "seemed"),
+]
+
+
+def test_seed_article_hedges_all_found(seed_matches):
+    hedges = seed_matches[seed_matches.category.str.startswith("hedging.")].sort_values("start")
+    assert list(zip(hedges.category, hedges.matched)) == SEED_HEDGES
+    assert set(hedges.lexicon_version.astype(str)) == {"1.1.0"}

@@ -33,7 +33,7 @@ def test_builtins_are_complete_and_versioned():
     for name in LEXICONS:
         lex = load_lexicon(name)
         assert set(lex.categories) == expected[name]
-        assert lex.version == ("2.0.0" if name == "distancing" else "1.0.0")
+        assert lex.version == {"distancing": "2.0.0", "hedging": "1.1.0"}.get(name, "1.0.0")
         for key in ("name", "version", "description", "licence", "sources"):
             assert lex.meta.get(key), (name, key)
         assert lex.meta["licence"] == "CC-BY-4.0"
@@ -467,4 +467,70 @@ def test_supposed():
         ("The bombers were supposed to return on Friday.", "distancing.lexical", 0),
         ("The so-called peace plan failed.", "distancing.lexical", 1),
         ("The alleged attacker was arrested.", "distancing.lexical", 1),
+    ])
+
+
+# --- hedging 1.1.0: constraints the news set asked for (sentences written by us) --------------------------
+
+
+def test_likely_voters():
+    _check([
+        ("Clinton is likely to win the state.", "hedging.possibility", 1),
+        ("The poll surveyed 900 likely voters.", "hedging.possibility", 0),
+        ("Among likely Republican voters, Trump leads.", "hedging.possibility", 0),
+        ("Among likely GOP primary voters, Trump leads.", "hedging.possibility", 0),
+        ("A recount is the probable outcome.", "hedging.possibility", 1),
+        ("The police had probable cause to stop him.", "hedging.possibility", 0),
+    ])
+
+
+def test_suggest():
+    _check([
+        ("The numbers suggest that turnout fell.", "hedging.epistemic_verb", 1),
+        ("The memo suggested a cover-up.", "hedging.epistemic_verb", 1),
+        ("She suggested taking the train.", "hedging.epistemic_verb", 0),
+        ("He suggests cutting taxes first.", "hedging.epistemic_verb", 0),
+    ])
+
+
+def test_believe_in():
+    _check([
+        ("Aides believe the senator will run.", "hedging.epistemic_verb", 1),
+        ("He believes in open debate.", "hedging.epistemic_verb", 0),
+        ("Voters believed in her judgment.", "hedging.epistemic_verb", 0),
+    ])
+
+
+def test_speculate():
+    _check([
+        ("Analysts speculated that he would quit.", "hedging.epistemic_verb", 1),
+        ("The manager declined to speculate about the result.", "hedging.epistemic_verb", 0),
+        ("She refused to publicly speculate on it.", "hedging.epistemic_verb", 0),
+        ("There is speculation that the talks failed.", "hedging.epistemic_verb", 1),
+        ("He wants a tax on Wall Street speculation.", "hedging.epistemic_verb", 0),
+    ])
+
+
+def test_news_constraints():
+    _check([
+        ("The aid could no longer reach the town.", "hedging.modal", 0),
+        ("The aid could reach the town by Friday.", "hedging.modal", 1),
+        ("Supporters think back to 2008.", "hedging.epistemic_verb", 0),
+        ("Supporters think he will win.", "hedging.epistemic_verb", 1),
+        ("It was more work than he expected.", "hedging.epistemic_verb", 0),
+        ("The vote is expected on Monday.", "hedging.epistemic_verb", 1),
+        ("I guess he will run again.", "hedging.epistemic_verb", 1),
+        ("Your guess is as good as mine.", "hedging.epistemic_verb", 0),
+        ("It is not clear whether he will run.", "hedging.possibility", 1),
+        ("The rules were not clear enough.", "hedging.possibility", 0),
+        ("There is a chance of a recount.", "hedging.possibility", 1),
+        ("There is no chance of a recount.", "hedging.possibility", 0),
+        ("Chances are the bill will pass.", "hedging.possibility", 1),
+        ("The plan rests on a hypothetical threat.", "hedging.possibility", 1),
+        ("The campaign showed little sign of slowing.", "hedging.evidential", 0),
+        ("The campaign showed signs of slowing.", "hedging.evidential", 1),
+        ("The assumption that turnout will rise is risky.", "hedging.epistemic_verb", 1),
+        ("There is a widespread belief that the vote was rigged.", "hedging.epistemic_verb", 1),
+        ("Experts predicted a close race.", "hedging.epistemic_verb", 1),
+        ("Some doubt that the deal will hold.", "hedging.epistemic_verb", 1),
     ])
