@@ -31,7 +31,6 @@ CORPUS = None  # corpus file or folder; None means the bundled sample corpus (an
 LEXICON = "hedging"  # the built-in lexicon to copy and extend
 # candidate pattern -> the category it would join (the pattern language of docs/patterns.md)
 CANDIDATES = {
-    "not clear": "hedging.possibility",
     "(point|points|pointed|pointing) to": "hedging.evidential",
     "signal*": "hedging.evidential",
 }
