@@ -26,8 +26,9 @@ def add_gold_arguments(parser) -> None:
                         help="conll2010: glob for files when GOLD is a folder (default: *.xml)")
     parser.add_argument("--cue-types", action="append", default=None, metavar="TYPE",
                         help="conll2010/szeged: keep only these cue types (repeatable)")
-    parser.add_argument("--split", choices=("train", "dev", "all"), default="all",
-                        help="polnear: which split (default: all)")
+    parser.add_argument("--split", default="all", metavar="NAME",
+                        help="polnear: which split (train, dev, test, any split folder under the root, or all; "
+                             "default: all)")
     parser.add_argument("--text-col", default="sentence", help="csv: sentence column (default: sentence)")
     parser.add_argument("--label-col", default="label", help="csv: label column (default: label)")
 
@@ -58,6 +59,12 @@ def load_gold(paths, args) -> pd.DataFrame:
             from analysis.text.tokenize import sentence_spans
 
             split = None if args.split == "all" else args.split
+            found = corpora.polnear_root(p)
+            if found is not None and found[1] is not None:  # a split folder (or its text/): that split
+                if split not in (None, found[1]):
+                    raise ValueError(f"{p}: this is the {found[1]!r} split; --split {split} asks for another "
+                                     "(give the root)")
+                p, split = found
             frames.append(corpora.load_polnear(p, split, sentence_splitter=sentence_spans))
         else:
             frames.append(corpora.load_labelled_csv(p, text_col=args.text_col, label_col=args.label_col))

@@ -31,6 +31,9 @@ def add_corpus_arguments(p):
     p.add_argument("--date-col", help="column holding the publication date")
     p.add_argument("--title-col", help="column holding the headline")
     p.add_argument("--encoding", help="text encoding of the corpus file (default: UTF-8, BOM accepted)")
+    p.add_argument("--split", metavar="NAME",
+                   help="PolNeAR root: the split to read (train, dev, test, any split folder present, or all; "
+                        "default: all from the root, the folder itself from a split folder)")
     add_dayfirst_argument(p)
 
 
@@ -46,6 +49,7 @@ def corpus_from_args(args):
     return load_corpus(
         args.corpus, text_col=args.text_col, id_col=args.id_col, outlet_col=args.outlet_col,
         date_col=args.date_col, title_col=args.title_col, encoding=args.encoding, dayfirst=args.dayfirst,
+        split=getattr(args, "split", None),
     )
 
 
@@ -130,7 +134,7 @@ def run_stream(args) -> int:
             chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE, fmt=args.format, jobs=args.jobs, executor=executor,
             resume=args.resume, progress=not args.no_progress and not quiet,
             text_col=args.text_col, id_col=args.id_col, outlet_col=args.outlet_col, date_col=args.date_col,
-            title_col=args.title_col, encoding=args.encoding, dayfirst=args.dayfirst,
+            title_col=args.title_col, encoding=args.encoding, dayfirst=args.dayfirst, split=args.split,
             log=None if quiet else (lambda msg: print(msg, file=sys.stderr)), csv_escape=args.csv_escape,
         )
     finally:

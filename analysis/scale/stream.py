@@ -222,11 +222,7 @@ def _iter_txt_folder(path: Path, encoding, chunk_size: int, report: LoadReport):
 def _detect(path: Path, fmt):
     kind = fmt or ("dir" if path.is_dir() else path.suffix.lower().lstrip("."))
     if kind == "dir":
-        if (path / "metadata.tsv").is_file() and ((path / "train").is_dir() or (path / "text").is_dir()):
-            return "whole"
-        if any(p.suffix.lower() in (".html", ".htm") for p in path.iterdir()):
-            return "whole"
-        return "txtdir"
+        return "txtdir" if _corpus.folder_kind(path) == "txt" else "whole"  # PolNeAR and web pages: whole
     if kind in ("csv", "tsv", "tab", "jsonl", "ndjson") and path.is_file():
         with open(path, "rb") as fh:
             head = fh.read(4)
@@ -259,7 +255,7 @@ def _progress_total(path: Path, kind):
     return None, "doc"
 
 
-def _raw_chunks(path: Path, kind, chunk_size, encoding, report, fmt, column_args, dayfirst=None):
+def _raw_chunks(path: Path, kind, chunk_size, encoding, report, fmt, column_args, dayfirst=None, split=None):
     if kind in ("csv", "tsv"):
         yield from _iter_delimited(path, "," if kind == "csv" else "\t", encoding, chunk_size, report)
     elif kind == "jsonl":
@@ -269,7 +265,8 @@ def _raw_chunks(path: Path, kind, chunk_size, encoding, report, fmt, column_args
     elif kind == "txtdir":
         yield from _iter_txt_folder(path, encoding, chunk_size, report)
     else:  # not streamable: load whole, then cut (already normalised; marked with _normalised)
-        corpus, whole = _corpus.load_corpus(path, encoding=encoding, fmt=fmt, dayfirst=dayfirst, **column_args)
+        corpus, whole = _corpus.load_corpus(path, encoding=encoding, fmt=fmt, dayfirst=dayfirst, split=split,
+                                            **column_args)
         report.n_read, report.issues, report.notes = whole.n_read, whole.issues, whole.notes
         for i in range(0, len(corpus), chunk_size):
             part = corpus.iloc[i : i + chunk_size].reset_index(drop=True)
@@ -431,7 +428,7 @@ def _hash_rows(h, corpus, columns):
 
 def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | None = None, text_col=None, id_col=None,
                        outlet_col=None, date_col=None, title_col=None, encoding=None, fmt=None, dayfirst=None,
-                       progress=None):
+                       progress=None, split=None):
     """Read a corpus a chunk of documents at a time, normalised as :func:`load_corpus` does.
 
     Parameters
@@ -483,7 +480,7 @@ def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | Non
     last_pos = 0
     loaded = 0
     notes_at = None  # where the date notes go: after the first chunk's notes, as load_corpus orders them
-    for raw, pos in _raw_chunks(path, kind, chunk_size, encoding, report, fmt, column_args, dayfirst):
+    for raw, pos in _raw_chunks(path, kind, chunk_size, encoding, report, fmt, column_args, dayfirst, split):
         if raw.attrs.get("_normalised"):
             corpus = raw
         elif len(raw) == 0:
@@ -712,7 +709,7 @@ def _load_manifest(partial: Path):
 def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int = 5000, fmt: str = "parquet",
                  jobs: int = 1, executor=None, resume: bool = False, progress: bool = False, on_chunk=None,
                  text_col=None, id_col=None, outlet_col=None, date_col=None, title_col=None, encoding=None,
-                 input_format=None, dayfirst=None, log=None, csv_escape: bool = True) -> StreamResult:
+                 input_format=None, dayfirst=None, log=None, csv_escape: bool = True, split=None) -> StreamResult:
     """Score a corpus file chunk by chunk and write the outputs into the folder ``out``.
 
     Parameters
@@ -786,6 +783,8 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
     column_args = {"text_col": text_col, "id_col": id_col, "outlet_col": outlet_col, "date_col": date_col,
                    "title_col": title_col}
     settings = _settings(path, spec, chunk_size, fmt, column_args, encoding, input_format, dayfirst)
+    if split is not None:  # PolNeAR: another split is another corpus
+        settings["split"] = split
 
     done: dict = {}
     old = _load_manifest(partial) if partial.is_dir() else None
@@ -838,7 +837,7 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
 
     def chunks_to_score():
         for ch in iter_corpus_chunks(path, chunk_size, report=report, encoding=encoding, fmt=input_format,
-                                     dayfirst=dayfirst, progress=bar, **column_args):
+                                     dayfirst=dayfirst, progress=bar, split=split, **column_args):
             _hash_rows(corpus_hash, ch.corpus, ("doc_id", "outlet", "date", "text"))
             prev = done.get(str(ch.index))
             mp, dp = part_paths(ch.index)

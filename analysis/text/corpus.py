@@ -395,6 +395,7 @@ def load_corpus(
     encoding: str | None = None,
     fmt: str | None = None,
     dayfirst: bool | None = None,
+    split: str | None = None,
 ):
     """Load a corpus and account for every row.
 
@@ -404,7 +405,8 @@ def load_corpus(
         A ``.csv``, ``.tsv``, ``.jsonl``/``.ndjson`` or ``.parquet`` file, one ``.txt`` file (one
         document), a folder of ``.txt`` files
         (with an optional ``metadata.csv`` whose id column names the files), a folder of saved web pages
-        (``.html``), or a PolNeAR-style folder (``text/`` + ``metadata.tsv``; see
+        (``.html``), or PolNeAR as published: its root (``metadata.tsv`` with ``train/``, ``dev/``,
+        ``test/``), one split folder or that folder's ``text/`` (see
         :func:`analysis.validate.corpora.load_polnear_articles`).
     text_col, id_col, outlet_col, date_col, title_col : str, optional
         Column names when they differ from the defaults (``text``, ``doc_id``, ``outlet``, ``date``,
@@ -421,6 +423,10 @@ def load_corpus(
         column decides, how many dates were ambiguous, with example rows. Dates that can be read only
         one way are always read that way; ISO dates (``2024-03-05``) and dates with month names are
         never affected.
+    split : str, optional
+        PolNeAR only: the split to read from the root (``train``, ``dev``, ``test``, any split folder
+        present, or ``all``); by default the root gives every split and a split folder (or its
+        ``text/``) gives itself, with the metadata of ``metadata.tsv`` in both cases.
 
     Returns
     -------
@@ -442,20 +448,12 @@ def load_corpus(
         raise CorpusError(f"{path}: no such file or folder")
     report = LoadReport(str(path))
     kind = fmt or ("dir" if path.is_dir() else path.suffix.lower().lstrip("."))
+    if split is not None and kind not in ("dir", "polnear"):
+        raise CorpusError(f"{path}: split={split!r} is for a PolNeAR folder (metadata.tsv and train/, dev/, test/)")
     if kind == "dir":
-        if (path / "metadata.tsv").is_file() and ((path / "train").is_dir() or (path / "text").is_dir()):
-            kind = "polnear"
-        elif any(p.suffix.lower() in (".html", ".htm") for p in path.iterdir()):
-            kind = "html"
-        else:
-            kind = "txt"
+        kind = folder_kind(path)
     if kind == "polnear":
-        from ..validate.corpora import load_polnear_articles
-
-        df = load_polnear_articles(path)
-        report.n_read = len(df)
-        df["_row"] = df["doc_id"]
-        report.notes.append("PolNeAR layout: articles from text/ with metadata.tsv")
+        df = _read_polnear(path, split, report)
     elif kind == "csv":
         df = _read_delimited(path, ",", encoding, report)
     elif kind in ("txt", "text") and path.is_file():
@@ -477,6 +475,40 @@ def load_corpus(
     else:
         raise CorpusError(f"{path}: unknown corpus format {kind!r} (use csv, tsv, jsonl, parquet, txt or html)")
     return _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_col, dayfirst=dayfirst)
+
+
+def folder_kind(path: Path) -> str:
+    """``polnear``, ``html`` or ``txt`` for a folder given as the corpus."""
+    from ..validate.corpora import polnear_root
+
+    if polnear_root(path) is not None:
+        return "polnear"
+    if any(p.suffix.lower() in (".html", ".htm") for p in path.iterdir()):
+        return "html"
+    return "txt"
+
+
+def _read_polnear(path: Path, split, report):
+    """PolNeAR as published: from its root (every split, or ``split``), a split folder or its ``text/``."""
+    from ..validate.corpora import load_polnear_articles, polnear_root
+
+    found = polnear_root(path)
+    if found is None:
+        raise CorpusError(f"{path}: not a PolNeAR folder (metadata.tsv beside train/, dev/, test/ with text/ inside)")
+    root, inside = found
+    if inside is not None and split not in (None, inside):
+        raise CorpusError(f"{path}: this is the {inside!r} split; split={split!r} asks for another (give the root)")
+    chosen = inside or split
+    try:
+        df = load_polnear_articles(root, chosen, parse_dates=False)
+    except (FileNotFoundError, ValueError) as exc:
+        raise CorpusError(str(exc)) from None
+    report.n_read = len(df)
+    df["_row"] = df["doc_id"]
+    splits = ", ".join(dict.fromkeys(df["split"])) or "none"
+    report.notes.append("PolNeAR layout: articles from <split>/text/ with the root's metadata.tsv "
+                        f"(splits read: {splits})")
+    return df
 
 
 def _read_html_folder_single(path: Path, report):

@@ -34,6 +34,8 @@ __all__ = [
     "load_polnear_articles",
     "load_polnear_attributions",
     "load_szeged",
+    "polnear_root",
+    "polnear_splits",
     "simple_sentence_spans",
 ]
 
@@ -391,18 +393,52 @@ def simple_sentence_spans(text: str) -> list[tuple[int, int]]:
 
 # --------------------------------------------------------------------------- PolNeAR
 
-_POLNEAR_SPLITS = ("train", "dev")
+_POLNEAR_SPLITS = ("train", "dev", "test")  # the published splits, in this order
 _WIRES = {"ap": "AP", "afp": "AFP", "reuters": "Reuters", "upi": "UPI"}
 _T_LINE = re.compile(r"^(T\d+)\t(\S+) (\d+ \d+(?:;\d+ \d+)*)\t(.*)$")
 _E_LINE = re.compile(r"^(E\d+)\t(.*)$")
 
 
-def _polnear_splits(split: str | None) -> tuple[str, ...]:
-    if split is None:
-        return _POLNEAR_SPLITS
-    if split not in _POLNEAR_SPLITS:
-        raise ValueError(f"split must be 'train', 'dev' or None, got {split!r}")
+def polnear_splits(root: PathLike) -> list[str]:
+    """The splits of a PolNeAR root: its sub-folders holding ``text/``, published ones first.
+
+    The published corpus has ``train/``, ``dev/`` and ``test/``; a copy may hold fewer (the shared copy
+    here has train and dev) or more. Order: train, dev, test, then any other by name.
+    """
+    root = Path(root)
+    found = [p.name for p in root.iterdir() if p.is_dir() and (p / "text").is_dir()] if root.is_dir() else []
+    order = {name: i for i, name in enumerate(_POLNEAR_SPLITS)}
+    return sorted(found, key=lambda n: (order.get(n, len(order)), n))
+
+
+def _polnear_splits(root: Path, split: str | None) -> tuple[str, ...]:
+    present = polnear_splits(root)
+    if split is None or split == "all":
+        if not present:
+            raise FileNotFoundError(f"{root}: no split folder (train/, dev/, test/ with text/ inside)")
+        return tuple(present)
+    if not isinstance(split, str) or split not in present:
+        raise ValueError(f"{root}: no PolNeAR split {split!r} (splits found: {', '.join(present) or 'none'}; "
+                         "or 'all')")
     return (split,)
+
+
+def polnear_root(path: PathLike) -> tuple[Path, str | None] | None:
+    """``(root, split)`` when ``path`` is a PolNeAR root (``split`` None), one of its split folders or a
+    split's ``text/`` folder; None when it is none of these.
+
+    A root holds ``metadata.tsv`` and at least one split folder with ``text/`` inside.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return None
+    if (path / "metadata.tsv").is_file() and polnear_splits(path):
+        return path, None
+    if (path / "text").is_dir() and (path.parent / "metadata.tsv").is_file():
+        return path.parent, path.name
+    if path.name == "text" and (path.parent.parent / "metadata.tsv").is_file():
+        return path.parent.parent, path.parent.name
+    return None
 
 
 def _read_metadata(root: Path) -> pd.DataFrame:
@@ -431,16 +467,21 @@ def _normalise_wire(value: str) -> str | None:
     return None if value is None else _WIRES.get(value.lower(), value)
 
 
-def load_polnear_articles(root: PathLike, split: str | None = None) -> pd.DataFrame:
+def load_polnear_articles(root: PathLike, split: str | None = None, *, parse_dates: bool = True) -> pd.DataFrame:
     """Load PolNeAR articles as a corpus table (one row per article).
 
     Parameters
     ----------
     root : path
-        The PolNeAR root holding ``metadata.tsv`` and ``train/``, ``dev/``
-        (each with ``text/*.txt`` and ``attributions/*.ann``).
-    split : {"train", "dev", None}
-        ``None`` loads both, train first.
+        The PolNeAR root holding ``metadata.tsv`` and its split folders (``train/``, ``dev/``,
+        ``test/`` as published, each with ``text/*.txt`` and ``attributions/*.ann``).
+    split : str or None
+        A split folder's name (``"train"``, ``"dev"``, ``"test"``, or any other found under
+        ``root``: :func:`polnear_splits`); ``None`` or ``"all"`` loads every split, in the
+        order of :func:`polnear_splits`.
+    parse_dates : bool, default True
+        False keeps ``date`` as written in ``metadata.tsv`` (for
+        :func:`analysis.text.corpus.load_corpus`, which reads and reports dates itself).
 
     Returns
     -------
@@ -452,19 +493,24 @@ def load_polnear_articles(root: PathLike, split: str | None = None) -> pd.DataFr
         or missing (test with ``isna()``): the metadata's ``None`` (not
         syndicated) and ``NA`` (not recorded, every West Journal article) both
         become missing; ``reuters`` is capitalised), ``author`` (missing when
-        the metadata says ``None``) and ``split``.
+        the metadata says ``None``), ``split``, then every other column of
+        ``metadata.tsv`` (``level``, ``annotators``, ``trump_count``, ``clinton_count``,
+        ``credit`` in the published file) as text, ``None``/``NA`` kept as written.
 
     Raises
     ------
     FileNotFoundError
-        Missing ``metadata.tsv`` or split folder.
+        Missing ``metadata.tsv``, or no split folder.
     ValueError
-        A text file without a metadata row, or an empty text file.
+        A split that is not there (the message lists those that are), a text file without a
+        metadata row, or an empty text file.
     """
     root = Path(root)
     meta = _read_metadata(root)
+    used = {"compartment", "filename", "publisher", "publication_date", "title", "wire", "author"}
+    extra = [c for c in meta.columns if c not in used and c not in ("doc_id", "outlet", "date", "text", "split")]
     rows = []
-    for sp in _polnear_splits(split):
+    for sp in _polnear_splits(root, split):
         text_dir = root / sp / "text"
         if not text_dir.is_dir():
             raise FileNotFoundError(f"{text_dir}: no such directory")
@@ -489,10 +535,13 @@ def load_polnear_articles(root: PathLike, split: str | None = None) -> pd.DataFr
                     "wire": _normalise_wire(info["wire"]),
                     "author": _placeholder_to_none(info.get("author", "")),
                     "split": sp,
+                    **{c: info[c] for c in extra},
                 }
             )
-    columns = ["doc_id", "outlet", "date", "title", "text", "wire", "author", "split"]
+    columns = ["doc_id", "outlet", "date", "title", "text", "wire", "author", "split"] + extra
     frame = pd.DataFrame(rows, columns=columns)
+    if not parse_dates:
+        return frame
     frame["date"] = pd.to_datetime(frame["date"], errors="coerce", format="%Y-%m-%d").astype(
         "datetime64[ns]"
     )
@@ -642,8 +691,9 @@ def load_polnear(
     ----------
     root : path
         PolNeAR root (``metadata.tsv``, ``train/``, ``dev/``).
-    split : {"train", "dev", None}, default "train"
-        ``None`` loads both.
+    split : str or None, default "train"
+        As for :func:`load_polnear_articles` (``"test"`` and any other split folder found;
+        ``None`` or ``"all"``: every split).
     sentence_splitter : callable ``(text) -> list[(start, end)]``, optional
         Character spans of the sentences of an article. Defaults to
         :func:`simple_sentence_spans`; pass
