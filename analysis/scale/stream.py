@@ -769,14 +769,14 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
     with output_set(out, "score", replaceable=REPLACEABLE) as staging:
         result = _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, jobs, executor, resume,
                                progress, on_chunk, text_col, id_col, outlet_col, date_col, title_col, encoding,
-                               input_format, dayfirst, say, csv_escape)
+                               input_format, dayfirst, say, csv_escape, split)
     shutil.rmtree(work_folder(out), ignore_errors=True)  # the set is in place: the chunks are no longer needed
     return result
 
 
 def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, jobs, executor, resume, progress,
                   on_chunk, text_col, id_col, outlet_col, date_col, title_col, encoding, input_format, dayfirst,
-                  say, csv_escape) -> StreamResult:
+                  say, csv_escape, split=None) -> StreamResult:
     partial = work_folder(out)
     spec = MatcherSpec.create(lexicons, categories)
     matcher_here = worker_matcher(spec)  # validates categories early, gives the column layout; forked workers inherit it
