@@ -122,6 +122,8 @@ fig
 
 # %%
 summary = result.summary[result.summary["category"] == category].sort_values("rate_per_1k", ascending=False)
+several = summary[summary["documents"] >= 2]  # an outlet with one article has no document bootstrap
+summary = several if len(several) >= 2 else summary
 high, low = summary["outlet"].iloc[0], summary["outlet"].iloc[-1]
 decomposition = term_decomposition(result.matches, result.documents, category, high, low,
                                    n_resamples=N_RESAMPLES, seed=SEED)

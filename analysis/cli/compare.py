@@ -129,6 +129,15 @@ def add_arguments(p):
         "stories both covered: writes stories.csv and story_matched.csv (needs --corpus)",
     )
     add_csv_escape_argument(p)
+    p.add_argument(
+        "--min-docs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="leave out groups with fewer than N documents (the output says which and how many "
+        "documents that removed); default 1 keeps every group, a group of one document getting NaN "
+        "bounds and a note",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -164,6 +173,7 @@ def run(args) -> int:
         wire_unknown_outlets=args.wire_unknown_outlet,
         corpus_options=options,
         stories=args.stories,
+        min_docs=args.min_docs,
         log=log,
     )
     out = result.write(args.out, csv_escape=args.csv_escape)

@@ -22,6 +22,7 @@ from analysis.compare.pipeline import CompareResult, CompareRun, read_scored, re
 from analysis.compare.rates import (
     available_categories,
     count_model,
+    drop_small_groups,
     group_rates,
     pairwise_differences,
     term_decomposition,
@@ -37,6 +38,7 @@ __all__ = [
     "category_keyness",
     "count_model",
     "deduplicate",
+    "drop_small_groups",
     "duplicate_agreement",
     "group_rates",
     "keyness",

@@ -29,8 +29,10 @@ from .kwic import kwic
 from .pooling import pooled_rates
 from .rates import (
     CORRECTIONS,
+    adjust_p,
     available_categories,
     count_model,
+    drop_small_groups,
     group_rates,
     pairwise_differences,
     term_decomposition,
@@ -386,18 +388,38 @@ def _check_groups(documents: pd.DataFrame, by: str, notes: list) -> list:
             f"{n_missing} document(s) with no {by!r} value are left out of the group comparisons"
         )
     sizes = values.dropna().value_counts()
-    single = sorted(sizes[sizes < 2].index.map(str))
-    if single:
-        raise ValueError(
-            f"group {single[0]!r} of column {by!r} has only one document "
-            f"({len(single)} such group(s)): the document bootstrap needs at least two "
-            "documents per group; choose another --by or leave such documents out"
-        )
     if len(sizes) < 2:
         raise ValueError(
             f"column {by!r} has a single group ({sizes.index[0]!r}): nothing to compare"
         )
+    if (sizes < 2).all():
+        raise ValueError(
+            f"every group of column {by!r} has a single document ({len(sizes)} groups): a "
+            "comparison of groups needs groups of documents; choose a coarser --by"
+        )
+    single = sorted(sizes[sizes < 2].index.map(str))
+    if single:
+        shown = ", ".join(repr(g) for g in single[:10]) + (", ..." if len(single) > 10 else "")
+        notes.append(
+            f"{len(single)} group(s) of {by!r} have a single document ({shown}): they are kept, with "
+            "NaN bounds and p-values and a note wherever a document bootstrap or permutation test "
+            "needs two documents (pass --min-docs N to leave small groups out)"
+        )
     return sorted(sizes.index)
+
+
+def _apply_min_docs(documents: pd.DataFrame, by: str, min_docs: int, notes: list) -> tuple[pd.DataFrame, dict]:
+    """Documents of the groups with at least ``min_docs`` documents, and what was dropped (a note too)."""
+    kept, report = drop_small_groups(documents, by=by, min_docs=min_docs)
+    if report["n_groups_dropped"]:
+        names = [str(g) for g in report["groups_dropped"]]
+        shown = ", ".join(repr(g) for g in names[:20]) + (f", ... ({len(names) - 20} more)" if len(names) > 20 else "")
+        notes.append(
+            f"--min-docs {min_docs}: {report['n_groups_dropped']} group(s) of {by!r} with fewer than "
+            f"{min_docs} documents left out ({report['documents_removed']} document(s) removed): {shown}"
+        )
+    report["groups_dropped"] = [str(g) for g in report["groups_dropped"]]
+    return kept.reset_index(drop=True), report
 
 
 def _resolve_label(value, labels: list, by: str):
@@ -456,8 +478,8 @@ def _headline(rates: pd.DataFrame, by: str, categories: list[str]) -> pd.DataFra
     if sub.empty:
         return pd.DataFrame()
     cell = [
-        f"{r:.2f} [{lo:.2f}, {hi:.2f}]"
-        for r, lo, hi in zip(sub["rate_per_1k"], sub["rate_low"], sub["rate_high"])
+        f"{r:.2f} [{lo:.2f}, {hi:.2f}]" if np.isfinite(lo) and np.isfinite(hi) else f"{r:.2f} (n={n})"
+        for r, lo, hi, n in zip(sub["rate_per_1k"], sub["rate_low"], sub["rate_high"], sub["documents"])
     ]
     table = pd.DataFrame({by: sub[by].to_numpy(), "category": sub["category"].to_numpy(), "cell": cell})
     wide = table.pivot(index=by, columns="category", values="cell")
@@ -530,6 +552,9 @@ def _check_params(p: dict) -> None:
         raise ValueError(
             f"--freq {p['freq']!r} is not a pandas frequency (e.g. W, MS, QS)"
         ) from err
+    md = p["min_docs"]
+    if isinstance(md, bool) or not isinstance(md, (int, np.integer)) or md < 1:
+        raise ValueError(f"--min-docs must be a whole number of at least 1, got {md!r}")
     unknown = [s for s in p["steps"] if s not in STEPS]
     if unknown:
         raise ValueError(f"unknown step {unknown[0]!r}; steps: {', '.join(STEPS)}")
@@ -686,39 +711,91 @@ def _step_voice(run: CompareRun) -> None:
         run.add("voice_rates.csv", vr)
 
 
+def _fit_count_model(data: pd.DataFrame, cat: str, rhs: str, confidence, correction):
+    """NB2 count model; a Poisson GLM with HC0 standard errors when the NB fit fails. (table, why NB failed)."""
+    why = None
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            cm = count_model(data, cat, formula_rhs=rhs, family="negbin", confidence=confidence,
+                             correction=correction)
+        if any("did not converge" in str(w.message) for w in caught):
+            why = "did not converge"
+        elif not np.isfinite(cm[["estimate", "std_error"]].to_numpy(dtype=float)).all():
+            why = "gave non-finite estimates or standard errors"
+        else:
+            return cm, None
+    except (ValueError, np.linalg.LinAlgError) as err:
+        why = f"failed ({str(err).splitlines()[0]})"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cm = count_model(data, cat, formula_rhs=rhs, family="poisson", confidence=confidence,
+                         correction=correction)
+    if any("did not converge" in str(w.message) for w in caught):
+        raise ValueError(f"negative binomial fit {why} and the Poisson fallback did not converge")
+    return cm, why
+
+
 def _step_count_models(run: CompareRun) -> None:
+    """One count model per top-level category; small groups kept and flagged, never a reason to skip.
+
+    Groups with no match of a category have a rate ratio of 0 that no model can estimate: they are left
+    out of that fit and listed with NaN estimates and a note. Groups of one document are fitted (their
+    dummy reproduces the one document exactly), but their standard errors say nothing, so their
+    intervals and p-values are NaN, with a note, and they are left out of the correction. The baseline
+    is the largest group. When the negative binomial fit fails, a Poisson GLM with HC0 standard errors
+    is fitted instead and the ``model`` column and a note say so.
+    """
     by = run.by
     data = run.documents.assign(_group_=run.documents[by].astype("string"))
-    data = data[data["_group_"].notna()]
+    data = data[data["_group_"].notna() & (data["n_tokens"] > 0)]
+    sizes = data["_group_"].value_counts()
+    label_of = {str(g): g for g in run.groups}
     for cat in run.tops:
         name = f"count_model_{_file_labels(run, [*run.tops, cat])[str(cat)]}.csv"
-        if data[cat + ":count"].sum() == 0:
+        totals = data.groupby("_group_")[cat + ":count"].sum()
+        if totals.sum() == 0:
             run.skip(name, f"category {cat!r} has no matches")
             continue
+        with_matches = sorted(totals[totals > 0].index)
+        zero = sorted(totals[totals == 0].index)
+        if len(with_matches) < 2:
+            run.skip(name, f"fewer than two groups have a match of {cat!r}")
+            continue
+        order = sorted(with_matches, key=lambda g: (-int(sizes[g]), g))
+        baseline = order[0]
+        sub = data[data["_group_"].isin(with_matches)]
+        rhs = f"C(_group_, Treatment({baseline!r}))"
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                cm = count_model(
-                    data,
-                    cat,
-                    formula_rhs="C(_group_)",
-                    family="negbin",
-                    confidence=run.params["confidence"],
-                    correction=run.params["correction"],
-                )
+            cm, why = _fit_count_model(sub, cat, rhs, run.params["confidence"], run.params["correction"])
         except (ValueError, np.linalg.LinAlgError) as err:
-            run.skip(name, f"negative binomial fit failed ({str(err).splitlines()[0]})")
+            run.skip(name, str(err).splitlines()[0])
             continue
-        if any("did not converge" in str(w.message) for w in caught):
-            run.skip(name, "negative binomial fit did not converge")
-            continue
-        bad = ~np.isfinite(cm[["estimate", "std_error"]].to_numpy(dtype=float)).all(axis=1)
-        if bad.any():
-            run.skip(name, "negative binomial fit gave non-finite estimates or standard errors")
-            continue
-        cm["term"] = cm["term"].str.replace("C(_group_)", f"{by}", regex=False)
+        prefix = f"C(_group_, Treatment({baseline!r}))[T."
+        group_of_term = {t: t[len(prefix):-1] for t in cm["term"] if t.startswith(prefix)}
+        cm["note"] = ""
+        single = [t for t, g in group_of_term.items() if sizes.get(g, 0) < 2]
+        if single:
+            rows = cm["term"].isin(single)
+            cm.loc[rows, ["std_error", "z", "p_value", "rr_low", "rr_high"]] = np.nan
+            cm.loc[rows, "note"] = "one document: its standard error says nothing (interval and p-value NaN)"
+            slope = (cm["term"] != "Intercept").to_numpy()
+            adjusted = np.full(len(cm), np.nan)
+            adjusted[slope] = adjust_p(cm.loc[slope, "p_value"], run.params["correction"])
+            cm["p_adjusted"] = adjusted
+            ctext = run.params["correction"] or "none"
+            cm["correction"] = f"p_adjusted: {ctext} over {int(cm.loc[slope, 'p_value'].notna().sum())} terms with a test"
+        cm["term"] = [f"{by}[T.{group_of_term[t]}]" if t in group_of_term else t for t in cm["term"]]
+        if zero:
+            missing = pd.DataFrame({"term": [f"{by}[T.{g}]" for g in zero]})
+            missing["note"] = "no match in this group: rate ratio 0, not estimable (left out of the fit)"
+            cm = pd.concat([cm, missing], ignore_index=True)
+            for col in ("correction", "model", "n_documents"):
+                cm[col] = cm[col].ffill()
         cm.insert(0, "category", cat)
-        cm["baseline"] = f"{by} = {run.groups[0]!r} (rate ratios are relative to it)"
+        cm["baseline"] = f"{by} = {label_of.get(baseline, baseline)!r}, the largest group (rate ratios are relative to it)"
+        if why is not None:
+            run.notes.append(f"{name}: negative binomial fit {why}; Poisson GLM with HC0 robust standard errors instead")
         run.add(name, cm)
 
 
@@ -729,13 +806,17 @@ def _default_pair(run: CompareRun):
     if rates is None:
         rates = group_rates(run.documents, [ref], by=run.by, on_small_group="nan", **run.common)
     r = rates[rates["category"] == ref].dropna(subset=["rate_per_1k"])
+    several = r[r["documents"] >= 2]
+    among = ""
+    if len(several) >= 2 and len(several) < len(r):
+        r, among = several, " among the groups of two or more documents"
     r = r.sort_values("rate_per_1k", kind="mergesort")
     if len(r) < 2:
         return None
     pair = (r.iloc[-1][run.by], r.iloc[0][run.by])
     run.notes.append(
         f"--pair not given: decomposing {pair[0]!r} vs {pair[1]!r}, the groups with the "
-        f"largest difference in {ref!r}"
+        f"largest difference in {ref!r}{among}"
     )
     return pair
 
@@ -921,6 +1002,7 @@ def run_all(
     wire_unknown_outlets: Sequence[str] = (),
     corpus_options: dict | None = None,
     stories: bool | dict = False,
+    min_docs: int = 1,
     steps: Sequence[str] | None = None,
     log: Callable[[str], None] | None = None,
 ) -> CompareResult:
@@ -967,6 +1049,11 @@ def run_all(
         Group articles into stories (:func:`analysis.compare.stories.find_stories`; a dict passes its
         parameters) and write ``stories.csv`` and ``story_matched.csv`` (raw and story-adjusted
         differences for ``pair``, or for every pair of the ten largest groups). Needs ``corpus``.
+    min_docs : int, default 1
+        Leave out the groups of ``by`` with fewer documents (:func:`analysis.compare.rates.drop_small_groups`);
+        a note and ``settings["min_docs"]`` say which groups and how many documents that removed. With
+        the default every group is kept: one with a single document gets its point estimates, NaN
+        bounds and p-values, and a ``note`` wherever a method needs two documents.
     steps : list of str, optional
         Step names of :data:`STEPS` to run (default :data:`DEFAULT_STEPS`, in that order).
     log : callable, optional
@@ -1010,6 +1097,7 @@ def run_all(
         "corpus": corpus,
         "steps": list(DEFAULT_STEPS if steps is None else steps),
         "stories": stories,
+        "min_docs": min_docs,
     }
     _check_params(params)
     documents, matches, scored_prov, scored_label = _scored_inputs(scored)
@@ -1037,6 +1125,13 @@ def run_all(
         hint = "" if corpus_df is not None else " (metadata columns of the corpus are available with --corpus)"
         raise ValueError(f"unknown --by column {by!r}; available: {', '.join(cols)}{hint}")
     documents[by] = documents[by].mask(documents[by].astype("string").eq("").fillna(False))  # "" is missing
+    min_docs_report = None
+    if min_docs > 1:
+        documents, min_docs_report = _apply_min_docs(documents, by, min_docs, notes)
+        ids = set(documents["doc_id"])
+        matches = matches[matches["doc_id"].isin(ids)].reset_index(drop=True)
+        if corpus_df is not None:
+            corpus_df = corpus_df[corpus_df["doc_id"].isin(ids)].reset_index(drop=True)
     groups = _check_groups(documents, by, notes)
     chosen = tuple(_resolve_label(v, groups, by) for v in pair) if pair is not None else None
 
@@ -1056,6 +1151,8 @@ def run_all(
         log=log,
     )
     run.extra_settings["dedupe"] = {"how": dedupe}
+    if min_docs_report is not None:
+        run.extra_settings["min_docs"] = min_docs_report
     for name in params["steps"]:
         t = time.perf_counter()
         STEPS[name](run)

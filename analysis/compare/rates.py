@@ -25,8 +25,10 @@ from scipy import stats
 
 __all__ = [
     "VOICES",
+    "adjust_p",
     "available_categories",
     "count_model",
+    "drop_small_groups",
     "g2_test",
     "group_rates",
     "pairwise_differences",
@@ -36,6 +38,8 @@ __all__ = [
 
 COUNT_SUFFIX = ":count"
 VOICES = ("narration", "quote", "attributed")
+
+SMALL_GROUP_NOTE = "one document: a document bootstrap needs two or more, bounds are NaN"
 
 # Upper bound on the size of the (resamples x documents) multiplicity matrix built per batch.
 _BATCH_CELLS = 4_000_000
@@ -167,6 +171,56 @@ def _check_small(groups: dict, on_small_group: str, what: str = "group") -> dict
     return groups
 
 
+def drop_small_groups(documents: pd.DataFrame, by: str | Sequence[str] = "outlet",
+                      min_docs: int = 2) -> tuple[pd.DataFrame, dict]:
+    """Leave out the groups with fewer than ``min_docs`` documents, and say which.
+
+    Every function here keeps small groups (flagged, with NaN bounds where a method cannot work); this
+    is the explicit way to leave them out, e.g. ``--min-docs 5`` on the command line.
+
+    Parameters
+    ----------
+    documents : DataFrame
+        Documents table with the ``by`` column(s).
+    by : str or list of str, default "outlet"
+    min_docs : int, default 2
+        Smallest group kept (1 keeps everything).
+
+    Returns
+    -------
+    (kept, report) : (DataFrame, dict)
+        The documents of the groups kept (rows with a missing group value are kept: they are left
+        out of group comparisons anyway), and ``min_docs, groups_dropped`` (labels, sorted),
+        ``n_groups_dropped, documents_removed, n_groups_kept``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> docs = pd.DataFrame({"outlet": ["X", "X", "Y"], "n_tokens": [10, 10, 10]})
+    >>> kept, report = drop_small_groups(docs, min_docs=2)
+    >>> kept["outlet"].tolist(), report["groups_dropped"], report["documents_removed"]
+    (['X', 'X'], ['Y'], 1)
+    """
+    if isinstance(min_docs, bool) or not isinstance(min_docs, (int, np.integer)) or min_docs < 1:
+        raise ValueError(f"min_docs must be a whole number of at least 1, got {min_docs!r}")
+    by = _as_list(by)
+    _require_columns(documents, by, "documents")
+    groups = _groups(documents, by)
+    small = sorted((k for k, idx in groups.items() if len(idx) < min_docs), key=repr)
+    drop = np.zeros(len(documents), dtype=bool)
+    for k in small:
+        drop[groups[k]] = True
+    kept = documents[~drop]
+    report = {
+        "min_docs": int(min_docs),
+        "groups_dropped": [k if not isinstance(k, np.generic) else k.item() for k in small],
+        "n_groups_dropped": len(small),
+        "documents_removed": int(drop.sum()),
+        "n_groups_kept": len(groups) - len(small),
+    }
+    return kept, report
+
+
 # --------------------------------------------------------------------------------------------------
 # bootstrap machinery: samples are *index arrays* so scipy resamples whole documents
 # --------------------------------------------------------------------------------------------------
@@ -293,7 +347,7 @@ def group_rates(
     seed: int | None = 0,
     weights: str | Sequence[float] | None = None,
     method: str = "BCa",
-    on_small_group: str = "raise",
+    on_small_group: str = "nan",
     token_col: str = "n_tokens",
 ) -> pd.DataFrame:
     """Rate per 1,000 tokens and share of documents with a match per group, with bootstrap intervals.
@@ -328,9 +382,10 @@ def group_rates(
     method : {"BCa", "percentile", "basic"}, default "BCa"
         Interval method passed to ``scipy.stats.bootstrap``. Where BCa is undefined the percentile
         interval of the same resamples is used and ``method`` says so.
-    on_small_group : {"raise", "nan", "drop"}, default "raise"
-        What to do with a group of one document (no bootstrap possible): raise a ValueError naming it,
-        report the point estimate with NaN interval, or leave the group out.
+    on_small_group : {"nan", "raise", "drop"}, default "nan"
+        What to do with a group of one document (no document bootstrap possible): keep it with its point
+        estimate, NaN bounds and a ``note`` saying why; raise a ValueError naming it; or leave it out.
+        To drop groups below a size explicitly (and say so), see :func:`drop_small_groups`.
     token_col : str, default "n_tokens"
         Column with the denominator (used by :func:`voice_rates` for per-voice token counts).
 
@@ -383,6 +438,7 @@ def group_rates(
             low = high = np.full(2 * k, np.nan)
             point[:k] = np.nan
             rate_methods = [f"no interval: group has no tokens in {token_col!r}"] * k
+            note = f"no tokens in {token_col!r}: rate undefined"
         elif len(idx) >= 2:
             local = np.arange(len(idx), dtype=float)
             low, high, labels = _bootstrap_ci(
@@ -395,9 +451,11 @@ def group_rates(
                 method=method,
             )
             rate_methods = _method_text("document bootstrap", labels[:k], n_resamples, weights)
+            note = ""
         else:
             low = high = np.full(2 * k, np.nan)
             rate_methods = ["no interval: group has one document"] * k
+            note = SMALL_GROUP_NOTE
         keyvals = key if isinstance(key, tuple) else (key,)
         for j, cat in enumerate(cats):
             rows.append(
@@ -415,6 +473,7 @@ def group_rates(
                     "share_high": high[k + j],
                     "confidence": confidence,
                     "method": rate_methods[j] + "; rate = sum(counts) / sum(tokens) * 1000",
+                    "note": note,
                 }
             )
     columns = [
@@ -431,6 +490,7 @@ def group_rates(
         "share_high",
         "confidence",
         "method",
+        "note",
     ]
     return pd.DataFrame(rows, columns=columns)
 
@@ -490,6 +550,19 @@ def _check_correction(correction):
     return correction
 
 
+def adjust_p(pvalues, correction: str | None) -> np.ndarray:
+    """Adjusted p-values over the finite ones (NaN stays NaN and does not count as a test).
+
+    ``correction`` is a ``statsmodels`` ``multipletests`` method name, or None / "none" for no adjustment.
+
+    Examples
+    --------
+    >>> adjust_p([0.01, float("nan"), 0.04], "bonferroni").tolist()
+    [0.02, nan, 0.08]
+    """
+    return _adjust(pvalues, _check_correction(correction))
+
+
 def _adjust(pvalues, correction):
     from statsmodels.stats.multitest import multipletests
 
@@ -515,6 +588,7 @@ def pairwise_differences(
     seed: int | None = 0,
     weights: str | Sequence[float] | None = None,
     method: str = "BCa",
+    on_small_group: str = "nan",
 ) -> pd.DataFrame:
     """Differences in rate per 1,000 tokens between every pair of groups, with document-level inference.
 
@@ -549,18 +623,23 @@ def pairwise_differences(
     weights : str or array-like, optional
         Per-document weights as in :func:`group_rates` (they travel with documents under permutation).
     method : {"BCa", "percentile", "basic"}, default "BCa"
+    on_small_group : {"nan", "raise", "drop"}, default "nan"
+        A pair with a group of one document keeps its difference but gets NaN bounds and p-values
+        (neither a document bootstrap nor a permutation test says anything about one document) and a
+        ``note``; it is left out of the correction. ``"raise"`` refuses such a group, ``"drop"`` leaves
+        its pairs out.
 
     Returns
     -------
     DataFrame
         ``group_a, group_b, category, documents_a, documents_b, rate_a, rate_b, diff, low, high,
-        p_value, p_adjusted, correction, p_token_g2, method``.
+        p_value, p_adjusted, correction, p_token_g2, method, note``.
 
     Raises
     ------
     ValueError
-        Unknown column/category/group, fewer than two groups, a group with one document, or a category
-        with no matches in the compared groups.
+        Unknown column/category/group, fewer than two groups, a group with one document
+        (``on_small_group="raise"``), or a category with no matches in the compared groups.
 
     Examples
     --------
@@ -591,7 +670,10 @@ def pairwise_differences(
             )
     if len(labels) < 2:
         raise ValueError(f"need at least two groups to compare, got {labels}")
-    _check_small({g: all_groups[g] for g in labels}, "raise")
+    kept = _check_small({g: all_groups[g] for g in labels}, on_small_group)
+    labels = [g for g in labels if g in kept]
+    if len(labels) < 2:
+        raise ValueError(f"need at least two groups of two or more documents to compare, got {labels}")
 
     counts = docs[cat + COUNT_SUFFIX].to_numpy(dtype=float)
     tokens = docs["n_tokens"].to_numpy(dtype=float)
@@ -609,6 +691,30 @@ def pairwise_differences(
         rate_a = num[0, ia].sum() / den[0, ia].sum()
         rate_b = num[0, ib].sum() / den[0, ib].sum()
         point = rate_a - rate_b
+        _, p_g2 = g2_test(counts[ia].sum(), tokens[ia].sum(), counts[ib].sum(), tokens[ib].sum())
+        small = [g for g, i in ((a, ia), (b, ib)) if len(i) < 2]
+        if small:
+            rows.append(
+                {
+                    "group_a": a,
+                    "group_b": b,
+                    "category": cat,
+                    "documents_a": len(ia),
+                    "documents_b": len(ib),
+                    "rate_a": rate_a * 1000,
+                    "rate_b": rate_b * 1000,
+                    "diff": point * 1000,
+                    "low": np.nan,
+                    "high": np.nan,
+                    "p_value": np.nan,
+                    "p_token_g2": p_g2,
+                    "method": "no interval or test: a group has one document",
+                    "note": "; ".join(f"{g!r} has one document" for g in small)
+                    + ": no document bootstrap or permutation test (bounds and p-values NaN, "
+                    "left out of the correction)",
+                }
+            )
+            continue
         rng = _group_rng(seed, (a, b))
         low, high, mlabels = _bootstrap_ci(
             (ia.astype(float), ib.astype(float)),
@@ -631,7 +737,6 @@ def pairwise_differences(
                 rng=rng,
                 batch=_batch(len(ia) + len(ib)),
             )
-        _, p_g2 = g2_test(counts[ia].sum(), tokens[ia].sum(), counts[ib].sum(), tokens[ib].sum())
         rows.append(
             {
                 "group_a": a,
@@ -650,14 +755,15 @@ def pairwise_differences(
                     "two-sample document bootstrap", mlabels, n_resamples, weights
                 )[0]
                 + f"; document permutation test, {n_permutations} permutations",
+                "note": "",
             }
         )
     out = pd.DataFrame(rows)
     out["p_adjusted"] = _adjust(out["p_value"], correction)
     ctext = "none" if correction is None else correction
     out["correction"] = (
-        f"p_adjusted: {ctext} over {len(out)} comparisons; intervals unadjusted "
-        f"({confidence:.0%} per comparison)"
+        f"p_adjusted: {ctext} over {int(out['p_value'].notna().sum())} comparisons with a test; "
+        f"intervals unadjusted ({confidence:.0%} per comparison)"
     )
     return out[
         [
@@ -676,6 +782,7 @@ def pairwise_differences(
             "correction",
             "p_token_g2",
             "method",
+            "note",
         ]
     ]
 
@@ -846,6 +953,7 @@ def term_decomposition(
     seed: int | None = 0,
     weights: str | Sequence[float] | None = None,
     method: str = "BCa",
+    on_small_group: str = "nan",
 ) -> pd.DataFrame:
     """Which lexicon entries drive the difference in a category between two groups.
 
@@ -873,13 +981,16 @@ def term_decomposition(
     by : str, default "outlet"
     n_resamples, confidence, seed, weights, method
         As in :func:`group_rates`.
+    on_small_group : {"nan", "raise"}, default "nan"
+        When a group has one document the decomposition is still computed (it is exact) but the
+        bounds are NaN and ``note`` says why; ``"raise"`` refuses it.
 
     Returns
     -------
     DataFrame
         ``category, entry, matches_a, matches_b, rate_a, rate_b, diff, low, high,
-        share_of_difference, method``, sorted by ``diff`` (largest excess in group a first).
-        ``attrs["total"]`` holds the category difference with its interval.
+        share_of_difference, method, note``, sorted by ``diff`` (largest excess in group a first).
+        ``attrs["total"]`` holds the category difference with its interval (and the ``note``).
 
     Examples
     --------
@@ -903,7 +1014,9 @@ def term_decomposition(
     for g in (group_a, group_b):
         if g not in groups:
             raise ValueError(f"unknown group {g!r} in column {by!r}; available: {list(groups)}")
-    _check_small({group_a: groups[group_a], group_b: groups[group_b]}, "raise")
+    if on_small_group not in ("nan", "raise"):
+        raise ValueError(f"on_small_group must be 'nan' or 'raise', got {on_small_group!r}")
+    _check_small({group_a: groups[group_a], group_b: groups[group_b]}, on_small_group)
     known = set(matches["category"].astype(str))
     cat_m = _category_matches(matches, category)
     if cat_m.empty and not any(k == category or k.startswith(category + ".") for k in known):
@@ -933,17 +1046,24 @@ def term_decomposition(
     rate_a = num[:, ia].sum(axis=1) / ta
     rate_b = num[:, ib].sum(axis=1) / tb
     point = rate_a - rate_b
-    low, high, labels = _bootstrap_ci(
-        (ia.astype(float), ib.astype(float)),
-        _diff_statistic(num, den),
-        point,
-        n_resamples=n_resamples,
-        confidence=confidence,
-        rng=_group_rng(seed, (group_a, group_b, category)),
-        method=method,
-    )
+    small = [g for g, i in ((group_a, ia), (group_b, ib)) if len(i) < 2]
+    if small:
+        low = high = np.full(len(point), np.nan)
+        methods = ["no interval: a group has one document"] * len(point)
+        note = "; ".join(f"{g!r} has one document" for g in small) + ": no document bootstrap (bounds NaN)"
+    else:
+        low, high, labels = _bootstrap_ci(
+            (ia.astype(float), ib.astype(float)),
+            _diff_statistic(num, den),
+            point,
+            n_resamples=n_resamples,
+            confidence=confidence,
+            rng=_group_rng(seed, (group_a, group_b, category)),
+            method=method,
+        )
+        methods = _method_text("two-sample document bootstrap", labels, n_resamples, weights)
+        note = ""
     total = point[-1]
-    methods = _method_text("two-sample document bootstrap", labels, n_resamples, weights)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = point[:-1] / total if total != 0 else np.full(len(keys), np.nan)
     out = pd.DataFrame(
@@ -959,6 +1079,7 @@ def term_decomposition(
             "high": high[:-1] * 1000,
             "share_of_difference": share,
             "method": methods[:-1],
+            "note": note,
         }
     )
     out = out.sort_values(
@@ -972,6 +1093,7 @@ def term_decomposition(
         "diff": total * 1000,
         "low": low[-1] * 1000,
         "high": high[-1] * 1000,
+        "note": note,
     }
     return out
 

@@ -653,9 +653,14 @@ def _dedup_effect(data: FigureData):
 
 
 def _extreme_pair(data: FigureData, category: str) -> tuple[str, str]:
+    """The highest- and lowest-rate outlets, among those with two or more articles when two such exist."""
     summ = data.result.summary
-    s = summ[summ["category"] == category].sort_values(["rate_per_1k", "outlet"], ascending=[False, True],
-                                                        kind="mergesort")
+    s = summ[summ["category"] == category]
+    sizes = data.result.documents["outlet"].astype(str).value_counts()
+    several = s[s["outlet"].astype(str).map(sizes).fillna(0) >= 2]
+    if len(several) >= 2:
+        s = several
+    s = s.sort_values(["rate_per_1k", "outlet"], ascending=[False, True], kind="mergesort")
     return str(s["outlet"].iloc[0]), str(s["outlet"].iloc[-1])
 
 

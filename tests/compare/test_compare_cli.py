@@ -341,7 +341,8 @@ def test_dedupe_weight(scored, tmp_path):
     "extra, message",
     [
         (["--by", "nope"], "unknown --by column 'nope'"),
-        (["--by", "doc_id"], "has only one document"),
+        (["--by", "doc_id"], "has a single document"),
+        (["--min-docs", "0"], "--min-docs must be a whole number of at least 1"),
         (["--categories", "evidence_absent"], "has no matches"),
         (["--categories", "nothing*"], "matches no category"),
         (["--dedupe", "remove"], "needs --corpus"),

@@ -73,6 +73,7 @@ def test_group_rates_known_answer():
         "share_high",
         "confidence",
         "method",
+        "note",
     ]
 
 
@@ -150,10 +151,11 @@ def test_group_rates_bad_requests(kwargs, message):
 def test_group_with_one_document_is_named_in_the_error():
     docs = docs_from([("X", 100, 1), ("X", 100, 2), ("Lonely Times", 100, 1)])
     with pytest.raises(ValueError, match="'Lonely Times' has only one document"):
-        group_rates(docs, n_resamples=N)
-    out = group_rates(docs, n_resamples=N, on_small_group="nan")
+        group_rates(docs, n_resamples=N, on_small_group="raise")
+    out = group_rates(docs, n_resamples=N)  # default: kept, NaN bounds, a note
     lonely = out[out.outlet == "Lonely Times"].iloc[0]
     assert lonely.rate_per_1k == 10.0 and np.isnan(lonely.rate_low)
+    assert "one document" in lonely.note and out[out.outlet == "X"].note.eq("").all()
     assert group_rates(docs, n_resamples=N, on_small_group="drop").outlet.tolist() == ["X"]
 
 
