@@ -40,13 +40,15 @@ def _expected_errors():
     return tuple(errs)
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+def build_parser(command: str | None = None, *, every: bool = False) -> argparse.ArgumentParser:
     """The parser; with ``command``, only that command's module is imported (the others are listed in
-    the help without their options), so ``score`` does not pay for importing scipy.stats and the rest."""
+    the help without their options), so ``score`` does not pay for importing scipy.stats and the rest.
+    Without ``command`` no command module is imported (``--help`` lists them by name), unless
+    ``every`` asks for every command's full options (documentation, tests)."""
     parser = argparse.ArgumentParser(prog="python -m analysis", description="media-framing-analysis")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_) in COMMANDS.items():
-        if command is not None and name != command:
+        if not every and name != command:
             sub.add_parser(name, help=help_)
             continue
         try:

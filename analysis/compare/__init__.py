@@ -15,20 +15,38 @@ documents within groups, so one very long article cannot make a difference look 
   in one call) -> :class:`CompareResult`
 """
 
-from analysis.compare.duplicates import deduplicate, duplicate_agreement, near_duplicates
+from importlib import import_module
+
+# kwic and keyness share their module's name: imported here, so that the function, not the module,
+# is what ``analysis.compare.kwic`` names whichever module is imported first
 from analysis.compare.keyness import category_keyness, keyness, term_counts
 from analysis.compare.kwic import kwic
-from analysis.compare.pipeline import CompareResult, CompareRun, read_scored, register_step, run_all
-from analysis.compare.rates import (
-    available_categories,
-    count_model,
-    drop_small_groups,
-    group_rates,
-    pairwise_differences,
-    term_decomposition,
-    voice_rates,
-)
-from analysis.compare.time import TimeRates, rates_over_time
+
+# name -> module: imported on first use, so ``import analysis.compare.rates`` (for the score summary's
+# intervals) does not pay for near-duplicates (datasketch, scipy.sparse), keyness, stories...
+_EXPORTS = {
+    "deduplicate": "duplicates", "duplicate_agreement": "duplicates", "near_duplicates": "duplicates",
+    "CompareResult": "pipeline", "CompareRun": "pipeline", "read_scored": "pipeline",
+    "register_step": "pipeline", "run_all": "pipeline",
+    "available_categories": "rates", "count_model": "rates", "drop_small_groups": "rates",
+    "group_rates": "rates",
+    "pairwise_differences": "rates", "term_decomposition": "rates", "voice_rates": "rates",
+    "TimeRates": "time", "rates_over_time": "time",
+}
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 __all__ = [
     "CompareResult",

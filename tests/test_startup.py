@@ -1,0 +1,74 @@
+"""Start-up stays cheap (issue 19.2): the facade, ``--help`` and ``score --help`` import only what they use."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("scipy", "statsmodels", "datasketch", "matplotlib", "sklearn", "trafilatura", "nltk")
+
+
+def _imported_after(code: str) -> set[str]:
+    probe = f"import sys\n{code}\nimport json; print(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _heavy(modules: set[str], names=HEAVY) -> set[str]:
+    return {m for m in modules if m.split(".")[0] in names}
+
+
+def test_import_analysis_imports_no_library():
+    mods = _imported_after("import analysis")
+    assert not _heavy(mods, HEAVY + ("pandas", "numpy", "pyarrow"))
+
+
+def test_top_level_help_imports_no_command():
+    mods = _imported_after("from analysis.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass")
+    assert not _heavy(mods, HEAVY + ("pandas", "numpy"))
+    assert not any(m.startswith("analysis.cli.") for m in mods)
+
+
+def test_score_help_imports_no_statistics_or_plotting():
+    mods = _imported_after("from analysis.cli import main\ntry:\n    main(['score', '--help'])\nexcept SystemExit:\n    pass")
+    assert "analysis.cli.score" in mods
+    assert not _heavy(mods)
+    assert "analysis.compare.pipeline" not in mods
+
+
+def test_help_still_lists_every_command(capsys):
+    from analysis.cli import COMMANDS, main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert all(name in out for name in COMMANDS)
+
+
+def test_facade_names_are_the_library_functions():
+    import analysis
+    from analysis.compare.pipeline import run_all
+    from analysis.measure.scoring import score
+    from analysis.text.corpus import load_corpus
+
+    assert analysis.score is score and analysis.load_corpus is load_corpus
+    assert analysis.compare_outlets is run_all is analysis.run_all
+    assert set(analysis.__all__) == set(analysis._ENTRY_POINTS) and set(analysis.__all__) <= set(dir(analysis))
+    with pytest.raises(AttributeError):
+        analysis.no_such_entry_point  # noqa: B018
+
+
+def test_compare_package_exports_resolve_lazily():
+    mods = _imported_after("import analysis.compare.rates")
+    assert "analysis.compare.duplicates" not in mods and "datasketch" not in {m.split('.')[0] for m in mods}
+    import types
+
+    import analysis.compare.kwic  # noqa: F401  (a submodule named like its function)
+    from analysis import compare
+
+    for name in compare.__all__:
+        value = getattr(compare, name)
+        assert not isinstance(value, types.ModuleType) and value.__name__ == name
+        assert value.__module__.startswith("analysis.compare.")
