@@ -1,11 +1,25 @@
-"""Shared fixtures: the ../shared data directory (skipped when absent) and a no-download guard."""
+"""Shared fixtures: the ../shared data directory (skipped when absent), a no-download guard, and the
+``checkout`` marker: tests that read the repository's own files (``data/``, ``docs/``, ``notebooks/``), not
+only the installed package, skip when the tests run against an installed wheel (.ci/run does that)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+from analysis import paths
+
+SHARED = paths.SHARED_DIR  # ../shared beside the clone, or MFA_SHARED_DIR
+IN_CHECKOUT = (paths.PROJECT_ROOT / "pyproject.toml").is_file() and (paths.PROJECT_ROOT / "data").is_dir()
+
+
+def pytest_collection_modifyitems(config, items):
+    if IN_CHECKOUT:
+        return
+    skip = pytest.mark.skip(reason="reads the repository's files (data/, docs/, notebooks/): not a checkout")
+    for item in items:
+        if "checkout" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

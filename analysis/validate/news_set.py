@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import paths
+
 __all__ = [
     "CATEGORY_CODES",
     "CODED_FILE",
@@ -66,11 +68,11 @@ EXTRA_CANDIDATES = (
     "possibly", "might", "perhaps", "believed", "thinks", "felt", "feel", "suspicion", "speculation",
 )
 
-_HERE = Path(__file__).resolve()
-#: The shipped codes (pointers and codes only, never text).
-CODED_FILE = _HERE.parents[2] / "data" / "coding" / "polnear_uncertainty.csv"
+#: The shipped codes (pointers and codes only, never text), in the repository's ``data/coding`` (resolved
+#: by :mod:`analysis.paths`: absent from an installed wheel unless ``MFA_PROJECT_ROOT`` points at a clone).
+CODED_FILE = paths.DATA_DIR / "coding" / "polnear_uncertainty.csv"
 #: The second, independent coding pass of a subset of hard sentences.
-CODER_B_FILE = _HERE.parents[2] / "data" / "coding" / "polnear_uncertainty_coder_b.csv"
+CODER_B_FILE = paths.DATA_DIR / "coding" / "polnear_uncertainty_coder_b.csv"
 
 _MIN_WORDS = 4
 

@@ -31,6 +31,7 @@ def extended_lexicon(tmp_path_factory):
     return path
 
 
+@pytest.mark.checkout
 @pytest.mark.slow
 def test_two_runs_give_identical_files(tmp_path, extended_lexicon):
     args = ["--n-resamples", "100", "--compare-lexicon", str(extended_lexicon)]
@@ -60,12 +61,14 @@ def test_two_runs_give_identical_files(tmp_path, extended_lexicon):
         (["--compare-lexicon", "/nonexistent/x.toml"], "no such lexicon file"),
     ],
 )
+@pytest.mark.checkout
 def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
     proc = _run(tmp_path / "out", *args)
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ") and message in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.checkout
 def test_only_one_figure_and_skipped_version_shift(tmp_path):
     from analysis.report.run import make_figures
 

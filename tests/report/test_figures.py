@@ -106,6 +106,7 @@ def test_story_matched_image():
 
 
 # -- registry --------------------------------------------------------------------------------------
+@pytest.mark.checkout
 def test_registry_ids_are_stable_and_documented():
     assert F.figure_ids() == ["rates_by_outlet", "voice_split", "dedup_effect", "term_decomposition",
                               "keyness", "rates_over_time", "lexicon_version_shift", "story_matched"]

@@ -19,6 +19,8 @@ import pytest
 
 from analysis import paths
 
+pytestmark = pytest.mark.checkout  # the repository's notebooks/, not part of the package
+
 NOTEBOOKS = sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 OURS = ["01_reading_one_article", "02_comparing_outlets", "03_over_time", "04_extending_a_lexicon"]
 

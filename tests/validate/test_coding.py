@@ -168,6 +168,7 @@ def test_agreement_two_coders():
     assert math.isnan(res.recall["recall"])
 
 
+@pytest.mark.checkout
 def test_demo_coded_file_reads():
     """The coded demonstration file shipped in data/coding reads and evaluates cleanly."""
     from analysis import paths

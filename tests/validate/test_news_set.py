@@ -19,6 +19,7 @@ from analysis.validate.news_set import (
 FIXTURE = Path(__file__).parent / "fixtures" / "polnear_tiny"
 
 
+@pytest.mark.checkout  # the codes are repository data (data/coding)
 def test_shipped_codes_hold_no_text():
     codes = load_codes(CODED_FILE)
     assert len(codes) >= 1500
@@ -36,6 +37,7 @@ def test_shipped_codes_hold_no_text():
     assert codes.groupby("part")["file"].nunique().min() > 100
 
 
+@pytest.mark.checkout  # the codes are repository data (data/coding)
 def test_coder_b_is_a_subset_and_agreement_is_reported():
     b = load_codes(CODER_B_FILE)
     assert set(b["coder"]) == {"B"} and len(b) >= 300
@@ -45,6 +47,7 @@ def test_coder_b_is_a_subset_and_agreement_is_reported():
     assert 0 < row["kappa"] <= 1 and 0 < row["agree"] <= 1
 
 
+@pytest.mark.checkout  # the codes are repository data (data/coding)
 def test_bad_codes_file_names_file_and_line(tmp_path):
     bad = tmp_path / "codes.csv"
     lines = CODED_FILE.read_text(encoding="utf-8").splitlines()[:4]
@@ -70,6 +73,7 @@ def test_draw_sample_on_a_tiny_corpus_is_reproducible():
 
 
 @pytest.mark.shared
+@pytest.mark.checkout  # the codes are repository data (data/coding)
 def test_news_set_loads_against_polnear(shared_dir):
     root = shared_dir / "data" / "polnear"
     dev = load_news_set(root, "dev")
