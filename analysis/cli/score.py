@@ -16,7 +16,7 @@ import pandas as pd
 from ..measure.scoring import score
 from ..outputs import atomic_write_text, output_set, write_table
 from ..provenance import dumps
-from ..text.corpus import load_corpus
+from ..text.corpus import load_corpus, metadata_table
 from . import add_csv_escape_argument
 
 STREAM_THRESHOLD_BYTES = 256 * 1024 * 1024  # larger corpus files are streamed even without --chunk-size
@@ -246,6 +246,10 @@ def _score_in_memory(args, tmp):
     write_table(result.matches, tmp / f"matches.{ext}", csv_escape=esc)
     write_table(result.documents, tmp / f"documents.{ext}", csv_escape=esc)
     write_table(result.summary, tmp / f"summary.{ext}", csv_escape=esc)
+    meta = metadata_table(corpus)
+    if meta is not None:  # every extra corpus column, so that compare --by COLUMN needs no --corpus
+        write_table(meta, tmp / f"metadata.{ext}", csv_escape=esc)
+        prov["metadata"] = {"table": f"metadata.{ext}", "columns": list(meta.columns[1:])}
     write_table(report.to_frame(), tmp / "load_report.csv", csv_escape=esc)
     atomic_write_text(tmp / "provenance.json", dumps(prov))
     return corpus, report, result

@@ -49,6 +49,7 @@ __all__ = [
     "CompareRun",
     "file_label",
     "read_scored",
+    "read_scored_metadata",
     "register_step",
     "run_all",
 ]
@@ -131,6 +132,28 @@ def read_scored(folder) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
                 unescape_frame(table)
     _check_scored_tables(documents, matches, str(folder))
     return documents, matches, provenance
+
+
+def read_scored_metadata(folder) -> pd.DataFrame | None:
+    """The ``metadata`` table of a ``score`` output folder (``doc_id`` and every extra corpus column,
+    as text), or None when the run wrote none (a corpus without extra columns, or an older run)."""
+    folder = Path(folder)
+    pq, csv = folder / "metadata.parquet", folder / "metadata.csv"
+    if pq.is_file():
+        return pd.read_parquet(pq)
+    if not csv.is_file():
+        return None
+    meta = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    prov_path = folder / "provenance.json"
+    try:
+        escaped = json.loads(prov_path.read_text(encoding="utf-8")).get("csv_escape") == "apostrophe"
+    except (OSError, json.JSONDecodeError):
+        escaped = False
+    if escaped:
+        from ..csvsafe import unescape_frame
+
+        unescape_frame(meta)
+    return meta
 
 
 def _check_scored_tables(documents, matches, where: str) -> None:
@@ -1120,8 +1143,15 @@ def run_all(
         ]
         if by in extra_cols:
             documents = documents.merge(corpus_df[["doc_id", by]], on="doc_id", how="left")
+    meta_cols: list = []
+    if by not in documents.columns and isinstance(scored, (str, Path)):
+        meta = read_scored_metadata(scored)  # the extra corpus columns score kept: no corpus needed
+        if meta is not None:
+            meta_cols = [c for c in meta.columns if c != "doc_id"]
+            if by in meta_cols:
+                documents = documents.merge(meta[["doc_id", by]], on="doc_id", how="left")
     if by not in documents.columns:
-        cols = [c for c in documents.columns if ":" not in c and not c.startswith("n_")]
+        cols = [c for c in documents.columns if ":" not in c and not c.startswith("n_")] + meta_cols
         hint = "" if corpus_df is not None else " (metadata columns of the corpus are available with --corpus)"
         raise ValueError(f"unknown --by column {by!r}; available: {', '.join(cols)}{hint}")
     documents[by] = documents[by].mask(documents[by].astype("string").eq("").fillna(False))  # "" is missing

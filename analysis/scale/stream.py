@@ -63,7 +63,7 @@ from .parallel import MatcherSpec, map_in_order, process_pool, worker_matcher
 __all__ = ["FINAL_NAMES", "REPLACEABLE", "CorpusChunk", "StreamResult", "iter_corpus_chunks", "score_stream",
            "work_folder"]
 
-REPLACEABLE = [f"{n}.{e}" for n in ("matches", "documents", "summary") for e in ("csv", "parquet")] + [
+REPLACEABLE = [f"{n}.{e}" for n in ("matches", "documents", "summary", "metadata") for e in ("csv", "parquet")] + [
     "load_report.csv", "provenance.json", COMPLETE_MARKER]
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
@@ -755,7 +755,7 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
     >>> from analysis.paths import SAMPLE_CORPUS
     >>> res = score_stream(SAMPLE_CORPUS, tempfile.mkdtemp(), "hedging", chunk_size=100, fmt="csv")
     >>> sorted(res.files)
-    ['documents', 'load_report', 'matches', 'provenance', 'summary']
+    ['documents', 'load_report', 'matches', 'metadata', 'provenance', 'summary']
     """
     if fmt not in ("parquet", "csv"):
         raise ValueError(f"format must be 'parquet' or 'csv', got {fmt!r}")
@@ -835,10 +835,15 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
     def part_paths(i):
         return partial / f"matches-{i:06d}.{ext}", partial / f"documents-{i:06d}.{ext}"
 
+    meta_parts: list = []  # the extra columns of every chunk (reused ones too), for metadata.EXT
+
     def chunks_to_score():
         for ch in iter_corpus_chunks(path, chunk_size, report=report, encoding=encoding, fmt=input_format,
                                      dayfirst=dayfirst, progress=bar, split=split, **column_args):
             _hash_rows(corpus_hash, ch.corpus, ("doc_id", "outlet", "date", "text"))
+            meta = _corpus.metadata_table(ch.corpus)
+            if meta is not None:
+                meta_parts.append(meta)
             prev = done.get(str(ch.index))
             mp, dp = part_paths(ch.index)
             if prev and prev.get("sha256") == ch.sha256 and mp.is_file() and dp.is_file():
@@ -914,11 +919,17 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
                                         ("documents", [part_paths(i)[1] for i in indices], doc_columns, doc_schema)):
         os.replace(_merge_parts(parts, staging / f"{name}.{ext}", fmt, header, schema), staging / f"{name}.{ext}")
     write_table(summary, staging / f"summary.{ext}", csv_escape=csv_escape)
+    if meta_parts:  # as score in memory writes it (JSONL chunks may differ in their keys: the union, in order)
+        meta = pd.concat(meta_parts, ignore_index=True, sort=False)
+        write_table(meta, staging / f"metadata.{ext}", csv_escape=csv_escape)
+        prov["metadata"] = {"table": f"metadata.{ext}", "columns": list(meta.columns[1:])}
     write_table(report.to_frame(), staging / "load_report.csv", csv_escape=csv_escape)
     atomic_write_text(staging / "provenance.json", dumps(prov))
     target = resolve_target(out)
     finals = {"matches": target / f"matches.{ext}", "documents": target / f"documents.{ext}",
               "summary": target / f"summary.{ext}", "load_report": target / "load_report.csv",
               "provenance": target / "provenance.json"}
+    if meta_parts:
+        finals["metadata"] = target / f"metadata.{ext}"
     return StreamResult(out, finals, summary, report, prov, list(all_cats), n_documents=int(stats["docs"]),
                         n_matches=int(stats["matches"]), chunks_scored=stats["scored"], chunks_reused=stats["reused"])

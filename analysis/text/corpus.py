@@ -44,7 +44,8 @@ from .dates import (
 )
 from .loadreport import CorpusError, LoadIssue, LoadReport
 
-__all__ = ["CORPUS_COLUMNS", "CorpusError", "LoadIssue", "LoadReport", "from_texts", "load_corpus"]
+__all__ = ["CORPUS_COLUMNS", "CorpusError", "LoadIssue", "LoadReport", "folder_kind", "from_texts", "load_corpus",
+           "metadata_columns", "metadata_table"]
 
 CORPUS_COLUMNS = ["doc_id", "outlet", "date", "title", "text"]
 _TEXT_CANDIDATES = ["text", "body", "content", "article", "full_text", "story"]
@@ -642,6 +643,29 @@ def _parse_dates(series, rows, path, report, column="date", dayfirst=None, dates
     for i, (kind, problem) in problems.items():
         report.add(path, rows[i], problem, "date set to unknown (NaT)", f"date_{kind}")
     return parsed
+
+
+def metadata_columns(corpus: pd.DataFrame) -> list:
+    """The corpus's extra columns (``lean``, ``topic``, ``url``, ...): every column but the five of
+    :data:`CORPUS_COLUMNS` and private ``_`` ones, in corpus order.
+
+    >>> metadata_columns(pd.DataFrame(columns=["doc_id", "outlet", "text", "lean", "_row"]))
+    ['lean']
+    """
+    return [c for c in corpus.columns if c not in CORPUS_COLUMNS and not str(c).startswith("_")]
+
+
+def metadata_table(corpus: pd.DataFrame) -> pd.DataFrame | None:
+    """``doc_id`` and the extra columns of ``corpus`` (None when it has none): the ``metadata`` table
+    ``score`` writes beside ``documents``, so ``compare --by COLUMN`` needs no corpus.
+
+    >>> metadata_table(pd.DataFrame({"doc_id": ["a"], "text": ["x"], "lean": ["left"]})).to_dict("records")
+    [{'doc_id': 'a', 'lean': 'left'}]
+    """
+    extra = metadata_columns(corpus)
+    if not extra or "doc_id" not in corpus.columns:
+        return None
+    return corpus[["doc_id", *extra]].reset_index(drop=True)
 
 
 def from_texts(texts, outlets=None, doc_ids=None) -> pd.DataFrame:
