@@ -25,6 +25,7 @@ import pandas as pd
 from ..compare.pipeline import run_all
 from ..compare.rates import CORRECTIONS
 from . import add_csv_escape_argument
+from .selection import add_selection_arguments, selection_kwargs
 
 __all__ = ["add_arguments", "run"]
 
@@ -139,6 +140,8 @@ def add_arguments(p):
         "bounds and a note",
     )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    # --by and --pair are above (--pair chooses the decomposition pair; every group stays in the other tables)
+    add_selection_arguments(p, pair=False, by=False)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -175,6 +178,7 @@ def run(args) -> int:
         stories=args.stories,
         min_docs=args.min_docs,
         log=log,
+        select={k: v for k, v in selection_kwargs(args).items() if k not in ("by", "pair")} or None,
     )
     out = result.write(args.out, csv_escape=args.csv_escape)
     if not args.quiet:

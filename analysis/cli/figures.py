@@ -12,6 +12,7 @@ import sys
 
 from .. import paths
 from ..report.run import make_figures
+from .selection import add_selection_arguments, selection_kwargs
 
 
 def add_arguments(p):
@@ -30,14 +31,19 @@ def add_arguments(p):
                    help="make only this figure (repeatable)")
     p.add_argument("--n-resamples", type=int, default=400, help="bootstrap resamples per interval (default 400)")
     p.add_argument("--seed", type=int, default=0, help="seed of every random step (default 0)")
+    p.add_argument("--top", type=int, default=None, metavar="N",
+                   help="groups drawn one by one in the per-outlet figures: the N with most documents "
+                        "(default 30); the others are summarised in one row")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_selection_arguments(p)
 
 
 def run(args) -> int:
     log = None if args.quiet else (lambda msg: print(msg, file=sys.stderr))
     written = make_figures(args.out, args.corpus, events_path=args.events, lexicons=args.lexicon,
                            compare_lexicon=args.compare_lexicon or "default", only=args.only,
-                           n_resamples=args.n_resamples, seed=args.seed, log=log)
+                           n_resamples=args.n_resamples, seed=args.seed, log=log,
+                           select=selection_kwargs(args) or None, top=args.top)
     if not args.quiet:
         print(f"{len(written)} files written to {args.out}", file=sys.stderr)
     return 0

@@ -11,13 +11,13 @@ import argparse
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from ..measure.scoring import score
 from ..outputs import atomic_write_text, output_set, write_table
 from ..provenance import dumps
 from ..text.corpus import load_corpus, metadata_table
+from ..text.select import select_documents
 from . import add_csv_escape_argument
+from .selection import add_selection_arguments, selection_kwargs
 
 STREAM_THRESHOLD_BYTES = 256 * 1024 * 1024  # larger corpus files are streamed even without --chunk-size
 DEFAULT_CHUNK_SIZE = 5000
@@ -77,30 +77,35 @@ def add_arguments(p):
     add_csv_escape_argument(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument("--table-format", choices=["text", "markdown", "latex"], default="text",
+                   help="how the summary table is printed; markdown and latex also write it as summary_table.md "
+                        "or summary_table.tex in --out, ready for a paper (default text)")
+    p.add_argument("--summary-top", type=int, default=6, metavar="N",
+                   help="outlets (most documents first) in the printed summary; every outlet is in summary.csv "
+                        "(default 6)")
+    add_selection_arguments(p)
 
 
 def _replaceable():
     from ..scale.stream import REPLACEABLE
 
-    return REPLACEABLE
+    return [*REPLACEABLE, "summary_table.md", "summary_table.tex"]
 
 
-def print_summary(result, file=sys.stdout):
+def print_summary(result, file=sys.stdout, *, top: int = 6, fmt: str = "text"):
+    """Categories x the ``top`` outlets with most documents (the rest are in summary.csv), in ``fmt``."""
+    from ..report.tables import compact_summary, format_table
+
     summ = result.summary
-    if "rate_low" in summ.columns:
-        cell = summ.apply(
-            lambda r: f"{r.rate_per_1k:.2f}" + ("" if pd.isna(r.rate_low) else f" [{r.rate_low:.2f}, {r.rate_high:.2f}]"),
-            axis=1,
-        )
-        table = summ.assign(cell=cell).pivot(index="category", columns="outlet", values="cell")
-        title = "Matches per 1,000 tokens [95% document-bootstrap interval], by category (rows) and outlet (columns):"
-    else:
-        table = result.summary_table("rate_per_1k").round(2).T
-        title = "Matches per 1,000 tokens, by category (rows) and outlet (columns):"
-    table.loc["(documents)"] = summ.groupby("outlet")["documents"].first().astype(str)
-    with pd.option_context("display.width", 250, "display.max_columns", 50):
-        print(title, file=file)
-        print(table.to_string(), file=file)
+    with_iv = "rate_low" in summ.columns and fmt != "text"
+    table, note = compact_summary(summ, top=top, with_intervals=with_iv)
+    what = " [95% document-bootstrap interval]" if with_iv else ""
+    more = "; intervals in summary.csv" if "rate_low" in summ.columns and not with_iv else ""
+    title = f"Matches per 1,000 tokens{what}, by category (rows) and outlet (columns, most documents first{more}):"
+    print(format_table(table, fmt, caption=title), end="", file=file)
+    if note:
+        print(note, file=file)
+    return table, title
 
 
 def _streaming(args) -> bool:
@@ -113,6 +118,8 @@ def _streaming(args) -> bool:
 def _check_args(args):
     if args.jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {args.jobs}")
+    if getattr(args, "summary_top", 1) < 1:
+        raise ValueError(f"--summary-top must be at least 1, got {args.summary_top}")
     if args.chunk_size is not None and args.chunk_size < 1:
         raise ValueError(f"--chunk-size must be at least 1, got {args.chunk_size}")
     if args.scheduler and args.jobs > 1:
@@ -142,7 +149,7 @@ def run_stream(args) -> int:
             client.close()
     if not quiet:
         print(result.report.summary(), file=sys.stderr)
-        print_summary(result)
+        print_summary(result, top=args.summary_top, fmt=args.table_format)
         reused = f" ({result.chunks_reused} chunks reused from the interrupted run)" if result.chunks_reused else ""
         print(f"{result.n_matches} matches in {result.n_documents} documents written to {result.out}{reused}",
               file=sys.stderr)
@@ -205,6 +212,9 @@ def _escape_note(args):
 def run(args) -> int:
     _check_args(args)
     mode = _compat_mode(args)
+    if selection_kwargs(args) and (mode is not None or _streaming(args)):
+        raise ValueError("--outlets, --exclude-outlets, --since, --until and --pair select in memory: leave out "
+                         "--compat, --chunk-size, --resume and --scheduler (or select the corpus file first)")
     if mode is not None:
         return run_compat(args, mode)
     if _streaming(args):
@@ -213,10 +223,12 @@ def run(args) -> int:
     # the output set is locked and checked before the corpus is read: a second run into the same
     # folder, or a folder of someone else's files, is refused before any work
     with output_set(out, "score", replaceable=_replaceable()) as tmp:
-        corpus, report, result = _score_in_memory(args, tmp)
+        corpus, report, result, selection = _score_in_memory(args, tmp)
     if not args.quiet:
         print(report.summary(), file=sys.stderr)
-        print_summary(result)
+        if selection is not None:
+            print(selection.summary(), file=sys.stderr)
+        print_summary(result, top=args.summary_top, fmt=args.table_format)
         print(f"{len(result.matches)} matches in {len(corpus)} documents written to {out}", file=sys.stderr)
     return 0
 
@@ -226,6 +238,10 @@ def _score_in_memory(args, tmp):
     if len(corpus) == 0:
         first = f"; first: {report.issues[0]}" if report.issues else ""
         raise ValueError(f"nothing to score: all {report.n_read} rows of {args.corpus} were skipped{first}")
+    selection = None
+    chosen = selection_kwargs(args)
+    if chosen:
+        corpus, selection = select_documents(corpus, **chosen)
     show_progress = not args.no_progress and not args.quiet and len(corpus) >= 200
     if args.jobs > 1:
         from ..scale.parallel import score_parallel
@@ -236,6 +252,8 @@ def _score_in_memory(args, tmp):
     ext = args.format
     prov = dict(result.provenance)
     prov["load_report"] = report.provenance()  # counts and notes (the issues are in load_report.csv)
+    if selection is not None:
+        prov["selection"] = selection.provenance()
     from ..compare.rates import SUMMARY_INTERVAL_NOTE, summary_with_intervals
 
     result.summary = summary_with_intervals(result.summary, result.documents, result.categories)
@@ -252,4 +270,12 @@ def _score_in_memory(args, tmp):
         prov["metadata"] = {"table": f"metadata.{ext}", "columns": list(meta.columns[1:])}
     write_table(report.to_frame(), tmp / "load_report.csv", csv_escape=esc)
     atomic_write_text(tmp / "provenance.json", dumps(prov))
-    return corpus, report, result
+    if args.table_format != "text":
+        import io
+
+        from ..report.tables import table_suffix
+
+        buf = io.StringIO()
+        print_summary(result, buf, top=args.summary_top, fmt=args.table_format)
+        atomic_write_text(tmp / f"summary_table{table_suffix(args.table_format)}", buf.getvalue())
+    return corpus, report, result, selection

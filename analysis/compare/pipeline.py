@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..outputs import atomic_write_text, output_set, safe_child, write_table
 from ..provenance import corpus_sha256, dumps
+from ..text.select import select_documents
 from .duplicates import deduplicate, duplicate_agreement, near_duplicates
 from .keyness import category_keyness, keyness, term_counts
 from .kwic import kwic
@@ -1028,6 +1029,7 @@ def run_all(
     min_docs: int = 1,
     steps: Sequence[str] | None = None,
     log: Callable[[str], None] | None = None,
+    select: dict | None = None,
 ) -> CompareResult:
     """Compute every comparison table of a scored corpus (what ``python -m analysis compare`` writes).
 
@@ -1081,6 +1083,10 @@ def run_all(
         Step names of :data:`STEPS` to run (default :data:`DEFAULT_STEPS`, in that order).
     log : callable, optional
         Called with a line of progress (a step and its time, a skipped table).
+    select : dict, optional
+        Keyword arguments of :func:`analysis.text.select.select_documents` (``outlets``,
+        ``exclude_outlets``, ``since``, ``until``, ``pair``) applied to the ``by`` column before any
+        table is computed; what they removed is in ``provenance["compare"]["selection"]``.
 
     Returns
     -------
@@ -1155,6 +1161,12 @@ def run_all(
         hint = "" if corpus_df is not None else " (metadata columns of the corpus are available with --corpus)"
         raise ValueError(f"unknown --by column {by!r}; available: {', '.join(cols)}{hint}")
     documents[by] = documents[by].mask(documents[by].astype("string").eq("").fillna(False))  # "" is missing
+    selection = None
+    if select:  # analysis.text.select: outlets, exclude_outlets, since, until, pair of the ``by`` column
+        documents, selection = select_documents(documents, by=by, **{k: v for k, v in select.items() if k != "by"})
+        matches = matches[matches["doc_id"].isin(documents["doc_id"])].reset_index(drop=True)
+        if corpus_df is not None:
+            corpus_df = corpus_df[corpus_df["doc_id"].isin(documents["doc_id"])].reset_index(drop=True)
     min_docs_report = None
     if min_docs > 1:
         documents, min_docs_report = _apply_min_docs(documents, by, min_docs, notes)
@@ -1214,6 +1226,8 @@ def run_all(
         "groups": [str(g) for g in run.groups],
         **run.extra_settings,
     }
+    if selection is not None:
+        settings["selection"] = selection.provenance()
     if params["steps"] != list(DEFAULT_STEPS):
         settings["steps"] = params["steps"]
     settings["files"] = result.files

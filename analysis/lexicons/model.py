@@ -46,7 +46,7 @@ CATEGORY_KEYS = {"description", "entries", "definition", "include", "exclude", "
 DETECTORS = {"scare_quotes": "analysis.measure.scare_quotes:scare_quotes"}
 ENTRY_KEYS = {
     "pattern", "case_sensitive", "unless_followed_by", "unless_preceded_by", "only_followed_by",
-    "only_preceded_by", "note", "source", "test",
+    "only_preceded_by", "note", "source", "test", "label",
 }
 CONTEXT_KEYS = ("unless_followed_by", "unless_preceded_by", "only_followed_by", "only_preceded_by")
 _VERSION_RE = re.compile(r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$")
@@ -71,6 +71,7 @@ class Entry:
     note: str = ""
     source: str = ""
     line: int = 0
+    label: str = ""  # how figures and tables name the entry (default: its shortest matching form)
 
     def as_dict(self) -> dict:
         d = {"pattern": self.pattern}
@@ -83,6 +84,8 @@ class Entry:
             d["note"] = self.note
         if self.source:
             d["source"] = self.source
+        if self.label:
+            d["label"] = self.label
         return d
 
     @property
@@ -99,7 +102,7 @@ def tie_key(entry: Entry) -> tuple[str, str]:
     ('may', '{"unless_followed_by": ["<NUM>"]}')
     """
     d = {k: sorted(v) if isinstance(v, list) else v for k, v in entry.as_dict().items()
-         if k not in ("pattern", "note", "source")}
+         if k not in ("pattern", "note", "source", "label")}
     return entry.pattern, json.dumps(d, sort_keys=True, ensure_ascii=False)
 
 
@@ -428,6 +431,7 @@ def parse_lexicon(raw: str, path: str = "<string>", *, allow_empty: bool = False
                 case_sensitive=_bool(item.get("case_sensitive", False), f"{path}:{eline}: case_sensitive"),
                 note=str(item.get("note", "")),
                 source=str(item.get("source", "")),
+                label=str(item.get("label", "")),
                 line=eline,
                 **kw,
             )

@@ -22,8 +22,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib import patheffects
 from matplotlib.figure import Figure
 
+from ..lexicons.labels import entry_labels
 from ..outputs import atomic_write_bytes, atomic_write_text
 from ..provenance import dumps
 from .style import outlet_styles, style_context
@@ -51,6 +53,59 @@ __all__ = [
 DEFAULT_CATEGORIES = ("hedging", "evidence_absent", "sourcing.anonymous", "sourcing.named", "booster", "distancing")
 WIDTH = 7.0  # inches: a two-column-wide figure; single panels stay legible at 3.5 in
 PNG_DPI = 200
+#: Groups drawn one by one in the per-outlet figures (the largest by documents); the others are one row.
+TOP_GROUPS = 30
+#: Panels of the small-multiple figures (rates over time, keyness): the largest groups, then the rest.
+TOP_PANELS = 12
+REST_COLOR = "#8a8a8a"
+_REST_RE = r"^\(\d+ other "
+
+
+def rest_label(n_groups: int, what: str = "outlets") -> str:
+    """The name of the row that summarises the groups not drawn one by one.
+
+    >>> rest_label(270)
+    '(270 other outlets)'
+    """
+    return f"({n_groups} other {what})"
+
+
+def is_rest(name) -> bool:
+    """True for a name made by :func:`rest_label`."""
+    import re
+
+    return re.match(_REST_RE, str(name)) is not None
+
+
+def summarise_groups(frame: pd.DataFrame, top: int = TOP_GROUPS, by: str = "outlet",
+                     sizes: pd.Series | None = None) -> pd.DataFrame:
+    """``frame`` with every group outside the ``top`` largest (by documents) renamed :func:`rest_label`.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A documents table or a corpus (one row per document) with a ``by`` column.
+    top : int
+        Groups kept under their own name: the most documents first, ties by name.
+    sizes : Series, optional
+        Documents per group to rank by (default: counted in ``frame``).
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"outlet": ["A", "A", "B", "C", "D"]})
+    >>> list(summarise_groups(docs, top=2)["outlet"])
+    ['A', 'A', 'B', '(2 other outlets)', '(2 other outlets)']
+    """
+    if top < 1:
+        raise ValueError(f"top must be at least 1, got {top}")
+    names = frame[by].astype(str)
+    sizes = names.value_counts() if sizes is None else sizes
+    order = sorted(sizes.index.astype(str), key=lambda o: (-int(sizes.get(o, 0)), o))
+    if len(order) <= top:
+        return frame
+    keep = set(order[:top])
+    label = rest_label(len(order) - top, "groups" if by != "outlet" else "outlets")
+    return frame.assign(**{by: names.where(names.isin(keep), label)})
 
 
 # --------------------------------------------------------------------------------------------------
@@ -69,7 +124,53 @@ def _styles(outlets, colors: Mapping | None):
                 base[str(k)] = {**base.get(str(k), {"marker": "o"}), **v}
             else:
                 base[str(k)] = {**base.get(str(k), {"marker": "o"}), "color": v}
+    for k in list(base):
+        if is_rest(k):
+            base[k] = {"color": REST_COLOR, "marker": "D"}
     return base
+
+
+def _group_sizes(table: pd.DataFrame, col: str = "outlet") -> dict:
+    """Documents per group from a ``documents`` or ``n_docs`` column (empty when the table has neither)."""
+    for c in ("documents", "n_docs"):
+        if c in table.columns:
+            v = pd.to_numeric(table[c], errors="coerce")
+            return {str(k): int(x) for k, x in v.groupby(table[col].astype(str)).max().items() if pd.notna(x)}
+    return {}
+
+
+def _group_order(table: pd.DataFrame, top: int | None, col: str = "outlet") -> tuple[list, list, dict]:
+    """(groups drawn, groups left out, documents per group): largest first (else by name), the rest row last."""
+    names = list(dict.fromkeys(table[col].astype(str)))
+    sizes = _group_sizes(table, col)
+    rest = [o for o in names if is_rest(o)]
+    main = [o for o in names if not is_rest(o)]
+    main.sort(key=(lambda o: (-sizes.get(o, 0), o)) if sizes else None)
+    hidden = main[top:] if top else []
+    return (main[:top] if top else main) + rest, hidden, sizes
+
+
+def _group_label(name: str, sizes: dict, width: int = 24) -> str:
+    n = sizes.get(name)
+    if n is None:
+        return shorten(name, width)
+    return f"{shorten(name, width)}  n={n}"
+
+
+def _hidden_note(hidden: list, sizes: dict, what: str = "outlets") -> str:
+    """A line for the title saying how many groups are not drawn ("" when all are)."""
+    if not hidden:
+        return ""
+    docs = sum(sizes.get(o, 0) for o in hidden)
+    docs_txt = f" ({docs} documents)" if sizes else ""
+    return f"\n{len(hidden)} smaller {what}{docs_txt} not drawn (all are in the tables)"
+
+
+def _marker_kw(color: str, n: int | None) -> dict:
+    """Filled marker; hollow for a group of one document (its rate is one article's)."""
+    if n == 1:
+        return {"mfc": "white", "mec": color, "mew": 1.1}
+    return {"mfc": color, "mec": "white", "mew": 0.5}
 
 
 def _require(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
@@ -93,12 +194,17 @@ def _grid(n: int, ncols: int = 3) -> tuple[int, int]:
     return int(np.ceil(n / ncols)), ncols
 
 
-def _dot_panels(table, panel_col, panels, colors, xlabel, suptitle, ncols=3, label_fmt=str):
-    """One panel per value of ``panel_col``; outlets on the y axis, point estimate and interval on x."""
-    outlets = sorted(table["outlet"].astype(str).unique())
+def _dot_panels(table, panel_col, panels, colors, xlabel, suptitle, ncols=3, label_fmt=str, top=TOP_GROUPS):
+    """One panel per value of ``panel_col``; outlets on the y axis, point estimate and interval on x.
+
+    Outlets are drawn largest first (by ``documents`` when the table has it) with ``n=`` beside their
+    name; a one-document outlet has a hollow marker; past ``top`` outlets the rest are left out and
+    counted under the panels (a :func:`rest_label` row, when the table has one, is drawn last in grey).
+    """
+    outlets, hidden, sizes = _group_order(table, top)
     styles = _styles(outlets, colors)
     nrows, ncols = _grid(len(panels), ncols)
-    fig = _new_figure(WIDTH, 0.45 + nrows * (0.55 + 0.2 * len(outlets)))
+    fig = _new_figure(WIDTH, 0.45 + (0.15 if hidden else 0) + nrows * (0.55 + 0.2 * len(outlets)))
     with style_context():
         axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False)
         y = {o: len(outlets) - 1 - i for i, o in enumerate(outlets)}
@@ -106,37 +212,40 @@ def _dot_panels(table, panel_col, panels, colors, xlabel, suptitle, ncols=3, lab
             sub = table[table[panel_col] == panel]
             for row in sub.itertuples(index=False):
                 o = str(row.outlet)
+                if o not in y:
+                    continue
                 st = styles[o]
                 lo, hi = row.rate_low, row.rate_high
                 if pd.notna(lo) and pd.notna(hi):
                     ax.plot([lo, hi], [y[o], y[o]], color=st["color"], lw=1.4, solid_capstyle="butt")
-                ax.plot([row.rate_per_1k], [y[o]], marker=st["marker"], color=st["color"], ls="none",
-                        mec="white", mew=0.5, ms=5)
+                ax.plot([row.rate_per_1k], [y[o]], marker=st["marker"], color=st["color"], ls="none", ms=5,
+                        **_marker_kw(st["color"], sizes.get(o)))
             ax.set_title(label_fmt(panel), loc="left")
             ax.set_xlim(left=0)
             ax.margins(x=0.08)
-        _finish_outlet_grid(axes, len(panels), y, xlabel)
+        _finish_outlet_grid(axes, len(panels), y, xlabel, sizes)
         if suptitle:
-            fig.suptitle(suptitle, x=0.01, ha="left")
+            fig.suptitle(suptitle + (" (hollow: one article)" if 1 in sizes.values() else "")
+                         + _hidden_note(hidden, sizes), x=0.01, ha="left")
     return fig
 
 
 # --------------------------------------------------------------------------------------------------
 # plotting functions: tables in, Figure out
 # --------------------------------------------------------------------------------------------------
-def _finish_outlet_grid(axes, n_panels, y, xlabel):
-    """Hide unused panels; outlet names on the left column (one row per outlet), x label on the bottom row."""
+def _finish_outlet_grid(axes, n_panels, y, xlabel, sizes=None):
+    """Hide unused panels; outlet names (and n) on the left column (one row per outlet), x label at the bottom."""
     for ax in list(axes.flat)[n_panels:]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
-        ax.set_yticks(list(y.values()), [shorten(o, 24, placeholder="…") for o in y])
+        ax.set_yticks(list(y.values()), [_group_label(o, sizes or {}) for o in y])
         ax.set_ylim(-0.6, len(y) - 0.4)
     for ax in axes[-1, :]:
         ax.set_xlabel(xlabel)
 
 
 def plot_rates_by_outlet(rates: pd.DataFrame, categories: Sequence[str] | None = None,
-                         colors: Mapping | None = None, title: str | None = None) -> Figure:
+                         colors: Mapping | None = None, title: str | None = None, top: int = TOP_GROUPS) -> Figure:
     """Rate per 1,000 tokens with its interval, one panel per category, one row per outlet.
 
     Parameters
@@ -149,6 +258,9 @@ def plot_rates_by_outlet(rates: pd.DataFrame, categories: Sequence[str] | None =
     colors : mapping, optional
         Outlet -> colour (or ``{"color", "marker"}``); default from the sorted outlets of ``rates``.
     title : str, optional
+    top : int
+        Outlets drawn, the most documents first (``documents`` column); the others are counted in a
+        note. Build the table from :func:`summarise_groups` documents to get them as one summary row.
 
     Returns
     -------
@@ -158,7 +270,7 @@ def plot_rates_by_outlet(rates: pd.DataFrame, categories: Sequence[str] | None =
     cats = list(categories) if categories is not None else list(dict.fromkeys(rates["category"]))
     conf = _confidence(rates)
     return _dot_panels(rates, "category", cats, colors, f"per 1,000 words ({conf} interval)",
-                       title or "Framing devices per outlet")
+                       title or "Framing devices per outlet", top=top)
 
 
 def _confidence(table) -> str:
@@ -168,7 +280,7 @@ def _confidence(table) -> str:
 
 
 def plot_voice_split(voice: pd.DataFrame, category: str | None = None, colors: Mapping | None = None,
-                     title: str | None = None) -> Figure:
+                     title: str | None = None, top: int = TOP_GROUPS) -> Figure:
     """Rates of one category per outlet, split by voice: narration, quotation, attributed sentences.
 
     Parameters
@@ -191,12 +303,12 @@ def plot_voice_split(voice: pd.DataFrame, category: str | None = None, colors: M
     labels = {"narration": "narration", "quote": "inside quotations", "attributed": "attributed speech"}
     return _dot_panels(sub, "voice", order, colors, "per 1,000 words in that voice",
                        title or f"Who speaks the {category}? Rates in the outlet's narration, in quotations "
-                                f"and in attributed sentences", label_fmt=lambda v: labels.get(v, v))
+                                f"and in attributed sentences", label_fmt=lambda v: labels.get(v, v), top=top)
 
 
 def plot_dedup_effect(rates: pd.DataFrame, categories: Sequence[str] | None = None,
                       colors: Mapping | None = None, removed: int | None = None,
-                      title: str | None = None) -> Figure:
+                      title: str | None = None, top: int = TOP_GROUPS) -> Figure:
     """Rates with near-duplicates kept and removed: does wire copy change the comparison?
 
     Parameters
@@ -216,7 +328,7 @@ def plot_dedup_effect(rates: pd.DataFrame, categories: Sequence[str] | None = No
     if unknown:
         raise ValueError(f"corpus column values must be {versions}, got {sorted(unknown)}")
     cats = list(categories) if categories is not None else list(dict.fromkeys(rates["category"]))
-    outlets = sorted(rates["outlet"].astype(str).unique())
+    outlets, hidden, sizes = _group_order(rates[rates["corpus"] == versions[0]], top)
     styles = _styles(outlets, colors)
     nrows, ncols = _grid(len(cats), 3)
     fig = _new_figure(WIDTH, 0.7 + nrows * (0.55 + 0.24 * len(outlets)))
@@ -243,7 +355,7 @@ def plot_dedup_effect(rates: pd.DataFrame, categories: Sequence[str] | None = No
             ax.set_title(cat, loc="left")
             ax.set_xlim(left=0)
             ax.margins(x=0.08)
-        _finish_outlet_grid(axes, len(cats), y, f"per 1,000 words ({_confidence(rates)} interval)")
+        _finish_outlet_grid(axes, len(cats), y, f"per 1,000 words ({_confidence(rates)} interval)", sizes)
         from matplotlib.lines import Line2D
 
         handles = [Line2D([], [], marker="o", ls="none", mfc="white", mec="#333333", label="all documents"),
@@ -251,8 +363,8 @@ def plot_dedup_effect(rates: pd.DataFrame, categories: Sequence[str] | None = No
                           label="near-duplicates removed (one copy kept)")]
         fig.legend(handles=handles, loc="outside lower left", ncols=2)
         extra = f" ({removed} documents removed)" if removed is not None else ""
-        fig.suptitle(title or f"Wire copy and reprints: rates with and without near-duplicates{extra}",
-                     x=0.01, ha="left")
+        fig.suptitle((title or f"Wire copy and reprints: rates with and without near-duplicates{extra}")
+                     + _hidden_note(hidden, sizes), x=0.01, ha="left")
     return fig
 
 
@@ -264,7 +376,9 @@ def plot_term_decomposition(table: pd.DataFrame, group_a: str, group_b: str, top
     ----------
     table : DataFrame
         Output of :func:`analysis.compare.term_decomposition`: ``category, entry, diff, low, high``
-        (``attrs["total"]`` with the category difference is shown in the title when present).
+        (``attrs["total"]`` with the category difference is shown in the title when present). Rows are
+        named by a ``label`` column when present, else by :func:`analysis.lexicons.labels.entry_label`
+        (the shortest form an entry matches, never its raw pattern).
     group_a, group_b : str
         The two outlets (``diff = rate_a - rate_b``).
     top : int
@@ -284,12 +398,16 @@ def plot_term_decomposition(table: pd.DataFrame, group_a: str, group_b: str, top
         ax = fig.subplots()
         ys = np.arange(len(t))
         cols = [styles[group_a]["color"] if d > 0 else styles[group_b]["color"] for d in t["diff"]]
-        ax.barh(ys, t["diff"], color=cols, height=0.62, alpha=0.85)
-        ok = t["low"].notna() & t["high"].notna()
-        ax.hlines(ys[ok.to_numpy()], t.loc[ok, "low"], t.loc[ok, "high"], color="#333333", lw=0.9)
+        ax.barh(ys, t["diff"], color=cols, height=0.62, alpha=0.55)
+        ok = (t["low"].notna() & t["high"].notna()).to_numpy()
+        # the interval: a dark line with a white edge, visible over light and dark bars alike
+        halo = [patheffects.Stroke(linewidth=3.2, foreground="white"), patheffects.Normal()]
+        ax.hlines(ys[ok], t.loc[ok, "low"], t.loc[ok, "high"], color="#1a1a1a", lw=1.3, path_effects=halo, zorder=3)
+        ax.plot(t.loc[ok, "diff"], ys[ok], "|", color="#1a1a1a", ms=7, mew=1.3, path_effects=halo, zorder=4)
         ax.axvline(0, color="#333333", lw=0.6)
-        ax.set_yticks(ys, [shorten(f"{e}  ({c.split('.')[-1]})", 34, placeholder="…")
-                           for e, c in zip(t["entry"], t["category"])])
+        names = list(t["label"]) if "label" in t.columns else entry_labels(t["entry"])
+        ax.set_yticks(ys, [shorten(f"{e}  ({c.split('.')[-1]})", 40, placeholder="…")
+                           for e, c in zip(names, t["category"])])
         ax.set_xlabel(f"difference per 1,000 words ({group_a} − {group_b})")
         total = table.attrs.get("total") if hasattr(table, "attrs") else None
         sub = ""
@@ -304,7 +422,7 @@ def plot_term_decomposition(table: pd.DataFrame, group_a: str, group_b: str, top
 
 
 def plot_keyness(table: pd.DataFrame, top: int = 8, colors: Mapping | None = None,
-                 title: str | None = None) -> Figure:
+                 title: str | None = None, max_panels: int = TOP_PANELS) -> Figure:
     """Words most typical of each outlet against all others (log-odds z-score with informative prior).
 
     Parameters
@@ -314,9 +432,12 @@ def plot_keyness(table: pd.DataFrame, top: int = 8, colors: Mapping | None = Non
         ``outlet, term, z``.
     top : int
         Terms per outlet (highest ``z``).
+    max_panels : int
+        Outlets shown: the most documents first when the table has a ``documents`` column (documents of
+        the outlet), else by name; the others are counted under the panels.
     """
     _require(table, ["outlet", "term", "z"], "table")
-    outlets = sorted(table["outlet"].astype(str).unique())
+    outlets, hidden, sizes = _group_order(table[~table["outlet"].astype(str).map(is_rest)], max_panels)
     styles = _styles(outlets, colors)
     nrows, ncols = _grid(len(outlets), 4 if len(outlets) > 6 else 3)
     fig = _new_figure(WIDTH, 0.5 + nrows * (0.45 + 0.17 * top))
@@ -328,19 +449,20 @@ def plot_keyness(table: pd.DataFrame, top: int = 8, colors: Mapping | None = Non
             ys = np.arange(len(sub))
             ax.barh(ys, sub["z"], color=styles[o]["color"], height=0.65)
             ax.set_yticks(ys, [shorten(str(t), 18, placeholder="…") for t in sub["term"]])
-            ax.set_title(shorten(o, 28, placeholder="…"), loc="left")
+            ax.set_title(_group_label(o, sizes, 26), loc="left")
             ax.set_xlim(left=0)
         for ax in list(axes.flat)[len(outlets):]:
             ax.set_visible(False)
         for ax in axes[-1, :]:
             ax.set_xlabel("z (log-odds, informative prior)")
-        fig.suptitle(title or "Words typical of each outlet (vs all others)", x=0.01, ha="left")
+        fig.suptitle((title or "Words typical of each outlet (vs all others)") + _hidden_note(hidden, sizes),
+                     x=0.01, ha="left")
     return fig
 
 
 def plot_rates_over_time(rates: pd.DataFrame, events: pd.DataFrame | None = None,
                          category: str | None = None, colors: Mapping | None = None,
-                         title: str | None = None) -> Figure:
+                         title: str | None = None, max_panels: int = TOP_PANELS) -> Figure:
     """Rate per period and outlet with its interval band, one panel per outlet, events as numbered lines.
 
     Parameters
@@ -353,6 +475,9 @@ def plot_rates_over_time(rates: pd.DataFrame, events: pd.DataFrame | None = None
         and listed under the panels.
     category : str, optional
         Default: the first category in ``rates``.
+    max_panels : int
+        Outlets drawn: the most documents first (``documents`` column: the outlet's documents over all
+        periods, else ``n_docs`` per period summed), then a :func:`rest_label` panel when there is one.
     """
     _require(rates, ["outlet", "period", "category", "rate_per_1k", "rate_low", "rate_high"], "rates")
     category = category or str(rates["category"].iloc[0])
@@ -360,7 +485,7 @@ def plot_rates_over_time(rates: pd.DataFrame, events: pd.DataFrame | None = None
     if sub.empty:
         raise ValueError(f"no rows for category {category!r}")
     sub["period"] = pd.to_datetime(sub["period"])
-    outlets = sorted(sub["outlet"].astype(str).unique())
+    outlets, hidden, sizes = _period_groups(sub, max_panels)
     styles = _styles(outlets, colors)
     ev = None
     if events is not None and len(events):
@@ -384,11 +509,9 @@ def plot_rates_over_time(rates: pd.DataFrame, events: pd.DataFrame | None = None
                     ax.axvline(row["date"], color="#555555", lw=0.6, ls=":")
                     ax.annotate(str(i + 1), (mdates.date2num(row["date"]), 1.0), xycoords=("data", "axes fraction"),
                                 ha="center", va="bottom", fontsize=6.5, color="#555555")
-            ax.set_title(shorten(o, 28, placeholder="…"), loc="left", pad=9)
+            ax.set_title(_group_label(o, sizes, 26), loc="left", pad=9)
             ax.grid(axis="y", visible=True)
-            locator = mdates.AutoDateLocator(minticks=2, maxticks=5)
-            ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+            _date_axis(ax, sub["period"])
         top = np.nanmax(np.r_[sub["rate_per_1k"].to_numpy(float), sub["rate_high"].to_numpy(float), 0.0])
         axes[0, 0].set_ylim(0, top * 1.06 if top > 0 else 1.0)
         for k, ax in enumerate(axes.flat):
@@ -407,74 +530,112 @@ def plot_rates_over_time(rates: pd.DataFrame, events: pd.DataFrame | None = None
             fig.text(0.01, 0.0, "\n".join(lines), ha="left", va="bottom", fontsize=6.5, color="#333333")
             bottom = 0.16 * n_ev / (0.5 + nrows * 1.45 + 0.16 * n_ev) + 0.01
             fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
-        fig.suptitle(title or f"{category} over time ({_confidence(sub)} interval bands)", x=0.01, ha="left")
+        fig.suptitle((title or f"{category} over time ({_confidence(sub)} interval bands)")
+                     + _hidden_note(hidden, sizes), x=0.01, ha="left")
     return fig
 
 
+def _period_groups(sub: pd.DataFrame, max_panels: int):
+    if "documents" not in sub.columns and "n_docs" in sub.columns:
+        tot = pd.to_numeric(sub["n_docs"], errors="coerce").groupby(sub["outlet"].astype(str)).sum()
+        sub = sub.assign(documents=sub["outlet"].astype(str).map(tot))
+    return _group_order(sub, max_panels)
+
+
+def date_format(span_days: float) -> str:
+    """The strftime format of date tick labels for a time axis spanning ``span_days`` days.
+
+    Every label is a whole date a reader can say aloud (``Mar 2020``, ``15 Mar 2020``), never a
+    fragment with an offset elsewhere on the axis.
+
+    >>> date_format(30), date_format(400), date_format(3000)
+    ('%d %b %Y', '%b %Y', '%Y')
+    """
+    if span_days > 3 * 365:
+        return "%Y"
+    if span_days > 90:
+        return "%b %Y"
+    return "%d %b %Y"
+
+
+def _date_axis(ax, dates: pd.Series) -> None:
+    import matplotlib.dates as mdates
+
+    d = pd.to_datetime(dates).dropna()
+    span = (d.max() - d.min()).days if len(d) else 0
+    locator = mdates.AutoDateLocator(minticks=2, maxticks=4)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(date_format(span)))
+
+
 def plot_lexicon_version_shift(table: pd.DataFrame, colors: Mapping | None = None,
-                               title: str | None = None) -> Figure:
-    """How outlet rates and rankings move between two versions of a lexicon (a slope chart).
+                               title: str | None = None, top: int = TOP_GROUPS) -> Figure:
+    """How outlet rankings move between two versions of a lexicon: a slope chart on a rank axis.
 
     Parameters
     ----------
     table : DataFrame
         ``version, outlet, rate_per_1k`` for exactly two versions (in order of appearance: old, new);
-        optional ``category`` for the axis label. Ranks (1 = highest rate) are computed here.
+        optional ``category`` for the axis label and ``documents`` (documents per outlet: the ``top``
+        largest are ranked, the others counted in a note). Ranks (1 = highest rate) are computed here,
+        among the outlets drawn; rows of a :func:`rest_label` group are not ranked.
+
+    Each outlet is a line from its rank under the old version (left) to its rank under the new one
+    (right); the labels give rank, outlet, ``n=`` and rate, so the vertical axis is the rank itself
+    and never mixes ranks with rates.
     """
     _require(table, ["version", "outlet", "rate_per_1k"], "table")
     versions = list(dict.fromkeys(table["version"].astype(str)))
     if len(versions) != 2:
         raise ValueError(f"table must hold exactly two versions, got {versions}")
     t = table.assign(version=table["version"].astype(str), outlet=table["outlet"].astype(str))
-    t["rank"] = t.groupby("version")["rate_per_1k"].rank(ascending=False, method="min").astype(int)
-    outlets = sorted(t["outlet"].unique())
+    t = t[~t["outlet"].map(is_rest)]
+    outlets, hidden, sizes = _group_order(t, top)
+    t = t[t["outlet"].isin(outlets)].copy()
+    t["rank"] = t.groupby("version")["rate_per_1k"].rank(ascending=False, method="min")
+    # positions: ties share a rank but get distinct rows (ordered by name)
+    t = t.sort_values(["version", "rate_per_1k", "outlet"], ascending=[True, False, True], kind="mergesort")
+    t["pos"] = t.groupby("version").cumcount() + 1
     styles = _styles(outlets, colors)
     cat = str(t["category"].iloc[0]) if "category" in t.columns else "rate"
-    fig = _new_figure(WIDTH * 0.62, 1.2 + 0.3 * len(outlets))
+    n = len(outlets)
+    fig = _new_figure(WIDTH * 0.8, 1.1 + 0.19 * n + (0.2 if hidden else 0))
     with style_context():
         ax = fig.subplots()
-        ax.grid(axis="x", visible=False)
-        ax.grid(axis="y", visible=True)
+        ax.grid(False)
         per = {o: t[t["outlet"] == o].set_index("version").reindex(versions) for o in outlets}
-        values = t["rate_per_1k"].dropna()
-        span = float(values.max() - values.min()) if len(values) else 0.0
-        span = span if span > 0 else max(float(values.abs().max()) if len(values) else 1.0, 1.0) * 0.1
-        gap = 0.06 * span
-        label_y = [_spread({o: per[o]["rate_per_1k"].iloc[k] for o in outlets}, gap) for k in (0, 1)]
         for o in outlets:
             s = per[o]
             st = styles[o]
-            ax.plot([0, 1], s["rate_per_1k"], color=st["color"], marker=st["marker"], lw=1.4)
-            r0, r1 = s["rank"].iloc[0], s["rank"].iloc[1]
-            if pd.notna(r0) and pd.notna(r1):
-                ax.annotate(f"#{int(r0)}", (0, label_y[0][o]), xytext=(-6, 0),
-                            textcoords="offset points", ha="right", va="center", fontsize=7, color=st["color"])
-                move = "" if r0 == r1 else (" ▲" if r1 < r0 else " ▼")
-                ax.annotate(f"#{int(r1)}{move}  {shorten(o, 22)}", (1, label_y[1][o]), xytext=(6, 0),
-                            textcoords="offset points", ha="left", va="center", fontsize=7, color=st["color"])
+            p0, p1 = s["pos"].iloc[0], s["pos"].iloc[1]
+            nk = sizes.get(o)
+            kw = _marker_kw(st["color"], nk)
+            ax.plot([0, 1], [p0, p1], color=st["color"], lw=1.2, marker=st["marker"], ms=4, **kw)
+            tag = f"  n={nk}" if nk is not None else ""
+            for k, (pos, side) in enumerate(((p0, "right"), (p1, "left"))):
+                if pd.isna(pos):
+                    continue
+                r = int(s["rank"].iloc[k])
+                rate = float(s["rate_per_1k"].iloc[k])
+                if k == 0:
+                    text = f"{shorten(o, 22)}{tag}  {rate:.1f}  #{r}"
+                else:
+                    r0 = s["rank"].iloc[0]
+                    move = "" if pd.isna(r0) or r0 == r else (" ▲" if r < r0 else " ▼")
+                    text = f"#{r}{move}  {rate:.1f}  {shorten(o, 22)}"
+                ax.annotate(text, (k, pos), xytext=(-6 if k == 0 else 6, 0), textcoords="offset points",
+                            ha=side, va="center", fontsize=6.5, color=st["color"])
         ax.set_xticks([0, 1], versions)
-        ax.set_xlim(-0.35, 1.9)
-        ys = [y for lab in label_y for y in lab.values() if pd.notna(y)] + list(values)
-        if ys:
-            ax.set_ylim(min(ys) - gap, max(ys) + gap)
-        ax.set_ylabel(f"{cat} per 1,000 words")
-        ax.spines["bottom"].set_visible(False)
-        ax.set_title(title or "Outlet rates and ranks under two lexicon versions", loc="left")
+        ax.xaxis.tick_top()
+        ax.set_xlim(-1.25, 2.25)
+        ax.set_ylim(n + 0.6, 0.4)  # rank 1 at the top
+        ax.set_yticks([])
+        for side in ("left", "right", "bottom"):
+            ax.spines[side].set_visible(False)
+        ax.set_ylabel(f"rank of the outlet's {cat} rate (1 = highest)")
+        ax.set_title((title or f"Outlet ranks under two lexicon versions\n({cat} per 1,000 words; #1 = highest)")
+                     + _hidden_note(hidden, sizes), loc="left")
     return fig
-
-
-def _spread(values: dict, gap: float) -> dict:
-    """Label positions: the values, pushed apart so neighbours are at least ``gap`` apart (order kept)."""
-    items = sorted(((v, k) for k, v in values.items() if pd.notna(v)), key=lambda x: (x[0], x[1]))
-    out, last = {}, None
-    for v, k in items:
-        y = v if last is None else max(v, last + gap)
-        out[k] = last = y
-    # centre the block again on the data
-    if items:
-        shift = (sum(out.values()) - sum(v for v, _ in items)) / len(items)
-        out = {k: y - shift for k, y in out.items()}
-    return {k: out.get(k, np.nan) for k in values}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -499,6 +660,9 @@ class FigureData:
         for ``lexicon_version_shift``; the figure is skipped when None.
     n_resamples, seed : int
         Bootstrap resamples per interval and the seed of every random step.
+    top : int
+        Outlets drawn one by one (the most documents first); the others become one summary row
+        (:func:`summarise_groups`), so a 500-outlet corpus gives figures of ``top + 1`` rows.
     """
 
     corpus: pd.DataFrame
@@ -507,14 +671,37 @@ class FigureData:
     compare_lexicon: object = None
     n_resamples: int = 400
     seed: int = 0
+    top: int = TOP_GROUPS
     cache: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if int(self.top) < 1:
+            raise ValueError(f"top must be at least 1, got {self.top}")
+
+    @property
+    def sizes(self) -> pd.Series:
+        """Documents per outlet over the whole corpus."""
+        return self.cached("sizes", lambda: self.corpus["outlet"].astype(str).value_counts())
+
+    def grouped(self, frame: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
+        """``frame`` (documents or corpus) with the outlets outside the ``top`` largest as one summary group."""
+        return summarise_groups(frame, top or self.top, sizes=self.sizes)
+
+    @property
+    def documents(self) -> pd.DataFrame:
+        """The documents table with the small outlets summarised (see ``top``)."""
+        return self.cached("documents", lambda: self.grouped(self.result.documents))
 
     @classmethod
     def from_corpus(cls, corpus: pd.DataFrame, lexicons=None, **kwargs) -> FigureData:
         """Score ``corpus`` with ``lexicons`` (default: all built-in lexicons) and wrap the result."""
+        from ..lexicons.model import load_lexicons
         from ..measure.scoring import score
 
-        return cls(corpus=corpus, result=score(corpus, lexicons), **kwargs)
+        lexs = load_lexicons(lexicons)
+        data = cls(corpus=corpus, result=score(corpus, lexs), **kwargs)
+        data.cache["lexicons"] = lexs
+        return data
 
     @property
     def outlets(self) -> list[str]:
@@ -523,7 +710,7 @@ class FigureData:
     @property
     def colors(self) -> dict:
         """Outlet -> ``{"color", "marker"}`` over every outlet of the corpus."""
-        return outlet_styles(self.outlets)
+        return outlet_styles(self.outlets + sorted({o for o in self.documents["outlet"].astype(str) if is_rest(o)}))
 
     @property
     def categories(self) -> list[str]:
@@ -548,12 +735,18 @@ class FigureData:
         from ..compare import group_rates
 
         return self.cached("rates", lambda: group_rates(
-            self.result.documents, self.categories, by="outlet", n_resamples=self.n_resamples,
+            self.documents, self.categories, by="outlet", n_resamples=self.n_resamples,
             seed=self.seed, on_small_group="nan"))
 
     def provenance(self, figure_id: str, **extra) -> dict:
         prov = {k: v for k, v in dict(self.result.provenance).items() if k != "categories"}
         prov.update({"figure_id": figure_id, "n_resamples": self.n_resamples, "seed": self.seed})
+        if "selection" in self.cache:
+            prov["selection"] = self.cache["selection"]
+        if len(self.sizes) > self.top:
+            prov["groups"] = {"drawn": self.top, "summarised": int(len(self.sizes) - self.top),
+                              "rule": "the outlets with most documents (ties by name) drawn one by one, the rest "
+                                      "as one summary row"}
         if self.events is not None:
             from ..provenance import corpus_sha256
 
@@ -617,7 +810,7 @@ def build_figure(figure_id: str, data: FigureData) -> Figure | None:
 @register("rates_by_outlet", plot=plot_rates_by_outlet, notebook="02_comparing_outlets",
           description="rate per 1,000 words with document-bootstrap intervals, per outlet and category")
 def _rates_by_outlet(data: FigureData):
-    return {"rates": data.rates(), "categories": data.categories, "colors": data.colors}
+    return {"rates": data.rates(), "categories": data.categories, "colors": data.colors, "top": data.top}
 
 
 @register("voice_split", plot=plot_voice_split, notebook="02_comparing_outlets",
@@ -629,9 +822,9 @@ def _voice_split(data: FigureData):
     if res.matches.empty:
         return None
     cat = data.main_category
-    table = voice_rates(res.matches, res.documents, [cat], by="outlet", n_resamples=data.n_resamples,
+    table = voice_rates(res.matches, data.documents, [cat], by="outlet", n_resamples=data.n_resamples,
                         seed=data.seed, on_small_group="nan")
-    return {"voice": table, "category": cat, "colors": data.colors}
+    return {"voice": table, "category": cat, "colors": data.colors, "top": data.top}
 
 
 @register("dedup_effect", plot=plot_dedup_effect, notebook="02_comparing_outlets",
@@ -640,7 +833,7 @@ def _dedup_effect(data: FigureData):
     from ..compare import deduplicate, group_rates, near_duplicates
 
     clusters = data.cached("clusters", lambda: near_duplicates(data.corpus, seed=1))
-    docs = data.result.documents
+    docs = data.documents
     kept = deduplicate(docs, clusters, how="remove")
     cats = [c for c in (data.main_category, "evidence_absent", "sourcing.anonymous") if c in data.categories]
     cats = list(dict.fromkeys(cats)) or data.categories[:3]
@@ -649,15 +842,16 @@ def _dedup_effect(data: FigureData):
     after = group_rates(kept, cats, by="outlet", n_resamples=data.n_resamples, seed=data.seed,
                         on_small_group="nan").assign(corpus="duplicates removed")
     return {"rates": pd.concat([before, after], ignore_index=True), "categories": cats,
-            "colors": data.colors, "removed": int(len(docs) - len(kept))}
+            "colors": data.colors, "removed": int(len(docs) - len(kept)), "top": data.top}
 
 
 def _extreme_pair(data: FigureData, category: str) -> tuple[str, str]:
-    """The highest- and lowest-rate outlets, among those with two or more articles when two such exist."""
+    """Highest and lowest rate among the outlets drawn one by one (the ``top`` largest), among those with
+    two or more articles when two such exist."""
     summ = data.result.summary
-    s = summ[summ["category"] == category]
-    sizes = data.result.documents["outlet"].astype(str).value_counts()
-    several = s[s["outlet"].astype(str).map(sizes).fillna(0) >= 2]
+    drawn = {o for o in data.documents["outlet"].astype(str) if not is_rest(o)}
+    s = summ[(summ["category"] == category) & summ["outlet"].astype(str).isin(drawn)]
+    several = s[s["outlet"].astype(str).map(data.sizes).fillna(0) >= 2]
     if len(several) >= 2:
         s = several
     s = s.sort_values(["rate_per_1k", "outlet"], ascending=[False, True], kind="mergesort")
@@ -675,6 +869,7 @@ def _term_decomposition(data: FigureData):
     a, b = _extreme_pair(data, cat)
     table = term_decomposition(data.result.matches, data.result.documents, cat, a, b,
                                n_resamples=data.n_resamples, seed=data.seed)
+    table["label"] = entry_labels(table["entry"], data.cache.get("lexicons"))
     return {"table": table, "group_a": a, "group_b": b, "colors": data.colors}
 
 
@@ -706,8 +901,11 @@ def keyness_by_outlet(corpus: pd.DataFrame, min_docs: int = 3, top: int = 15) ->
 def _keyness(data: FigureData):
     if len(data.outlets) < 2:
         return None
-    table = data.cached("keyness", lambda: keyness_by_outlet(data.corpus))
-    return {"table": table, "colors": data.colors}
+    top = min(data.top, TOP_PANELS)
+    corpus = data.grouped(data.corpus, top)
+    table = data.cached("keyness", lambda: keyness_by_outlet(corpus))
+    table = table.assign(documents=table["outlet"].map(corpus["outlet"].astype(str).value_counts()))
+    return {"table": table, "colors": data.colors, "max_panels": top}
 
 
 def time_frequency(dates: pd.Series) -> str:
@@ -732,18 +930,21 @@ def time_frequency(dates: pd.Series) -> str:
 def _rates_over_time(data: FigureData):
     from ..compare import rates_over_time
 
-    docs = data.result.documents
+    top = min(data.top, TOP_PANELS)
+    docs = data.grouped(data.result.documents, top)
     if "date" not in docs.columns or docs["date"].notna().sum() < 2:
         return None
     cat = data.main_category
     rates, events = rates_over_time(docs, freq=time_frequency(docs["date"]), by="outlet", categories=[cat],
                                     events=data.events, n_resamples=data.n_resamples, seed=data.seed)
+    rates = rates.assign(documents=rates["outlet"].astype(str).map(docs["outlet"].astype(str).value_counts()))
     return {"rates": rates, "events": events if data.events is not None else None, "category": cat,
-            "colors": data.colors}
+            "colors": data.colors, "max_panels": top}
 
 
 def version_shift_table(corpus: pd.DataFrame, old, new, category: str | None = None) -> pd.DataFrame:
-    """Pooled rate per outlet of one category under two lexicon versions: ``version, outlet, category, rate_per_1k``.
+    """Pooled rate per outlet of one category under two lexicon versions: ``version, outlet, category,
+    rate_per_1k, documents``.
 
     ``old`` and ``new`` are lexicons (names, paths or Lexicon objects); ``category`` defaults to the
     lexicon's name (its top-level roll-up, e.g. ``hedging``).
@@ -758,9 +959,9 @@ def version_shift_table(corpus: pd.DataFrame, old, new, category: str | None = N
         res = score(corpus, [lx])
         if category not in res.categories:
             raise ValueError(f"category {category!r} is not in lexicon {lx.name!r} {lx.version}")
-        s = res.summary[res.summary["category"] == category][["outlet", "category", "rate_per_1k"]]
+        s = res.summary[res.summary["category"] == category][["outlet", "category", "rate_per_1k", "documents"]]
         frames.append(s.assign(version=f"{lx.name} {lx.version}"))
-    out = pd.concat(frames, ignore_index=True)[["version", "outlet", "category", "rate_per_1k"]]
+    out = pd.concat(frames, ignore_index=True)[["version", "outlet", "category", "rate_per_1k", "documents"]]
     if out["version"].nunique() != 2:
         raise ValueError(f"both lexicons are {old.name} {old.version}: give the new one a new version")
     return out
@@ -777,7 +978,7 @@ def _lexicon_version_shift(data: FigureData):
     if new.name not in builtin_lexicon_names():
         raise ValueError(f"the compared lexicon is named {new.name!r}, which is not a built-in lexicon")
     table = data.cached("version_shift", lambda: version_shift_table(data.corpus, new.name, new))
-    return {"table": table, "colors": data.colors}
+    return {"table": table, "colors": data.colors, "top": data.top}
 
 
 def lexicon_shift_provenance(data: FigureData) -> dict:

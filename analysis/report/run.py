@@ -30,8 +30,14 @@ def load_events(path) -> pd.DataFrame:
 
 
 def make_figures(out, corpus_path=None, *, events_path=None, lexicons=None, compare_lexicon="default",
-                 only=None, n_resamples=400, seed=0, log=None) -> list[Path]:
+                 only=None, n_resamples=400, seed=0, log=None, select=None, top=None) -> list[Path]:
     """Load, score and write every registered figure (or ``only`` those ids); returns the files written.
+
+    ``select`` holds keyword arguments of :func:`analysis.text.select.select_documents` (``outlets``,
+    ``exclude_outlets``, ``since``, ``until``, ``pair``, ``by``); with ``by`` other than ``outlet`` the
+    figures group by that corpus column. ``top`` is the number of groups drawn one by one (the largest
+    by documents; the rest are summarised in one row), default :data:`analysis.report.figures.TOP_GROUPS`.
+    Both are recorded in every figure's provenance.
 
     ``out`` is one output set (:func:`analysis.outputs.output_set`): locked while the run writes,
     built beside ``out`` and swapped in when every figure is made, so a killed run leaves the previous
@@ -51,6 +57,18 @@ def make_figures(out, corpus_path=None, *, events_path=None, lexicons=None, comp
         raise ValueError(f"unknown figure id {unknown[0]!r}; known: {', '.join(FIGURES)}")
     corpus_path = Path(corpus_path) if corpus_path else paths.SAMPLE_CORPUS
     corpus, _report = load_corpus(corpus_path)
+    selection = None
+    if select:
+        from ..text.select import select_documents
+
+        select = dict(select)
+        by = select.pop("by", "outlet") or "outlet"
+        if by not in corpus.columns:
+            raise ValueError(f"--by: no column {by!r} in {corpus_path} (columns: {', '.join(map(str, corpus.columns))})")
+        corpus, selection = select_documents(corpus, by=by, **select)
+        if by != "outlet":  # every figure groups by the outlet column: put the chosen grouping there
+            corpus = corpus.assign(outlet=corpus[by].astype("string").fillna("(none)").astype(str))
+        say(selection.summary())
     if events_path is None and corpus_path.resolve() == paths.SAMPLE_CORPUS.resolve() and paths.SAMPLE_EVENTS.is_file():
         events_path = paths.SAMPLE_EVENTS
     events = load_events(events_path) if events_path else None
@@ -61,7 +79,9 @@ def make_figures(out, corpus_path=None, *, events_path=None, lexicons=None, comp
     compare = load_lexicon(compare_lexicon) if compare_lexicon else None
     t0 = time.perf_counter()
     data = FigureData.from_corpus(corpus, lexicons or None, events=events, compare_lexicon=compare,
-                                  n_resamples=n_resamples, seed=seed)
+                                  n_resamples=n_resamples, seed=seed, **({} if top is None else {"top": top}))
+    if selection is not None:
+        data.cache["selection"] = selection.provenance()
     say(f"{len(corpus)} documents from {corpus_path} scored in {time.perf_counter() - t0:.1f} s "
         f"({len(data.result.matches)} matches, {len(data.outlets)} outlets)")
     from ..outputs import output_set, previous_set, resolve_target

@@ -40,10 +40,10 @@ def test_two_runs_give_identical_files(tmp_path, extended_lexicon):
         runs = list(pool.map(lambda a: _run(tmp_path / a[0], *args, hashseed=a[1]), [("a", "1"), ("b", "2")]))
     for proc in runs:
         assert proc.returncode == 0, proc.stderr
-    files_a = sorted(p.name for p in (tmp_path / "a").iterdir())
+    files_a = sorted(p.name for p in (tmp_path / "a").iterdir() if not p.name.startswith("."))  # .complete: the set marker
     expected = sorted(f"{fid}.{ext}" for fid in FIGURES for ext in ("svg", "png", "json"))
     assert files_a == expected
-    assert files_a == sorted(p.name for p in (tmp_path / "b").iterdir())
+    assert files_a == sorted(p.name for p in (tmp_path / "b").iterdir() if not p.name.startswith("."))
     for name in files_a:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     prov = json.loads((tmp_path / "a" / "lexicon_version_shift.json").read_text(encoding="utf-8"))
