@@ -13,6 +13,9 @@ Overlap rule (pinned in ``tests/measure/test_matching.py``):
 The :class:`Matcher` works on the fast path: for each sentence the normalised tokens are found with one
 regular-expression pass, tokens that can start a match are found with one dictionary lookup each, and
 token offsets are computed only for sentences that hold a match.
+
+Mirrored in C by analysis/_core_src/automaton.h and scan.h (docs/core.md): a change to these rules
+needs the same change there; tests/measure/test_core_parity.py fails until both agree.
 """
 from __future__ import annotations
 

@@ -14,6 +14,9 @@ Single quotes (‘...’) are not considered: US newsrooms use them for quotes i
 and the right single quote is also the apostrophe. Known false positives: titles of works and nicknames in
 quotation marks (“Hamilton”, “The Apprentice”); short partial quotes that are plain attribution
 (a “heightened level” of preparation, when the writer only quotes the source's words).
+
+Mirrored in C by analysis/_core_src/scare_quotes.h (docs/core.md): a change to these rules needs the
+same change there; tests/measure/test_core_parity.py fails until both agree.
 """
 from __future__ import annotations
 

@@ -11,6 +11,9 @@ Rules (pinned in ``tests/measure/test_voice.py``):
 
 A double quote that opens in one paragraph and is not closed ends with the paragraph (news style
 re-opens a quote at each paragraph of a long quotation).
+
+Mirrored in C by analysis/_core_src/voice.h and scan.h (docs/core.md): a change to these rules needs
+the same change there; tests/measure/test_core_parity.py fails until both agree.
 """
 from __future__ import annotations
 

@@ -18,6 +18,10 @@ Token rules (pinned in ``tests/text/test_tokenize.py``):
 * everything else that is not a space is a one-character ``punct`` token (dashes, commas, full stops).
 
 Only ``word`` and ``num`` tokens count as tokens in rates.
+
+Mirrored in C by analysis/_core_src/characters.h, token_cache.h, tokenizer.h and sentences.h
+(docs/core.md): a change to these rules needs the same change there;
+tests/measure/test_core_parity.py fails until both agree.
 """
 from __future__ import annotations
 
