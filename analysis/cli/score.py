@@ -31,6 +31,8 @@ def add_corpus_arguments(p):
     p.add_argument("--date-col", help="column holding the publication date")
     p.add_argument("--title-col", help="column holding the headline")
     p.add_argument("--encoding", help="text encoding of the corpus file (default: UTF-8, BOM accepted)")
+    p.add_argument("--input-format", choices=("csv", "tsv", "jsonl", "parquet", "txt", "html"), default=None,
+                   help="read the corpus as this format (default: from the file suffix, or the folder's content)")
     p.add_argument("--split", metavar="NAME",
                    help="PolNeAR root: the split to read (train, dev, test, any split folder present, or all; "
                         "default: all from the root, the folder itself from a split folder)")
@@ -49,7 +51,7 @@ def corpus_from_args(args):
     return load_corpus(
         args.corpus, text_col=args.text_col, id_col=args.id_col, outlet_col=args.outlet_col,
         date_col=args.date_col, title_col=args.title_col, encoding=args.encoding, dayfirst=args.dayfirst,
-        split=getattr(args, "split", None),
+        split=getattr(args, "split", None), fmt=getattr(args, "input_format", None),
     )
 
 
@@ -142,6 +144,7 @@ def run_stream(args) -> int:
             resume=args.resume, progress=not args.no_progress and not quiet,
             text_col=args.text_col, id_col=args.id_col, outlet_col=args.outlet_col, date_col=args.date_col,
             title_col=args.title_col, encoding=args.encoding, dayfirst=args.dayfirst, split=args.split,
+            input_format=args.input_format,
             log=None if quiet else (lambda msg: print(msg, file=sys.stderr)), csv_escape=args.csv_escape,
         )
     finally:

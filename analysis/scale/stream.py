@@ -268,6 +268,7 @@ def _raw_chunks(path: Path, kind, chunk_size, encoding, report, fmt, column_args
         corpus, whole = _corpus.load_corpus(path, encoding=encoding, fmt=fmt, dayfirst=dayfirst, split=split,
                                             **column_args)
         report.n_read, report.issues, report.notes = whole.n_read, whole.issues, whole.notes
+        report.coerced = whole.coerced
         for i in range(0, len(corpus), chunk_size):
             part = corpus.iloc[i : i + chunk_size].reset_index(drop=True)
             part.attrs["_normalised"] = True
@@ -490,6 +491,8 @@ def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | Non
             corpus, chunk_report = _corpus._normalise(raw, path, chunk_report, ids=ids, dates=dates,
                                                       dayfirst=dayfirst, **column_args)
             report.issues.extend(chunk_report.issues)
+            for key, n in chunk_report.coerced.items():
+                report.coerced[key] = report.coerced.get(key, 0) + n
             for note in chunk_report.notes:
                 if note not in report.notes:
                     report.notes.append(note)

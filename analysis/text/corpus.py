@@ -285,16 +285,49 @@ def _read_txt_files(files, encoding, report):
     return df
 
 
+_METADATA_NAMES = ("metadata.csv", "metadata.tsv")
+
+
+def _show_names(names, limit: int = 10) -> str:
+    names = list(names)
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _other_files_note(path: Path, suffixes, report):
+    """Note the files of a corpus folder that are not read (neither documents nor its metadata file)."""
+    others = sorted(p.name for p in path.iterdir()
+                    if p.suffix.lower() not in suffixes and p.name not in _METADATA_NAMES and not p.name.startswith("."))
+    if others:
+        kinds = "/".join(suffixes)
+        report.notes.append(f"{len(others)} entries of the folder are not {kinds} files and were not read: "
+                            f"{_show_names(others)}")
+
+
 def _txt_metadata(path: Path, encoding, report, stems):
-    """The folder's ``metadata.csv``/``.tsv`` keyed by ``doc_id`` (None when absent); notes go to ``report``."""
-    meta_path = next((path / n for n in ("metadata.csv", "metadata.tsv") if (path / n).is_file()), None)
+    """The folder's ``metadata.csv``/``.tsv`` keyed by ``doc_id`` (None when absent); notes go to ``report``.
+
+    A ``doc_id`` listed twice is refused (joining it would score its file twice)."""
+    _other_files_note(path, (".txt",), report)
+    meta_path = next((path / n for n in _METADATA_NAMES if (path / n).is_file()), None)
     if meta_path is None:
         return None
     meta_report = LoadReport(str(meta_path))
     meta = _read_delimited(meta_path, "\t" if meta_path.suffix == ".tsv" else ",", encoding, meta_report)
+    if meta_report.issues:
+        first = meta_report.issues[0]
+        raise CorpusError(f"{meta_path}:{first.row}: {first.problem} (a metadata row that cannot be read would "
+                          "leave its document without metadata)")
     key = _pick(meta.columns, None, _ID_CANDIDATES, "id", meta_path, required=True)
-    meta = meta.drop(columns=["_row"]).rename(columns={key: "doc_id"})
-    meta["doc_id"] = meta["doc_id"].astype(str).str.replace(r"\.txt$", "", regex=True)
+    meta = meta.rename(columns={key: "doc_id"})
+    meta["doc_id"] = meta["doc_id"].astype(str).str.strip().str.replace(r"\.txt$", "", regex=True)
+    twice = meta["doc_id"].duplicated(keep=False)
+    if twice.any():
+        dup = meta.loc[twice, "doc_id"].iloc[0]
+        rows = meta.loc[meta["doc_id"] == dup, "_row"].tolist()
+        raise CorpusError(f"{meta_path}:{rows[1]}: doc_id {dup!r} is listed more than once (rows "
+                          f"{', '.join(map(str, rows))}; {int(twice.sum())} rows in all share an id); keep one row "
+                          "per .txt file")
+    meta = meta.drop(columns=["_row"])
     unknown = sorted(set(meta["doc_id"]) - set(stems))
     if unknown:
         report.notes.append(f"{meta_path.name}: {len(unknown)} rows name no .txt file (e.g. {unknown[0]!r})")
@@ -317,6 +350,7 @@ def _read_html_folder(path: Path, report):
     import trafilatura
 
     files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".html", ".htm") and p.is_file())
+    _other_files_note(path, (".html", ".htm"), report)
     records = []
     for f in files:
         report.n_read += 1
@@ -484,9 +518,19 @@ def folder_kind(path: Path) -> str:
 
     if polnear_root(path) is not None:
         return "polnear"
-    if any(p.suffix.lower() in (".html", ".htm") for p in path.iterdir()):
-        return "html"
-    return "txt"
+    txt, pages = [], []
+    for p in path.iterdir():
+        suffix = p.suffix.lower()
+        if suffix == ".txt":
+            txt.append(p.name)
+        elif suffix in (".html", ".htm"):
+            pages.append(p.name)
+    if txt and pages:  # reading one kind would silently leave the other out
+        raise CorpusError(
+            f"{path}: the folder holds {len(txt)} .txt files ({_show_names(sorted(txt), 3)}) and {len(pages)} web "
+            f"pages ({_show_names(sorted(pages), 3)}); put each kind in its own folder, or choose with "
+            "--input-format txt or html (fmt= in Python; the other files are then listed as not read)")
+    return "html" if pages else "txt"
 
 
 def _read_polnear(path: Path, split, report):
@@ -545,7 +589,7 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
         out["doc_id"] = [f"{stem}:{r}" for r in rows]
         report.notes.append(f"no id column: doc_id derived from file name and row ({stem}:<row>)")
     else:
-        out["doc_id"] = df[icol].map(lambda v: "" if _missing(v) else str(v).strip())
+        out["doc_id"] = _as_text(df[icol], "id", icol, report).str.strip()
         missing = out["doc_id"] == ""
         for i in out.index[missing]:
             out.at[i, "doc_id"] = f"{path.stem}:{rows[i]}"
@@ -554,16 +598,18 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
         out["outlet"] = "unknown"
         report.notes.append("no outlet column: outlet set to 'unknown'")
     else:
-        out["outlet"] = df[ocol].map(lambda v: "unknown" if _missing(v) or str(v).strip() == "" else str(v).strip())
+        outlet = _as_text(df[ocol], "outlet", ocol, report).str.strip()
+        out["outlet"] = outlet.mask(outlet == "", "unknown")
     if dcol is None:
         out["date"] = pd.NaT
         report.notes.append("no date column: dates unknown")
     else:
         out["date"] = _parse_dates(df[dcol], rows, path, report, column=dcol, dayfirst=dayfirst, dates=dates)
-    out["title"] = df[hcol].fillna("").astype(str) if hcol is not None else ""
+    out["title"] = _as_text(df[hcol], "title", hcol, report) if hcol is not None else ""
+    text_values = _as_text(df[tcol], "text", tcol, report, keep_containers=True)
     texts = []
     keep = []
-    for i, value in df[tcol].items():
+    for i, value in text_values.items():
         row = rows[i]
         if isinstance(value, (dict, list, tuple, np.ndarray)):
             # a JSON object or array (or a Parquet list) is not an article: say so instead of str()-ing it
@@ -623,6 +669,52 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
     out = out.drop(columns=["_row"])
     report.n_loaded = len(out)
     return out, report
+
+
+def _text_of(value) -> str:
+    """A cell that is not a string, as text: whole floats without ``.0`` (pandas turns JSON integers
+    into floats when a value is missing), booleans as ``true``/``false`` (as JSON writes them)."""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _as_text(series: pd.Series, role: str, column, report, keep_containers: bool = False) -> pd.Series:
+    """The cells of one corpus column as text ("" when missing); cells that were numbers or booleans
+    are counted in ``report.coerced`` and named in one note per column (the same in every chunk).
+    With ``keep_containers``, lists and dicts stay as they are (the caller refuses them per row)."""
+    if series.dtype.kind in "biuf":  # a numeric column (Parquet, or pandas' reading of JSON numbers)
+        present = series.notna()
+        out = pd.Series("", index=series.index, dtype=object)
+        out[present] = [_text_of(v) for v in series[present].to_numpy(dtype=object)]
+        n = int(present.sum())
+    else:
+        values = series.to_numpy(dtype=object)
+        kinds = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+        if kinds.all():
+            return pd.Series(values, index=series.index, dtype=object)
+        out_values = values.copy()
+        n = 0
+        for j in np.flatnonzero(~kinds):
+            v = values[j]
+            if _missing(v) or v is pd.NA or v is pd.NaT:
+                out_values[j] = ""
+            elif keep_containers and isinstance(v, dict | list | tuple | np.ndarray):
+                continue
+            else:
+                out_values[j] = _text_of(v)
+                n += 1
+        out = pd.Series(out_values, index=series.index, dtype=object)
+    if n:
+        key = f"{role}:{column}"
+        report.coerced[key] = report.coerced.get(key, 0) + n
+        note = (f"{role} column {str(column)!r}: numbers or booleans read as text (17 as '17', 17.0 as '17', "
+                "true as 'true'); counted in provenance.json")
+        if note not in report.notes:
+            report.notes.append(note)
+    return out
 
 
 def _parse_dates(series, rows, path, report, column="date", dayfirst=None, dates=None):

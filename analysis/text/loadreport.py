@@ -40,6 +40,7 @@ class LoadReport:
     n_loaded: int = 0
     issues: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    coerced: dict = field(default_factory=dict)  # "role:column" -> cells that were numbers or booleans
 
     @property
     def n_skipped(self) -> int:
@@ -65,7 +66,8 @@ class LoadReport:
         ['no date column: dates unknown']
         """
         return {"rows_read": self.n_read, "rows_loaded": self.n_loaded, "rows_skipped": self.n_skipped,
-                "issues": len(self.issues), "issue_kinds": self.counts(), "notes": list(self.notes)}
+                "issues": len(self.issues), "issue_kinds": self.counts(),
+                "coerced_to_text": dict(sorted(self.coerced.items())), "notes": list(self.notes)}
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([(i.file, i.row, i.problem, i.action) for i in self.issues],

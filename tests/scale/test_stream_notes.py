@@ -81,7 +81,7 @@ def test_clean_corpus_saves_an_empty_list_and_the_counts(tmp_path):
     for extra in ((), ("--chunk-size", 1)):
         prov, _ = _score(path, tmp_path / f"o{len(extra)}", *extra)
         assert prov["load_report"] == {"rows_read": 2, "rows_loaded": 1, "rows_skipped": 1, "issues": 1,
-                                        "issue_kinds": {"text_empty": 1}, "notes": []}
+                                        "issue_kinds": {"text_empty": 1}, "coerced_to_text": {}, "notes": []}
         # the issues themselves stay in load_report.csv, one row each, with the same columns as before
         issues = pd.read_csv(tmp_path / f"o{len(extra)}" / "load_report.csv")
         assert list(issues.columns) == ["file", "row", "problem", "action"]
