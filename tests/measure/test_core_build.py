@@ -118,3 +118,35 @@ print("ok")
     out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, env=env,
                          timeout=300)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+@pytest.mark.checkout
+def test_every_unit_is_compiled_and_shipped():
+    """_core.c includes every unit of _core_src/ (a unit left out would be dead code that no parity test
+    sees), and setup.py lists the same units as the extension's dependencies (which puts them into the
+    sdist and rebuilds the core when one changes)."""
+    from analysis import paths
+
+    root = paths.PROJECT_ROOT
+    included = re.findall(r'^#include "_core_src/([a-z_]+\.h)"$', (root / "analysis" / "_core.c").read_text(),
+                          flags=re.MULTILINE)
+    units = sorted(p.name for p in (root / "analysis" / "_core_src").glob("*.h"))
+    assert sorted(included) == units and len(set(included)) == len(included)
+    assert included[0] == "port.h"  # the others use its macros
+    setup = (root / "setup.py").read_text()
+    assert 'Path("analysis/_core_src").glob("*.h")' in setup and "depends=UNITS" in setup
+
+
+@pytest.mark.checkout
+def test_setuptools_floor_supports_the_metadata():
+    """``license = "MIT"`` (an SPDX expression, PEP 639) needs setuptools 77: an older floor lets pip pick
+    a setuptools that rejects pyproject.toml."""
+    import tomllib
+
+    from analysis import paths
+
+    meta = tomllib.loads((paths.PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    floor = next(r for r in meta["build-system"]["requires"] if r.startswith("setuptools"))
+    version = tuple(int(x) for x in re.search(r">=\s*([\d.]+)", floor).group(1).split("."))
+    if isinstance(meta["project"].get("license"), str):
+        assert version >= (77,), floor
