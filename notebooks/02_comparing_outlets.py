@@ -33,13 +33,18 @@ LEXICONS = None  # list of built-in lexicon names or lexicon file paths; None me
 OUTPUT_DIR = None  # folder for the figures; None means outputs/notebooks/02_comparing_outlets
 N_RESAMPLES = 400  # bootstrap resamples per interval
 SEED = 0
+BY = "outlet"  # grouping column for the comparison tables: outlet, or a coarser corpus column such as lean
+CLUSTER = None  # None: cluster by outlet when BY groups outlets; "none": documents; or a column name
+PAIR = None  # two groups of BY for the term decomposition, e.g. ["left", "right"]; None: the most different
+MIN_DOCS = 1  # leave out groups of BY with fewer documents (1 keeps every group; small ones are flagged)
+STORIES = False  # also group articles into stories and compare groups within the stories both covered
 
 # %%
 # %matplotlib inline
 import pandas as pd
 
 from analysis import paths
-from analysis.compare import deduplicate, group_rates, near_duplicates, term_decomposition, voice_rates
+from analysis.compare import deduplicate, group_rates, near_duplicates, run_all, term_decomposition, voice_rates
 from analysis.report.figures import (
     FigureData,
     keyness_by_outlet,
@@ -114,6 +119,33 @@ save_figure(fig, output_dir / "dedup_effect", data.provenance("dedup_effect"))
 fig
 
 # %% [markdown]
+# ## Groups, clusters, small groups and stories [`run_all`]
+#
+# `run_all` computes the tables of `python -m analysis compare` for the grouping `BY`. Every group is
+# kept: one with a single document gets its point estimate, NaN bounds and a `note` (`MIN_DOCS` drops
+# small groups explicitly, and the notes say which). When `BY` groups outlets (`lean`, `country`),
+# articles of one outlet share its house style, so intervals, tests and count models resample whole
+# outlets (`CLUSTER`); with `STORIES` the groups are also compared within the stories both covered.
+# `docs/comparing.md` says what each estimate assumes.
+
+# %%
+steps = ["rates", "pairwise differences", "count models", "term decomposition"] + (["stories"] if STORIES else [])
+comparison = run_all(result, corpus, by=BY, cluster=CLUSTER, pair=PAIR, min_docs=MIN_DOCS, stories=STORIES,
+                     n_resamples=N_RESAMPLES, seed=SEED, steps=steps)
+for note in comparison.notes:
+    print("note:", note)
+comparison.headline
+
+# %%
+top = comparison.settings["top_level_categories"][0]
+pairwise = comparison[f"pairwise_{top}"]
+pairwise.sort_values("p_value").head(10).round(3)
+
+# %%
+if STORIES and "story_matched.csv" in comparison.tables:
+    display(comparison["story_matched"].head(10).round(3))  # noqa: F821 - IPython's display
+
+# %% [markdown]
 # ## Which entries make two outlets differ? [`term_decomposition`]
 #
 # The outlets with the highest and the lowest pooled rate; each entry's rate difference, which add up
@@ -122,9 +154,11 @@ fig
 
 # %%
 summary = result.summary[result.summary["category"] == category].sort_values("rate_per_1k", ascending=False)
-several = summary[summary["documents"] >= 2]  # an outlet with one article has no document bootstrap
+several = summary[summary["documents"] >= max(2, MIN_DOCS)]  # one article has no document bootstrap
 summary = several if len(several) >= 2 else summary
 high, low = summary["outlet"].iloc[0], summary["outlet"].iloc[-1]
+if BY == "outlet" and PAIR is not None:
+    high, low = PAIR
 decomposition = term_decomposition(result.matches, result.documents, category, high, low,
                                    n_resamples=N_RESAMPLES, seed=SEED)
 print(decomposition.attrs.get("total"))

@@ -139,6 +139,13 @@ def add_arguments(p):
         "documents that removed); default 1 keeps every group, a group of one document getting NaN "
         "bounds and a note",
     )
+    p.add_argument(
+        "--cluster",
+        metavar="COLUMN",
+        help="resample and permute whole clusters (e.g. outlet) within groups and give count models "
+        "cluster-robust standard errors; default outlet when --by groups outlets (e.g. --by lean), "
+        "'none' for document-level inference",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     # --by and --pair are above (--pair chooses the decomposition pair; every group stays in the other tables)
     add_selection_arguments(p, pair=False, by=False)
@@ -177,16 +184,16 @@ def run(args) -> int:
         corpus_options=options,
         stories=args.stories,
         min_docs=args.min_docs,
+        cluster=args.cluster,
         log=log,
         select={k: v for k, v in selection_kwargs(args).items() if k not in ("by", "pair")} or None,
     )
     out = result.write(args.out, csv_escape=args.csv_escape)
     if not args.quiet:
         with pd.option_context("display.width", 250, "display.max_columns", 50):
-            print(
-                f"Matches per 1,000 tokens [{args.confidence:.0%} document-bootstrap interval], "
-                f"by {args.by}:"
-            )
+            unit = result.settings.get("cluster")
+            kind = "document-bootstrap" if unit is None else f"{unit}-bootstrap"
+            print(f"Matches per 1,000 tokens [{args.confidence:.0%} {kind} interval], by {args.by}:")
             print(result.headline.to_string())
         for note in result.notes:
             if not note.startswith("skipped"):

@@ -24,6 +24,7 @@ import pandas as pd
 from ..outputs import atomic_write_text, output_set, safe_child, write_table
 from ..provenance import corpus_sha256, dumps
 from ..text.select import select_documents
+from .clustered import is_coarser
 from .duplicates import deduplicate, duplicate_agreement, near_duplicates
 from .keyness import category_keyness, keyness, term_counts
 from .kwic import kwic
@@ -432,6 +433,33 @@ def _check_groups(documents: pd.DataFrame, by: str, notes: list) -> list:
     return sorted(sizes.index)
 
 
+def _resolve_cluster(cluster, documents: pd.DataFrame, corpus_df, by: str, notes: list):
+    """The cluster column of the run (or None), with a note when clustering by outlet is the default."""
+    if cluster is not None and str(cluster).lower() == "none":
+        return None
+    if cluster is None:
+        if by != "outlet" and "outlet" in documents.columns and is_coarser(documents, by, "outlet"):
+            n_out = documents.loc[documents[by].notna(), "outlet"].nunique()
+            notes.append(
+                f"--by {by} groups outlets ({n_out} outlets in {documents[by].nunique()} groups): intervals, "
+                "tests and count models are clustered by outlet by default (outlets resampled within "
+                "groups; --cluster none for document-level inference)"
+            )
+            return "outlet"
+        return None
+    if cluster == by:
+        raise ValueError(f"--cluster {cluster!r} is the --by column: cluster by a finer column (e.g. outlet)")
+    if cluster not in documents.columns and (corpus_df is None or cluster not in corpus_df.columns):
+        raise ValueError(f"unknown --cluster column {cluster!r}; documents columns: "
+                         f"{', '.join(c for c in documents.columns if ':' not in c and not c.startswith('n_'))}")
+    if cluster in documents.columns and not is_coarser(documents, by, cluster):
+        notes.append(
+            f"--cluster {cluster}: some {cluster} values span several {by!r} groups or there are no more "
+            f"{cluster}s than groups; each ({by}, {cluster}) pair is one resampling unit"
+        )
+    return cluster
+
+
 def _apply_min_docs(documents: pd.DataFrame, by: str, min_docs: int, notes: list) -> tuple[pd.DataFrame, dict]:
     """Documents of the groups with at least ``min_docs`` documents, and what was dropped (a note too)."""
     kept, report = drop_small_groups(documents, by=by, min_docs=min_docs)
@@ -735,14 +763,14 @@ def _step_voice(run: CompareRun) -> None:
         run.add("voice_rates.csv", vr)
 
 
-def _fit_count_model(data: pd.DataFrame, cat: str, rhs: str, confidence, correction):
+def _fit_count_model(data: pd.DataFrame, cat: str, rhs: str, confidence, correction, cluster=None):
     """NB2 count model; a Poisson GLM with HC0 standard errors when the NB fit fails. (table, why NB failed)."""
     why = None
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             cm = count_model(data, cat, formula_rhs=rhs, family="negbin", confidence=confidence,
-                             correction=correction)
+                             correction=correction, cluster=cluster)
         if any("did not converge" in str(w.message) for w in caught):
             why = "did not converge"
         elif not np.isfinite(cm[["estimate", "std_error"]].to_numpy(dtype=float)).all():
@@ -754,7 +782,7 @@ def _fit_count_model(data: pd.DataFrame, cat: str, rhs: str, confidence, correct
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         cm = count_model(data, cat, formula_rhs=rhs, family="poisson", confidence=confidence,
-                         correction=correction)
+                         correction=correction, cluster=cluster)
     if any("did not converge" in str(w.message) for w in caught):
         raise ValueError(f"negative binomial fit {why} and the Poisson fallback did not converge")
     return cm, why
@@ -791,7 +819,8 @@ def _step_count_models(run: CompareRun) -> None:
         sub = data[data["_group_"].isin(with_matches)]
         rhs = f"C(_group_, Treatment({baseline!r}))"
         try:
-            cm, why = _fit_count_model(sub, cat, rhs, run.params["confidence"], run.params["correction"])
+            cm, why = _fit_count_model(sub, cat, rhs, run.params["confidence"], run.params["correction"],
+                                       run.common.get("cluster"))
         except (ValueError, np.linalg.LinAlgError) as err:
             run.skip(name, str(err).splitlines()[0])
             continue
@@ -819,7 +848,8 @@ def _step_count_models(run: CompareRun) -> None:
         cm.insert(0, "category", cat)
         cm["baseline"] = f"{by} = {label_of.get(baseline, baseline)!r}, the largest group (rate ratios are relative to it)"
         if why is not None:
-            run.notes.append(f"{name}: negative binomial fit {why}; Poisson GLM with HC0 robust standard errors instead")
+            se = "HC0 robust" if run.common.get("cluster") is None else f"{run.common['cluster']}-clustered"
+            run.notes.append(f"{name}: negative binomial fit {why}; Poisson GLM with {se} standard errors instead")
         run.add(name, cm)
 
 
@@ -1027,6 +1057,7 @@ def run_all(
     corpus_options: dict | None = None,
     stories: bool | dict = False,
     min_docs: int = 1,
+    cluster: str | None = None,
     steps: Sequence[str] | None = None,
     log: Callable[[str], None] | None = None,
     select: dict | None = None,
@@ -1079,6 +1110,12 @@ def run_all(
         a note and ``settings["min_docs"]`` say which groups and how many documents that removed. With
         the default every group is kept: one with a single document gets its point estimates, NaN
         bounds and p-values, and a ``note`` wherever a method needs two documents.
+    cluster : str, optional
+        Resample (and permute) these clusters within groups instead of documents, and give count models
+        cluster-robust standard errors: ``"outlet"`` when ``by`` groups outlets (``by="lean"``). Default:
+        ``"outlet"`` when ``by`` is coarser than outlet (every outlet in one group, fewer groups than
+        outlets; a note says so), else none; ``"none"`` turns it off. Rates over time and story-matched
+        differences stay as they are (documents; stories).
     steps : list of str, optional
         Step names of :data:`STEPS` to run (default :data:`DEFAULT_STEPS`, in that order).
     log : callable, optional
@@ -1127,6 +1164,7 @@ def run_all(
         "steps": list(DEFAULT_STEPS if steps is None else steps),
         "stories": stories,
         "min_docs": min_docs,
+        "cluster": cluster,
     }
     _check_params(params)
     documents, matches, scored_prov, scored_label = _scored_inputs(scored)
@@ -1175,6 +1213,9 @@ def run_all(
         if corpus_df is not None:
             corpus_df = corpus_df[corpus_df["doc_id"].isin(ids)].reset_index(drop=True)
     groups = _check_groups(documents, by, notes)
+    cluster_col = _resolve_cluster(cluster, documents, corpus_df, by, notes)
+    if cluster_col is not None and cluster_col not in documents.columns:
+        documents = documents.merge(corpus_df[["doc_id", cluster_col]], on="doc_id", how="left")
     chosen = tuple(_resolve_label(v, groups, by) for v in pair) if pair is not None else None
 
     run = CompareRun(
@@ -1187,7 +1228,8 @@ def run_all(
         tops=tops,
         pair=chosen,
         params=params,
-        common={"n_resamples": params["n_resamples"], "confidence": confidence, "seed": seed, "weights": None},
+        common={"n_resamples": params["n_resamples"], "confidence": confidence, "seed": seed, "weights": None,
+                "cluster": cluster_col},
         result=result,
         corpus_path=corpus_path,
         log=log,
@@ -1214,9 +1256,11 @@ def run_all(
         "seed": seed,
         "confidence": confidence,
         "correction": "none" if params["correction"] is None else params["correction"],
-        "bootstrap": "scipy.stats.bootstrap resampling documents within groups (BCa; percentile where BCa "
-        "is undefined); rate = sum(counts) / sum(tokens) * 1000",
-        "permutation_test": "scipy.stats.permutation_test shuffling documents between the two groups, two-sided",
+        "bootstrap": f"scipy.stats.bootstrap resampling {'documents' if cluster_col is None else cluster_col + 's'} "
+        "within groups (BCa; percentile where BCa is undefined); rate = sum(counts) / sum(tokens) * 1000",
+        "permutation_test": f"scipy.stats.permutation_test shuffling "
+        f"{'documents' if cluster_col is None else 'whole ' + cluster_col + 's'} between the two groups, two-sided",
+        "cluster": cluster_col,
         "count_model": "statsmodels negative binomial (NB2), log(n_tokens) exposure, one dummy per group",
         "keyness": f"log-odds ratio with informative Dirichlet prior (Monroe et al. 2008) and G2; word terms "
         f"with count >= {KEYNESS_MIN_COUNT}",

@@ -39,6 +39,7 @@ __all__ = [
 COUNT_SUFFIX = ":count"
 VOICES = ("narration", "quote", "attributed")
 
+FEW_CLUSTERS = 10  # below this many clusters in a group, intervals get a note: cluster bootstraps are rough
 SMALL_GROUP_NOTE = "one document: a document bootstrap needs two or more, bounds are NaN"
 
 # Upper bound on the size of the (resamples x documents) multiplicity matrix built per batch.
@@ -221,6 +222,45 @@ def drop_small_groups(documents: pd.DataFrame, by: str | Sequence[str] = "outlet
     return kept, report
 
 
+def _cluster_units(documents: pd.DataFrame, groups: dict, cluster: str | None):
+    """Resampling units: documents, or the clusters (e.g. outlets) within each group.
+
+    Returns ``(unit_groups, aggregate)``: ``unit_groups`` maps each group to the positions of its units,
+    and ``aggregate(mat)`` turns a (rows x documents) matrix into (rows x units) sums. A cluster that
+    appears in two groups is two units (one per group). Without ``cluster`` the units are the documents
+    and ``aggregate`` is the identity.
+    """
+    if cluster is None:
+        return groups, (lambda mat: mat)
+    _require_columns(documents, [cluster], "documents")
+    values = documents[cluster].astype("string").fillna("\x00missing").to_numpy(dtype=object).astype(str)
+    codes = np.full(len(documents), -1, dtype=np.intp)
+    unit_groups = {}
+    start = 0
+    for key, idx in groups.items():
+        uniq, inv = np.unique(values[idx], return_inverse=True)
+        codes[idx] = start + inv
+        unit_groups[key] = np.arange(start, start + len(uniq))
+        start += len(uniq)
+    member = np.flatnonzero(codes >= 0)
+    from scipy import sparse
+
+    indicator = sparse.csr_matrix((np.ones(len(member)), (member, codes[member])), shape=(len(documents), start))
+
+    def aggregate(mat):
+        return np.asarray((indicator.T @ np.asarray(mat, dtype=float).T).T)
+
+    return unit_groups, aggregate
+
+
+def _few_clusters_note(n: int, cluster: str) -> str:
+    if n < 2:
+        return f"one {cluster}: a {cluster} bootstrap needs two or more, bounds are NaN"
+    if n < FEW_CLUSTERS:
+        return f"only {n} {cluster}s: a bootstrap over so few clusters is rough"
+    return ""
+
+
 # --------------------------------------------------------------------------------------------------
 # bootstrap machinery: samples are *index arrays* so scipy resamples whole documents
 # --------------------------------------------------------------------------------------------------
@@ -349,6 +389,7 @@ def group_rates(
     method: str = "BCa",
     on_small_group: str = "nan",
     token_col: str = "n_tokens",
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """Rate per 1,000 tokens and share of documents with a match per group, with bootstrap intervals.
 
@@ -388,12 +429,20 @@ def group_rates(
         To drop groups below a size explicitly (and say so), see :func:`drop_small_groups`.
     token_col : str, default "n_tokens"
         Column with the denominator (used by :func:`voice_rates` for per-voice token counts).
+    cluster : str, optional
+        Resample these clusters (e.g. ``"outlet"``) within each group instead of documents: the
+        cluster bootstrap for groups coarser than the cluster (``by="lean"``), whose documents are not
+        independent (an outlet's house style is shared by all its articles). Point estimates are the
+        same; the intervals are those of a bootstrap of whole outlets. A group with one cluster gets NaN
+        bounds and a note; one with fewer than 10 a note that the interval is rough.
 
     Returns
     -------
     DataFrame
         One row per group and category: the ``by`` column(s), ``category, documents, tokens, matches,
-        rate_per_1k, rate_low, rate_high, share_docs, share_low, share_high, confidence, method``.
+        rate_per_1k, rate_low, rate_high, share_docs, share_low, share_high, confidence, method, note``
+        (with ``cluster``: ``clusters`` after ``documents``). ``note`` is empty unless the interval could
+        not be computed (one document or cluster, no tokens) or rests on few clusters.
 
     Raises
     ------
@@ -427,10 +476,16 @@ def group_rates(
     # rows 0..K-1: weighted counts / weighted tokens; rows K..2K-1: weighted indicator / weights
     num_all = np.vstack([counts * w, (counts > 0) * w])
     den_all = np.vstack([np.tile(tokens * w, (k, 1)), np.tile(w, (k, 1))])
+    units, aggregate = _cluster_units(docs, groups, cluster)
+    if cluster is not None:
+        num_all, den_all = aggregate(num_all), aggregate(den_all)
+    kind = "document bootstrap" if cluster is None else f"cluster bootstrap ({cluster}s resampled within groups)"
 
     rows = []
     for key, idx in groups.items():
-        num, den = num_all[:, idx], den_all[:, idx]
+        uidx = units[key]
+        num, den = num_all[:, uidx], den_all[:, uidx]
+        n_units = len(uidx)
         sums_num, sums_den = num.sum(axis=1), den.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             point = sums_num / sums_den
@@ -439,8 +494,8 @@ def group_rates(
             point[:k] = np.nan
             rate_methods = [f"no interval: group has no tokens in {token_col!r}"] * k
             note = f"no tokens in {token_col!r}: rate undefined"
-        elif len(idx) >= 2:
-            local = np.arange(len(idx), dtype=float)
+        elif n_units >= 2:
+            local = np.arange(n_units, dtype=float)
             low, high, labels = _bootstrap_ci(
                 (local,),
                 _ratio_statistic(num, den),
@@ -450,12 +505,16 @@ def group_rates(
                 rng=_group_rng(seed, key),
                 method=method,
             )
-            rate_methods = _method_text("document bootstrap", labels[:k], n_resamples, weights)
-            note = ""
-        else:
+            rate_methods = _method_text(kind, labels[:k], n_resamples, weights)
+            note = "" if cluster is None else _few_clusters_note(n_units, cluster)
+        elif cluster is None:
             low = high = np.full(2 * k, np.nan)
             rate_methods = ["no interval: group has one document"] * k
             note = SMALL_GROUP_NOTE
+        else:
+            low = high = np.full(2 * k, np.nan)
+            rate_methods = [f"no interval: group has one {cluster}"] * k
+            note = _few_clusters_note(n_units, cluster)
         keyvals = key if isinstance(key, tuple) else (key,)
         for j, cat in enumerate(cats):
             rows.append(
@@ -463,6 +522,7 @@ def group_rates(
                     **dict(zip(by, keyvals)),
                     "category": cat,
                     "documents": len(idx),
+                    "clusters": n_units,
                     "tokens": sums_den[j],
                     "matches": sums_num[j],
                     "rate_per_1k": point[j] * 1000,
@@ -492,6 +552,8 @@ def group_rates(
         "method",
         "note",
     ]
+    if cluster is not None:
+        columns.insert(columns.index("documents") + 1, "clusters")
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -589,6 +651,7 @@ def pairwise_differences(
     weights: str | Sequence[float] | None = None,
     method: str = "BCa",
     on_small_group: str = "nan",
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """Differences in rate per 1,000 tokens between every pair of groups, with document-level inference.
 
@@ -628,12 +691,20 @@ def pairwise_differences(
         (neither a document bootstrap nor a permutation test says anything about one document) and a
         ``note``; it is left out of the correction. ``"raise"`` refuses such a group, ``"drop"`` leaves
         its pairs out.
+    cluster : str, optional
+        Resample and permute these clusters (e.g. ``"outlet"``) instead of documents: the interval is a
+        two-sample cluster bootstrap (outlets resampled within each group) and the p-value a permutation
+        test that moves whole outlets between the two groups. Use it when ``by`` is coarser than the
+        cluster: articles of one outlet share its house style, and a document-level test then rejects
+        far too often (``docs/comparing.md``). A group with one cluster is treated like a group of one
+        document.
 
     Returns
     -------
     DataFrame
         ``group_a, group_b, category, documents_a, documents_b, rate_a, rate_b, diff, low, high,
-        p_value, p_adjusted, correction, p_token_g2, method, note``.
+        p_value, p_adjusted, correction, p_token_g2, method, note`` (with ``cluster``: ``clusters_a,
+        clusters_b`` after ``documents_b``).
 
     Raises
     ------
@@ -681,7 +752,10 @@ def pairwise_differences(
     if counts[used].sum() == 0:
         raise ValueError(f"category {cat!r} has no matches in groups {labels}: nothing to compare")
     num, den = (counts * w)[None, :], (tokens * w)[None, :]
-    diff_stat = _diff_statistic(num, den)
+    units, aggregate = _cluster_units(docs, {g: all_groups[g] for g in labels}, cluster)
+    diff_stat = _diff_statistic(aggregate(num), aggregate(den))
+    unit = "document" if cluster is None else cluster
+    kind = "two-sample document bootstrap" if cluster is None else f"two-sample {cluster} bootstrap"
 
     rows = []
     for a, b in itertools.combinations(labels, 2):
@@ -692,7 +766,8 @@ def pairwise_differences(
         rate_b = num[0, ib].sum() / den[0, ib].sum()
         point = rate_a - rate_b
         _, p_g2 = g2_test(counts[ia].sum(), tokens[ia].sum(), counts[ib].sum(), tokens[ib].sum())
-        small = [g for g, i in ((a, ia), (b, ib)) if len(i) < 2]
+        ua, ub = units[a], units[b]
+        small = [g for g, u in ((a, ua), (b, ub)) if len(u) < 2]
         if small:
             rows.append(
                 {
@@ -701,6 +776,8 @@ def pairwise_differences(
                     "category": cat,
                     "documents_a": len(ia),
                     "documents_b": len(ib),
+                    "clusters_a": len(ua),
+                    "clusters_b": len(ub),
                     "rate_a": rate_a * 1000,
                     "rate_b": rate_b * 1000,
                     "diff": point * 1000,
@@ -708,16 +785,16 @@ def pairwise_differences(
                     "high": np.nan,
                     "p_value": np.nan,
                     "p_token_g2": p_g2,
-                    "method": "no interval or test: a group has one document",
-                    "note": "; ".join(f"{g!r} has one document" for g in small)
-                    + ": no document bootstrap or permutation test (bounds and p-values NaN, "
+                    "method": f"no interval or test: a group has one {unit}",
+                    "note": "; ".join(f"{g!r} has one {unit}" for g in small)
+                    + f": no {unit} bootstrap or permutation test (bounds and p-values NaN, "
                     "left out of the correction)",
                 }
             )
             continue
         rng = _group_rng(seed, (a, b))
         low, high, mlabels = _bootstrap_ci(
-            (ia.astype(float), ib.astype(float)),
+            (ua.astype(float), ub.astype(float)),
             diff_stat,
             [point],
             n_resamples=n_resamples,
@@ -728,15 +805,17 @@ def pairwise_differences(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             perm = stats.permutation_test(
-                (ia.astype(float), ib.astype(float)),
+                (ua.astype(float), ub.astype(float)),
                 lambda x, y, axis=-1: diff_stat(x, y)[0],
                 permutation_type="independent",
                 vectorized=True,
                 n_resamples=n_permutations,
                 alternative="two-sided",
                 rng=rng,
-                batch=_batch(len(ia) + len(ib)),
+                batch=_batch(len(ua) + len(ub)),
             )
+        few = "" if cluster is None else "; ".join(
+            n for n in (_few_clusters_note(len(u), cluster) for u in (ua, ub)) if n)
         rows.append(
             {
                 "group_a": a,
@@ -744,6 +823,8 @@ def pairwise_differences(
                 "category": cat,
                 "documents_a": len(ia),
                 "documents_b": len(ib),
+                "clusters_a": len(ua),
+                "clusters_b": len(ub),
                 "rate_a": rate_a * 1000,
                 "rate_b": rate_b * 1000,
                 "diff": point * 1000,
@@ -751,11 +832,9 @@ def pairwise_differences(
                 "high": high[0] * 1000,
                 "p_value": float(perm.pvalue),
                 "p_token_g2": p_g2,
-                "method": _method_text(
-                    "two-sample document bootstrap", mlabels, n_resamples, weights
-                )[0]
-                + f"; document permutation test, {n_permutations} permutations",
-                "note": "",
+                "method": _method_text(kind, mlabels, n_resamples, weights)[0]
+                + f"; {unit} permutation test, {n_permutations} permutations",
+                "note": few,
             }
         )
     out = pd.DataFrame(rows)
@@ -772,6 +851,7 @@ def pairwise_differences(
             "category",
             "documents_a",
             "documents_b",
+            *(["clusters_a", "clusters_b"] if cluster is not None else []),
             "rate_a",
             "rate_b",
             "diff",
@@ -798,6 +878,7 @@ def count_model(
     confidence: float = 0.95,
     correction: str | None = "holm",
     robust: bool = True,
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """Regression of a category's count per document with the token count as exposure.
 
@@ -821,6 +902,11 @@ def count_model(
         Multiple-comparison correction of the non-intercept p-values (``multipletests`` method).
     robust : bool, default True
         Poisson only: HC0 sandwich standard errors.
+    cluster : str, optional
+        Cluster-robust standard errors with these clusters (e.g. ``"outlet"``; statsmodels
+        ``cov_type="cluster"``, with its small-sample correction): documents of one outlet may share its
+        house style. With few clusters (fewer than about 20-40) such standard errors are too small:
+        ``docs/comparing.md`` says how far.
 
     Returns
     -------
@@ -854,6 +940,11 @@ def count_model(
         raise ValueError(f"category {cat!r} has no matches: a count model cannot be fitted")
     formula = f"_count_ ~ {formula_rhs}"
     exposure = data["n_tokens"].astype(float)
+    cov = {}
+    if cluster is not None:
+        _require_columns(data, [cluster], "documents")
+        codes = pd.factorize(data[cluster].astype("string").fillna("\x00missing"))[0]
+        cov = {"cov_type": "cluster", "cov_kwds": {"groups": codes}}
     try:
         if family == "negbin":
             mod = smf.negativebinomial(formula, data, exposure=exposure)
@@ -866,10 +957,10 @@ def count_model(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if family == "negbin":
-            fit = mod.fit(disp=0, maxiter=200)
+            fit = mod.fit(disp=0, maxiter=200, **cov)
             converged = bool(fit.mle_retvals.get("converged", True))
         else:
-            fit = mod.fit(cov_type="HC0") if robust else mod.fit()
+            fit = mod.fit(**cov) if cov else (mod.fit(cov_type="HC0") if robust else mod.fit())
             converged = bool(getattr(fit, "converged", True))
     if not converged:
         warnings.warn(
@@ -885,7 +976,9 @@ def count_model(
     if family == "negbin":
         model = f"negative binomial (NB2), alpha={float(params['alpha']):.4g}, exposure=n_tokens"
     else:
-        model = "Poisson GLM, exposure=n_tokens" + (", HC0 robust SE" if robust else "")
+        model = "Poisson GLM, exposure=n_tokens" + (", HC0 robust SE" if robust and not cov else "")
+    if cov:
+        model += f", {cluster}-clustered SE ({int(codes.max()) + 1} clusters)"
     out = pd.DataFrame(
         {
             "term": terms,
@@ -954,6 +1047,7 @@ def term_decomposition(
     weights: str | Sequence[float] | None = None,
     method: str = "BCa",
     on_small_group: str = "nan",
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """Which lexicon entries drive the difference in a category between two groups.
 
@@ -984,6 +1078,9 @@ def term_decomposition(
     on_small_group : {"nan", "raise"}, default "nan"
         When a group has one document the decomposition is still computed (it is exact) but the
         bounds are NaN and ``note`` says why; ``"raise"`` refuses it.
+    cluster : str, optional
+        Resample these clusters (e.g. ``"outlet"``) within each group instead of documents, as in
+        :func:`pairwise_differences`: the decomposition of a difference between groups of outlets.
 
     Returns
     -------
@@ -1046,23 +1143,27 @@ def term_decomposition(
     rate_a = num[:, ia].sum(axis=1) / ta
     rate_b = num[:, ib].sum(axis=1) / tb
     point = rate_a - rate_b
-    small = [g for g, i in ((group_a, ia), (group_b, ib)) if len(i) < 2]
+    units, aggregate = _cluster_units(docs, {group_a: ia, group_b: ib}, cluster)
+    ua, ub = units[group_a], units[group_b]
+    unit = "document" if cluster is None else cluster
+    small = [g for g, u in ((group_a, ua), (group_b, ub)) if len(u) < 2]
     if small:
         low = high = np.full(len(point), np.nan)
-        methods = ["no interval: a group has one document"] * len(point)
-        note = "; ".join(f"{g!r} has one document" for g in small) + ": no document bootstrap (bounds NaN)"
+        methods = [f"no interval: a group has one {unit}"] * len(point)
+        note = "; ".join(f"{g!r} has one {unit}" for g in small) + f": no {unit} bootstrap (bounds NaN)"
     else:
         low, high, labels = _bootstrap_ci(
-            (ia.astype(float), ib.astype(float)),
-            _diff_statistic(num, den),
+            (ua.astype(float), ub.astype(float)),
+            _diff_statistic(aggregate(num), aggregate(den)),
             point,
             n_resamples=n_resamples,
             confidence=confidence,
             rng=_group_rng(seed, (group_a, group_b, category)),
             method=method,
         )
-        methods = _method_text("two-sample document bootstrap", labels, n_resamples, weights)
-        note = ""
+        methods = _method_text(f"two-sample {unit} bootstrap", labels, n_resamples, weights)
+        note = "" if cluster is None else "; ".join(
+            n for n in (_few_clusters_note(len(u), cluster) for u in (ua, ub)) if n)
     total = point[-1]
     with np.errstate(invalid="ignore", divide="ignore"):
         share = point[:-1] / total if total != 0 else np.full(len(keys), np.nan)
@@ -1129,7 +1230,7 @@ def voice_rates(
     voices : sequence of str, default ("narration", "quote", "attributed")
     **kwargs
         Passed to :func:`group_rates` (``n_resamples``, ``confidence``, ``seed``, ``weights``,
-        ``method``, ``on_small_group``).
+        ``method``, ``on_small_group``, ``cluster``).
 
     Returns
     -------
@@ -1190,6 +1291,9 @@ def voice_rates(
         vdocs = docs[["doc_id", *by_list, f"n_tokens_{voice}"]].copy()
         if isinstance(kwargs.get("weights"), str):
             vdocs[kwargs["weights"]] = docs[kwargs["weights"]]
+        if kwargs.get("cluster") is not None and kwargs["cluster"] not in vdocs.columns:
+            _require_columns(docs, [kwargs["cluster"]], "documents")
+            vdocs[kwargs["cluster"]] = docs[kwargs["cluster"]]
         vm = matches[matches["voice"].astype(str) == voice]
         for cat in categories:
             sel = _category_matches(matches, cat)

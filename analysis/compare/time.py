@@ -56,6 +56,7 @@ def rates_over_time(
     method: str = "BCa",
     on_small_group: str = "nan",
     date_col: str = "date",
+    cluster: str | None = None,
 ) -> TimeRates:
     """Rate per 1,000 tokens per period and group, with document-bootstrap intervals per period.
 
@@ -82,6 +83,9 @@ def rates_over_time(
         (default), raises, or is dropped. Periods with no documents appear with ``documents = 0`` and
         NaN rates so that plotted lines break instead of bridging gaps.
     date_col : str, default "date"
+    cluster : str, optional
+        Resample these clusters (e.g. ``"outlet"``) within each (group, period), as in
+        :func:`analysis.compare.rates.group_rates`.
 
     Returns
     -------
@@ -140,6 +144,7 @@ def rates_over_time(
         weights=weights,
         method=method,
         on_small_group=on_small_group,
+        cluster=cluster,
     )
     # complete the grid: every group x every period in range x category
     grid = pd.DataFrame({"period": bins}).merge(pd.DataFrame({"category": cats}), how="cross")
