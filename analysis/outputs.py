@@ -373,7 +373,10 @@ def output_set(folder, command: str, *, replaceable=()):
         _check_existing(target, command, replaceable)
         staging = _private_folder(parent, f".{target.name[:200]}.", ".partial")
         try:
-            atomic_write_text(staging / BUILDING_MARKER, json.dumps({"command": command}) + "\n")
+            # not atomic on purpose: from the instant it exists, its name marks the folder as ours
+            fd = os.open(staging / BUILDING_MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL, file_mode())
+            os.write(fd, (json.dumps({"command": command}) + "\n").encode("utf-8"))
+            os.close(fd)
             yield staging
             files = sorted(p.name for p in staging.iterdir() if p.name not in (BUILDING_MARKER, COMPLETE_MARKER))
             marker = {"command": command, "files": files, "marker_format": MARKER_FORMAT}
