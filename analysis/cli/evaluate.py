@@ -80,7 +80,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--categories", action="append", default=None, metavar="GLOB",
                         help="categories that count as positive, e.g. 'hedging.*' (repeatable; "
                         "default: every category of the lexicons)")
-    parser.add_argument("--model", default=None, metavar="FILE", help="a model saved by `learn`")
+    parser.add_argument("--model", default=None, metavar="FILE",
+                        help="a model saved by `learn` (with --task attribution: an attribution model; default "
+                        "the bundled one)")
+    parser.add_argument("--task", choices=("sentences", "attribution"), default="sentences",
+                        help="sentences (default): a lexicon or sentence model against gold sentences; "
+                        "attribution (polnear only): the attribution extractor's sentence, cue, source and "
+                        "content scores")
     parser.add_argument("--json", action="store_true", help="print a JSON object as the last line")
 
 
@@ -179,7 +185,46 @@ def _fmt(d: dict) -> str:
             f"(tp {d['tp']}, fp {d['fp']}, fn {d['fn']})")
 
 
+def run_attribution(args) -> int:
+    """``evaluate --task attribution``: the extractor against PolNeAR gold attributions."""
+    from analysis.measure.attribution import default_model, load_attribution_model
+    from analysis.validate.attribution import evaluate_attributions, gold_documents
+
+    if args.format != "polnear":
+        raise ValueError("--task attribution needs --format polnear (gold attribution spans)")
+    if args.lexicon or args.categories:
+        raise ValueError("--task attribution evaluates the attribution extractor: leave out --lexicon/--categories")
+    model = load_attribution_model(args.model) if args.model else default_model()
+    split = None if args.split == "all" else args.split
+    results = []
+    for root in args.gold:
+        arts, by_doc = gold_documents(Path(root), split)
+        results.append(evaluate_attributions(arts, by_doc, model))
+    if len(results) != 1:
+        raise ValueError("--task attribution takes one PolNeAR root")
+    res = results[0]
+    print(f"gold: {args.gold[0]} (polnear, split {args.split}): {res['n_documents']} articles, "
+          f"{res['n_sentences']} sentences, {res['n_gold_sentences']} with a gold cue")
+    print(f"predictor: attribution model (training: {model.training.get('data', '?')}, "
+          f"threshold {model.threshold:g})")
+    print(f"sentence level:      {_fmt(res['sentence'])}")
+    for role in ("cue", "source", "content"):
+        for mode in ("exact", "overlap"):
+            print(f"{role + ' ' + mode + ' spans:':<21}{_fmt(res[role + '_' + mode])}")
+    print(f"time: {res['seconds']} s")
+    summary = {"task": "attribution", "split": args.split, "n_documents": res["n_documents"],
+               "n_sentences": res["n_sentences"]}
+    summary.update({k: round(res["sentence"][k], 4) for k in ("precision", "recall", "f1")})
+    for role in ("cue", "source", "content"):
+        for mode in ("exact", "overlap"):
+            summary[f"{role}_{mode}"] = {k: round(res[f"{role}_{mode}"][k], 4) for k in ("precision", "recall", "f1")}
+    print(json.dumps(summary))
+    return 0
+
+
 def run(args) -> int:
+    if getattr(args, "task", "sentences") == "attribution":
+        return run_attribution(args)
     if bool(args.lexicon) == bool(args.model):
         raise ValueError("give either --lexicon (with optional --categories) or --model, not both")
     if args.model and args.categories:

@@ -77,6 +77,8 @@ def add_arguments(p):
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="score the chunks on a running Dask scheduler (e.g. tcp://10.0.0.5:8786)")
     add_csv_escape_argument(p)
+    p.add_argument("--no-attributions", action="store_true",
+                   help="do not extract attributions (attributions.csv is then not written)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("--table-format", choices=["text", "markdown", "latex"], default="text",
@@ -91,7 +93,8 @@ def add_arguments(p):
 def _replaceable():
     from ..scale.stream import REPLACEABLE
 
-    return [*REPLACEABLE, "summary_table.md", "summary_table.tex"]
+    return [*REPLACEABLE, "summary_table.md", "summary_table.tex", "attributions.csv", "attributions.parquet",
+            "attributions_provenance.json"]
 
 
 def print_summary(result, file=sys.stdout, *, top: int = 6, fmt: str = "text"):
@@ -130,6 +133,10 @@ def _check_args(args):
 
 def run_stream(args) -> int:
     from ..scale.stream import score_stream
+
+    if not args.no_attributions and not args.quiet:
+        print("note: streamed runs do not extract attributions (no attributions.csv); score the corpus in "
+              "memory for them (docs/attribution.md)", file=sys.stderr)
 
     client = executor = None
     if args.scheduler:
@@ -272,6 +279,19 @@ def _score_in_memory(args, tmp):
         write_table(meta, tmp / f"metadata.{ext}", csv_escape=esc)
         prov["metadata"] = {"table": f"metadata.{ext}", "columns": list(meta.columns[1:])}
     write_table(report.to_frame(), tmp / "load_report.csv", csv_escape=esc)
+    if not args.no_attributions:
+        from ..measure.attribution import (
+            attribution_provenance,
+            attributions_frame,
+            with_match_counts,
+        )
+
+        attributions = with_match_counts(attributions_frame(corpus), result.matches)
+        write_table(attributions, tmp / f"attributions.{ext}", csv_escape=esc)
+        # its own provenance file: provenance.json stays that of the scoring (identical to a streamed run's)
+        att_prov = {"corpus_sha256": prov.get("corpus_sha256"), "lexicons": prov.get("lexicons"),
+                    "csv_escape": prov["csv_escape"], **attribution_provenance(attributions)}
+        atomic_write_text(tmp / "attributions_provenance.json", dumps(att_prov))
     atomic_write_text(tmp / "provenance.json", dumps(prov))
     if args.table_format != "text":
         import io

@@ -17,7 +17,8 @@ import pytest
 from analysis.outputs import COMPLETE_MARKER, atomic_folder, atomic_write_text, safe_child
 
 PACKAGE = Path(__file__).resolve().parents[2] / "analysis"
-OUTPUT_NAMES = ["matches.csv", "documents.csv", "summary.csv", "load_report.csv", "provenance.json"]
+OUTPUT_NAMES = ["matches.csv", "documents.csv", "summary.csv", "load_report.csv", "provenance.json",
+                "attributions.csv", "attributions_provenance.json"]
 
 
 # -- nothing is executed -------------------------------------------------------------------------------

@@ -1,0 +1,686 @@
+"""Attribution records: who says what. One row per attribution: the cue ("said", "told", "according
+to"), the source as written ("one official", "Gen. Smith", "the Pentagon", "he"), the attributed
+content, all with character offsets, and the type of the source.
+
+How an attribution is found (docs/attribution.md has the rules and the measured accuracy):
+
+1. **Cue candidates.** One regular-expression pass over the lower-cased document finds every word of
+   the model's cue vocabulary (the words that head a cue in PolNeAR train). A document without one
+   costs that pass only; sentences are split and tokenized only where a candidate sits.
+2. **Learned cue decision.** Each candidate is kept when a logistic-regression model (trained on
+   PolNeAR train, threshold chosen on PolNeAR dev; :mod:`analysis.validate.attribution`) says it is
+   a cue. Its features are the word and its neighbours, the shapes of the neighbouring tokens, quotes
+   and the candidate's position in the sentence: a dictionary lookup per feature, no per-token model.
+   The model ships as checksummed JSON (``analysis/models/attribution.json``), never a pickle.
+3. **Source and content by rule.** "according to X": the source follows the cue. A cue after a comma
+   or closing quote and before a name ("..., said Gen. Smith"): the source follows, the content is
+   what precedes. Otherwise the source is the noun phrase left of the cue (auxiliaries and adverbs
+   such as "has", "also" skipped) and the content follows it (after "that", and after the addressee
+   of "told", "warned", "asked" ...), or precedes it when nothing follows ("..., officials said.").
+4. **Source type** (:func:`source_type`): ``named_person``, ``named_organisation``, ``anonymous``,
+   ``vague``, ``document``, ``pronoun``, ``outlet``; a pronoun source is resolved to the nearest
+   earlier non-pronoun source of the same paragraph, else of the previous paragraph (``resolved_*``
+   columns), and left unresolved otherwise. The rules are listed in docs/codebook.md.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..text.tokenize import ABBREVIATIONS, paragraph_spans, sentence_spans_in
+
+__all__ = [
+    "ATTRIBUTION_COLUMNS",
+    "MODEL_FORMAT",
+    "SOURCE_TYPES",
+    "AttributionModel",
+    "attributions_frame",
+    "cue_features",
+    "default_model",
+    "extract",
+    "link_matches",
+    "load_attribution_model",
+    "source_type",
+]
+
+MODEL_FORMAT = "media-framing-analysis/attribution-cues"
+SCHEMA_VERSION = 1
+MAX_MODEL_BYTES = 20 * 1024 * 1024
+MAX_ABS_WEIGHT = 1e4
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "attribution.json"
+
+SOURCE_TYPES = ("named_person", "named_organisation", "anonymous", "vague", "document", "pronoun", "outlet")
+
+ATTRIBUTION_COLUMNS = [
+    "doc_id", "outlet", "attribution", "sentence", "paragraph", "cue", "cue_start", "cue_end",
+    "source", "source_start", "source_end", "source_type", "resolved_source", "resolved_type",
+    "content", "content_start", "content_end", "cue_score",
+]
+
+# -- tokens -------------------------------------------------------------------------------------------
+
+_WORD_RE = re.compile(r"\w+(?:[-'’]\w+)*")
+_TOKEN_RE = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:[-'’]\w+)*|[^\w\s]")
+_QUOTES = frozenset("\"“”„«»``''")
+_OPEN_Q = frozenset("“„«")
+_CLOSE_Q = frozenset("”»")
+_PUNCT_STOP = frozenset(",;:()[]—–-")
+
+
+def _shape(tok: str) -> str:
+    c = tok[0]
+    if c in _QUOTES:
+        return "Q"
+    if not (c.isalnum() or c == "_"):
+        return tok if tok in ",.:;?!—-()" else "P"
+    if c.isdigit():
+        return "9"
+    if tok.isupper() and len(tok) > 1:
+        return "AA"
+    return "Aa" if c.isupper() else "a"
+
+
+# -- features of one cue candidate (the same function at training and at prediction time) -------------
+
+
+def cue_features(words: list[str], lows: list[str], i: int, in_quote: bool, has_quote: bool) -> list[str]:
+    """Feature names of candidate token ``i`` of a sentence (``words``: tokens, ``lows``: lower-cased).
+
+    Used by :func:`extract` and by the training code, so a model sees the same features at both times.
+    """
+    w = lows[i]
+    n = len(lows)
+    p1 = lows[i - 1] if i else "<s>"
+    p2 = lows[i - 2] if i > 1 else "<s>"
+    n1 = lows[i + 1] if i + 1 < n else "</s>"
+    n2 = lows[i + 2] if i + 2 < n else "</s>"
+    s_p1 = _shape(words[i - 1]) if i else "<s>"
+    s_n1 = _shape(words[i + 1]) if i + 1 < n else "</s>"
+    pos = "first" if i == 0 else ("last" if i >= n - 2 else "mid")
+    return [
+        "w=" + w, "p1=" + p1, "n1=" + n1, "p2=" + p2, "n2=" + n2,
+        "w_p1=" + w + "|" + p1, "w_n1=" + w + "|" + n1, "w_n2=" + w + "|" + n2,
+        "sp1=" + s_p1, "sn1=" + s_n1, "w_sp1=" + w + "|" + s_p1, "w_sn1=" + w + "|" + s_n1,
+        "pos=" + pos, "w_pos=" + w + "|" + pos,
+        "inq=" + str(in_quote), "w_inq=" + w + "|" + str(in_quote), "hasq=" + str(has_quote),
+        "w_hasq=" + w + "|" + str(has_quote), "cap=" + str(words[i][0].isupper()),
+    ]
+
+
+# -- the model ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class AttributionModel:
+    """A cue vocabulary and the weights of a linear cue classifier (see the module docstring).
+
+    ``vocabulary``: words that can head a cue; ``weights``: feature name -> weight; ``bias``;
+    ``threshold``: on the probability; ``training``: what it was trained on (data hash, counts, dev
+    scores used to choose it).
+    """
+
+    vocabulary: list
+    weights: dict
+    bias: float
+    threshold: float
+    training: dict
+
+    def __post_init__(self):
+        self._vocab = frozenset(self.vocabulary)
+        self._logit_threshold = math.log(self.threshold / (1 - self.threshold)) if 0 < self.threshold < 1 else (
+            -math.inf if self.threshold <= 0 else math.inf)
+
+    def score(self, feats: list[str]) -> float:
+        """The linear score (log-odds) of a candidate's features."""
+        get = self.weights.get
+        return self.bias + sum(get(f, 0.0) for f in feats)
+
+    def to_dict(self) -> dict:
+        body = {
+            "format": MODEL_FORMAT, "schema_version": SCHEMA_VERSION, "vocabulary": sorted(self._vocab),
+            "weights": {k: float(v) for k, v in sorted(self.weights.items())}, "bias": float(self.bias),
+            "threshold": float(self.threshold), "training": self.training,
+        }
+        body["checksum"] = _checksum(body)
+        return body
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, allow_nan=False, indent=0) + "\n"
+
+    def save(self, path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(self.to_json(), encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
+
+
+def _checksum(body: dict) -> str:
+    blob = json.dumps({k: v for k, v in body.items() if k != "checksum"}, sort_keys=True, ensure_ascii=False,
+                      allow_nan=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _refuse(name):
+    raise ValueError(f"non-finite number {name} in a model file")
+
+
+def load_attribution_model(path) -> AttributionModel:
+    """Load a model saved by :meth:`AttributionModel.save`: JSON only, at most 20 MB, schema, types,
+    finite weights within +-1e4 and checksum checked; anything else is a one-line ``ValueError`` that
+    names the file. The checksum detects corruption, not tampering (anyone can recompute it)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such attribution model file")
+    if path.stat().st_size > MAX_MODEL_BYTES:
+        raise ValueError(f"{path}: larger than {MAX_MODEL_BYTES // 2**20} MB: not an attribution model")
+    raw = path.read_bytes()
+    if raw[:1] == b"\x80":
+        raise ValueError(f"{path}: looks like a pickle; only JSON model files are loaded")
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ValueError(f"{path}: not a JSON attribution model ({exc})") from None
+    return model_from_dict(data, str(path))
+
+
+def model_from_dict(data, where: str = "<model>") -> AttributionModel:
+    """Validate a decoded model (see :func:`load_attribution_model`) and build it."""
+    keys = {"format", "schema_version", "vocabulary", "weights", "bias", "threshold", "training", "checksum"}
+    if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
+        raise ValueError(f"{where}: not a {MODEL_FORMAT} file")
+    if set(data) != keys:
+        raise ValueError(f"{where}: keys must be {sorted(keys)}, got {sorted(data)}")
+    if data["schema_version"] != SCHEMA_VERSION:
+        raise ValueError(f"{where}: schema_version {data['schema_version']!r} is not supported")
+    if data["checksum"] != _checksum(data):
+        raise ValueError(f"{where}: checksum mismatch: the file was modified after it was saved")
+    vocab, weights = data["vocabulary"], data["weights"]
+    if not (isinstance(vocab, list) and all(isinstance(w, str) and 0 < len(w) <= 40 for w in vocab)):
+        raise ValueError(f"{where}: vocabulary must be a list of words (1 to 40 characters)")
+    if not (isinstance(weights, dict) and all(isinstance(k, str) and _finite(v) for k, v in weights.items())):
+        raise ValueError(f"{where}: weights must map feature names to finite numbers within +-{MAX_ABS_WEIGHT:g}")
+    if not _finite(data["bias"]) or not (_finite(data["threshold"]) and 0 <= data["threshold"] <= 1):
+        raise ValueError(f"{where}: bias must be finite and threshold within 0..1")
+    if not isinstance(data["training"], dict):
+        raise ValueError(f"{where}: training must be an object")  # noqa: TRY004 (a bad file is a value error)
+    return AttributionModel(vocab, weights, float(data["bias"]), float(data["threshold"]), data["training"])
+
+
+def _finite(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and abs(v) <= MAX_ABS_WEIGHT
+
+
+@lru_cache(maxsize=1)
+def default_model() -> AttributionModel:
+    """The bundled model (``analysis/models/attribution.json``, trained on PolNeAR train)."""
+    return load_attribution_model(DEFAULT_MODEL_PATH)
+
+
+# -- source and content rules --------------------------------------------------------------------------
+
+_SKIP_LEFT = frozenset(
+    ["also", "has", "have", "had", "was", "were", "is", "are", "would", "will", "could", "might", "may", "later", "previously", "repeatedly", "recently", "then", "again", "once", "further", "publicly", "privately", "reportedly", "did", "does", "do", "not", "n't", "never", "still", "already", "often", "frequently", "allegedly", "earlier", "separately", "simply", "just", "flatly", "strongly", "quickly", "first", "initially", "been", "being", "openly", "subsequently", "explicitly", "directly", "specifically", "famously", "memorably", "last", "finally"]
+)
+_NP_STOP = frozenset(
+    ["that", "who", "which", "whom", "whose", "but", "while", "when", "because", "as", "if", "after", "before", "so", "since", "though", "although", "where", "whether", "than", "or", "nor", "yet"]
+)
+_AUX = frozenset(["will", "would", "be", "is", "are", "was", "were", "has", "have", "had", "can", "could", "may", "might", "should", "must", "shall"])
+_ADDRESSEE_VERBS = frozenset(
+    ["told", "tell", "tells", "telling", "asked", "ask", "asks", "asking", "warned", "warn", "warns", "warning", "assured", "assure", "assures", "informed", "inform", "informs", "reminded", "remind", "reminds", "urged", "urge", "urges", "briefed", "brief"]
+)
+_OBJECT_PRONOUNS = frozenset(["him", "her", "them", "me", "us", "you", "reporters", "journalists", "lawmakers", "supporters", "it"])
+_FORWARD_SOURCE = frozenset({"according"})
+_DETERMINERS = frozenset(["the", "a", "an", "one", "two", "three", "several", "some", "many"])
+_MAX_SOURCE_TOKENS = 12
+
+
+def _trim(words, starts, ends, a, b):
+    """Token range [a, b) without leading and trailing punctuation, quotes and "that"; None when empty."""
+    while a < b and (words[a] in _QUOTES or words[a] in ",.;:—–-" or words[a].lower() == "that"):
+        a += 1
+    while b > a and (words[b - 1] in _QUOTES or words[b - 1] in ",.;:—–-?!"):
+        b -= 1
+    return (a, b) if a < b else None
+
+
+def _abbrev_dot(words, k) -> bool:
+    """Token ``k`` is the full stop of an abbreviation or initial ("Gen.", "J.")."""
+    prev = words[k - 1] if k > 0 else ""
+    return prev.lower() in ABBREVIATIONS or (len(prev) == 1 and prev.isupper())
+
+
+def _source_left(words, lows, i):
+    """Source tokens left of cue token ``i``: (start, end) token range, or None."""
+    j = i - 1
+    while j >= 0 and (lows[j] in _SKIP_LEFT or (lows[j].endswith("ly") and len(lows[j]) > 4 and words[j].islower())):
+        j -= 1
+    end = j + 1
+    k = j
+    while k >= 0 and end - k <= _MAX_SOURCE_TOKENS:
+        w = words[k]
+        if w in _QUOTES or (len(w) == 1 and w in ",;:()[]—–!?") or lows[k] in _NP_STOP or lows[k] in _AUX:
+            break
+        if w == "." and not _abbrev_dot(words, k):
+            break
+        k -= 1
+    start = k + 1
+    while start < end and lows[start] in ("and", "but", "or", "then", "so"):
+        start += 1
+    return (start, end) if start < end else None
+
+
+def _source_right(words, lows, i, stop_at):
+    """Source tokens right of cue token ``i`` (inverted "said X", or "according to X")."""
+    a = i + 1
+    if lows[i] == "according" and a < stop_at and lows[a] == "to":
+        a += 1
+    b = a
+    while b < stop_at and b - a < _MAX_SOURCE_TOKENS:
+        w = words[b]
+        if w in _QUOTES or (len(w) == 1 and w in ",;:()[]—–!?") or lows[b] in _NP_STOP:
+            break
+        if w == "." and not _abbrev_dot(words, b):
+            break
+        b += 1
+    return (a, b) if a < b else None
+
+
+def _after_addressee(words, lows, a, n):
+    """Skip the addressee after "told" / "warned" / "asked" (up to "that" when it comes soon)."""
+    for k in range(a, min(n, a + 8)):
+        if lows[k] == "that":
+            return k + 1
+        if words[k] in _QUOTES or words[k] in ",:;":
+            return k
+    if a < n and lows[a] in _OBJECT_PRONOUNS:
+        return a + 1
+    k = a
+    if k < n and lows[k] in ("the", "a", "an"):
+        k += 1
+    while k < n and words[k][:1].isupper():
+        k += 1
+    return k
+
+
+def _rules(words, lows, i, j, head, nxt):
+    """(source range, content range) token ranges for the cue of tokens [i, j) (``head``: its main word;
+    ``nxt``: where the next cue of the sentence starts) of a sentence."""
+    n = len(words)
+    prev_tok = words[i - 1] if i else ""
+    if lows[head] in _FORWARD_SOURCE:
+        src = _source_right(words, lows, j - 1, n)
+        after = src[1] if src else j
+        if i <= 1 or words[i - 1] in _OPEN_Q:
+            content = _trim(words, None, None, after, n)
+        else:
+            content = _trim(words, None, None, 0, i)
+        return src, content
+    next_shape = _shape(words[j]) if j < n else "</s>"
+    inverted = (prev_tok == "," or prev_tok in _QUOTES) and j < n and (
+        next_shape in ("Aa", "AA") or lows[j] in _DETERMINERS or lows[j] in ("he", "she", "they", "it", "we", "i"))
+    if inverted:
+        src = _source_right(words, lows, j - 1, nxt)
+        content = _trim(words, None, None, 0, i)
+        return src, content
+    src = _source_left(words, lows, i)
+    a = j
+    if lows[head] in _ADDRESSEE_VERBS:
+        a = _after_addressee(words, lows, a, nxt)
+    content = _trim(words, None, None, a, nxt)
+    if content is None or (content[1] - content[0] <= 1 and content[0] >= n - 2):
+        stop = src[0] if src else i
+        content = _trim(words, None, None, 0, stop)
+    return src, content
+
+
+# auxiliaries and adverbs that belong to the cue left of it ("has said", "was asked", "also said")
+_VERB_GROUP = frozenset(["has", "have", "had", "also", "will", "would", "is", "are", "was", "were", "be", "been", "being", "not", "n't", "did", "does", "do", "could", "may", "might"])
+_PARTICLE_CUES = frozenset(
+    tuple(p.split()) for p in (
+        "according to", "called for", "calls for", "calling for", "call for", "referring to", "referred to",
+        "pointed to", "points to", "pointing to", "talking about", "talked about", "talks about", "asked about",
+        "called on", "calls on", "pointed out", "points out", "spoke about", "speaking about", "said of",
+        "wrote about", "writes about", "warned of", "warns of", "warned against", "complained about",
+        "commented on", "insisted on", "argued for", "agreed with", "responded to", "reacted to",
+        "spoke of", "in favor", "opposition to", "support for"))
+
+# words that join a cue ("has said", "called for", "talking about") but are never a cue alone
+_FUNCTION = frozenset(
+    ["to", "about", "of", "for", "on", "in", "a", "an", "the", "with", "by", "as", "against", "is", "was", "are", "were", "has", "have", "had", "also", "not", "did", "do", "does", "be", "been", "that", "at", "from", "into", "over", "out", "up", "it", "its", "this"]
+)
+
+
+# -- source type ---------------------------------------------------------------------------------------
+
+_PRONOUNS = frozenset(["he", "she", "they", "it", "we", "i", "you", "who", "this", "someone", "somebody"])
+_OUTLETS = frozenset(
+    [
+        "cnn", "reuters", "associated press", "the associated press", "ap", "afp", "bloomberg", "politico",
+        "the new york times", "new york times", "the times", "the washington post", "washington post", "the post",
+        "fox news", "fox", "nbc", "nbc news", "abc", "abc news", "cbs", "cbs news", "msnbc", "npr", "bbc",
+        "the wall street journal", "wall street journal", "the journal", "usa today", "axios", "breitbart",
+        "breitbart news", "the huffington post", "huffington post", "huffpost", "the hill", "the guardian",
+        "the atlantic", "buzzfeed", "buzzfeed news", "vox", "the daily beast", "time", "newsweek", "the economist",
+        "the los angeles times", "los angeles times", "the boston globe", "the western journal", "western journal",
+        "al jazeera", "sky news", "the telegraph", "the independent", "the financial times", "financial times",
+        "the intercept", "mother jones", "the new yorker", "national review", "the daily caller", "daily mail",
+    ]
+)
+_DOCUMENT_HEADS = frozenset(
+    ["report", "reports", "statement", "statements", "poll", "polls", "survey", "surveys", "study", "studies", "letter", "letters", "memo", "memos", "document", "documents", "filing", "filings", "complaint", "lawsuit", "indictment", "tweet", "tweets", "post", "posts", "email", "emails", "data", "analysis", "records", "record", "transcript", "transcripts", "release", "website", "ad", "ads", "advertisement", "video", "videos", "book", "article", "articles", "paper", "papers", "findings", "assessment", "assessments", "cable", "cables", "ruling", "order", "bill", "law", "platform", "proposal", "plan", "note", "notes", "page", "message", "messages", "speech", "interview", "op-ed", "editorial", "column", "blog", "account", "release", "statistics", "figures", "numbers", "estimate", "estimates", "census", "audit", "review", "investigation", "testimony", "footage", "photo", "photos", "map", "chart", "graph", "brief", "motion", "petition", "resolution", "guidance", "guidelines"]
+)
+_ANON_HEADS = frozenset(
+    ["official", "officials", "source", "sources", "aide", "aides", "spokesman", "spokeswoman", "spokesperson", "spokespeople", "person", "people", "diplomat", "diplomats", "adviser", "advisers", "advisor", "advisors", "insider", "insiders", "staffer", "staffers", "officer", "officers", "operative", "operatives", "strategist", "strategists", "employee", "employees", "representative", "representatives", "member", "members", "lawyer", "lawyers", "attorney", "attorneys", "investigator", "investigators", "agent", "agents", "confidant", "confidants", "associate", "associates", "friend", "friends", "ally", "allies", "donor", "donors", "worker", "workers", "leader", "leaders", "commander", "commanders", "general", "generals", "minister", "ministers", "lawmaker", "lawmakers", "legislator", "legislators", "executive", "executives", "director", "directors", "chief", "officer", "negotiator", "negotiators", "envoy", "envoys", "administrator", "authorities", "authority"]
+)
+# unnamed people with a role: anonymous even after a vague quantifier ("some officials")
+_CORE_ANON = frozenset(["official", "officials", "source", "sources", "aide", "aides", "spokesman", "spokeswoman", "spokesperson", "diplomat", "diplomats", "insider", "insiders", "staffer", "staffers"])
+_ANON_MARKERS = re.compile(
+    r"familiar with|close to|anonymity|anonymous|unnamed|unidentified|not authori[sz]ed|who spoke|who asked|"
+    r"declined to be named|requested anonymity|knowledgeable|briefed on|with knowledge", re.IGNORECASE)
+_VAGUE_FIRST = frozenset(["some", "many", "most", "several", "few", "others", "critics", "experts", "observers", "analysts", "everyone", "nobody", "all", "numerous", "various"])
+_VAGUE_HEADS = frozenset(
+    ["critics", "experts", "observers", "analysts", "others", "people", "supporters", "opponents", "skeptics", "detractors", "voters", "americans", "residents", "scientists", "economists", "observers", "pundits", "commentators", "democrats", "republicans", "conservatives", "liberals", "progressives", "activists", "advocates", "researchers", "historians", "scholars", "polls", "many", "some"]
+)
+_ORG_WORDS = frozenset(
+    ["department", "ministry", "pentagon", "house", "congress", "senate", "committee", "party", "campaign", "council", "agency", "administration", "commission", "court", "police", "army", "military", "government", "university", "institute", "foundation", "center", "centre", "bureau", "office", "association", "union", "group", "company", "corp", "corporation", "inc", "co.", "ltd", "bank", "fund", "organization", "organisation", "network", "board", "authority", "service", "services", "forces", "navy", "command", "coalition", "alliance", "caucus", "league", "club", "church", "school", "college", "hospital", "clinic", "agency", "fbi", "cia", "nsa", "nato", "un", "eu", "gop", "dnc", "rnc", "kremlin", "state", "pac", "super", "secretariat", "embassy", "consulate", "legislature", "parliament", "assembly", "cabinet", "firm"]
+)
+_NOT_NAMES = frozenset(
+    ["u.s.", "us", "american", "americans", "iranian", "iraqi", "israeli", "russian", "chinese", "british", "french", "german", "european", "western", "republican", "democratic", "democrat", "republicans", "democrats", "gop", "white", "senior", "top", "former", "current", "state", "defense", "administration", "trump", "clinton", "obama", "federal", "national", "local"]
+)
+
+
+def source_type(source: str) -> str:
+    """The type of a source as written (rules in docs/codebook.md).
+
+    >>> [source_type(s) for s in ["one official", "anonymous US officials", "Gen. Smith", "the Pentagon",
+    ...                          "he", "CNN", "a Pentagon statement", "some experts", "people familiar with the matter"]]
+    ['anonymous', 'anonymous', 'named_person', 'named_organisation', 'pronoun', 'outlet', 'document', 'vague', 'anonymous']
+    """
+    text = " ".join(source.split())
+    low = text.lower().strip(" ,.;:\"“”'")
+    toks = [t for t in _TOKEN_RE.findall(text) if t[0].isalnum() or t[0] == "_"]
+    if not toks:
+        return "vague"
+    lows = [t.lower() for t in toks]
+    if len(toks) == 1 and lows[0] in _PRONOUNS:
+        return "pronoun"
+    if low in _OUTLETS or (low.startswith("the ") and low[4:] in _OUTLETS):
+        return "outlet"
+    head = lows[-1]
+    if head in _DOCUMENT_HEADS or (len(lows) > 2 and lows[-2] in _DOCUMENT_HEADS and lows[-1] in ("says", "shows")):
+        return "document"
+    if _ANON_MARKERS.search(text):
+        return "anonymous"
+    if head in _ANON_HEADS:
+        if lows[0] in _VAGUE_FIRST and lows[0] != "several" and head not in _CORE_ANON:
+            return "vague"
+        return "anonymous"
+    if lows[0] in _VAGUE_FIRST or head in _VAGUE_HEADS:
+        return "vague"
+    caps = [t for t, lw in zip(toks, lows) if t[0].isupper() and lw not in _NOT_NAMES and lw not in ("the", "a", "an")]
+    if caps or any(t.isupper() and len(t) > 1 for t in toks):
+        def name_like(k):
+            return toks[k][0].isupper() and lows[k] not in _ORG_WORDS and lows[k] not in _NOT_NAMES
+        if len(toks) >= 2 and name_like(-1) and name_like(-2) and not toks[-1].isupper():
+            return "named_person"  # a first and last name at the end: "Pentagon spokesman John Kirby"
+        if any(lw in _ORG_WORDS for lw in lows) or (len(toks) == 1 and toks[0].isupper()):
+            return "named_organisation"
+        return "named_person"
+    if any(lw in _ORG_WORDS for lw in lows):
+        return "named_organisation" if caps else "vague"
+    return "vague"
+
+
+# -- extraction ----------------------------------------------------------------------------------------
+
+
+def _quote_mask(words) -> list[bool]:
+    """Whether each token sits inside a double-quoted stretch of the sentence."""
+    inside, out = False, []
+    for w in words:
+        if w in _OPEN_Q:
+            inside = True
+            out.append(True)
+        elif w in _CLOSE_Q:
+            out.append(True)
+            inside = False
+        elif w in ('"', "``", "''"):
+            inside = not inside
+            out.append(True)
+        else:
+            out.append(inside)
+    return out
+
+
+def extract(text: str, model: AttributionModel | None = None, *, threshold: float | None = None) -> list[tuple]:
+    """Attributions of one text, in order.
+
+    Returns tuples ``(sentence, paragraph, cue_start, cue_end, source_start, source_end, content_start,
+    content_end, score, source_type)``; absent spans are ``-1``. ``sentence`` indexes
+    :func:`analysis.text.tokenize.sentence_spans` of the text (the ``sentence`` of the match table).
+
+    >>> recs = extract("One official told CNN that attacks may be possible.")
+    >>> t = "One official told CNN that attacks may be possible."
+    >>> [(t[r[2]:r[3]], t[r[4]:r[5]], t[r[6]:r[7]], r[9]) for r in recs]
+    [('told', 'One official', 'attacks may be possible', 'anonymous')]
+    """
+    model = model or default_model()
+    if not isinstance(text, str) or not text:
+        return []
+    low = text.lower()
+    if len(low) != len(text):  # a few characters lower-case to two: fall back to case-folding matching
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    # one pass over the words (as the tokens: hyphen- and apostrophe-joined), a set lookup each: several
+    # times faster than one regular expression with the vocabulary as alternatives
+    vocab = model._vocab
+    cands = [m.start() for m in _WORD_RE.finditer(low) if m.group() in vocab]
+    if not cands:
+        return []
+    cut = model._logit_threshold if threshold is None else (
+        math.log(threshold / (1 - threshold)) if 0 < threshold < 1 else (-math.inf if threshold <= 0 else math.inf))
+    weights_get = model.weights.get
+    bias = model.bias
+    out = []
+    sent_base = 0
+    ci = 0
+    nc = len(cands)
+    for p, (pa, pb) in enumerate(paragraph_spans(text)):
+        sents = None
+        if ci < nc and cands[ci] < pb:
+            sents = sentence_spans_in(text, pa, pb)
+        else:
+            # no candidate in this paragraph: only its sentence count is needed
+            sent_base += len(sentence_spans_in(text, pa, pb))
+            continue
+        while ci < nc and cands[ci] < pa:
+            ci += 1
+        for si, (sa, sb) in enumerate(sents):
+            if not (ci < nc and cands[ci] < sb):
+                continue
+            while ci < nc and cands[ci] < sb:
+                ci += 1
+            toks = [(m.start(), m.end()) for m in _TOKEN_RE.finditer(text, sa, sb)]
+            words = [text[a:b] for a, b in toks]
+            lows = [low[a:b] for a, b in toks]
+            qmask = _quote_mask(words)
+            has_q = any(w in _QUOTES for w in words)
+            kept = []
+            for i, lw in enumerate(lows):
+                if lw in vocab:
+                    feats = cue_features(words, lows, i, qmask[i], has_q)
+                    s = bias + sum(weights_get(f, 0.0) for f in feats)
+                    if s >= cut:
+                        kept.append((i, s))
+            if not kept:
+                continue
+            # adjacent kept tokens make one cue ("has said", "said in a statement", "according to")
+            runs, cur = [], [kept[0]]
+            for item in kept[1:]:
+                if item[0] == cur[-1][0] + 1:
+                    cur.append(item)
+                else:
+                    runs.append(cur)
+                    cur = [item]
+            runs.append(cur)
+            title_case = sum(w[:1].isupper() for w in words) > 0.6 * len(words)
+            cues = []
+            for run in runs:
+                head, s = max(run, key=lambda x: x[1])
+                if head and words[head][:1].isupper() and not title_case and words[head - 1] not in _OPEN_Q:
+                    continue  # a name ("CNN") is not a cue, even next to one
+                i, j = head, head + 1
+                while i > 0 and lows[i - 1] in _VERB_GROUP:
+                    i -= 1
+                if j < len(lows) and (lows[head], lows[j]) in _PARTICLE_CUES:
+                    j += 1
+                cues.append((i, j, head, s))
+            for k, (i, j, head, s) in enumerate(cues):
+                nxt = len(words)
+                if k + 1 < len(cues):  # the next cue ends this content when it opens a new clause
+                    nsrc = _source_left(words, lows, cues[k + 1][0])
+                    at = nsrc[0] if nsrc else cues[k + 1][0]
+                    if at > j and (words[at - 1] in (",", ";", ":") or lows[at - 1] in ("and", "but", "while")):
+                        nxt = at - 1
+                src, content = _rules(words, lows, i, j, head, nxt)
+                ss, se = (toks[src[0]][0], toks[src[1] - 1][1]) if src else (-1, -1)
+                cs, ce = (toks[content[0]][0], toks[content[1] - 1][1]) if content else (-1, -1)
+                stype = source_type(text[ss:se]) if src else ""
+                out.append((sent_base + si, p, toks[i][0], toks[j - 1][1], ss, se, cs, ce, 1 / (1 + math.exp(-s)),
+                            stype))
+        sent_base += len(sents)
+    return out
+
+
+def _resolve(recs, text):
+    """Resolved source (text, type) of each record: pronouns to the nearest earlier non-pronoun source of
+    the same paragraph, else of the previous one; others to themselves."""
+    out = []
+    last_by_para: dict[int, tuple] = {}
+    for r in recs:
+        p, ss, se, stype = r[1], r[4], r[5], r[9]
+        if stype == "pronoun":
+            ref = last_by_para.get(p) or last_by_para.get(p - 1)
+            out.append(ref if ref else ("", ""))
+        elif ss >= 0:
+            ref = (text[ss:se], stype)
+            last_by_para[p] = ref
+            out.append(ref)
+        else:
+            out.append(("", ""))
+    return out
+
+
+def attributions_frame(corpus: pd.DataFrame, model: AttributionModel | None = None) -> pd.DataFrame:
+    """The attribution table of a corpus (``doc_id``, ``text``, optionally ``outlet``): one row per
+    attribution, columns :data:`ATTRIBUTION_COLUMNS` (offsets into the document text; ``-1`` and ``""``
+    where a source or content was not found)."""
+    model = model or default_model()
+    ids = corpus["doc_id"].tolist()
+    outlets = corpus["outlet"].tolist() if "outlet" in corpus.columns else ["unknown"] * len(corpus)
+    rows = []
+    for doc_id, outlet, text in zip(ids, outlets, corpus["text"].tolist()):
+        if not isinstance(text, str):
+            continue
+        recs = extract(text, model)
+        if not recs:
+            continue
+        resolved = _resolve(recs, text)
+        for k, (r, (rs, rt)) in enumerate(zip(recs, resolved)):
+            sent, para, cs, ce, ss, se, ts, te, sc, stype = r
+            rows.append((doc_id, outlet, k, sent, para, text[cs:ce], cs, ce, text[ss:se] if ss >= 0 else "", ss, se,
+                         stype, rs, rt, text[ts:te] if ts >= 0 else "", ts, te, round(sc, 4)))
+    frame = pd.DataFrame(rows, columns=ATTRIBUTION_COLUMNS)
+    for c in ("attribution", "sentence", "paragraph", "cue_start", "cue_end", "source_start", "source_end",
+              "content_start", "content_end"):
+        frame[c] = frame[c].astype(np.int64)
+    return frame
+
+
+def link_matches(matches: pd.DataFrame, attributions: pd.DataFrame) -> pd.DataFrame:
+    """For every match, the attribution whose content holds it: columns ``attribution`` (-1: none,
+    the match is in narration or unattributed), ``source_type`` and ``resolved_type`` ("" for none).
+    Rows in the order of ``matches``."""
+    n = len(matches)
+    att = np.full(n, -1, dtype=np.int64)
+    stype = np.full(n, "", dtype=object)
+    rtype = np.full(n, "", dtype=object)
+    if n and len(attributions):
+        has = attributions[attributions["content_start"] >= 0]
+        by_doc = {d: g for d, g in has.groupby("doc_id", sort=False)}
+        m_doc = matches["doc_id"].to_numpy()
+        m_start = matches["start"].to_numpy()
+        for d, idx in pd.Series(np.arange(n)).groupby(m_doc, sort=False):
+            g = by_doc.get(d)
+            if g is None:
+                continue
+            cs, ce = g["content_start"].to_numpy(), g["content_end"].to_numpy()
+            order = np.argsort(cs, kind="stable")
+            cs, ce = cs[order], ce[order]
+            ids_, st, rt = (g["attribution"].to_numpy()[order], g["source_type"].to_numpy()[order],
+                            g["resolved_type"].to_numpy()[order])
+            for i in idx.to_numpy():
+                pos = m_start[i]
+                k = bisect_right(cs, pos) - 1
+                while k >= 0 and cs[k] <= pos:
+                    if pos < ce[k]:
+                        att[i], stype[i], rtype[i] = ids_[k], st[k], rt[k]
+                        break
+                    k -= 1
+    return pd.DataFrame({"attribution": att, "source_type": stype, "resolved_type": rtype}, index=matches.index)
+
+
+#: top-level categories counted inside each attribution's content
+CONTENT_CATEGORIES = ("hedging", "booster", "evidence_absent", "distancing")
+
+
+def with_match_counts(attributions: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
+    """``attributions`` with, per row, the number of matches of each top-level category of
+    :data:`CONTENT_CATEGORIES` that start inside its content (``content_hedging`` ...), and
+    ``hedged_content`` (a hedging or evidence-absent match in the content)."""
+    out = attributions.copy()
+    cols = {c: np.zeros(len(out), dtype=np.int64) for c in CONTENT_CATEGORIES}
+    if len(out) and len(matches):
+        link = link_matches(matches, attributions)
+        top = matches["category"].astype(str).str.split(".", n=1).str[0].to_numpy()
+        keep = link["attribution"].to_numpy() >= 0
+        if keep.any():
+            row_of = {(d, a): i for i, (d, a) in enumerate(zip(out["doc_id"].tolist(), out["attribution"].tolist()))}
+            docs = matches["doc_id"].to_numpy()[keep]
+            atts = link["attribution"].to_numpy()[keep]
+            tops = top[keep]
+            for d, a, t in zip(docs.tolist(), atts.tolist(), tops.tolist()):
+                if t in cols:
+                    cols[t][row_of[(d, a)]] += 1
+    for c in CONTENT_CATEGORIES:
+        out[f"content_{c}"] = cols[c]
+    out["hedged_content"] = (out["content_hedging"] + out["content_evidence_absent"]) > 0
+    return out
+
+
+def attribution_provenance(attributions: pd.DataFrame | None = None, model: AttributionModel | None = None) -> dict:
+    """What ``provenance.json`` records about the attribution table: the model's hash, threshold and
+    training, and the row counts by source type."""
+    model = model or default_model()
+    out = {"model": "analysis/models/attribution.json" if model is default_model() else "custom",
+           "model_sha256": model.sha256, "threshold": model.threshold, "training": model.training,
+           "rules": "docs/attribution.md"}
+    if attributions is not None:
+        out["rows"] = len(attributions)
+        out["by_source_type"] = {k: int(v) for k, v in attributions["source_type"].value_counts().sort_index().items()}
+    return out
+

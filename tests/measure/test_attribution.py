@@ -1,0 +1,178 @@
+"""Attribution extraction: cues, sources, content, source types, the model file, links to matches."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from analysis.measure.attribution import (
+    SOURCE_TYPES,
+    attributions_frame,
+    default_model,
+    extract,
+    link_matches,
+    load_attribution_model,
+    source_type,
+    with_match_counts,
+)
+from analysis.measure.scoring import score
+
+
+def _spans(text):
+    return [(text[r[2]:r[3]], text[r[4]:r[5]] if r[4] >= 0 else None, text[r[6]:r[7]] if r[6] >= 0 else None, r[9])
+            for r in extract(text)]
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("one official", "anonymous"),
+        ("anonymous US officials", "anonymous"),
+        ("a senior administration official", "anonymous"),
+        ("people familiar with the matter", "anonymous"),
+        ("sources", "anonymous"),
+        ("Gen. Mark Smith", "named_person"),
+        ("Pentagon spokesman John Kirby", "named_person"),
+        ("the Pentagon", "named_organisation"),
+        ("the State Department", "named_organisation"),
+        ("FBI", "named_organisation"),
+        ("some experts", "vague"),
+        ("critics", "vague"),
+        ("many", "vague"),
+        ("a new report", "document"),
+        ("the statement", "document"),
+        ("he", "pronoun"),
+        ("They", "pronoun"),
+        ("CNN", "outlet"),
+        ("The New York Times", "outlet"),
+    ],
+)
+def test_source_types(source, expected):
+    assert source_type(source) == expected
+    assert expected in SOURCE_TYPES
+
+
+def test_left_source_right_content():
+    t = "One official told CNN that attacks may be possible."
+    assert _spans(t) == [("told", "One official", "attacks may be possible", "anonymous")]
+
+
+def test_according_to_puts_the_source_after_the_cue():
+    t = "The talks collapsed on Friday, according to two senior diplomats."
+    [(cue, src, content, stype)] = _spans(t)
+    assert (cue, src, stype) == ("according to", "two senior diplomats", "anonymous")
+    assert content == "The talks collapsed on Friday"
+
+
+def test_inverted_cue_after_a_quote():
+    t = "“We will not back down from this fight,” said Gen. Mark Smith, the commander."
+    [(cue, src, content, stype)] = _spans(t)
+    assert cue == "said" and src == "Gen. Mark Smith" and stype == "named_person"
+    assert content == "We will not back down from this fight"
+
+
+def test_cue_at_the_end_takes_the_content_before_it():
+    t = "The strike was planned weeks in advance, officials said."
+    [(cue, src, content, stype)] = _spans(t)
+    assert (cue, src, content, stype) == ("said", "officials", "The strike was planned weeks in advance", "anonymous")
+
+
+def test_no_cue_no_attribution():
+    assert extract("The bombers flew over the gulf on Thursday.") == []
+    assert extract("") == []
+
+
+def test_pronoun_resolved_to_the_previous_source_of_the_paragraph():
+    corpus = pd.DataFrame({"doc_id": ["d"], "text": [
+        "Senator Jane Doe said the bill would fail. She added that it was badly drafted.\n\nHe said nothing."]})
+    a = attributions_frame(corpus)
+    she = a[a.source == "She"].iloc[0]
+    assert she.source_type == "pronoun"
+    assert she.resolved_source == "Senator Jane Doe" and she.resolved_type == "named_person"
+    he = a[a.source == "He"].iloc[0]  # next paragraph: resolved to the nearest earlier one there is
+    assert he.resolved_source == "Senator Jane Doe"
+
+
+def test_offsets_index_the_text(realshaped):
+    from analysis.text.corpus import load_corpus
+
+    corpus, _ = load_corpus(realshaped["path"])
+    a = attributions_frame(corpus)
+    assert len(a) > 0
+    texts = dict(zip(corpus.doc_id, corpus.text))
+    for r in a.itertuples():
+        t = texts[r.doc_id]
+        assert t[r.cue_start:r.cue_end] == r.cue
+        if r.source_start >= 0:
+            assert t[r.source_start:r.source_end] == r.source
+        if r.content_start >= 0:
+            assert t[r.content_start:r.content_end] == r.content
+    assert set(a.source_type) <= set(SOURCE_TYPES) | {""}
+
+
+def test_link_matches_and_content_counts():
+    corpus = pd.DataFrame({"doc_id": ["d"], "text": [
+        "It may rain tomorrow. One official told reporters that an attack is possible."]})
+    res = score(corpus, "hedging")
+    a = attributions_frame(corpus)
+    link = link_matches(res.matches, a)
+    by_word = dict(zip(res.matches.matched, link.attribution))
+    assert by_word["may"] == -1          # narration
+    assert by_word["possible"] == 0      # inside the official's content
+    counted = with_match_counts(a, res.matches)
+    assert counted.loc[0, "content_hedging"] == 1 and bool(counted.loc[0, "hedged_content"])
+
+
+def test_model_file_is_checked(tmp_path):
+    model = default_model()
+    assert model.training["data"].startswith("PolNeAR") and "dev_sentence_f1" in model.training
+    path = model.save(tmp_path / "m.json")
+    assert load_attribution_model(path).weights == model.weights
+    data = json.loads(path.read_text())
+    data["bias"] = data["bias"] + 1
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="checksum"):
+        load_attribution_model(path)
+    (tmp_path / "p.json").write_bytes(b"\x80\x04K\x01.")
+    with pytest.raises(ValueError, match="pickle"):
+        load_attribution_model(tmp_path / "p.json")
+    (tmp_path / "n.json").write_text('{"format": "media-framing-analysis/attribution-cues", "bias": NaN}')
+    with pytest.raises(ValueError, match="n.json"):
+        load_attribution_model(tmp_path / "n.json")
+
+
+def test_seed_article_anonymous_sources_with_hedged_content(shared_dir):
+    from analysis.text.corpus import load_corpus
+
+    corpus, _ = load_corpus(shared_dir / "seed" / "seed-article.txt")
+    res = score(corpus)
+    a = with_match_counts(attributions_frame(corpus), res.matches)
+    one = a[(a.source == "One official") & (a.cue == "told")]
+    assert len(one) == 1 and one.iloc[0].source_type == "anonymous"
+    assert "indications" in one.iloc[0].content and one.iloc[0].content_hedging >= 1
+    assert bool(one.iloc[0].hedged_content)
+    anon = a[(a.source == "anonymous US officials") & (a.cue == "told")]
+    assert len(anon) == 1 and anon.iloc[0].source_type == "anonymous"
+    # their content is linked: "what they described as “Iranian-backed” militias ..." holds the
+    # distancing match "what they described as"
+    assert anon.iloc[0].content.startswith("what they described as") and anon.iloc[0].content_distancing >= 1
+
+
+def test_score_cli_writes_attributions_in_the_output_set(realshaped, tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "analysis", "score", str(realshaped["path"]), "--out", str(out),
+                           "--quiet"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    a = pd.read_csv(out / "attributions.csv", keep_default_na=False)
+    assert len(a) > 0 and {"cue", "source", "source_type", "content", "hedged_content"} <= set(a.columns)
+    prov = json.loads((out / "attributions_provenance.json").read_text())
+    assert prov["rows"] == len(a) and len(prov["model_sha256"]) == 64 and len(prov["corpus_sha256"]) == 64
+    proc = subprocess.run([sys.executable, "-m", "analysis", "score", str(realshaped["path"]), "--out", str(out),
+                           "--quiet", "--no-attributions"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert not (out / "attributions.csv").exists()  # the new set replaces the old one whole
+    assert not (out / "attributions_provenance.json").exists()
