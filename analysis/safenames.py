@@ -9,7 +9,7 @@ Linux, macOS and Windows:
   other run of characters (slashes, colons, spaces, other scripts, emoji) becomes one ``_``;
 * leading and trailing dots and underscores are dropped (no hidden files, no ``..``);
 * Windows device names (``CON``, ``PRN``, ``AUX``, ``NUL``, ``COM1``-``COM9``, ``LPT1``-``LPT9``, with any
-  extension) get a trailing ``_``;
+  extension) get a ``_`` before the extension (``CON`` -> ``CON_``, ``con.txt`` -> ``con_.txt``);
 * names are at most :data:`MAX_STEM` characters;
 * whenever that changed the label, or two labels of the run would give the same name on a
   case-insensitive file system, the name ends in ``-`` plus the first 8 hex digits of the label's
@@ -50,8 +50,9 @@ def _clean(label: str) -> str:
     stem = re.sub(r"_{2,}", "_", stem)
     if not stem:
         stem = "group"
-    if stem.split(".")[0].upper() in _RESERVED:
-        stem = stem + "_"
+    base, dot, rest = stem.partition(".")
+    if base.upper() in _RESERVED:  # CON, con.txt: reserved with any extension
+        stem = f"{base}_{dot}{rest}"
     return stem
 
 
