@@ -40,7 +40,10 @@ __all__ = [
 ]
 
 MODEL_FORMAT = "media-framing-analysis/sentence-classifier"
-SCHEMA_VERSION = 1
+#: Schema 2 adds ``context_vocabulary`` (cue-in-context features); schema-1 files still load (no
+#: context features, nothing hashed).
+SCHEMA_VERSION = 2
+_READABLE_SCHEMAS = (1, 2)
 MAX_MODEL_BYTES = 200 * 1024 * 1024
 
 #: Settings chosen by 10-fold cross-validation on the CoNLL-2010 biological training files
@@ -53,11 +56,16 @@ DEFAULT_SETTINGS = {
     "lexicon_entries": True,
     "induced_cues": True,
     "cue_min_count": 2,
+    "cue_context": False,
+    "token_model": False,
+    "hash_bits": None,
     "model": "logreg",
     "C": 3.0,
     "class_weight": None,
     "threshold": 0.0,
 }
+#: Settings a schema-1 model file was written with when it does not name them.
+_SCHEMA1_SETTINGS = {"cue_context": False, "token_model": False, "hash_bits": None}
 
 # name -> (allowed python types, validator or None)
 _SETTING_TYPES = {
@@ -68,6 +76,9 @@ _SETTING_TYPES = {
     "lexicon_entries": (bool,),
     "induced_cues": (bool,),
     "cue_min_count": (int,),
+    "cue_context": (bool,),
+    "token_model": (bool,),
+    "hash_bits": (int, type(None)),
     "model": (str,),
     "C": (int, float),
     "class_weight": (str, type(None)),
@@ -103,6 +114,11 @@ def check_settings(settings: dict | None) -> dict:
         raise ValueError(f"setting 'C' must be a positive number, got {out['C']!r}")
     if not math.isfinite(out["threshold"]):
         raise ValueError("setting 'threshold' must be finite")
+    if out["hash_bits"] is not None and not 8 <= out["hash_bits"] <= 22:
+        raise ValueError(f"setting 'hash_bits' must be null or between 8 and 22, got {out['hash_bits']!r}")
+    for key in ("cue_context", "token_model"):
+        if out[key] and not out["induced_cues"]:
+            raise ValueError(f"setting {key!r} needs 'induced_cues' (the candidate cues come from them)")
     if out["min_df"] < 1 or out["cue_min_count"] < 1:
         raise ValueError("settings 'min_df' and 'cue_min_count' must be at least 1")
     if not all(isinstance(v, str) for v in out["lexicons"]):
@@ -134,18 +150,87 @@ def training_hash(gold: pd.DataFrame) -> str:
 
 _CUE_FEATURES = ["cue:max_precision", "cue:n_strong", "cue:any_strong"]
 _STRONG = 0.5
+#: Length of the prefix that lets an unseen form of a known cue word ("suggestive" from "suggest")
+#: count as a candidate.
+_PREFIX = 5
+
+
+def _shape(token: str) -> str:
+    """Coarse word shape: ``NUM``, ``PUNCT``-free classes used as context of a candidate cue."""
+    if any(ch.isdigit() for ch in token):
+        return "<num>"
+    if len(token) <= 3:
+        return token
+    return "<word>"
+
+
+def context_features(norms: list[str], cue_words: set[str], prefixes: set[str]) -> list[str]:
+    """Cue-in-context feature strings of one sentence (its word tokens ``norms``).
+
+    A token is a *candidate cue* when it is a word of an induced cue or shares its first
+    :data:`_PREFIX` letters with one. For every candidate the features are its identity (or its
+    prefix when only the prefix is known), the identity joined with the word before and after it,
+    with the two words after it, with the coarse shape of its neighbours, and its position in the
+    sentence (first or not). A linear model learns from these when a cue word is a cue ("may" before
+    a verb) and when it is not ("in May", "may 5").
+
+    >>> context_features(["it", "may", "rain"], {"may"}, {"may"})[:4]
+    ['c=may', 'c=may|l=it', 'c=may|r=rain', 'c=may|r2=rain </s>']
+    """
+    return [f for _j, feats in candidate_contexts(norms, cue_words, prefixes) for f in feats]
+
+
+def candidate_contexts(norms: list[str], cue_words: set[str], prefixes: set[str]) -> list[tuple[int, list[str]]]:
+    """``(token index, feature strings)`` for every candidate cue of a sentence (see :func:`context_features`)."""
+    out = []
+    n = len(norms)
+    for j, w in enumerate(norms):
+        if w in cue_words:
+            key = f"c={w}"
+        elif len(w) >= _PREFIX and w[:_PREFIX] in prefixes:
+            key = f"p={w[:_PREFIX]}"
+        else:
+            continue
+        prev = norms[j - 1] if j > 0 else "<s>"
+        prev2 = norms[j - 2] if j > 1 else "<s>"
+        nxt = norms[j + 1] if j + 1 < n else "</s>"
+        nxt2 = norms[j + 2] if j + 2 < n else "</s>"
+        out.append((j, [key, f"{key}|l={prev}", f"{key}|r={nxt}", f"{key}|r2={nxt} {nxt2}",
+                        f"{key}|l2={prev2} {prev}", f"{key}|lr={prev} {nxt}",
+                        f"{key}|shape={_shape(prev)} {_shape(nxt)}",
+                        f"{key}|first" if j == 0 else f"{key}|inner"]))
+    return out
+
+
+#: Sentence features from the token-level cue classifier.
+_TOKEN_FEATURES = ["tok:max_prob", "tok:n_likely", "tok:any_likely"]
+#: Hashed size of the token classifier (bits) when ``hash_bits`` is set: candidate-cue contexts are
+#: far fewer than sentence n-grams.
+_TOKEN_BITS = 16
+#: Inner folds that give the training sentences out-of-fold token probabilities (stacking).
+_TOKEN_FOLDS = 3
+
+
+def _hash_index(feature: str, bits: int) -> int:
+    from sklearn.utils import murmurhash3_32
+
+    return int(murmurhash3_32(feature, seed=0, positive=True)) % (1 << bits)
 
 
 class _Featurizer:
     """Turns sentences into the model's feature matrix; state is plain data (lists, dicts, str)."""
 
     def __init__(self, settings, word_vocabulary=None, char_vocabulary=None, lexicon_tomls=None,
-                 cues=None):
+                 cues=None, context_vocabulary=None, token_model=None):
         self.settings = settings
         self.word_vocabulary = word_vocabulary or []
         self.char_vocabulary = char_vocabulary or []
         self.lexicon_tomls = lexicon_tomls or []
         self.cues = cues or []  # [[cue, precision], ...]
+        self.context_vocabulary = context_vocabulary or []
+        # {"vocabulary": [...] ([] when hashed), "coef": [...], "intercept": float} or None
+        self.token_model = token_model
+        self._train_token_block = None  # out-of-fold token block of the training sentences (not saved)
         self._build()
 
     def _build(self):
@@ -155,8 +240,16 @@ class _Featurizer:
         from analysis.validate.features import LexiconVectorizer
 
         s = self.settings
-        self._word = self._char = self._lex = None
-        if s["word_ngrams"] is not None and self.word_vocabulary:
+        self._word = self._char = self._lex = self._hashed = None
+        if s["hash_bits"] is not None and (s["word_ngrams"] is not None or s["cue_context"]):
+            from sklearn.feature_extraction.text import HashingVectorizer
+
+            if s["word_ngrams"] is not None:
+                self._hashed = HashingVectorizer(
+                    tokenizer=_word_tokens, token_pattern=None, lowercase=False, binary=True, norm=None,
+                    alternate_sign=False, ngram_range=tuple(s["word_ngrams"]), n_features=1 << s["hash_bits"],
+                )
+        elif s["word_ngrams"] is not None and self.word_vocabulary:
             self._word = CountVectorizer(
                 tokenizer=_word_tokens, token_pattern=None, lowercase=False, binary=True,
                 ngram_range=tuple(s["word_ngrams"]),
@@ -175,6 +268,107 @@ class _Featurizer:
             self._lex = LexiconVectorizer(lexicons, entries=s["lexicon_entries"], binary=True).fit()
         self._cue_map = {tuple(c.split()): float(p) for c, p in self.cues}
         self._cue_lengths = sorted({len(k) for k in self._cue_map})
+        self._cue_words = {w for k in self._cue_map for w in k}
+        self._cue_prefixes = {w[:_PREFIX] for w in self._cue_words if len(w) >= _PREFIX}
+        self._context_index = {f: i for i, f in enumerate(self.context_vocabulary)}
+        tm = self.token_model
+        self._token_index = {f: i for i, f in enumerate(tm["vocabulary"])} if tm else {}
+        self._token_coef = np.asarray(tm["coef"], dtype=np.float64) if tm else np.zeros(0)
+        if tm and len(self._token_coef) != self.n_token_columns:
+            raise ValueError(f"token model has {len(self._token_coef)} weights for {self.n_token_columns} features")
+
+    @property
+    def n_token_columns(self) -> int:
+        if self.settings["hash_bits"] is not None:
+            return 1 << min(self.settings["hash_bits"], _TOKEN_BITS)
+        return len(self.token_model["vocabulary"]) if self.token_model else 0
+
+    def _token_column(self, feature: str):
+        if self.settings["hash_bits"] is not None:
+            return _hash_index("tok=" + feature, min(self.settings["hash_bits"], _TOKEN_BITS))
+        return self._token_index.get(feature)
+
+    def token_candidates(self, texts, cues=None):
+        """Candidate cue tokens of ``texts``: feature lists, sentence index, and (with ``cues``) labels."""
+        from analysis.validate.induction import sentence_token_spans
+
+        feats, sent, labels = [], [], []
+        for i, text in enumerate(texts):
+            spans = sentence_token_spans(text)
+            gold = [(int(c[0]), int(c[1])) for c in cues[i]] if cues is not None else []
+            for j, fs in candidate_contexts([n for _a, _b, n in spans], self._cue_words, self._cue_prefixes):
+                feats.append(fs)
+                sent.append(i)
+                if cues is not None:
+                    a, b, _n = spans[j]
+                    labels.append(any(a < e and b > st for st, e in gold))
+        return feats, np.asarray(sent, dtype=np.int64), np.asarray(labels, dtype=bool)
+
+    def token_matrix(self, feats, n_cols=None) -> sp.csr_matrix:
+        n_cols = self.n_token_columns if n_cols is None else n_cols
+        rows, cols = [], []
+        for i, fs in enumerate(feats):
+            js = {j for j in (self._token_column(f) for f in fs) if j is not None}
+            rows += [i] * len(js)
+            cols += sorted(js)
+        return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(feats), n_cols))
+
+    def token_probabilities(self, texts) -> tuple[np.ndarray, np.ndarray]:
+        """Probability that each candidate token is a cue, and the sentence it belongs to."""
+        feats, sent, _ = self.token_candidates(texts)
+        if not feats or not self.token_model:
+            return np.zeros(len(feats)), sent
+        z = np.asarray(self.token_matrix(feats) @ self._token_coef).ravel() + float(self.token_model["intercept"])
+        return 1.0 / (1.0 + np.exp(-z)), sent
+
+    @staticmethod
+    def _token_sentence_block(probs, sent, n) -> sp.csr_matrix:
+        out = np.zeros((n, len(_TOKEN_FEATURES)))
+        if len(probs):
+            np.maximum.at(out[:, 0], sent, probs)
+            np.add.at(out[:, 1], sent, (probs > 0.5).astype(np.float64))
+        out[:, 1] = np.log1p(out[:, 1])
+        out[:, 2] = (out[:, 0] > 0.5).astype(np.float64)
+        return sp.csr_matrix(out)
+
+    def fit_token_model(self, gold: pd.DataFrame, min_df: int) -> None:
+        """Train the token-level cue classifier on ``gold`` and the out-of-fold block of its sentences."""
+        from sklearn.model_selection import GroupKFold
+
+        texts = gold["text"].tolist()
+        feats, sent, labels = self.token_candidates(texts, gold["cues"].tolist())
+        vocab = []
+        if self.settings["hash_bits"] is None:
+            df = {}
+            for fs in feats:
+                for f in set(fs):
+                    df[f] = df.get(f, 0) + 1
+            vocab = sorted(f for f, c in df.items() if c >= min_df)
+        self.token_model = {"vocabulary": vocab, "coef": [], "intercept": 0.0}
+        self._token_index = {f: i for i, f in enumerate(vocab)}
+        n_cols = self.n_token_columns
+        self.token_model["coef"] = [0.0] * n_cols
+        self._token_coef = np.zeros(n_cols)
+        if len(set(labels.tolist())) < 2:
+            self._train_token_block = self._token_sentence_block(np.zeros(len(feats)), sent, len(texts))
+            return
+        X = self.token_matrix(feats, n_cols)
+        coef, intercept = _fit_token(X, labels)
+        self.token_model.update(coef=[float(v) for v in coef], intercept=intercept)
+        self._token_coef = np.asarray(coef)
+        # stacking: the sentence model must see token probabilities as they are on unseen text
+        groups = gold["doc_id"].astype(str).to_numpy()[sent]
+        oof = np.zeros(len(feats))
+        if len(set(groups)) >= _TOKEN_FOLDS:
+            for tr, te in GroupKFold(n_splits=_TOKEN_FOLDS, shuffle=True, random_state=0).split(X, labels, groups):
+                if len(set(labels[tr].tolist())) < 2:
+                    oof[te] = labels[tr].mean() if len(tr) else 0.0
+                    continue
+                c, b = _fit_token(X[tr], labels[tr])
+                oof[te] = 1.0 / (1.0 + np.exp(-(np.asarray(X[te] @ c).ravel() + b)))
+        else:
+            oof = 1.0 / (1.0 + np.exp(-(np.asarray(X @ coef).ravel() + intercept)))
+        self._train_token_block = self._token_sentence_block(oof, sent, len(texts))
 
     @classmethod
     def fit(cls, gold: pd.DataFrame, settings: dict) -> _Featurizer:
@@ -187,7 +381,7 @@ class _Featurizer:
         texts = gold["text"].tolist()
         word_vocab, char_vocab = [], []
         min_df = min(settings["min_df"], max(1, len(texts)))
-        if settings["word_ngrams"] is not None:
+        if settings["word_ngrams"] is not None and settings["hash_bits"] is None:
             cv = CountVectorizer(tokenizer=_word_tokens, token_pattern=None, lowercase=False,
                                  ngram_range=tuple(settings["word_ngrams"]), min_df=min_df)
             try:
@@ -208,17 +402,54 @@ class _Featurizer:
         if settings["induced_cues"]:
             table = induce_cues(gold, min_cue_count=settings["cue_min_count"])
             cues = [[str(c), float(p)] for c, p in zip(table["cue"], table["cue_precision"])]
-        return cls(settings, word_vocab, char_vocab, tomls, cues)
+        context_vocab = []
+        if settings["cue_context"] and settings["hash_bits"] is None:
+            probe = cls(settings, [], [], [], cues)
+            df = {}
+            for text in texts:
+                for f in set(probe.context_strings(text)):
+                    df[f] = df.get(f, 0) + 1
+            context_vocab = sorted(f for f, c in df.items() if c >= min_df)
+        feat = cls(settings, word_vocab, char_vocab, tomls, cues, context_vocab)
+        if settings["token_model"]:
+            feat.fit_token_model(gold, min_df)
+        return feat
+
+    def context_strings(self, text: str) -> list[str]:
+        """The cue-in-context features of one sentence (:func:`context_features`)."""
+        return context_features(_word_tokens(text), self._cue_words, self._cue_prefixes)
+
+    @property
+    def n_hashed(self) -> int:
+        """Columns of the hashed block (word n-grams and cue contexts) or 0 without hashing."""
+        s = self.settings
+        if s["hash_bits"] is None or (s["word_ngrams"] is None and not s["cue_context"]):
+            return 0
+        return 1 << s["hash_bits"]
 
     @property
     def feature_names(self) -> list[str]:
-        names = [f"word={t}" for t in self.word_vocabulary] if self._word is not None else []
+        names = [f"hash={i}" for i in range(self.n_hashed)]
+        names += [f"word={t}" for t in self.word_vocabulary] if self._word is not None else []
         names += [f"char={t}" for t in self.char_vocabulary] if self._char is not None else []
         if self._lex is not None:
             names += [f"lex={n}" for n in self._lex.get_feature_names_out()]
         if self.settings["induced_cues"]:
             names += list(_CUE_FEATURES)
+        if self.settings["cue_context"] and not self.n_hashed:
+            names += [f"ctx={t}" for t in self.context_vocabulary]
+        if self.settings["token_model"]:
+            names += list(_TOKEN_FEATURES)
         return names
+
+    def _context_block(self, texts, n_cols: int, index) -> sp.csr_matrix:
+        rows, cols = [], []
+        for i, text in enumerate(texts):
+            js = {j for j in (index(f) for f in self.context_strings(text)) if j is not None}
+            rows += [i] * len(js)
+            cols += sorted(js)
+        data = np.ones(len(rows))
+        return sp.csr_matrix((data, (rows, cols)), shape=(len(texts), n_cols))
 
     def _cue_block(self, texts) -> sp.csr_matrix:
         from analysis.text.tokenize import word_tokens
@@ -237,8 +468,19 @@ class _Featurizer:
                 out[i] = (best, math.log1p(strong), float(strong > 0))
         return sp.csr_matrix(out)
 
-    def transform(self, texts) -> sp.csr_matrix:
+    def transform(self, texts, *, training: bool = False) -> sp.csr_matrix:
+        """Feature matrix of ``texts``; ``training`` uses the out-of-fold token block of the training sentences."""
         blocks = []
+        if self.n_hashed:
+            bits = self.settings["hash_bits"]
+            x = sp.csr_matrix((len(texts), self.n_hashed))
+            if self._hashed is not None:
+                x = self._hashed.transform(texts).astype(np.float64)
+            if self.settings["cue_context"]:
+                x = x + self._context_block(texts, self.n_hashed, lambda f: _hash_index("ctx=" + f, bits))
+            x = sp.csr_matrix(x)
+            x.data[:] = 1.0  # binary: a collision does not double a feature
+            blocks.append(x)
         if self._word is not None:
             blocks.append(self._word.transform(texts).astype(np.float64))
         if self._char is not None:
@@ -250,6 +492,14 @@ class _Featurizer:
             blocks.append(self._lex.transform(texts))
         if self.settings["induced_cues"]:
             blocks.append(self._cue_block(texts))
+        if self.settings["cue_context"] and not self.n_hashed:
+            blocks.append(self._context_block(texts, len(self.context_vocabulary), self._context_index.get))
+        if self.settings["token_model"]:
+            if training and self._train_token_block is not None:
+                blocks.append(self._train_token_block)
+            else:
+                probs, sent = self.token_probabilities(texts)
+                blocks.append(self._token_sentence_block(probs, sent, len(texts)))
         if not blocks:
             return sp.csr_matrix((len(texts), 0))
         return sp.hstack(blocks, format="csr")
@@ -338,6 +588,8 @@ class SentenceClassifier:
             "char_vocabulary": f.char_vocabulary,
             "lexicons": f.lexicon_tomls,
             "cues": f.cues,
+            "context_vocabulary": f.context_vocabulary,
+            "token_model": f.token_model,
             "n_features": len(self.coef),
             "coef": [float(v) for v in self.coef],
             "intercept": self.intercept,
@@ -361,6 +613,14 @@ def _checksum(body: dict) -> str:
     blob = json.dumps({k: v for k, v in body.items() if k != "checksum"}, sort_keys=True,
                       ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _fit_token(X, y):
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=1.0, solver="liblinear", max_iter=1000)
+    clf.fit(X, y)
+    return clf.coef_.ravel(), float(clf.intercept_[0])
 
 
 def _fit_linear(X, y, settings):
@@ -421,7 +681,7 @@ def train(gold: pd.DataFrame, settings: dict | None = None, *, sources=(), cv: d
     settings = check_settings(settings)
     gold = _check_gold(gold)
     feat = _Featurizer.fit(gold, settings)
-    X = feat.transform(gold["text"].tolist())
+    X = feat.transform(gold["text"].tolist(), training=True)
     y = gold["label"].astype(bool).to_numpy()
     coef, intercept = _fit_linear(X, y, settings)
     training = {
@@ -434,18 +694,24 @@ def train(gold: pd.DataFrame, settings: dict | None = None, *, sources=(), cv: d
     return SentenceClassifier(feat, coef, intercept, training, cv)
 
 
-def cross_validate(gold: pd.DataFrame, settings: dict | None = None, *, k: int = 10, seed: int = 0) -> dict:
+def cross_validate(gold: pd.DataFrame, settings: dict | None = None, *, k: int = 10, seed: int = 0,
+                   extra: pd.DataFrame | None = None) -> dict:
     """K-fold cross-validation grouped by document.
 
     Folds come from ``GroupKFold(k, shuffle=True, random_state=seed)`` over ``doc_id``; cues are
     induced and vocabularies built from the training folds only. Scores are computed on the pooled
     out-of-fold predictions (each sentence predicted once), plus the F1 of every fold.
 
+    ``extra`` sentences (another corpus, e.g. Szeged WikiWeasel beside a small news set) join every
+    training fold and are never scored: the estimate is of a model trained on ``extra`` plus the
+    rest of ``gold``, measured on ``gold`` alone.
+
     Returns
     -------
     dict
         ``precision``, ``recall``, ``f1`` (pooled), ``fold_f1`` (list), ``f1_mean``, ``f1_std``,
-        ``k``, ``seed``, ``n_sentences``, ``n_positive``, ``settings``.
+        ``k``, ``seed``, ``n_sentences``, ``n_positive``, ``n_extra``, ``fold_interval`` (a t
+        interval over the fold F1s: mean +- t(k-1) sd / sqrt(k)), ``settings``.
     """
     from sklearn.model_selection import GroupKFold
 
@@ -453,6 +719,8 @@ def cross_validate(gold: pd.DataFrame, settings: dict | None = None, *, k: int =
 
     settings = check_settings(settings)
     gold = _check_gold(gold)
+    if extra is not None:
+        extra = _check_gold(extra)[["doc_id", "text", "label", "cues"]]
     groups = gold["doc_id"].astype(str).to_numpy()
     n_groups = len(set(groups))
     if not 2 <= k <= n_groups:
@@ -462,23 +730,32 @@ def cross_validate(gold: pd.DataFrame, settings: dict | None = None, *, k: int =
     fold_f1 = []
     splitter = GroupKFold(n_splits=k, shuffle=True, random_state=seed)
     for train_idx, test_idx in splitter.split(gold, y, groups):
-        model = train(gold.iloc[train_idx], settings)
+        part = gold.iloc[train_idx]
+        if extra is not None:
+            part = pd.concat([extra, part[["doc_id", "text", "label", "cues"]]], ignore_index=True)
+        model = train(part, settings)
         p = model.predict(gold["text"].iloc[test_idx].tolist())
         pred[test_idx] = p
         fold_f1.append(prf(y[test_idx], p)["f1"])
     scores = prf(y, pred)
+    from scipy.stats import t as student_t
+
+    sd = float(np.std(fold_f1, ddof=1))
+    half = float(student_t.ppf(0.975, k - 1)) * sd / math.sqrt(k)
     return {
         "precision": scores["precision"],
         "recall": scores["recall"],
         "f1": scores["f1"],
         "fold_f1": fold_f1,
         "f1_mean": float(np.mean(fold_f1)),
-        "f1_std": float(np.std(fold_f1, ddof=1)) if k > 1 else 0.0,
+        "f1_std": sd,
+        "fold_interval": (float(np.mean(fold_f1)) - half, float(np.mean(fold_f1)) + half),
         "k": k,
         "seed": seed,
         "grouped_by": "doc_id",
         "n_sentences": len(gold),
         "n_positive": int(y.sum()),
+        "n_extra": 0 if extra is None else len(extra),
         "settings": settings,
     }
 
@@ -495,6 +772,8 @@ _TOP_LEVEL = {
     "char_vocabulary": list,
     "lexicons": list,
     "cues": list,
+    "context_vocabulary": list,
+    "token_model": (dict, type(None)),
     "n_features": int,
     "coef": list,
     "intercept": (int, float),
@@ -579,29 +858,40 @@ def _weight(v) -> bool:
     return _num(v) and abs(v) <= MAX_ABS_WEIGHT
 
 
+def _file_settings(data: dict) -> dict:
+    """The settings of a model file; schema-1 files predate cue contexts and hashing."""
+    if data.get("schema_version") == 1:
+        return {**_SCHEMA1_SETTINGS, **data["settings"]}
+    return data["settings"]
+
+
 def validate_model_dict(data, where: str = "<model>") -> None:
     """Raise ValueError (naming ``where`` and the offending key) unless ``data`` is a valid model."""
     if not isinstance(data, dict):
         raise ValueError(f"{where}: a model file holds one JSON object")  # noqa: TRY004
     if data.get("format") != MODEL_FORMAT:
         raise ValueError(f"{where}: not a {MODEL_FORMAT} file (format is {data.get('format')!r})")
-    missing = [k for k in _TOP_LEVEL if k not in data]
-    extra = [k for k in data if k not in _TOP_LEVEL]
+    schema = data.get("schema_version")
+    if isinstance(schema, bool) or schema not in _READABLE_SCHEMAS:
+        raise ValueError(f"{where}: schema_version {schema!r} is not supported (expected one of {_READABLE_SCHEMAS})")
+    expected = {k: v for k, v in _TOP_LEVEL.items() if schema >= 2 or k not in ("context_vocabulary", "token_model")}
+    missing = [k for k in expected if k not in data]
+    extra = [k for k in data if k not in expected]
     if missing or extra:
         raise ValueError(f"{where}: missing key(s) {missing}, unknown key(s) {extra}")
-    for key, types in _TOP_LEVEL.items():
+    for key, types in expected.items():
         v = data[key]
         if isinstance(v, bool) or not isinstance(v, types):
             raise ValueError(f"{where}: {key!r} has the wrong type ({type(v).__name__})")  # noqa: TRY004
-    if data["schema_version"] != SCHEMA_VERSION:
-        raise ValueError(f"{where}: schema_version {data['schema_version']} is not supported (expected {SCHEMA_VERSION})")
     if data["checksum"] != _checksum(data):
         raise ValueError(f"{where}: checksum mismatch: the file was modified after it was saved")
     try:
-        check_settings(data["settings"])
+        check_settings(_file_settings(data))
     except ValueError as exc:
         raise ValueError(f"{where}: settings: {exc}") from None
-    for key in ("word_vocabulary", "char_vocabulary"):
+    for key in ("word_vocabulary", "char_vocabulary", "context_vocabulary"):
+        if key not in data:
+            continue
         vocab = data[key]
         if not all(isinstance(t, str) for t in vocab) or len(set(vocab)) != len(vocab):
             raise ValueError(f"{where}: {key!r} must be a list of distinct strings")
@@ -623,6 +913,18 @@ def validate_model_dict(data, where: str = "<model>") -> None:
         raise ValueError(f"{where}: intercept {data['intercept']!r} must be a finite number within +-{MAX_ABS_WEIGHT:g}")
     if not _weight(data["settings"].get("threshold", 0.0)):
         raise ValueError(f"{where}: settings.threshold must be a finite number within +-{MAX_ABS_WEIGHT:g}")
+    tm = data.get("token_model")
+    if bool(tm) != bool(_file_settings(data).get("token_model")):
+        raise ValueError(f"{where}: 'token_model' must be present exactly when settings.token_model is true")
+    if tm:
+        if set(tm) != {"vocabulary", "coef", "intercept"} or not isinstance(tm["vocabulary"], list) \
+                or not isinstance(tm["coef"], list):
+            raise ValueError(f"{where}: token_model must have a vocabulary list, a coef list and an intercept")
+        vocab = tm["vocabulary"]
+        if not all(isinstance(t, str) for t in vocab) or len(set(vocab)) != len(vocab):
+            raise ValueError(f"{where}: token_model.vocabulary must be a list of distinct strings")
+        if len(tm["coef"]) > MAX_FEATURES or not all(_weight(v) for v in tm["coef"]) or not _weight(tm["intercept"]):
+            raise ValueError(f"{where}: token_model weights must be finite numbers within +-{MAX_ABS_WEIGHT:g}")
     if len(data["coef"]) != data["n_features"]:
         raise ValueError(f"{where}: {len(data['coef'])} coefficients but n_features is {data['n_features']}")
     t = data["training"]
@@ -633,10 +935,11 @@ def validate_model_dict(data, where: str = "<model>") -> None:
 def model_from_dict(data: dict, where: str = "<model>") -> SentenceClassifier:
     """Build a :class:`SentenceClassifier` from validated JSON data."""
     validate_model_dict(data, where)
-    settings = check_settings(data["settings"])
+    settings = check_settings(_file_settings(data))
     try:
         feat = _Featurizer(settings, data["word_vocabulary"], data["char_vocabulary"],
-                           data["lexicons"], data["cues"])
+                           data["lexicons"], data["cues"], data.get("context_vocabulary", []),
+                           data.get("token_model"))
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from None
     if len(feat.feature_names) != data["n_features"]:

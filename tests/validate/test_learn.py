@@ -148,3 +148,83 @@ def test_conll_subset_learns_hedges(shared_dir):
     model = train(train_df, {"lexicons": ["hedging"]})
     scores = prf(test_df["label"].tolist(), model.predict(test_df["text"].tolist()).tolist())
     assert scores["f1"] > 0.75, scores
+
+
+def context_gold(n_docs=16, per_doc=8, seed=3):
+    """'blorfly' is a cue before a verb and a plain noun after 'the': only context tells them apart."""
+    rng = random.Random(seed)
+    rows = []
+    for d in range(n_docs):
+        for s in range(per_doc):
+            words = rng.sample(FILLER[:8], 4)
+            kind = (d + s) % 3
+            cues = []
+            if kind == 0:  # cue use: "blorfly zorps"
+                text = " ".join(words[:2]) + " blorfly zorps " + " ".join(words[2:]) + "."
+                start = len(" ".join(words[:2])) + 1
+                cues = [(start, start + 7, "blorfly", "speculation")]
+            elif kind == 1:  # the noun: "the blorfly"
+                text = " ".join(words[:2]) + " the blorfly " + " ".join(words[2:]) + "."
+            else:
+                text = " ".join(words) + "."
+            rows.append({"doc_id": f"d{d}", "sentence_id": f"S{d}.{s}", "text": text, "label": kind == 0,
+                         "cues": cues})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("extra", [{"cue_context": True}, {"token_model": True}, {"token_model": True, "hash_bits": 12},
+                                   {"cue_context": True, "token_model": True, "hash_bits": 10}])
+def test_cue_in_context(tmp_path, extra):
+    """Cue identity alone cannot separate the two uses; the context features or the token model can."""
+    gold = context_gold()
+    settings = {"lexicons": [], "min_df": 1, "word_ngrams": None, **extra}
+    plain = cross_validate(gold, {"lexicons": [], "min_df": 1, "word_ngrams": None}, k=4)
+    with_context = cross_validate(gold, settings, k=4)
+    assert with_context["f1"] == 1.0 > plain["f1"]
+    assert with_context["fold_interval"][0] <= with_context["f1_mean"] <= with_context["fold_interval"][1]
+    model = train(gold, settings)
+    assert model.predict(["cell gene blorfly zorps level.", "cell gene the blorfly level."]).tolist() == [True, False]
+    back = load_model(model.save(tmp_path / "m.json"))
+    texts = gold["text"].tolist()[:20]
+    assert back.decision_function(texts).tolist() == model.decision_function(texts).tolist()
+    data = json.loads((tmp_path / "m.json").read_text())
+    assert data["schema_version"] == 2
+    if extra.get("hash_bits"):  # hashed: no n-gram or context strings from the training text in the file
+        assert data["word_vocabulary"] == [] and data["context_vocabulary"] == []
+        assert data["token_model"] is None or data["token_model"]["vocabulary"] == []
+
+
+def test_token_model_weights_are_checked(tmp_path):
+    model = train(context_gold(), {"lexicons": [], "min_df": 1, "token_model": True})
+    data = model.to_dict()
+    data["token_model"]["coef"][0] = 1e9
+    bad = tmp_path / "bad.json"
+    _resave(bad, data)
+    with pytest.raises(ValueError, match="token_model weights"):
+        load_model(bad)
+    data = model.to_dict()
+    data["token_model"] = None
+    _resave(bad, data)
+    with pytest.raises(ValueError, match="exactly when"):
+        load_model(bad)
+
+
+def test_schema_1_files_still_load(saved, tmp_path):
+    """A model written before cue contexts (schema 1: no context_vocabulary, no token_model) loads as it was."""
+    data = json.loads(saved.read_text())
+    data["schema_version"] = 1
+    for key in ("context_vocabulary", "token_model"):
+        data.pop(key)
+    for key in ("cue_context", "token_model", "hash_bits"):
+        data["settings"].pop(key)
+    old = tmp_path / "old.json"
+    _resave(old, data)
+    texts = ["the gene blorfly binds.", "the gene binds."]
+    assert load_model(old).decision_function(texts).tolist() == load_model(saved).decision_function(texts).tolist()
+
+
+def test_extra_sentences_train_but_are_not_scored():
+    gold = tiny_gold(n_docs=6)
+    extra = tiny_gold(n_docs=6, seed=9).assign(doc_id=lambda d: "x" + d["doc_id"])
+    r = cross_validate(gold, SETTINGS, k=3, extra=extra)
+    assert r["n_sentences"] == len(gold) and r["n_extra"] == len(extra) and r["f1"] == 1.0
