@@ -161,6 +161,109 @@ static PyObject *matched_utf8(PyObject *text, const Hit *hits, size_t n) {
     return pair;
 }
 
+/* columnar score_doc: the numbers of o's hits as int32 records in *packed, the matched texts into *rows
+ * (UTF-8 with set_matched_utf8, else a list of str); counts per output column into cnt (0, or -1) */
+static int columnar_rows(Scanner *S, PyObject *text, const ScanOut *o, int32_t *cnt, PyObject **packed,
+                         PyObject **rows) {
+    *packed = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(o->n_hits * 7 * sizeof(int32_t)));
+    if (!*packed) return -1;
+    int32_t *rec = (int32_t *)PyBytes_AS_STRING(*packed);
+    for (size_t k = 0; k < o->n_hits; k++) {
+        const Hit *h = &o->hits[k];
+        cnt[S->out_index[h->cat]]++;
+        int32_t *r = rec + 7 * k;
+        r[0] = h->sent;
+        r[1] = h->entry;
+        r[2] = h->cstart;
+        r[3] = h->cend;
+        r[4] = h->ts;
+        r[5] = h->te;
+        r[6] = h->voice;
+    }
+    PyObject *utf8 = NULL;
+    if (S->matched_utf8 && (utf8 = matched_utf8(text, o->hits, o->n_hits)) == NULL && PyErr_Occurred()) return -1;
+    if (utf8) { /* (UTF-8 of the matched texts one after the other, their lengths in bytes as int32) */
+        Py_SETREF(*rows, utf8);
+        return 0;
+    }
+    for (size_t k = 0; k < o->n_hits; k++) {
+        PyObject *matched = PyUnicode_Substring(text, o->hits[k].cstart, o->hits[k].cend);
+        if (!matched) return -1;
+        PyList_SET_ITEM(*rows, (Py_ssize_t)k, matched);
+    }
+    return 0;
+}
+
+/* score_doc with a head: one tuple per hit of o in rows (head + the match columns); counts per output
+ * column into cnt (0, or -1) */
+static int tuple_rows(Scanner *S, PyObject *text, const ScanOut *o, PyObject *head, int32_t *cnt, PyObject *rows) {
+    Py_ssize_t nh = PyTuple_GET_SIZE(head);
+    for (size_t k = 0; k < o->n_hits; k++) {
+        const Hit *h = &o->hits[k];
+        cnt[S->out_index[h->cat]]++;
+        PyObject *info = PyList_GET_ITEM(S->entry_info, h->entry);
+        PyObject *row = PyTuple_New(nh + 11);
+        if (!row) return -1;
+        PyList_SET_ITEM(rows, (Py_ssize_t)k, row);
+        for (Py_ssize_t i = 0; i < nh; i++) {
+            PyObject *x = PyTuple_GET_ITEM(head, i);
+            Py_INCREF(x);
+            PyTuple_SET_ITEM(row, i, x);
+        }
+        PyObject *matched = PyUnicode_Substring(text, h->cstart, h->cend);
+        if (!matched) return -1;
+        PyObject *vals[11] = {PyLong_FromLong(h->sent), PyTuple_GET_ITEM(info, 0), PyTuple_GET_ITEM(info, 1), matched,
+                              PyLong_FromLong(h->cstart), PyLong_FromLong(h->cend), PyLong_FromLong(h->ts),
+                              PyLong_FromLong(h->te), PyTuple_GET_ITEM(S->voices, h->voice),
+                              PyTuple_GET_ITEM(info, 2), PyTuple_GET_ITEM(info, 3)};
+        int borrowed[11] = {0, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1};
+        for (int i = 0; i < 11; i++) {
+            if (!vals[i]) {
+                for (int j = i + 1; j < 11; j++)
+                    if (!borrowed[j]) Py_XDECREF(vals[j]);
+                return -1;
+            }
+            if (borrowed[i]) Py_INCREF(vals[i]);
+            PyTuple_SET_ITEM(row, nh + i, vals[i]);
+        }
+    }
+    return 0;
+}
+
+/* roll-ups: per top column, the members' matches sorted by (start, -end), counted leftmost-longest, and
+ * the sentences holding one, into cnt and scnt; tmp has room for every hit (0, or -1) */
+static int rollup_counts(Scanner *S, const ScanOut *o, Hit *tmp, int32_t *cnt, int32_t *scnt) {
+    int n_out = S->n_out;
+    for (int t = 0; t < n_out; t++) {
+        size_t m = 0;
+        int is_top = 0;
+        for (int c = 0; c < n_out && !is_top; c++) is_top = S->top_of[c] == t;
+        if (!is_top) continue;
+        for (size_t k = 0; k < o->n_hits; k++)
+            if (S->top_of[S->out_index[o->hits[k].cat]] == t) tmp[m++] = o->hits[k];
+        int count = 0, sentences = 0;
+        if (m) {
+            /* distinct sentences: hits are in sentence order */
+            int32_t last_sent = -1;
+            for (size_t k = 0; k < m; k++)
+                if (tmp[k].sent != last_sent) {
+                    sentences++;
+                    last_sent = tmp[k].sent;
+                }
+            if (sort_hits_union(tmp, m)) return -1;
+            int32_t last_end = -1;
+            for (size_t k = 0; k < m; k++)
+                if (tmp[k].cstart >= last_end) {
+                    count++;
+                    last_end = tmp[k].cend;
+                }
+        }
+        cnt[t] = count;
+        scnt[t] = sentences;
+    }
+    return 0;
+}
+
 static PyObject *Scanner_score_doc(Scanner *S, PyObject *args) {
     PyObject *text, *low, *detected, *head;
     int has_dq;
@@ -180,7 +283,6 @@ static PyObject *Scanner_score_doc(Scanner *S, PyObject *args) {
     Hit *tmp = NULL;
     if (scan_impl(S, text, low, detected, has_dq, &o) < 0) goto done;
     int n_out = S->n_out;
-    Py_ssize_t nh = columnar ? 0 : PyTuple_GET_SIZE(head);
     cnt = PyMem_Calloc(n_out ? n_out : 1, sizeof(int32_t));
     scnt = PyMem_Calloc(n_out ? n_out : 1, sizeof(int32_t));
     tmp = PyMem_Malloc((o.n_hits ? o.n_hits : 1) * sizeof(Hit));
@@ -190,92 +292,8 @@ static PyObject *Scanner_score_doc(Scanner *S, PyObject *args) {
         goto done;
     }
     for (int c = 0; c < S->n_cats; c++) scnt[S->out_index[c]] += o.sent_hits[c];
-    if (columnar) {
-        /* rows = matched texts; the numbers go into one bytes object of int32 records */
-        packed = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(o.n_hits * 7 * sizeof(int32_t)));
-        if (!packed) goto done;
-        int32_t *rec = (int32_t *)PyBytes_AS_STRING(packed);
-        for (size_t k = 0; k < o.n_hits; k++) {
-            Hit *h = &o.hits[k];
-            cnt[S->out_index[h->cat]]++;
-            int32_t *r = rec + 7 * k;
-            r[0] = h->sent;
-            r[1] = h->entry;
-            r[2] = h->cstart;
-            r[3] = h->cend;
-            r[4] = h->ts;
-            r[5] = h->te;
-            r[6] = h->voice;
-        }
-        PyObject *utf8 = NULL;
-        if (S->matched_utf8 && (utf8 = matched_utf8(text, o.hits, o.n_hits)) == NULL && PyErr_Occurred()) goto done;
-        if (utf8) { /* (UTF-8 of the matched texts one after the other, their lengths in bytes as int32) */
-            Py_SETREF(rows, utf8);
-        } else {
-            for (size_t k = 0; k < o.n_hits; k++) {
-                PyObject *matched = PyUnicode_Substring(text, o.hits[k].cstart, o.hits[k].cend);
-                if (!matched) goto done;
-                PyList_SET_ITEM(rows, (Py_ssize_t)k, matched);
-            }
-        }
-    }
-    for (size_t k = 0; k < o.n_hits && !columnar; k++) {
-        Hit *h = &o.hits[k];
-        cnt[S->out_index[h->cat]]++;
-        PyObject *info = PyList_GET_ITEM(S->entry_info, h->entry);
-        PyObject *row = PyTuple_New(nh + 11);
-        if (!row) goto done;
-        PyList_SET_ITEM(rows, (Py_ssize_t)k, row);
-        for (Py_ssize_t i = 0; i < nh; i++) {
-            PyObject *x = PyTuple_GET_ITEM(head, i);
-            Py_INCREF(x);
-            PyTuple_SET_ITEM(row, i, x);
-        }
-        PyObject *matched = PyUnicode_Substring(text, h->cstart, h->cend);
-        if (!matched) goto done;
-        PyObject *vals[11] = {PyLong_FromLong(h->sent), PyTuple_GET_ITEM(info, 0), PyTuple_GET_ITEM(info, 1), matched,
-                              PyLong_FromLong(h->cstart), PyLong_FromLong(h->cend), PyLong_FromLong(h->ts),
-                              PyLong_FromLong(h->te), PyTuple_GET_ITEM(S->voices, h->voice),
-                              PyTuple_GET_ITEM(info, 2), PyTuple_GET_ITEM(info, 3)};
-        int borrowed[11] = {0, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1};
-        for (int i = 0; i < 11; i++) {
-            if (!vals[i]) {
-                for (int j = i + 1; j < 11; j++)
-                    if (!borrowed[j]) Py_XDECREF(vals[j]);
-                goto done;
-            }
-            if (borrowed[i]) Py_INCREF(vals[i]);
-            PyTuple_SET_ITEM(row, nh + i, vals[i]);
-        }
-    }
-    /* roll-ups: per top column, the members' matches sorted by (start, -end), counted leftmost-longest */
-    for (int t = 0; t < n_out; t++) {
-        size_t m = 0;
-        int is_top = 0;
-        for (int c = 0; c < n_out && !is_top; c++) is_top = S->top_of[c] == t;
-        if (!is_top) continue;
-        for (size_t k = 0; k < o.n_hits; k++)
-            if (S->top_of[S->out_index[o.hits[k].cat]] == t) tmp[m++] = o.hits[k];
-        int count = 0, sentences = 0;
-        if (m) {
-            /* distinct sentences: hits are in sentence order */
-            int32_t last_sent = -1;
-            for (size_t k = 0; k < m; k++)
-                if (tmp[k].sent != last_sent) {
-                    sentences++;
-                    last_sent = tmp[k].sent;
-                }
-            if (sort_hits_union(tmp, m)) goto done;
-            int32_t last_end = -1;
-            for (size_t k = 0; k < m; k++)
-                if (tmp[k].cstart >= last_end) {
-                    count++;
-                    last_end = tmp[k].cend;
-                }
-        }
-        cnt[t] = count;
-        scnt[t] = sentences;
-    }
+    if (columnar ? columnar_rows(S, text, &o, cnt, &packed, &rows) : tuple_rows(S, text, &o, head, cnt, rows)) goto done;
+    if (rollup_counts(S, &o, tmp, cnt, scnt)) goto done;
     counts = int_list(cnt, n_out);
     scounts = counts ? int_list(scnt, n_out) : NULL;
     if (!scounts) goto done;
