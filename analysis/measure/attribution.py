@@ -31,12 +31,13 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate, repeat
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..text.tokenize import ABBREVIATIONS, paragraph_spans, sentence_spans_in
+from ..text.tokenize import ABBREVIATIONS, sentence_paragraph_spans
 
 __all__ = [
     "ATTRIBUTION_COLUMNS",
@@ -68,8 +69,26 @@ ATTRIBUTION_COLUMNS = [
 
 # -- tokens -------------------------------------------------------------------------------------------
 
-_WORD_RE = re.compile(r"\w+(?:[-'’]\w+)*")
-_TOKEN_RE = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:[-'’]\w+)*|[^\w\s]")
+_PUNCT_TO_SPACE = str.maketrans({c: " " for c in ",.;:!?\"“”„«»()[]{}—–…/"})
+_QUOTE_CHARS = frozenset("\"“”„«»`'")
+_NO_QUOTES = [False]
+_ZEROS = repeat(0.0)
+_TOKEN_PATTERN = r"(?:[^\W\d_]\.){2,}|\w+(?:[-'’]\w+)*|[^\w\s]"
+_TOKEN_RE = re.compile(_TOKEN_PATTERN)
+_SPACED_TOKEN_RE = re.compile(r"\s*(?:" + _TOKEN_PATTERN + ")")
+
+
+class _Offsets:
+    """``toks[k]`` -> ``(start, end)`` of token k, from the words and their end offsets (made on demand)."""
+
+    __slots__ = ("ends", "words")
+
+    def __init__(self, words, ends):
+        self.words, self.ends = words, ends
+
+    def __getitem__(self, k):
+        e = self.ends[k]
+        return (e - len(self.words[k]), e)
 _QUOTES = frozenset("\"“”„«»``''")
 _OPEN_Q = frozenset("“„«")
 _CLOSE_Q = frozenset("”»")
@@ -114,6 +133,23 @@ def cue_features(words: list[str], lows: list[str], i: int, in_quote: bool, has_
         "inq=" + str(in_quote), "w_inq=" + w + "|" + str(in_quote), "hasq=" + str(has_quote),
         "w_hasq=" + w + "|" + str(has_quote), "cap=" + str(words[i][0].isupper()),
     ]
+
+
+# -- sentences ----------------------------------------------------------------------------------------
+
+_SPLITTER = []
+
+
+def split_sentences(text: str) -> list[tuple[int, int, int]]:
+    """``(start, end, paragraph)`` of every sentence: :func:`analysis.text.tokenize.sentence_paragraph_spans`,
+    computed by the compiled core when it is installed (the same spans, some twenty times faster)."""
+    if not _SPLITTER:
+        from .core import AVAILABLE, CoreScanner
+        from .matching import Matcher
+
+        _SPLITTER.append(CoreScanner(Matcher("hedging")).scanner.split if AVAILABLE else None)
+    split = _SPLITTER[0]
+    return split(text) if split is not None else sentence_paragraph_spans(text)
 
 
 # -- the model ----------------------------------------------------------------------------------------
@@ -485,84 +521,72 @@ def extract(text: str, model: AttributionModel | None = None, *, threshold: floa
     low = text.lower()
     if len(low) != len(text):  # a few characters lower-case to two: fall back to case-folding matching
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    # one pass over the words (as the tokens: hyphen- and apostrophe-joined), a set lookup each: several
-    # times faster than one regular expression with the vocabulary as alternatives
     vocab = model._vocab
-    cands = [m.start() for m in _WORD_RE.finditer(low) if m.group() in vocab]
-    if not cands:
-        return []
     cut = model._logit_threshold if threshold is None else (
         math.log(threshold / (1 - threshold)) if 0 < threshold < 1 else (-math.inf if threshold <= 0 else math.inf))
     weights_get = model.weights.get
     bias = model.bias
     out = []
-    sent_base = 0
-    ci = 0
-    nc = len(cands)
-    for p, (pa, pb) in enumerate(paragraph_spans(text)):
-        sents = None
-        if ci < nc and cands[ci] < pb:
-            sents = sentence_spans_in(text, pa, pb)
-        else:
-            # no candidate in this paragraph: only its sentence count is needed
-            sent_base += len(sentence_spans_in(text, pa, pb))
+    findall = _TOKEN_RE.findall
+    for si, (sa, sb, p) in enumerate(split_sentences(text)):
+        # C-level steps only until a sentence holds a word of the cue vocabulary (most of the text ends
+        # here): its lower-cased tokens, then a set test
+        lows = findall(low, sa, sb)
+        if vocab.isdisjoint(lows):
             continue
-        while ci < nc and cands[ci] < pa:
-            ci += 1
-        for si, (sa, sb) in enumerate(sents):
-            if not (ci < nc and cands[ci] < sb):
-                continue
-            while ci < nc and cands[ci] < sb:
-                ci += 1
-            toks = [(m.start(), m.end()) for m in _TOKEN_RE.finditer(text, sa, sb)]
-            words = [text[a:b] for a, b in toks]
-            lows = [low[a:b] for a, b in toks]
+        # tokens with the spaces before them: their offsets are running sums of lengths (no match objects)
+        pieces = _SPACED_TOKEN_RE.findall(text, sa, sb)
+        words = list(map(str.lstrip, pieces))
+        ends = list(accumulate(map(len, pieces), initial=sa))[1:]
+        toks = _Offsets(words, ends)
+        if _QUOTE_CHARS.isdisjoint(text[sa:sb]):
+            has_q = False
+            qmask = _NO_QUOTES * len(words)
+        else:
             qmask = _quote_mask(words)
             has_q = any(w in _QUOTES for w in words)
-            kept = []
-            for i, lw in enumerate(lows):
-                if lw in vocab:
-                    feats = cue_features(words, lows, i, qmask[i], has_q)
-                    s = bias + sum(weights_get(f, 0.0) for f in feats)
-                    if s >= cut:
-                        kept.append((i, s))
-            if not kept:
-                continue
-            # adjacent kept tokens make one cue ("has said", "said in a statement", "according to")
-            runs, cur = [], [kept[0]]
-            for item in kept[1:]:
-                if item[0] == cur[-1][0] + 1:
-                    cur.append(item)
-                else:
-                    runs.append(cur)
-                    cur = [item]
-            runs.append(cur)
-            title_case = sum(w[:1].isupper() for w in words) > 0.6 * len(words)
-            cues = []
-            for run in runs:
-                head, s = max(run, key=lambda x: x[1])
-                if head and words[head][:1].isupper() and not title_case and words[head - 1] not in _OPEN_Q:
-                    continue  # a name ("CNN") is not a cue, even next to one
-                i, j = head, head + 1
-                while i > 0 and lows[i - 1] in _VERB_GROUP:
-                    i -= 1
-                if j < len(lows) and (lows[head], lows[j]) in _PARTICLE_CUES:
-                    j += 1
-                cues.append((i, j, head, s))
-            for k, (i, j, head, s) in enumerate(cues):
-                nxt = len(words)
-                if k + 1 < len(cues):  # the next cue ends this content when it opens a new clause
-                    nsrc = _source_left(words, lows, cues[k + 1][0])
-                    at = nsrc[0] if nsrc else cues[k + 1][0]
-                    if at > j and (words[at - 1] in (",", ";", ":") or lows[at - 1] in ("and", "but", "while")):
-                        nxt = at - 1
-                src, content = _rules(words, lows, i, j, head, nxt)
-                ss, se = (toks[src[0]][0], toks[src[1] - 1][1]) if src else (-1, -1)
-                cs, ce = (toks[content[0]][0], toks[content[1] - 1][1]) if content else (-1, -1)
-                stype = source_type(text[ss:se]) if src else ""
-                out.append((sent_base + si, p, toks[i][0], toks[j - 1][1], ss, se, cs, ce, 1 / (1 + math.exp(-s)),
-                            stype))
-        sent_base += len(sents)
+        kept = []
+        for i, lw in enumerate(lows):
+            if lw in vocab:
+                s = bias + sum(map(weights_get, cue_features(words, lows, i, qmask[i], has_q), _ZEROS))
+                if s >= cut:
+                    kept.append((i, s))
+        if not kept:
+            continue
+        # adjacent kept tokens make one cue ("has said", "said in a statement", "according to")
+        runs, cur = [], [kept[0]]
+        for item in kept[1:]:
+            if item[0] == cur[-1][0] + 1:
+                cur.append(item)
+            else:
+                runs.append(cur)
+                cur = [item]
+        runs.append(cur)
+        title_case = sum(w[:1].isupper() for w in words) > 0.6 * len(words)
+        cues = []
+        for run in runs:
+            head, s = max(run, key=lambda x: x[1])
+            if head and words[head][:1].isupper() and not title_case and words[head - 1] not in _OPEN_Q:
+                continue  # a name ("CNN") is not a cue, even next to one
+            i, j = head, head + 1
+            while i > 0 and lows[i - 1] in _VERB_GROUP:
+                i -= 1
+            if j < len(lows) and (lows[head], lows[j]) in _PARTICLE_CUES:
+                j += 1
+            cues.append((i, j, head, s))
+        for k, (i, j, head, s) in enumerate(cues):
+            nxt = len(words)
+            if k + 1 < len(cues):  # the next cue ends this content when it opens a new clause
+                nsrc = _source_left(words, lows, cues[k + 1][0])
+                at = nsrc[0] if nsrc else cues[k + 1][0]
+                if at > j and (words[at - 1] in (",", ";", ":") or lows[at - 1] in ("and", "but", "while")):
+                    nxt = at - 1
+            src, content = _rules(words, lows, i, j, head, nxt)
+            ss, se = (toks[src[0]][0], toks[src[1] - 1][1]) if src else (-1, -1)
+            cs, ce = (toks[content[0]][0], toks[content[1] - 1][1]) if content else (-1, -1)
+            stype = source_type(text[ss:se]) if src else ""
+            out.append((si, p, toks[i][0], toks[j - 1][1], ss, se, cs, ce, 1 / (1 + math.exp(-s)),
+                        stype))
     return out
 
 
