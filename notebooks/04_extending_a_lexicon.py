@@ -19,9 +19,10 @@
 # A lexicon is a hypothesis about which words do the framing. This notebook extends one of the
 # built-in lexicons the careful way: find candidate words (keyness against the other outlets), read
 # every line where a candidate would match (concordance), add the ones that hold up to a **copy** of
-# the lexicon under `data/lexicons/` with a new version number, check the file, diff it against the
-# original, and see how the outlet ranking moves between the two versions. The built-in files inside
-# the package are never modified.
+# the lexicon with a new version number, check the file, diff it against the original, and see how the
+# outlet ranking moves between the two versions. The copy goes to `outputs/lexicons/` (or `LEXICON_DIR`);
+# if a copy is already there, the notebook starts from it and bumps its version again. Neither the
+# built-in files inside the package nor the tracked `data/lexicons/` are ever modified by default.
 #
 # The sample corpus is invented, so which candidates "hold up" is illustrative.
 
@@ -36,8 +37,17 @@ CANDIDATES = {
 }
 # candidates rejected after reading their concordance (say why): signal* is mostly the noun, "a signal from Dehvan"
 REJECTED = ["signal*"]
-LEXICON_DIR = None  # where the extended copy is written; None means data/lexicons (analysis.paths.USER_LEXICON_DIR)
+LEXICON_DIR = None  # where the extended copy is read from and written; None means outputs/lexicons
 OUTPUT_DIR = None  # folder for the figure; None means outputs/notebooks/04_extending_a_lexicon
+# selection (analysis.text.select.select_documents; the same names as the command line's options)
+OUTLETS = None  # list of outlets to keep; None keeps every outlet
+EXCLUDE_OUTLETS = None  # list of outlets to leave out
+SINCE = None  # first day kept, "YYYY-MM-DD"
+UNTIL = None  # last day kept, "YYYY-MM-DD"
+PAIR = None  # two outlets to keep
+BY = "outlet"  # group by another corpus column (lean, country, ...)
+TOP = 30  # outlets ranked in the figure: those with most articles
+MIN_DOCS_FOR_KEYNESS = 2  # the outlet mined for candidates needs at least this many articles
 
 # %%
 # %matplotlib inline
@@ -57,15 +67,25 @@ from analysis.report.figures import (
     version_shift_table,
 )
 from analysis.text.corpus import load_corpus
+from analysis.text.select import select_groups
 
 corpus_path = paths.SAMPLE_CORPUS if CORPUS is None else paths.PROJECT_ROOT / CORPUS
-lexicon_dir = paths.USER_LEXICON_DIR if LEXICON_DIR is None else paths.PROJECT_ROOT / LEXICON_DIR
+lexicon_dir = paths.PROJECT_ROOT / "outputs" / "lexicons" if LEXICON_DIR is None else paths.PROJECT_ROOT / LEXICON_DIR
 output_dir = paths.PROJECT_ROOT / "outputs" / "notebooks" / "04_extending_a_lexicon" if OUTPUT_DIR is None else paths.PROJECT_ROOT / OUTPUT_DIR
 
 corpus, report = load_corpus(corpus_path)
-base = load_lexicon(LEXICON)
+corpus, selection = select_groups(corpus, by=BY, outlets=OUTLETS, exclude_outlets=EXCLUDE_OUTLETS, since=SINCE,
+                                  until=UNTIL, pair=PAIR)
+print(selection.summary())
+builtin = load_lexicon(LEXICON)
+target = safe_child(lexicon_dir, f"{builtin.name}.toml")
+# start from the user's copy when there is one (a previous run of this notebook, or your own edits)
+base = load_lexicon(target) if target.is_file() else builtin
+if base.name != builtin.name:
+    raise ValueError(f"{target} holds lexicon {base.name!r}, not {builtin.name!r}: move it or set LEXICON_DIR")
 result = score(corpus, [base])
-print(f"{base.name} {base.version}: {len(base.entries)} entries, sha256 {base.sha256[:12]}…; "
+print(f"starting from {'your copy ' + str(target) if base is not builtin else 'the built-in lexicon'}: "
+      f"{base.name} {base.version}, {len(base.entries)} entries, sha256 {base.sha256[:12]}…; "
       f"{len(result.matches)} matches in {len(corpus)} articles")
 
 # %% [markdown]
@@ -73,17 +93,31 @@ print(f"{base.name} {base.version}: {len(base.entries)} entries, sha256 {base.sh
 #
 # Words typical of the outlet that uses this lexicon most, against all others, that no entry matches
 # yet and that occur in at least two of its articles. Most will be topic words; a few may be framing
-# devices the lexicon misses.
+# devices the lexicon misses. Only outlets with at least `MIN_DOCS_FOR_KEYNESS` articles are mined: the
+# vocabulary of a single article says nothing about an outlet, and a word "in two of its articles"
+# cannot exist there, so the list would be empty.
 
 # %%
-summary = result.summary[result.summary["category"] == base.name].sort_values("rate_per_1k", ascending=False)
-top_outlet = summary["outlet"].iloc[0]
-counts = term_counts(corpus, by="outlet")
-key = keyness(counts, top_outlet)
-key["docs_target"] = [counts.attrs["documents"][top_outlet].get(t, 0) for t in key["term"]]
-matched_words = {w for m in result.matches["matched"].str.lower() for w in m.split()}
-candidates = key[(key["docs_target"] >= 2) & ~key["term"].isin(matched_words)].head(15)
-print("most", base.name, "per 1,000 words:", top_outlet)
+summary = result.summary[result.summary["category"] == base.name].sort_values(["rate_per_1k", "outlet"],
+                                                                              ascending=[False, True])
+eligible = summary[summary["documents"] >= MIN_DOCS_FOR_KEYNESS]
+if eligible.empty:
+    print(f"no outlet has {MIN_DOCS_FOR_KEYNESS} or more articles: keyness candidates need an outlet with several "
+          "articles (lower MIN_DOCS_FOR_KEYNESS to 1 to mine single articles anyway, or list CANDIDATES by hand)")
+    candidates = pd.DataFrame(columns=["term", "count_target", "count_reference", "docs_target", "z"])
+else:
+    top_outlet = eligible["outlet"].iloc[0]
+    if top_outlet != summary["outlet"].iloc[0]:
+        print(f"{summary['outlet'].iloc[0]!r} has the highest rate but only {int(summary['documents'].iloc[0])} "
+              f"article(s); mining {top_outlet!r} instead ({int(eligible['documents'].iloc[0])} articles)")
+    counts = term_counts(corpus, by="outlet")
+    key = keyness(counts, top_outlet)
+    key["docs_target"] = [counts.attrs["documents"][top_outlet].get(t, 0) for t in key["term"]]
+    matched_words = {w for m in result.matches["matched"].str.lower() for w in m.split()}
+    candidates = key[(key["docs_target"] >= min(2, MIN_DOCS_FOR_KEYNESS)) & ~key["term"].isin(matched_words)].head(15)
+    print("most", base.name, "per 1,000 words:", top_outlet)
+    if candidates.empty:
+        print("no candidate: every word typical of this outlet is already matched or occurs in one article only")
 candidates[["term", "count_target", "count_reference", "docs_target", "z"]].round(2)
 
 # %% [markdown]
@@ -116,17 +150,19 @@ lines[["doc_id", "outlet", "entry", "left", "match", "right"]] if len(lines) els
 
 # %%
 accepted = [p for p in to_try if p in set(hits["entry"]) and p not in REJECTED]
-major, minor, _patch = (int(x) for x in base.version.split("-")[0].split("+")[0].split("."))
-new_version = f"{major}.{minor + 1}.0"
 extended = base
-for pattern in accepted:
-    extended = extended.add_entries(CANDIDATES[pattern], [pattern],
-                                    note="added in notebook 04 after reading the concordance")
-extended = extended.add_entries(CANDIDATES[accepted[0]] if accepted else next(iter(base.categories)), [],
-                                version=new_version)
-target = safe_child(lexicon_dir, f"{base.name}.toml")
-atomic_write_text(target, extended.to_toml())
-print(f"accepted {accepted}; wrote {base.name} {new_version} to {target.relative_to(target.parents[1])}")
+if accepted or base is builtin:  # a change (or a first copy) is a new minor version of what we started from
+    major, minor, _patch = (int(x) for x in base.version.split("-")[0].split("+")[0].split("."))
+    new_version = f"{major}.{minor + 1}.0"
+    for pattern in accepted:
+        extended = extended.add_entries(CANDIDATES[pattern], [pattern],
+                                        note="added in notebook 04 after reading the concordance")
+    extended = extended.add_entries(CANDIDATES[accepted[0]] if accepted else next(iter(base.categories)), [],
+                                    version=new_version)
+    atomic_write_text(target, extended.to_toml())
+    print(f"accepted {accepted}; wrote {base.name} {base.version} -> {new_version} to {target}")
+else:
+    print(f"nothing new to add: {target} stays {base.name} {base.version}")
 
 # %% [markdown]
 # ## Check the file and diff it against the original
@@ -147,7 +183,7 @@ assert reloaded.sha256 == extended.sha256, "the TOML round trip changed the lexi
 print(f"{len(issues)} issues ({len(errors)} errors)")
 
 # %%
-diff = diff_lexicons(base, reloaded)
+diff = diff_lexicons(builtin, reloaded)
 a = diff.attrs
 print(f"{a['old_name']} {a['old_version']} ({a['old_sha256'][:12]}…) -> {a['new_name']} {a['new_version']} "
       f"({a['new_sha256'][:12]}…)")
@@ -160,12 +196,13 @@ diff[["change", "category", "pattern", "new_line"]]
 # added is a ranking that depends on the lexicon more than on the outlets: report both.
 
 # %%
-shift = version_shift_table(corpus, base, reloaded)
+shift = version_shift_table(corpus, builtin, reloaded)
 shift.pivot(index="outlet", columns="version", values="rate_per_1k").round(2)
 
 # %%
-data = FigureData(corpus=corpus, result=result, compare_lexicon=reloaded)
-fig = plot_lexicon_version_shift(shift, colors=data.colors)
+data = FigureData(corpus=corpus, result=result, compare_lexicon=reloaded, top=TOP)
+data.cache["selection"] = selection.provenance()
+fig = plot_lexicon_version_shift(shift, colors=data.colors, top=TOP)
 save_figure(fig, output_dir / "lexicon_version_shift",
             data.provenance("lexicon_version_shift", **lexicon_shift_provenance(data)))
 fig

@@ -34,11 +34,13 @@
 # Relative paths are taken from the project root (analysis.paths.PROJECT_ROOT), wherever Jupyter runs.
 CORPUS = None  # corpus file or folder; None means the bundled sample corpus (analysis.paths.SAMPLE_CORPUS)
 LEXICON = "hedging"  # lexicon for the features
-CODED = None  # coded sheet used as training data without ../shared; None means data/coding/sample_hedging_coded.csv
+CODED = None  # your coded sheet of CORPUS, used as training data without ../shared; None means our coding of the sample corpus
 CONLL_DOCUMENTS = 400  # CoNLL-2010 abstracts used for training when ../shared is present (the rest of a slice tests)
 OUTPUT_DIR = None  # None means outputs/notebooks/06_learned_models
 
 # %%
+from pathlib import Path
+
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -55,6 +57,7 @@ from analysis.validate.metrics import prf
 
 corpus_path = paths.SAMPLE_CORPUS if CORPUS is None else paths.PROJECT_ROOT / CORPUS
 coded_path = paths.DATA_DIR / "coding" / "sample_hedging_coded.csv" if CODED is None else paths.PROJECT_ROOT / CODED
+coded_corpus_path = paths.SAMPLE_CORPUS if CODED is None else corpus_path  # the corpus the sheet was drawn from
 output_dir = (paths.PROJECT_ROOT / "outputs" / "notebooks" / "06_learned_models"
               if OUTPUT_DIR is None else paths.PROJECT_ROOT / OUTPUT_DIR)
 output_dir.mkdir(parents=True, exist_ok=True)
@@ -68,6 +71,11 @@ corpus, report = load_corpus(corpus_path)
 # outlets were written to differ, so this mostly checks the plumbing.)
 
 # %%
+# outlets with at least 3 articles (at most the 10 largest) can be told apart in 3 folds; the others are left out here
+sizes = corpus["outlet"].value_counts()
+sizes = sizes[sizes >= 3].sort_index().sort_values(ascending=False, kind="mergesort").head(10)
+few = corpus[corpus["outlet"].isin(sizes.index)].reset_index(drop=True)
+print(f"{len(sizes)} outlets with 3 or more articles used here ({len(few)} of {len(corpus)} articles)")
 vec = LexiconVectorizer(None, per_1k=True)
 X = vec.fit_transform(corpus["text"])
 features = pd.DataFrame(X.toarray(), columns=vec.get_feature_names_out(), index=corpus["doc_id"])
@@ -77,9 +85,12 @@ features.iloc[:5, :8].round(1)
 pipe = make_pipeline(LexiconVectorizer(None, per_1k=True), StandardScaler(with_mean=False),
                      LogisticRegression(max_iter=2000))
 folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
-acc = cross_val_score(pipe, corpus["text"], corpus["outlet"], cv=folds)
-print(f"outlet from framing rates: accuracy {acc.mean():.2f} over 3 folds "
-      f"(chance {corpus['outlet'].value_counts(normalize=True).max():.2f})")
+if len(sizes) >= 2:
+    acc = cross_val_score(pipe, few["text"], few["outlet"], cv=folds)
+    print(f"outlet from framing rates: accuracy {acc.mean():.2f} over 3 folds "
+          f"(chance {few['outlet'].value_counts(normalize=True).max():.2f})")
+else:
+    print("fewer than two outlets with 3 or more articles: nothing to tell apart")
 
 # %% [markdown]
 # ## 2. Training data
@@ -98,9 +109,12 @@ if paths.shared_available():
     test_df = conll[conll["doc_id"].isin(docs[CONLL_DOCUMENTS:CONLL_DOCUMENTS + 200])]
     source = f"CoNLL-2010 abstracts, {CONLL_DOCUMENTS} documents"
 else:
-    gold = coded_to_gold(read_coded(coded_path), corpus)
+    # the coded sheet is joined to the corpus it was drawn from (never to another one)
+    coded_corpus = corpus if coded_corpus_path == corpus_path else load_corpus(coded_corpus_path)[0]
+    gold = coded_to_gold(read_coded(coded_path), coded_corpus)
     train_df = test_df = gold  # far too small to hold anything out: mechanics only
-    source = "our demonstration coding of the sample corpus"
+    source = ("our demonstration coding of the sample corpus" if CODED is None
+              else f"your coding of {Path(CODED).name}")
 print(f"{source}: {len(train_df)} training sentences, {int(train_df['label'].sum())} positive")
 
 # %% [markdown]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 
 from . import add_csv_escape_argument
 
@@ -67,7 +68,7 @@ def _load(args, path):
 
 def _sample(args) -> int:
     from analysis.measure.scoring import score
-    from analysis.validate.coding import sample_for_coding, write_coding_sheet
+    from analysis.validate.coding import sample_for_coding, sampling_warning, write_coding_sheet
 
     corpus = _load(args, args.corpus)
     res = score(corpus, args.lexicon, categories=args.categories)
@@ -80,6 +81,9 @@ def _sample(args) -> int:
           f"{sheet.loc[sheet.kind == 'match', 'stratum'].nunique()} strata and "
           f"{len(sheet) - n_m} sentences without a match (seed {args.seed})")
     print(CODE_HELP)
+    warning = sampling_warning(sheet, len(res.matches), args.n_per_stratum)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"wrote {path}")
     return 0
 

@@ -37,6 +37,7 @@ __all__ = [
     "FigureSpec",
     "build_figure",
     "figure_ids",
+    "plot_corrected_rates",
     "plot_dedup_effect",
     "plot_keyness",
     "plot_lexicon_version_shift",
@@ -476,8 +477,8 @@ def plot_rates_over_time(rates: pd.DataFrame, events: pd.DataFrame | None = None
     category : str, optional
         Default: the first category in ``rates``.
     max_panels : int
-        Outlets drawn: the most documents first (``documents`` column: the outlet's documents over all
-        periods, else ``n_docs`` per period summed), then a :func:`rest_label` panel when there is one.
+        Outlets drawn: the most documents first (``outlet_documents``: the outlet's documents over all
+        periods, else the per-period ``documents`` summed), then a :func:`rest_label` panel when there is one.
     """
     _require(rates, ["outlet", "period", "category", "rate_per_1k", "rate_low", "rate_high"], "rates")
     category = category or str(rates["category"].iloc[0])
@@ -536,8 +537,12 @@ def plot_rates_over_time(rates: pd.DataFrame, events: pd.DataFrame | None = None
 
 
 def _period_groups(sub: pd.DataFrame, max_panels: int):
-    if "documents" not in sub.columns and "n_docs" in sub.columns:
-        tot = pd.to_numeric(sub["n_docs"], errors="coerce").groupby(sub["outlet"].astype(str)).sum()
+    """Panels of the time figure: sizes from ``outlet_documents`` (articles of the outlet over all periods),
+    else the per-period ``documents`` summed."""
+    if "outlet_documents" in sub.columns:
+        sub = sub.assign(documents=sub["outlet_documents"])
+    elif "documents" in sub.columns:
+        tot = pd.to_numeric(sub["documents"], errors="coerce").groupby(sub["outlet"].astype(str)).sum()
         sub = sub.assign(documents=sub["outlet"].astype(str).map(tot))
     return _group_order(sub, max_panels)
 
@@ -634,6 +639,60 @@ def plot_lexicon_version_shift(table: pd.DataFrame, colors: Mapping | None = Non
             ax.spines[side].set_visible(False)
         ax.set_ylabel(f"rank of the outlet's {cat} rate (1 = highest)")
         ax.set_title((title or f"Outlet ranks under two lexicon versions\n({cat} per 1,000 words; #1 = highest)")
+                     + _hidden_note(hidden, sizes), loc="left")
+    return fig
+
+
+def plot_corrected_rates(rates: pd.DataFrame, category: str, top: int = TOP_GROUPS,
+                         title: str | None = None) -> Figure:
+    """Rates as measured and corrected for the precision hand coding found in each outlet.
+
+    Parameters
+    ----------
+    rates : DataFrame
+        :func:`analysis.validate.coding.corrected_rates` (with ``keep_uncoded=True`` so that outlets
+        without a coded match are shown as such): ``outlet, category, rate_per_1k, corrected_rate,
+        corrected_low, corrected_high, n_coded`` and optionally ``documents``.
+    category : str
+        The category shown.
+    top : int
+        Outlets drawn, most documents first; the others are counted in the title.
+
+    One row per outlet: an open grey circle at the measured rate and, when the outlet has coded
+    matches, a filled square at the corrected rate with its interval and ``k coded``; an outlet without
+    coded matches says "not coded" (its rate cannot be corrected) instead of disappearing.
+    """
+    _require(rates, ["outlet", "category", "rate_per_1k", "corrected_rate", "corrected_low", "corrected_high"],
+             "rates")
+    t = rates[rates["category"] == category]
+    if t.empty:
+        raise ValueError(f"no rows for category {category!r} in the rates")
+    outlets, hidden, sizes = _group_order(t, top)
+    t = t.assign(outlet=t["outlet"].astype(str)).set_index("outlet")
+    fig = _new_figure(WIDTH * 0.8, 1.2 + 0.24 * len(outlets))
+    with style_context():
+        ax = fig.subplots()
+        y = {o: len(outlets) - 1 - i for i, o in enumerate(outlets)}
+        right = float(np.nanmax(np.r_[t["rate_per_1k"].to_numpy(float), t["corrected_high"].to_numpy(float), 0.0]))
+        for o in outlets:
+            r = t.loc[o]
+            ax.plot([r["rate_per_1k"]], [y[o] + 0.12], "o", mfc="white", mec="#777777", ms=5)
+            n_coded = int(r["n_coded"]) if "n_coded" in t.columns and pd.notna(r["n_coded"]) else 0
+            if pd.notna(r["corrected_rate"]):
+                ax.hlines(y[o] - 0.12, r["corrected_low"], r["corrected_high"], color="#0072B2", lw=1.4)
+                ax.plot([r["corrected_rate"]], [y[o] - 0.12], "s", color="#0072B2", ms=5)
+                note = f"{n_coded} coded"
+            else:
+                note = "not coded"
+            ax.annotate(note, (1.0, y[o]), xycoords=("axes fraction", "data"), xytext=(4, 0),
+                        textcoords="offset points", ha="left", va="center", fontsize=6.5,
+                        color="#333333" if note != "not coded" else "#b00000")
+        ax.set_yticks(list(y.values()), [_group_label(o, sizes) for o in y])
+        ax.set_ylim(-0.6, len(outlets) - 0.4)
+        ax.set_xlim(0, right * 1.08 if right > 0 else 1.0)
+        ax.set_xlabel(f"{category} per 1,000 words")
+        ax.grid(axis="y", visible=False)
+        ax.set_title((title or f"{category}: ○ as measured, ■ corrected for the precision coded in each outlet")
                      + _hidden_note(hidden, sizes), loc="left")
     return fig
 
@@ -937,7 +996,7 @@ def _rates_over_time(data: FigureData):
     cat = data.main_category
     rates, events = rates_over_time(docs, freq=time_frequency(docs["date"]), by="outlet", categories=[cat],
                                     events=data.events, n_resamples=data.n_resamples, seed=data.seed)
-    rates = rates.assign(documents=rates["outlet"].astype(str).map(docs["outlet"].astype(str).value_counts()))
+    rates = rates.assign(outlet_documents=rates["outlet"].astype(str).map(docs["outlet"].astype(str).value_counts()))
     return {"rates": rates, "events": events if data.events is not None else None, "category": cat,
             "colors": data.colors, "max_panels": top}
 

@@ -58,16 +58,14 @@ def make_figures(out, corpus_path=None, *, events_path=None, lexicons=None, comp
     corpus_path = Path(corpus_path) if corpus_path else paths.SAMPLE_CORPUS
     corpus, _report = load_corpus(corpus_path)
     selection = None
-    if select:
-        from ..text.select import select_documents
+    if select:  # every figure groups by the outlet column: select_groups puts the --by column there
+        from ..text.select import select_groups
 
         select = dict(select)
         by = select.pop("by", "outlet") or "outlet"
         if by not in corpus.columns:
             raise ValueError(f"--by: no column {by!r} in {corpus_path} (columns: {', '.join(map(str, corpus.columns))})")
-        corpus, selection = select_documents(corpus, by=by, **select)
-        if by != "outlet":  # every figure groups by the outlet column: put the chosen grouping there
-            corpus = corpus.assign(outlet=corpus[by].astype("string").fillna("(none)").astype(str))
+        corpus, selection = select_groups(corpus, by=by, **select)
         say(selection.summary())
     if events_path is None and corpus_path.resolve() == paths.SAMPLE_CORPUS.resolve() and paths.SAMPLE_EVENTS.is_file():
         events_path = paths.SAMPLE_EVENTS

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["SelectionRecord", "parse_day", "select_documents"]
+__all__ = ["SelectionRecord", "parse_day", "select_documents", "select_groups"]
 
 
 @dataclass
@@ -223,3 +223,23 @@ def select_documents(frame: pd.DataFrame, *, outlets: Sequence[str] | str | None
     if rec.active and rec.n_after == 0:
         raise ValueError(f"the selection keeps none of the {rec.n_before} documents ({rec.summary().split('(', 1)[-1]}")
     return out, rec
+
+
+def select_groups(frame: pd.DataFrame, *, by: str = "outlet", **selection) -> tuple[pd.DataFrame, SelectionRecord]:
+    """:func:`select_documents`, then the ``by`` column copied into ``outlet`` so that code grouping by
+    outlet (figures, notebooks) groups by ``by`` instead; missing values become ``"(none)"``.
+
+    The original outlet stays in ``outlet_original`` when ``by`` is another column.
+
+    >>> docs = pd.DataFrame({"outlet": ["A", "B", "C"], "lean": ["left", None, "right"]})
+    >>> kept, rec = select_groups(docs, by="lean", exclude_outlets=["right"])
+    >>> kept["outlet"].tolist(), kept["outlet_original"].tolist()
+    (['left', '(none)'], ['A', 'B'])
+    """
+    if by not in frame.columns:
+        raise ValueError(f"by: no column {by!r} (columns: {', '.join(map(str, frame.columns))})")
+    kept, rec = select_documents(frame, by=by, **selection)
+    if by != "outlet":
+        kept = kept.assign(outlet_original=kept["outlet"],
+                           outlet=kept[by].astype("string").fillna("(none)").astype(str))
+    return kept, rec

@@ -46,11 +46,13 @@ import pandas as pd
 __all__ = [
     "CODE_VALUES",
     "CodingResult",
+    "check_sheet_corpus",
     "coded_to_gold",
     "corrected_rates",
     "evaluate_coding",
     "read_coded",
     "sample_for_coding",
+    "sampling_warning",
     "write_coding_sheet",
 ]
 
@@ -210,6 +212,46 @@ def sample_for_coding(
     for c in code_cols + ["note"]:
         out[c] = ""
     return out
+
+
+def sampling_warning(sheet: pd.DataFrame, n_matches: int, n_per_stratum: int, threshold: float = 0.5,
+                     target: int = 400) -> str | None:
+    """A warning when a coding sheet would code most of the matches (the strata are too fine), else None.
+
+    Parameters
+    ----------
+    sheet : DataFrame
+        From :func:`sample_for_coding`.
+    n_matches : int
+        Matches in the corpus (``len(ScoreResult.matches)``).
+    n_per_stratum : int
+        The ``n_per_stratum`` the sheet was drawn with.
+    threshold : float, default 0.5
+        Warn when the sheet holds more than this share of the matches (and at least 100 of them).
+    target : int, default 400
+        The number of coded matches the advice sizes the strata for.
+
+    Examples
+    --------
+    >>> sheet = pd.DataFrame({"kind": ["match"] * 150, "stratum": [f"s{i % 120}" for i in range(150)]})
+    >>> print(sampling_warning(sheet, 200, 10))  # doctest: +NORMALIZE_WHITESPACE
+    the sheet holds 150 of 200 matches (75%): 120 strata of at most 10 matches each, most of them smaller
+    than that, so almost every match is drawn. To code a sample, use coarser strata (--strata outlet,category
+    or --strata category) or fewer per stratum: about 400 matches over 120 strata is --n-per-stratum 3.
+    """
+    kind = sheet["kind"] if "kind" in sheet.columns else pd.Series(dtype=str)
+    mrows = sheet[kind == "match"]
+    n = len(mrows)
+    if n_matches <= 0 or n < 100 or n / n_matches <= threshold:
+        return None
+    strata = int(mrows["stratum"].nunique()) if "stratum" in mrows.columns else 1
+    per = max(1, target // max(strata, 1))
+    advice = (f"fewer per stratum: about {target} matches over {strata} strata is --n-per-stratum {per}"
+              if per < n_per_stratum else f"fewer strata (about {target} // {n_per_stratum} = "
+              f"{max(1, target // n_per_stratum)} strata for {target} matches)")
+    return (f"the sheet holds {n} of {n_matches} matches ({n / n_matches:.0%}): {strata} strata of at most "
+            f"{n_per_stratum} matches each, most of them smaller than that, so almost every match is drawn. "
+            f"To code a sample, use coarser strata (--strata outlet,category or --strata category) or {advice}.")
 
 
 def write_coding_sheet(sheet: pd.DataFrame, path, *, csv_escape: bool = True) -> Path:
@@ -577,7 +619,7 @@ def evaluate_coding(coded: pd.DataFrame, *, coder: str | None = None, confidence
                         overall, recall, agreement, coder, confidence, notes)
 
 
-def corrected_rates(result: CodingResult, summary: pd.DataFrame) -> pd.DataFrame:
+def corrected_rates(result: CodingResult, summary: pd.DataFrame, *, keep_uncoded: bool = False) -> pd.DataFrame:
     """Rates per outlet and category multiplied by the precision measured for that outlet.
 
     Parameters
@@ -593,8 +635,10 @@ def corrected_rates(result: CodingResult, summary: pd.DataFrame) -> pd.DataFrame
     DataFrame
         ``outlet``, ``category``, ``rate_per_1k`` (as measured), ``precision``, ``low``, ``high``
         (for that outlet and category), ``corrected_rate`` = ``rate_per_1k * precision`` and its
-        bounds ``corrected_low``, ``corrected_high``, and ``n_coded``. Outlet x category cells with no
-        coded match are left out: there is no precision to apply.
+        bounds ``corrected_low``, ``corrected_high``, and ``n_coded`` (and ``documents`` when the summary
+        has it). Outlet x category cells with no coded match have no precision to apply: they are left
+        out, or, with ``keep_uncoded``, kept with NaN precision and corrected rate and ``n_coded`` 0 (so a
+        figure can show them as "not coded" instead of dropping them).
     """
     need = {"outlet", "category", "rate_per_1k"}
     if not need <= set(summary.columns):
@@ -603,14 +647,49 @@ def corrected_rates(result: CodingResult, summary: pd.DataFrame) -> pd.DataFrame
     if prec.empty:
         return pd.DataFrame(columns=["outlet", "category", "rate_per_1k", "precision", "low", "high",
                                      "corrected_rate", "corrected_low", "corrected_high", "n_coded"])
-    merged = summary[["outlet", "category", "rate_per_1k"]].merge(
+    keep = ["outlet", "category", "rate_per_1k"] + (["documents"] if "documents" in summary.columns else [])
+    merged = summary[keep].merge(
         prec[["outlet", "category", "precision", "low", "high", "n_coded"]], on=["outlet", "category"],
-        how="inner",
+        how="left" if keep_uncoded else "inner",
     )
+    merged["n_coded"] = merged["n_coded"].fillna(0).astype(int)
     merged["corrected_rate"] = merged["rate_per_1k"] * merged["precision"]
     merged["corrected_low"] = merged["rate_per_1k"] * merged["low"]
     merged["corrected_high"] = merged["rate_per_1k"] * merged["high"]
     return merged.sort_values(["category", "outlet"], kind="mergesort").reset_index(drop=True)
+
+
+def check_sheet_corpus(coded: pd.DataFrame, corpus: pd.DataFrame, path="coded sheet") -> None:
+    """Refuse a coded sheet that was not drawn from ``corpus`` (its rows must point into it).
+
+    Every row's ``doc_id`` must be a document of the corpus, and every match row's ``match`` text must
+    be what the corpus holds at ``start:end``; otherwise the precision would be measured on another
+    corpus and applied to this one.
+
+    Raises
+    ------
+    ValueError
+        Naming the sheet, how many rows do not fit, the first of them, and how to draw a sheet from
+        this corpus.
+    """
+    how = ("draw a sheet from this corpus (python -m analysis code sample CORPUS --lexicon NAME --out "
+           "sheet.csv), code it and give that")
+    texts = dict(zip(corpus["doc_id"].astype(str), corpus["text"]))
+    ids = coded["doc_id"].astype(str)
+    unknown = coded[~ids.isin(texts)]
+    if len(unknown):
+        first = unknown.iloc[0]
+        raise ValueError(f"{path}: {len(unknown)} of {len(coded)} rows refer to doc_ids not in the corpus (first: "
+                         f"row {first['id']}, doc_id {first['doc_id']!r}): this sheet was drawn from another "
+                         f"corpus; {how}")
+    m = coded[coded["kind"] == "match"]
+    if {"start", "end", "match"} <= set(m.columns) and len(m):
+        bad = [r for r in m.itertuples(index=False)
+               if texts[str(r.doc_id)][int(r.start):int(r.end)] != str(r.match)]
+        if bad:
+            raise ValueError(f"{path}: {len(bad)} of {len(m)} match rows do not match the corpus text at their "
+                             f"offsets (first: row {bad[0].id}, {bad[0].match!r}): the sheet comes from another "
+                             f"version of this corpus; {how}")
 
 
 def coded_to_gold(coded: pd.DataFrame, corpus: pd.DataFrame, *, coder: str | None = None) -> pd.DataFrame:

@@ -63,7 +63,7 @@ def test_rates_over_time_at_40_outlets_reads_dates():
     sizes = _outlets(40)
     periods = pd.date_range("2019-11-01", periods=8, freq="MS")
     rows = [{"outlet": o, "period": p, "category": "hedging", "rate_per_1k": 8 + 3 * np.sin(j + i),
-             "rate_low": 6 + 3 * np.sin(j + i), "rate_high": 10 + 3 * np.sin(j + i), "documents": int(d)}
+             "rate_low": 6 + 3 * np.sin(j + i), "rate_high": 10 + 3 * np.sin(j + i), "outlet_documents": int(d)}
             for i, (o, d) in enumerate(sizes.itertuples(index=False)) for j, p in enumerate(periods)]
     return F.plot_rates_over_time(pd.DataFrame(rows), category="hedging")
 
