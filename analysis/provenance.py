@@ -55,8 +55,12 @@ def hash_rows(h, corpus: pd.DataFrame, columns=("doc_id", "outlet", "date", "tex
         update(b"\x1e")
 
 
-def _hash_text(value) -> str:
+def hash_text(value) -> str:
+    """The text a corpus value is hashed as: ``""`` for None and NaN, else ``str(value)``."""
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+_hash_text = hash_text
 
 
 def provenance(lexicons, corpus: pd.DataFrame | None = None, *, corpus_values: dict | None = None, **extra) -> dict:

@@ -30,6 +30,22 @@ def shared_dir() -> Path:
     return SHARED
 
 
+@pytest.fixture(params=["c", "python"])
+def engine(request, monkeypatch):
+    """Run the test on each scoring engine: ``"c"`` (the compiled core; skipped when it is not built)
+    and ``"python"`` (the reference path). Every ``Matcher()`` made during the test uses that engine
+    (through ``MFA_ENGINE``, which ``engine="auto"`` reads); the fixture's value is the engine's name."""
+    from analysis.measure import core
+
+    if request.param == "c":
+        if not core.AVAILABLE:
+            pytest.skip("analysis._core is not built")
+        monkeypatch.delenv("MFA_ENGINE", raising=False)
+    else:
+        monkeypatch.setenv("MFA_ENGINE", "python")
+    return request.param
+
+
 @pytest.fixture(autouse=True)
 def _no_nltk_download(monkeypatch, tmp_path_factory):
     """Any hidden dependency on NLTK data fails the suite instead of downloading."""

@@ -339,7 +339,7 @@ class CoreScanner:
         return self._typed
 
     def score_doc(self, text: str, head: tuple):
-        """One document for :func:`~analysis.measure.scoring.score_documents`: ``(n_tokens, n_sentences,
+        """One document for :func:`~analysis.measure.batch.scan`: ``(n_tokens, n_sentences,
         narration, quote, attributed, counts, sentence counts, rows)``, counts per column of
         :meth:`set_output`, rows ``head + (sentence, category, ...)``; None when the text needs the
         Python path. With ``head=None`` the rows are replaced by packed int32 records (sentence, entry,

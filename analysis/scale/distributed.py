@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..measure.scoring import MATCH_COLUMNS, _documents_frame
+from ..measure.scoring import MATCH_COLUMNS, empty_documents
 from .parallel import MatcherSpec, score_chunk, worker_matcher
 
 __all__ = ["client_executor", "score_dask", "summarise_dask"]
@@ -91,7 +91,7 @@ def score_dask(ddf, lexicons=None, categories=None):
 
     spec = MatcherSpec.create(lexicons, categories)
     matcher = worker_matcher(spec)
-    doc_meta, _ = _documents_frame(_base(ddf._meta), [], matcher.categories)
+    doc_meta = empty_documents(_base(ddf._meta), matcher.categories)
     match_meta = _match_meta()
     # one task scores a partition; both outputs take from it (compute them together to score once)
     scored = [dask.delayed(_score_partition, pure=True)(part, spec) for part in ddf.to_delayed()]

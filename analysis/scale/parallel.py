@@ -17,7 +17,7 @@ is cheap and fixed costs decide the speed-up:
   front, the workers from the back, so with ``jobs=2`` each side ends up with one contiguous run of
   documents, however unevenly the machine's load is shared between them.
 * **tables built once, as score() builds them.** Pieces are scanned into compact arrays
-  (:class:`~analysis.measure.scoring.Scored`) and each piece's match-table columns are built as soon
+  (:class:`~analysis.measure.batch.Batch`) and each piece's match-table columns are built as soon
   as it is scanned: a forked worker writes them into shared memory mapped before the fork (only their
   places go through the pipe), this process keeps its own; this process then joins the pieces in
   document order (the worker's string columns stay in the shared memory as Arrow chunks) and builds
@@ -49,18 +49,16 @@ import numpy as np
 import pandas as pd
 
 from ..lexicons.model import Lexicon, load_lexicons
+from ..measure.batch import Batch, count_columns, scan
 from ..measure.matching import Matcher
 from ..measure.scoring import (
-    Scored,
     ScoreResult,
-    _rollups,
     assemble_matches,
     check_corpus,
     corpus_provenance,
     documents_table,
     match_parts,
     match_table,
-    scan,
     summarise,
 )
 
@@ -150,12 +148,12 @@ def _ids_outlets(corpus: pd.DataFrame):
     return ids, corpus["outlet"].tolist() if "outlet" in corpus.columns else ["unknown"] * len(ids)
 
 
-def _scan_piece(matcher: Matcher, corpus: pd.DataFrame, a: int, b: int, ids: list, outlets: list) -> Scored:
+def _scan_piece(matcher: Matcher, corpus: pd.DataFrame, a: int, b: int, ids: list, outlets: list) -> Batch:
     """Documents ``a:b`` scanned (their texts become Python strings only now, a piece at a time)."""
     return scan(matcher, corpus["text"].iloc[a:b].tolist(), ids[a:b], outlets[a:b])
 
 
-def _scan_task(spec: MatcherSpec, corpus: pd.DataFrame) -> Scored:
+def _scan_task(spec: MatcherSpec, corpus: pd.DataFrame) -> Batch:
     """A piece scanned in a pool worker, compacted for the way back."""
     ids, outlets = _ids_outlets(corpus)
     return scan(worker_matcher(spec), corpus["text"].tolist(), ids, outlets).compact()
@@ -324,7 +322,7 @@ class _Pieces:
 def _work(matcher: Matcher, corpus: pd.DataFrame, pieces: _Pieces, front: bool, ids: list, outlets: list,
           finish=None) -> list:
     """Scan pieces until none is left: ``[(start, item), ...]``, the item being a piece's
-    :class:`Scored`, or what ``finish(start, scored)`` makes of adjacent pieces once they hold
+    :class:`Batch`, or what ``finish(start, scored)`` makes of adjacent pieces once they hold
     ``_FINISH_WEIGHT`` of text (their columns, written to shared memory by a worker), so that little is
     left to do after the last piece and small pieces do not each pay the fixed cost of ``finish``.
 
@@ -338,7 +336,7 @@ def _work(matcher: Matcher, corpus: pd.DataFrame, pieces: _Pieces, front: bool, 
         nonlocal held_weight
         if held:
             start = held[0][0]
-            done.append((start, finish(start, Scored.concat([s for _, s in held]))))
+            done.append((start, finish(start, Batch.concat([s for _, s in held]))))
             held.clear()
             held_weight = 0
 
@@ -376,7 +374,7 @@ class _Run:
         self.stats, self.counts, self.sents, self.n_matches, self.parts = stats, counts, sents, n_matches, parts
 
     @classmethod
-    def of(cls, scored: Scored, matcher: Matcher, corpus: pd.DataFrame, start: int) -> _Run:
+    def of(cls, scored: Batch, matcher: Matcher, corpus: pd.DataFrame, start: int) -> _Run:
         """The run of ``corpus``'s documents from ``start`` on that ``scored`` holds."""
         return cls(scored.stats, scored.counts, scored.sents, scored.n_matches,
                    match_parts(scored, matcher, corpus, start))
@@ -386,20 +384,20 @@ class _Run:
 
 
 def _merged(done: list) -> list:
-    """``[(start, item)]`` in document order with adjacent :class:`Scored` pieces concatenated into one."""
+    """``[(start, item)]`` in document order with adjacent :class:`Batch` pieces concatenated into one."""
     out, group = [], []
 
     def flush():
         if group:
-            out.append((group[0][0], Scored.concat([g[1] for g in group])))
+            out.append((group[0][0], Batch.concat([g[1] for g in group])))
             group.clear()
 
     for start, item in sorted(done, key=lambda d: d[0]):
-        if isinstance(item, Scored) and (not group or group[-1][0] + len(group[-1][1]) == start):
+        if isinstance(item, Batch) and (not group or group[-1][0] + len(group[-1][1]) == start):
             group.append((start, item))
             continue
         flush()
-        if isinstance(item, Scored):
+        if isinstance(item, Batch):
             group.append((start, item))
         else:
             out.append((start, item))
@@ -408,15 +406,11 @@ def _merged(done: list) -> list:
 
 
 def _tables(done: list, matcher: Matcher, corpus: pd.DataFrame, ids: list, outlets: list):
-    """The match and document tables from scanned pieces and runs ``[(start, Scored or _Run)]`` covering
+    """The match and document tables from scanned pieces and runs ``[(start, Batch or _Run)]`` covering
     every document, built exactly as :func:`~analysis.measure.scoring.score` builds them."""
     if not done:
         done = [(0, scan(matcher, [], [], []))]
     merged = _merged(done)
-    if getattr(matcher, "_core", None) is None:  # Python engine: match rows, no records
-        scored = Scored.concat([item for _, item in merged])
-        documents, _ = documents_table(corpus, scored.stats, scored.counts, scored.sents, matcher.categories)
-        return match_table(scored, matcher, ids, outlets), documents
     runs = [item if isinstance(item, _Run) else _Run.of(item, matcher, corpus, start) for start, item in merged]
 
     def joined(name):
@@ -539,12 +533,9 @@ _INHERITED = None  # (corpus, matcher, pieces, ids, outlets), set just before fo
 def _forked_worker(conn, area):
     try:
         corpus, matcher, pieces, ids, outlets = _INHERITED
-        with_core = getattr(matcher, "_core", None) is not None
 
         def finish(start, scored):
             # each piece's columns are made and handed over at once, so the last piece leaves nothing to do
-            if not with_core:
-                return ("scored", scored.compact())
             run = _Run.of(scored, matcher, corpus, start)
             if area is not None:
                 try:
@@ -574,7 +565,7 @@ class _RemoteTraceback(Exception):
 
 
 def _receive(proc, conn, area) -> list:
-    """What a forked worker scanned: ``[(start, Scored or _Run)]``; its error is raised here."""
+    """What a forked worker scanned: ``[(start, Batch or _Run)]``; its error is raised here."""
     try:
         status, *payload = conn.recv()
     except EOFError:
@@ -640,7 +631,7 @@ def _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenanc
     returned a first result (spawned workers need about a second to start), it holds only one smallest
     piece per worker; if this process runs out of work before then, it scans those pieces itself and
     leaves the pool to stop in the background, so a slow start never makes ``jobs=N`` slower than one
-    process. Returns ``([(start, Scored), ...], provenance)``."""
+    process. Returns ``([(start, Batch), ...], provenance)``."""
     pending: dict = {}  # start -> (stop, future)
     done = []
     live = False
@@ -728,7 +719,7 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
     method = resolve_start_method(start_method) if executor is None and jobs > 1 else None
     spec = MatcherSpec.create(lexicons, categories)
     matcher = worker_matcher(spec)
-    all_cats = list(matcher.categories) + list(_rollups(matcher.categories))  # as _documents_frame orders them
+    all_cats = count_columns(matcher.categories)[0]  # as documents_table orders them
 
     def provenance_job(texts=None):
         return corpus_provenance(matcher, corpus, all_cats, texts)
@@ -745,24 +736,8 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
                 jobs = 1  # daemonic processes may not have children
             n_workers = min(jobs, len(corpus)) - 1
             if n_workers > 0 and method == "fork":
-                pieces = _Pieces(corpus, jobs, batch_size, multiprocessing.get_context("fork"))
-                # until the workers are done, no garbage collection (here or there) walks the objects
-                # that existed at the fork: a walk writes to their pages and makes the kernel copy them
-                gc.freeze()
-                try:
-                    started = _start_forked(n_workers, corpus, matcher, pieces, ids, outlets)
-                    # while the workers start scoring (balancing absorbs it); the hash reads Arrow text
-                    # without making Python strings, so texts are converted only for this process's pieces
-                    prov = provenance_job()
-                    finish = None
-                    if getattr(matcher, "_core", None) is not None:  # each piece's columns at once, as workers do
-                        def finish(start, scored):
-                            return _Run.of(scored, matcher, corpus, start)
-                    done = _work(matcher, corpus, pieces, True, ids, outlets, finish)
-                    for proc, conn, area in started:
-                        done += _receive(proc, conn, area)
-                finally:
-                    gc.unfreeze()
+                done, prov = _score_forked(corpus, matcher, jobs, batch_size, n_workers, ids, outlets,
+                                           provenance_job, started)
             elif n_workers > 0:
                 pieces = _Pieces(corpus, jobs, batch_size)
                 done, prov = _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenance_job,
@@ -783,9 +758,33 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
     return result
 
 
+def _score_forked(corpus, matcher, jobs, batch_size, n_workers, ids, outlets, provenance_job, started: list):
+    """Pieces scanned here and in ``n_workers`` forked workers (appended to ``started`` as they start, so
+    that the caller can stop them): ``([(start, Batch or _Run), ...], provenance)``."""
+    pieces = _Pieces(corpus, jobs, batch_size, multiprocessing.get_context("fork"))
+    # until the workers are done, no garbage collection (here or there) walks the objects that existed
+    # at the fork: a walk writes to their pages and makes the kernel copy them
+    gc.freeze()
+    try:
+        started += _start_forked(n_workers, corpus, matcher, pieces, ids, outlets)
+        # while the workers start scoring (balancing absorbs it); the hash reads Arrow text without
+        # making Python strings, so texts are converted only for this process's pieces
+        prov = provenance_job()
+
+        def finish(start, scored):  # each piece's columns at once, as workers do
+            return _Run.of(scored, matcher, corpus, start)
+
+        done = _work(matcher, corpus, pieces, True, ids, outlets, finish)
+        for proc, conn, area in started:
+            done += _receive(proc, conn, area)
+    finally:
+        gc.unfreeze()
+    return done, prov
+
+
 def _score_on_executor(executor: Executor, spec: MatcherSpec, corpus: pd.DataFrame, size: int, max_inflight: int):
     """Batches of ``size`` documents scanned on ``executor``, at most ``max_inflight`` at a time:
-    ``[(start, Scored), ...]``."""
+    ``[(start, Batch), ...]``."""
     done, pending = [], deque()
     for a in range(0, len(corpus), size):
         pending.append((a, executor.submit(_scan_task, spec, corpus.iloc[a:a + size])))

@@ -43,7 +43,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..measure.scoring import MATCH_COLUMNS, _documents_frame, summarise
+from ..measure.batch import count_columns
+from ..measure.scoring import MATCH_COLUMNS, empty_documents, summarise
 from ..outputs import (
     COMPLETE_MARKER,
     OutputSetError,
@@ -810,9 +811,9 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
     save_manifest()
     ext = fmt
     report = LoadReport(str(path))
-    empty = _documents_frame(pd.DataFrame(columns=["doc_id", "outlet", "date", "title"]), [], matcher_here.categories)
-    all_cats = empty[1]
-    doc_columns = list(empty[0].columns)
+    empty = empty_documents(pd.DataFrame(columns=["doc_id", "outlet", "date", "title"]), matcher_here.categories)
+    all_cats = count_columns(matcher_here.categories)[0]
+    doc_columns = list(empty.columns)
     doc_schema = _documents_schema(doc_columns) if fmt == "parquet" else None
     match_schema = _match_schema() if fmt == "parquet" else None
     corpus_hash = hashlib.sha256()

@@ -305,16 +305,22 @@ def test_score_tables_identical_on_both_engines(sample_corpus, monkeypatch):
 
 
 def _frames_equal(corpus, matcher):
-    from analysis.measure.scoring import matches_frame, score_documents, score_frames
-
-    fast, fast_docs = score_frames(corpus, matcher)
-    rows, row_docs = score_documents(corpus, matcher)
-    slow = matches_frame(rows)
+    import numpy as np
     import pandas as pd
 
+    from analysis.measure.batch import scan
+    from analysis.measure.scoring import corpus_columns, match_table, matches_frame
+
+    ids, outlets, texts = corpus_columns(corpus)
+    batch = scan(matcher, texts, ids, outlets)
+    fast = match_table(batch, matcher, ids, outlets)
+    per_text = [matcher.match_rows(t) for t in texts]
+    slow = matches_frame([(i, o, *r) for i, o, res in zip(ids, outlets, per_text) for r in res[4]])
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
     assert list(fast.dtypes) == list(slow.dtypes)
-    assert [dict(d["_counts"]) for d in fast_docs] == [dict(d["_counts"]) for d in row_docs]
+    cats = list(matcher.categories)
+    counts = [[sum(r[1] == c for r in res[4]) for c in cats] for res in per_text]
+    np.testing.assert_array_equal(batch.counts[:, :len(cats)], np.array(counts, dtype=np.int64).reshape(len(texts), len(cats)))
     return fast
 
 

@@ -4,6 +4,9 @@ import pytest
 from analysis.lexicons.model import parse_lexicon
 from analysis.measure.matching import Matcher
 
+# every semantics test runs on both engines (the compiled core and the Python reference path)
+pytestmark = pytest.mark.usefixtures("engine")
+
 HEAD = '[meta]\nname = "t"\nversion = "1.0.0"\n[slots]\nnoun = ["official", "officials", "source"]\n'
 
 
@@ -108,3 +111,7 @@ def test_unknown_detector_is_refused():
 
     with pytest.raises(LexiconError, match="unknown detector 'nope'"):
         parse_lexicon(HEAD + '[categories.d]\ndetector = "nope"\n')
+
+
+def test_the_engine_fixture_picks_the_engine(engine):
+    assert Matcher("hedging").engine == engine

@@ -5,6 +5,9 @@ import pytest
 from analysis.measure.scoring import MATCH_COLUMNS, score
 from analysis.text.corpus import from_texts
 
+# every semantics test runs on both engines (the compiled core and the Python reference path)
+pytestmark = pytest.mark.usefixtures("engine")
+
 
 def test_tables_are_consistent():
     corpus = from_texts(

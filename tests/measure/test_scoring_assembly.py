@@ -1,5 +1,6 @@
-"""score() builds its tables once from scanned runs (Scored): pieces scanned apart and concatenated give
-the tables of one pass; the corpus hash read from Arrow equals provenance.corpus_sha256."""
+"""score() builds its tables once from scanned batches (analysis.measure.batch.Batch, made by both engines):
+pieces scanned apart and concatenated give the tables of one pass; the corpus hash read from Arrow equals
+provenance.corpus_sha256."""
 from __future__ import annotations
 
 import pickle
@@ -9,18 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.measure.batch import Batch, entry_table, scan
 from analysis.measure.matching import Matcher
 from analysis.measure.scoring import (
-    Scored,
-    _columns,
+    assemble,
+    corpus_columns,
     corpus_provenance,
     documents_table,
     fast_corpus_sha256,
     match_table,
     matches_frame,
-    scan,
     score,
-    score_documents,
 )
 from analysis.provenance import corpus_sha256
 from analysis.provenance import provenance as plain_provenance
@@ -43,37 +43,43 @@ def _corpus(ids=None):
     })
 
 
+def rows_reference(corpus, matcher):
+    """The match table built row by row from ``Matcher.match_rows`` (the per-text API), independently
+    of batches and of the column-by-column assembly."""
+    ids, outlets, texts = corpus_columns(corpus)
+    return matches_frame([(i, o, *r) for i, o, t in zip(ids, outlets, texts) for r in matcher.match_rows(t)[4]])
+
+
 def _tables(matcher, corpus, scored):
-    ids, outlets, _ = _columns(corpus)
+    ids, outlets, _ = corpus_columns(corpus)
     docs, _ = documents_table(corpus, scored.stats, scored.counts, scored.sents, matcher.categories)
     return match_table(scored, matcher, ids, outlets), docs
 
 
-@pytest.mark.parametrize("engine", ["c", "python"])
 @pytest.mark.parametrize("ids", [None, pd.Series([1, "b", 3, "d", 5, "f"], dtype=object)])
 def test_pieces_concatenated_give_the_tables_of_one_pass(engine, ids):
-    try:
-        matcher = Matcher(engine=engine)
-    except ValueError as exc:  # no compiled core here
-        pytest.skip(str(exc))
+    matcher = Matcher()
+    assert matcher.engine == engine
     corpus = _corpus(ids)
-    ids_, outlets, texts = _columns(corpus)
+    ids_, outlets, texts = corpus_columns(corpus)
     whole = scan(matcher, texts, ids_, outlets)
     for cuts in ([0, 6], [0, 1, 2, 3, 6], [0, 3, 4, 4, 6]):
         parts = [scan(matcher, texts[a:b], ids_[a:b], outlets[a:b]) for a, b in pairwise(cuts)]
         # compacted (as workers send them) and pickled, or as they are
         sent = [pickle.loads(pickle.dumps(p.compact())) for p in parts[::2]]
         parts[::2] = sent
-        joined = Scored.concat(parts)
+        joined = Batch.concat(parts)
         got, ref = _tables(matcher, corpus, joined), _tables(matcher, corpus, whole)
         pd.testing.assert_frame_equal(got[0], ref[0])
         pd.testing.assert_frame_equal(got[1], ref[1])
     # and the tables are those of the row-by-row reference
-    rows, _ = score_documents(corpus, matcher)
-    pd.testing.assert_frame_equal(_tables(matcher, corpus, whole)[0], matches_frame(rows))
+    pd.testing.assert_frame_equal(_tables(matcher, corpus, whole)[0], rows_reference(corpus, matcher))
+    res = assemble(whole, matcher, corpus)
+    pd.testing.assert_frame_equal(res.matches, _tables(matcher, corpus, whole)[0])
+    pd.testing.assert_frame_equal(res.documents, _tables(matcher, corpus, whole)[1])
 
 
-def test_empty_scan_gives_empty_tables():
+def test_empty_scan_gives_empty_tables(engine):
     matcher = Matcher()
     corpus = _corpus().iloc[:0]
     empty = scan(matcher, [], [], [])
@@ -81,9 +87,9 @@ def test_empty_scan_gives_empty_tables():
     matches, docs = _tables(matcher, corpus, empty)
     pd.testing.assert_frame_equal(matches, matches_frame([]))
     assert len(docs) == 0
-    assert Scored.concat([empty, scan(matcher, ["It may rain."], ["x"], ["o"])]).n_rows == 1
+    assert Batch.concat([empty, scan(matcher, ["It may rain."], ["x"], ["o"])]).n_rows == 1
     with pytest.raises(ValueError, match="nothing"):
-        Scored.concat([])
+        Batch.concat([])
 
 
 def _hash_cases():
@@ -149,8 +155,7 @@ def test_ids_and_outlets_typed_as_the_row_built_table_types_them(dtype):
     else:
         with_missing = corpus
     for table in (corpus, with_missing, corpus.assign(doc_id=np.arange(6))):
-        rows, _ = score_documents(table, matcher)
-        pd.testing.assert_frame_equal(score(table, matcher=matcher).matches, matches_frame(rows))
+        pd.testing.assert_frame_equal(score(table, matcher=matcher).matches, rows_reference(table, matcher))
 
 
 def _reference_documents_table(corpus, stats, counts, sents_with, cats):
@@ -186,3 +191,34 @@ def test_documents_table_equals_the_column_by_column_reference(n):
     got, names = documents_table(corpus, stats, counts, sents, cats)
     assert names == ["a", "b.x", "b.y", "c", "b"]
     pd.testing.assert_frame_equal(got, _reference_documents_table(corpus, stats, counts, sents, cats), check_exact=True)
+
+
+def test_both_engines_give_one_batch():
+    """The contract: the compiled core and the Python path give the same Batch (same arrays, same entry
+    ids, same matched texts), and the core numbers its entries as the shared EntryTable does."""
+    from analysis.measure import core
+
+    if not core.AVAILABLE:
+        pytest.skip("analysis._core is not built")
+    fast, ref = Matcher(engine="c"), Matcher(engine="python")
+    assert [tuple(x) for x in fast._core.entry_info] == entry_table(fast).info == entry_table(ref).info
+    from analysis.paths import SAMPLE_CORPUS
+    from analysis.text.corpus import load_corpus
+
+    corpus = load_corpus(SAMPLE_CORPUS)[0].head(40)
+    ids, outlets, texts = corpus_columns(corpus)
+    a, b = scan(fast, texts, ids, outlets), scan(ref, texts, ids, outlets)
+    assert a.columns == b.columns
+    for name in ("stats", "counts", "sents", "n_matches", "records"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    assert list(a.matched) == list(b.matched) and a.n_rows > 50
+
+
+def test_assemble_refuses_a_batch_of_other_documents():
+    matcher = Matcher()
+    corpus = _corpus()
+    ids, outlets, texts = corpus_columns(corpus)
+    with pytest.raises(ValueError, match="6 documents, the corpus 5"):
+        assemble(scan(matcher, texts, ids, outlets), matcher, corpus.iloc[:5])
+    with pytest.raises(ValueError, match="different count columns"):
+        Batch.concat([scan(matcher, texts, ids, outlets), scan(Matcher("hedging"), texts, ids, outlets)])
