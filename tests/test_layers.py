@@ -49,6 +49,11 @@ KNOWN_PRIVATE = {
     ("analysis.measure.core", "analysis.text.tokenize", "_NUMBER_WORDS"),
     ("analysis.measure.core", "analysis.text.tokenize", "_SENTENCE_STARTERS"),
     ("analysis.scale.stream", "analysis.text.corpus", "_DATE_CANDIDATES"),
+    # landed with the attribution work while this check was being written: to be made public
+    ("analysis.validate.attribution", "analysis.measure.attribution", "_FUNCTION"),
+    ("analysis.validate.attribution", "analysis.measure.attribution", "_QUOTES"),
+    ("analysis.validate.attribution", "analysis.measure.attribution", "_TOKEN_RE"),
+    ("analysis.validate.attribution", "analysis.measure.attribution", "_quote_mask"),
     ("analysis.scale.stream", "analysis.text.corpus", "_date_values"),
     ("analysis.scale.stream", "analysis.text.corpus", "_join_txt_metadata"),
     ("analysis.scale.stream", "analysis.text.corpus", "_jsonl_record"),
