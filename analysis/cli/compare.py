@@ -146,6 +146,14 @@ def add_arguments(p):
         "cluster-robust standard errors; default outlet when --by groups outlets (e.g. --by lean), "
         "'none' for document-level inference",
     )
+    p.add_argument(
+        "--max-groups",
+        type=int,
+        default=20,
+        metavar="K",
+        help="pairwise tests, count models, word keyness and rates over time for the K largest groups by "
+        "documents (default 20: 190 pairs); rates cover every group",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     # --by and --pair are above (--pair chooses the decomposition pair; every group stays in the other tables)
     add_selection_arguments(p, pair=False, by=False)
@@ -185,6 +193,7 @@ def run(args) -> int:
         stories=args.stories,
         min_docs=args.min_docs,
         cluster=args.cluster,
+        max_groups=args.max_groups,
         log=log,
         select={k: v for k, v in selection_kwargs(args).items() if k not in ("by", "pair")} or None,
     )

@@ -62,6 +62,7 @@ KWIC_TERMS = 10  # concordance lines for the 10 entries that move the pair diffe
 KWIC_PER_TERM = 10  # ... and up to 10 lines per entry and group (seeded sample)
 DUPLICATE_THRESHOLD = 0.8  # Jaccard similarity of 5-word shingle sets
 MIN_RESAMPLES = 10
+MAX_GROUPS = 20  # pairwise tests, count models, word keyness and rates over time: the 20 largest groups
 
 
 # --------------------------------------------------------------------------------------------------
@@ -321,6 +322,12 @@ class CompareRun:
     clusters: pd.DataFrame | None = None
     extra_settings: dict = field(default_factory=dict)
     log: Callable[[str], None] | None = None
+    compared: list | None = None
+
+    @property
+    def largest(self) -> list:
+        """The groups of the per-pair and per-group tables: all, or the ``max_groups`` largest by documents."""
+        return self.groups if self.compared is None else self.compared
 
     @property
     def notes(self) -> list:
@@ -737,10 +744,11 @@ def _step_pairwise(run: CompareRun) -> None:
             run.skip(f"pairwise_{cat}.csv", f"category {cat!r} has no matches")
             continue
         pw = pairwise_differences(
-            run.documents, cat, by=run.by, n_permutations=n, correction=correction, **run.common
+            run.documents, cat, by=run.by, groups=run.largest, n_permutations=n, correction=correction,
+            **run.common
         )
         run.add(f"pairwise_{_file_labels(run, [*run.tops, cat])[str(cat)]}.csv", pw)
-    k = len(run.groups)
+    k = len(run.largest)
     n_pairs = k * (k - 1) // 2
     floor = min(1.0, 2 / (n + 1) * (n_pairs if correction else 1))
     if floor > 0.01:
@@ -799,7 +807,8 @@ def _step_count_models(run: CompareRun) -> None:
     is fitted instead and the ``model`` column and a note say so.
     """
     by = run.by
-    data = run.documents.assign(_group_=run.documents[by].astype("string"))
+    data = run.documents[run.documents[by].isin(run.largest)]
+    data = data.assign(_group_=data[by].astype("string"))
     data = data[data["_group_"].notna() & (data["n_tokens"] > 0)]
     sizes = data["_group_"].value_counts()
     label_of = {str(g): g for g in run.groups}
@@ -940,13 +949,17 @@ def _step_keyness(run: CompareRun) -> None:
     # this dict (one entry per term and group) would make keyness() many times slower
     docfreq = table.attrs.pop("documents", {})
     labels = _file_labels(run, run.groups)
-    for g in run.groups:
+    all_docs: dict = {}
+    for freq in docfreq.values():
+        for t, c in freq.items():
+            all_docs[t] = all_docs.get(t, 0) + c
+    for g in run.largest:
         if g not in table.columns:
             continue
         kw = keyness(table, g, min_count=KEYNESS_MIN_COUNT)
-        others = [c for c in table.columns if c != g]
-        kw["docs_target"] = [docfreq[g].get(t, 0) for t in kw["term"]]
-        kw["docs_reference"] = [sum(docfreq[o].get(t, 0) for o in others) for t in kw["term"]]
+        own = docfreq.get(g, {})
+        kw["docs_target"] = [own.get(t, 0) for t in kw["term"]]
+        kw["docs_reference"] = [all_docs.get(t, 0) - own.get(t, 0) for t in kw["term"]]
         run.add(f"keyness_words_{labels[str(g)]}.csv", kw)
 
 
@@ -961,8 +974,8 @@ def _step_time(run: CompareRun) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         tr = rates_over_time(
-            docs, freq=run.params["freq"], by=run.by, categories=run.categories, events=events,
-            **run.common,
+            docs[docs[run.by].isin(run.largest)], freq=run.params["freq"], by=run.by, categories=run.categories,
+            events=events, **run.common,
         )
     run.notes.extend(str(w.message) for w in caught if issubclass(w.category, UserWarning))
     run.add("rates_over_time.csv", tr.rates)
@@ -1058,6 +1071,7 @@ def run_all(
     stories: bool | dict = False,
     min_docs: int = 1,
     cluster: str | None = None,
+    max_groups: int = MAX_GROUPS,
     steps: Sequence[str] | None = None,
     log: Callable[[str], None] | None = None,
     select: dict | None = None,
@@ -1116,6 +1130,11 @@ def run_all(
         ``"outlet"`` when ``by`` is coarser than outlet (every outlet in one group, fewer groups than
         outlets; a note says so), else none; ``"none"`` turns it off. Rates over time and story-matched
         differences stay as they are (documents; stories).
+    max_groups : int, default 20
+        Pairwise tests, count models, word keyness and rates over time cover the ``max_groups`` largest
+        groups by documents (ties by label) when there are more (``k`` groups make ``k (k - 1) / 2``
+        pairs: 124,750 for 500 outlets); rates, pooled rates and voice rates always cover every group.
+        The notes and ``settings["compared_groups"]`` say which.
     steps : list of str, optional
         Step names of :data:`STEPS` to run (default :data:`DEFAULT_STEPS`, in that order).
     log : callable, optional
@@ -1234,6 +1253,21 @@ def run_all(
         corpus_path=corpus_path,
         log=log,
     )
+    if isinstance(max_groups, bool) or not isinstance(max_groups, (int, np.integer)) or max_groups < 2:
+        raise ValueError(f"--max-groups must be a whole number of at least 2, got {max_groups!r}")
+    if len(groups) > max_groups:
+        sizes = documents[by].dropna().value_counts()
+        ranked = sorted(groups, key=lambda g: (-int(sizes[g]), str(g)))
+        run.compared = sorted(ranked[:max_groups])
+        left = len(groups) - max_groups
+        n_left = int(sizes[ranked[max_groups:]].sum())
+        notes.append(
+            f"{len(groups)} groups: pairwise tests, count models, word keyness and rates over time cover the "
+            f"{max_groups} largest by documents ({left} smaller groups with {n_left} documents are in rates.csv "
+            "and voice_rates.csv only; --max-groups to change)"
+        )
+        run.extra_settings["compared_groups"] = {"max_groups": max_groups, "groups": [str(g) for g in run.compared],
+                                                 "left_out": left, "documents_left_out": n_left}
     run.extra_settings["dedupe"] = {"how": dedupe}
     if min_docs_report is not None:
         run.extra_settings["min_docs"] = min_docs_report
@@ -1258,7 +1292,7 @@ def run_all(
         "correction": "none" if params["correction"] is None else params["correction"],
         "bootstrap": f"scipy.stats.bootstrap resampling {'documents' if cluster_col is None else cluster_col + 's'} "
         "within groups (BCa; percentile where BCa is undefined); rate = sum(counts) / sum(tokens) * 1000",
-        "permutation_test": f"scipy.stats.permutation_test shuffling "
+        "permutation_test": f"permutation test (exact when at most n_permutations splits, else random) shuffling "
         f"{'documents' if cluster_col is None else 'whole ' + cluster_col + 's'} between the two groups, two-sided",
         "cluster": cluster_col,
         "count_model": "statsmodels negative binomial (NB2), log(n_tokens) exposure, one dummy per group",

@@ -55,7 +55,9 @@ def test_run_all_keeps_every_group_and_flags_the_small_ones(longtail):
     assert any("have a single document" in n for n in res.notes)
     pw = res["pairwise_hedging"]
     k = len(facts["outlet_docs"])
-    assert len(pw) == k * (k - 1) // 2
+    assert k > 20 and len(pw) == 20 * 19 // 2  # the 20 largest outlets (max_groups), said in the notes
+    assert any("cover the 20 largest by documents" in n for n in res.notes)
+    assert res.settings["compared_groups"]["left_out"] == k - 20
     flagged = pw["group_a"].isin(facts["single_outlets"]) | pw["group_b"].isin(facts["single_outlets"])
     assert pw.loc[flagged, ["low", "high", "p_value", "p_adjusted"]].isna().all().all()
     assert pw.loc[~flagged, "p_value"].notna().all()
@@ -63,9 +65,10 @@ def test_run_all_keeps_every_group_and_flags_the_small_ones(longtail):
     cm = res["count_model_hedging"]
     terms = set(cm["term"])
     baseline = cm["baseline"].iloc[0].split("'")[1]
-    assert {f"outlet[T.{o}]" for o in facts["outlet_docs"]} - terms == {f"outlet[T.{baseline}]"}
+    compared = res.settings["compared_groups"]["groups"]
+    assert {f"outlet[T.{o}]" for o in compared} - terms == {f"outlet[T.{baseline}]"}
     assert facts["outlet_docs"][baseline] == max(facts["outlet_docs"].values())
-    one = cm[cm["term"].isin([f"outlet[T.{o}]" for o in facts["single_outlets"]])]
+    one = cm[cm["term"].isin([f"outlet[T.{o}]" for o in facts["single_outlets"] if o in compared])]
     assert len(one) and one["rr_low"].isna().all() and one["note"].str.len().gt(0).all()
     # the default pair is chosen among groups of two or more documents
     a, b = res.settings["pair"]

@@ -1,0 +1,100 @@
+"""`score` then `compare --by lean` on a generated real-shaped corpus of ~40 million words and 500 outlets.
+
+The corpus comes from tests/realshaped.py (long tail of outlets, a third with one article, lean and
+country per outlet, planted stories, messy dates and names), written once as JSONL into ``--workdir``
+(reused when present). Each command runs in its own process; the table gives its wall time, its peak
+memory (``ru_maxrss`` of the child) and, for compare, the time of each step as the command reports it.
+
+    nice python benchmarks/compare_scale.py [--words 4e7] [--outlets 500] [--workdir /tmp/compare_scale]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def _max_docs_for(n_docs: int, n_outlets: int) -> int:
+    """The ``max_docs`` of realshaped's Zipf-like tail that gives about ``n_docs`` articles."""
+    n_multi = n_outlets - round(n_outlets / 3)
+    lo, hi = 2, 10 * n_docs
+    while lo < hi:
+        mid = (lo + hi) // 2
+        total = sum(max(2, int(mid / (r + 1) ** 0.9)) for r in range(n_multi)) + (n_outlets - n_multi)
+        lo, hi = (mid + 1, hi) if total < n_docs else (lo, mid)
+    return lo
+
+
+def make_corpus(path: Path, words: float, n_outlets: int, seed: int = 0) -> dict:
+    from realshaped import make_records
+
+    n_docs = int(words / 1000)
+    rows, facts = make_records(n_outlets=n_outlets, seed=seed, max_docs=_max_docs_for(n_docs, n_outlets),
+                               sentences=(60, 94), n_stories=40)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    n_words = sum(int(r["word_count"]) for r in rows)
+    return {"documents": len(rows), "words": n_words, "outlets": len(facts["outlet_docs"])}
+
+
+def run(cmd: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak MB of the child (ru_maxrss), stderr."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
+    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: run the smaller command first
+    return wall, max(peak, before) / 1024, proc.stderr
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--words", type=float, default=4e7)
+    ap.add_argument("--outlets", type=int, default=500)
+    ap.add_argument("--workdir", default="/tmp/compare_scale")
+    ap.add_argument("--by", default="lean")
+    ap.add_argument("--n-resamples", default="1000")
+    ap.add_argument("--compare-args", default="", help="extra arguments for compare, e.g. '--steps ...'")
+    args = ap.parse_args(argv)
+    work = Path(args.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    corpus = work / f"corpus_{int(args.words)}_{args.outlets}.jsonl"
+    meta = corpus.with_suffix(".json")
+    if not corpus.is_file() or not meta.is_file():
+        t = time.perf_counter()
+        info = make_corpus(corpus, args.words, args.outlets)
+        info["generate_s"] = round(time.perf_counter() - t, 1)
+        meta.write_text(json.dumps(info), encoding="utf-8")
+    info = json.loads(meta.read_text(encoding="utf-8"))
+    print(f"corpus: {corpus} ({info['documents']:,} documents, {info['words']:,} words, {info['outlets']} outlets)")
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start\n")
+    py = sys.executable
+    scored = work / "scored"
+    wall, peak, _ = run([py, "-m", "analysis", "score", str(corpus), "--out", str(scored), "--quiet"])
+    print("| command | wall s | peak MB |\n|---|---:|---:|")
+    print(f"| score | {wall:.1f} | {peak:.0f} |")
+    out = work / "compare"
+    cmd = [py, "-m", "analysis", "compare", str(scored), "--corpus", str(corpus), "--by", args.by,
+           "--out", str(out), "--n-resamples", args.n_resamples, *args.compare_args.split()]
+    wall, peak, err = run(cmd)
+    print(f"| compare --by {args.by} | {wall:.1f} | {peak:.0f} |\n")
+    steps = re.findall(r"^\s*([a-z][a-z -]+): ([0-9.]+)s$", err, flags=re.MULTILINE)
+    print("| compare step | s |\n|---|---:|")
+    for name, secs in steps:
+        print(f"| {name} | {float(secs):.1f} |")
+
+
+if __name__ == "__main__":
+    main()
