@@ -551,6 +551,41 @@ def _unquote(tok: str) -> str:
     return tok
 
 
+MAX_YAML_DEPTH = 64  # nesting levels of a dictionary file (quanteda's are a few deep)
+
+
+def _bounded_yaml(text: str, path):
+    """``yaml.safe_load`` that refuses aliases (``*name``: a few hundred bytes of them can expand to
+    gigabytes) and nesting deeper than :data:`MAX_YAML_DEPTH`, each with a one-line error naming the line."""
+    import yaml
+
+    from .model import LexiconError
+
+    class Loader(yaml.SafeLoader):
+        depth = 0
+
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                line = self.peek_event().start_mark.line + 1
+                raise LexiconError(f"{path}:{line}: YAML alias (*name) refused: a dictionary file lists its patterns "
+                                   "(aliases can expand a small file to gigabytes)")
+            self.depth += 1
+            if self.depth > MAX_YAML_DEPTH:
+                line = self.peek_event().start_mark.line + 1
+                raise LexiconError(f"{path}:{line}: YAML nested more than {MAX_YAML_DEPTH} levels deep: not a "
+                                   "dictionary file")
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
+    loader = Loader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def parse_quanteda_yaml(text: str, path: str = "<yaml>", issues: list | None = None, *, name=None, version=None):
     """Read a quanteda YAML dictionary (nested keys; each leaf a list of glob patterns).
 
@@ -571,7 +606,7 @@ def parse_quanteda_yaml(text: str, path: str = "<yaml>", issues: list | None = N
         issues.append(Issue(path, 1, "info", "byte-order mark (BOM) at the start of the file ignored", "bom"))
         text = text[1:]
     try:
-        data = yaml.safe_load(text)
+        data = _bounded_yaml(text, path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -703,6 +738,9 @@ def parse_csv_lexicon(text: str, path: str = "<csv>", issues: list | None = None
                 opts = json.loads(opts_raw)
             except ValueError as exc:
                 problem = str(exc)
+            except RecursionError:
+                problem = "nested too deeply"
+                opts = None
             else:
                 problem = None if isinstance(opts, dict) else "not an object"
             if problem is not None:
@@ -766,10 +804,11 @@ def _variants(entry, slots: dict, token_ok, fmt: str) -> list[str]:
             why = token_ok(o)
             if why:
                 raise _Inexpressible(why)
-        seqs = [seq for k in range(lo, hi + 1) for seq in product(opts, repeat=k)]
-        total *= len(seqs)
+        n_seqs = sum(len(opts) ** k for k in range(lo, hi + 1))  # counted before any is built
+        total *= n_seqs
         if total > MAX_VARIANTS:
             raise _Inexpressible(f"it would expand to more than {MAX_VARIANTS} {fmt} entries")
+        seqs = [seq for k in range(lo, hi + 1) for seq in product(opts, repeat=k)]
         choices.append(seqs)
     out = []
     for combo in product(*choices):

@@ -363,6 +363,10 @@ def parse_lexicon(raw: str, path: str = "<string>", *, allow_empty: bool = False
         # errors at the end of the document carry no line: report the last line
         line = m.group(1) if m else str(raw.count("\n") + (0 if raw.endswith("\n") else 1))
         raise LexiconError(f"{path}:{line}: TOML syntax error: {exc}") from None
+    except RecursionError:  # arrays or inline tables nested thousands deep
+        lines = raw.split("\n")
+        deepest = max(range(len(lines)), key=lambda i: lines[i].count("[") + lines[i].count("{"))
+        raise LexiconError(f"{path}:{deepest + 1}: TOML nested too deeply to read: not a lexicon file") from None
     unknown = set(data) - {"meta", "slots", "categories"}
     if unknown:
         key = min(unknown)
