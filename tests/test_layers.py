@@ -45,9 +45,6 @@ KNOWN_PRIVATE = {
     ("analysis.lexicons.formats", "analysis.lexicons.patterns", "_split_elements"),
     ("analysis.lexicons.validate", "analysis.lexicons.model", "_category_pos"),
     ("analysis.lexicons.validate", "analysis.lexicons.patterns", "_split_elements"),
-    ("analysis.measure.core", "analysis.text.tokenize", "_EXPANSION"),
-    ("analysis.measure.core", "analysis.text.tokenize", "_NUMBER_WORDS"),
-    ("analysis.measure.core", "analysis.text.tokenize", "_SENTENCE_STARTERS"),
     ("analysis.scale.stream", "analysis.text.corpus", "_DATE_CANDIDATES"),
     # landed with the attribution work while this check was being written: to be made public
     ("analysis.validate.attribution", "analysis.measure.attribution", "_FUNCTION"),

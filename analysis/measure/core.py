@@ -21,11 +21,11 @@ from functools import cached_property
 
 from ..lexicons.patterns import MAX_GLOB_TOKEN, glob_to_regex
 from ..text.tokenize import (
-    _EXPANSION,
-    _NUMBER_WORDS,
-    _SENTENCE_STARTERS,
     ABBREVIATIONS,
+    EXPANSION,
+    NUMBER_WORDS,
     QUOTE_CHARS,
+    SENTENCE_STARTERS,
     is_number_token,
     token_kind,
 )
@@ -201,10 +201,10 @@ class CoreScanner:
                             self.globs.add(g)
         self._lit_index = {norm: tuple(sorted(ids)) for norm, ids in lit_index.items()}
         self._glob_anchor = glob_anchor
-        self.scanner = _core.Scanner(_EXPANSION.__getitem__, self._classify, ABBREVIATIONS, _SENTENCE_STARTERS)
+        self.scanner = _core.Scanner(EXPANSION.__getitem__, self._classify, ABBREVIATIONS, SENTENCE_STARTERS)
         # new tokens are classified in C by the rules of _classify; those a glob could match still come here
         self.scanner.set_vocab(
-            QUOTE_CHARS, _NUMBER_WORDS, REPORTING_CUES, self._lit_index, self.globs._by_lead,
+            QUOTE_CHARS, NUMBER_WORDS, REPORTING_CUES, self._lit_index, self.globs._by_lead,
             self.globs._lead_lengths, bool(self.globs._no_lead), MAX_GLOB_TOKEN,
         )
 

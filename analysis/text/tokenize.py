@@ -33,7 +33,10 @@ from itertools import chain
 __all__ = [
     "ABBREVIATIONS",
     "COMMON_WORDS",
+    "EXPANSION",
+    "NUMBER_WORDS",
     "QUOTE_CHARS",
+    "SENTENCE_STARTERS",
     "TOKEN_PATTERN",
     "Document",
     "PreparedText",
@@ -248,6 +251,14 @@ def _expand(raw: str):
 
 
 _EXPANSION = _Expansion()
+
+# the tables the compiled core is handed (analysis.measure.core), under public names: the same objects
+#: raw token -> its normalised parts with their lengths (clitics split, ``n't`` read as ``not``), cached
+EXPANSION = _EXPANSION
+#: number words (``two``, ``dozens``) that ``<NUM>`` matches
+NUMBER_WORDS = _NUMBER_WORDS
+#: words that open a sentence after an initialism ("the U.S. The ...")
+SENTENCE_STARTERS = _SENTENCE_STARTERS
 class _NormsOnly(dict):
     def __missing__(self, raw):
         value = tuple(n for n, _ in _EXPANSION[raw])
