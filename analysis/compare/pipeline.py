@@ -323,6 +323,7 @@ class CompareRun:
     extra_settings: dict = field(default_factory=dict)
     log: Callable[[str], None] | None = None
     compared: list | None = None
+    scored_dir: str | None = None
 
     @property
     def largest(self) -> list:
@@ -1048,6 +1049,12 @@ def register_step(name: str, fn: Callable[[CompareRun], None], after: str | None
     STEPS.update(items)
 
 
+from .sourcing import sourcing_step  # a step of its own module, registered like any later step
+
+register_step("sourcing", sourcing_step, after="voice rates")
+DEFAULT_STEPS = tuple(STEPS)
+
+
 # --------------------------------------------------------------------------------------------------
 # run_all
 # --------------------------------------------------------------------------------------------------
@@ -1252,6 +1259,7 @@ def run_all(
         result=result,
         corpus_path=corpus_path,
         log=log,
+        scored_dir=scored_label if isinstance(scored, (str, Path)) else None,
     )
     if isinstance(max_groups, bool) or not isinstance(max_groups, (int, np.integer)) or max_groups < 2:
         raise ValueError(f"--max-groups must be a whole number of at least 2, got {max_groups!r}")

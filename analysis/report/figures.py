@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from ..lexicons.labels import entry_labels
 from ..outputs import atomic_write_bytes, atomic_write_text
 from ..provenance import dumps
+from .sourcing import plot_sourcing_profile
 from .style import outlet_styles, style_context
 
 __all__ = [
@@ -1162,3 +1163,20 @@ def _story_matched(data: FigureData):
     if table["story_diff"].notna().sum() == 0:
         return None
     return {"table": table, "category": cat}
+
+
+@register("sourcing_profile", plot=plot_sourcing_profile, notebook="07_sourcing",
+          description="share of attributions by source type per outlet, and how often named and anonymous "
+                      "sources' content is hedged")
+def _sourcing_profile(data: FigureData):
+    from ..compare.sourcing import content_hedging, source_shares
+    from ..measure.attribution import attributions_frame, with_match_counts
+
+    att = data.cached("attributions", lambda: with_match_counts(attributions_frame(data.corpus), data.result.matches))
+    if att.empty:
+        return None
+    docs = data.documents
+    kw = {"by": "outlet", "n_resamples": data.n_resamples, "seed": data.seed}
+    shares = source_shares(att, docs, **kw).rename(columns={"group": "outlet"})
+    hedging = content_hedging(att, docs, **kw).rename(columns={"group": "outlet"})
+    return {"shares": shares, "hedging": hedging}

@@ -109,7 +109,8 @@ def test_story_matched_image():
 @pytest.mark.checkout
 def test_registry_ids_are_stable_and_documented():
     assert F.figure_ids() == ["rates_by_outlet", "voice_split", "dedup_effect", "term_decomposition",
-                              "keyness", "rates_over_time", "lexicon_version_shift", "story_matched"]
+                              "keyness", "rates_over_time", "lexicon_version_shift", "story_matched",
+                              "sourcing_profile"]
     gallery = (paths.PROJECT_ROOT / "docs" / "figures.md").read_text(encoding="utf-8")
     for spec in F.FIGURES.values():
         assert callable(spec.plot) and callable(spec.tables) and spec.description

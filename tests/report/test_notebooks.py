@@ -22,7 +22,7 @@ from analysis import paths
 pytestmark = pytest.mark.checkout  # the repository's notebooks/, not part of the package
 
 NOTEBOOKS = sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
-OURS = ["01_reading_one_article", "02_comparing_outlets", "03_over_time", "04_extending_a_lexicon"]
+OURS = ["01_reading_one_article", "02_comparing_outlets", "03_over_time", "04_extending_a_lexicon", "07_sourcing"]
 
 
 def test_the_four_notebooks_exist():
@@ -91,7 +91,7 @@ def executed(tmp_path_factory):
     pytest.importorskip("papermill")
     out = tmp_path_factory.mktemp("notebooks")
     extra = {"02_comparing_outlets": {"N_RESAMPLES": "100"}, "03_over_time": {"N_RESAMPLES": "100"},
-             "04_extending_a_lexicon": {"LEXICON_DIR": str(out / "lexicons")}}
+             "04_extending_a_lexicon": {"LEXICON_DIR": str(out / "lexicons")}, "07_sourcing": {"N_RESAMPLES": "100"}}
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda n: _execute(n, out, extra.get(n, {})), NOTEBOOKS))
     return out, {name: (rc, err) for name, rc, err in results}
@@ -119,7 +119,8 @@ def test_notebook_outputs(executed):
     assert (out / "01_reading_one_article" / "highlighted_article.html").is_file()
     # notebooks 2-4 save their figures with provenance
     for name, fid in [("02_comparing_outlets", "rates_by_outlet"), ("02_comparing_outlets", "keyness"),
-                      ("03_over_time", "rates_over_time"), ("04_extending_a_lexicon", "lexicon_version_shift")]:
+                      ("03_over_time", "rates_over_time"), ("04_extending_a_lexicon", "lexicon_version_shift"),
+                      ("07_sourcing", "sourcing_profile")]:
         prov = json.loads((out / name / f"{fid}.json").read_text(encoding="utf-8"))
         assert prov["figure_id"] == fid and len(prov["corpus_sha256"]) == 64
         assert (out / name / f"{fid}.png").stat().st_size > 1000

@@ -1,0 +1,234 @@
+"""Sourcing measures per group (outlet, lean ...) from the attribution table of ``score``.
+
+Researchers of sourcing ask *what share of attributions* goes to each kind of source, not how many
+"anonymous" words appear per 1,000 tokens; and whether what anonymous sources are quoted as saying is
+more hedged than what named sources say. This module computes, per group of documents:
+
+* :func:`source_shares`: the share of attributions by source type (``analysis.measure.attribution``;
+  a pronoun counts as the type it resolves to when it was resolved, see ``resolve_pronouns``);
+* :func:`content_hedging`: per source type, the share of attributions whose content holds a hedge or
+  an evidence-absent match (``hedged_content``) and hedges per 1,000 words of attributed content;
+  and the seed article's pattern as a measure: the share of all attributions that are anonymous *and*
+  hedged (``source_type == "anonymous_hedged"``).
+
+Every share is a ratio of sums over the group's documents (the pooled estimate: each attribution
+counts once), with a percentile bootstrap interval that resamples **documents** within the group (the
+attributions of one article are not independent), or whole clusters (``cluster="outlet"`` when groups
+are coarser than outlets). ``mean_doc_share`` is the unweighted mean of the per-document shares over
+documents with at least one attribution (each article counts once). A group with one document or
+cluster keeps its point estimates with NaN bounds and a ``note``; it never stops the run.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["SOURCING_COLUMNS", "content_hedging", "source_shares", "sourcing_tables"]
+
+SOURCE_TYPES = ("named_person", "named_organisation", "anonymous", "vague", "document", "pronoun", "outlet")
+SOURCING_COLUMNS = ["group", "source_type", "n_docs", "n_attributions", "count", "share", "low", "high",
+                    "mean_doc_share", "note"]
+_WORD = r"\w+"
+
+
+def _effective_type(att: pd.DataFrame, resolve_pronouns: bool) -> pd.Series:
+    t = att["source_type"].fillna("").astype(str)
+    if resolve_pronouns and "resolved_type" in att.columns:
+        r = att["resolved_type"].fillna("").astype(str)
+        t = t.mask((t == "pronoun") & r.ne("") & r.ne("pronoun"), r)
+    return t.replace("", "none")
+
+
+def _bootstrap(num: np.ndarray, den: np.ndarray, units: np.ndarray, n_resamples: int, confidence: float,
+               rng: np.random.Generator):
+    """Percentile interval of sum(num) / sum(den), resampling ``units`` (one row per unit after summing).
+
+    ``num`` (n, k), ``den`` (n,). Returns (low, high) arrays of length k (NaN with fewer than 2 units)."""
+    k = num.shape[1]
+    if len(units) < 2:
+        return np.full(k, np.nan), np.full(k, np.nan)
+    codes, inverse = np.unique(units, return_inverse=True)
+    m = len(codes)
+    un = np.zeros((m, k))
+    ud = np.zeros(m)
+    np.add.at(un, inverse, num)
+    np.add.at(ud, inverse, den)
+    stats = []
+    for a in range(0, n_resamples, 200):
+        b = min(n_resamples, a + 200)
+        idx = rng.integers(0, m, size=(b - a, m))
+        w = np.zeros((b - a, m))
+        np.add.at(w, (np.repeat(np.arange(b - a), m), idx.ravel()), 1.0)
+        sn, sd = w @ un, w @ ud
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stats.append(sn / sd[:, None])
+    s = np.vstack(stats)
+    alpha = (1 - confidence) / 2
+    with np.errstate(invalid="ignore"):
+        lo = np.nanquantile(s, alpha, axis=0) if np.isfinite(s).any() else np.full(k, np.nan)
+        hi = np.nanquantile(s, 1 - alpha, axis=0) if np.isfinite(s).any() else np.full(k, np.nan)
+    return lo, hi
+
+
+def _doc_groups(documents: pd.DataFrame, by: str, cluster: str | None) -> pd.DataFrame:
+    cols = ["doc_id", by] + ([cluster] if cluster and cluster != by else [])
+    missing = [c for c in cols if c not in documents.columns]
+    if missing:
+        raise ValueError(f"the documents table has no column {missing[0]!r}")
+    return documents[cols].drop_duplicates("doc_id")
+
+
+def _per_doc(att: pd.DataFrame, docs: pd.DataFrame, values: pd.Series, names) -> np.ndarray:
+    """(n_docs, len(names)) sums of ``values`` per document and name column."""
+    pos = pd.Series(np.arange(len(docs)), index=docs["doc_id"].to_numpy())
+    row = pos.reindex(att["doc_id"].to_numpy()).to_numpy()
+    ok = ~np.isnan(row)
+    out = np.zeros((len(docs), len(names)))
+    if ok.any():
+        col = pd.Series(np.arange(len(names)), index=list(names))
+        np.add.at(out, (row[ok].astype(np.int64), col.reindex(values.index[ok]).to_numpy()),
+                  values.to_numpy()[ok])
+    return out
+
+
+def source_shares(attributions: pd.DataFrame, documents: pd.DataFrame, *, by: str = "outlet",
+                  cluster: str | None = None, resolve_pronouns: bool = True, n_resamples: int = 1000,
+                  confidence: float = 0.95, seed: int = 0) -> pd.DataFrame:
+    """Share of attributions by source type per group of ``by`` (see the module docstring).
+
+    ``documents``: the ``score`` documents table (every scored document, with the ``by`` column and
+    ``cluster`` when given): documents without an attribution count in ``n_docs`` and in the bootstrap.
+    Returns one row per group and type, columns :data:`SOURCING_COLUMNS` (``group`` holds the value of
+    ``by``).
+    """
+    docs = _doc_groups(documents, by, cluster)
+    types = _effective_type(attributions, resolve_pronouns)
+    names = [*SOURCE_TYPES, "none"]  # "none": no source found; "pronoun": a pronoun left unresolved
+    onehot = pd.get_dummies(types).reindex(columns=names, fill_value=0).astype(float)
+    rows = []
+    rng = np.random.default_rng(seed)
+    counts = np.zeros((len(docs), len(names)))
+    pos = pd.Series(np.arange(len(docs)), index=docs["doc_id"].to_numpy())
+    r = pos.reindex(attributions["doc_id"].to_numpy()).to_numpy()
+    ok = ~np.isnan(r)
+    np.add.at(counts, r[ok].astype(np.int64), onehot.to_numpy()[ok])
+    total = counts.sum(axis=1)
+    for g, idx in docs.groupby(by, sort=True, dropna=False).indices.items():
+        num, den = counts[idx], total[idx]
+        units = docs[cluster].to_numpy()[idx] if cluster else np.arange(len(idx))
+        lo, hi = _bootstrap(num, den, units, n_resamples, confidence, rng)
+        n_att = int(den.sum())
+        has = den > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_doc = (num[has] / den[has, None]).mean(axis=0) if has.any() else np.full(len(names), np.nan)
+        n_units = len(np.unique(units))
+        note = "" if n_units >= 2 else f"one {'document' if not cluster else cluster}: no interval"
+        if n_att == 0:
+            note = "no attributions"
+        for j, t in enumerate(names):
+            c = int(num[:, j].sum())
+            rows.append((g, t, len(idx), n_att, c, c / n_att if n_att else np.nan, lo[j], hi[j], mean_doc[j], note))
+    return pd.DataFrame(rows, columns=SOURCING_COLUMNS)
+
+
+def content_hedging(attributions: pd.DataFrame, documents: pd.DataFrame, *, by: str = "outlet",
+                    cluster: str | None = None, resolve_pronouns: bool = True, n_resamples: int = 1000,
+                    confidence: float = 0.95, seed: int = 0) -> pd.DataFrame:
+    """Per group and source type: ``share`` of attributions with hedged or evidence-absent content
+    (interval over documents), ``hedges_per_1k_words`` of attributed content, and the row
+    ``anonymous_hedged``: anonymous attributions with hedged content as a share of *all* attributions.
+
+    Needs the ``hedged_content`` and ``content_hedging`` columns that ``score`` writes
+    (:func:`analysis.measure.attribution.with_match_counts`)."""
+    for c in ("hedged_content", "content_hedging", "content"):
+        if c not in attributions.columns:
+            raise ValueError(f"the attributions table has no {c!r} column (made by `score`)")
+    docs = _doc_groups(documents, by, cluster)
+    types = _effective_type(attributions, resolve_pronouns)
+    hedged = attributions["hedged_content"].astype(str).str.lower().isin(["true", "1"]).astype(float)
+    words = attributions["content"].fillna("").astype(str).str.count(_WORD).astype(float)
+    hedges = pd.to_numeric(attributions["content_hedging"], errors="coerce").fillna(0).astype(float)
+    names = sorted(set(types))
+    att_idx = attributions.reset_index(drop=True)
+    t_series = pd.Series(types.to_numpy(), index=range(len(att_idx)))
+
+    def per(values):
+        return _per_doc(att_idx, docs, pd.Series(values.to_numpy(), index=t_series.to_numpy()), names)
+
+    n_by_type = per(pd.Series(np.ones(len(att_idx))))
+    hedged_by_type = per(hedged)
+    words_by_type = per(words)
+    hedges_by_type = per(hedges)
+    anon_hedged = hedged_by_type[:, names.index("anonymous")] if "anonymous" in names else np.zeros(len(docs))
+    total = n_by_type.sum(axis=1)
+    rng = np.random.default_rng(seed)
+    rows = []
+    cols = ["group", "source_type", "n_docs", "n_attributions", "count", "share", "low", "high",
+            "hedges_per_1k_words", "content_words", "note"]
+    for g, idx in docs.groupby(by, sort=True, dropna=False).indices.items():
+        units = docs[cluster].to_numpy()[idx] if cluster else np.arange(len(idx))
+        n_units = len(np.unique(units))
+        for j, t in enumerate(names):
+            den = n_by_type[idx, j]
+            num = hedged_by_type[idx, j][:, None]
+            lo, hi = _bootstrap(num, den, units, n_resamples, confidence, rng)
+            n = int(den.sum())
+            w = float(words_by_type[idx, j].sum())
+            note = "no attributions of this type" if n == 0 else ("" if n_units >= 2 else "one unit: no interval")
+            rows.append((g, t, len(idx), n, int(num.sum()), num.sum() / n if n else np.nan, lo[0], hi[0],
+                         hedges_by_type[idx, j].sum() / w * 1000 if w else np.nan, int(w), note))
+        den = total[idx]
+        num = anon_hedged[idx][:, None]
+        lo, hi = _bootstrap(num, den, units, n_resamples, confidence, rng)
+        n = int(den.sum())
+        rows.append((g, "anonymous_hedged", len(idx), n, int(num.sum()), num.sum() / n if n else np.nan, lo[0],
+                     hi[0], np.nan, 0, "share of all attributions: anonymous source and hedged or "
+                     "evidence-absent content" + ("" if n_units >= 2 else "; one unit: no interval")))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def sourcing_tables(attributions: pd.DataFrame, documents: pd.DataFrame, **kwargs) -> dict:
+    """Both tables as ``{"sourcing_shares.csv": ..., "sourcing_hedging.csv": ...}``."""
+    return {"sourcing_shares.csv": source_shares(attributions, documents, **kwargs),
+            "sourcing_hedging.csv": content_hedging(attributions, documents, **kwargs)}
+
+
+def read_attributions(folder) -> pd.DataFrame | None:
+    """The ``attributions.csv`` (or ``.parquet``) of a ``score`` output folder, or None when absent."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    if (folder / "attributions.parquet").is_file():
+        return pd.read_parquet(folder / "attributions.parquet")
+    path = folder / "attributions.csv"
+    if not path.is_file():
+        return None
+    text_cols = {c: str for c in ("doc_id", "outlet", "cue", "source", "source_type", "resolved_source",
+                                  "resolved_type", "content")}
+    return pd.read_csv(path, dtype=text_cols, keep_default_na=False)
+
+
+def sourcing_step(run) -> None:
+    """The ``sourcing`` step of :func:`analysis.compare.pipeline.run_all`: ``sourcing_shares.csv`` and
+    ``sourcing_hedging.csv`` from the scored folder's ``attributions.csv``, else extracted from the
+    corpus when one was given; skipped with the reason otherwise."""
+    att = read_attributions(run.scored_dir) if run.scored_dir else None
+    if att is None and run.corpus is not None:
+        from ..measure.attribution import attributions_frame, with_match_counts
+
+        att = with_match_counts(attributions_frame(run.corpus), run.matches)
+        run.notes.append("sourcing: attributions extracted from the corpus (the scored folder has none)")
+    if att is None:
+        why = ("no attributions.csv in the scored folder (it was scored with --no-attributions or streamed) "
+               "and no corpus to extract them from")
+        run.skip("sourcing_shares.csv", why)
+        run.skip("sourcing_hedging.csv", why)
+        return
+    docs = run.documents.copy()
+    docs["doc_id"] = docs["doc_id"].astype(str)
+    att = att.assign(doc_id=att["doc_id"].astype(str))
+    att = att[att["doc_id"].isin(set(docs["doc_id"]))]
+    kw = {"by": run.by, "cluster": run.common.get("cluster"), "n_resamples": run.params["n_resamples"],
+          "confidence": run.params["confidence"], "seed": run.params["seed"]}
+    for name, table in sourcing_tables(att, docs, **kw).items():
+        run.add(name, table.rename(columns={"group": run.by}))

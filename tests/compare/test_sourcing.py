@@ -1,0 +1,70 @@
+"""Sourcing measures: shares of attributions by source type, hedged content, the pipeline step."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.compare.sourcing import content_hedging, source_shares
+
+
+def _tables():
+    docs = pd.DataFrame({"doc_id": ["a1", "a2", "a3", "b1"], "outlet": ["A", "A", "A", "B"]})
+    att = pd.DataFrame({
+        "doc_id": ["a1", "a1", "a2", "a2", "a3", "b1"],
+        "source_type": ["anonymous", "named_person", "anonymous", "pronoun", "vague", "named_person"],
+        "resolved_type": ["anonymous", "named_person", "anonymous", "anonymous", "vague", "named_person"],
+        "content": ["attacks may come", "we will win", "it is possible", "no further detail", "many fear it", "yes"],
+        "content_hedging": [1, 0, 1, 0, 0, 0],
+        "hedged_content": [True, False, True, False, False, False],
+    })
+    return docs, att
+
+
+def test_shares_pool_attributions_and_resolve_pronouns():
+    docs, att = _tables()
+    s = source_shares(att, docs, n_resamples=200).set_index(["group", "source_type"])
+    # A: 5 attributions; the pronoun of a2 resolves to an anonymous source -> 3 of 5 anonymous
+    assert s.loc[("A", "anonymous"), "count"] == 3 and np.isclose(s.loc[("A", "anonymous"), "share"], 0.6)
+    assert s.loc[("A", "pronoun"), "count"] == 0
+    assert s.loc[("A", "anonymous"), "low"] <= 0.6 <= s.loc[("A", "anonymous"), "high"]
+    # per-document mean: a1 1/2, a2 2/2, a3 0/1 -> 0.5
+    assert np.isclose(s.loc[("A", "anonymous"), "mean_doc_share"], 0.5)
+    # B has one document: kept, point estimate, no interval, a note
+    b = s.loc[("B", "named_person")]
+    assert b["share"] == 1.0 and np.isnan(b["low"]) and "no interval" in b["note"]
+    unresolved = source_shares(att, docs, resolve_pronouns=False, n_resamples=50).set_index(["group", "source_type"])
+    assert unresolved.loc[("A", "pronoun"), "count"] == 1
+
+
+def test_hedged_content_by_type_and_the_seed_pattern():
+    docs, att = _tables()
+    h = content_hedging(att, docs, n_resamples=200).set_index(["group", "source_type"])
+    assert h.loc[("A", "anonymous"), "count"] == 2 and np.isclose(h.loc[("A", "anonymous"), "share"], 2 / 3)
+    assert h.loc[("A", "named_person"), "share"] == 0
+    # anonymous and hedged, as a share of all five of A's attributions
+    assert np.isclose(h.loc[("A", "anonymous_hedged"), "share"], 2 / 5)
+    words = h.loc[("A", "anonymous"), "content_words"]
+    assert words == 3 + 3 + 3 and np.isclose(h.loc[("A", "anonymous"), "hedges_per_1k_words"], 2 / 9 * 1000)
+
+
+def test_clusters_resampled_whole():
+    docs, att = _tables()
+    docs = docs.assign(lean="all", outlet=["A", "A", "C", "B"])
+    s = source_shares(att, docs, by="lean", cluster="outlet", n_resamples=200)
+    assert set(s["group"]) == {"all"} and s["note"].eq("").all()
+
+
+def test_compare_writes_the_sourcing_tables(tmp_path):
+    from analysis.compare import run_all
+    from analysis.measure.scoring import score
+
+    corpus = pd.DataFrame({"doc_id": list("abcd"), "outlet": list("XXYY"), "text": [
+        "One official told reporters that an attack may be possible.", "Gen. Mark Smith said the plan worked.",
+        "The report said costs could rise.", "Critics said it might fail."]})
+    res = run_all(score(corpus), corpus, n_resamples=50, steps=["rates", "sourcing"])
+    shares = res.tables["sourcing_shares.csv"]
+    assert {"outlet", "source_type", "share"} <= set(shares.columns)
+    x = shares[(shares.outlet == "X") & (shares.source_type == "anonymous")].iloc[0]
+    assert x["n_attributions"] == 2 and x["count"] == 1
+    res = run_all(score(corpus), n_resamples=50, steps=["rates", "sourcing"])  # no folder, no corpus
+    assert "sourcing_shares.csv" in res.skipped
