@@ -7,6 +7,7 @@ installed; ``apt-get install -y chromium`` on Debian).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -140,6 +141,8 @@ def _chromium() -> str | None:
         found = shutil.which(name)
         if found:
             return found
+    if os.environ.get("MFA_REQUIRE_BROWSER") == "1":
+        pytest.fail("MFA_REQUIRE_BROWSER=1 but no chromium is installed (.ci/install-browser installs it)")
     return None
 
 
