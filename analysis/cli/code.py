@@ -16,6 +16,12 @@ import sys
 
 from . import add_csv_escape_argument
 
+ATTRIBUTION_HELP = (
+    "Codes (--task attribution): rows of kind match show a cue and its source: 1 = they are an attribution "
+    "(someone is reported as saying, believing or showing something) AND the source is of the type in 'entry' "
+    "(docs/codebook.md, 'Source types'), 0 = otherwise. nonmatch rows (sentences without an extracted "
+    "attribution): 1 = the sentence holds an attribution the extractor missed, 0 = none."
+)
 CODE_HELP = (
     "Codes: match rows: 1 = a real instance of its category in context, 0 = false positive. "
     "nonmatch rows (whole sentences without a match): 1 = holds an instance the lexicon missed, 0 = none."
@@ -29,6 +35,9 @@ def add_arguments(parser) -> None:
     s.add_argument("--out", required=True, metavar="SHEET", help="CSV to write")
     s.add_argument("--lexicon", action="append", default=None, metavar="NAME")
     s.add_argument("--categories", action="append", default=None, metavar="GLOB")
+    s.add_argument("--task", choices=("lexicon", "attribution"), default="lexicon",
+                   help="lexicon (default): sample lexicon matches; attribution: sample extracted attributions "
+                        "by outlet and source type (`code evaluate` then gives precision per source type)")
     s.add_argument("--n-per-stratum", type=int, default=10)
     s.add_argument("--strata", default="outlet,entry",
                    help="comma-separated match-table columns (default: outlet,entry; '' for none)")
@@ -71,17 +80,25 @@ def _sample(args) -> int:
     from analysis.validate.coding import sample_for_coding, sampling_warning, write_coding_sheet
 
     corpus = _load(args, args.corpus)
-    res = score(corpus, args.lexicon, categories=args.categories)
+    if getattr(args, "task", "lexicon") == "attribution":
+        from analysis.measure.attribution import as_coding_rows, attributions_frame
+
+        if args.lexicon or args.categories:
+            raise ValueError("--task attribution samples attributions: leave out --lexicon/--categories")
+        matches, what, help_text = as_coding_rows(attributions_frame(corpus)), "attributions", ATTRIBUTION_HELP
+    else:
+        matches = score(corpus, args.lexicon, categories=args.categories).matches
+        what, help_text = "matches", CODE_HELP
     strata = tuple(s.strip() for s in args.strata.split(",") if s.strip())
-    sheet = sample_for_coding(res.matches, corpus, args.n_per_stratum, strata, args.seed,
+    sheet = sample_for_coding(matches, corpus, args.n_per_stratum, strata, args.seed,
                               args.nonmatch, context_chars=args.context, coders=args.coders)
     path = write_coding_sheet(sheet, args.out, csv_escape=args.csv_escape)
     n_m = int((sheet["kind"] == "match").sum())
-    print(f"{len(res.matches)} matches in {len(corpus)} documents; sampled {n_m} matches from "
+    print(f"{len(matches)} {what} in {len(corpus)} documents; sampled {n_m} {what} from "
           f"{sheet.loc[sheet.kind == 'match', 'stratum'].nunique()} strata and "
-          f"{len(sheet) - n_m} sentences without a match (seed {args.seed})")
-    print(CODE_HELP)
-    warning = sampling_warning(sheet, len(res.matches), args.n_per_stratum)
+          f"{len(sheet) - n_m} sentences without one (seed {args.seed})")
+    print(help_text)
+    warning = sampling_warning(sheet, len(matches), args.n_per_stratum)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"wrote {path}")

@@ -24,6 +24,10 @@ def add_arguments(parser) -> None:
                         help='override a setting, e.g. --set C=0.5 --set \'char_ngrams=[3,5]\' '
                         "(see analysis.validate.learn.DEFAULT_SETTINGS)")
     parser.add_argument("--json", action="store_true", help="print the CV scores as JSON on the last line")
+    parser.add_argument("--task", choices=("sentences", "attribution"), default="sentences",
+                        help="sentences (default): a sentence classifier; attribution (--format polnear, TRAIN = "
+                        "the PolNeAR root): the attribution cue model, trained on train and chosen on dev "
+                        "(docs/attribution.md)")
 
 
 def _parse_sets(items) -> dict:
@@ -39,8 +43,32 @@ def _parse_sets(items) -> dict:
     return out
 
 
+def run_attribution(args) -> int:
+    """``learn --task attribution``: the cue model of analysis.measure.attribution, from PolNeAR."""
+    from analysis.validate.attribution import train_attribution_model
+
+    if args.format != "polnear" or len(args.train) != 1:
+        raise ValueError("--task attribution needs --format polnear and the PolNeAR root as TRAIN")
+    model, report = train_attribution_model(args.train[0], log=print)
+    path = model.save(args.out)
+    chosen = report["chosen"]
+    print(f"vocabulary {report['vocabulary']} words, {report['train_candidates']} training candidates "
+          f"({report['train_positive']} in a gold cue), {report['features']} features")
+    print(f"chosen on dev: C={chosen['C']} threshold={chosen['threshold']}: sentence P {chosen['precision']:.4f} "
+          f"R {chosen['recall']:.4f} F1 {chosen['sentence_f1']:.4f}")
+    print(f"wrote {path}")
+    if args.json:
+        print(json.dumps({k: chosen[k] for k in ("C", "threshold", "precision", "recall", "sentence_f1")}))
+    return 0
+
+
 def run(args) -> int:
     from analysis.validate.learn import check_settings, cross_validate, train
+
+    if getattr(args, "task", "sentences") == "attribution":
+        if not str(args.out).endswith(".json"):
+            raise ValueError(f"--out {args.out!r}: model files are JSON; use a .json name")
+        return run_attribution(args)
 
     if not str(args.out).endswith(".json"):
         raise ValueError(f"--out {args.out!r}: model files are JSON; use a .json name")

@@ -708,3 +708,18 @@ def attribution_provenance(attributions: pd.DataFrame | None = None, model: Attr
         out["by_source_type"] = {k: int(v) for k, v in attributions["source_type"].value_counts().sort_index().items()}
     return out
 
+
+
+def as_coding_rows(attributions: pd.DataFrame) -> pd.DataFrame:
+    """The attribution table shaped like a match table, for the hand-coding loop (``code sample --task
+    attribution``): one row per attribution, ``category`` ``attribution.<source type>`` (``no_source``
+    when none was found), ``entry`` the source type, and the span from the first to the last character
+    of cue and source (the words a coder judges)."""
+    a = attributions
+    has_src = a["source_start"].to_numpy() >= 0
+    start = np.where(has_src, np.minimum(a["cue_start"], a["source_start"]), a["cue_start"])
+    end = np.where(has_src, np.maximum(a["cue_end"], a["source_end"]), a["cue_end"])
+    stype = a["source_type"].fillna("").astype(str).replace("", "no_source")
+    return pd.DataFrame({"doc_id": a["doc_id"], "outlet": a["outlet"], "sentence": a["sentence"],
+                         "category": "attribution." + stype, "entry": stype, "start": start.astype(np.int64),
+                         "end": end.astype(np.int64)})

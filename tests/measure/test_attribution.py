@@ -176,3 +176,21 @@ def test_score_cli_writes_attributions_in_the_output_set(realshaped, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert not (out / "attributions.csv").exists()  # the new set replaces the old one whole
     assert not (out / "attributions_provenance.json").exists()
+
+
+def test_code_sample_task_attribution(tmp_path):
+    import subprocess
+    import sys
+
+    from analysis import paths
+
+    sheet = tmp_path / "sheet.csv"
+    proc = subprocess.run([sys.executable, "-m", "analysis", "code", "sample", str(paths.SAMPLE_CORPUS), "--task",
+                           "attribution", "--out", str(sheet), "--n-per-stratum", "2", "--nonmatch", "3"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    s = pd.read_csv(sheet, keep_default_na=False)
+    rows = s[s.kind == "match"]
+    assert len(rows) > 0 and rows["category"].str.startswith("attribution.").all()
+    assert set(rows["entry"]) <= set(SOURCE_TYPES) | {"no_source"}
+    assert (s.kind == "nonmatch").sum() == 3
