@@ -256,7 +256,8 @@ def _score_in_memory(args, tmp):
     if args.jobs > 1:
         from ..scale.parallel import score_parallel
 
-        result = score_parallel(corpus, args.lexicon or None, categories=args.categories or None, jobs=args.jobs)
+        result = score_parallel(corpus, args.lexicon or None, categories=args.categories or None, jobs=args.jobs,
+                                log=lambda msg: print(msg, file=sys.stderr))
     else:
         result = score(corpus, args.lexicon or None, categories=args.categories or None, progress=show_progress)
     ext = args.format

@@ -62,7 +62,7 @@ from ..measure.scoring import (
     summarise,
 )
 
-__all__ = ["MatcherSpec", "fork_is_safe", "map_in_order", "process_pool", "resolve_start_method", "score_chunk",
+__all__ = ["MatcherSpec", "WorkerDiedError", "fork_is_safe", "map_in_order", "process_pool", "resolve_start_method", "score_chunk",
            "score_parallel"]
 
 START_METHOD_ENV = "MFA_START_METHOD"  # "auto" (default), "fork", "spawn" or "forkserver"
@@ -235,13 +235,43 @@ def map_in_order(executor: Executor | None, spec: MatcherSpec, batches, max_infl
         return
     pending: deque = deque()
     for batch in batches:
-        pending.append((batch, executor.submit(_score_task, spec, batch)))
+        pending.append((batch, _submit(executor, spec, batch)))
         while len(pending) >= max_inflight:
             b, fut = pending.popleft()
-            yield b, fut.result()
+            yield b, _result(fut, b)
     while pending:
         b, fut = pending.popleft()
-        yield b, fut.result()
+        yield b, _result(fut, b)
+
+
+def _submit(executor, spec, batch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return executor.submit(_score_task, spec, batch)
+    except BrokenProcessPool:
+        raise WorkerDiedError(f"a worker process died (killed or out of memory) before {_chunk_label(batch)} could be "
+                              "scored; nothing was written (the finished chunks are kept: run again with --resume)"
+                              ) from None
+
+
+def _chunk_label(batch) -> str:
+    i = batch.attrs.get("_chunk")
+    label = f"chunk {i}" if i is not None else "a batch"
+    if len(batch) and "doc_id" in batch.columns:
+        label += f" ({len(batch)} documents, doc_id {batch['doc_id'].iloc[0]!r} to {batch['doc_id'].iloc[-1]!r})"
+    return label
+
+
+def _result(fut, batch):
+    """``fut.result()``; a worker that died becomes one :class:`WorkerDiedError` line naming the chunk."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return fut.result()
+    except BrokenProcessPool:
+        raise WorkerDiedError(f"a worker process died (killed or out of memory) while scoring {_chunk_label(batch)}; "
+                              "nothing was written (the finished chunks are kept: run again with --resume)") from None
 
 
 # -- pieces: contiguous ranges of documents, handed out from both ends ----------------------------------
@@ -564,14 +594,50 @@ class _RemoteTraceback(Exception):
         return self.tb
 
 
+class WorkerDiedError(ChildProcessError):
+    """A worker process died (killed, out of memory) before returning a piece: a one-line error."""
+
+
+def _missing_ranges(done: list, n: int) -> list:
+    """The ``[a, b)`` ranges of ``range(n)`` that no ``(start, item)`` of ``done`` covers."""
+    covered = sorted((a, a + len(item.stats)) for a, item in done)
+    gaps, at = [], 0
+    for a, b in covered:
+        if a > at:
+            gaps.append((at, a))
+        at = max(at, b)
+    if at < n:
+        gaps.append((at, n))
+    return gaps
+
+
+def _describe(corpus, a: int, b: int) -> str:
+    ids = corpus["doc_id"] if "doc_id" in corpus.columns else None
+    span = f"documents {a + 1}-{b}" if b - a > 1 else f"document {a + 1}"
+    if ids is not None and b > a:
+        span += f" (doc_id {ids.iloc[a]!r}" + (f" to {ids.iloc[b - 1]!r})" if b - a > 1 else ")")
+    return span
+
+
+def _died(proc) -> str:
+    code = proc.exitcode
+    if code is not None and code < 0:
+        import signal
+
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
 def _receive(proc, conn, area) -> list:
     """What a forked worker scanned: ``[(start, Batch or _Run)]``; its error is raised here."""
     try:
         status, *payload = conn.recv()
     except EOFError:
         proc.join()
-        raise RuntimeError(f"worker process {proc.pid} died before returning its results "
-                           f"(exit code {proc.exitcode})") from None
+        raise WorkerDiedError(f"worker process {proc.pid} died before returning its results ({_died(proc)})") from None
     if status == "ok":
         return [(start, area.imported(item) if kind == "shared" else item) for start, (kind, item) in payload[0]]
     exc, tb = payload
@@ -625,13 +691,17 @@ def _stop(started, wait: float = 0.0):
 # -- the pool fallback (spawn): pieces are pickled to the workers ---------------------------------------
 
 
-def _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenance_job, ids, outlets):
+def _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenance_job, ids, outlets, say=None):
     """This process takes pieces from the front while a pool of ``n_workers`` scans pieces from the
     back (up to four queued per worker, topped up between this process's pieces). Until the pool has
     returned a first result (spawned workers need about a second to start), it holds only one smallest
     piece per worker; if this process runs out of work before then, it scans those pieces itself and
     leaves the pool to stop in the background, so a slow start never makes ``jobs=N`` slower than one
-    process. Returns ``([(start, Batch), ...], provenance)``."""
+    process. A piece whose worker died (the pool is then broken) is scanned here, with a warning through
+    ``say``. Returns ``([(start, Batch), ...], provenance)``."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    say = say or (lambda msg: None)
     pending: dict = {}  # start -> (stop, future)
     done = []
     live = False
@@ -639,17 +709,23 @@ def _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenanc
     abandon = False
     try:
 
+        broken = []
+
         def top_up():
             nonlocal live
             for a in [a for a, (_, f) in pending.items() if f.done() and f.exception() is None]:
                 done.append((a, pending.pop(a)[1].result()))
                 live = True
-            while len(pending) < (4 if live else 1) * n_workers:
+            while not broken and len(pending) < (4 if live else 1) * n_workers:
                 piece = pieces.take(front=False, smallest=not live)
                 if piece is None:
                     break
                 a, b = piece
-                pending[a] = (b, pool.submit(_scan_task, spec, corpus.iloc[a:b]))
+                try:
+                    pending[a] = (b, pool.submit(_scan_task, spec, corpus.iloc[a:b]))
+                except BrokenProcessPool:
+                    broken.append("a worker process died")
+                    done.append((a, _scan_piece(matcher, corpus, a, b, ids, outlets)))
 
         top_up()
         prov = provenance_job()
@@ -663,7 +739,12 @@ def _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenanc
         top_up()
         for a, (b, fut) in sorted(pending.items()):
             if live or fut.done():
-                done.append((a, fut.result()))  # a worker error is raised here
+                try:
+                    done.append((a, fut.result()))  # a worker error is raised here
+                except BrokenProcessPool:
+                    abandon = True
+                    say(f"warning: a worker process died; {_describe(corpus, a, b)} scored again in this process")
+                    done.append((a, _scan_piece(matcher, corpus, a, b, ids, outlets)))
             else:  # the pool has not started yet: this process is faster
                 abandon = True
                 done.append((a, _scan_piece(matcher, corpus, a, b, ids, outlets)))
@@ -679,7 +760,7 @@ def _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenanc
 
 
 def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None = None, executor: Executor | None = None,
-                   batch_size: int | None = None, start_method: str | None = None) -> ScoreResult:
+                   batch_size: int | None = None, start_method: str | None = None, log=None) -> ScoreResult:
     """:func:`analysis.measure.scoring.score` on ``jobs`` processes (or on any executor).
 
     Parameters
@@ -699,6 +780,9 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
     start_method : {"auto", "fork", "spawn", "forkserver"}, optional
         How worker processes start (default ``$MFA_START_METHOD``, else ``"auto"``: ``fork`` when
         :func:`fork_is_safe`, otherwise ``spawn``). An explicit ``"fork"`` is used as asked.
+    log : callable, optional
+        Called with a one-line warning when a worker process dies (killed, out of memory): the
+        documents it held are scored again in this process, so the result is still complete.
 
     Returns
     -------
@@ -725,6 +809,7 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
         return corpus_provenance(matcher, corpus, all_cats, texts)
 
     ids, outlets = _ids_outlets(corpus)
+    say = log or (lambda msg: None)
     started: list = []  # forked workers
     try:
         if executor is not None:
@@ -737,11 +822,11 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
             n_workers = min(jobs, len(corpus)) - 1
             if n_workers > 0 and method == "fork":
                 done, prov = _score_forked(corpus, matcher, jobs, batch_size, n_workers, ids, outlets,
-                                           provenance_job, started)
+                                           provenance_job, started, say)
             elif n_workers > 0:
                 pieces = _Pieces(corpus, jobs, batch_size)
                 done, prov = _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenance_job,
-                                              ids, outlets)
+                                              ids, outlets, say)
             else:
                 texts = corpus["text"].tolist()
                 prov = provenance_job(texts)
@@ -758,9 +843,12 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
     return result
 
 
-def _score_forked(corpus, matcher, jobs, batch_size, n_workers, ids, outlets, provenance_job, started: list):
+def _score_forked(corpus, matcher, jobs, batch_size, n_workers, ids, outlets, provenance_job, started: list,
+                  say=None):
     """Pieces scanned here and in ``n_workers`` forked workers (appended to ``started`` as they start, so
-    that the caller can stop them): ``([(start, Batch or _Run), ...], provenance)``."""
+    that the caller can stop them): ``([(start, Batch or _Run), ...], provenance)``. A worker that dies
+    is reported through ``say`` and its documents are scanned here."""
+    say = say or (lambda msg: None)
     pieces = _Pieces(corpus, jobs, batch_size, multiprocessing.get_context("fork"))
     # until the workers are done, no garbage collection (here or there) walks the objects that existed
     # at the fork: a walk writes to their pages and makes the kernel copy them
@@ -775,8 +863,16 @@ def _score_forked(corpus, matcher, jobs, batch_size, n_workers, ids, outlets, pr
             return _Run.of(scored, matcher, corpus, start)
 
         done = _work(matcher, corpus, pieces, True, ids, outlets, finish)
+        deaths = []
         for proc, conn, area in started:
-            done += _receive(proc, conn, area)
+            try:
+                done += _receive(proc, conn, area)
+            except WorkerDiedError as exc:
+                deaths.append(str(exc))
+        if deaths:  # what a dead worker held is scanned again here: the result is still complete
+            for a, b in _missing_ranges(done, len(corpus)):
+                done.append((a, finish(a, _scan_piece(matcher, corpus, a, b, ids, outlets))))
+                say(f"warning: {deaths[0]}; {_describe(corpus, a, b)} scored again in this process")
     finally:
         gc.unfreeze()
     return done, prov
