@@ -20,8 +20,6 @@ import argparse
 import sys
 import time
 
-import pandas as pd
-
 from ..compare.pipeline import run_all
 from ..compare.rates import CORRECTIONS
 from . import add_csv_escape_argument
@@ -155,6 +153,11 @@ def add_arguments(p):
         "documents (default 20: 190 pairs); rates cover every group",
     )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument("--table-format", choices=["text", "markdown", "latex"], default="text",
+                   help="how the headline table is printed (markdown and latex: ready for a paper)")
+    p.add_argument("--summary-top", type=int, default=20, metavar="N",
+                   help="groups in the printed headline table, most documents first; every group is in "
+                        "rates.csv (default 20)")
     # --by and --pair are above (--pair chooses the decomposition pair; every group stays in the other tables)
     add_selection_arguments(p, pair=False, by=False)
 
@@ -199,14 +202,30 @@ def run(args) -> int:
     )
     out = result.write(args.out, csv_escape=args.csv_escape)
     if not args.quiet:
-        with pd.option_context("display.width", 250, "display.max_columns", 50):
-            unit = result.settings.get("cluster")
-            kind = "document-bootstrap" if unit is None else f"{unit}-bootstrap"
-            print(f"Matches per 1,000 tokens [{args.confidence:.0%} {kind} interval], by {args.by}:")
-            print(result.headline.to_string())
+        unit = result.settings.get("cluster")
+        kind = "document-bootstrap" if unit is None else f"{unit}-bootstrap"
+        _print_headline(result, args, f"Matches per 1,000 tokens [{args.confidence:.0%} {kind} interval], "
+                                      f"by {args.by}:")
         for note in result.notes:
             if not note.startswith("skipped"):
                 print(f"note: {note}", file=sys.stderr)
         total = time.perf_counter() - t_start
         print(f"{len(result.files)} files written to {out} in {total:.1f}s", file=sys.stderr)
     return 0
+
+
+def _print_headline(result, args, title: str) -> None:
+    """The headline table (groups x top-level categories), the ``--summary-top`` largest groups only."""
+    from ..report.tables import format_table
+
+    head = result.headline
+    rates = result.tables.get("rates.csv")
+    rest = []
+    if rates is not None and "documents" in rates.columns and args.by in rates.columns and len(head) > args.summary_top:
+        sizes = rates.groupby(rates[args.by].astype(str))["documents"].max()
+        order = sorted(map(str, head.index), key=lambda g: (-int(sizes.get(g, 0)), g))
+        shown, rest = order[: args.summary_top], order[args.summary_top:]
+        head = head.loc[[g for g in head.index if str(g) in set(shown)]]
+    print(format_table(head, args.table_format, caption=title), end="")
+    if rest:
+        print(f"{len(rest)} more groups not shown (fewest documents): every group is in rates.csv")

@@ -79,3 +79,13 @@ def test_figures_select_and_record(tmp_path):
     prov = json.loads((tmp_path / "rates_by_outlet.json").read_text(encoding="utf-8"))
     assert prov["selection"]["pair"] == ["Halvard Dispatch", "Brackwater Ledger"]
     assert prov["selection"]["rows_after"] == 26
+
+
+def test_compare_prints_the_largest_groups_as_latex(scored, tmp_path):
+    out, _, _ = scored
+    rc, stdout, err = _cli("compare", out, "--out", tmp_path / "cmp", "--n-resamples", "20", "--categories",
+                           "hedging", "--table-format", "latex", "--summary-top", "2")
+    assert rc == 0, err
+    body = stdout[stdout.index("\\begin{tabular}"):stdout.index("\\end{tabular}")]
+    assert body.count(" \\\\") == 3  # header and the two largest groups
+    assert "2 more groups not shown" in stdout
