@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -46,17 +45,22 @@ def make_corpus(path: Path, words: float, n_outlets: int, seed: int = 0) -> dict
     return {"documents": len(rows), "words": n_words, "outlets": len(facts["outlet_docs"])}
 
 
-def run(cmd: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak MB of the child (ru_maxrss), stderr."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run(cmd: list[str]) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds (user + system) and peak MB (ru_maxrss) of the child, its stderr.
+
+    The child is wrapped in a fresh ``python -c`` that reports its own rusage, so each command's peak is
+    its own (RUSAGE_CHILDREN would give the largest child so far).
+    """
+    wrapper = ("import resource, sys\nfrom analysis.cli import main\ncode = main(sys.argv[1:])\n"
+               "r = resource.getrusage(resource.RUSAGE_SELF)\n"
+               "print(f'RUSAGE {r.ru_utime + r.ru_stime} {r.ru_maxrss}', file=sys.stderr)\nsys.exit(code)")
     t = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    proc = subprocess.run([cmd[0], "-c", wrapper, *cmd[3:]], capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
-    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: run the smaller command first
-    return wall, max(peak, before) / 1024, proc.stderr
+    cpu, peak = re.findall(r"^RUSAGE (\S+) (\S+)$", proc.stderr, flags=re.MULTILINE)[-1]
+    return wall, float(cpu), float(peak) / 1024, proc.stderr
 
 
 def main(argv=None):
@@ -66,7 +70,8 @@ def main(argv=None):
     ap.add_argument("--workdir", default="/tmp/compare_scale")
     ap.add_argument("--by", default="lean")
     ap.add_argument("--n-resamples", default="1000")
-    ap.add_argument("--compare-args", default="", help="extra arguments for compare, e.g. '--steps ...'")
+    ap.add_argument("--compare-args", default="", help="extra arguments for compare, e.g. '--max-groups 10'")
+    ap.add_argument("--reuse-scored", action="store_true", help="keep the scored folder of a previous run")
     args = ap.parse_args(argv)
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -82,14 +87,15 @@ def main(argv=None):
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start\n")
     py = sys.executable
     scored = work / "scored"
-    wall, peak, _ = run([py, "-m", "analysis", "score", str(corpus), "--out", str(scored), "--quiet"])
-    print("| command | wall s | peak MB |\n|---|---:|---:|")
-    print(f"| score | {wall:.1f} | {peak:.0f} |")
+    print("| command | wall s | CPU s | peak MB |\n|---|---:|---:|---:|")
+    if not (args.reuse_scored and (scored / "provenance.json").is_file()):
+        wall, cpu, peak, _ = run([py, "-m", "analysis", "score", str(corpus), "--out", str(scored), "--quiet"])
+        print(f"| score | {wall:.1f} | {cpu:.1f} | {peak:.0f} |", flush=True)
     out = work / "compare"
     cmd = [py, "-m", "analysis", "compare", str(scored), "--corpus", str(corpus), "--by", args.by,
            "--out", str(out), "--n-resamples", args.n_resamples, *args.compare_args.split()]
-    wall, peak, err = run(cmd)
-    print(f"| compare --by {args.by} | {wall:.1f} | {peak:.0f} |\n")
+    wall, cpu, peak, err = run(cmd)
+    print(f"| compare --by {args.by} | {wall:.1f} | {cpu:.1f} | {peak:.0f} |\n")
     steps = re.findall(r"^\s*([a-z][a-z -]+): ([0-9.]+)s$", err, flags=re.MULTILINE)
     print("| compare step | s |\n|---|---:|")
     for name, secs in steps:

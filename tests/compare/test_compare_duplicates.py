@@ -163,3 +163,34 @@ def test_duplicate_agreement_scope_and_excluded_outlets(corpus):
     assert (no_y.documents, no_y.unknown) == (4, 3)  # b, e (outlet Y) and g ("NA") left out
     with pytest.raises(ValueError, match="scope"):
         duplicate_agreement(clusters, corpus, scope="all")
+
+
+def test_numpy_minhash_finds_near_copies_and_only_them():
+    """400 random articles, 60 light rewrites (Jaccard of 5-word shingles >= 0.8) and 30 heavy ones (~0.4):
+    every light rewrite is clustered with its source, no heavy one is."""
+    import random
+
+    from analysis.compare.duplicates import fast_word_tokens, shingles
+
+    rng = random.Random(3)
+    vocab = [f"w{i}" for i in range(5000)]
+    texts = [" ".join(rng.choice(vocab) for _ in range(300)) for _ in range(400)]
+    rows = [(f"d{i:03d}", f"O{i % 7}", t) for i, t in enumerate(texts)]
+    light, heavy = {}, {}
+    for k in range(90):
+        words = texts[k].split()
+        every = 120 if k < 60 else 9  # one changed word in 120 (light) or in 9 (heavy)
+        new = [rng.choice(vocab) if i % every == every - 1 else w for i, w in enumerate(words)]
+        doc = f"c{k:03d}"
+        (light if k < 60 else heavy)[doc] = f"d{k:03d}"
+        rows.append((doc, "Copy", " ".join(new)))
+        a, b = shingles(fast_word_tokens(texts[k])), shingles(new)
+        jac = len(a & b) / len(a | b)
+        assert (jac >= 0.8) if k < 60 else (jac < 0.6)
+    corpus = pd.DataFrame(rows, columns=["doc_id", "outlet", "text"])
+    clusters = near_duplicates(corpus)
+    cluster_of = dict(zip(clusters["doc_id"], clusters["cluster_id"]))
+    for copy, source in light.items():
+        assert copy in cluster_of and cluster_of[copy] == cluster_of.get(source)
+    assert not set(heavy) & set(cluster_of)
+    assert set(clusters["cluster_size"]) == {2}
