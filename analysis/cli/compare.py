@@ -177,6 +177,10 @@ def run(args) -> int:
         for k in ("text_col", "id_col", "outlet_col", "date_col", "title_col", "dayfirst")
         if getattr(args, k) is not None
     }
+    from ..compare.pipeline import DEFAULT_STEPS
+    from ..progress import bar, wanted
+
+    steps_bar = bar("compare", total=len(DEFAULT_STEPS), unit="step", enabled=wanted(args.quiet))
     result = run_all(
         args.scored,
         args.corpus,
@@ -198,8 +202,10 @@ def run(args) -> int:
         cluster=args.cluster,
         max_groups=args.max_groups,
         log=log,
+        progress=steps_bar,
         select={k: v for k, v in selection_kwargs(args).items() if k not in ("by", "pair")} or None,
     )
+    steps_bar.close()
     out = result.write(args.out, csv_escape=args.csv_escape)
     if not args.quiet:
         unit = result.settings.get("cluster")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..measure.scoring import score
 from ..outputs import atomic_write_text, output_set, write_table
+from ..progress import bar, wanted
 from ..provenance import dumps
 from ..text.corpus import load_corpus, metadata_table
 from ..text.select import select_documents
@@ -148,7 +149,7 @@ def run_stream(args) -> int:
         result = score_stream(
             args.corpus, args.out, args.lexicon or None, categories=args.categories or None,
             chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE, fmt=args.format, jobs=args.jobs, executor=executor,
-            resume=args.resume, progress=not args.no_progress and not quiet,
+            resume=args.resume, progress=wanted(quiet, args.no_progress),
             text_col=args.text_col, id_col=args.id_col, outlet_col=args.outlet_col, date_col=args.date_col,
             title_col=args.title_col, encoding=args.encoding, dayfirst=args.dayfirst, split=args.split,
             input_format=args.input_format,
@@ -244,7 +245,10 @@ def run(args) -> int:
 
 
 def _score_in_memory(args, tmp):
-    corpus, report = corpus_from_args(args)
+    show = wanted(args.quiet, args.no_progress)  # bars on stderr only when it is a terminal
+    with bar("reading", total=1, unit="file", enabled=show) as b:
+        corpus, report = corpus_from_args(args)
+        b.update(1)
     if len(corpus) == 0:
         first = f"; first: {report.issues[0]}" if report.issues else ""
         raise ValueError(f"nothing to score: all {report.n_read} rows of {args.corpus} were skipped{first}")
@@ -252,14 +256,14 @@ def _score_in_memory(args, tmp):
     chosen = selection_kwargs(args)
     if chosen:
         corpus, selection = select_documents(corpus, **chosen)
-    show_progress = not args.no_progress and not args.quiet and len(corpus) >= 200
     if args.jobs > 1:
         from ..scale.parallel import score_parallel
 
         result = score_parallel(corpus, args.lexicon or None, categories=args.categories or None, jobs=args.jobs,
                                 log=lambda msg: print(msg, file=sys.stderr))
     else:
-        result = score(corpus, args.lexicon or None, categories=args.categories or None, progress=show_progress)
+        with bar("scoring", total=len(corpus), unit="doc", enabled=show and len(corpus) >= 200) as b:
+            result = score(corpus, args.lexicon or None, categories=args.categories or None, progress=b)
     ext = args.format
     prov = dict(result.provenance)
     prov["load_report"] = report.provenance()  # counts and notes (the issues are in load_report.csv)
@@ -267,7 +271,9 @@ def _score_in_memory(args, tmp):
         prov["selection"] = selection.provenance()
     from ..compare.rates import SUMMARY_INTERVAL_NOTE, summary_with_intervals
 
-    result.summary = summary_with_intervals(result.summary, result.documents, result.categories)
+    with bar("bootstrap", total=1, unit="step", enabled=show) as b:
+        result.summary = summary_with_intervals(result.summary, result.documents, result.categories)
+        b.update(1)
     prov["summary_intervals"] = SUMMARY_INTERVAL_NOTE
     prov["csv_escape"] = _escape_note(args)
     # all five files appear together or not at all: a killed run leaves the previous complete set

@@ -1081,6 +1081,7 @@ def run_all(
     max_groups: int = MAX_GROUPS,
     steps: Sequence[str] | None = None,
     log: Callable[[str], None] | None = None,
+    progress=None,
     select: dict | None = None,
 ) -> CompareResult:
     """Compute every comparison table of a scored corpus (what ``python -m analysis compare`` writes).
@@ -1146,6 +1147,9 @@ def run_all(
         Step names of :data:`STEPS` to run (default :data:`DEFAULT_STEPS`, in that order).
     log : callable, optional
         Called with a line of progress (a step and its time, a skipped table).
+    progress : tqdm-like or callable, optional
+        Advanced by one after each step (``update(1)``, or called with 1); its postfix names the
+        running step (see :func:`analysis.progress.bar`).
     select : dict, optional
         Keyword arguments of :func:`analysis.text.select.select_documents` (``outlets``,
         ``exclude_outlets``, ``since``, ``until``, ``pair``) applied to the ``by`` column before any
@@ -1281,10 +1285,14 @@ def run_all(
         run.extra_settings["min_docs"] = min_docs_report
     for name in params["steps"]:
         t = time.perf_counter()
+        if progress is not None and hasattr(progress, "set_postfix_str"):
+            progress.set_postfix_str(name)
         STEPS[name](run)
         dt = time.perf_counter() - t
         result.timings[name] = round(dt, 2)
         run.say(f"{name}: {dt:.1f}s")
+        if progress is not None:
+            (progress.update if hasattr(progress, "update") else progress)(1)
 
     settings = {
         "scored_dir": scored_label,

@@ -309,8 +309,9 @@ def score(corpus, lexicons=None, *, categories=None, matcher: Matcher | None = N
         Keep only these categories (names or globs such as ``"hedging.*"``).
     matcher : Matcher, optional
         A compiled matcher to reuse (then ``lexicons`` and ``categories`` are ignored).
-    progress : bool
-        Show a progress bar (tqdm) on stderr.
+    progress : bool or tqdm-like, optional
+        True: show a progress bar (tqdm) on stderr; an object with ``update(n)`` (such as
+        :func:`analysis.progress.bar`) is advanced once per document instead.
 
     Returns
     -------
@@ -328,13 +329,13 @@ def score(corpus, lexicons=None, *, categories=None, matcher: Matcher | None = N
     corpus = check_corpus(corpus)
     matcher = matcher or Matcher(lexicons, categories=categories)
     bar = None
-    if progress:
+    if progress is True:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(corpus), unit="doc", desc="scoring", mininterval=0.5)
     try:
         ids, outlets, texts = corpus_columns(corpus)
-        batch = scan(matcher, texts, ids, outlets, bar)
+        batch = scan(matcher, texts, ids, outlets, bar if bar is not None else (progress or None))
     finally:
         if bar is not None:
             bar.close()
