@@ -519,7 +519,8 @@ def _kwic_sample(td, matches, documents, by, pair, category, seed) -> pd.DataFra
     )
     wanted = set(zip(top["category"], top["entry"]))
     group_of = documents.set_index("doc_id")[by]
-    m = matches[[(c, e) in wanted for c, e in zip(matches["category"], matches["entry"])]]
+    keys = pd.MultiIndex.from_arrays([matches["category"].astype(str), matches["entry"].astype(str)])
+    m = matches[keys.isin([(str(c), str(e)) for c, e in wanted])]
     m = m.assign(_group_=m["doc_id"].map(group_of))
     m = m[m["_group_"].isin(pair)]
     m = m.sort_values(["doc_id", "start", "end", "category", "entry"], kind="mergesort")

@@ -1411,6 +1411,17 @@ def voice_rates(
     if not categories:
         raise ValueError("`categories` is empty: name at least one category")
     docs = documents.reset_index(drop=True)
+    # per (category, document, voice) counts, computed once for all voices
+    cat_str = matches["category"].astype(str)
+    known = set(cat_str)
+    voice_str = matches["voice"].astype(str)
+    per_cat = {}
+    for cat in categories:
+        exact = cat_str == cat
+        mask = exact if cat in known else cat_str.str.startswith(cat + ".")
+        if not mask.any():
+            raise ValueError(f"category {cat!r} has no matches in the matches table")
+        per_cat[cat] = pd.crosstab(matches.loc[mask, "doc_id"], voice_str[mask])
     frames = []
     for voice in voices:
         vdocs = docs[["doc_id", *by_list, f"n_tokens_{voice}"]].copy()
@@ -1419,13 +1430,9 @@ def voice_rates(
         if kwargs.get("cluster") is not None and kwargs["cluster"] not in vdocs.columns:
             _require_columns(docs, [kwargs["cluster"]], "documents")
             vdocs[kwargs["cluster"]] = docs[kwargs["cluster"]]
-        vm = matches[matches["voice"].astype(str) == voice]
         for cat in categories:
-            sel = _category_matches(matches, cat)
-            if sel.empty:
-                raise ValueError(f"category {cat!r} has no matches in the matches table")
-            sel = sel[sel.index.isin(vm.index)]
-            per_doc = sel.groupby("doc_id").size()
+            table = per_cat[cat]
+            per_doc = table[voice] if voice in table.columns else pd.Series(dtype=int)
             vdocs[cat + COUNT_SUFFIX] = vdocs["doc_id"].map(per_doc).fillna(0).astype(int)
         out = group_rates(vdocs, categories, by=by_list, token_col=f"n_tokens_{voice}", **kwargs)
         out.insert(len(by_list), "voice", voice)
