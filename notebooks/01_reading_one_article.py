@@ -41,7 +41,8 @@ from analysis import paths
 from analysis.measure.scoring import score
 from analysis.outputs import atomic_write_text, safe_child
 from analysis.report.explorer import Explorer
-from analysis.report.highlight import highlight_document, html_page
+from analysis.measure.attribution import attributions_frame, link_matches, with_match_counts
+from analysis.report.highlight import highlight_attributions, highlight_document, html_page
 from analysis.text.corpus import load_corpus
 
 corpus_path = paths.SAMPLE_CORPUS if CORPUS is None else paths.PROJECT_ROOT / CORPUS
@@ -98,6 +99,24 @@ rows[["sentence", "category", "entry", "matched", "start", "end", "voice", "lexi
 
 # %%
 rows.groupby("category").size().rename("matches").to_frame()
+
+# %% [markdown]
+# ## Who speaks: sources, cues and attributed content
+#
+# The attribution records of the article (docs/attribution.md): the **source** is underlined in the
+# colour of its type (anonymous, named person, ...), the **cue** is framed, the **content** has a
+# yellow background; hover a piece for its role. Then each hedge, booster or evidence-absent match
+# with the attribution whose content holds it: the outlet's own words, or its sources'.
+
+# %%
+doc = corpus[corpus["doc_id"] == DOC_ID]
+attributions = with_match_counts(attributions_frame(doc), rows)
+display(HTML(highlight_attributions(article["text"], attributions, title=f"{DOC_ID}: attributions")))
+attributions[["attribution", "cue", "source", "source_type", "resolved_source", "content", "hedged_content"]]
+
+# %%
+linked = rows.join(link_matches(rows, attributions))
+linked[["category", "matched", "voice", "attribution", "source_type"]]
 
 # %% [markdown]
 # ## Explorer

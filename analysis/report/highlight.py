@@ -26,7 +26,8 @@ import pandas as pd
 
 from .style import category_colors
 
-__all__ = ["HighlightedHTML", "highlight_article", "highlight_document", "html_page", "legend_html"]
+__all__ = ["HighlightedHTML", "highlight_article", "highlight_attributions", "highlight_document", "html_page",
+           "legend_html"]
 
 _NEEDED = ("start", "end", "category", "entry")
 
@@ -273,3 +274,74 @@ def html_page(fragment: str, title: str = "media-framing-analysis") -> str:
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{_esc(title)}</title></head><body style=\"margin:2em\">\n{fragment}\n</body></html>\n"
     )
+
+
+# -- attributions: sources, cues and content ------------------------------------------------------------
+
+_ROLE_STYLE = {
+    "content": "background:rgba(241, 196, 15, 0.22)",
+    "cue": "font-weight:bold;outline:1px solid #333333;outline-offset:1px",
+}
+
+
+def highlight_attributions(text: str, attributions: pd.DataFrame, title: str | None = None) -> HighlightedHTML:
+    """One article with its attributions marked: the **source** underlined in the colour of its source
+    type, the **cue** in bold with a frame, the **content** on a light yellow background; hover any
+    piece for what it is (role, attribution number, source type). Everything from data is escaped.
+
+    ``attributions``: the document's rows of the attribution table (``cue_start``, ``cue_end``,
+    ``source_start``, ``source_end``, ``content_start``, ``content_end``, ``source_type``,
+    ``attribution``). Pieces are split at every boundary, as in :func:`highlight_article`.
+
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"attribution": [0], "cue_start": [4], "cue_end": [8], "source_start": [0],
+    ...     "source_end": [3], "content_start": [9], "content_end": [16], "source_type": ["pronoun"]})
+    >>> out = highlight_attributions("<b> said it <i>.", a)
+    >>> "&lt;b&gt;" in out and "mfa-source" in out and "mfa-cue" in out and "<b>" not in out
+    True
+    """
+    from .sourcing import SOURCE_TYPE_COLORS
+
+    spans = []  # (start, end, role, attribution, source type)
+    for r in attributions.itertuples(index=False):
+        stype = str(getattr(r, "source_type", "") or "")
+        k = int(getattr(r, "attribution", 0))
+        for role in ("source", "cue", "content"):
+            s, e = int(getattr(r, f"{role}_start")), int(getattr(r, f"{role}_end"))
+            if s < 0 or e <= s:
+                continue
+            if e > len(text):
+                raise ValueError(f"attribution {k}: {role} offsets {s}:{e} are outside the text ({len(text)} characters)")
+            spans.append((s, e, role, k, stype))
+    cuts = sorted({0, len(text), *[s for s, *_ in spans], *[e for _, e, *_ in spans]})
+    out = []
+    for a, b in itertools.pairwise(cuts):
+        if a == b:
+            continue
+        here = [sp for sp in spans if sp[0] <= a and b <= sp[1]]
+        piece = _text_html(text[a:b]).replace("\x00P", "<br><br>")
+        if not here:
+            out.append(piece)
+            continue
+        roles = {sp[2] for sp in here}
+        style = [_ROLE_STYLE[r] for r in ("content", "cue") if r in roles]
+        src = [sp for sp in here if sp[2] == "source"]
+        if src:
+            color = SOURCE_TYPE_COLORS.get(src[0][4] or "none", "#333333")
+            style.append(f"text-decoration:underline;text-decoration-color:{color};text-decoration-thickness:3px")
+        tip = "; ".join(f"{sp[2]} of attribution {sp[3]}" + (f" ({sp[4]})" if sp[2] == "source" and sp[4] else "")
+                        for sp in here)
+        classes = " ".join(f"mfa-{r}" for r in sorted(roles))
+        out.append(f'<span class="{classes}" style="{";".join(style)}" title="{_esc(tip)}">{piece}</span>')
+    legend = ('<div class="mfa-legend" style="font-size:0.85em;margin:0.4em 0">'
+              '<span style="text-decoration:underline;text-decoration-thickness:3px;margin-right:1em">source '
+              '(underline colour: source type)</span>'
+              f'<span style="{_ROLE_STYLE["cue"]};margin-right:1em">cue</span>'
+              f'<span style="{_ROLE_STYLE["content"]}">attributed content</span>'
+              + "".join(f'<span style="margin-left:1em;white-space:nowrap"><span style="display:inline-block;'
+                        f'width:1.2em;height:0.25em;vertical-align:middle;background:{c}"></span> {_esc(t)}</span>'
+                        for t, c in SOURCE_TYPE_COLORS.items()) + "</div>")
+    head = f"<h3>{_esc(title)}</h3>" if title else ""
+    body = "".join(out).replace("\n", "")
+    return HighlightedHTML(f'<div class="mfa-attributions">{head}{legend}<div style="line-height:1.7">{body}'
+                           "</div></div>")

@@ -117,6 +117,7 @@ def test_notebook_outputs(executed):
     html_outputs = [o["data"]["text/html"] for c in nb1.cells for o in c.get("outputs", [])
                     if "data" in o and "text/html" in o["data"]]
     assert any("mfa-match" in h for h in html_outputs)
+    assert any("mfa-attributions" in h and "mfa-source" in h for h in html_outputs)  # sources, cues, content
     assert (out / "01_reading_one_article" / "highlighted_article.html").is_file()
     # notebooks 2-4 save their figures with provenance
     for name, fid in [("02_comparing_outlets", "rates_by_outlet"), ("02_comparing_outlets", "keyness"),
