@@ -72,3 +72,44 @@ def test_bad_files_read_or_fail_the_same(tmp_path, monkeypatch, name):
         assert out[0] == out[1]
     else:
         _same(out[0], out[1])
+
+
+def test_real_shaped_jsonl_reads_the_same(tmp_path, monkeypatch):
+    facts = write_corpus(tmp_path / "c.jsonl", n_outlets=25, seed=6, broken_share=0.2)
+    monkeypatch.setattr(C, "ARROW_MIN_BYTES", 0)
+    assert C._read_jsonl_arrow(facts["path"], None, C.LoadReport("x"), facts["path"].read_bytes()) is not None
+    fast, exact = _both(monkeypatch, facts["path"])
+    _same(fast, exact)
+
+
+BAD_JSONL = {
+    "invalid line": b'{"doc_id": "a", "text": "It may."}\n{"doc_id": "b", "text": \n{"doc_id": "c", "text": "x"}\n',
+    "blank line": b'{"doc_id": "a", "text": "It may."}\n\n{"doc_id": "c", "text": "x"}\n',
+    "not an object": b'{"doc_id": "a", "text": "It may."}\n[1, 2]\n',
+    "key twice": b'{"doc_id": "a", "doc_id": "b", "text": "It may."}\n',
+    "mixed types": b'{"doc_id": 1, "text": "It may."}\n{"doc_id": "b", "text": "x"}\n',
+    "numbers, floats, booleans, missing keys": b'{"doc_id": 1, "outlet": true, "text": "It may.", "n": 2}\n'
+                                              b'{"doc_id": 2.5, "text": "x", "lean": "left"}\n{"text": "y"}\n',
+    "nested values": b'{"doc_id": "a", "text": "It may.", "m": {"k": [1]}}\n{"doc_id": "b", "text": ["x"]}\n',
+    "iso dates and timestamps": b'{"doc_id": "a", "date": "2024-01-05", "text": "It may."}\n'
+                                b'{"doc_id": "b", "date": "2024-01-06T10:00:00Z", "text": "x"}\n',
+    "crlf and no final newline": b'{"doc_id": "a", "text": "It may."}\r\n{"doc_id": "b", "text": "x"}',
+    "text with escaped newlines and u2028": '{"doc_id": "a", "text": "It\\nmay\u2028rain \\u0000."}\n'.encode(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_JSONL))
+def test_bad_jsonl_reads_or_fails_the_same(tmp_path, monkeypatch, name):
+    path = tmp_path / "c.jsonl"
+    path.write_bytes(BAD_JSONL[name])
+    out = []
+    for limit in (0, 1 << 62):
+        monkeypatch.setattr(C, "ARROW_MIN_BYTES", limit)
+        try:
+            out.append(C.load_corpus(path))
+        except C.CorpusError as exc:
+            out.append(str(exc))
+    if isinstance(out[0], str) or isinstance(out[1], str):
+        assert out[0] == out[1]
+    else:
+        _same(out[0], out[1])
