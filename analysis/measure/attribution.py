@@ -28,7 +28,6 @@ import hashlib
 import json
 import math
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, repeat
@@ -440,8 +439,11 @@ _NOT_NAMES = frozenset(
 )
 
 
+@lru_cache(maxsize=65536)
 def source_type(source: str) -> str:
     """The type of a source as written (rules in docs/codebook.md).
+
+    Cached: the same sources ("he", "officials", a name) recur through a corpus.
 
     >>> [source_type(s) for s in ["one official", "anonymous US officials", "Gen. Smith", "the Pentagon",
     ...                          "he", "CNN", "a Pentagon statement", "some experts", "people familiar with the matter"]]
@@ -638,33 +640,31 @@ def attributions_frame(corpus: pd.DataFrame, model: AttributionModel | None = No
 def link_matches(matches: pd.DataFrame, attributions: pd.DataFrame) -> pd.DataFrame:
     """For every match, the attribution whose content holds it: columns ``attribution`` (-1: none,
     the match is in narration or unattributed), ``source_type`` and ``resolved_type`` ("" for none).
-    Rows in the order of ``matches``."""
+    Where contents nest, the one starting last before the match is taken. Rows in the order of
+    ``matches``."""
     n = len(matches)
     att = np.full(n, -1, dtype=np.int64)
     stype = np.full(n, "", dtype=object)
     rtype = np.full(n, "", dtype=object)
-    if n and len(attributions):
-        has = attributions[attributions["content_start"] >= 0]
-        by_doc = {d: g for d, g in has.groupby("doc_id", sort=False)}
-        m_doc = matches["doc_id"].to_numpy()
-        m_start = matches["start"].to_numpy()
-        for d, idx in pd.Series(np.arange(n)).groupby(m_doc, sort=False):
-            g = by_doc.get(d)
-            if g is None:
-                continue
-            cs, ce = g["content_start"].to_numpy(), g["content_end"].to_numpy()
-            order = np.argsort(cs, kind="stable")
-            cs, ce = cs[order], ce[order]
-            ids_, st, rt = (g["attribution"].to_numpy()[order], g["source_type"].to_numpy()[order],
-                            g["resolved_type"].to_numpy()[order])
-            for i in idx.to_numpy():
-                pos = m_start[i]
-                k = bisect_right(cs, pos) - 1
-                while k >= 0 and cs[k] <= pos:
-                    if pos < ce[k]:
-                        att[i], stype[i], rtype[i] = ids_[k], st[k], rt[k]
-                        break
-                    k -= 1
+    has = attributions[attributions["content_start"] >= 0] if len(attributions) else attributions
+    if n and len(has):
+        # one sorted key per (document, offset): a search over every document at once
+        docs = pd.Index(pd.unique(np.concatenate([has["doc_id"].astype(str).to_numpy(),
+                                                  matches["doc_id"].astype(str).to_numpy()])))
+        big = np.int64(1) << np.int64(40)
+        a_doc = docs.get_indexer(has["doc_id"].astype(str)).astype(np.int64)
+        key = a_doc * big + has["content_start"].to_numpy(dtype=np.int64)
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        end = (a_doc * big + has["content_end"].to_numpy(dtype=np.int64))[order]
+        m_key = docs.get_indexer(matches["doc_id"].astype(str)).astype(np.int64) * big + matches["start"].to_numpy(
+            dtype=np.int64)
+        k = np.searchsorted(key, m_key, side="right") - 1
+        hit = (k >= 0) & (m_key < end[np.maximum(k, 0)]) & (key[np.maximum(k, 0)] <= m_key)
+        rows = order[k[hit]]
+        att[hit] = has["attribution"].to_numpy()[rows]
+        stype[hit] = has["source_type"].to_numpy()[rows]
+        rtype[hit] = has["resolved_type"].to_numpy()[rows]
     return pd.DataFrame({"attribution": att, "source_type": stype, "resolved_type": rtype}, index=matches.index)
 
 
@@ -683,13 +683,13 @@ def with_match_counts(attributions: pd.DataFrame, matches: pd.DataFrame) -> pd.D
         top = matches["category"].astype(str).str.split(".", n=1).str[0].to_numpy()
         keep = link["attribution"].to_numpy() >= 0
         if keep.any():
-            row_of = {(d, a): i for i, (d, a) in enumerate(zip(out["doc_id"].tolist(), out["attribution"].tolist()))}
-            docs = matches["doc_id"].to_numpy()[keep]
-            atts = link["attribution"].to_numpy()[keep]
+            rows = pd.MultiIndex.from_arrays([out["doc_id"].astype(str), out["attribution"]])
+            where = rows.get_indexer(pd.MultiIndex.from_arrays(
+                [matches["doc_id"].astype(str).to_numpy()[keep], link["attribution"].to_numpy()[keep]]))
             tops = top[keep]
-            for d, a, t in zip(docs.tolist(), atts.tolist(), tops.tolist()):
-                if t in cols:
-                    cols[t][row_of[(d, a)]] += 1
+            for c in CONTENT_CATEGORIES:
+                sel = (tops == c) & (where >= 0)
+                np.add.at(cols[c], where[sel], 1)
     for c in CONTENT_CATEGORIES:
         out[f"content_{c}"] = cols[c]
     out["hedged_content"] = (out["content_hedging"] + out["content_evidence_absent"]) > 0
