@@ -1,7 +1,7 @@
 """The whole ``score`` command against a floor, and ``--jobs 2`` against ``--jobs 1`` (issue 19).
 
 One command: ``python benchmarks/whole_command.py [--tokens 1e7] [--repeat 3] [--jobs 2] [--profile]
-[--corpus PATH]``.
+[--corpus PATH] [--score-args '--no-attributions']``.
 
 The corpus is the benchmarks' corpus (real sentences of PolNeAR from ``../shared/data/polnear`` when
 present, else the bundled sample, resampled into documents of 25 sentences; see ``benchmarks/run.py``)
@@ -26,6 +26,7 @@ import argparse
 import os
 import platform
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
@@ -54,6 +55,7 @@ STEPS = [
     ("score (library)", "scoring.py", "score"),
     ("  scan (matching)", "scoring.py", "scan"),
     ("summary intervals", "rates.py", "summary_with_intervals"),
+    ("attributions (attributions_frame)", "attribution.py", "attributions_frame"),
     ("write tables (write_table)", "outputs.py", "write_table"),
     ("command after imports (main)", "__init__.py", "main"),
 ]
@@ -85,14 +87,14 @@ def timed(argv: list[str]) -> tuple[float, float]:
     return cpu, wall
 
 
-def profile(python: str, corpus: Path, out: Path) -> list[tuple[str, float]]:
+def profile(python: str, corpus: Path, out: Path, extra: list[str]) -> list[tuple[str, float]]:
     """Cumulative seconds of each step of one ``score`` run under cProfile, and the run's wall time."""
     import pstats
 
     stats_file = out.parent / "score.prof"
     start = time.perf_counter()
     subprocess.run([python, "-m", "cProfile", "-o", str(stats_file), "-m", "analysis", "score", str(corpus),
-                    "--out", str(out), "--quiet", "--no-progress"], cwd=ROOT, check=True, capture_output=True)
+                    "--out", str(out), "--quiet", "--no-progress", *extra], cwd=ROOT, check=True, capture_output=True)
     elapsed = time.perf_counter() - start
     found = {}
     for (filename, _, func), (_, _, _, cum, _) in pstats.Stats(str(stats_file)).stats.items():
@@ -110,7 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", help="CSV to use (made here, and kept, when it does not exist)")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--score-args", default="",
+                        help="extra options for both score cases, e.g. '--no-attributions' (quoted, one string)")
     args = parser.parse_args(argv)
+    extra = shlex.split(args.score_args)
     with tempfile.TemporaryDirectory(prefix="mfa-whole-") as tmp:
         tmp = Path(tmp)
         corpus = Path(args.corpus) if args.corpus else tmp / "corpus.csv"
@@ -123,9 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         cases = {
             "floor": [py, "-c", FLOOR, str(corpus)],
             "score": [py, "-m", "analysis", "score", str(corpus), "--out", str(tmp / "out1"), "--quiet",
-                      "--no-progress"],
+                      "--no-progress", *extra],
             f"score --jobs {args.jobs}": [py, "-m", "analysis", "score", str(corpus), "--out", str(tmp / "outn"),
-                                          "--quiet", "--no-progress", "--jobs", str(args.jobs)],
+                                          "--quiet", "--no-progress", "--jobs", str(args.jobs), *extra],
         }
         cpu = {name: [] for name in cases}
         wall = {name: [] for name in cases}
@@ -150,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{statistics.median(wall['score']) / statistics.median(wall[jobs]):.2f}x (median); target >= 1.7x")
         if args.profile:
             print("profile of one `score` run (cumulative seconds under cProfile, which slows Python code):")
-            for label, seconds in profile(py, corpus, tmp / "outp"):
+            for label, seconds in profile(py, corpus, tmp / "outp", extra):
                 print(f"  {label:32s} {seconds:8.2f}")
     return 0
 
