@@ -451,13 +451,16 @@ def plot_keyness(table: pd.DataFrame, top: int = 8, colors: Mapping | None = Non
             ys = np.arange(len(sub))
             ax.barh(ys, sub["z"], color=styles[o]["color"], height=0.65)
             ax.set_yticks(ys, [shorten(str(t), 18, placeholder="…") for t in sub["term"]])
-            ax.set_title(_group_label(o, sizes, 26), loc="left")
+            name = shorten(o, 26 if ncols < 4 else 15)
+            ax.set_title(f"{name}\nn={sizes[o]}" if o in sizes else name, loc="left")
             ax.set_xlim(left=0)
         for ax in list(axes.flat)[len(outlets):]:
             ax.set_visible(False)
         for ax in axes[-1, :]:
             ax.set_xlabel("z (log-odds, informative prior)")
-        fig.suptitle((title or "Words typical of each outlet (vs all others)") + _hidden_note(hidden, sizes),
+        rest = sorted({str(o) for o in table["outlet"] if is_rest(o)})
+        more = f"\n{rest[0][1:-1]} not drawn (they are the reference of the others)" if rest and not hidden else ""
+        fig.suptitle((title or "Words typical of each outlet (vs all others)") + _hidden_note(hidden, sizes) + more,
                      x=0.01, ha="left")
     return fig
 
