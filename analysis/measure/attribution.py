@@ -40,8 +40,11 @@ from ..text.tokenize import ABBREVIATIONS, sentence_paragraph_spans
 
 __all__ = [
     "ATTRIBUTION_COLUMNS",
+    "FUNCTION_WORDS",
     "MODEL_FORMAT",
+    "QUOTE_TOKENS",
     "SOURCE_TYPES",
+    "TOKEN_RE",
     "AttributionModel",
     "attributions_frame",
     "cue_features",
@@ -49,6 +52,7 @@ __all__ = [
     "extract",
     "link_matches",
     "load_attribution_model",
+    "quote_mask",
     "source_type",
 ]
 
@@ -73,7 +77,7 @@ _QUOTE_CHARS = frozenset("\"“”„«»`'")
 _NO_QUOTES = [False]
 _ZEROS = repeat(0.0)
 _TOKEN_PATTERN = r"(?:[^\W\d_]\.){2,}|\w+(?:[-'’]\w+)*|[^\w\s]"
-_TOKEN_RE = re.compile(_TOKEN_PATTERN)
+TOKEN_RE = re.compile(_TOKEN_PATTERN)
 _SPACED_TOKEN_RE = re.compile(r"\s*(?:" + _TOKEN_PATTERN + ")")
 
 
@@ -88,7 +92,7 @@ class _Offsets:
     def __getitem__(self, k):
         e = self.ends[k]
         return (e - len(self.words[k]), e)
-_QUOTES = frozenset("\"“”„«»``''")
+QUOTE_TOKENS = frozenset("\"“”„«»``''")
 _OPEN_Q = frozenset("“„«")
 _CLOSE_Q = frozenset("”»")
 _PUNCT_STOP = frozenset(",;:()[]—–-")
@@ -96,7 +100,7 @@ _PUNCT_STOP = frozenset(",;:()[]—–-")
 
 def _shape(tok: str) -> str:
     c = tok[0]
-    if c in _QUOTES:
+    if c in QUOTE_TOKENS:
         return "Q"
     if not (c.isalnum() or c == "_"):
         return tok if tok in ",.:;?!—-()" else "P"
@@ -286,9 +290,9 @@ _MAX_SOURCE_TOKENS = 12
 
 def _trim(words, starts, ends, a, b):
     """Token range [a, b) without leading and trailing punctuation, quotes and "that"; None when empty."""
-    while a < b and (words[a] in _QUOTES or words[a] in ",.;:—–-" or words[a].lower() == "that"):
+    while a < b and (words[a] in QUOTE_TOKENS or words[a] in ",.;:—–-" or words[a].lower() == "that"):
         a += 1
-    while b > a and (words[b - 1] in _QUOTES or words[b - 1] in ",.;:—–-?!"):
+    while b > a and (words[b - 1] in QUOTE_TOKENS or words[b - 1] in ",.;:—–-?!"):
         b -= 1
     return (a, b) if a < b else None
 
@@ -308,7 +312,7 @@ def _source_left(words, lows, i):
     k = j
     while k >= 0 and end - k <= _MAX_SOURCE_TOKENS:
         w = words[k]
-        if w in _QUOTES or (len(w) == 1 and w in ",;:()[]—–!?") or lows[k] in _NP_STOP or lows[k] in _AUX:
+        if w in QUOTE_TOKENS or (len(w) == 1 and w in ",;:()[]—–!?") or lows[k] in _NP_STOP or lows[k] in _AUX:
             break
         if w == "." and not _abbrev_dot(words, k):
             break
@@ -327,7 +331,7 @@ def _source_right(words, lows, i, stop_at):
     b = a
     while b < stop_at and b - a < _MAX_SOURCE_TOKENS:
         w = words[b]
-        if w in _QUOTES or (len(w) == 1 and w in ",;:()[]—–!?") or lows[b] in _NP_STOP:
+        if w in QUOTE_TOKENS or (len(w) == 1 and w in ",;:()[]—–!?") or lows[b] in _NP_STOP:
             break
         if w == "." and not _abbrev_dot(words, b):
             break
@@ -340,7 +344,7 @@ def _after_addressee(words, lows, a, n):
     for k in range(a, min(n, a + 8)):
         if lows[k] == "that":
             return k + 1
-        if words[k] in _QUOTES or words[k] in ",:;":
+        if words[k] in QUOTE_TOKENS or words[k] in ",:;":
             return k
     if a < n and lows[a] in _OBJECT_PRONOUNS:
         return a + 1
@@ -366,7 +370,7 @@ def _rules(words, lows, i, j, head, nxt):
             content = _trim(words, None, None, 0, i)
         return src, content
     next_shape = _shape(words[j]) if j < n else "</s>"
-    inverted = (prev_tok == "," or prev_tok in _QUOTES) and j < n and (
+    inverted = (prev_tok == "," or prev_tok in QUOTE_TOKENS) and j < n and (
         next_shape in ("Aa", "AA") or lows[j] in _DETERMINERS or lows[j] in ("he", "she", "they", "it", "we", "i"))
     if inverted:
         src = _source_right(words, lows, j - 1, nxt)
@@ -395,7 +399,7 @@ _PARTICLE_CUES = frozenset(
         "spoke of", "in favor", "opposition to", "support for"))
 
 # words that join a cue ("has said", "called for", "talking about") but are never a cue alone
-_FUNCTION = frozenset(
+FUNCTION_WORDS = frozenset(
     ["to", "about", "of", "for", "on", "in", "a", "an", "the", "with", "by", "as", "against", "is", "was", "are", "were", "has", "have", "had", "also", "not", "did", "do", "does", "be", "been", "that", "at", "from", "into", "over", "out", "up", "it", "its", "this"]
 )
 
@@ -451,7 +455,7 @@ def source_type(source: str) -> str:
     """
     text = " ".join(source.split())
     low = text.lower().strip(" ,.;:\"“”'")
-    toks = [t for t in _TOKEN_RE.findall(text) if t[0].isalnum() or t[0] == "_"]
+    toks = [t for t in TOKEN_RE.findall(text) if t[0].isalnum() or t[0] == "_"]
     if not toks:
         return "vague"
     lows = [t.lower() for t in toks]
@@ -487,7 +491,7 @@ def source_type(source: str) -> str:
 # -- extraction ----------------------------------------------------------------------------------------
 
 
-def _quote_mask(words) -> list[bool]:
+def quote_mask(words) -> list[bool]:
     """Whether each token sits inside a double-quoted stretch of the sentence."""
     inside, out = False, []
     for w in words:
@@ -529,7 +533,7 @@ def extract(text: str, model: AttributionModel | None = None, *, threshold: floa
     weights_get = model.weights.get
     bias = model.bias
     out = []
-    findall = _TOKEN_RE.findall
+    findall = TOKEN_RE.findall
     for si, (sa, sb, p) in enumerate(split_sentences(text)):
         # C-level steps only until a sentence holds a word of the cue vocabulary (most of the text ends
         # here): its lower-cased tokens, then a set test
@@ -545,8 +549,8 @@ def extract(text: str, model: AttributionModel | None = None, *, threshold: floa
             has_q = False
             qmask = _NO_QUOTES * len(words)
         else:
-            qmask = _quote_mask(words)
-            has_q = any(w in _QUOTES for w in words)
+            qmask = quote_mask(words)
+            has_q = any(w in QUOTE_TOKENS for w in words)
         kept = []
         for i, lw in enumerate(lows):
             if lw in vocab:

@@ -22,14 +22,14 @@ import numpy as np
 import pandas as pd
 
 from ..measure.attribution import (
-    _FUNCTION,
-    _QUOTES,
-    _TOKEN_RE,
+    FUNCTION_WORDS,
+    QUOTE_TOKENS,
+    TOKEN_RE,
     AttributionModel,
-    _quote_mask,
     cue_features,
     default_model,
     extract,
+    quote_mask,
 )
 from ..text.tokenize import sentence_spans
 from .corpora import load_polnear_articles, load_polnear_attributions
@@ -52,7 +52,7 @@ def gold_documents(root, split: str) -> tuple[pd.DataFrame, dict]:
 
 
 def _sentence_tokens(text: str, a: int, b: int):
-    toks = [(m.start(), m.end()) for m in _TOKEN_RE.finditer(text, a, b)]
+    toks = [(m.start(), m.end()) for m in TOKEN_RE.finditer(text, a, b)]
     words = [text[s:e] for s, e in toks]
     return toks, words, [w.lower() for w in words]
 
@@ -72,8 +72,8 @@ def candidate_table(arts: pd.DataFrame, by_doc: dict, vocabulary=None):
             toks, words, lows = _sentence_tokens(text, sa, sb)
             if not toks:
                 continue
-            qmask = _quote_mask(words)
-            has_q = any(w in _QUOTES for w in words)
+            qmask = quote_mask(words)
+            has_q = any(w in QUOTE_TOKENS for w in words)
             for i, lw in enumerate(lows):
                 if vocab is not None and lw not in vocab:
                     continue
@@ -93,7 +93,7 @@ def _vocabulary(lows, labels, min_count: int, min_rate: float) -> list:
     total = Counter(lows)
     pos = Counter(w for w, y in zip(lows, labels) if y)
     return sorted(w for w, c in pos.items() if c >= min_count and c / total[w] >= min_rate
-                  and any(ch.isalpha() for ch in w) and w not in _FUNCTION)
+                  and any(ch.isalpha() for ch in w) and w not in FUNCTION_WORDS)
 
 
 def train_attribution_model(root, *, Cs=(0.3, 1.0, 3.0), min_count: int = 3, min_rate: float = 0.08,
