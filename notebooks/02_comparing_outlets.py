@@ -38,6 +38,11 @@ CLUSTER = None  # None: cluster by outlet when BY groups outlets; "none": docume
 PAIR = None  # two groups of BY for the term decomposition, e.g. ["left", "right"]; None: the most different
 MIN_DOCS = 1  # leave out groups of BY with fewer documents (1 keeps every group; small ones are flagged)
 STORIES = False  # also group articles into stories and compare groups within the stories both covered
+# selection (analysis.text.select.select_documents; the same names as the command line's options)
+OUTLETS = None  # list of outlets to keep; None keeps every outlet
+EXCLUDE_OUTLETS = None  # list of outlets to leave out
+SINCE = None  # first day kept, "YYYY-MM-DD"
+UNTIL = None  # last day kept, "YYYY-MM-DD"
 
 # %%
 # %matplotlib inline
@@ -56,12 +61,17 @@ from analysis.report.figures import (
     save_figure,
 )
 from analysis.text.corpus import load_corpus
+from analysis.text.select import select_documents
 
 corpus_path = paths.SAMPLE_CORPUS if CORPUS is None else paths.PROJECT_ROOT / CORPUS
 output_dir = paths.PROJECT_ROOT / "outputs" / "notebooks" / "02_comparing_outlets" if OUTPUT_DIR is None else paths.PROJECT_ROOT / OUTPUT_DIR
 
 corpus, report = load_corpus(corpus_path)
+corpus, selection = select_documents(corpus, outlets=OUTLETS, exclude_outlets=EXCLUDE_OUTLETS, since=SINCE,
+                                     until=UNTIL)
+print(selection.summary())
 data = FigureData.from_corpus(corpus, LEXICONS, n_resamples=N_RESAMPLES, seed=SEED)
+data.cache["selection"] = selection.provenance()  # recorded in every figure's provenance
 result, colors = data.result, data.colors  # colours: fixed per outlet in every figure
 print(f"{len(corpus)} articles, {len(result.matches)} matches, outlets: {', '.join(data.outlets)}")
 
