@@ -44,6 +44,7 @@ from collections import deque
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -796,18 +797,14 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
     ['may', 'possible']
     """
     corpus = check_corpus(corpus)
-    if jobs is None:
-        jobs = _default_jobs()
+    jobs = _default_jobs() if jobs is None else jobs
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     method = resolve_start_method(start_method) if executor is None and jobs > 1 else None
     spec = MatcherSpec.create(lexicons, categories)
     matcher = worker_matcher(spec)
     all_cats = count_columns(matcher.categories)[0]  # as documents_table orders them
-
-    def provenance_job(texts=None):
-        return corpus_provenance(matcher, corpus, all_cats, texts)
-
+    provenance_job = partial(corpus_provenance, matcher, corpus, all_cats)  # (texts=None) -> provenance
     ids, outlets = _ids_outlets(corpus)
     say = log or (lambda msg: None)
     started: list = []  # forked workers
