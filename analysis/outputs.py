@@ -37,7 +37,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["COMPLETE_MARKER", "OutputSetError", "atomic_folder", "atomic_write_bytes", "atomic_write_text",
+__all__ = ["COMPLETE_MARKER", "OutputSetError", "atomic_folder", "atomic_write_bytes", "atomic_write_text", "csv_bytes",
            "file_mode", "folder_mode", "make_folder", "output_set", "previous_set", "safe_child", "write_table"]
 
 COMPLETE_MARKER = ".complete"  # written last into a finished output folder: {"command": ..., "files": [...]}
@@ -147,7 +147,18 @@ def write_table(df, path, *, csv_escape: bool = True) -> Path:
         from .csvsafe import escape_frame
 
         df = escape_frame(df)
-    return atomic_write_text(path, df.to_csv(index=False, lineterminator="\n"))
+    return atomic_write_bytes(path, csv_bytes(df))
+
+
+def csv_bytes(df, header: bool = True) -> bytes:
+    """``df.to_csv(index=False, lineterminator="\n")`` as UTF-8 bytes, through the vectorised writer of
+    :mod:`analysis.csvwrite` (the same bytes, several times faster on big tables) when it can."""
+    from .csvwrite import to_csv_bytes
+
+    data = to_csv_bytes(df, header=header)
+    if data is None:
+        data = df.to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
+    return data
 
 
 # --------------------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ from ..outputs import (
     COMPLETE_MARKER,
     OutputSetError,
     atomic_write_text,
+    csv_bytes,
     folder_mode,
     output_set,
     resolve_target,
@@ -587,7 +588,7 @@ def _write_part(df: pd.DataFrame, path: Path, fmt: str, schema=None, csv_escape:
             from ..csvsafe import escape_frame
 
             df = escape_frame(df)
-        _write_bytes_atomic(path, df.to_csv(index=False, header=False, lineterminator="\n").encode("utf-8"))
+        _write_bytes_atomic(path, csv_bytes(df, header=False))
 
 
 def _merge_parts(parts, dest: Path, fmt: str, header: list, schema=None):

@@ -1,0 +1,58 @@
+"""The vectorised CSV writer gives pandas' bytes exactly (issue 19 item 4), or steps aside."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import pandas as hpd
+
+from analysis.csvwrite import to_csv_bytes
+
+
+def _pandas(df, header=True):
+    return df.to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
+
+
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(hpd.data_frames([hpd.column("t", elements=texts, dtype=object),
+                        hpd.column("i", dtype=np.int64),
+                        hpd.column("f", elements=st.floats(allow_infinity=False, width=64), dtype=float),
+                        hpd.column("b", dtype=bool)]))
+def test_same_bytes_as_pandas_on_generated_tables(df):
+    got = to_csv_bytes(df)
+    assert got is None or got == _pandas(df)
+    assert got is not None  # these column types are always handled
+    assert to_csv_bytes(df, header=False) == _pandas(df, header=False)
+
+
+@pytest.mark.parametrize("values", [["", "x"], [""], ["a\rb", 'q"', "c,d", " lead", "trail "], [None, "x"]])
+def test_quoting_and_empty_cells(values):
+    for df in (pd.DataFrame({"a": values}), pd.DataFrame({"a": values, "n": range(len(values))})):
+        assert to_csv_bytes(df) == _pandas(df)
+
+
+def test_dates_and_steps_aside_for_what_it_cannot_write():
+    df = pd.DataFrame({"d": pd.to_datetime(["2024-03-05", None, "2023-01-01"]), "n": [1, 2, 3]})
+    assert to_csv_bytes(df) == _pandas(df)
+    assert to_csv_bytes(pd.DataFrame({"d": pd.to_datetime(["2024-03-05 10:30"])})) is None  # a time of day
+    assert to_csv_bytes(pd.DataFrame({"o": [1, "x"]})) is None  # a mixed object column
+    assert to_csv_bytes(pd.DataFrame({"i": pd.array([1, None], dtype="Int64")})) is None
+
+
+def test_score_tables_are_byte_identical(tmp_path):
+    from analysis.compare.rates import summary_with_intervals
+    from analysis.measure.scoring import score
+    from analysis.paths import SAMPLE_CORPUS
+    from analysis.text.corpus import load_corpus
+
+    corpus, _ = load_corpus(SAMPLE_CORPUS)
+    res = score(corpus)
+    summary = summary_with_intervals(res.summary, res.documents, res.categories)
+    for df in (res.matches, res.documents, summary):
+        got = to_csv_bytes(df)
+        assert got is not None and got == _pandas(df)
