@@ -184,13 +184,13 @@ def candidate_contexts(norms: list[str], cue_words: set[str], prefixes: set[str]
     """``(token index, feature strings)`` for every candidate cue of a sentence (see :func:`context_features`)."""
     out = []
     n = len(norms)
+    keys = {}
     for j, w in enumerate(norms):
         if w in cue_words:
-            key = f"c={w}"
+            keys[j] = f"c={w}"
         elif len(w) >= _PREFIX and w[:_PREFIX] in prefixes:
-            key = f"p={w[:_PREFIX]}"
-        else:
-            continue
+            keys[j] = f"p={w[:_PREFIX]}"
+    for j, key in keys.items():
         prev = norms[j - 1] if j > 0 else "<s>"
         prev2 = norms[j - 2] if j > 1 else "<s>"
         nxt = norms[j + 1] if j + 1 < n else "</s>"
@@ -198,7 +198,11 @@ def candidate_contexts(norms: list[str], cue_words: set[str], prefixes: set[str]
         out.append((j, [key, f"{key}|l={prev}", f"{key}|r={nxt}", f"{key}|r2={nxt} {nxt2}",
                         f"{key}|l2={prev2} {prev}", f"{key}|lr={prev} {nxt}",
                         f"{key}|shape={_shape(prev)} {_shape(nxt)}",
-                        f"{key}|first" if j == 0 else f"{key}|inner"]))
+                        f"{key}|first" if j == 0 else f"{key}|inner"]
+                   # words within three tokens either side, and the other candidates of the sentence
+                   # ("or" is a cue after "whether" or "either", "known" after "not")
+                   + [f"{key}|w={norms[i]}" for i in sorted(set(range(max(0, j - 3), min(n, j + 4))) - {j})]
+                   + [f"{key}|co={k}" for k in sorted({keys[i] for i in keys if i != j})]))
     return out
 
 
@@ -623,7 +627,7 @@ def _fit_token(X, y):
     return clf.coef_.ravel(), float(clf.intercept_[0])
 
 
-def _fit_linear(X, y, settings):
+def _fit_linear(X, y, settings, sample_weight=None):
     if settings["model"] == "logreg":
         from sklearn.linear_model import LogisticRegression
 
@@ -635,7 +639,7 @@ def _fit_linear(X, y, settings):
         clf = LinearSVC(C=settings["C"], class_weight=settings["class_weight"], max_iter=20000)
     if len(set(y.tolist())) < 2:
         raise ValueError("the training sentences need both positive and negative labels")
-    clf.fit(X, y)
+    clf.fit(X, y, sample_weight=sample_weight)
     return clf.coef_.ravel(), float(clf.intercept_[0])
 
 
@@ -655,7 +659,8 @@ def _check_gold(gold: pd.DataFrame) -> pd.DataFrame:
     return gold
 
 
-def train(gold: pd.DataFrame, settings: dict | None = None, *, sources=(), cv: dict | None = None) -> SentenceClassifier:
+def train(gold: pd.DataFrame, settings: dict | None = None, *, sources=(), cv: dict | None = None,
+          sample_weight=None) -> SentenceClassifier:
     """Train a sentence classifier on annotated sentences.
 
     Parameters
@@ -668,6 +673,9 @@ def train(gold: pd.DataFrame, settings: dict | None = None, *, sources=(), cv: d
         Names of the training files, recorded in the model.
     cv : dict, optional
         Cross-validation scores to record in the model.
+    sample_weight : array of float, optional
+        One positive weight per sentence for the sentence model's loss (e.g. to let a small in-domain
+        set count as much as a large out-of-domain one); recorded in the model as ``training.weighted``.
 
     Examples
     --------
@@ -683,7 +691,11 @@ def train(gold: pd.DataFrame, settings: dict | None = None, *, sources=(), cv: d
     feat = _Featurizer.fit(gold, settings)
     X = feat.transform(gold["text"].tolist(), training=True)
     y = gold["label"].astype(bool).to_numpy()
-    coef, intercept = _fit_linear(X, y, settings)
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        if sample_weight.shape != y.shape or not np.all(np.isfinite(sample_weight)) or np.any(sample_weight <= 0):
+            raise ValueError("sample_weight needs one finite positive weight per training sentence")
+    coef, intercept = _fit_linear(X, y, settings, sample_weight)
     training = {
         "sha256": training_hash(gold),
         "n_sentences": len(gold),
@@ -691,11 +703,13 @@ def train(gold: pd.DataFrame, settings: dict | None = None, *, sources=(), cv: d
         "n_documents": int(gold["doc_id"].nunique()),
         "sources": [str(s) for s in sources],
     }
+    if sample_weight is not None:
+        training["weighted"] = True
     return SentenceClassifier(feat, coef, intercept, training, cv)
 
 
 def cross_validate(gold: pd.DataFrame, settings: dict | None = None, *, k: int = 10, seed: int = 0,
-                   extra: pd.DataFrame | None = None) -> dict:
+                   extra: pd.DataFrame | None = None, gold_weight: float = 1.0) -> dict:
     """K-fold cross-validation grouped by document.
 
     Folds come from ``GroupKFold(k, shuffle=True, random_state=seed)`` over ``doc_id``; cues are
@@ -704,7 +718,8 @@ def cross_validate(gold: pd.DataFrame, settings: dict | None = None, *, k: int =
 
     ``extra`` sentences (another corpus, e.g. Szeged WikiWeasel beside a small news set) join every
     training fold and are never scored: the estimate is of a model trained on ``extra`` plus the
-    rest of ``gold``, measured on ``gold`` alone.
+    rest of ``gold``, measured on ``gold`` alone. ``gold_weight`` is the weight of a ``gold`` sentence
+    in the sentence model's loss relative to an ``extra`` one (1: all alike).
 
     Returns
     -------
@@ -731,9 +746,12 @@ def cross_validate(gold: pd.DataFrame, settings: dict | None = None, *, k: int =
     splitter = GroupKFold(n_splits=k, shuffle=True, random_state=seed)
     for train_idx, test_idx in splitter.split(gold, y, groups):
         part = gold.iloc[train_idx]
+        weights = None
         if extra is not None:
             part = pd.concat([extra, part[["doc_id", "text", "label", "cues"]]], ignore_index=True)
-        model = train(part, settings)
+            if gold_weight != 1.0:
+                weights = np.r_[np.ones(len(extra)), np.full(len(train_idx), float(gold_weight))]
+        model = train(part, settings, sample_weight=weights)
         p = model.predict(gold["text"].iloc[test_idx].tolist())
         pred[test_idx] = p
         fold_f1.append(prf(y[test_idx], p)["f1"])
@@ -756,6 +774,7 @@ def cross_validate(gold: pd.DataFrame, settings: dict | None = None, *, k: int =
         "n_sentences": len(gold),
         "n_positive": int(y.sum()),
         "n_extra": 0 if extra is None else len(extra),
+        "gold_weight": float(gold_weight),
         "settings": settings,
     }
 

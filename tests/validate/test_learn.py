@@ -228,3 +228,17 @@ def test_extra_sentences_train_but_are_not_scored():
     extra = tiny_gold(n_docs=6, seed=9).assign(doc_id=lambda d: "x" + d["doc_id"])
     r = cross_validate(gold, SETTINGS, k=3, extra=extra)
     assert r["n_sentences"] == len(gold) and r["n_extra"] == len(extra) and r["f1"] == 1.0
+
+
+def test_gold_weight_tilts_training_towards_the_scored_corpus():
+    """Out-of-domain extra sentences label 'blorfly' the other way; weighting the in-domain ones wins."""
+    gold = tiny_gold(n_docs=6)
+    other = tiny_gold(n_docs=6, seed=9)
+    extra = other.assign(label=[not v for v in other["label"]], doc_id="x" + other["doc_id"],
+                         cues=[[] for _ in range(len(other))])
+    settings = {**SETTINGS, "induced_cues": False}
+    plain = cross_validate(gold, settings, k=3, extra=extra)
+    weighted = cross_validate(gold, settings, k=3, extra=extra, gold_weight=10.0)
+    assert weighted["f1"] > plain["f1"] and weighted["gold_weight"] == 10.0
+    with pytest.raises(ValueError, match="positive weight"):
+        train(gold, settings, sample_weight=[0.0] * len(gold))
