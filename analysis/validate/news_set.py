@@ -34,13 +34,17 @@ __all__ = [
     "CODED_FILE",
     "CODER_B_FILE",
     "EXTRA_CANDIDATES",
+    "NEWS_MODEL",
     "NEWS_SPLIT_SEED",
     "agreement",
     "codes_sha256",
     "draw_sample",
+    "load_news_model",
     "load_codes",
     "load_news_set",
     "polnear_sentences",
+    "train_news_model",
+    "uncertain_cues",
 ]
 
 #: One letter per coded category, as written in the coding passes (``0`` = none).
@@ -73,6 +77,11 @@ EXTRA_CANDIDATES = (
 CODED_FILE = paths.DATA_DIR / "coding" / "polnear_uncertainty.csv"
 #: The second, independent coding pass of a subset of hard sentences.
 CODER_B_FILE = paths.DATA_DIR / "coding" / "polnear_uncertainty_coder_b.csv"
+
+#: The shipped news model (:func:`train_news_model` on the dev part; docs/validation.md). It holds no
+#: text n-grams: lexicon features (our lexicon), induced single-word cues with their precision on the
+#: dev part, and weights.
+NEWS_MODEL = paths.PACKAGE_DIR / "models" / "hedging-news.json"
 
 _MIN_WORDS = 4
 
@@ -329,3 +338,60 @@ def agreement(path_a=CODED_FILE, path_b=CODER_B_FILE) -> pd.DataFrame:
         rows.append({"measure": name, "n": len(xa), "agree": float(np.mean([x == y for x, y in zip(xa, xb)])),
                      "kappa": cohen_kappa(xa, xb), "positive_a": int(sum(xa)), "positive_b": int(sum(xb))})
     return pd.DataFrame(rows)
+
+
+def uncertain_cues(news: pd.DataFrame) -> pd.DataFrame:
+    """The news set with only the cues of the "uncertain" categories (approximator cues dropped).
+
+    Cue induction learns from annotated cues; an approximator cue ("about 300") in a sentence labelled
+    certain would teach it that "about" is a cue that is never uncertain.
+    """
+    return news.assign(cues=[[c for c in cues if c[3] in UNCERTAIN] for cues in news["cues"]])
+
+
+def train_news_model(polnear_root, szeged_path, settings=None, *, gold_weight: float = 5.0, part: str = "dev",
+                     path=CODED_FILE):
+    """The news variant of the sentence classifier: the news set's ``part``, optionally plus Szeged WikiWeasel.
+
+    Parameters
+    ----------
+    polnear_root : path
+        ``../shared/data/polnear``.
+    szeged_path : path or None
+        ``../shared/data/uncertainty/szeged_wiki.xml`` to add Szeged to the training sentences; None
+        trains on the news set alone (what the shipped model does: adding Szeged lowered the
+        cross-validated F1 on the news dev part from 0.91 to 0.86, docs/validation.md).
+    settings : dict, optional
+        Overrides of :data:`analysis.validate.learn.DEFAULT_SETTINGS`.
+    gold_weight : float
+        Weight of a news sentence in the loss relative to a Szeged one (chosen by cross-validation on
+        the dev part, docs/validation.md).
+    part : {"dev", "all"}
+        News sentences to train on. The shipped model uses ``dev`` so that its test-part score is an
+        honest estimate.
+
+    Returns
+    -------
+    SentenceClassifier
+    """
+    from .corpora import load_szeged
+    from .learn import train
+
+    if part not in ("dev", "all"):
+        raise ValueError(f"part must be 'dev' or 'all', got {part!r}")
+    news = uncertain_cues(load_news_set(polnear_root, part, path))
+    cols = ["doc_id", "sentence_id", "text", "label", "cues"]
+    if szeged_path is None:
+        return train(news[cols], settings, sources=[f"{Path(path).name} ({part})"])
+    sz = load_szeged(szeged_path)
+    gold = pd.concat([sz[cols], news[cols]], ignore_index=True)
+    weights = np.r_[np.ones(len(sz)), np.full(len(news), float(gold_weight))]
+    return train(gold, settings, sample_weight=weights,
+                 sources=[f"{Path(szeged_path).name}", f"{Path(path).name} ({part}, weight {gold_weight:g})"])
+
+
+def load_news_model():
+    """The shipped news sentence classifier (:data:`NEWS_MODEL`), checked like any model file."""
+    from .learn import load_model
+
+    return load_model(NEWS_MODEL)

@@ -89,3 +89,26 @@ def test_news_set_loads_against_polnear(shared_dir):
     # the uniform draw keeps the natural mix of news sentences: most are certain
     uni = dev[dev["draw"] == "uniform"]
     assert 0.1 < uni["label"].mean() < 0.3
+
+
+def test_shipped_news_model_loads_and_holds_no_text_ngrams():
+    import json
+
+    from analysis.validate.news_set import NEWS_MODEL, load_news_model
+
+    model = load_news_model()
+    data = json.loads(NEWS_MODEL.read_text(encoding="utf-8"))
+    assert data["word_vocabulary"] == [] and data["char_vocabulary"] == [] and data["context_vocabulary"] == []
+    assert all(" " not in cue for cue, _p in data["cues"])  # single words only
+    assert model.predict(["Officials warn of potential attacks.", "The bombers flew into the Gulf."]).tolist() == [True, False]
+
+
+@pytest.mark.shared
+def test_shipped_news_model_on_the_test_part(shared_dir):
+    """Trained on the dev part only; its test-part F1 is reported in docs/validation.md (0.918)."""
+    from analysis.validate.metrics import prf
+    from analysis.validate.news_set import load_news_model, load_news_set
+
+    test = load_news_set(shared_dir / "data" / "polnear", "test")
+    r = prf(test["label"].tolist(), load_news_model().predict(test["text"].tolist()).tolist())
+    assert r["f1"] >= 0.85, r
