@@ -331,3 +331,22 @@ def test_every_writing_command_gets_the_umask_permissions(tmp_path, umask):
         assert mode == want, (name, oct(mode))
     assert json.loads((scored / COMPLETE_MARKER).read_text())["command"] == "score"
     assert json.loads((tmp_path / "cmp" / COMPLETE_MARKER).read_text())["command"] == "compare"
+
+
+def test_fallback_swap_without_rename_exchange_and_its_repair(tmp_path, monkeypatch):
+    """Where ``renameat2`` is missing the swap is two renames; a run killed between them (the target
+    absent, the previous set in ``.NAME.XXXX.old``) is repaired by the next run."""
+    from analysis import outputs
+
+    monkeypatch.setattr(outputs, "_exchange", lambda a, b: False)
+    out = tmp_path / "out"
+    for tag in ("old", "new"):
+        with output_set(out, "demo") as tmp:
+            (tmp / "a.csv").write_text(tag)
+    assert (out / "a.csv").read_text() == "new" and _siblings(out) == []
+    # the state a kill between the two renames leaves
+    os.rename(out, tmp_path / ".out.k1ll3d.old")
+    with pytest.raises(RuntimeError), output_set(out, "demo"):
+        assert (out / "a.csv").read_text() == "new"  # put back before anything else happens
+        raise RuntimeError("this run fails too")
+    assert (out / "a.csv").read_text() == "new" and _siblings(out) == []
