@@ -7,6 +7,10 @@ when the model says so) and, for formats with cue spans and a lexicon, cue-level
 overlapping spans). For PolNeAR a sentence is positive when it holds a gold attribution cue. With
 ``--json`` the last line is one JSON object:
 ``{"precision": ..., "recall": ..., "f1": ..., "n_sentences": ..., "n_positive": ...}``.
+
+``--task attribution`` (``--format polnear``) evaluates the attribution extractor instead: sentence
+level and cue, source and content spans (exact and overlap), always with a JSON object on the last
+line (docs/attribution.md).
 """
 from __future__ import annotations
 
