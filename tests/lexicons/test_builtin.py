@@ -2,6 +2,7 @@
 should not (sentences written by us, exact counts), the seed article's phrases, and every entry can match."""
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -12,12 +13,22 @@ from analysis.measure.matching import Matcher
 from analysis.text.tokenize import tokenize
 
 LEXICONS = builtin_lexicon_names()
-_MATCHER = Matcher()
+_MATCHERS: dict[str, Matcher] = {}  # one matcher of all built-in lexicons per engine
+
+# every entry's rule is checked on both engines (the compiled core and the Python reference path)
+pytestmark = pytest.mark.usefixtures("engine")
+
+
+def _matcher() -> Matcher:
+    key = os.environ.get("MFA_ENGINE", "")
+    if key not in _MATCHERS:
+        _MATCHERS[key] = Matcher()
+    return _MATCHERS[key]
 
 
 def hits(text: str, category: str) -> list[str]:
     """Matched surfaces of one category in ``text`` (all built-in lexicons loaded together)."""
-    return [m.matched for m in _MATCHER.match(text).matches if m.category == category]
+    return [m.matched for m in _matcher().match(text).matches if m.category == category]
 
 
 def test_builtins_are_complete_and_versioned():
