@@ -372,6 +372,13 @@ def output_set(folder, command: str, *, replaceable=()):
     target = resolve_target(folder)
     parent = target.parent
     try:
+        here = Path.cwd().resolve()
+    except OSError:
+        here = None
+    if here is not None and (here == target.resolve() or target.resolve() in here.parents):
+        raise OutputSetError(f"{target} is the current folder (or holds it): the output set replaces the whole "
+                             "folder, so give a folder inside it, such as --out results")
+    try:
         parent.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
         raise OutputSetError(f"{parent} exists and is not a folder") from None

@@ -350,3 +350,14 @@ def test_fallback_swap_without_rename_exchange_and_its_repair(tmp_path, monkeypa
         assert (out / "a.csv").read_text() == "new"  # put back before anything else happens
         raise RuntimeError("this run fails too")
     assert (out / "a.csv").read_text() == "new" and _siblings(out) == []
+
+
+def test_the_current_folder_is_never_an_output_set(tmp_path, monkeypatch, capsys):
+    corpus = _corpus(tmp_path / "c.csv", 5, "a")
+    work = tmp_path / "empty"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert main(["score", str(corpus), "--out", ".", "--quiet"]) == 2
+    assert "is the current folder" in capsys.readouterr().err
+    assert main(["score", str(corpus), "--out", "results", "--quiet"]) == 0
+    assert (work / "results" / "provenance.json").is_file()
