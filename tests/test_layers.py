@@ -45,22 +45,11 @@ KNOWN_PRIVATE = {
     ("analysis.lexicons.formats", "analysis.lexicons.patterns", "_split_elements"),
     ("analysis.lexicons.validate", "analysis.lexicons.model", "_category_pos"),
     ("analysis.lexicons.validate", "analysis.lexicons.patterns", "_split_elements"),
-    ("analysis.scale.stream", "analysis.text.corpus", "_DATE_CANDIDATES"),
     # landed with the attribution work while this check was being written: to be made public
     ("analysis.validate.attribution", "analysis.measure.attribution", "_FUNCTION"),
     ("analysis.validate.attribution", "analysis.measure.attribution", "_QUOTES"),
     ("analysis.validate.attribution", "analysis.measure.attribution", "_TOKEN_RE"),
     ("analysis.validate.attribution", "analysis.measure.attribution", "_quote_mask"),
-    ("analysis.scale.stream", "analysis.text.corpus", "_date_values"),
-    ("analysis.scale.stream", "analysis.text.corpus", "_join_txt_metadata"),
-    ("analysis.scale.stream", "analysis.text.corpus", "_jsonl_record"),
-    ("analysis.scale.stream", "analysis.text.corpus", "_normalise"),
-    ("analysis.scale.stream", "analysis.text.corpus", "_not_utf8_note"),
-    ("analysis.scale.stream", "analysis.text.corpus", "_numeric_dates"),
-    ("analysis.scale.stream", "analysis.text.corpus", "_pick"),
-    ("analysis.scale.stream", "analysis.text.corpus", "_read_txt_files"),
-    ("analysis.scale.stream", "analysis.text.corpus", "_txt_files"),
-    ("analysis.scale.stream", "analysis.text.corpus", "_txt_metadata"),
 }
 KNOWN_CYCLES = [["analysis.lexicons.formats", "analysis.lexicons.model"]]
 

@@ -173,7 +173,7 @@ def _iter_jsonl(path: Path, encoding, chunk_size: int, report: LoadReport, keep=
             if not line.strip():
                 continue
             any_line = True
-            obj = _corpus._jsonl_record(line, lineno, path, report)
+            obj = _corpus.jsonl_record(line, lineno, path, report)
             if obj is None:
                 continue
             if keep is not None:
@@ -214,11 +214,11 @@ def _iter_parquet(path: Path, chunk_size: int, report: LoadReport):
 
 
 def _iter_txt_folder(path: Path, encoding, chunk_size: int, report: LoadReport):
-    files = _corpus._txt_files(path)
-    meta = _corpus._txt_metadata(path, encoding, report, [f.stem for f in files])
+    files = _corpus.txt_files(path)
+    meta = _corpus.txt_metadata(path, encoding, report, [f.stem for f in files])
     for i in range(0, len(files), chunk_size):
-        df = _corpus._read_txt_files(files[i : i + chunk_size], encoding, report)
-        yield _corpus._join_txt_metadata(df, meta), i + len(df)
+        df = _corpus.read_txt_files(files[i : i + chunk_size], encoding, report)
+        yield _corpus.join_txt_metadata(df, meta), i + len(df)
 
 
 def _detect(path: Path, fmt):
@@ -253,7 +253,7 @@ def _progress_total(path: Path, kind):
         except (OSError, ValueError, pa.ArrowException):  # reported when reading
             return None, "row"
     if kind == "txtdir":
-        return len(_corpus._txt_files(path)), "file"
+        return len(_corpus.txt_files(path)), "file"
     return None, "doc"
 
 
@@ -281,10 +281,10 @@ def _raw_chunks(path: Path, kind, chunk_size, encoding, report, fmt, column_args
 
 
 def _date_column(columns, date_col, path):
-    """The date column ``_normalise`` will pick among ``columns`` (None: none, or it will fail there)."""
+    """The date column ``normalise_rows`` will pick among ``columns`` (None: none, or it will fail there)."""
     columns = [c for c in columns if not str(c).startswith("_")]
     try:
-        return _corpus._pick(columns, date_col, _corpus._DATE_CANDIDATES, "date", path)
+        return _corpus.pick_column(columns, date_col, _corpus.DATE_CANDIDATES, "date", path)
     except CorpusError:  # an explicit --date-col that is missing: the chunk reader says so
         return None
 
@@ -343,7 +343,7 @@ def _dates_jsonl(path: Path, encoding, chunk_size, date_col, progress):
     """Read in the chunks of the chunk reader: each chunk picks its date column among its own keys (so a
     later chunk may bring another column: no early stop here)."""
     found = _DatePass()
-    wanted = set(_corpus._DATE_CANDIDATES)
+    wanted = set(_corpus.DATE_CANDIDATES)
     last = 0
     for df, pos in _iter_jsonl(path, encoding, chunk_size, LoadReport(str(path)),
                                keep=lambda k: k == date_col or str(k).strip().lower() in wanted):
@@ -382,13 +382,13 @@ def _dates_parquet(path: Path, date_col, progress):
 
 
 def _dates_txt_folder(path: Path, encoding):
-    files = _corpus._txt_files(path)
-    meta = _corpus._txt_metadata(path, encoding, LoadReport(str(path)), [f.stem for f in files])
+    files = _corpus.txt_files(path)
+    meta = _corpus.txt_metadata(path, encoding, LoadReport(str(path)), [f.stem for f in files])
     found = _DatePass()
     if meta is None:
         return found
     df = pd.DataFrame({"doc_id": [f.stem for f in files], "text": "", "_row": [f.name for f in files]})
-    df = _corpus._join_txt_metadata(df, meta)  # the texts are not needed: dates come from the metadata file
+    df = _corpus.join_txt_metadata(df, meta)  # the texts are not needed: dates come from the metadata file
     column = _date_column(df.columns, None, path)
     if column is not None:
         found.add(column, df[column], df["_row"])
@@ -490,7 +490,7 @@ def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | Non
             continue
         else:
             chunk_report = LoadReport(str(path), n_read=len(raw))
-            corpus, chunk_report = _corpus._normalise(raw, path, chunk_report, ids=ids, dates=dates,
+            corpus, chunk_report = _corpus.normalise_rows(raw, path, chunk_report, ids=ids, dates=dates,
                                                       dayfirst=dayfirst, **column_args)
             report.issues.extend(chunk_report.issues)
             for key, n in chunk_report.coerced.items():
@@ -515,7 +515,7 @@ def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | Non
     if kind in ("csv", "tsv", "jsonl") and _NOT_UTF8 in report.notes:
         # load_corpus's note: first (it decodes the file before anything else), with the same hint
         report.notes.remove(_NOT_UTF8)
-        report.notes.insert(0, _corpus._not_utf8_note(_file_blocks(path)))
+        report.notes.insert(0, _corpus.not_utf8_note(_file_blocks(path)))
 
 
 def _file_blocks(path: Path, size: int = 1 << 20):

@@ -51,7 +51,7 @@ CORPUS_COLUMNS = ["doc_id", "outlet", "date", "title", "text"]
 _TEXT_CANDIDATES = ["text", "body", "content", "article", "full_text", "story"]
 _ID_CANDIDATES = ["doc_id", "id", "article_id", "docid", "filename", "file"]
 _OUTLET_CANDIDATES = ["outlet", "publisher", "source", "media", "publication", "site", "sitename"]
-_DATE_CANDIDATES = ["date", "publication_date", "published", "pub_date", "datetime", "timestamp"]
+DATE_CANDIDATES = ["date", "publication_date", "published", "pub_date", "datetime", "timestamp"]
 _TITLE_CANDIDATES = ["title", "headline", "heading"]
 _HTML_RE = re.compile(r"<\s*(html|body|div|p|script|span|a|br|article|head)\b[^>]*>", re.IGNORECASE)
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -67,7 +67,7 @@ def _show_columns(columns) -> str:
     return ", ".join(str(c) if str(c).isprintable() and str(c).strip() else repr(str(c)) for c in columns)
 
 
-def _pick(columns, explicit, candidates, what, path, required=False):
+def pick_column(columns, explicit, candidates, what, path, required=False):
     if explicit is not None:
         if explicit not in columns:
             raise CorpusError(
@@ -106,11 +106,11 @@ def _decode(raw: bytes, path, encoding, report):
         return raw.decode("utf-8-sig"), False
     except UnicodeDecodeError:
         text = raw.decode("utf-8-sig", errors="replace")
-        report.notes.append(_not_utf8_note([raw]))
+        report.notes.append(not_utf8_note([raw]))
         return text, True
 
 
-def _not_utf8_note(blocks) -> str:
+def not_utf8_note(blocks) -> str:
     """The load-report note for a file that is not valid UTF-8, with a hint drawn from its bytes
     (``blocks``: the file's bytes in order, in one piece or several)."""
     cp1252 = codecs.getincrementaldecoder("cp1252")()
@@ -276,7 +276,7 @@ def _read_delimited(path: Path, sep: str, encoding, report):
     return df
 
 
-def _jsonl_record(line: str, lineno: int, path, report) -> dict | None:
+def jsonl_record(line: str, lineno: int, path, report) -> dict | None:
     """One JSONL line -> a record, or None with the reason in the load report (the row is counted)."""
     report.n_read += 1
     try:
@@ -345,7 +345,7 @@ def _read_jsonl(path: Path, encoding, report):
         line = line.rstrip("\r")
         if not line.strip():
             continue
-        obj = _jsonl_record(line, lineno, path, report)
+        obj = jsonl_record(line, lineno, path, report)
         if obj is not None:
             records.append(obj)
             numbers.append(lineno)
@@ -392,12 +392,12 @@ def _read_parquet(path: Path, report):
     return df
 
 
-def _txt_files(path: Path) -> list:
+def txt_files(path: Path) -> list:
     """The ``.txt`` files of a folder, sorted by name (the order of the corpus)."""
     return sorted(p for p in path.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
 
 
-def _read_txt_files(files, encoding, report):
+def read_txt_files(files, encoding, report):
     """One record per ``.txt`` file (doc_id from the file name); reused by chunked reading."""
     records = []
     for f in files:
@@ -432,7 +432,7 @@ def _other_files_note(path: Path, suffixes, report):
                             f"{_show_names(others)}")
 
 
-def _txt_metadata(path: Path, encoding, report, stems):
+def txt_metadata(path: Path, encoding, report, stems):
     """The folder's ``metadata.csv``/``.tsv`` keyed by ``doc_id`` (None when absent); notes go to ``report``.
 
     A ``doc_id`` listed twice is refused (joining it would score its file twice)."""
@@ -446,7 +446,7 @@ def _txt_metadata(path: Path, encoding, report, stems):
         first = meta_report.issues[0]
         raise CorpusError(f"{meta_path}:{first.row}: {first.problem} (a metadata row that cannot be read would "
                           "leave its document without metadata)")
-    key = _pick(meta.columns, None, _ID_CANDIDATES, "id", meta_path, required=True)
+    key = pick_column(meta.columns, None, _ID_CANDIDATES, "id", meta_path, required=True)
     meta = meta.rename(columns={key: "doc_id"})
     meta["doc_id"] = meta["doc_id"].astype(str).str.strip().str.replace(r"\.txt$", "", regex=True)
     twice = meta["doc_id"].duplicated(keep=False)
@@ -464,15 +464,15 @@ def _txt_metadata(path: Path, encoding, report, stems):
     return meta.drop(columns=[c for c in ("text",) if c in meta.columns])
 
 
-def _join_txt_metadata(df, meta):
+def join_txt_metadata(df, meta):
     return df if meta is None else df.merge(meta, on="doc_id", how="left")
 
 
 def _read_txt_folder(path: Path, encoding, report):
-    files = _txt_files(path)
-    df = _read_txt_files(files, encoding, report)
-    meta = _txt_metadata(path, encoding, report, df["doc_id"])
-    return _join_txt_metadata(df, meta)
+    files = txt_files(path)
+    df = read_txt_files(files, encoding, report)
+    meta = txt_metadata(path, encoding, report, df["doc_id"])
+    return join_txt_metadata(df, meta)
 
 
 def _read_html_folder(path: Path, report):
@@ -571,7 +571,7 @@ def load_corpus(
         (with an optional ``metadata.csv`` whose id column names the files), a folder of saved web pages
         (``.html``), or PolNeAR as published: its root (``metadata.tsv`` with ``train/``, ``dev/``,
         ``test/``), one split folder or that folder's ``text/`` (see
-        :func:`analysis.validate.corpora.load_polnear_articles`).
+        :func:`analysis.text.polnear.load_polnear_articles`).
     text_col, id_col, outlet_col, date_col, title_col : str, optional
         Column names when they differ from the defaults (``text``, ``doc_id``, ``outlet``, ``date``,
         ``title`` and common synonyms such as ``body``, ``publisher``, ``headline``).
@@ -638,12 +638,12 @@ def load_corpus(
         df = _read_html_folder(path, report) if path.is_dir() else _read_html_folder_single(path, report)
     else:
         raise CorpusError(f"{path}: unknown corpus format {kind!r} (use csv, tsv, jsonl, parquet, txt or html)")
-    return _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_col, dayfirst=dayfirst)
+    return normalise_rows(df, path, report, text_col, id_col, outlet_col, date_col, title_col, dayfirst=dayfirst)
 
 
 def folder_kind(path: Path) -> str:
     """``polnear``, ``html`` or ``txt`` for a folder given as the corpus."""
-    from ..validate.corpora import polnear_root
+    from .polnear import polnear_root
 
     if polnear_root(path) is not None:
         return "polnear"
@@ -664,7 +664,7 @@ def folder_kind(path: Path) -> str:
 
 def _read_polnear(path: Path, split, report):
     """PolNeAR as published: from its root (every split, or ``split``), a split folder or its ``text/``."""
-    from ..validate.corpora import load_polnear_articles, polnear_root
+    from .polnear import load_polnear_articles, polnear_root
 
     found = polnear_root(path)
     if found is None:
@@ -689,7 +689,7 @@ def _read_html_folder_single(path: Path, report):
     raise CorpusError(f"{path}: give the folder that holds the .html files, not one file")
 
 
-def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_col, ids=None,
+def normalise_rows(df, path, report, text_col, id_col, outlet_col, date_col, title_col, ids=None,
                dayfirst=None, dates=None):
     """Map columns, clean texts and account for every row of ``df`` (one file, or one chunk of it).
 
@@ -706,11 +706,11 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
         empty = pd.DataFrame(columns=CORPUS_COLUMNS)
         report.n_loaded = 0
         return empty, report
-    tcol = _pick(columns, text_col, _TEXT_CANDIDATES, "text", path, required=True)
-    icol = _pick(columns, id_col, _ID_CANDIDATES, "id", path)
-    ocol = _pick(columns, outlet_col, _OUTLET_CANDIDATES, "outlet", path)
-    dcol = _pick(columns, date_col, _DATE_CANDIDATES, "date", path)
-    hcol = _pick(columns, title_col, _TITLE_CANDIDATES, "title", path)
+    tcol = pick_column(columns, text_col, _TEXT_CANDIDATES, "text", path, required=True)
+    icol = pick_column(columns, id_col, _ID_CANDIDATES, "id", path)
+    ocol = pick_column(columns, outlet_col, _OUTLET_CANDIDATES, "outlet", path)
+    dcol = pick_column(columns, date_col, DATE_CANDIDATES, "date", path)
+    hcol = pick_column(columns, title_col, _TITLE_CANDIDATES, "title", path)
     out = pd.DataFrame(index=df.index)
     rows = df["_row"]
     if icol is None:
@@ -807,8 +807,8 @@ def _normalise(df, path, report, text_col, id_col, outlet_col, date_col, title_c
             renamed = True
         else:
             seen[doc_id] = row
-    if renamed:
-        out["doc_id"] = doc_ids
+    if renamed:  # the column keeps its dtype (object, or Arrow strings from the Arrow readers)
+        out["doc_id"] = pd.Series(doc_ids, index=out.index, dtype=out["doc_id"].dtype)
     out = out.drop(columns=["_row"])
     report.n_loaded = len(out)
     return out, report
