@@ -475,10 +475,9 @@ def _ratio_permutation_p(num, den, ua, ub, n_permutations, rng) -> float:
             batch = _batch(n)
             for start in range(0, n_permutations, batch):
                 b = min(batch, n_permutations - start)
-                order = np.argsort(rng.random((b, n)), axis=1)[:, :na]
-                ind = np.zeros((b, n))
-                np.put_along_axis(ind, order, 1.0, axis=1)
-                s_a = ind @ mat.T
+                base = np.zeros((b, n))
+                base[:, :na] = 1.0
+                s_a = rng.permuted(base, axis=1) @ mat.T
                 nulls.append(s_a[:, 0] / s_a[:, 1] - (total[0] - s_a[:, 0]) / (total[1] - s_a[:, 1]))
         null = np.concatenate(nulls)
     if not np.isfinite(observed):
