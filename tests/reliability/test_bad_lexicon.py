@@ -35,7 +35,7 @@ REFUSED = [
     ("unknown key in a category", H + '[categories."a.b"]\nentries = ["may"]\nweight = 2\n',
      "x.toml:6: unknown key 'weight' in category 'a.b'"),
     ("unknown key in an entry", H + '[categories."a.b"]\nentries = [{pattern = "may", weight = 2}]\n',
-     ("x.toml:5: unknown key 'weight' in entry 'may' (known: case_sensitive, note, only_followed_by, "
+     ("x.toml:5: unknown key 'weight' in entry 'may' (known: case_sensitive, label, note, only_followed_by, "
      "only_preceded_by, pattern, source, test, unless_followed_by, unless_preceded_by)")),
     ("empty category", H + '[categories."a.b"]\nentries = []\n', "x.toml:4: category 'a.b' is empty"),
     ("category without entries", H + '[categories."a.b"]\ndescription = "x"\n', "x.toml:4: category 'a.b' is empty"),
