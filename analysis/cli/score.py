@@ -98,8 +98,12 @@ def _replaceable():
             "attributions_provenance.json"]
 
 
-def print_summary(result, file=sys.stdout, *, top: int = 6, fmt: str = "text"):
-    """Categories x the ``top`` outlets with most documents (the rest are in summary.csv), in ``fmt``."""
+def print_summary(result, file=None, *, top: int = 6, fmt: str = "text"):
+    """Categories x the ``top`` outlets with most documents (the rest are in summary.csv), in ``fmt``.
+
+    ``file`` defaults to the ``sys.stdout`` of the call (not of the import: a redirected stdout counts).
+    """
+    file = sys.stdout if file is None else file
     from ..report.tables import compact_summary, format_table
 
     summ = result.summary
