@@ -132,8 +132,10 @@ def worker_goes_first(monkeypatch):
 
 @pytest.fixture
 def slow_here(monkeypatch):
-    """Scoring in this process takes 0.1 s more per piece (spawned workers import the real function),
-    so a spawned pool has time to start and score; returns the list of documents scored here."""
+    """Scoring in this process takes 0.5 s more per piece (spawned workers import the real function),
+    so a spawned pool has time to start and score even on a busy machine (60 s for 120 pieces; once a
+    worker runs it takes the rest at full speed, so an idle machine does not wait); returns the list
+    of documents scored here."""
     import time
 
     from analysis.scale import parallel
@@ -141,7 +143,7 @@ def slow_here(monkeypatch):
     real, here = parallel._scan_piece, []
 
     def slow(matcher, corpus, a, b, *args, **kw):
-        time.sleep(0.1)
+        time.sleep(0.5)
         here.extend(corpus["doc_id"].iloc[a:b])
         return real(matcher, corpus, a, b, *args, **kw)
 
@@ -166,7 +168,7 @@ def test_fork_and_spawn_give_identical_results(small_corpus, worker_goes_first):
 
 def test_spawned_workers_share_the_work(small_corpus, slow_here):
     ref = score(small_corpus, LEXICON)
-    # one document per piece: this process keeps busy (0.1 s each, 12 s in all) until the pool has started
+    # one document per piece: this process keeps busy (0.5 s each, 60 s in all) until the pool has started
     spawned = score_parallel(small_corpus, LEXICON, jobs=2, batch_size=1, start_method="spawn")
     _assert_same(spawned, ref)
     assert 0 < len(slow_here) < len(small_corpus)  # both sides scored some documents
