@@ -134,18 +134,18 @@ def test_pathological_star_run_is_bounded():
     m = Matcher(lex('["**********a"]'))
     tokens = ["b" * 5000 + "a", "x" * 100_000, "a" * 64, "ba"]
     text = " ".join(tokens * 50) + "."
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     res = m.match(text)
-    assert time.perf_counter() - t0 < 2.0
+    assert time.process_time() - t0 < 2.0
     # tokens longer than MAX_GLOB_TOKEN (64) are never tried against a wildcard: documented behaviour
     assert {x.matched for x in res.matches} == {"a" * 64, "ba"}
 
 
 def test_alternating_stars_are_bounded():
     m = Matcher(lex('["*a*a*a*a*a*b"]'))
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     m.match("a" * 64 + ".")
-    assert time.perf_counter() - t0 < 0.2
+    assert time.process_time() - t0 < 0.2
 
 
 def _words(n, seed):
@@ -173,9 +173,9 @@ def test_lexicon_parsing_is_linear():
         gc.collect()
         gc.disable()
         try:
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             parse_lexicon(raw, "big.toml")
-            timings.append(time.perf_counter() - t0)
+            timings.append(time.process_time() - t0)
         finally:
             gc.enable()
     assert timings[1] < 8 * timings[0] + 0.5, timings  # 4x the entries: linear is about 4x, quadratic 16x
@@ -184,16 +184,16 @@ def test_lexicon_parsing_is_linear():
 @pytest.mark.slow
 def test_lexicon_of_100000_entries():
     entries = _words(100_000, 3)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     lexicon = parse_lexicon(_big_toml(entries), "big.toml")
     matcher = Matcher(lexicon)
-    compiled = time.perf_counter() - t0
+    compiled = time.process_time() - t0
     rnd = random.Random(4)
     picked = rnd.sample(entries, 5000)
     text = ". ".join(p.capitalize() for p in picked) + "."
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     res = matcher.match(text)
-    matched = time.perf_counter() - t0
+    matched = time.process_time() - t0
     assert len(lexicon.entries) == 100_002
     assert sorted(x.matched.lower() for x in res.matches if x.category == "big.words") == sorted(picked)
     assert matched < 5, matched

@@ -25,9 +25,9 @@ def test_wide_csv_is_linear_in_the_number_of_columns(tmp_path):
     times = {}
     for n in (1000, 20000):
         path = _wide_csv(tmp_path / f"w{n}.csv", n)
-        t = time.perf_counter()
+        t = time.process_time()
         corpus, report = load_corpus(path)
-        times[n] = time.perf_counter() - t
+        times[n] = time.process_time() - t
         assert corpus.shape == (2, n + 5) and report.n_read == 2
         assert corpus[f"c{n - 1}"].tolist() == ["x", "y"]
     assert times[20000] < 60 * max(times[1000], 0.01)  # 20x the columns: linear, not quadratic (400x)
@@ -60,10 +60,10 @@ def test_deep_json_array_is_one_error(tmp_path):
 def test_yaml_alias_bomb_is_refused_at_once():
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{k}: &{k} [{', '.join([f'*{p}'] * 9)}]\n" for p, k in zip("abcdefgh", "bcdefghi"))
-    t = time.perf_counter()
+    t = time.process_time()
     with pytest.raises(LexiconError, match=r"^d\.yml:2: YAML alias \(\*name\) refused"):
         parse_quanteda_yaml(bomb, "d.yml")
-    assert time.perf_counter() - t < 5
+    assert time.process_time() - t < 5
 
 
 @pytest.mark.parametrize("text, line", [
@@ -94,7 +94,7 @@ def test_expansion_is_counted_before_it_is_built():
     lex = parse_lexicon('[meta]\nname = "x"\nversion = "1.0.0"\n[categories.h]\n'
                         'entries = ["(a|b|c|d|e|f|g|h|i|j){1,8} x"]\n', "l.toml")
     issues: list = []
-    t = time.perf_counter()
+    t = time.process_time()
     lexicon_to_dic(lex, issues)  # about 10^8 sequences: counted, not built
-    assert time.perf_counter() - t < 5
+    assert time.process_time() - t < 5
     assert any("more than 10000" in str(i) for i in issues)

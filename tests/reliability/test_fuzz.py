@@ -95,8 +95,8 @@ def test_fuzz_parse_lexicon():
             assert "\n" not in str(exc).split(": ", 1)[0]
             return
         # whatever parses must compile and match without error, in bounded time
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         Matcher(lexicon).match("It may be 5 x y a b. No decision “indications” can't.")
-        assert time.perf_counter() - t0 < 2
+        assert time.process_time() - t0 < 2
 
     run()
