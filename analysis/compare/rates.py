@@ -901,19 +901,13 @@ def pairwise_differences(
         _, p_g2 = g2_test(counts[ia].sum(), tokens[ia].sum(), counts[ib].sum(), tokens[ib].sum())
         ua, ub = units[a], units[b]
         small = [g for g, u in ((a, ua), (b, ub)) if len(u) < 2]
+        pair = {"group_a": a, "group_b": b, "category": cat, "documents_a": len(ia), "documents_b": len(ib),
+                "clusters_a": len(ua), "clusters_b": len(ub), "rate_a": rate_a * 1000, "rate_b": rate_b * 1000,
+                "diff": point * 1000}
         if small:
             rows.append(
                 {
-                    "group_a": a,
-                    "group_b": b,
-                    "category": cat,
-                    "documents_a": len(ia),
-                    "documents_b": len(ib),
-                    "clusters_a": len(ua),
-                    "clusters_b": len(ub),
-                    "rate_a": rate_a * 1000,
-                    "rate_b": rate_b * 1000,
-                    "diff": point * 1000,
+                    **pair,
                     "low": np.nan,
                     "high": np.nan,
                     "p_value": np.nan,
@@ -941,16 +935,7 @@ def pairwise_differences(
             n for n in (_few_clusters_note(len(u), cluster) for u in (ua, ub)) if n)
         rows.append(
             {
-                "group_a": a,
-                "group_b": b,
-                "category": cat,
-                "documents_a": len(ia),
-                "documents_b": len(ib),
-                "clusters_a": len(ua),
-                "clusters_b": len(ub),
-                "rate_a": rate_a * 1000,
-                "rate_b": rate_b * 1000,
-                "diff": point * 1000,
+                **pair,
                 "low": low[0] * 1000,
                 "high": high[0] * 1000,
                 "p_value": p_value,
