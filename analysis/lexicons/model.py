@@ -468,7 +468,11 @@ def load_lexicon(name_or_path) -> Lexicon:
         return name_or_path
     text = str(name_or_path)
     path = Path(text)
-    if path.suffix or path.exists() or "/" in text:
+    # a bare built-in name is the built-in lexicon even when the working folder holds a folder or a
+    # file without a suffix of that name (``./hedging/``); write ``./hedging`` to mean the file
+    bare_builtin = isinstance(name_or_path, str) and "/" not in text and not path.suffix \
+        and text in builtin_lexicon_names()
+    if not bare_builtin and (path.suffix or path.exists() or "/" in text):
         if not path.is_file():
             raise LexiconError(f"{path}: no such lexicon file")
         if path.suffix.lower() != ".toml":

@@ -92,3 +92,15 @@ def test_convert_reports_what_the_target_cannot_express(tmp_path, capsys):
 def test_convert_unknown_format_exits_2(files, tmp_path, capsys):
     assert main(["lexicon", "convert", str(files["good"]), str(tmp_path / "x.json")]) == 2
     assert "supported" in capsys.readouterr().err
+
+
+def test_builtin_name_wins_over_a_folder_of_that_name(tmp_path, monkeypatch):
+    # a folder called "hedging" in the working folder (a user's notes, a scratch dir) once made every
+    # command fail with "hedging: no such lexicon file"
+    from analysis.lexicons.model import LexiconError, load_lexicon
+
+    (tmp_path / "hedging").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert load_lexicon("hedging").name == "hedging"
+    with pytest.raises(LexiconError, match="no such lexicon file"):
+        load_lexicon("./hedging")
