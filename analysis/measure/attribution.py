@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..modelfile import read_model_json
 from ..text.tokenize import ABBREVIATIONS, sentence_paragraph_spans
 
 __all__ = [
@@ -214,26 +215,11 @@ def _checksum(body: dict) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def _refuse(name):
-    raise ValueError(f"non-finite number {name} in a model file")
-
-
 def load_attribution_model(path) -> AttributionModel:
     """Load a model saved by :meth:`AttributionModel.save`: JSON only, at most 20 MB, schema, types,
     finite weights within +-1e4 and checksum checked; anything else is a one-line ``ValueError`` that
     names the file. The checksum detects corruption, not tampering (anyone can recompute it)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such attribution model file")
-    if path.stat().st_size > MAX_MODEL_BYTES:
-        raise ValueError(f"{path}: larger than {MAX_MODEL_BYTES // 2**20} MB: not an attribution model")
-    raw = path.read_bytes()
-    if raw[:1] == b"\x80":
-        raise ValueError(f"{path}: looks like a pickle; only JSON model files are loaded")
-    try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ValueError(f"{path}: not a JSON attribution model ({exc})") from None
+    data = read_model_json(path, max_bytes=MAX_MODEL_BYTES, kind="attribution model")
     return model_from_dict(data, str(path))
 
 

@@ -22,12 +22,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+from ..modelfile import read_model_json
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -806,67 +807,8 @@ _TOP_LEVEL = {
 #: trained here on binary and unit-length features has weights well under 100; a weight of 1e308 can
 #: only come from an edited or broken file, and would label every sentence the same way.
 MAX_ABS_WEIGHT = 1e4
-#: Deepest nesting of JSON arrays and objects in a model file (a real one has depth 4).
-MAX_JSON_DEPTH = 32
-#: Longest integer literal (in digits) accepted in a model file.
-MAX_INT_DIGITS = 20
 #: Most features (coefficients) a model file may declare.
 MAX_FEATURES = 5_000_000
-
-
-class _ModelFileError(ValueError):
-    """Raised while decoding a model file; the loader prefixes the file name."""
-
-
-def _refuse_constant(name):
-    raise _ModelFileError(f"non-finite number {name} in model file")
-
-
-def _parse_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _ModelFileError(f"number {text[:30]} is out of the range of a float")
-    return value
-
-
-def _parse_int(text: str) -> int:
-    digits = len(text.lstrip("-"))
-    if digits > MAX_INT_DIGITS:
-        raise _ModelFileError(f"integer literal with {digits} digits (at most {MAX_INT_DIGITS} allowed)")
-    return int(text)
-
-
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-
-
-def _json_depth(raw: bytes) -> tuple[int, int]:
-    """Deepest nesting of ``[``/``{`` outside strings, and the byte offset where it is first reached."""
-    blanked = _JSON_STRING.sub(lambda m: b'""', raw)
-    arr = np.frombuffer(blanked, dtype=np.uint8)
-    if not arr.size:
-        return 0, 0
-    step = (np.isin(arr, (0x5B, 0x7B)).astype(np.int64)
-            - np.isin(arr, (0x5D, 0x7D)).astype(np.int64))
-    depth = np.cumsum(step)
-    at = int(np.argmax(depth))
-    return int(depth[at]), at
-
-
-def _decode_model_json(raw: bytes, where: str):
-    """Parse model JSON with bounded depth, finite floats and short integers; errors name ``where``."""
-    depth, at = _json_depth(raw)
-    if depth > MAX_JSON_DEPTH:
-        raise ValueError(f"{where}: JSON nested {depth} levels deep near byte {at} (a model file has at "
-                         f"most {MAX_JSON_DEPTH}): not a model file")
-    try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant,
-                          parse_float=_parse_float, parse_int=_parse_int)
-    except _ModelFileError as exc:
-        raise ValueError(f"{where}: {exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{where}: not a JSON model file ({exc})") from None
-    except (ValueError, RecursionError) as exc:  # defensive: anything json itself refuses
-        raise ValueError(f"{where}: not a JSON model file ({type(exc).__name__}: {exc})") from None
 
 
 def _num(v) -> bool:
@@ -972,8 +914,8 @@ def model_from_dict(data: dict, where: str = "<model>") -> SentenceClassifier:
 def load_model(path) -> SentenceClassifier:
     """Load a model saved by :meth:`SentenceClassifier.save`, refusing anything else.
 
-    The file must be JSON (never pickle) of at most 200 MB, nested at most :data:`MAX_JSON_DEPTH`
-    deep, with finite floats and integers of at most :data:`MAX_INT_DIGITS` digits; the schema, every
+    The file must be JSON (never pickle) of at most 200 MB, nested at most :data:`analysis.modelfile.MAX_JSON_DEPTH`
+    deep, with finite floats and integers of at most :data:`analysis.modelfile.MAX_INT_DIGITS` digits; the schema, every
     type, the number of coefficients, their range (:data:`MAX_ABS_WEIGHT`), the lexicon hashes and the
     checksum are checked. Anything else raises a one-line ``ValueError`` that starts with the file name.
 
@@ -992,13 +934,5 @@ def load_model(path) -> SentenceClassifier:
     unkeyed SHA-256 that anyone can recompute after editing the file. The range and shape checks stop
     the edits that would silently change every prediction, but a plausible, re-checksummed edit loads.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such model file")
-    if path.stat().st_size > MAX_MODEL_BYTES:
-        raise ValueError(f"{path}: larger than {MAX_MODEL_BYTES // 2**20} MB: not a model file")
-    raw = path.read_bytes()
-    if raw[:2] == b"\x80\x04" or raw[:1] == b"\x80":
-        raise ValueError(f"{path}: looks like a pickle; only JSON model files are loaded")
-    data = _decode_model_json(raw, str(path))
+    data = read_model_json(path, max_bytes=MAX_MODEL_BYTES)
     return model_from_dict(data, str(path))
