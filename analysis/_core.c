@@ -38,6 +38,7 @@
 #include "_core_src/scan.h"
 #include "_core_src/output.h"
 #include "_core_src/scanner.h"
+#include "_core_src/attribution.h"
 
 static PyMethodDef Scanner_methods[] = {
     {"set_matched_utf8", (PyCFunction)Scanner_set_matched_utf8, METH_O,
@@ -58,6 +59,8 @@ static PyMethodDef Scanner_methods[] = {
     {"set_output", (PyCFunction)Scanner_set_output, METH_VARARGS, "set_output(entry_info, voices, out_index, top_of)"},
     {"score_doc", (PyCFunction)Scanner_score_doc, METH_VARARGS, "score_doc(text, low, detected, has_dq, head)"},
     {"scan", (PyCFunction)Scanner_scan, METH_VARARGS, "scan(text, low, detected, has_dq) -> counts and matches"},
+    {"attributions", (PyCFunction)Scanner_attributions, METH_VARARGS,
+     "attributions(model, texts, lows, cut, source_type) -> the attribution records of every text, as columns"},
     {"stats", (PyCFunction)Scanner_stats, METH_NOARGS, "cache sizes"},
     {NULL, NULL, 0, NULL},
 };
@@ -92,12 +95,18 @@ static struct PyModuleDef coremodule = {
 
 PyMODINIT_FUNC PyInit__core(void) {
     if (check_classes() < 0) return NULL;
-    if (PyType_Ready(&ScannerType) < 0) return NULL;
+    if (PyType_Ready(&ScannerType) < 0 || PyType_Ready(&CueModelType) < 0) return NULL;
     PyObject *m = PyModule_Create(&coremodule);
     if (!m) return NULL;
     Py_INCREF(&ScannerType);
     if (PyModule_AddObject(m, "Scanner", (PyObject *)&ScannerType) < 0) {
         Py_DECREF(&ScannerType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&CueModelType);
+    if (PyModule_AddObject(m, "CueModel", (PyObject *)&CueModelType) < 0) {
+        Py_DECREF(&CueModelType);
         Py_DECREF(m);
         return NULL;
     }

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,7 +51,9 @@ __all__ = [
     "attributions_frame",
     "cue_features",
     "default_model",
+    "engine_of",
     "extract",
+    "extract_python",
     "link_matches",
     "load_attribution_model",
     "quote_mask",
@@ -151,7 +154,8 @@ def split_sentences(text: str) -> list[tuple[int, int, int]]:
         from .core import AVAILABLE, CoreScanner
         from .matching import Matcher
 
-        _SPLITTER.append(CoreScanner(Matcher("hedging")).scanner.split if AVAILABLE else None)
+        scanner = CoreScanner(Matcher("hedging")).scanner if AVAILABLE else None
+        _SPLITTER.extend([scanner.split if scanner is not None else None, scanner])
     split = _SPLITTER[0]
     return split(text) if split is not None else sentence_paragraph_spans(text)
 
@@ -495,12 +499,30 @@ def quote_mask(words) -> list[bool]:
     return out
 
 
-def extract(text: str, model: AttributionModel | None = None, *, threshold: float | None = None) -> list[tuple]:
+def _lower(text: str) -> str:
+    """The lower case of ``text`` with one character per character of the text (offsets are shared)."""
+    low = text.lower()
+    if len(low) != len(text):  # a few characters lower-case to two: fall back to case-folding matching
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return low
+
+
+def _cut(model: AttributionModel, threshold: float | None) -> float:
+    """The log-odds a candidate's score must reach: the model's threshold, or ``threshold`` when given."""
+    if threshold is None:
+        return model._logit_threshold
+    return math.log(threshold / (1 - threshold)) if 0 < threshold < 1 else (-math.inf if threshold <= 0 else math.inf)
+
+
+def extract(text: str, model: AttributionModel | None = None, *, threshold: float | None = None,
+            engine: str = "auto") -> list[tuple]:
     """Attributions of one text, in order.
 
     Returns tuples ``(sentence, paragraph, cue_start, cue_end, source_start, source_end, content_start,
     content_end, score, source_type)``; absent spans are ``-1``. ``sentence`` indexes
     :func:`analysis.text.tokenize.sentence_spans` of the text (the ``sentence`` of the match table).
+    ``engine``: ``"auto"`` (the compiled core when :func:`engine_of` says it can run), ``"c"`` or
+    ``"python"`` (:func:`extract_python`, the definition; both give identical records).
 
     >>> recs = extract("One official told CNN that attacks may be possible.")
     >>> t = "One official told CNN that attacks may be possible."
@@ -508,14 +530,26 @@ def extract(text: str, model: AttributionModel | None = None, *, threshold: floa
     [('told', 'One official', 'attacks may be possible', 'anonymous')]
     """
     model = model or default_model()
+    core = _core_model(model, engine)
+    if core is None:
+        return extract_python(text, model, threshold=threshold)
     if not isinstance(text, str) or not text:
         return []
-    low = text.lower()
-    if len(low) != len(text):  # a few characters lower-case to two: fall back to case-folding matching
-        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    cols = _core_columns(core, [text], model, threshold)
+    ints = np.frombuffer(cols[0], dtype=np.int64).reshape(-1, 10).tolist()
+    scores = np.frombuffer(cols[1], dtype=np.float64).tolist()
+    return [(r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], sc, st) for r, sc, st in zip(ints, scores, cols[4])]
+
+
+def extract_python(text: str, model: AttributionModel | None = None, *, threshold: float | None = None) -> list[tuple]:
+    """:func:`extract` in Python: the readable definition, which the compiled core follows step by step
+    (``analysis/_core_src/attribution.h``; ``tests/measure/test_attribution_core.py`` compares them)."""
+    model = model or default_model()
+    if not isinstance(text, str) or not text:
+        return []
+    low = _lower(text)
     vocab = model._vocab
-    cut = model._logit_threshold if threshold is None else (
-        math.log(threshold / (1 - threshold)) if 0 < threshold < 1 else (-math.inf if threshold <= 0 else math.inf))
+    cut = _cut(model, threshold)
     weights_get = model.weights.get
     bias = model.bias
     out = []
@@ -601,18 +635,23 @@ def _resolve(recs, text):
     return out
 
 
-def attributions_frame(corpus: pd.DataFrame, model: AttributionModel | None = None) -> pd.DataFrame:
+def attributions_frame(corpus: pd.DataFrame, model: AttributionModel | None = None, *,
+                       engine: str = "auto") -> pd.DataFrame:
     """The attribution table of a corpus (``doc_id``, ``text``, optionally ``outlet``): one row per
     attribution, columns :data:`ATTRIBUTION_COLUMNS` (offsets into the document text; ``-1`` and ``""``
-    where a source or content was not found)."""
+    where a source or content was not found). ``engine`` as in :func:`extract`: the compiled core builds
+    the columns directly; the Python path (the definition) builds rows; the tables are identical."""
     model = model or default_model()
     ids = corpus["doc_id"].tolist()
     outlets = corpus["outlet"].tolist() if "outlet" in corpus.columns else ["unknown"] * len(corpus)
+    core = _core_model(model, engine)
+    if core is not None:
+        return _core_frame(core, model, ids, outlets, corpus["text"].tolist())
     rows = []
     for doc_id, outlet, text in zip(ids, outlets, corpus["text"].tolist()):
         if not isinstance(text, str):
             continue
-        recs = extract(text, model)
+        recs = extract_python(text, model)
         if not recs:
             continue
         resolved = _resolve(recs, text)
@@ -620,11 +659,96 @@ def attributions_frame(corpus: pd.DataFrame, model: AttributionModel | None = No
             sent, para, cs, ce, ss, se, ts, te, sc, stype = r
             rows.append((doc_id, outlet, k, sent, para, text[cs:ce], cs, ce, text[ss:se] if ss >= 0 else "", ss, se,
                          stype, rs, rt, text[ts:te] if ts >= 0 else "", ts, te, round(sc, 4)))
-    frame = pd.DataFrame(rows, columns=ATTRIBUTION_COLUMNS)
-    for c in ("attribution", "sentence", "paragraph", "cue_start", "cue_end", "source_start", "source_end",
-              "content_start", "content_end"):
+    return _typed(pd.DataFrame(rows, columns=ATTRIBUTION_COLUMNS))
+
+
+_INT_COLUMNS = ("attribution", "sentence", "paragraph", "cue_start", "cue_end", "source_start", "source_end",
+                "content_start", "content_end")
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    for c in _INT_COLUMNS:
         frame[c] = frame[c].astype(np.int64)
     return frame
+
+
+# -- the compiled core (analysis/_core_src/attribution.h) ----------------------------------------------
+
+def engine_of(model: AttributionModel | None = None, engine: str = "auto") -> tuple[str, str | None]:
+    """``(engine, reason)``: ``"c"`` when the compiled core extracts with ``model``, else ``"python"`` and
+    why (``engine="python"`` or ``MFA_ENGINE=python`` asked for it, the core is not installed, or the
+    model has a weight that is not a float). ``engine="c"`` raises ``ValueError`` instead of falling back."""
+    model = model or default_model()
+    if engine not in ("auto", "c", "python"):
+        raise ValueError(f"engine must be 'auto', 'c' or 'python', got {engine!r}")
+    reason = None
+    if engine == "python":
+        reason = "engine='python' was asked for"
+    elif engine == "auto" and os.environ.get("MFA_ENGINE", "").lower() == "python":
+        reason = "the environment variable MFA_ENGINE=python asks for the Python path"
+    else:
+        try:
+            _core_model(model, "c")
+        except ValueError as exc:
+            if engine == "c":
+                raise
+            reason = str(exc)
+    return ("python", reason) if reason else ("c", None)
+
+
+def _core_model(model: AttributionModel, engine: str):
+    """The compiled model and scanner for ``model`` (made once per model and kept on it), or None for
+    the Python path. The weights are read when it is made: a model changed afterwards is a new model
+    (``dataclasses.replace``)."""
+    if engine == "python" or (engine == "auto" and os.environ.get("MFA_ENGINE", "").lower() == "python"):
+        return None
+    cached = model.__dict__.get("_core")
+    if cached is None:
+        cached = model._core = _compile(model)
+    if cached[0] is None:
+        if engine == "c":
+            raise ValueError(f"engine='c' is not possible: {cached[1]}")
+        return None
+    return cached
+
+
+def _compile(model: AttributionModel) -> tuple:
+    """(compiled model, scanner), or (None, why not)."""
+    from .core import AVAILABLE, MISSING_REASON, compiled_cue_model
+
+    if not AVAILABLE:
+        return (None, MISSING_REASON)
+    sets = (_SKIP_LEFT, _NP_STOP, _AUX, _ADDRESSEE_VERBS, _OBJECT_PRONOUNS, _DETERMINERS, _VERB_GROUP,
+            [" ".join(p) for p in _PARTICLE_CUES], _FORWARD_SOURCE)
+    split_sentences("")  # makes the scanner
+    try:
+        return (compiled_cue_model(list(model._vocab), model.weights, float(model.bias), sets), _SPLITTER[1])
+    except TypeError as exc:  # a weight that is not a float: the core's sum would not be the Python one
+        return (None, f"the compiled core cannot run this model ({exc})")
+
+
+def _core_columns(core, texts, model, threshold=None):
+    lows = [_lower(t) if isinstance(t, str) and t else "" for t in texts]
+    return core[1].attributions(core[0], texts, lows, _cut(model, threshold), source_type)
+
+
+def _core_frame(core, model, ids, outlets, texts) -> pd.DataFrame:
+    ib, sb, cue, source, stype, rsource, rtype, content = _core_columns(core, texts, model)
+    if not cue:
+        return _typed(pd.DataFrame([], columns=ATTRIBUTION_COLUMNS))
+    ints = np.frombuffer(ib, dtype=np.int64).reshape(-1, 10)
+    doc = ints[:, 0]
+    id_arr = np.empty(len(ids), dtype=object)
+    id_arr[:] = ids
+    out_arr = np.empty(len(outlets), dtype=object)
+    out_arr[:] = outlets
+    cols = {"doc_id": id_arr[doc].tolist(), "outlet": out_arr[doc].tolist()}
+    for k, c in enumerate(("attribution", "sentence", "paragraph", "cue_start", "cue_end", "source_start",
+                           "source_end", "content_start", "content_end"), start=1):
+        cols[c] = ints[:, k].copy()
+    cols.update(cue=cue, source=source, source_type=stype, resolved_source=rsource, resolved_type=rtype,
+                content=content, cue_score=[round(x, 4) for x in np.frombuffer(sb, dtype=np.float64).tolist()])
+    return pd.DataFrame({c: cols[c] for c in ATTRIBUTION_COLUMNS})
 
 
 def link_matches(matches: pd.DataFrame, attributions: pd.DataFrame) -> pd.DataFrame:

@@ -45,11 +45,19 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
     if os.environ.get("MFA_ENGINE", "").lower() != "python":  # asked for the Python path: nothing to say
         warnings.warn(MISSING_REASON, RuntimeWarning, stacklevel=2)
 
-__all__ = ["AVAILABLE", "MISSING_REASON", "CoreScanner", "GlobIndex", "StringTable", "is_arrow_text", "strings_from_buffers",
-           "unsupported_reason"]
+__all__ = ["AVAILABLE", "MISSING_REASON", "CoreScanner", "GlobIndex", "StringTable", "compiled_cue_model", "is_arrow_text",
+           "strings_from_buffers", "unsupported_reason"]
 
 AVAILABLE = _core is not None
 VOICES = ("narration", "quote", "attributed")
+
+
+def compiled_cue_model(vocabulary, weights, bias, sets):
+    """The compiled form of an attribution cue model (``_core.CueModel``: words and weights in C hash
+    tables) for ``Scanner.attributions``; ``TypeError`` when a weight is not a float. The sets are the
+    word sets of the rules of :mod:`analysis.measure.attribution`, in the order of
+    ``analysis/_core_src/attribution.h``."""
+    return _core.CueModel(vocabulary, weights, bias, sets)
 
 
 def is_arrow_text(array) -> bool:

@@ -1,0 +1,952 @@
+/* attribution.h: attribution records of documents (cue candidates, the linear cue model, cue grouping,
+ * the source and content rules, pronoun resolution), and the CueModel type holding a model's weights.
+ * Mirrors: analysis.measure.attribution: extract, TOKEN_RE, _shape, cue_features, quote_mask,
+ * AttributionModel.score (the order of the feature sum, with the summation of the running Python's
+ * built-in sum), _rules, _source_left, _source_right, _after_addressee, _trim, _abbrev_dot, _resolve and
+ * the rows of attributions_frame. The word sets (_SKIP_LEFT, _NP_STOP ...) come from Python when a
+ * CueModel is made; the few inline tuples of the Python rules are spelled out below where they are used.
+ * source_type stays in Python (called once per source; it is cached there).
+ * Caught by: tests/measure/test_attribution_core.py (every record and every frame cell against the
+ * Python path). */
+
+/* ---------------------------------------------------------------- a hash table of UTF-8 keys */
+
+typedef struct {
+    uint64_t h;
+    size_t off, len; /* key bytes in the pool; len == SIZE_MAX: empty slot */
+    double w;
+} ASlot;
+
+typedef struct {
+    ASlot *slots;
+    size_t mask, used;
+    unsigned char *pool;
+    size_t pool_len, pool_cap;
+} ATab;
+
+static MFA_INLINE uint64_t at_hash(const unsigned char *p, size_t n) {
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
+    return h ^ (h >> 29);
+}
+
+static int at_init(ATab *t, size_t expected) {
+    size_t cap = 16;
+    while (cap < expected * 2 + 2) cap *= 2;
+    t->slots = PyMem_Malloc(cap * sizeof(ASlot));
+    if (!t->slots) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t i = 0; i < cap; i++) t->slots[i].len = SIZE_MAX;
+    t->mask = cap - 1;
+    t->used = 0;
+    t->pool = NULL;
+    t->pool_len = t->pool_cap = 0;
+    return 0;
+}
+
+static void at_free(ATab *t) {
+    PyMem_Free(t->slots);
+    PyMem_Free(t->pool);
+    t->slots = NULL;
+    t->pool = NULL;
+}
+
+/* the slot of key p[0:n] (found, or the empty slot where it would go) */
+static MFA_INLINE ASlot *at_slot(const ATab *t, const unsigned char *p, size_t n, uint64_t h) {
+    size_t j = (size_t)h & t->mask;
+    for (;;) {
+        ASlot *s = &t->slots[j];
+        if (s->len == SIZE_MAX || (s->h == h && s->len == n && memcmp(t->pool + s->off, p, n) == 0)) return s;
+        j = (j + 1) & t->mask;
+    }
+}
+
+/* insert (or overwrite) key -> w; the table was sized for every key by at_init */
+static int at_put(ATab *t, const unsigned char *p, size_t n, double w) {
+    uint64_t h = at_hash(p, n);
+    ASlot *s = at_slot(t, p, n, h);
+    if (s->len == SIZE_MAX) {
+        if (t->used + 1 > (t->mask + 1) / 2) {
+            PyErr_SetString(PyExc_RuntimeError, "CueModel: table full");
+            return -1;
+        }
+        if (grow((void **)&t->pool, &t->pool_cap, t->pool_len + n + 1, 1)) return -1;
+        memcpy(t->pool + t->pool_len, p, n);
+        s->h = h;
+        s->off = t->pool_len;
+        s->len = n;
+        t->pool_len += n;
+        t->used++;
+    }
+    s->w = w;
+    return 0;
+}
+
+/* 1 (with *w) when the key is there, else 0 */
+static MFA_INLINE int at_get(const ATab *t, const unsigned char *p, size_t n, uint64_t h, double *w) {
+    ASlot *s = at_slot(t, p, n, h);
+    if (s->len == SIZE_MAX) return 0;
+    if (w) *w = s->w;
+    return 1;
+}
+
+/* UTF-8 of a str, lone surrogates as three bytes ("surrogatepass": one byte string per str) */
+static PyObject *utf8_bytes(PyObject *s) {
+    if (!PyUnicode_Check(s)) {
+        PyErr_SetString(PyExc_TypeError, "CueModel: words and feature names must be str");
+        return NULL;
+    }
+    return PyUnicode_AsEncodedString(s, "utf-8", "surrogatepass");
+}
+
+static int at_put_str(ATab *t, PyObject *s, double w) {
+    PyObject *b = utf8_bytes(s);
+    if (!b) return -1;
+    int r = at_put(t, (const unsigned char *)PyBytes_AS_STRING(b), (size_t)PyBytes_GET_SIZE(b), w);
+    Py_DECREF(b);
+    return r;
+}
+
+/* a set of words from any iterable of str */
+static int at_from_iterable(ATab *t, PyObject *words) {
+    PyObject *seq = PySequence_Fast(words, "CueModel: word sets must be iterables of str");
+    if (!seq) return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    int r = at_init(t, (size_t)n);
+    for (Py_ssize_t i = 0; r == 0 && i < n; i++) r = at_put_str(t, PySequence_Fast_GET_ITEM(seq, i), 1.0);
+    Py_DECREF(seq);
+    return r;
+}
+
+/* ---------------------------------------------------------------- the CueModel type */
+
+/* the word sets of the rules, in the order CueModel() takes them */
+enum {
+    AS_SKIP_LEFT, AS_NP_STOP, AS_AUX, AS_ADDRESSEE, AS_OBJECT_PRONOUNS, AS_DETERMINERS, AS_VERB_GROUP,
+    AS_PARTICLES, /* the pairs of _PARTICLE_CUES as "word particle" */
+    AS_FORWARD, N_ASETS
+};
+
+typedef struct {
+    PyObject_HEAD
+    ATab vocab, weights;
+    ATab sets[N_ASETS];
+    double bias;
+    int ready;
+} CueModel;
+
+/* CueModel(vocabulary, weights, bias, sets): weights a dict str -> float (exact floats only: the sum of
+ * the Python path adds floats), sets a sequence of N_ASETS iterables of str */
+static int CueModel_init(CueModel *M, PyObject *args, PyObject *kw) {
+    PyObject *vocab, *weights, *sets;
+    double bias;
+    if (M->ready) {
+        PyErr_SetString(PyExc_RuntimeError, "CueModel is initialised once");
+        return -1;
+    }
+    if (!PyArg_ParseTuple(args, "OO!dO", &vocab, &PyDict_Type, &weights, &bias, &sets)) return -1;
+    PyObject *seq = PySequence_Fast(sets, "CueModel: sets must be a sequence");
+    if (!seq) return -1;
+    if (PySequence_Fast_GET_SIZE(seq) != N_ASETS) {
+        Py_DECREF(seq);
+        PyErr_Format(PyExc_ValueError, "CueModel: %d word sets expected", N_ASETS);
+        return -1;
+    }
+    int r = at_from_iterable(&M->vocab, vocab);
+    for (int k = 0; r == 0 && k < N_ASETS; k++) r = at_from_iterable(&M->sets[k], PySequence_Fast_GET_ITEM(seq, k));
+    Py_DECREF(seq);
+    if (r == 0) r = at_init(&M->weights, (size_t)PyDict_Size(weights));
+    Py_ssize_t pos = 0;
+    PyObject *key, *val;
+    while (r == 0 && PyDict_Next(weights, &pos, &key, &val)) {
+        if (!PyFloat_CheckExact(val)) {
+            PyErr_SetString(PyExc_TypeError, "CueModel: every weight must be a float");
+            r = -1;
+            break;
+        }
+        r = at_put_str(&M->weights, key, PyFloat_AS_DOUBLE(val));
+    }
+    if (r) return -1;
+    M->bias = bias;
+    M->ready = 1;
+    return 0;
+}
+
+static void CueModel_dealloc(CueModel *M) {
+    at_free(&M->vocab);
+    at_free(&M->weights);
+    for (int k = 0; k < N_ASETS; k++) at_free(&M->sets[k]);
+    Py_TYPE(M)->tp_free((PyObject *)M);
+}
+
+static PyTypeObject CueModelType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "analysis._core.CueModel",
+    .tp_basicsize = sizeof(CueModel),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)CueModel_init,
+    .tp_dealloc = (destructor)CueModel_dealloc,
+    .tp_doc = "CueModel(vocabulary, weights, bias, sets): an attribution cue model's words and weights in hash tables.",
+};
+
+/* ---------------------------------------------------------------- one call's work buffers */
+
+typedef struct {
+    const CueModel *M;
+    Scanner *S;
+    PyObject *text;
+    int tk, lk;
+    const void *td, *ld;
+    /* tokens of the sentence: spans, UTF-8 of the lower-cased token (pool offset, length), its hash */
+    Py_ssize_t n;
+    Py_ssize_t *ts, *te;
+    size_t *boff, *blen;
+    uint64_t *bh;
+    unsigned char *qm;
+    size_t tok_cap, ts_cap, te_cap, boff_cap, blen_cap, bh_cap, qm_cap;
+    unsigned char *pool;
+    size_t pool_len, pool_cap;
+    unsigned char *key;
+    size_t key_cap;
+    /* kept candidates (token, score) and cues (i, j, head, score) */
+    Py_ssize_t *kept_i;
+    double *kept_s;
+    size_t kept_n, kept_i_cap, kept_s_cap;
+    Py_ssize_t *cue4;
+    double *cue_s;
+    size_t cue_n, cue4_cap, cue_s_cap;
+} ACtx;
+
+#define TCH(i) PyUnicode_READ(C->tk, C->td, (i))
+#define LCH(i) PyUnicode_READ(C->lk, C->ld, (i))
+
+static void actx_free(ACtx *C) {
+    PyMem_Free(C->ts);
+    PyMem_Free(C->te);
+    PyMem_Free(C->boff);
+    PyMem_Free(C->blen);
+    PyMem_Free(C->bh);
+    PyMem_Free(C->qm);
+    PyMem_Free(C->pool);
+    PyMem_Free(C->key);
+    PyMem_Free(C->kept_i);
+    PyMem_Free(C->kept_s);
+    PyMem_Free(C->cue4);
+    PyMem_Free(C->cue_s);
+}
+
+static MFA_INLINE size_t utf8_put(unsigned char *o, Py_UCS4 c) {
+    if (c < 0x80) {
+        o[0] = (unsigned char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        o[0] = (unsigned char)(0xC0 | (c >> 6));
+        o[1] = (unsigned char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | (c >> 12));
+        o[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+        o[2] = (unsigned char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | (c >> 18));
+    o[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+    o[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+    o[3] = (unsigned char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* TOKEN_RE on low[a:b]: (?:[^\W\d_]\.){2,} | \w+(?:[-'’]\w+)* | [^\w\s]; the spans, the UTF-8 of each
+ * lower-cased token and its hash. The lower-cased text has the character classes of the text at every
+ * position (str.lower() keeps \w, \d, letters and \s; test_attribution_core checks every code point), so
+ * these are also the spans of the tokens of the text. */
+static int tokenize_sentence(ACtx *C, Py_ssize_t a, Py_ssize_t b) {
+    C->n = 0;
+    C->pool_len = 0;
+    Py_ssize_t i = a;
+    while (i < b) {
+        Py_UCS4 c = LCH(i);
+        if (is_s(c)) {
+            i++;
+            continue;
+        }
+        Py_ssize_t k = i + 1;
+        if (is_w(c)) {
+            int done = 0;
+            if (is_letter(c) && k < b && LCH(k) == '.') {
+                Py_ssize_t m = i, cnt = 0;
+                while (m + 1 < b && is_letter(LCH(m)) && LCH(m + 1) == '.') {
+                    m += 2;
+                    cnt++;
+                }
+                if (cnt >= 2) {
+                    k = m;
+                    done = 1;
+                }
+            }
+            if (!done) {
+                while (k < b && is_w(LCH(k))) k++;
+                for (;;) {
+                    if (k + 1 < b && (LCH(k) == '-' || LCH(k) == '\'' || LCH(k) == 0x2019) && is_w(LCH(k + 1))) {
+                        k += 2;
+                        while (k < b && is_w(LCH(k))) k++;
+                    } else {
+                        break;
+                    }
+                }
+            }
+        }
+        size_t t = (size_t)C->n;
+        if (grow((void **)&C->ts, &C->ts_cap, t + 1, sizeof(Py_ssize_t)) ||
+            grow((void **)&C->te, &C->te_cap, t + 1, sizeof(Py_ssize_t)) ||
+            grow((void **)&C->boff, &C->boff_cap, t + 1, sizeof(size_t)) ||
+            grow((void **)&C->blen, &C->blen_cap, t + 1, sizeof(size_t)) ||
+            grow((void **)&C->bh, &C->bh_cap, t + 1, sizeof(uint64_t)) ||
+            grow((void **)&C->pool, &C->pool_cap, C->pool_len + 4 * (size_t)(k - i) + 1, 1))
+            return -1;
+        C->ts[t] = i;
+        C->te[t] = k;
+        size_t off = C->pool_len, len = 0;
+        for (Py_ssize_t m = i; m < k; m++) len += utf8_put(C->pool + off + len, LCH(m));
+        C->boff[t] = off;
+        C->blen[t] = len;
+        C->bh[t] = at_hash(C->pool + off, len);
+        C->pool_len += len;
+        C->n++;
+        i = k;
+    }
+    return 0;
+}
+
+/* -- what the rules ask of one token k (0 <= k < n) */
+
+static MFA_INLINE int low_in(const ACtx *C, int set, Py_ssize_t k) {
+    return at_get(&C->M->sets[set], C->pool + C->boff[k], C->blen[k], C->bh[k], NULL);
+}
+
+static MFA_INLINE int low_is(const ACtx *C, Py_ssize_t k, const char *w) {
+    size_t n = strlen(w);
+    return C->blen[k] == n && memcmp(C->pool + C->boff[k], w, n) == 0;
+}
+
+/* the token is the one character ch */
+static MFA_INLINE int word_is(const ACtx *C, Py_ssize_t k, Py_UCS4 ch) {
+    return C->te[k] - C->ts[k] == 1 && TCH(C->ts[k]) == ch;
+}
+
+/* the token is one character of the list */
+static MFA_INLINE int word_in(const ACtx *C, Py_ssize_t k, const Py_UCS4 *list, int nl) {
+    if (C->te[k] - C->ts[k] != 1) return 0;
+    Py_UCS4 c = TCH(C->ts[k]);
+    for (int m = 0; m < nl; m++)
+        if (c == list[m]) return 1;
+    return 0;
+}
+
+static const Py_UCS4 A_QUOTE_TOKENS[] = {'"', 0x201C, 0x201D, 0x201E, 0xAB, 0xBB, '`', '\''};
+static const Py_UCS4 A_OPEN_Q[] = {0x201C, 0x201E, 0xAB};
+static const Py_UCS4 A_CLOSE_Q[] = {0x201D, 0xBB};
+static const Py_UCS4 A_SHAPE_PUNCT[] = {',', '.', ':', ';', '?', '!', 0x2014, '-', '(', ')'}; /* ",.:;?!—-()" */
+static const Py_UCS4 A_STOP_PUNCT[] = {',', ';', ':', '(', ')', '[', ']', 0x2014, 0x2013, '!', '?'}; /* ",;:()[]—–!?" */
+static const Py_UCS4 A_TRIM_LEAD[] = {',', '.', ';', ':', 0x2014, 0x2013, '-'};           /* ",.;:—–-" */
+static const Py_UCS4 A_TRIM_TAIL[] = {',', '.', ';', ':', 0x2014, 0x2013, '-', '?', '!'}; /* ",.;:—–-?!" */
+static const Py_UCS4 A_CLAUSE[] = {',', ';', ':'};
+#define NL(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static MFA_INLINE int is_quote_tok(const ACtx *C, Py_ssize_t k) { return word_in(C, k, A_QUOTE_TOKENS, NL(A_QUOTE_TOKENS)); }
+
+/* str.isupper() / str.islower() of the token (CPython's definitions) */
+static int word_isupper(const ACtx *C, Py_ssize_t k) {
+    Py_ssize_t a = C->ts[k], b = C->te[k];
+    if (b - a == 1) return Py_UNICODE_ISUPPER(TCH(a)) != 0;
+    int cased = 0;
+    for (Py_ssize_t m = a; m < b; m++) {
+        Py_UCS4 c = TCH(m);
+        if (Py_UNICODE_ISLOWER(c) || Py_UNICODE_ISTITLE(c)) return 0;
+        if (!cased && Py_UNICODE_ISUPPER(c)) cased = 1;
+    }
+    return cased;
+}
+
+static int word_islower(const ACtx *C, Py_ssize_t k) {
+    Py_ssize_t a = C->ts[k], b = C->te[k];
+    if (b - a == 1) return Py_UNICODE_ISLOWER(TCH(a)) != 0;
+    int cased = 0;
+    for (Py_ssize_t m = a; m < b; m++) {
+        Py_UCS4 c = TCH(m);
+        if (Py_UNICODE_ISUPPER(c) || Py_UNICODE_ISTITLE(c)) return 0;
+        if (!cased && Py_UNICODE_ISLOWER(c)) cased = 1;
+    }
+    return cased;
+}
+
+/* words[k][:1].isupper() */
+static MFA_INLINE int first_upper(const ACtx *C, Py_ssize_t k) { return Py_UNICODE_ISUPPER(TCH(C->ts[k])) != 0; }
+
+/* _shape of token k as UTF-8 into o (at most 4 bytes); its length */
+static size_t shape_of(const ACtx *C, Py_ssize_t k, unsigned char *o) {
+    Py_UCS4 c = TCH(C->ts[k]);
+    for (int m = 0; m < NL(A_QUOTE_TOKENS); m++)
+        if (c == A_QUOTE_TOKENS[m]) {
+            o[0] = 'Q';
+            return 1;
+        }
+    if (!(Py_UNICODE_ISALNUM(c) || c == '_')) {
+        if (word_in(C, k, A_SHAPE_PUNCT, NL(A_SHAPE_PUNCT))) return utf8_put(o, c);
+        o[0] = 'P';
+        return 1;
+    }
+    if (Py_UNICODE_ISDIGIT(c)) {
+        o[0] = '9';
+        return 1;
+    }
+    if (C->te[k] - C->ts[k] > 1 && word_isupper(C, k)) {
+        o[0] = o[1] = 'A';
+        return 2;
+    }
+    if (Py_UNICODE_ISUPPER(c)) {
+        o[0] = 'A';
+        o[1] = 'a';
+        return 2;
+    }
+    o[0] = 'a';
+    return 1;
+}
+
+/* _abbrev_dot: token k is the full stop of an abbreviation or an initial; -1 on error */
+static int abbrev_dot(ACtx *C, Py_ssize_t k) {
+    if (k <= 0) return 0;
+    Py_ssize_t a = C->ts[k - 1], b = C->te[k - 1];
+    int r = ws_contains_lower(C->S->abbrev_ws, C->tk, C->td, a, b, 0);
+    if (r == -2) r = py_contains_lower(C->S->abbrev, C->text, a, b, 0);
+    if (r != 0) return r;
+    return b - a == 1 && Py_UNICODE_ISUPPER(TCH(a));
+}
+
+/* -- the rules (token ranges [*a, *b); 0 when none, -1 on error) */
+
+static int source_left(ACtx *C, Py_ssize_t i, Py_ssize_t *ra, Py_ssize_t *rb) {
+    Py_ssize_t j = i - 1;
+    while (j >= 0) {
+        if (low_in(C, AS_SKIP_LEFT, j)) {
+            j--;
+            continue;
+        }
+        size_t bl = C->blen[j];
+        const unsigned char *w = C->pool + C->boff[j];
+        if (bl >= 2 && w[bl - 2] == 'l' && w[bl - 1] == 'y' && C->te[j] - C->ts[j] > 4 && word_islower(C, j)) {
+            j--;
+            continue;
+        }
+        break;
+    }
+    Py_ssize_t end = j + 1, k = j;
+    while (k >= 0 && end - k <= 12) { /* _MAX_SOURCE_TOKENS */
+        if (is_quote_tok(C, k) || word_in(C, k, A_STOP_PUNCT, NL(A_STOP_PUNCT)) || low_in(C, AS_NP_STOP, k) ||
+            low_in(C, AS_AUX, k))
+            break;
+        if (word_is(C, k, '.')) {
+            int r = abbrev_dot(C, k);
+            if (r < 0) return -1;
+            if (!r) break;
+        }
+        k--;
+    }
+    Py_ssize_t start = k + 1;
+    while (start < end && (low_is(C, start, "and") || low_is(C, start, "but") || low_is(C, start, "or") ||
+                           low_is(C, start, "then") || low_is(C, start, "so")))
+        start++;
+    if (start < end) {
+        *ra = start;
+        *rb = end;
+        return 1;
+    }
+    return 0;
+}
+
+static int source_right(ACtx *C, Py_ssize_t i, Py_ssize_t stop_at, Py_ssize_t *ra, Py_ssize_t *rb) {
+    Py_ssize_t a = i + 1;
+    if (low_is(C, i, "according") && a < stop_at && low_is(C, a, "to")) a++;
+    Py_ssize_t b = a;
+    while (b < stop_at && b - a < 12) {
+        if (is_quote_tok(C, b) || word_in(C, b, A_STOP_PUNCT, NL(A_STOP_PUNCT)) || low_in(C, AS_NP_STOP, b)) break;
+        if (word_is(C, b, '.')) {
+            int r = abbrev_dot(C, b);
+            if (r < 0) return -1;
+            if (!r) break;
+        }
+        b++;
+    }
+    if (a < b) {
+        *ra = a;
+        *rb = b;
+        return 1;
+    }
+    return 0;
+}
+
+static Py_ssize_t after_addressee(const ACtx *C, Py_ssize_t a, Py_ssize_t n) {
+    Py_ssize_t lim = n < a + 8 ? n : a + 8;
+    for (Py_ssize_t k = a; k < lim; k++) {
+        if (low_is(C, k, "that")) return k + 1;
+        if (is_quote_tok(C, k) || word_in(C, k, A_CLAUSE, NL(A_CLAUSE))) return k;
+    }
+    if (a < n && low_in(C, AS_OBJECT_PRONOUNS, a)) return a + 1;
+    Py_ssize_t k = a;
+    if (k < n && (low_is(C, k, "the") || low_is(C, k, "a") || low_is(C, k, "an"))) k++;
+    while (k < n && first_upper(C, k)) k++;
+    return k;
+}
+
+static int trim(const ACtx *C, Py_ssize_t a, Py_ssize_t b, Py_ssize_t *ra, Py_ssize_t *rb) {
+    while (a < b && (is_quote_tok(C, a) || word_in(C, a, A_TRIM_LEAD, NL(A_TRIM_LEAD)) || low_is(C, a, "that"))) a++;
+    while (b > a && (is_quote_tok(C, b - 1) || word_in(C, b - 1, A_TRIM_TAIL, NL(A_TRIM_TAIL)))) b--;
+    if (a < b) {
+        *ra = a;
+        *rb = b;
+        return 1;
+    }
+    return 0;
+}
+
+/* _rules: source and content of the cue [i, j) headed by `head`; src[0..1], con[0..1] (-1 when none) */
+static int rules(ACtx *C, Py_ssize_t i, Py_ssize_t j, Py_ssize_t head, Py_ssize_t nxt, Py_ssize_t *src, Py_ssize_t *con) {
+    Py_ssize_t n = C->n;
+    int hs, hc;
+    src[0] = src[1] = con[0] = con[1] = -1;
+    if (low_in(C, AS_FORWARD, head)) {
+        hs = source_right(C, j - 1, n, &src[0], &src[1]);
+        if (hs < 0) return -1;
+        Py_ssize_t after = hs ? src[1] : j;
+        if (i <= 1 || word_in(C, i - 1, A_OPEN_Q, NL(A_OPEN_Q))) hc = trim(C, after, n, &con[0], &con[1]);
+        else hc = trim(C, 0, i, &con[0], &con[1]);
+        if (!hs) src[0] = src[1] = -1;
+        if (!hc) con[0] = con[1] = -1;
+        return 0;
+    }
+    int inverted = 0;
+    if (i > 0 && (word_is(C, i - 1, ',') || is_quote_tok(C, i - 1)) && j < n) {
+        unsigned char sh[4];
+        size_t sl = shape_of(C, j, sh);
+        inverted = (sl == 2 && sh[0] == 'A') || low_in(C, AS_DETERMINERS, j) || low_is(C, j, "he") ||
+                   low_is(C, j, "she") || low_is(C, j, "they") || low_is(C, j, "it") || low_is(C, j, "we") ||
+                   low_is(C, j, "i");
+    }
+    if (inverted) {
+        hs = source_right(C, j - 1, nxt, &src[0], &src[1]);
+        if (hs < 0) return -1;
+        if (!hs) src[0] = src[1] = -1;
+        if (!trim(C, 0, i, &con[0], &con[1])) con[0] = con[1] = -1;
+        return 0;
+    }
+    hs = source_left(C, i, &src[0], &src[1]);
+    if (hs < 0) return -1;
+    if (!hs) src[0] = src[1] = -1;
+    Py_ssize_t a = j;
+    if (low_in(C, AS_ADDRESSEE, head)) a = after_addressee(C, a, nxt);
+    hc = trim(C, a, nxt, &con[0], &con[1]);
+    if (!hc || (con[1] - con[0] <= 1 && con[0] >= n - 2)) {
+        Py_ssize_t stop = hs ? src[0] : i;
+        if (!trim(C, 0, stop, &con[0], &con[1])) con[0] = con[1] = -1;
+    }
+    return 0;
+}
+
+/* -- the cue model */
+
+/* append p[0:n] to the key at *len */
+static MFA_INLINE void key_add(unsigned char *key, size_t *len, const void *p, size_t n) {
+    memcpy(key + *len, p, n);
+    *len += n;
+}
+
+/* the weight of one feature: prefix + a [+ "|" + b] (0.0 when the model does not have it) */
+static MFA_INLINE double feature_weight(ACtx *C, const char *prefix, const unsigned char *a, size_t na,
+                                        const unsigned char *b, size_t nb, int pair) {
+    size_t len = 0, np = strlen(prefix);
+    unsigned char *key = C->key;
+    key_add(key, &len, prefix, np);
+    key_add(key, &len, a, na);
+    if (pair) {
+        key[len++] = '|';
+        key_add(key, &len, b, nb);
+    }
+    double w = 0.0;
+    at_get(&C->M->weights, key, len, at_hash(key, len), &w);
+    return w;
+}
+
+/* the neighbour token k's lower-cased UTF-8, or the sentence marks */
+static MFA_INLINE void neighbour(const ACtx *C, Py_ssize_t k, const unsigned char **p, size_t *n) {
+    if (k < 0) {
+        *p = (const unsigned char *)"<s>";
+        *n = 3;
+    } else if (k >= C->n) {
+        *p = (const unsigned char *)"</s>";
+        *n = 4;
+    } else {
+        *p = C->pool + C->boff[k];
+        *n = C->blen[k];
+    }
+}
+
+/* bias + sum(weights of cue_features(...)), summed as the running Python's built-in sum() adds floats
+ * (left to right before 3.12; Neumaier's compensated sum from 3.12) */
+static int cue_score(ACtx *C, Py_ssize_t i, int in_quote, int has_quote, double *out) {
+    Py_ssize_t n = C->n;
+    const unsigned char *w, *p1, *p2, *n1, *n2;
+    size_t lw, lp1, lp2, ln1, ln2;
+    neighbour(C, i, &w, &lw);
+    neighbour(C, i - 1, &p1, &lp1);
+    neighbour(C, i - 2, &p2, &lp2);
+    neighbour(C, i + 1, &n1, &ln1);
+    neighbour(C, i + 2, &n2, &ln2);
+    unsigned char sp1b[4], sn1b[4];
+    const unsigned char *sp1 = sp1b, *sn1 = sn1b;
+    size_t lsp1, lsn1;
+    if (i) lsp1 = shape_of(C, i - 1, sp1b);
+    else {
+        sp1 = (const unsigned char *)"<s>";
+        lsp1 = 3;
+    }
+    if (i + 1 < n) lsn1 = shape_of(C, i + 1, sn1b);
+    else {
+        sn1 = (const unsigned char *)"</s>";
+        lsn1 = 4;
+    }
+    const char *pos = i == 0 ? "first" : (i >= n - 2 ? "last" : "mid");
+    const char *inq = in_quote ? "True" : "False", *hasq = has_quote ? "True" : "False";
+    const char *cap = first_upper(C, i) ? "True" : "False";
+    size_t longest = lw + (lp1 > lp2 ? lp1 : lp2) + (ln1 > ln2 ? ln1 : ln2) + 32;
+    if (grow((void **)&C->key, &C->key_cap, longest, 1)) return -1;
+    double x[19];
+    x[0] = feature_weight(C, "w=", w, lw, NULL, 0, 0);
+    x[1] = feature_weight(C, "p1=", p1, lp1, NULL, 0, 0);
+    x[2] = feature_weight(C, "n1=", n1, ln1, NULL, 0, 0);
+    x[3] = feature_weight(C, "p2=", p2, lp2, NULL, 0, 0);
+    x[4] = feature_weight(C, "n2=", n2, ln2, NULL, 0, 0);
+    x[5] = feature_weight(C, "w_p1=", w, lw, p1, lp1, 1);
+    x[6] = feature_weight(C, "w_n1=", w, lw, n1, ln1, 1);
+    x[7] = feature_weight(C, "w_n2=", w, lw, n2, ln2, 1);
+    x[8] = feature_weight(C, "sp1=", sp1, lsp1, NULL, 0, 0);
+    x[9] = feature_weight(C, "sn1=", sn1, lsn1, NULL, 0, 0);
+    x[10] = feature_weight(C, "w_sp1=", w, lw, sp1, lsp1, 1);
+    x[11] = feature_weight(C, "w_sn1=", w, lw, sn1, lsn1, 1);
+    x[12] = feature_weight(C, "pos=", (const unsigned char *)pos, strlen(pos), NULL, 0, 0);
+    x[13] = feature_weight(C, "w_pos=", w, lw, (const unsigned char *)pos, strlen(pos), 1);
+    x[14] = feature_weight(C, "inq=", (const unsigned char *)inq, strlen(inq), NULL, 0, 0);
+    x[15] = feature_weight(C, "w_inq=", w, lw, (const unsigned char *)inq, strlen(inq), 1);
+    x[16] = feature_weight(C, "hasq=", (const unsigned char *)hasq, strlen(hasq), NULL, 0, 0);
+    x[17] = feature_weight(C, "w_hasq=", w, lw, (const unsigned char *)hasq, strlen(hasq), 1);
+    x[18] = feature_weight(C, "cap=", (const unsigned char *)cap, strlen(cap), NULL, 0, 0);
+    double f = 0.0 + x[0];
+#if PY_VERSION_HEX >= 0x030C0000
+    double c = 0.0;
+    for (int m = 1; m < 19; m++) {
+        double t = f + x[m];
+        if (fabs(f) >= fabs(x[m])) c += (f - t) + x[m];
+        else c += (x[m] - t) + f;
+        f = t;
+    }
+    if (c != 0.0 && isfinite(c)) f += c;
+#else
+    for (int m = 1; m < 19; m++) f += x[m];
+#endif
+    *out = C->M->bias + f;
+    return 0;
+}
+
+/* -- one document */
+
+typedef struct {
+    /* per record: doc, attribution, sentence, paragraph, cue start/end, source start/end, content start/end */
+    int64_t *ints;
+    size_t n_ints, ints_cap;
+    double *scores;
+    size_t n_scores, scores_cap;
+    PyObject *cue, *source, *stype, *rsource, *rtype, *content;
+} AOut;
+
+#define A_INTS 10
+
+static int list_add_sub(PyObject *list, PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *empty) {
+    PyObject *s;
+    if (a < 0) {
+        s = empty;
+        Py_INCREF(s);
+    } else if (!(s = PyUnicode_Substring(text, a, b))) {
+        return -1;
+    }
+    int r = PyList_Append(list, s);
+    Py_DECREF(s);
+    return r;
+}
+
+static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *source_type, PyObject *empty, AOut *O) {
+    PyObject *text = C->text;
+    Py_ssize_t *paras = NULL, *sents = NULL, *last_ref = NULL;
+    size_t np = 0, ns = 0, scap = 0;
+    Py_ssize_t si = 0, first_rec = (Py_ssize_t)(O->n_ints / A_INTS);
+    int rc = -1;
+    if (paragraphs(text, &paras, &np)) goto done;
+    /* _resolve: the record holding the last non-pronoun source of each paragraph (-1: none yet) */
+    last_ref = PyMem_Malloc((np / 2 + 1) * sizeof(Py_ssize_t));
+    if (!last_ref) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (size_t p = 0; p < np / 2 + 1; p++) last_ref[p] = -1;
+    for (size_t p = 0; p < np; p += 2) {
+        Py_ssize_t para = (Py_ssize_t)(p / 2);
+        ns = 0;
+        if (sentences_in(C->S, text, paras[p], paras[p + 1], &sents, &scap, &ns)) goto done;
+        for (size_t q = 0; q < ns; q += 2, si++) {
+            Py_ssize_t sa = sents[q], sb = sents[q + 1];
+            if (tokenize_sentence(C, sa, sb)) goto done;
+            Py_ssize_t n = C->n;
+            int any = 0;
+            for (Py_ssize_t k = 0; k < n && !any; k++)
+                any = at_get(&C->M->vocab, C->pool + C->boff[k], C->blen[k], C->bh[k], NULL);
+            if (!any) continue;
+            /* quote_mask and has_q */
+            if (grow((void **)&C->qm, &C->qm_cap, (size_t)n + 1, 1)) goto done;
+            int inside = 0, has_q = 0;
+            for (Py_ssize_t k = 0; k < n; k++) {
+                if (word_in(C, k, A_OPEN_Q, NL(A_OPEN_Q))) {
+                    inside = 1;
+                    C->qm[k] = 1;
+                } else if (word_in(C, k, A_CLOSE_Q, NL(A_CLOSE_Q))) {
+                    C->qm[k] = 1;
+                    inside = 0;
+                } else if (word_is(C, k, '"')) {
+                    inside = !inside;
+                    C->qm[k] = 1;
+                } else {
+                    C->qm[k] = (unsigned char)inside;
+                }
+                if (!has_q && is_quote_tok(C, k)) has_q = 1;
+            }
+            C->kept_n = 0;
+            for (Py_ssize_t k = 0; k < n; k++) {
+                if (!at_get(&C->M->vocab, C->pool + C->boff[k], C->blen[k], C->bh[k], NULL)) continue;
+                double s;
+                if (cue_score(C, k, C->qm[k], has_q, &s)) goto done;
+                if (s >= cut) {
+                    if (grow((void **)&C->kept_i, &C->kept_i_cap, C->kept_n + 1, sizeof(Py_ssize_t)) ||
+                        grow((void **)&C->kept_s, &C->kept_s_cap, C->kept_n + 1, sizeof(double)))
+                        goto done;
+                    C->kept_i[C->kept_n] = k;
+                    C->kept_s[C->kept_n] = s;
+                    C->kept_n++;
+                }
+            }
+            if (!C->kept_n) continue;
+            Py_ssize_t upper = 0;
+            for (Py_ssize_t k = 0; k < n; k++) upper += first_upper(C, k);
+            int title_case = (double)upper > 0.6 * (double)n;
+            /* runs of adjacent kept tokens -> cues */
+            C->cue_n = 0;
+            size_t r0 = 0;
+            while (r0 < C->kept_n) {
+                size_t r1 = r0 + 1;
+                while (r1 < C->kept_n && C->kept_i[r1] == C->kept_i[r1 - 1] + 1) r1++;
+                size_t best = r0;
+                for (size_t m = r0 + 1; m < r1; m++)
+                    if (C->kept_s[m] > C->kept_s[best]) best = m;
+                Py_ssize_t head = C->kept_i[best];
+                double s = C->kept_s[best];
+                r0 = r1;
+                if (head && first_upper(C, head) && !title_case && !word_in(C, head - 1, A_OPEN_Q, NL(A_OPEN_Q)))
+                    continue;
+                Py_ssize_t i = head, j = head + 1;
+                while (i > 0 && low_in(C, AS_VERB_GROUP, i - 1)) i--;
+                if (j < n) {
+                    size_t la = C->blen[head], lb = C->blen[j];
+                    if (grow((void **)&C->key, &C->key_cap, la + lb + 2, 1)) goto done;
+                    memcpy(C->key, C->pool + C->boff[head], la);
+                    C->key[la] = ' ';
+                    memcpy(C->key + la + 1, C->pool + C->boff[j], lb);
+                    if (at_get(&C->M->sets[AS_PARTICLES], C->key, la + lb + 1, at_hash(C->key, la + lb + 1), NULL)) j++;
+                }
+                if (grow((void **)&C->cue4, &C->cue4_cap, 4 * (C->cue_n + 1), sizeof(Py_ssize_t)) ||
+                    grow((void **)&C->cue_s, &C->cue_s_cap, C->cue_n + 1, sizeof(double)))
+                    goto done;
+                Py_ssize_t *cq = C->cue4 + 4 * C->cue_n;
+                cq[0] = i;
+                cq[1] = j;
+                cq[2] = head;
+                C->cue_s[C->cue_n] = s;
+                C->cue_n++;
+            }
+            for (size_t k = 0; k < C->cue_n; k++) {
+                Py_ssize_t i = C->cue4[4 * k], j = C->cue4[4 * k + 1], head = C->cue4[4 * k + 2];
+                double s = C->cue_s[k];
+                Py_ssize_t nxt = n;
+                if (k + 1 < C->cue_n) {
+                    Py_ssize_t ni = C->cue4[4 * (k + 1)], na, nb;
+                    int h = source_left(C, ni, &na, &nb);
+                    if (h < 0) goto done;
+                    Py_ssize_t at = h ? na : ni;
+                    if (at > j && (word_in(C, at - 1, A_CLAUSE, NL(A_CLAUSE)) || low_is(C, at - 1, "and") ||
+                                   low_is(C, at - 1, "but") || low_is(C, at - 1, "while")))
+                        nxt = at - 1;
+                }
+                Py_ssize_t src[2], con[2];
+                if (rules(C, i, j, head, nxt, src, con)) goto done;
+                int64_t rec[A_INTS];
+                Py_ssize_t rec_no = (Py_ssize_t)(O->n_ints / A_INTS);
+                rec[0] = doc;
+                rec[1] = rec_no - first_rec;
+                rec[2] = si;
+                rec[3] = para;
+                rec[4] = C->ts[i];
+                rec[5] = C->te[j - 1];
+                rec[6] = src[0] >= 0 ? C->ts[src[0]] : -1;
+                rec[7] = src[0] >= 0 ? C->te[src[1] - 1] : -1;
+                rec[8] = con[0] >= 0 ? C->ts[con[0]] : -1;
+                rec[9] = con[0] >= 0 ? C->te[con[1] - 1] : -1;
+                double e = exp(-s);
+                if (isinf(e)) {
+                    PyErr_SetString(PyExc_OverflowError, "math range error");
+                    goto done;
+                }
+                if (grow((void **)&O->ints, &O->ints_cap, O->n_ints + A_INTS, sizeof(int64_t)) ||
+                    grow((void **)&O->scores, &O->scores_cap, O->n_scores + 1, sizeof(double)))
+                    goto done;
+                memcpy(O->ints + O->n_ints, rec, sizeof(rec));
+                O->n_ints += A_INTS;
+                O->scores[O->n_scores++] = 1 / (1 + e);
+                if (list_add_sub(O->cue, text, rec[4], rec[5], empty) ||
+                    list_add_sub(O->content, text, rec[8], rec[9], empty))
+                    goto done;
+                /* source, its type, and the resolution of _resolve */
+                PyObject *srcs = NULL, *st = NULL, *rs, *rt;
+                if (rec[6] >= 0) {
+                    srcs = PyUnicode_Substring(text, rec[6], rec[7]);
+                    if (!srcs) goto done;
+                    st = PyObject_CallOneArg(source_type, srcs);
+                    if (!st || !PyUnicode_Check(st)) {
+                        if (st && !PyUnicode_Check(st)) PyErr_SetString(PyExc_TypeError, "source_type must return a str");
+                        Py_DECREF(srcs);
+                        Py_XDECREF(st);
+                        goto done;
+                    }
+                } else {
+                    srcs = empty;
+                    st = empty;
+                    Py_INCREF(srcs);
+                    Py_INCREF(st);
+                }
+                int pron = PyUnicode_CompareWithASCIIString(st, "pronoun") == 0;
+                if (pron) {
+                    Py_ssize_t ref = last_ref[para];
+                    if (ref < 0 && para > 0) ref = last_ref[para - 1];
+                    if (ref >= 0) {
+                        rs = PyList_GET_ITEM(O->source, ref);
+                        rt = PyList_GET_ITEM(O->stype, ref);
+                    } else {
+                        rs = rt = empty;
+                    }
+                } else if (rec[6] >= 0) {
+                    last_ref[para] = rec_no;
+                    rs = srcs;
+                    rt = st;
+                } else {
+                    rs = rt = empty;
+                }
+                int bad = PyList_Append(O->source, srcs) || PyList_Append(O->stype, st) ||
+                          PyList_Append(O->rsource, rs) || PyList_Append(O->rtype, rt);
+                Py_DECREF(srcs);
+                Py_DECREF(st);
+                if (bad) goto done;
+            }
+        }
+    }
+    rc = 0;
+done:
+    PyMem_Free(paras);
+    PyMem_Free(sents);
+    PyMem_Free(last_ref);
+    return rc;
+}
+
+/* Scanner.attributions(model, texts, lows, cut, source_type) -> (ints, scores, cue, source, source_type,
+ * resolved_source, resolved_type, content): the records of every text (texts[d] not a non-empty str:
+ * none), lows[d] its lower case of the same length (attribution.py's `low`); ints: bytes of int64, ten
+ * per record (doc, attribution, sentence, paragraph, cue, source and content offsets, -1 for none);
+ * scores: bytes of float64, the cue probability; the rest lists of str */
+static PyObject *Scanner_attributions(Scanner *S, PyObject *args) {
+    PyObject *model, *texts, *lows, *source_type;
+    double cut;
+    if (!PyArg_ParseTuple(args, "O!OOdO", &CueModelType, &model, &texts, &lows, &cut, &source_type)) return NULL;
+    if (!((CueModel *)model)->ready) {
+        PyErr_SetString(PyExc_ValueError, "CueModel not initialised");
+        return NULL;
+    }
+    PyObject *tseq = PySequence_Fast(texts, "texts must be a sequence");
+    if (!tseq) return NULL;
+    PyObject *lseq = PySequence_Fast(lows, "lows must be a sequence");
+    if (!lseq) {
+        Py_DECREF(tseq);
+        return NULL;
+    }
+    PyObject *result = NULL, *empty = PyUnicode_FromStringAndSize("", 0);
+    ACtx C;
+    memset(&C, 0, sizeof(C));
+    C.M = (CueModel *)model;
+    C.S = S;
+    AOut O;
+    memset(&O, 0, sizeof(O));
+    O.cue = PyList_New(0);
+    O.source = PyList_New(0);
+    O.stype = PyList_New(0);
+    O.rsource = PyList_New(0);
+    O.rtype = PyList_New(0);
+    O.content = PyList_New(0);
+    if (!empty || !O.cue || !O.source || !O.stype || !O.rsource || !O.rtype || !O.content) goto done;
+    Py_ssize_t nd = PySequence_Fast_GET_SIZE(tseq);
+    if (PySequence_Fast_GET_SIZE(lseq) != nd) {
+        PyErr_SetString(PyExc_ValueError, "texts and lows differ in length");
+        goto done;
+    }
+    for (Py_ssize_t d = 0; d < nd; d++) {
+        PyObject *t = PySequence_Fast_GET_ITEM(tseq, d), *l = PySequence_Fast_GET_ITEM(lseq, d);
+        if (!PyUnicode_Check(t) || PyUnicode_GET_LENGTH(t) == 0) continue;
+        if (!PyUnicode_Check(l) || PyUnicode_GET_LENGTH(l) != PyUnicode_GET_LENGTH(t)) {
+            PyErr_Format(PyExc_ValueError, "lows[%zd] is not a str of the length of texts[%zd]", d, d);
+            goto done;
+        }
+        C.text = t;
+        C.tk = PyUnicode_KIND(t);
+        C.td = PyUnicode_DATA(t);
+        C.lk = PyUnicode_KIND(l);
+        C.ld = PyUnicode_DATA(l);
+        if (doc_attributions(&C, d, cut, source_type, empty, &O)) goto done;
+    }
+    {
+        PyObject *ib = PyBytes_FromStringAndSize((const char *)O.ints, (Py_ssize_t)(O.n_ints * sizeof(int64_t)));
+        PyObject *sb = PyBytes_FromStringAndSize((const char *)O.scores, (Py_ssize_t)(O.n_scores * sizeof(double)));
+        if (ib && sb)
+            result = PyTuple_Pack(8, ib, sb, O.cue, O.source, O.stype, O.rsource, O.rtype, O.content);
+        Py_XDECREF(ib);
+        Py_XDECREF(sb);
+    }
+done:
+    actx_free(&C);
+    PyMem_Free(O.ints);
+    PyMem_Free(O.scores);
+    Py_XDECREF(O.cue);
+    Py_XDECREF(O.source);
+    Py_XDECREF(O.stype);
+    Py_XDECREF(O.rsource);
+    Py_XDECREF(O.rtype);
+    Py_XDECREF(O.content);
+    Py_XDECREF(empty);
+    Py_DECREF(tseq);
+    Py_DECREF(lseq);
+    return result;
+}

@@ -1,0 +1,177 @@
+"""The compiled attribution extractor (analysis/_core_src/attribution.h) and the Python definition
+(:func:`analysis.measure.attribution.extract_python`) give identical records and identical tables.
+
+Compared: every field of every record of :func:`extract` (offsets, sentence and paragraph indexes, the
+cue probability to the last bit, the source type) and every cell of :func:`attributions_frame`, on the
+bundled sample, on real-shaped messy corpora (HTML entities, every kind of quote, empty and missing
+texts), on PolNeAR train and dev when ../shared is present, and on adversarial texts (very long
+sentences, a 100,000-token sentence, punctuation only, characters that lower-case to two, astral
+characters, NUL, lone surrogates).
+"""
+import random
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import paths
+from analysis.measure import attribution as A
+from analysis.measure import core
+
+pytestmark = pytest.mark.skipif(not core.AVAILABLE, reason="analysis._core is not built (see test_environment)")
+
+
+def _same_records(texts, model=None, threshold=None):
+    n = 0
+    for t in texts:
+        py = A.extract_python(t, model, threshold=threshold)
+        c = A.extract(t, model, threshold=threshold, engine="c")
+        assert c == py, t[:200] if isinstance(t, str) else t
+        n += len(py)
+    return n
+
+
+def _same_frames(corpus, model=None):
+    c = A.attributions_frame(corpus, model, engine="c")
+    py = A.attributions_frame(corpus, model, engine="python")
+    pd.testing.assert_frame_equal(c, py, check_exact=True)
+    assert c.to_csv(index=False) == py.to_csv(index=False)
+    return len(c)
+
+
+def test_engine_switch(monkeypatch):
+    assert A.engine_of() == ("c", None)
+    assert A.engine_of(engine="python")[0] == "python"
+    monkeypatch.setenv("MFA_ENGINE", "python")
+    engine, reason = A.engine_of()
+    assert engine == "python" and "MFA_ENGINE" in reason
+    assert A.engine_of(engine="c") == ("c", None)
+    with pytest.raises(ValueError, match="engine must be"):
+        A.engine_of(engine="fast")
+
+
+def test_a_model_with_a_weight_that_is_not_a_float_runs_on_python():
+    m = A.default_model()
+    odd = A.AttributionModel(m.vocabulary, {**m.weights, "w=said": 2}, m.bias, m.threshold, m.training)
+    engine, reason = A.engine_of(odd)
+    assert engine == "python" and "float" in reason
+    with pytest.raises(ValueError, match="engine='c' is not possible"):
+        A.extract("He said so.", odd, engine="c")
+    assert A.extract("Officials said it was over.", odd) == A.extract_python("Officials said it was over.", odd)
+
+
+def test_lower_case_keeps_every_character_class():
+    """The core tokenizes the lower-cased text once and uses the spans for the text too: true because
+    lower-casing (one character to one) never changes \\w, \\d, letter or \\s."""
+    import re
+
+    classes = [re.compile(p) for p in (r"\w", r"\d", r"\s", r"[^\W\d_]")]
+    for cp in range(sys.maxunicode + 1):
+        c = chr(cp)
+        low = c.lower()
+        if len(low) != 1 or low == c:
+            continue
+        for rx in classes:
+            assert bool(rx.match(c)) == bool(rx.match(low)), (hex(cp), rx.pattern)
+
+
+def test_sample_corpus():
+    corpus = pd.read_csv(paths.SAMPLE_CORPUS)
+    assert _same_records(corpus["text"].tolist()) > 0
+    assert _same_frames(corpus) > 0
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_realshaped_corpora(tmp_path, seed):
+    from realshaped import write_corpus
+
+    from analysis.text.corpus import load_corpus
+
+    facts = write_corpus(tmp_path / "c.csv", n_outlets=25, seed=seed)
+    corpus, _ = load_corpus(facts["path"])
+    texts = corpus["text"].tolist()
+    assert _same_records(texts) > 0
+    # missing and empty texts are skipped by both
+    extra = pd.DataFrame({"doc_id": ["nan", "empty", "num"], "outlet": ["x", "x", "y"], "text": [np.nan, "", 5]})
+    both = pd.concat([corpus[["doc_id", "outlet", "text"]], extra], ignore_index=True)
+    assert _same_frames(both) > 0
+
+
+def test_no_attribution_gives_the_same_empty_table():
+    corpus = pd.DataFrame({"doc_id": ["a", "b"], "text": ["Nothing here.", None]})
+    assert _same_frames(corpus) == 0
+
+
+def test_integer_doc_ids_keep_their_type():
+    corpus = pd.DataFrame({"doc_id": [7, 8], "text": ["Officials said it was over.", "He told CNN it was."]})
+    assert _same_frames(corpus) == 2
+
+
+def test_thresholds():
+    corpus = pd.read_csv(paths.SAMPLE_CORPUS)
+    texts = corpus["text"].tolist()[:40]
+    for threshold in (0.0, 0.05, 0.5, 0.95, 1.0):
+        _same_records(texts, threshold=threshold)
+
+
+ADVERSARIAL = [
+    "",
+    " ",
+    "...!!!???,,,;;;",
+    "\u201c\u201d\u201e\u00ab\u00bb\"\"``''",
+    "\u0130stanbul officials said the \u0130MF was late. \u0130 SAID SO.",  # lower-cases to two characters
+    "\u03a3\u039f\u03a6\u0399\u0391 said \u039f\u0394\u039f\u03a3 was closed.",  # final sigma
+    "The \U0001d400\U0001d401 group said \U0001f600 it was \U00020000 fine.",  # astral characters
+    "He said\x00 it was\x00fine. \x00Officials said.",
+    "Officials said \ud800 it was fine, \udfff he said.",  # lone surrogates
+    "U.S. officials said the F.B.I. told Mr. Smith that J. R. Jones had said so.",
+    "\u201cIt is over,\u201d said Gen. Mark Smith. \u201cNo,\u201d she said. \u00abNon\u00bb, a dit le ministre.",
+    "according to according to according to said said said told told told",
+    "He said that that that that that.",
+    "\u00bd said \u00b2 told \u2167 warned \u0660\u0661 said \u01c5 said \u1f88 told",  # digits, titlecase
+    "O\u2019Brien\u2019s aide said it\u2019s done; co-chair Smith-Jones didn\u2019t say.",
+    "SAID TOLD WARNED ASKED CLAIMED",
+    "Officials told reporters, lawmakers and the public that the plan, which critics said was late, would pass.",
+    "\r\n\r\nOfficials said.\r\n\r\n\r\nHe said it was fine.\n\n\nShe said: \u201cno.\u201d",
+]
+
+
+def test_adversarial_texts():
+    _same_records(ADVERSARIAL)
+    texts = [t for t in ADVERSARIAL if "\ud800" not in t]  # pandas refuses lone surrogates in a str column
+    corpus = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "text": texts})
+    _same_frames(corpus)
+
+
+def test_long_sentences():
+    rng = random.Random(5)
+    words = ["officials", "said", "he", "told", "the", "Pentagon", ",", "\u201c", "\u201d", "that", "also", "has",
+             "according", "to", "warned", "Gen.", "Smith", "quickly", "and", "\u2014", "U.S.", "may", "reportedly"]
+    long = " ".join(rng.choice(words) for _ in range(5000))
+    huge = " ".join(rng.choice(words[:6] + ["x"] * 10) for _ in range(100_000))  # one 100,000-token sentence
+    assert _same_records([long, huge]) > 0
+
+
+def test_random_texts():
+    """Arbitrary strings built from the characters the rules look at, and from any code point."""
+    rng = random.Random(17)
+    pieces = ["said", "told", "according to", "Officials", "he", "she", "They", "the", "a", "that", "also",
+              "Gen.", "Mr.", "J.", "U.S.", ",", ".", ";", ":", "\u201c", "\u201d", "\"", "'", "`", "\u00ab", "\u00bb",
+              "\u2014", "\u2013", "-", "(", ")", "!", "?", "\n\n", "\n", " ", "  ", "\u2019", "\u0130", "\u03a3",
+              "CNN", "reporters", "him", "warned", "asked", "has", "said in a statement", "called for", "Smith"]
+    texts = [" ".join(rng.choice(pieces) for _ in range(rng.randint(1, 60))) for _ in range(400)]
+    texts += ["".join(chr(rng.randint(1, 0x2FFFF)) if rng.random() < 0.3 else rng.choice(pieces)
+                      for _ in range(rng.randint(1, 40))) for _ in range(200)]
+    texts = [t.encode("utf-8", "surrogatepass").decode("utf-8", "surrogatepass") for t in texts]
+    assert _same_records(texts) > 0
+
+
+@pytest.mark.parametrize("split", ["dev", "train"])
+def test_polnear(shared_dir, split):
+    from analysis.text.polnear import load_polnear_articles
+
+    arts = load_polnear_articles(shared_dir / "data" / "polnear", split, parse_dates=False)
+    assert _same_records(arts["text"].tolist()) > 1000
+    if split == "dev":  # the table of train is the same code on more rows
+        assert _same_frames(arts[["doc_id", "outlet", "text"]]) > 1000
