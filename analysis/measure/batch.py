@@ -226,28 +226,28 @@ def union_count(spans) -> tuple[int, int]:
 
 
 def python_result(matcher: Matcher, table: EntryTable, doc_id, outlet, text, columns, rollups, member_of):
-    """One document on the Python path, shaped like the core's result: ``(5 numbers, counts, sentence
-    counts, packed records, matched texts)``, counts per column of ``columns``."""
-    n_tokens, n_sent, voice, sent_hits, rows = matcher.match_rows(text)
+    """One document on the Python path (:meth:`Matcher.match_python`), shaped like the core's result:
+    ``(5 numbers, counts, sentence counts, packed records, matched texts)``, counts per column of
+    ``columns``; a record's entry id is the id of the entry that matched (``table`` numbers them alike)."""
+    dm = matcher.match_python(text)
     counts = dict.fromkeys(matcher.categories, 0)
-    sent_counts = dict(sent_hits)
+    sent_counts = dict(dm.sentences_with_match)
     spans_by_top: dict[str, list] = {}
-    for r in rows:  # (sentence, category, entry, matched, start, end, token_start, token_end, voice, ...)
-        cat = r[1]
-        counts[cat] += 1
-        top = member_of.get(cat)
+    for m in dm.matches:
+        counts[m.category] += 1
+        top = member_of.get(m.category)
         if top is not None:
-            spans_by_top.setdefault(top, []).append((r[4], r[5], r[0]))
+            spans_by_top.setdefault(top, []).append((m.start, m.end, m.sentence))
     for top in rollups:
         counts[top], sent_counts[top] = union_count(spans_by_top.get(top, ()))
-    ids = table.ids
     packed = array("i", [
-        x for r in rows
-        for x in (r[0], ids[(r[1], r[2], r[9], r[10])], r[4], r[5], r[6], r[7], VOICES.index(r[8]))
+        x for m, eid in zip(dm.matches, dm.entry_ids)
+        for x in (m.sentence, eid, m.start, m.end, m.token_start, m.token_end, VOICES.index(m.voice))
     ]).tobytes()
-    return (n_tokens, n_sent, voice["narration"], voice["quote"], voice["attributed"],
+    voice = dm.tokens_by_voice
+    return (dm.n_tokens, dm.n_sentences, voice["narration"], voice["quote"], voice["attributed"],
             [counts.get(c, 0) for c in columns], [sent_counts.get(c, 0) for c in columns],
-            packed, [r[3] for r in rows])
+            packed, [m.matched for m in dm.matches])
 
 
 def _matched_texts(parts: list, utf8: bool):

@@ -10,9 +10,15 @@ Overlap rule (pinned in ``tests/measure/test_matching.py``):
 * categories count independently: one token can be a match in several categories;
 * no match crosses a sentence boundary; quotation marks and brackets inside a match are transparent.
 
-The :class:`Matcher` works on the fast path: for each sentence the normalised tokens are found with one
-regular-expression pass, tokens that can start a match are found with one dictionary lookup each, and
-token offsets are computed only for sentences that hold a match.
+:class:`Matcher` runs the compiled core when it can (``Matcher.engine``). The Python path
+(:meth:`Matcher.match_python`) is the definition, written plainly: a sentence is a list of
+:class:`SentenceToken`; :func:`entry_span` says which tokens an entry matches with its anchor on a given
+token; :func:`resolve_overlaps` applies the overlap rule; ``match_python`` walks paragraphs and
+sentences and gives each match its voice (:mod:`analysis.measure.voice`).
+
+>>> m = Matcher("hedging", engine="python")
+>>> [(x.category, x.matched, x.voice) for x in m.match_python("Officials said it may rain.").matches]
+[('hedging.modal', 'may', 'attributed')]
 
 Mirrored in C by analysis/_core_src/automaton.h and scan.h (docs/core.md): a change to these rules
 needs the same change there; tests/measure/test_core_parity.py fails until both agree.
@@ -21,10 +27,10 @@ from __future__ import annotations
 
 import os
 import warnings
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass
 from importlib import import_module
-from itertools import compress
+from typing import NamedTuple
 
 from ..lexicons.model import CONTEXT_KEYS, DETECTORS, Lexicon, load_lexicons, tie_key
 from ..lexicons.patterns import MAX_GLOB_TOKEN, glob_to_regex, parse_pattern, punctuation_only
@@ -38,7 +44,8 @@ from ..text.tokenize import (
 from . import core
 from .voice import REPORTING_CUES, quote_regions
 
-__all__ = ["DocumentMatches", "Match", "Matcher"]
+__all__ = ["DocumentMatches", "Match", "Matcher", "SentenceToken", "contexts_hold", "element_accepts", "ends_from", "entry_span",
+           "resolve_overlaps", "sentence_tokens", "starts_before", "surface"]
 
 
 
@@ -61,13 +68,20 @@ class Match:
 
 @dataclass(slots=True)
 class DocumentMatches:
-    """Matches of one document plus the counts every rate needs."""
+    """Matches of one document plus the counts every rate needs.
+
+    ``entry_ids`` (filled by :meth:`Matcher.match_python`, else None) gives each match's entry: an
+    index into ``Matcher.entries``, or ``len(Matcher.entries) + k`` for the ``k``-th detector. Two
+    entries may share a pattern text (``considered`` with two different contexts), so the text alone
+    does not say which entry matched.
+    """
 
     matches: list
     n_tokens: int
     n_sentences: int
     sentences_with_match: dict  # category -> number of sentences holding at least one match
     tokens_by_voice: dict  # voice -> word tokens
+    entry_ids: list | None = None
 
 
 def rollup_categories(categories) -> dict:
@@ -85,20 +99,9 @@ def rollup_categories(categories) -> dict:
 
 
 class _Compiled:
-    __slots__ = (
-        "after",
-        "before",
-        "category",
-        "checks",
-        "contexts",
-        "entry",
-        "fixed",
-        "idx",
-        "lexicon",
-        "pattern",
-        "rank",
-        "version",
-    )
+    """One lexicon entry, compiled: its pattern split at the anchor, its contexts and its tie rank."""
+
+    __slots__ = ("after", "before", "category", "contexts", "entry", "idx", "lexicon", "pattern", "rank", "version")
 
     def __init__(self, idx, category, entry, lexicon, version, pattern, contexts):
         self.idx = idx
@@ -111,149 +114,195 @@ class _Compiled:
         # ties between entries matching the same tokens: the most specific, then by pattern text and options
         # (never by file order, so the order of entries in a lexicon file has no effect: its hash ignores it)
         self.rank = (pattern.specificity, *tie_key(entry), idx)
-        els = pattern.elements
-        k = pattern.anchor
-        self.after = els[k + 1:]
-        self.before = els[:k]
-        # Quick checks: required literal elements at a fixed distance from the anchor (only across
-        # elements that consume exactly one token), tested before the general matcher runs.
-        checks = []
-        if not pattern.case_sensitive:
-            for direction, seq in ((1, els[k + 1:]), (-1, list(reversed(els[:k])))):
-                d = 0
-                for el in seq:
-                    if el.lo != 1 or el.hi != 1:
-                        break
-                    d += direction
-                    if el.kind in ("lit", "alt") and not el.globs:
-                        checks.append((d, el.values))
-        self.checks = tuple(checks)
-        # fully fixed, literal-only pattern: the quick checks decide alone
-        self.fixed = (
-            not pattern.case_sensitive
-            and all(e.lo == 1 and e.hi == 1 and e.kind in ("lit", "alt") and not e.globs for e in els)
-        )
+        self.before = pattern.elements[: pattern.anchor]
+        self.after = pattern.elements[pattern.anchor + 1 :]
 
 
-class _VocabCache(dict):
-    """norm -> tuple of compiled entries whose anchor accepts that token (computed once per norm)."""
-
-    def __init__(self, lit_index, glob_anchors, limit=1_000_000):
-        super().__init__()
-        self.lit_index = lit_index
-        self.glob_anchors = glob_anchors
-        self.limit = limit
-
-    def __missing__(self, norm):
-        hits = list(self.lit_index.get(norm, ()))
-        if self.glob_anchors and len(norm) <= MAX_GLOB_TOKEN:
-            for rx, entry in self.glob_anchors:
-                if rx.fullmatch(norm) and entry not in hits:
-                    hits.append(entry)
-        value = tuple(hits)
-        if len(self) > self.limit:
-            self.clear()
-        self[norm] = value
-        return value
+# -- the definition of a match ------------------------------------------------------------------------
+#
+# The functions below are the reference path: plain Python that states the semantics the compiled core
+# (analysis/_core_src/automaton.h, scan.h) reproduces. A sentence is a list of SentenceToken (quotation
+# marks and brackets already dropped, so they are transparent); a pattern is a tuple of elements, each
+# accepting between ``lo`` and ``hi`` consecutive tokens.
 
 
-class _Sentence:
-    """Token stream of one sentence (quotes removed), with surfaces and spans computed on demand."""
+class SentenceToken(NamedTuple):
+    """One token of a sentence as the matcher sees it.
 
-    __slots__ = ("_spans", "_surfaces", "end", "norms", "prep", "start")
+    Attributes
+    ----------
+    start, end : int
+        Character offsets in the document (``text[start:end]`` is the token as written).
+    norm : str
+        The normalised form (lower case, straight apostrophe, ``n't`` read as ``not``) that patterns
+        compare with (case-sensitive entries compare :func:`surface` instead).
+    is_word : bool
+        A word or number token (what rates count); False for punctuation.
+    """
 
-    def __init__(self, prep, start, end, norms):
-        self.prep = prep
-        self.start = start
-        self.end = end
-        self.norms = norms
-        self._surfaces = None
-        self._spans = None
-
-    @property
-    def spans(self):
-        if self._spans is None:
-            self._spans = self.prep.spans(self.start, self.end)
-        return self._spans
-
-    @property
-    def surfaces(self):
-        if self._surfaces is None:
-            text = self.prep.text
-            self._surfaces = [
-                "not" if n == "not" else text[a:b].replace("’", "'")
-                for (a, b), n in zip(self.spans, self.norms)
-            ]
-        return self._surfaces
+    start: int
+    end: int
+    norm: str
+    is_word: bool
 
 
-def _elem_ok(el, j, sent, cs):
-    norm = sent.norms[j]
-    kind = el.kind
-    if kind == "any":
-        return norm[0].isalnum() or (norm[0] == "'" and len(norm) > 1)
-    if kind == "class":
-        cls = next(iter(el.values))
+def sentence_tokens(prep: PreparedText, a: int, b: int) -> list[SentenceToken]:
+    """The tokens of the sentence ``text[a:b]`` (``prep`` is the prepared text), quotation marks and
+    brackets dropped.
+
+    >>> [t.norm for t in sentence_tokens(PreparedText("Iran’s “allies” couldn’t."), 0, 25)]
+    ['iran', "'s", 'allies', 'could', 'not', '.']
+    """
+    return [SentenceToken(start, end, norm, token_kind(norm) in ("word", "num"))
+            for (start, end), norm in zip(prep.spans(a, b), prep.norms(a, b))]
+
+
+def surface(token: SentenceToken, text: str) -> str:
+    """The token as written, with a straight apostrophe (``n't`` is ``not``): what case-sensitive
+    entries compare with."""
+    return "not" if token.norm == "not" else text[token.start : token.end].replace("’", "'")
+
+
+def element_accepts(el, token: SentenceToken, text: str, case_sensitive: bool) -> bool:
+    """Does the pattern element ``el`` accept this one token?
+
+    ``*`` accepts a word or number (never punctuation); ``<NUM>`` a numeral or number word; ``<WORD>``
+    a word; ``<CAP>`` a token whose first character is upper-case in the text. A literal, an
+    alternation or a glob compares the token's norm (its surface when the entry is case-sensitive);
+    a glob is never tried on a token longer than ``MAX_GLOB_TOKEN`` characters.
+    """
+    if el.kind == "any":
+        return token.norm[0].isalnum() or (token.norm[0] == "'" and len(token.norm) > 1)
+    if el.kind == "class":
+        (cls,) = el.values
         if cls == "num":
-            return is_number_token(norm)
+            return is_number_token(token.norm)
         if cls == "word":
-            return token_kind(norm) == "word"
-        return sent.prep.text[sent.spans[j][0]].isupper()
-    tok = sent.surfaces[j] if cs else norm
-    if tok in el.values:
+            return token_kind(token.norm) == "word"
+        return text[token.start].isupper()  # "cap"
+    value = surface(token, text) if case_sensitive else token.norm
+    if value in el.values:
         return True
-    if el.globs and len(tok) <= MAX_GLOB_TOKEN:
-        for g in el.globs:
-            if _GLOB_CACHE.get(g) is None:
-                _GLOB_CACHE[g] = glob_to_regex(g)
-            if _GLOB_CACHE[g].fullmatch(tok):
-                return True
-    return False
+    return len(value) <= MAX_GLOB_TOKEN and any(_glob(g).fullmatch(value) for g in el.globs)
 
 
-_GLOB_CACHE: dict = {}
+def _glob(pattern: str):
+    """The compiled form of a one-token glob (each distinct glob is compiled once)."""
+    compiled = _GLOBS.get(pattern)
+    if compiled is None:
+        compiled = _GLOBS[pattern] = glob_to_regex(pattern)
+    return compiled
 
 
-def _forward(elements, pos, sent, cs, n):
-    """Set of end positions reachable by matching ``elements`` starting at token ``pos``."""
-    states = {pos}
+_GLOBS: dict = {}
+
+
+def ends_from(elements, tokens, pos: int, text: str, case_sensitive: bool) -> set:
+    """Every ``end`` such that ``elements`` match ``tokens[pos:end]``, one after the other.
+
+    Each element takes between ``el.lo`` and ``el.hi`` tokens, so the set of positions reached is
+    followed element by element (every quantifier is bounded, so this is linear in the tokens).
+    """
+    reached = {pos}
     for el in elements:
         nxt = set()
-        for p in states:
-            q = p
+        for p in reached:
             if el.lo == 0:
-                nxt.add(q)
-            for c in range(1, el.hi + 1):
-                if q >= n or not _elem_ok(el, q, sent, cs):
+                nxt.add(p)
+            q = p
+            for taken in range(1, el.hi + 1):
+                if q >= len(tokens) or not element_accepts(el, tokens[q], text, case_sensitive):
                     break
                 q += 1
-                if c >= el.lo:
+                if taken >= el.lo:
                     nxt.add(q)
-        states = nxt
-        if not states:
+        reached = nxt
+        if not reached:
             break
-    return states
+    return reached
 
 
-def _backward(elements, pos, sent, cs):
-    """Set of start positions such that ``elements`` match tokens ``[start, pos)``."""
-    states = {pos}
+def starts_before(elements, tokens, pos: int, text: str, case_sensitive: bool) -> set:
+    """Every ``start`` such that ``elements`` match ``tokens[start:pos]`` (read right to left)."""
+    reached = {pos}
     for el in reversed(elements):
         nxt = set()
-        for p in states:
-            q = p
+        for p in reached:
             if el.lo == 0:
-                nxt.add(q)
-            for c in range(1, el.hi + 1):
-                if q <= 0 or not _elem_ok(el, q - 1, sent, cs):
+                nxt.add(p)
+            q = p
+            for taken in range(1, el.hi + 1):
+                if q <= 0 or not element_accepts(el, tokens[q - 1], text, case_sensitive):
                     break
                 q -= 1
-                if c >= el.lo:
+                if taken >= el.lo:
                     nxt.add(q)
-        states = nxt
-        if not states:
+        reached = nxt
+        if not reached:
             break
-    return states
+    return reached
+
+
+def entry_span(ce: _Compiled, tokens, i: int, text: str):
+    """The tokens ``(start, end)`` entry ``ce`` matches with its anchor element on token ``i``, or None.
+
+    The anchor takes token ``i``; the elements before it must end at ``i`` and those after it start at
+    ``i + 1``. Of all the ways to match, the span is the widest: the earliest start and the latest end.
+    The entry's contexts must then hold around that span (:func:`contexts_hold`).
+    """
+    pat = ce.pattern
+    cs = pat.case_sensitive
+    if not element_accepts(pat.elements[pat.anchor], tokens[i], text, cs):
+        return None
+    ends = ends_from(ce.after, tokens, i + 1, text, cs)
+    starts = starts_before(ce.before, tokens, i, text, cs) if ends else set()
+    if not starts:
+        return None
+    s, e = min(starts), max(ends)
+    if ce.contexts and not contexts_hold(ce, tokens, s, e, text):
+        return None
+    return s, e
+
+
+def contexts_hold(ce: _Compiled, tokens, s: int, e: int, text: str) -> bool:
+    """The entry's context conditions around the matched tokens ``[s, e)`` of one sentence.
+
+    ``unless_followed_by`` / ``unless_preceded_by``: none of the patterns may match right after /
+    right before the span; ``only_followed_by`` / ``only_preceded_by``: one of them must.
+    """
+    cs = ce.pattern.case_sensitive
+
+    def follows(pat):
+        return bool(ends_from(pat.elements, tokens, e, text, cs))
+
+    def precedes(pat):
+        return bool(starts_before(pat.elements, tokens, s, text, cs))
+
+    ctx = ce.contexts
+    if any(map(follows, ctx.get("unless_followed_by", ()))) or any(map(precedes, ctx.get("unless_preceded_by", ()))):
+        return False
+    if "only_followed_by" in ctx and not any(map(follows, ctx["only_followed_by"])):
+        return False
+    return "only_preceded_by" not in ctx or any(map(precedes, ctx["only_preceded_by"]))
+
+
+def resolve_overlaps(candidates: list) -> list:
+    """Keep, in each category, the leftmost-longest matches that do not overlap.
+
+    ``candidates`` are ``(category, start, end, entry)`` with token offsets. Within a category, scanning
+    left to right, the match starting first wins, and of those starting at the same token the longest;
+    entries matching exactly the same tokens are ranked by :attr:`_Compiled.rank` (the most specific
+    first). Categories never compete. Returns the kept matches in text order.
+    """
+    kept = []
+    last_category, last_end = None, -1
+    for cat, s, e, ce in sorted(candidates, key=lambda c: (c[0], c[1], -c[2], c[3].rank)):
+        if cat != last_category:
+            last_category, last_end = cat, -1
+        if s >= last_end:
+            kept.append((cat, s, e, ce))
+            last_end = e
+    return sorted(kept, key=lambda c: (c[1], c[2], c[0]))
 
 
 class Matcher:
@@ -326,8 +375,10 @@ class Matcher:
         self.entries = []
         self.categories = []
         self.detectors = []  # (category, function, lexicon name, lexicon version)
-        lit_index: dict[str, list] = {}
-        glob_anchors = []
+        # which entries can have their anchor on a token: by the anchor's literals (lower-cased), and the
+        # entries whose anchor holds a glob, tried on every token
+        self._by_anchor: dict[str, list] = {}
+        self._glob_anchored: list = []
         for lex in self.lexicons:
             for cname, cat in lex.categories.items():
                 if not self._keep_category(cname):
@@ -353,95 +404,35 @@ class Matcher:
                     self.entries.append(ce)
                     anchor = pat.elements[pat.anchor]
                     for v in anchor.values:
-                        lit_index.setdefault(v.lower() if pat.case_sensitive else v, []).append(ce)
+                        self._by_anchor.setdefault(v.lower(), []).append(ce)
                     for g in anchor.globs:
-                        glob_anchors.append((glob_to_regex(g.lower()), ce))
+                        self._glob_anchored.append((g.lower(), ce))
         if self.category_filter and not self.categories:
             raise ValueError(f"no category matches {self.category_filter}")
-        self._cache = _VocabCache(lit_index, glob_anchors)
 
     @property
     def provenance(self) -> list[dict]:
         return [lex.provenance() for lex in self.lexicons]
 
     # -- matching -------------------------------------------------------------------------------
-    def _candidates(self, sent, hit_lists):
-        norms = sent.norms
-        n = len(norms)
-        out = []
-        for i in compress(range(n), hit_lists):
-            for ce in hit_lists[i]:
-                ok = True
-                for d, values in ce.checks:
-                    j = i + d
-                    if j < 0 or j >= n or norms[j] not in values:
-                        ok = False
-                        break
-                if not ok:
-                    continue
-                if ce.fixed:
-                    s, e = i - len(ce.before), i + 1 + len(ce.after)
-                else:
-                    cs = ce.pattern.case_sensitive
-                    if cs and not _elem_ok(ce.pattern.elements[ce.pattern.anchor], i, sent, True):
-                        continue
-                    ends = _forward(ce.after, i + 1, sent, cs, n) if ce.after else (i + 1,)
-                    if not ends:
-                        continue
-                    starts = _backward(ce.before, i, sent, cs) if ce.before else (i,)
-                    if not starts:
-                        continue
-                    s, e = min(starts), max(ends)
-                if ce.contexts and not self._context_ok(ce, s, e, sent, n):
-                    continue
-                out.append((ce.category, s, e, ce))
-        return out
+    def anchored_at(self, token: SentenceToken) -> list:
+        """The entries that may have their anchor on ``token`` (found by its norm; :func:`entry_span`
+        then tests the anchor element itself)."""
+        found = self._by_anchor.get(token.norm, [])
+        if self._glob_anchored and len(token.norm) <= MAX_GLOB_TOKEN:
+            found = found + [ce for g, ce in self._glob_anchored if ce not in found and _glob(g).fullmatch(token.norm)]
+        return found
 
-    @staticmethod
-    def _detected_in(sent, detected):
-        """Detector spans inside one sentence, as (category, first token, end token, entry, lexicon,
-        version, start, end); a span that holds no word token is dropped."""
-        spans = sent.spans
-        starts = [x for x, _ in spans]
-        out = []
-        for start, end, cname, lexname, version in detected:
-            if end > sent.end:
-                continue  # a span running past the sentence end is not a scare quote of this sentence
-            s = bisect_left(starts, start)
-            e = bisect_left(starts, end)
-            if e > s:
-                out.append((cname, s, e, f"<{cname.rsplit('.', 1)[-1].replace('_', ' ')}>", lexname, version, start, end))
-        return out
-
-    @staticmethod
-    def _context_ok(ce, s, e, sent, n):
-        cs = ce.pattern.case_sensitive
-        ctx = ce.contexts
-        for pat in ctx.get("unless_followed_by", ()):
-            if _forward(pat.elements, e, sent, cs, n):
-                return False
-        for pat in ctx.get("unless_preceded_by", ()):
-            if _backward(pat.elements, s, sent, cs):
-                return False
-        if "only_followed_by" in ctx and not any(_forward(p.elements, e, sent, cs, n) for p in ctx["only_followed_by"]):
-            return False
-        only_before = ctx.get("only_preceded_by")
-        return not only_before or any(_backward(p.elements, s, sent, cs) for p in only_before)
-
-    @staticmethod
-    def _resolve(cands):
-        """Leftmost-longest, non-overlapping within each category; most specific entry on ties."""
-        cands.sort(key=lambda c: (c[0], c[1], -c[2], c[3].rank))
-        out = []
-        last_cat, last_end = None, -1
-        for cat, s, e, ce in cands:
-            if cat != last_cat:
-                last_cat, last_end = cat, -1
-            if s >= last_end:
-                out.append((cat, s, e, ce))
-                last_end = e
-        out.sort(key=lambda c: (c[1], c[2], c[0]))
-        return out
+    def match_sentence(self, tokens: list, text: str) -> list:
+        """Lexicon matches of one sentence: ``(category, first token, end token, entry)``, overlaps
+        resolved (:func:`resolve_overlaps`), in text order."""
+        candidates = []
+        for i, token in enumerate(tokens):
+            for ce in self.anchored_at(token):
+                span = entry_span(ce, tokens, i, text)
+                if span is not None:
+                    candidates.append((ce.category, *span, ce))
+        return resolve_overlaps(candidates)
 
     def match(self, text: str) -> DocumentMatches:
         """Match one text.
@@ -472,7 +463,7 @@ class Matcher:
             res = self._core.scan(text)
             if res is not None:
                 return res
-        dm = self._match_python(text)
+        dm = self.match_python(text)
         rows = [
             (m.sentence, m.category, m.entry, m.matched, m.start, m.end, m.token_start, m.token_end, m.voice,
              m.lexicon, m.lexicon_version)
@@ -480,91 +471,76 @@ class Matcher:
         ]
         return dm.n_tokens, dm.n_sentences, dm.tokens_by_voice, dm.sentences_with_match, rows
 
-    def _match_python(self, text: str) -> DocumentMatches:
-        """The reference path: the definition the compiled core is checked against."""
+    def match_python(self, text: str) -> DocumentMatches:
+        """Match one text on the reference path, whatever the engine: the definition the compiled core
+        is checked against.
+
+        Paragraph by paragraph, sentence by sentence: the sentence's tokens (quotation marks dropped),
+        its lexicon matches (:meth:`match_sentence`) and the detectors' spans inside it (scare quotes),
+        in text order. Each match gets a voice (``quote`` when it starts inside a quotation region of its
+        paragraph, else ``attributed`` when its sentence holds a reporting cue, else ``narration``), and
+        every word token of the sentence counts in one voice the same way.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"Matcher.match expects a str, got {type(text).__name__}")
+        detected = sorted(
+            (start, end, cname, lexname, version, len(self.entries) + k)
+            for k, (cname, func, lexname, version) in enumerate(self.detectors)
+            for start, end, *_ in func(text)
+        )
+        prep = PreparedText(text)
         matches = []
-        n_tokens = 0
+        entry_ids = []
+        n_tokens = 0  # word tokens before the current sentence
         n_sent = 0
         sent_hits: dict[str, int] = {}
         voice_tokens = {"narration": 0, "quote": 0, "attributed": 0}
-        has_dq = any(ch in text for ch in "\"“”„") or "''" in text or "``" in text
-        cache_get = self._cache.__getitem__
-        prep = PreparedText(text)
-        is_word = _IS_WORD.__getitem__
-        detected = sorted(
-            (start, end, cname, lexname, version)
-            for cname, func, lexname, version in self.detectors
-            for start, end, *_ in func(text)
-        )
-        det_starts = [d[0] for d in detected]
         for pa, pb in paragraph_spans(text):
-            para_regions = quote_regions(text, pa, pb) if has_dq else ()
-            region_starts = [r[0] for r in para_regions]
-            region_ends = [r[1] for r in para_regions]
+            regions = quote_regions(text, pa, pb)
             for a, b in sentence_spans_in(text, pa, pb):
+                tokens = sentence_tokens(prep, a, b)
+                own_voice = "attributed" if any(t.norm in REPORTING_CUES for t in tokens) else "narration"
+                n_words = sum(t.is_word for t in tokens)
+                quoted = sum(
+                    token_kind(norm) in ("word", "num")
+                    for x, y in regions if x < b and y > a
+                    for norm in prep.norms(max(x, a), min(y, b))
+                )
+                voice_tokens["quote"] += quoted
+                voice_tokens[own_voice] += n_words - quoted
+                # (category, first token, end token, entry pattern, lexicon, version, start, end, entry id)
+                found = [
+                    (cat, s, e, ce.entry.pattern, ce.lexicon, ce.version, tokens[s].start, tokens[e - 1].end, ce.idx)
+                    for cat, s, e, ce in self.match_sentence(tokens, text)
+                ]
+                found += _detected_in(tokens, a, b, detected)
+                words_before = [0]  # words_before[k]: word tokens of the sentence before token k
+                if found:
+                    for t in tokens:
+                        words_before.append(words_before[-1] + t.is_word)
+                for cat, s, e, entry, lexname, version, start, end, eid in sorted(found, key=lambda r: (r[6], r[7], r[0])):
+                    voice = "quote" if any(x <= start < y for x, y in regions) else own_voice
+                    matches.append(Match(cat, entry, lexname, version, n_sent, start, end,
+                                         n_tokens + words_before[s], n_tokens + words_before[e], text[start:end], voice))
+                    entry_ids.append(eid)
+                for cat in {r[0] for r in found}:
+                    sent_hits[cat] = sent_hits.get(cat, 0) + 1
                 n_sent += 1
-                norms = prep.norms(a, b)
-                sent = _Sentence(prep, a, b, norms)
-                n_words = sum(map(is_word, norms))
-                attributed = not REPORTING_CUES.isdisjoint(norms)
-                regions = ()
-                if para_regions:
-                    # regions are sorted and disjoint: those overlapping [a, b) form one slice
-                    regions = para_regions[bisect_right(region_ends, a):bisect_left(region_starts, b)]
-                q_words = 0
-                for x, y in regions:
-                    q_words += sum(map(is_word, prep.norms(max(x, a), min(y, b))))
-                voice_tokens["quote"] += q_words
-                voice_tokens["attributed" if attributed else "narration"] += n_words - q_words
-                hit_lists = list(map(cache_get, norms))
-                cands = self._candidates(sent, hit_lists) if any(hit_lists) else None
-                found = []
-                if detected:
-                    lo, hi = bisect_left(det_starts, a), bisect_left(det_starts, b)
-                    if hi > lo:
-                        found = self._detected_in(sent, detected[lo:hi])
-                if cands or found:
-                    spans = sent.spans
-                    word_before = _word_offsets(norms)
-                    seen_cats = set()
-                    resolved = [(cat, s, e, ce.entry.pattern, ce.lexicon, ce.version, spans[s][0], spans[e - 1][1])
-                                for cat, s, e, ce in self._resolve(cands)] if cands else []
-                    for cat, s, e, entry, lexname, version, start, end in sorted(resolved + found, key=lambda r: (r[6], r[7], r[0])):
-                        if regions and _inside(start, para_regions, region_starts):
-                            voice = "quote"
-                        else:
-                            voice = "attributed" if attributed else "narration"
-                        matches.append(
-                            Match(cat, entry, lexname, version, n_sent - 1, start, end,
-                                  n_tokens + word_before[s], n_tokens + word_before[e], text[start:end], voice)
-                        )
-                        seen_cats.add(cat)
-                    for cat in seen_cats:
-                        sent_hits[cat] = sent_hits.get(cat, 0) + 1
                 n_tokens += n_words
-        return DocumentMatches(matches, n_tokens, n_sent, sent_hits, voice_tokens)
+        return DocumentMatches(matches, n_tokens, n_sent, sent_hits, voice_tokens, entry_ids)
 
 
-class _IsWord(dict):
-    """norm -> 1 for word and number tokens, 0 for punctuation (cached)."""
-
-    def __missing__(self, norm):
-        value = 1 if token_kind(norm) in ("word", "num") else 0
-        if len(self) < 2_000_000:
-            self[norm] = value
-        return value
-
-
-_IS_WORD = _IsWord()
-
-
-def _inside(pos, regions, starts):
-    """Is ``pos`` inside one of the sorted, disjoint ``regions`` (``starts`` are their starts)?"""
-    i = bisect_right(starts, pos) - 1
-    return i >= 0 and pos < regions[i][1]
-
-
-def _word_offsets(norms):
-    from itertools import accumulate
-
-    return [0, *accumulate(map(_IS_WORD.__getitem__, norms))]
+def _detected_in(tokens, a: int, b: int, detected) -> list:
+    """The detector spans ``(start, end, category, lexicon, version, entry id)`` of the sentence
+    ``text[a:b]``, as matches ``(category, first token, end token, entry, lexicon, version, start, end,
+    entry id)``; the entry is ``<scare quote>`` for ``distancing.scare_quote``. A span must start and end
+    inside the sentence and hold a token."""
+    starts = [t.start for t in tokens]
+    out = []
+    for start, end, cname, lexname, version, eid in detected:
+        if not (a <= start < b) or end > b:
+            continue
+        s, e = bisect_left(starts, start), bisect_left(starts, end)  # the tokens starting in [start, end)
+        if e > s:
+            out.append((cname, s, e, f"<{cname.rsplit('.', 1)[-1].replace('_', ' ')}>", lexname, version, start, end, eid))
+    return out

@@ -222,3 +222,23 @@ def test_assemble_refuses_a_batch_of_other_documents():
         assemble(scan(matcher, texts, ids, outlets), matcher, corpus.iloc[:5])
     with pytest.raises(ValueError, match="different count columns"):
         Batch.concat([scan(matcher, texts, ids, outlets), scan(Matcher("hedging"), texts, ids, outlets)])
+
+
+def test_entries_sharing_a_pattern_keep_their_own_ids():
+    """Two entries of one category may share a pattern text (hedging's ``considered``, once with
+    ``only_preceded_by`` and once with ``only_followed_by``): a record names the entry that matched,
+    on both engines, not the last entry of that text."""
+    from analysis.measure import core
+
+    ref = Matcher("hedging", engine="python")
+    ids = [ce.idx for ce in ref.entries if ce.entry.pattern == "considered"]
+    assert len(ids) == 2
+    texts = ["It is considered safe.", "They considered to leave.", "It is considered to be safe."]
+    batch = scan(ref, texts, ["a", "b", "c"], ["x"] * 3)
+    got = [r[1] for r in batch.records.tolist() if r[1] in ids]
+    # the third text matches both on the same tokens: the tie goes to the better rank (tie_key), not file order
+    tie = min(ids, key=lambda i: ref.entries[i].rank)
+    assert got == [ids[0], ids[1], tie]
+    if core.AVAILABLE:
+        fast = scan(Matcher("hedging", engine="c"), texts, ["a", "b", "c"], ["x"] * 3)
+        np.testing.assert_array_equal(fast.records, batch.records)
