@@ -194,3 +194,64 @@ def test_numpy_minhash_finds_near_copies_and_only_them():
         assert copy in cluster_of and cluster_of[copy] == cluster_of.get(source)
     assert not set(heavy) & set(cluster_of)
     assert set(clusters["cluster_size"]) == {2}
+
+
+def test_vectorised_tokens_are_fast_word_tokens():
+    """The numpy tokenizer of near_duplicates finds the tokens of fast_word_tokens (same hashes, same
+    counts per document), on random text of letters of many scripts, digits, apostrophes, astral
+    characters, lone surrogates and the two characters whose lower case needs Python (İ, Σ)."""
+    import random
+
+    from analysis.compare import duplicates as d
+
+    rng = random.Random(7)
+    pool = [chr(c) for c in range(0x20, 0x3000)] + ["𝔘", "𐐀", "𐐨", "😀", "'", "’", " ", "\n", "\ud800"] * 30
+    for trial in range(12):
+        texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 300))) for _ in range(20)]
+        if trial % 2:  # without İ and Σ: the code-point table path, not str.lower
+            texts = [t.replace("İ", "i").replace("Σ", "s") for t in texts]
+        texts += ["It's the AP's story, again.", "a''b 'c' d'", "", "don’t’ ’x 123_456"]
+        got, per_doc = d._default_token_hashes(texts)
+        want, want_per_doc = d._tokenizer_hashes(texts, d.fast_word_tokens)
+        assert per_doc.tolist() == want_per_doc.tolist() == [len(d.fast_word_tokens(t)) for t in texts]
+        assert np.array_equal(got, want)
+
+
+def test_near_duplicates_equal_exact_all_pairs():
+    """300 articles and 120 rewrites of varying strength (Jaccard 0.3 to 0.99), in batches of a few
+    documents: the clusters are exactly the connected components of the pairs whose exact Jaccard
+    similarity of 5-word shingles is >= 0.8 (a plain all-pairs reference), with those similarities."""
+    import itertools
+    import random
+
+    from analysis.compare import duplicates as d
+    from analysis.compare.duplicates import fast_word_tokens, shingles
+
+    rng = random.Random(11)
+    vocab = [f"w{i}" for i in range(3000)]
+    texts = [" ".join(rng.choice(vocab) for _ in range(rng.randint(3, 250))) for _ in range(300)]
+    for k in range(120):
+        words = texts[k % 60].split()
+        every = rng.choice([4, 8, 15, 30, 100])
+        texts.append(" ".join("Edited" if i % every == every - 1 else w for i, w in enumerate(words)))
+    corpus = pd.DataFrame({"doc_id": [f"d{i:03d}" for i in range(len(texts))], "outlet": "X",
+                           "text": pd.Series(texts, dtype="str")})
+    sets = [shingles(fast_word_tokens(t)) for t in texts]
+    edges = {}
+    for i, j in itertools.combinations(range(len(texts)), 2):
+        jac = len(sets[i] & sets[j]) / len(sets[i] | sets[j])
+        if jac >= 0.8:
+            edges[(i, j)] = jac
+    best = {}
+    for (i, j), jac in edges.items():
+        best[i], best[j] = max(best.get(i, 0), jac), max(best.get(j, 0), jac)
+    old = d._BATCH_CHARS
+    try:
+        d._BATCH_CHARS = 5000  # many batches, batch edges inside the planted pairs
+        clusters = near_duplicates(corpus)
+    finally:
+        d._BATCH_CHARS = old
+    assert 40 <= len(best) < len(texts)
+    got = dict(zip(clusters["doc_id"], clusters["similarity"]))
+    assert set(got) == {f"d{i:03d}" for i in best}
+    assert all(abs(got[f"d{i:03d}"] - s) < 1e-12 for i, s in best.items())
