@@ -1128,6 +1128,44 @@ def count_model(
 # --------------------------------------------------------------------------------------------------
 # term decomposition
 # --------------------------------------------------------------------------------------------------
+def _doc_counts(doc_ids: pd.Series, labels: Sequence[pd.Series], target_ids: pd.Series) -> tuple[np.ndarray, list]:
+    """Counts of rows per (document, label combination): ``pd.crosstab(doc_ids, labels)`` reindexed to
+    ``target_ids`` with 0 for documents without rows, as a (len(target_ids), K) integer matrix, and the K
+    label tuples in crosstab's (sorted) order. Rows with a missing value are left out, as crosstab does.
+    Computed with factorize and bincount, not crosstab's per-cell Python aggregation.
+    """
+    doc_codes, doc_uniq = pd.factorize(doc_ids)
+    codes, levels = [], []
+    for col in labels:
+        c, u = pd.factorize(col.astype(str), sort=True)
+        codes.append(np.asarray(c, dtype=np.int64))
+        levels.append(list(u))
+    keep = np.asarray(doc_codes >= 0)
+    combined = np.zeros(len(doc_codes), dtype=np.int64)
+    for c, lv in zip(codes, levels):
+        keep &= c >= 0
+        combined = combined * len(lv) + c
+    uniq, inv = np.unique(combined[keep], return_inverse=True)
+    k = len(uniq)
+    per_doc = np.bincount(np.asarray(doc_codes)[keep] * k + inv, minlength=len(doc_uniq) * k).reshape(len(doc_uniq), k)
+    keys = []
+    for u in uniq.tolist():
+        key = []
+        for lv in reversed(levels):
+            u, r = divmod(u, len(lv))
+            key.append(lv[r])
+        keys.append(tuple(reversed(key)))
+    rows = pd.Index(doc_uniq).get_indexer(target_ids)
+    out = np.zeros((len(rows), k), dtype=np.int64)
+    out[rows >= 0] = per_doc[rows[rows >= 0]]
+    return out, keys
+
+
+def _distinct(values: pd.Series) -> set:
+    """``set(values.astype(str))`` without iterating over every row."""
+    return set(values.astype(str).unique().tolist())
+
+
 def _category_matches(matches: pd.DataFrame, category: str) -> pd.DataFrame:
     """Matches of a category: rows labelled with it, else rows of its subcategories (``category.*``).
 
@@ -1136,10 +1174,10 @@ def _category_matches(matches: pd.DataFrame, category: str) -> pd.DataFrame:
     nothing is counted twice.
     """
     cats = matches["category"].astype(str)
-    exact = cats == category
-    if exact.any():
-        return matches[exact]
-    return matches[cats.str.startswith(category + ".")]
+    known = _distinct(cats)
+    if category in known:
+        return matches[(cats == category).to_numpy()]
+    return matches[cats.isin([c for c in known if c.startswith(category + ".")]).to_numpy()]
 
 
 def term_decomposition(
@@ -1222,7 +1260,7 @@ def term_decomposition(
     if on_small_group not in ("nan", "raise"):
         raise ValueError(f"on_small_group must be 'nan' or 'raise', got {on_small_group!r}")
     _check_small({group_a: groups[group_a], group_b: groups[group_b]}, on_small_group)
-    known = set(matches["category"].astype(str))
+    known = _distinct(matches["category"])
     cat_m = _category_matches(matches, category)
     if cat_m.empty and not any(k == category or k.startswith(category + ".") for k in known):
         raise ValueError(
@@ -1236,11 +1274,8 @@ def term_decomposition(
             f"category {category!r} has no matches in groups {group_a!r} and {group_b!r}: "
             "nothing to decompose"
         )
-    table = pd.crosstab(
-        cat_m["doc_id"], [cat_m["category"].astype(str), cat_m["entry"].astype(str)]
-    ).reindex(docs["doc_id"], fill_value=0)
-    keys = list(table.columns)
-    counts = table.to_numpy(dtype=float).T  # (E, n)
+    table, keys = _doc_counts(cat_m["doc_id"], [cat_m["category"], cat_m["entry"]], docs["doc_id"])
+    counts = table.T.astype(float)  # (E, n)
     counts = np.vstack([counts, counts.sum(axis=0)])  # last row: the whole category
     tokens = docs["n_tokens"].to_numpy(dtype=float)
     num = counts * w
@@ -1379,13 +1414,13 @@ def voice_rates(
         )
     _require_columns(documents, ["doc_id", *by_list], "documents")
     _require_columns(matches, ["doc_id", "category", "voice"], "matches")
-    bad_voice = sorted(set(matches["voice"].dropna().astype(str)) - set(VOICES))
+    bad_voice = sorted(_distinct(matches["voice"].dropna()) - set(VOICES))
     if bad_voice:
         raise ValueError(
             f"matches table has unknown voice value(s) {bad_voice}; expected {list(VOICES)}"
         )
     if categories is None:
-        leaf = sorted(set(matches["category"].astype(str)))
+        leaf = sorted(_distinct(matches["category"]))
         if not leaf:
             raise ValueError("the matches table is empty and no categories were given")
         categories = leaf
@@ -1397,15 +1432,16 @@ def voice_rates(
     docs = documents.reset_index(drop=True)
     # per (category, document, voice) counts, computed once for all voices
     cat_str = matches["category"].astype(str)
-    known = set(cat_str)
-    voice_str = matches["voice"].astype(str)
+    known = _distinct(cat_str)
     per_cat = {}
     for cat in categories:
-        exact = cat_str == cat
-        mask = exact if cat in known else cat_str.str.startswith(cat + ".")
+        wanted = [cat] if cat in known else [c for c in known if c.startswith(cat + ".")]
+        mask = cat_str.isin(wanted).to_numpy()
         if not mask.any():
             raise ValueError(f"category {cat!r} has no matches in the matches table")
-        per_cat[cat] = pd.crosstab(matches.loc[mask, "doc_id"], voice_str[mask])
+        sub = matches[mask]
+        table, keys = _doc_counts(sub["doc_id"], [sub["voice"]], docs["doc_id"])
+        per_cat[cat] = {key[0]: table[:, j] for j, key in enumerate(keys)}
     frames = []
     for voice in voices:
         vdocs = docs[["doc_id", *by_list, f"n_tokens_{voice}"]].copy()
@@ -1415,9 +1451,7 @@ def voice_rates(
             _require_columns(docs, [kwargs["cluster"]], "documents")
             vdocs[kwargs["cluster"]] = docs[kwargs["cluster"]]
         for cat in categories:
-            table = per_cat[cat]
-            per_doc = table[voice] if voice in table.columns else pd.Series(dtype=int)
-            vdocs[cat + COUNT_SUFFIX] = vdocs["doc_id"].map(per_doc).fillna(0).astype(int)
+            vdocs[cat + COUNT_SUFFIX] = per_cat[cat].get(voice, np.zeros(len(vdocs), dtype=np.int64)).astype(int)
         out = group_rates(vdocs, categories, by=by_list, token_col=f"n_tokens_{voice}", **kwargs)
         out.insert(len(by_list), "voice", voice)
         frames.append(out)

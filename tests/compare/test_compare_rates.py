@@ -367,3 +367,21 @@ def test_bca_falls_back_to_percentile_where_it_is_undefined():
     )
     assert labels.tolist() == ["percentile (BCa undefined)"]
     assert 1 <= low[0] <= high[0] < 10
+
+
+def test_doc_counts_equal_crosstab():
+    """The bincount table behind term_decomposition and voice_rates is pd.crosstab reindexed to the
+    documents: same cells, same (sorted) columns, missing labels left out, repeated and absent target ids."""
+    from analysis.compare.rates import _doc_counts
+
+    rng = np.random.default_rng(4)
+    n = 3000
+    m = pd.DataFrame({"doc_id": rng.choice([f"d{i}" for i in range(300)], n),
+                      "category": rng.choice(["hedging.modal", "hedging.lexical", "booster"], n),
+                      "entry": rng.choice(["may", "might", "Perhaps", "é", "b c"], n)}).astype("str")
+    m.loc[rng.choice(n, 40, replace=False), "entry"] = np.nan
+    target = pd.Series([f"d{i}" for i in range(0, 330, 1)] + ["d5", "d5"], dtype="str")
+    want = pd.crosstab(m["doc_id"], [m["category"].astype(str), m["entry"].astype(str)]).reindex(target, fill_value=0)
+    got, keys = _doc_counts(m["doc_id"], [m["category"], m["entry"]], target)
+    assert keys == list(want.columns)
+    assert np.array_equal(got, want.to_numpy())
