@@ -12,12 +12,20 @@ and importing ``analysis.measure`` warns once). Environment variables read at bu
 The sources are ``analysis/_core.c``, which includes the units of ``analysis/_core_src/`` (see
 docs/core.md); the units are listed as dependencies so that a change to one rebuilds the core and the
 sdist carries them.
+
+The bundled sample corpus lives in the repository's ``data/sample`` (checksummed with the rest of
+``data/``); the wheel carries a copy as ``analysis/sample`` (``SAMPLE_FILES`` below; MANIFEST.in puts
+them in the sdist), where :mod:`analysis.paths` finds it outside a checkout.
 """
 import os
 from pathlib import Path
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
+
+# the sample corpus, copied into the built package as analysis/sample/ (what `figures` reads by default)
+SAMPLE_FILES = ("data/sample/articles.csv", "data/sample/events.csv", "data/sample/README.md")
 
 UNITS = sorted(str(p.as_posix()) for p in Path("analysis/_core_src").glob("*.h"))
 
@@ -36,6 +44,17 @@ class BuildCore(build_ext):
         super().build_extensions()
 
 
+class BuildPy(build_py):
+    """The package, plus the sample corpus as package data (``analysis/sample``)."""
+
+    def run(self):
+        super().run()
+        target = Path(self.build_lib) / "analysis" / "sample"
+        self.mkpath(str(target))
+        for name in SAMPLE_FILES:
+            self.copy_file(name, str(target / Path(name).name))
+
+
 setup(
     ext_modules=[
         Extension(
@@ -46,5 +65,5 @@ setup(
             optional=not _flag("MFA_REQUIRE_CORE"),
         ),
     ],
-    cmdclass={"build_ext": BuildCore},
+    cmdclass={"build_ext": BuildCore, "build_py": BuildPy},
 )
