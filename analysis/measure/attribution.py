@@ -760,26 +760,39 @@ def link_matches(matches: pd.DataFrame, attributions: pd.DataFrame) -> pd.DataFr
     att = np.full(n, -1, dtype=np.int64)
     stype = np.full(n, "", dtype=object)
     rtype = np.full(n, "", dtype=object)
-    has = attributions[attributions["content_start"] >= 0] if len(attributions) else attributions
-    if n and len(has):
-        # one sorted key per (document, offset): a search over every document at once
-        docs = pd.Index(pd.unique(np.concatenate([has["doc_id"].astype(str).to_numpy(),
-                                                  matches["doc_id"].astype(str).to_numpy()])))
-        big = np.int64(1) << np.int64(40)
-        a_doc = docs.get_indexer(has["doc_id"].astype(str)).astype(np.int64)
-        key = a_doc * big + has["content_start"].to_numpy(dtype=np.int64)
-        order = np.argsort(key, kind="stable")
-        key = key[order]
-        end = (a_doc * big + has["content_end"].to_numpy(dtype=np.int64))[order]
-        m_key = docs.get_indexer(matches["doc_id"].astype(str)).astype(np.int64) * big + matches["start"].to_numpy(
-            dtype=np.int64)
-        k = np.searchsorted(key, m_key, side="right") - 1
-        hit = (k >= 0) & (m_key < end[np.maximum(k, 0)]) & (key[np.maximum(k, 0)] <= m_key)
-        rows = order[k[hit]]
-        att[hit] = has["attribution"].to_numpy()[rows]
-        stype[hit] = has["source_type"].to_numpy()[rows]
-        rtype[hit] = has["resolved_type"].to_numpy()[rows]
+    hit, rows = _content_rows(matches, attributions)
+    if hit is not None:
+        att[hit] = attributions["attribution"].to_numpy()[rows]
+        stype[hit] = attributions["source_type"].to_numpy()[rows]
+        rtype[hit] = attributions["resolved_type"].to_numpy()[rows]
     return pd.DataFrame({"attribution": att, "source_type": stype, "resolved_type": rtype}, index=matches.index)
+
+
+def _content_rows(matches: pd.DataFrame, attributions: pd.DataFrame):
+    """(mask over ``matches``, positions in ``attributions``) of the matches that start inside an
+    attribution's content (see :func:`link_matches`); (None, None) when there are none to link."""
+    if not len(matches) or not len(attributions):
+        return None, None
+    starts = attributions["content_start"].to_numpy(dtype=np.int64)
+    pos = np.flatnonzero(starts >= 0)
+    if not len(pos):
+        return None, None
+    # one sorted key per (document, offset): a search over every document at once
+    a_ids = attributions["doc_id"].to_numpy()[pos]
+    m_ids = matches["doc_id"].to_numpy()
+    codes, _ = pd.factorize(np.concatenate([pd.Series(a_ids, dtype=object).astype(str).to_numpy(dtype=object),
+                                            pd.Series(m_ids, dtype=object).astype(str).to_numpy(dtype=object)]))
+    big = np.int64(1) << np.int64(40)
+    a_doc = codes[:len(pos)].astype(np.int64)
+    key = a_doc * big + starts[pos]
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    end = (a_doc * big + attributions["content_end"].to_numpy(dtype=np.int64)[pos])[order]
+    m_key = codes[len(pos):].astype(np.int64) * big + matches["start"].to_numpy(dtype=np.int64)
+    k = np.searchsorted(key, m_key, side="right") - 1
+    kk = np.maximum(k, 0)
+    hit = (k >= 0) & (m_key < end[kk]) & (key[kk] <= m_key)
+    return hit, pos[order[k[hit]]]
 
 
 #: top-level categories counted inside each attribution's content
@@ -793,21 +806,25 @@ def with_match_counts(attributions: pd.DataFrame, matches: pd.DataFrame) -> pd.D
     out = attributions.copy()
     cols = {c: np.zeros(len(out), dtype=np.int64) for c in CONTENT_CATEGORIES}
     if len(out) and len(matches):
-        link = link_matches(matches, attributions)
-        top = matches["category"].astype(str).str.split(".", n=1).str[0].to_numpy()
-        keep = link["attribution"].to_numpy() >= 0
-        if keep.any():
-            rows = pd.MultiIndex.from_arrays([out["doc_id"].astype(str), out["attribution"]])
-            where = rows.get_indexer(pd.MultiIndex.from_arrays(
-                [matches["doc_id"].astype(str).to_numpy()[keep], link["attribution"].to_numpy()[keep]]))
-            tops = top[keep]
+        hit, rows = _content_rows(matches, attributions)
+        if hit is not None and hit.any():
+            # the top-level category of each distinct category once, not of every match
+            codes, cats = pd.factorize(matches["category"].astype(str).to_numpy(dtype=object)[hit])
+            tops = np.array([c.split(".", 1)[0] for c in cats], dtype=object)[codes] if len(cats) else codes
             for c in CONTENT_CATEGORIES:
-                sel = (tops == c) & (where >= 0)
-                np.add.at(cols[c], where[sel], 1)
+                np.add.at(cols[c], rows[tops == c], 1)
     for c in CONTENT_CATEGORIES:
         out[f"content_{c}"] = cols[c]
     out["hedged_content"] = (out["content_hedging"] + out["content_evidence_absent"]) > 0
     return out
+
+
+def _sha256(model: AttributionModel) -> str:
+    """:attr:`AttributionModel.sha256`, computed once per model (as the compiled model, see _core_model)."""
+    sha = model.__dict__.get("_sha256")
+    if sha is None:
+        sha = model._sha256 = model.sha256
+    return sha
 
 
 def attribution_provenance(attributions: pd.DataFrame | None = None, model: AttributionModel | None = None) -> dict:
@@ -815,7 +832,7 @@ def attribution_provenance(attributions: pd.DataFrame | None = None, model: Attr
     training, and the row counts by source type."""
     model = model or default_model()
     out = {"model": "analysis/models/attribution.json" if model is default_model() else "custom",
-           "model_sha256": model.sha256, "threshold": model.threshold, "training": model.training,
+           "model_sha256": _sha256(model), "threshold": model.threshold, "training": model.training,
            "rules": "docs/attribution.md"}
     if attributions is not None:
         out["rows"] = len(attributions)
