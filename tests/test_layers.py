@@ -41,10 +41,6 @@ KNOWN_PRIVATE = {
     ("analysis.compare.time", "analysis.compare.rates", "_as_list"),
     ("analysis.compare.time", "analysis.compare.rates", "_require_columns"),
     ("analysis.compare.time", "analysis.compare.rates", "_resolve_categories"),
-    ("analysis.lexicons.formats", "analysis.lexicons.patterns", "_CLASSES"),
-    ("analysis.lexicons.formats", "analysis.lexicons.patterns", "_split_elements"),
-    ("analysis.lexicons.validate", "analysis.lexicons.model", "_category_pos"),
-    ("analysis.lexicons.validate", "analysis.lexicons.patterns", "_split_elements"),
     # landed with the attribution work while this check was being written: to be made public
     ("analysis.validate.attribution", "analysis.measure.attribution", "_FUNCTION"),
     ("analysis.validate.attribution", "analysis.measure.attribution", "_QUOTES"),

@@ -771,14 +771,14 @@ class _Inexpressible(Exception):
 
 def _parts(source: str, slots: dict):
     """The pattern's elements as ``(kind, options, lo, hi)`` at the source level (texts as written)."""
-    from .patterns import _CLASSES, _split_elements, split_quantifier
+    from .patterns import TOKEN_CLASSES, split_elements, split_quantifier
 
     out = []
-    for raw in _split_elements(source.strip()):
+    for raw in split_elements(source.strip()):
         body, lo, hi, _ = split_quantifier(raw)
         if body == "*":
             out.append(("any", ["*"], lo, hi))
-        elif body in _CLASSES:
+        elif body in TOKEN_CLASSES:
             out.append(("class", [body], lo, hi))
         elif body.startswith("@"):
             out.append(("alt", [v.strip() for v in slots[body[1:]]], lo, hi))

@@ -221,8 +221,9 @@ class _Lines:
         return bisect_right(self.starts, pos) if pos >= 0 else 0
 
 
-def _category_pos(raw: str, cname: str) -> int:
-    """Offset of the ``[categories."name"]`` header (or of the first mention of the name)."""
+def category_position(raw: str, cname: str) -> int:
+    """Offset in the TOML text ``raw`` of the ``[categories."name"]`` header of category ``cname`` (or
+    of the first mention of the name): where error messages and lexicon checks point."""
     parts = r"\.".join(re.escape(p) for p in cname.split("."))
     rx = rf'^[ \t]*\[[ \t]*categories[ \t]*\.[ \t]*(?:"{re.escape(cname)}"|\'{re.escape(cname)}\'|{parts})[ \t]*\]'
     m = re.search(rx, raw, re.MULTILINE)
@@ -230,7 +231,7 @@ def _category_pos(raw: str, cname: str) -> int:
         return m.start()
     if "." in cname:  # a sub-table written inside its parent's table: "[categories.a]" then "b = {...}"
         parent, leaf = cname.rsplit(".", 1)
-        start = _category_pos(raw, parent)
+        start = category_position(raw, parent)
         if start >= 0:
             k = re.compile(rf'^[ \t]*(?:"{re.escape(leaf)}"|\'{re.escape(leaf)}\'|{re.escape(leaf)})[ \t]*=', re.MULTILINE).search(raw, start)
             if k:
@@ -394,7 +395,7 @@ def parse_lexicon(raw: str, path: str = "<string>", *, allow_empty: bool = False
     line_of = _Lines(raw)
     slots_key = json.dumps(slots, sort_keys=True, ensure_ascii=False) if slots else ""
     for cname, ctable in _collect_categories(raw_cats).items():
-        cat_pos = _category_pos(raw, cname)
+        cat_pos = category_position(raw, cname)
         cline = line_of(cat_pos)
         where = f"{path}:{cline}"
         if not _CATEGORY_RE.match(cname):

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 
 from ..text.tokenize import COMMON_WORDS, norm_tokens, token_kind, token_spans
 
-__all__ = ["MAX_REPEAT", "Element", "Pattern", "PatternError", "glob_to_regex", "parse_pattern", "punctuation_only",
-           "split_quantifier"]
+__all__ = ["MAX_REPEAT", "TOKEN_CLASSES", "Element", "Pattern", "PatternError", "glob_to_regex", "parse_pattern",
+           "punctuation_only", "split_elements", "split_quantifier"]
 
 MAX_REPEAT = 8
 MAX_ELEMENTS = 24
@@ -41,7 +41,8 @@ _NEGATABLE = frozenset({
 })
 
 _QUANT_RE = re.compile(r"^(.*?)(?:\{(\d+)(?:,(\d+))?\}|(\?))$", re.DOTALL)
-_CLASSES = {"<NUM>": "num", "<CAP>": "cap", "<WORD>": "word"}
+#: the token classes of the pattern language and the class each names
+TOKEN_CLASSES = {"<NUM>": "num", "<CAP>": "cap", "<WORD>": "word"}
 
 
 class PatternError(ValueError):
@@ -143,8 +144,13 @@ def _literal_tokens(text: str, case_sensitive: bool) -> list[str]:
     return [text[a:b].replace("’", "'") if norm != "not" else "not" for a, b, norm in token_spans(text)]
 
 
-def _split_elements(source: str) -> list[str]:
-    """Split on whitespace, but keep ``( ... )`` groups with spaces around ``|`` together."""
+def split_elements(source: str) -> list[str]:
+    """A pattern's elements as written: split on whitespace, but keep ``( ... )`` groups with spaces
+    around ``|`` together.
+
+    >>> split_elements("no (a | the)? specific *{0,2} plan")
+    ['no', '(a | the)?', 'specific', '*{0,2}', 'plan']
+    """
     out, depth, cur = [], 0, []
     for ch in source:
         if ch == "(":
@@ -257,7 +263,7 @@ def parse_pattern(
         raise PatternError("empty pattern")
     slots = slots or {}
     elements: list[Element] = []
-    for raw in _split_elements(source.strip()):
+    for raw in split_elements(source.strip()):
         body, lo, hi, quantified = split_quantifier(raw)
         if quantified and not (body.endswith((")", ">")) or body == "*" or body.startswith("@")):
             raise PatternError(
@@ -267,10 +273,10 @@ def parse_pattern(
             raise PatternError(f"repeat {{{lo},{hi}}} in {source!r} must satisfy 0 <= m <= n <= {MAX_REPEAT}")
         if body == "*":
             elements.append(Element("any", lo=lo, hi=hi))
-        elif body in _CLASSES:
-            elements.append(Element("class", frozenset([_CLASSES[body]]), lo=lo, hi=hi))
+        elif body in TOKEN_CLASSES:
+            elements.append(Element("class", frozenset([TOKEN_CLASSES[body]]), lo=lo, hi=hi))
         elif body.startswith("<") and body.endswith(">"):
-            raise PatternError(f"unknown token class {body} in {source!r} (known: {', '.join(_CLASSES)})")
+            raise PatternError(f"unknown token class {body} in {source!r} (known: {', '.join(TOKEN_CLASSES)})")
         elif body.startswith("@"):
             name = body[1:]
             if name not in slots:

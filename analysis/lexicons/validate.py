@@ -49,7 +49,7 @@ from .model import (
     parse_lexicon,
     tie_key,
 )
-from .patterns import MAX_GLOB_TOKEN, PatternError, _split_elements, glob_to_regex
+from .patterns import MAX_GLOB_TOKEN, PatternError, glob_to_regex, split_elements
 
 __all__ = ["Issue", "count_levels", "diff_lexicons", "validate_lexicon"]
 
@@ -184,13 +184,13 @@ def validate_lexicon(path_or_lexicon) -> list:
 
 
 def _category_lines(lex, raw) -> dict:
-    from .model import _category_pos
+    from .model import category_position
 
     out = {}
     for name, cat in lex.categories.items():
         line = 0
         if raw is not None:
-            pos = _category_pos(raw, name)
+            pos = category_position(raw, name)
             line = raw.count("\n", 0, pos) + 1 if pos >= 0 else 0
         elif cat.entries:
             line = min(e.line for e in cat.entries)
@@ -241,7 +241,7 @@ def _tokenizer_issues(source: str, pattern, slots, cache) -> list:
         out.append(("error", "tokenizer", (f"{source!r} can never match: the text would be split into two "
                      f"sentences after {source[first[0]:first[1]]!r}, and no match crosses a sentence end")))
     try:
-        parts = _split_elements(source.strip())
+        parts = split_elements(source.strip())
     except PatternError:
         return out
     only_punct = all(e.kind == "lit" and all(token_kind(v.lower()) == "punct" for v in e.values) for e in pattern.elements)
