@@ -1261,7 +1261,7 @@ def term_decomposition(
         raise ValueError(f"on_small_group must be 'nan' or 'raise', got {on_small_group!r}")
     _check_small({group_a: groups[group_a], group_b: groups[group_b]}, on_small_group)
     known = _distinct(matches["category"])
-    cat_m = _category_matches(matches, category)
+    cat_m = _category_matches(matches[["doc_id", "category", "entry"]], category)  # only the columns used
     if cat_m.empty and not any(k == category or k.startswith(category + ".") for k in known):
         raise ValueError(
             f"unknown category {category!r} in the matches table; available: {sorted(known)}"
@@ -1439,7 +1439,7 @@ def voice_rates(
         mask = cat_str.isin(wanted).to_numpy()
         if not mask.any():
             raise ValueError(f"category {cat!r} has no matches in the matches table")
-        sub = matches[mask]
+        sub = matches.loc[mask, ["doc_id", "voice"]]  # only the columns used: no copy of the whole table
         table, keys = _doc_counts(sub["doc_id"], [sub["voice"]], docs["doc_id"])
         per_cat[cat] = {key[0]: table[:, j] for j, key in enumerate(keys)}
     frames = []
