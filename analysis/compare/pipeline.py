@@ -81,10 +81,45 @@ _STRING_COLS = {
 }
 
 
+def _read_matches_arrow(csv: Path, columns: list) -> pd.DataFrame | None:
+    """``matches.csv`` through pyarrow's streaming CSV reader: the text columns stay Arrow strings, no
+    Python object per cell, so the parse needs about half the memory of pandas' reader (1.55 against
+    2.26 GB peak for 3.7 M matches). None (read it with pandas) when a column is not text or a whole
+    number, e.g. an empty table, so the frame is the one pandas would give."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    strings = [c for c in columns if c in _STRING_COLS]
+    try:
+        reader = pacsv.open_csv(
+            csv, read_options=pacsv.ReadOptions(block_size=16 << 20),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.large_string() for c in strings},
+                                                 strings_can_be_null=False))
+        table = pa.Table.from_batches(list(reader), schema=reader.schema)
+    except (pa.ArrowInvalid, OSError):
+        return None
+    if table.column_names != list(columns) or not all(
+            pa.types.is_large_string(t) if n in strings else pa.types.is_int64(t)
+            for n, t in zip(table.column_names, table.schema.types)):
+        return None
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    mapper = {pa.large_string(): text}.get
+    frame = {}
+    for name in table.column_names:
+        frame[name] = table.column(name).to_pandas(types_mapper=mapper)
+    return pd.DataFrame(frame)
+
+
 def _read_one(folder: Path, stem: str) -> pd.DataFrame:
     pq, csv = folder / f"{stem}.parquet", folder / f"{stem}.csv"
     if pq.is_file():
         return pd.read_parquet(pq)
+    if csv.is_file() and stem == "matches":
+        columns = list(pd.read_csv(csv, nrows=0).columns)
+        got = _read_matches_arrow(csv, columns) if len(set(columns)) == len(columns) else None
+        if got is not None:
+            return got
     if csv.is_file():
         # keep_default_na=False: an outlet called "NA" or a matched word "null" stays a string
         head = pd.read_csv(csv, nrows=0)

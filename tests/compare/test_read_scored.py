@@ -1,0 +1,52 @@
+"""read_scored's Arrow reader of matches.csv gives the frame pandas' reader gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.compare.pipeline import _STRING_COLS, _read_matches_arrow
+from analysis.outputs import write_table
+
+
+def _pandas_read(path):
+    head = pd.read_csv(path, nrows=0)
+    dtypes = {c: t for c, t in _STRING_COLS.items() if c in head.columns}
+    return pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values={"date": [""]})
+
+
+def test_arrow_matches_reader_equals_pandas(tmp_path):
+    """Awkward cells: "NA", "null", "", quotes, commas, newlines inside a matched text, a formula-like
+    cell written escaped, non-ASCII; ints as ints; many blocks."""
+    rng = np.random.default_rng(2)
+    n = 5000
+    odd = ["NA", "null", "", 'say "may"', "a, b", "line\nbreak", "=SUM(1)", "naïve Σ 😀", "nan", " padded "]
+    m = pd.DataFrame({
+        "doc_id": [f"d{i % 700}" for i in range(n)],
+        "outlet": rng.choice(["NA", "Le Monde", "x,y"], n),
+        "sentence": rng.integers(0, 50, n),
+        "category": rng.choice(["hedging.modal", "booster"], n),
+        "entry": rng.choice(odd, n),
+        "matched": rng.choice(odd, n),
+        "start": rng.integers(0, 10**6, n),
+        "end": rng.integers(0, 10**6, n),
+        "voice": rng.choice(["narration", "quote"], n),
+        "lexicon": "hedging",
+        "lexicon_version": "1.0.0",
+    })
+    path = write_table(m, tmp_path / "matches.csv")
+    want = _pandas_read(path)
+    got = _read_matches_arrow(path, list(want.columns))
+    assert got is not None
+    pd.testing.assert_frame_equal(got, want)
+    assert got.equals(want)
+
+
+def test_arrow_matches_reader_declines_what_it_cannot_read_the_same(tmp_path):
+    """An empty table (no rows to type the columns) and a float column are left to pandas."""
+    empty = tmp_path / "empty.csv"
+    empty.write_text("doc_id,category,entry,start,end\n", encoding="utf-8")
+    assert _read_matches_arrow(empty, ["doc_id", "category", "entry", "start", "end"]) is None
+    floats = tmp_path / "floats.csv"
+    floats.write_text("doc_id,category,score\na,hedging,0.1\n", encoding="utf-8")
+    assert _read_matches_arrow(floats, ["doc_id", "category", "score"]) is None
