@@ -66,7 +66,10 @@ class Element:
 
     @property
     def is_anchor(self) -> bool:
-        return self.lo >= 1 and self.kind in ("lit", "alt")
+        """Can matching start from this element? A literal, glob, alternation or slot that takes exactly
+        one token: both engines match the anchor on one token and the other elements around it, so a
+        repeated element (``(very){2,3}``) cannot be the anchor (it would match one ``very``)."""
+        return self.lo == 1 and self.hi == 1 and self.kind in ("lit", "alt")
 
     @property
     def wildcard_count(self) -> int:
@@ -301,7 +304,9 @@ def parse_pattern(
         raise PatternError(f"pattern {source!r} has {len(elements)} elements (at most {MAX_ELEMENTS})")
     anchors = [i for i, e in enumerate(elements) if e.is_anchor]
     if not anchors and anchored:
-        raise PatternError(f"pattern {source!r} needs at least one required word to anchor it")
+        raise PatternError(f"pattern {source!r} needs at least one required word to anchor it"
+                           + (" (a repeated element such as (a|b){2} cannot anchor: repeat it as (a|b) (a|b))"
+                              if any(e.kind in ("lit", "alt") and e.lo >= 1 for e in elements) else ""))
     if not anchors:
         return Pattern(source, tuple(elements), -1, case_sensitive, (99, 0))
     if elements[0].lo == 0 or elements[-1].lo == 0:

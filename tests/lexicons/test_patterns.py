@@ -43,3 +43,23 @@ def test_pathological_glob_is_collapsed_and_fast():
     rx = glob_to_regex("**********a")
     assert rx.pattern.count("*") == 1
     assert not rx.fullmatch("b" * 5000)
+
+
+@pytest.mark.usefixtures("engine")
+@pytest.mark.parametrize("text, matched", [
+    ("It is very likely.", []),  # one 'very' is not (very){2,3}
+    ("It is very very likely.", ["very very likely"]),
+    ("It is very very very very likely.", ["very very very likely"]),  # at most three, then 'likely'
+])
+def test_a_repeated_element_is_matched_in_full_not_as_an_anchor(text, matched):
+    from analysis.lexicons.model import parse_lexicon
+    from analysis.measure.matching import Matcher
+
+    lex = parse_lexicon('[meta]\nname = "r"\nversion = "1.0.0"\n[categories.r]\ndescription = "r"\n'
+                        'entries = ["(very){2,3} likely"]\n')
+    assert [m.matched for m in Matcher(lex).match(text).matches] == matched
+
+
+def test_a_lone_repeated_element_cannot_anchor():
+    with pytest.raises(PatternError, match=r"cannot anchor: repeat it"):
+        parse_pattern("(very|so){2}")
