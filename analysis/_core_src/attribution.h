@@ -58,7 +58,13 @@ static MFA_INLINE ASlot *at_slot(const ATab *t, const unsigned char *p, size_t n
     size_t j = (size_t)h & t->mask;
     for (;;) {
         ASlot *s = &t->slots[j];
-        if (s->len == SIZE_MAX || (s->h == h && s->len == n && memcmp(t->pool + s->off, p, n) == 0)) return s;
+        if (s->len == SIZE_MAX) return s;
+        if (s->h == h && s->len == n) {
+            const unsigned char *q = t->pool + s->off;
+            size_t i = 0;
+            while (i < n && q[i] == p[i]) i++; /* keys are short: no call into memcmp */
+            if (i == n) return s;
+        }
         j = (j + 1) & t->mask;
     }
 }
@@ -204,8 +210,9 @@ typedef struct {
     Py_ssize_t *ts, *te;
     size_t *boff, *blen;
     uint64_t *bh;
-    unsigned char *qm;
-    size_t tok_cap, ts_cap, te_cap, boff_cap, blen_cap, bh_cap, qm_cap;
+    unsigned char *qm, *cand; /* quote mask; in the cue vocabulary */
+    Py_ssize_t n_cand;
+    size_t cand_cap, tok_cap, ts_cap, te_cap, boff_cap, blen_cap, bh_cap, qm_cap;
     unsigned char *pool;
     size_t pool_len, pool_cap;
     unsigned char *key;
@@ -229,6 +236,7 @@ static void actx_free(ACtx *C) {
     PyMem_Free(C->blen);
     PyMem_Free(C->bh);
     PyMem_Free(C->qm);
+    PyMem_Free(C->cand);
     PyMem_Free(C->pool);
     PyMem_Free(C->key);
     PyMem_Free(C->kept_i);
@@ -266,6 +274,7 @@ static MFA_INLINE size_t utf8_put(unsigned char *o, Py_UCS4 c) {
  * these are also the spans of the tokens of the text. */
 static int tokenize_sentence(ACtx *C, Py_ssize_t a, Py_ssize_t b) {
     C->n = 0;
+    C->n_cand = 0;
     C->pool_len = 0;
     Py_ssize_t i = a;
     while (i < b) {
@@ -306,6 +315,7 @@ static int tokenize_sentence(ACtx *C, Py_ssize_t a, Py_ssize_t b) {
             grow((void **)&C->boff, &C->boff_cap, t + 1, sizeof(size_t)) ||
             grow((void **)&C->blen, &C->blen_cap, t + 1, sizeof(size_t)) ||
             grow((void **)&C->bh, &C->bh_cap, t + 1, sizeof(uint64_t)) ||
+            grow((void **)&C->cand, &C->cand_cap, t + 1, 1) ||
             grow((void **)&C->pool, &C->pool_cap, C->pool_len + 4 * (size_t)(k - i) + 1, 1))
             return -1;
         C->ts[t] = i;
@@ -315,6 +325,8 @@ static int tokenize_sentence(ACtx *C, Py_ssize_t a, Py_ssize_t b) {
         C->boff[t] = off;
         C->blen[t] = len;
         C->bh[t] = at_hash(C->pool + off, len);
+        C->cand[t] = (unsigned char)at_get(&C->M->vocab, C->pool + off, len, C->bh[t], NULL);
+        C->n_cand += C->cand[t];
         C->pool_len += len;
         C->n++;
         i = k;
@@ -708,10 +720,7 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
             Py_ssize_t sa = sents[q], sb = sents[q + 1];
             if (tokenize_sentence(C, sa, sb)) goto done;
             Py_ssize_t n = C->n;
-            int any = 0;
-            for (Py_ssize_t k = 0; k < n && !any; k++)
-                any = at_get(&C->M->vocab, C->pool + C->boff[k], C->blen[k], C->bh[k], NULL);
-            if (!any) continue;
+            if (!C->n_cand) continue;
             /* quote_mask and has_q */
             if (grow((void **)&C->qm, &C->qm_cap, (size_t)n + 1, 1)) goto done;
             int inside = 0, has_q = 0;
@@ -732,7 +741,7 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
             }
             C->kept_n = 0;
             for (Py_ssize_t k = 0; k < n; k++) {
-                if (!at_get(&C->M->vocab, C->pool + C->boff[k], C->blen[k], C->bh[k], NULL)) continue;
+                if (!C->cand[k]) continue;
                 double s;
                 if (cue_score(C, k, C->qm[k], has_q, &s)) goto done;
                 if (s >= cut) {
