@@ -8,6 +8,7 @@ texts), on PolNeAR train and dev when ../shared is present, and on adversarial t
 sentences, a 100,000-token sentence, punctuation only, characters that lower-case to two, astral
 characters, NUL, lone surrogates).
 """
+import math
 import random
 import sys
 
@@ -175,3 +176,17 @@ def test_polnear(shared_dir, split):
     assert _same_records(arts["text"].tolist()) > 1000
     if split == "dev":  # the table of train is the same code on more rows
         assert _same_frames(arts[["doc_id", "outlet", "text"]]) > 1000
+
+
+def test_score_is_summed_as_python_sums():
+    """Weights of very different sizes: the running Python's sum() (compensated from 3.12) and a
+    left-to-right sum differ for most of these; the core must give Python's sum to the last bit."""
+    feats = A.cue_features(["He", "said", "it", "."], ["he", "said", "it", "."], 1, False, False)
+    rng = random.Random(3)
+    sizes = [30.0, -30.0, 1e-12, -1e-16, 0.1, 3.3333, -7.77, 1e-9, 2.0 ** -40]
+    for _ in range(300):
+        ws = {f: rng.choice(sizes) * rng.random() for f in feats if rng.random() < 0.9}
+        model = A.AttributionModel(["said"], ws, rng.uniform(-3, 3), 0.0, {})
+        [rec] = A.extract("He said it.", model, engine="c")
+        assert rec == A.extract_python("He said it.", model)[0]
+        assert rec[8] == 1 / (1 + math.exp(-(model.bias + sum(ws.get(f, 0.0) for f in feats))))
