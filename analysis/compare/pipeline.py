@@ -554,8 +554,11 @@ def _kwic_sample(td, matches, documents, by, pair, category, seed) -> pd.DataFra
     )
     wanted = set(zip(top["category"], top["entry"]))
     group_of = documents.set_index("doc_id")[by]
-    keys = pd.MultiIndex.from_arrays([matches["category"].astype(str), matches["entry"].astype(str)])
-    m = matches[keys.isin([(str(c), str(e)) for c, e in wanted])]
+    cats, entries = matches["category"].astype(str), matches["entry"].astype(str)
+    hit = np.zeros(len(matches), dtype=bool)
+    for c, e in wanted:  # a few (category, entry) pairs: compare columns, no MultiIndex of every match
+        hit |= ((cats == str(c)) & (entries == str(e))).to_numpy(dtype=bool, na_value=False)
+    m = matches[hit]
     m = m.assign(_group_=m["doc_id"].map(group_of))
     m = m[m["_group_"].isin(pair)]
     m = m.sort_values(["doc_id", "start", "end", "category", "entry"], kind="mergesort")
