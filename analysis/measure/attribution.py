@@ -247,7 +247,13 @@ def model_from_dict(data, where: str = "<model>") -> AttributionModel:
         raise ValueError(f"{where}: bias must be finite and threshold within 0..1")
     if not isinstance(data["training"], dict):
         raise ValueError(f"{where}: training must be an object")  # noqa: TRY004 (a bad file is a value error)
-    return AttributionModel(vocab, weights, float(data["bias"]), float(data["threshold"]), data["training"])
+    model = AttributionModel(vocab, weights, float(data["bias"]), float(data["threshold"]), data["training"])
+    if (type(data["schema_version"]) is int and all(type(data[k]) is float for k in ("bias", "threshold"))
+            and vocab == sorted(set(vocab)) and all(type(v) is float for v in weights.values())):
+        # the file is what to_dict() writes (JSON sorts the keys): its text gives to_json() without
+        # making the dict again, see _sha256
+        model._loaded = data
+    return model
 
 
 def _finite(v) -> bool:
@@ -820,10 +826,21 @@ def with_match_counts(attributions: pd.DataFrame, matches: pd.DataFrame) -> pd.D
 
 
 def _sha256(model: AttributionModel) -> str:
-    """:attr:`AttributionModel.sha256`, computed once per model (as the compiled model, see _core_model)."""
+    """:attr:`AttributionModel.sha256`, computed once per model (like the compiled model, see _core_model:
+    the hash of the weights the extraction used); for a model loaded from a file written by
+    :meth:`AttributionModel.save`, from the file's content (the same text as ``to_json()``, a third of
+    the time)."""
     sha = model.__dict__.get("_sha256")
     if sha is None:
-        sha = model._sha256 = model.sha256
+        data = model.__dict__.get("_loaded")
+        if data is not None and data["weights"] is model.weights and data["training"] is model.training and (
+                data["vocabulary"] == sorted(model._vocab) and (data["bias"], data["threshold"]) == (
+                model.bias, model.threshold)):
+            text = json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False, indent=0) + "\n"
+            sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        else:
+            sha = model.sha256
+        model._sha256 = sha
     return sha
 
 

@@ -190,3 +190,13 @@ def test_score_is_summed_as_python_sums():
         [rec] = A.extract("He said it.", model, engine="c")
         assert rec == A.extract_python("He said it.", model)[0]
         assert rec[8] == 1 / (1 + math.exp(-(model.bias + sum(ws.get(f, 0.0) for f in feats))))
+
+
+def test_provenance_hash_is_the_model_hash(tmp_path):
+    m = A.default_model()
+    assert A.attribution_provenance(None, m)["model_sha256"] == m.sha256
+    assert A.load_attribution_model(A.DEFAULT_MODEL_PATH).__dict__.get("_loaded") is not None  # the fast way
+    odd = A.AttributionModel(m.vocabulary[::-1], dict(m.weights), m.bias, m.threshold, m.training)
+    odd.save(tmp_path / "m.json")
+    for model in (odd, A.load_attribution_model(tmp_path / "m.json")):
+        assert A.attribution_provenance(None, model)["model_sha256"] == odd.sha256
