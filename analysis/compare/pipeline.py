@@ -585,14 +585,27 @@ def _headline(rates: pd.DataFrame, by: str, categories: list[str]) -> pd.DataFra
     return wide[[c for c in categories if c in wide.columns]]
 
 
-def _load_corpus(corpus, corpus_options: dict, documents: pd.DataFrame, notes: list, scored_prov: dict):
-    """The corpus as a DataFrame restricted to the scored documents; its path (or None)."""
-    path = None
+def _read_corpus(corpus, corpus_options: dict):
+    """``(corpus, path)``: a corpus path read with ``load_corpus`` (path None for a DataFrame, kept as is).
+
+    :func:`run_all` reads the corpus before the scored tables: the reader's temporary memory is then
+    taken and given back while little else is held, which keeps the run's peak lower."""
     if isinstance(corpus, (str, Path)):
         from ..text.corpus import load_corpus
 
-        path = str(Path(corpus))
-        corpus, _report = load_corpus(corpus, **(corpus_options or {}))
+        frame, _report = load_corpus(corpus, **(corpus_options or {}))
+        return frame, str(Path(corpus))
+    return corpus, None
+
+
+def _load_corpus(corpus, corpus_options: dict, documents: pd.DataFrame, notes: list, scored_prov: dict,
+                 path: str | None = None):
+    """The corpus as a DataFrame restricted to the scored documents; its path (or None)."""
+    if isinstance(corpus, (str, Path)):
+        corpus, path = _read_corpus(corpus, corpus_options)
+    if not isinstance(corpus, pd.DataFrame):
+        raise ValueError(f"corpus must be a path or a DataFrame, got {type(corpus).__name__}")  # noqa: TRY004 - bad input is a ValueError here
+    if path is not None:
         recorded = scored_prov.get("corpus_sha256")
         if recorded and corpus_sha256(corpus) != recorded:
             notes.append(
@@ -600,8 +613,6 @@ def _load_corpus(corpus, corpus_options: dict, documents: pd.DataFrame, notes: l
                 "score (different file or different --*-col or --dayfirst options?); results may not "
                 "line up"
             )
-    elif not isinstance(corpus, pd.DataFrame):
-        raise ValueError(f"corpus must be a path or a DataFrame, got {type(corpus).__name__}")  # noqa: TRY004 - bad input is a ValueError here
     for col in ("doc_id", "text"):
         if col not in corpus.columns:
             raise ValueError(f"the corpus has no {col!r} column")
@@ -1236,6 +1247,11 @@ def run_all(
         "cluster": cluster,
     }
     _check_params(params)
+    raw_corpus, raw_path, load_seconds = corpus, None, 0.0
+    if isinstance(corpus, (str, Path)):
+        t = time.perf_counter()
+        raw_corpus, raw_path = _read_corpus(corpus, corpus_options)
+        load_seconds = time.perf_counter() - t
     documents, matches, scored_prov, scored_label = _scored_inputs(scored)
     result = CompareResult()
     notes = result.notes
@@ -1245,10 +1261,13 @@ def run_all(
     corpus_df, corpus_path = None, None
     if corpus is not None:
         t = time.perf_counter()
-        corpus_df, corpus_path = _load_corpus(corpus, corpus_options, documents, notes, scored_prov)
-        result.timings["load corpus"] = round(time.perf_counter() - t, 2)
+        corpus_df, corpus_path = _load_corpus(raw_corpus, corpus_options, documents, notes, scored_prov,
+                                              path=raw_path)
+        del raw_corpus
+        seconds = time.perf_counter() - t + load_seconds
+        result.timings["load corpus"] = round(seconds, 2)
         if log:
-            log(f"load corpus: {time.perf_counter() - t:.1f}s")
+            log(f"load corpus: {seconds:.1f}s")
         extra_cols = [
             c
             for c in corpus_df.columns
