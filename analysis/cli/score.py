@@ -94,8 +94,7 @@ def add_arguments(p):
 def _replaceable():
     from ..scale.stream import REPLACEABLE
 
-    return [*REPLACEABLE, "summary_table.md", "summary_table.tex", "attributions.csv", "attributions.parquet",
-            "attributions_provenance.json"]
+    return [*REPLACEABLE, "summary_table.md", "summary_table.tex"]
 
 
 def print_summary(result, file=None, *, top: int = 6, fmt: str = "text"):
@@ -139,10 +138,6 @@ def _check_args(args):
 def run_stream(args) -> int:
     from ..scale.stream import score_stream
 
-    if not args.no_attributions and not args.quiet:
-        print("note: streamed runs do not extract attributions (no attributions.csv); score the corpus in "
-              "memory for them (docs/attribution.md)", file=sys.stderr)
-
     client = executor = None
     if args.scheduler:
         from ..scale.distributed import client_executor
@@ -158,6 +153,7 @@ def run_stream(args) -> int:
             title_col=args.title_col, encoding=args.encoding, dayfirst=args.dayfirst, split=args.split,
             input_format=args.input_format,
             log=None if quiet else (lambda msg: print(msg, file=sys.stderr)), csv_escape=args.csv_escape,
+            attributions=not args.no_attributions,
         )
     finally:
         if client is not None:
@@ -260,14 +256,22 @@ def _score_in_memory(args, tmp):
     chosen = selection_kwargs(args)
     if chosen:
         corpus, selection = select_documents(corpus, **chosen)
+    want_attributions = not args.no_attributions
     if args.jobs > 1:
         from ..scale.parallel import score_parallel
 
+        # the workers extract the attributions of the documents they score (the parent only joins them)
         result = score_parallel(corpus, args.lexicon or None, categories=args.categories or None, jobs=args.jobs,
-                                log=lambda msg: print(msg, file=sys.stderr))
+                                log=lambda msg: print(msg, file=sys.stderr), attributions=want_attributions)
     else:
         with bar("scoring", total=len(corpus), unit="doc", enabled=show and len(corpus) >= 200) as b:
             result = score(corpus, args.lexicon or None, categories=args.categories or None, progress=b)
+        if want_attributions:
+            from ..scale.parallel import attribution_table
+
+            with bar("attributions", total=1, unit="step", enabled=show) as b:
+                result.attributions = attribution_table(corpus, result.matches)
+                b.update(1)
     ext = args.format
     prov = dict(result.provenance)
     prov["load_report"] = report.provenance()  # counts and notes (the issues are in load_report.csv)
@@ -290,14 +294,10 @@ def _score_in_memory(args, tmp):
         write_table(meta, tmp / f"metadata.{ext}", csv_escape=esc)
         prov["metadata"] = {"table": f"metadata.{ext}", "columns": list(meta.columns[1:])}
     write_table(report.to_frame(), tmp / "load_report.csv", csv_escape=esc)
-    if not args.no_attributions:
-        from ..measure.attribution import (
-            attribution_provenance,
-            attributions_frame,
-            with_match_counts,
-        )
+    if result.attributions is not None:
+        from ..measure.attribution import attribution_provenance
 
-        attributions = with_match_counts(attributions_frame(corpus), result.matches)
+        attributions = result.attributions
         write_table(attributions, tmp / f"attributions.{ext}", csv_escape=esc)
         # its own provenance file: provenance.json stays that of the scoring (identical to a streamed run's)
         att_prov = {"corpus_sha256": prov.get("corpus_sha256"), "lexicons": prov.get("lexicons"),

@@ -31,13 +31,18 @@ MATCH_COLUMNS = [
 
 @dataclass
 class ScoreResult:
-    """The outputs of :func:`score`; ``provenance`` names lexicon versions and hashes and the corpus hash."""
+    """The outputs of :func:`score`; ``provenance`` names lexicon versions and hashes and the corpus hash.
+
+    ``attributions`` is the attribution table when the scorer was asked for it
+    (:func:`analysis.scale.parallel.score_parallel` with ``attributions=True``), else None.
+    """
 
     matches: pd.DataFrame
     documents: pd.DataFrame
     summary: pd.DataFrame
     categories: list
     provenance: dict = field(default_factory=dict)
+    attributions: pd.DataFrame | None = None
 
     def summary_table(self, value: str = "rate_per_1k") -> pd.DataFrame:
         """The summary pivoted to one row per outlet and one column per category."""

@@ -63,8 +63,8 @@ from ..measure.scoring import (
     summarise,
 )
 
-__all__ = ["MatcherSpec", "WorkerDiedError", "fork_is_safe", "map_in_order", "process_pool", "resolve_start_method", "score_chunk",
-           "score_parallel"]
+__all__ = ["MatcherSpec", "WorkerDiedError", "attribution_table", "fork_is_safe", "map_in_order", "process_pool",
+           "resolve_start_method", "score_chunk", "score_parallel"]
 
 START_METHOD_ENV = "MFA_START_METHOD"  # "auto" (default), "fork", "spawn" or "forkserver"
 _PIECES_PER_JOB = 64  # smallest piece: 1/(64*jobs) of the text, so the last pieces finish together
@@ -77,6 +77,11 @@ _MAX_PIECE_WEIGHT = 4 << 20
 # large enough that the fixed cost of doing it (under a millisecond) stays small against the scanning,
 # small enough that what is left after the last piece is a few milliseconds of work
 _FINISH_WEIGHT = 1 << 20
+# the same when attributions are extracted too (about 20 times the work per character of text): so that
+# what is left after the last piece stays short
+_FINISH_WEIGHT_ATTRIBUTIONS = 1 << 18
+# documents per piece when the attribution table is built in this process (:func:`attribution_table`)
+ATTRIBUTION_PIECE_DOCS = 1000
 # what a forked worker still has to do after its last piece: send the places of its columns in shared
 # memory (nothing to speak of), or, when they did not fit there, pickle them through the pipe (measured on
 # a 2-core EPYC VM: 3 ms for 123,000 matches in 9,450 documents); it stops taking pieces when what is
@@ -129,19 +134,24 @@ def worker_matcher(spec: MatcherSpec) -> Matcher:
     return m
 
 
-def score_chunk(corpus: pd.DataFrame, matcher: Matcher):
-    """Score one batch of documents: ``(matches, documents)`` exactly as :func:`score` builds them.
+def score_chunk(corpus: pd.DataFrame, matcher: Matcher, attributions: bool = False):
+    """Score one batch of documents: ``(matches, documents)`` exactly as :func:`score` builds them
+    (with ``attributions``, ``(matches, documents, attribution table)``, the table as
+    :func:`attribution_table` builds it).
 
     ``corpus`` needs ``doc_id``, ``outlet`` and ``text`` (``date`` and ``title`` are carried over).
     """
     ids, outlets = _ids_outlets(corpus)
     scored = scan(matcher, corpus["text"].tolist(), ids, outlets)
     documents, _ = documents_table(corpus, scored.stats, scored.counts, scored.sents, matcher.categories)
-    return match_table(scored, matcher, ids, outlets, corpus), documents
+    matches = match_table(scored, matcher, ids, outlets, corpus)
+    if attributions:
+        return matches, documents, attribution_table(corpus, matches, n_matches=scored.n_matches)
+    return matches, documents
 
 
-def _score_task(spec: MatcherSpec, corpus: pd.DataFrame):
-    return score_chunk(corpus, worker_matcher(spec))
+def _score_task(spec: MatcherSpec, corpus: pd.DataFrame, attributions: bool = False):
+    return score_chunk(corpus, worker_matcher(spec), attributions)
 
 
 def _ids_outlets(corpus: pd.DataFrame):
@@ -223,8 +233,9 @@ def _fork_warnings():
 # -- executor path (Dask, streaming) ---------------------------------------------------------------------
 
 
-def map_in_order(executor: Executor | None, spec: MatcherSpec, batches, max_inflight: int):
-    """Yield ``(batch, (matches, documents))`` in input order while up to ``max_inflight`` batches run.
+def map_in_order(executor: Executor | None, spec: MatcherSpec, batches, max_inflight: int, attributions: bool = False):
+    """Yield ``(batch, (matches, documents))`` in input order while up to ``max_inflight`` batches run
+    (``(matches, documents, attributions)`` with ``attributions``: see :func:`score_chunk`).
 
     ``batches`` is any iterable of corpus DataFrames (it is consumed lazily, so a stream stays a
     stream); with ``executor=None`` everything runs in this process.
@@ -232,11 +243,11 @@ def map_in_order(executor: Executor | None, spec: MatcherSpec, batches, max_infl
     if executor is None:
         matcher = worker_matcher(spec)
         for batch in batches:
-            yield batch, score_chunk(batch, matcher)
+            yield batch, score_chunk(batch, matcher, attributions)
         return
     pending: deque = deque()
     for batch in batches:
-        pending.append((batch, _submit(executor, spec, batch)))
+        pending.append((batch, _submit(executor, spec, batch, attributions)))
         while len(pending) >= max_inflight:
             b, fut = pending.popleft()
             yield b, _result(fut, b)
@@ -245,11 +256,11 @@ def map_in_order(executor: Executor | None, spec: MatcherSpec, batches, max_infl
         yield b, _result(fut, b)
 
 
-def _submit(executor, spec, batch):
+def _submit(executor, spec, batch, attributions=False):
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        return executor.submit(_score_task, spec, batch)
+        return executor.submit(_score_task, spec, batch, attributions)
     except BrokenProcessPool:
         raise WorkerDiedError(f"a worker process died (killed or out of memory) before {_chunk_label(batch)} could be "
                               "scored; nothing was written (the finished chunks are kept: run again with --resume)"
@@ -351,7 +362,7 @@ class _Pieces:
 
 
 def _work(matcher: Matcher, corpus: pd.DataFrame, pieces: _Pieces, front: bool, ids: list, outlets: list,
-          finish=None) -> list:
+          finish=None, finish_weight: int = _FINISH_WEIGHT) -> list:
     """Scan pieces until none is left: ``[(start, item), ...]``, the item being a piece's
     :class:`Batch`, or what ``finish(start, scored)`` makes of adjacent pieces once they hold
     ``_FINISH_WEIGHT`` of text (their columns, written to shared memory by a worker), so that little is
@@ -385,7 +396,7 @@ def _work(matcher: Matcher, corpus: pd.DataFrame, pieces: _Pieces, front: bool, 
                     flush()
                 held.append((a, scored))
             held_weight += pieces.weight(a, b)
-            if held_weight >= _FINISH_WEIGHT:
+            if held_weight >= finish_weight:
                 flush()
         if not front:
             weight, rows, docs = weight + pieces.weight(a, b), rows + scored.n_rows, docs + b - a
@@ -396,19 +407,27 @@ def _work(matcher: Matcher, corpus: pd.DataFrame, pieces: _Pieces, front: bool, 
 
 
 class _Run:
-    """A contiguous run of documents ready to be joined: per-document arrays and the record-derived
-    columns of its match table (:func:`~analysis.measure.scoring.match_parts`)."""
+    """A contiguous run of documents ready to be joined: per-document arrays, the record-derived
+    columns of its match table (:func:`~analysis.measure.scoring.match_parts`) and, when asked for,
+    its rows of the attribution table."""
 
-    __slots__ = ("counts", "n_matches", "parts", "sents", "stats")
+    __slots__ = ("attributions", "counts", "n_matches", "parts", "sents", "stats")
 
-    def __init__(self, stats, counts, sents, n_matches, parts):
+    def __init__(self, stats, counts, sents, n_matches, parts, attributions=None):
         self.stats, self.counts, self.sents, self.n_matches, self.parts = stats, counts, sents, n_matches, parts
+        self.attributions = attributions
 
     @classmethod
-    def of(cls, scored: Batch, matcher: Matcher, corpus: pd.DataFrame, start: int) -> _Run:
-        """The run of ``corpus``'s documents from ``start`` on that ``scored`` holds."""
-        return cls(scored.stats, scored.counts, scored.sents, scored.n_matches,
-                   match_parts(scored, matcher, corpus, start))
+    def of(cls, scored: Batch, matcher: Matcher, corpus: pd.DataFrame, start: int, attributions: bool = False) -> _Run:
+        """The run of ``corpus``'s documents from ``start`` on that ``scored`` holds (with its
+        attribution rows when ``attributions``)."""
+        run = cls(scored.stats, scored.counts, scored.sents, scored.n_matches,
+                  match_parts(scored, matcher, corpus, start))
+        if attributions:
+            piece = corpus.iloc[start:start + len(scored)]
+            ids, outlets = _ids_outlets(piece)
+            run.attributions = attribution_table(piece, assemble_matches([run.parts], run.n_matches, ids, outlets, piece))
+        return run
 
     def fields(self) -> dict:
         return {"stats": self.stats, "counts": self.counts, "sents": self.sents, "n_matches": self.n_matches}
@@ -448,9 +467,64 @@ def _tables(done: list, matcher: Matcher, corpus: pd.DataFrame, ids: list, outle
         arrays = [getattr(r, name) for r in runs]
         return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
-    matches = assemble_matches([r.parts for r in runs], joined("n_matches"), ids, outlets, corpus)
+    n_matches = joined("n_matches")
+    matches = assemble_matches([r.parts for r in runs], n_matches, ids, outlets, corpus)
     documents, _ = documents_table(corpus, joined("stats"), joined("counts"), joined("sents"), matcher.categories)
-    return matches, documents
+    # what each run brings of the attribution table: (start, stop, its rows or None)
+    att = [(start, start + len(r.stats), r.attributions) for (start, _), r in zip(merged, runs)]
+    return matches, documents, att, n_matches
+
+
+def attribution_table(corpus: pd.DataFrame, matches: pd.DataFrame, *, docs_per_piece: int = ATTRIBUTION_PIECE_DOCS,
+                      pieces=None, n_matches=None) -> pd.DataFrame:
+    """The attribution table of ``corpus`` with its match counts: exactly
+    ``with_match_counts(attributions_frame(corpus), matches)`` (:mod:`analysis.measure.attribution`),
+    built ``docs_per_piece`` documents at a time, so that only one piece's rows are ever Python objects
+    (extraction is per document: sources are resolved within a document, and ``attribution`` counts
+    within it).
+
+    Parameters
+    ----------
+    corpus : pandas.DataFrame
+        A checked corpus table (unique ``doc_id``; ``text``, ``outlet``).
+    matches : pandas.DataFrame
+        Its match table, rows in document order (as :func:`~analysis.measure.scoring.score` gives it).
+    docs_per_piece : int
+        Documents per piece.
+    pieces : list of (int, int, DataFrame or None), optional
+        Ranges ``[start, stop)`` covering the corpus in order with their rows already built (None:
+        build them here); ``n_matches`` must then be given.
+    n_matches : array of int, optional
+        Match rows of each document (counted from ``matches`` when not given).
+
+    Examples
+    --------
+    >>> from analysis.measure.scoring import score
+    >>> res = score(["Officials said it may rain.", "No."])
+    >>> attribution_table(check_corpus(["Officials said it may rain.", "No."]), res.matches)["cue"].tolist()
+    ['said']
+    """
+    from ..measure.attribution import attributions_frame, with_match_counts
+
+    if pieces is None:
+        n = len(corpus)
+        pieces = [(a, min(n, a + docs_per_piece), None) for a in range(0, n, docs_per_piece)]
+        if len(pieces) == 1:
+            return with_match_counts(attributions_frame(corpus), matches)
+        if n_matches is None:
+            n_matches = matches.groupby("doc_id", sort=False).size().reindex(corpus["doc_id"], fill_value=0).to_numpy()
+    if not pieces:
+        return with_match_counts(attributions_frame(corpus.iloc[:0]), matches.iloc[:0])
+    row_at = np.concatenate([[0], np.cumsum(np.asarray(n_matches, dtype=np.int64))])
+    frames = []
+    for a, b, frame in pieces:
+        if frame is None:
+            frame = with_match_counts(attributions_frame(corpus.iloc[a:b]), matches.iloc[row_at[a]:row_at[b]])
+        frames.append(frame)
+    full = [f for f in frames if len(f)]  # an empty piece's text columns are not typed as the others
+    if not full:
+        return frames[0]
+    return full[0].reset_index(drop=True) if len(full) == 1 else pd.concat(full, ignore_index=True)
 
 
 # -- shared memory: a forked worker's arrays reach this process without a copy --------------------------
@@ -528,13 +602,21 @@ class _SharedArea:
         """``run`` written into the areas: the references :meth:`imported` reads it back from."""
         parts = {name: self.put(v) for name, v in run.parts.items() if _is_string(v)}
         parts.update({name: self.put(v) for name, v in run.parts.items() if name not in parts})
-        return {"parts": parts, **{name: self.put(v) for name, v in run.fields().items()}}
+        refs = {"parts": parts, **{name: self.put(v) for name, v in run.fields().items()}}
+        if run.attributions is not None:
+            frame = run.attributions
+            refs["attributions"] = [(name, self.put(frame[name].array if _is_string(frame[name].array)
+                                                    else frame[name].to_numpy())) for name in frame.columns]
+        return refs
 
     def imported(self, refs: dict) -> _Run:
         """The run :meth:`export` wrote, read in place."""
         parts = {name: self.get(ref) for name, ref in refs["parts"].items()}
+        attributions = None
+        if "attributions" in refs:
+            attributions = pd.DataFrame({name: self.get(ref) for name, ref in refs["attributions"]}, copy=False)
         return _Run(self.get(refs["stats"]), self.get(refs["counts"]), self.get(refs["sents"]),
-                    self.get(refs["n_matches"]), parts)
+                    self.get(refs["n_matches"]), parts, attributions)
 
     def release(self):
         """Unmap the scratch area once nothing points into it (left mapped if something still does)."""
@@ -558,16 +640,16 @@ def _area_capacity(pieces: _Pieces, corpus: pd.DataFrame) -> int:
 
 # -- fork: workers inherit the corpus and the matcher -----------------------------------------------------
 
-_INHERITED = None  # (corpus, matcher, pieces, ids, outlets), set just before forking
+_INHERITED = None  # (corpus, matcher, pieces, ids, outlets, attributions), set just before forking
 
 
 def _forked_worker(conn, area):
     try:
-        corpus, matcher, pieces, ids, outlets = _INHERITED
+        corpus, matcher, pieces, ids, outlets, attributions = _INHERITED
 
         def finish(start, scored):
             # each piece's columns are made and handed over at once, so the last piece leaves nothing to do
-            run = _Run.of(scored, matcher, corpus, start)
+            run = _Run.of(scored, matcher, corpus, start, attributions)
             if area is not None:
                 try:
                     return ("shared", area.export(run))
@@ -575,7 +657,7 @@ def _forked_worker(conn, area):
                     pass
             return ("run", run)
 
-        result = ("ok", _work(matcher, corpus, pieces, False, ids, outlets, finish))
+        result = ("ok", _work(matcher, corpus, pieces, False, ids, outlets, finish, _finish_weight(attributions)))
     except BaseException as exc:  # noqa: BLE001 - report everything, KeyboardInterrupt included, then exit
         result = ("error", exc, traceback.format_exc())
     try:
@@ -647,12 +729,16 @@ def _receive(proc, conn, area) -> list:
     raise exc from _RemoteTraceback(tb)
 
 
-def _start_forked(n_workers: int, corpus, matcher, pieces, ids, outlets) -> list:
+def _finish_weight(attributions: bool) -> int:
+    return _FINISH_WEIGHT_ATTRIBUTIONS if attributions else _FINISH_WEIGHT
+
+
+def _start_forked(n_workers: int, corpus, matcher, pieces, ids, outlets, attributions: bool = False) -> list:
     """Fork ``n_workers`` workers: ``[(process, pipe end, shared area or None)]``."""
     global _INHERITED
     ctx = multiprocessing.get_context("fork")
     started = []
-    _INHERITED = (corpus, matcher, pieces, ids, outlets)
+    _INHERITED = (corpus, matcher, pieces, ids, outlets, attributions)
     try:
         with _fork_warnings():
             for i in range(n_workers):
@@ -761,7 +847,8 @@ def _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenanc
 
 
 def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None = None, executor: Executor | None = None,
-                   batch_size: int | None = None, start_method: str | None = None, log=None) -> ScoreResult:
+                   batch_size: int | None = None, start_method: str | None = None, log=None,
+                   attributions: bool = False) -> ScoreResult:
     """:func:`analysis.measure.scoring.score` on ``jobs`` processes (or on any executor).
 
     Parameters
@@ -784,11 +871,15 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
     log : callable, optional
         Called with a one-line warning when a worker process dies (killed, out of memory): the
         documents it held are scored again in this process, so the result is still complete.
+    attributions : bool
+        Also build the attribution table (``result.attributions``, as :func:`attribution_table`
+        builds it): forked workers extract the attributions of the documents they score, piece by
+        piece; pieces scored elsewhere (this process, a pool, an executor) get theirs here.
 
     Returns
     -------
     ScoreResult
-        Identical to ``score(corpus, lexicons, categories=categories)``.
+        Identical to ``score(corpus, lexicons, categories=categories)`` (plus ``attributions``).
 
     Examples
     --------
@@ -819,7 +910,7 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
             n_workers = min(jobs, len(corpus)) - 1
             if n_workers > 0 and method == "fork":
                 done, prov = _score_forked(corpus, matcher, jobs, batch_size, n_workers, ids, outlets,
-                                           provenance_job, started, say)
+                                           provenance_job, started, say, attributions)
             elif n_workers > 0:
                 pieces = _Pieces(corpus, jobs, batch_size)
                 done, prov = _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenance_job,
@@ -829,10 +920,16 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
                 prov = provenance_job(texts)
                 done = [(0, scan(matcher, texts, ids, outlets))]
         # one table of each kind from the pieces in document order, built exactly as score() builds them
-        matches, documents = _tables(done, matcher, corpus, ids, outlets)
+        matches, documents, att_pieces, n_matches = _tables(done, matcher, corpus, ids, outlets)
         done = None  # the views into the workers' scratch areas, so that _stop can unmap them
         summary = summarise(documents, all_cats)
         result = ScoreResult(matches, documents, summary, all_cats, prov)
+        if attributions:  # the pieces not extracted by a forked worker are extracted here, in document order
+            pieces = [p for a, b, frame in att_pieces
+                      for p in ([(a, b, frame)] if frame is not None else
+                                [(x, min(b, x + ATTRIBUTION_PIECE_DOCS), None)
+                                 for x in range(a, b, ATTRIBUTION_PIECE_DOCS)])]
+            result.attributions = attribution_table(corpus, matches, pieces=pieces, n_matches=n_matches)
     except BaseException:
         _stop(started)
         raise
@@ -841,7 +938,7 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
 
 
 def _score_forked(corpus, matcher, jobs, batch_size, n_workers, ids, outlets, provenance_job, started: list,
-                  say=None):
+                  say=None, attributions: bool = False):
     """Pieces scanned here and in ``n_workers`` forked workers (appended to ``started`` as they start, so
     that the caller can stop them): ``([(start, Batch or _Run), ...], provenance)``. A worker that dies
     is reported through ``say`` and its documents are scanned here."""
@@ -851,15 +948,15 @@ def _score_forked(corpus, matcher, jobs, batch_size, n_workers, ids, outlets, pr
     # at the fork: a walk writes to their pages and makes the kernel copy them
     gc.freeze()
     try:
-        started += _start_forked(n_workers, corpus, matcher, pieces, ids, outlets)
+        started += _start_forked(n_workers, corpus, matcher, pieces, ids, outlets, attributions)
         # while the workers start scoring (balancing absorbs it); the hash reads Arrow text without
         # making Python strings, so texts are converted only for this process's pieces
         prov = provenance_job()
 
         def finish(start, scored):  # each piece's columns at once, as workers do
-            return _Run.of(scored, matcher, corpus, start)
+            return _Run.of(scored, matcher, corpus, start, attributions)
 
-        done = _work(matcher, corpus, pieces, True, ids, outlets, finish)
+        done = _work(matcher, corpus, pieces, True, ids, outlets, finish, _finish_weight(attributions))
         deaths = []
         for proc, conn, area in started:
             try:

@@ -65,8 +65,9 @@ from .parallel import MatcherSpec, map_in_order, process_pool, worker_matcher
 __all__ = ["FINAL_NAMES", "REPLACEABLE", "CorpusChunk", "StreamResult", "iter_corpus_chunks", "score_stream",
            "work_folder"]
 
-REPLACEABLE = [f"{n}.{e}" for n in ("matches", "documents", "summary", "metadata") for e in ("csv", "parquet")] + [
-    "load_report.csv", "provenance.json", COMPLETE_MARKER]
+REPLACEABLE = [f"{n}.{e}" for n in ("matches", "documents", "summary", "metadata", "attributions")
+               for e in ("csv", "parquet")] + ["load_report.csv", "provenance.json", "attributions_provenance.json",
+                                               COMPLETE_MARKER]
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
 FINAL_NAMES = ("matches", "documents", "summary")
@@ -541,6 +542,26 @@ def _match_schema():
     return pa.schema([(c, types.get(c, pa.string())) for c in MATCH_COLUMNS])
 
 
+def _attribution_schema():
+    import pyarrow as pa
+
+    from ..measure.attribution import ATTRIBUTION_COLUMNS, CONTENT_CATEGORIES
+
+    def kind(c):
+        if c == "cue_score":
+            return pa.float64()
+        if c in ("attribution", "sentence", "paragraph") or c.endswith(("_start", "_end")):
+            return pa.int64()
+        return pa.string()
+
+    counts = [(f"content_{c}", pa.int64()) for c in CONTENT_CATEGORIES]
+    return pa.schema([(c, kind(c)) for c in ATTRIBUTION_COLUMNS] + counts + [("hedged_content", pa.bool_())])
+
+
+def _attribution_columns():
+    return list(_attribution_schema().names)
+
+
 def _documents_schema(columns):
     import pyarrow as pa
 
@@ -686,6 +707,22 @@ class _SummaryAccumulator:
         return pd.DataFrame(rows)
 
 
+def _attribution_provenance(prov: dict, chunks: list) -> dict:
+    """``attributions_provenance.json`` of a streamed run: what the in-memory command writes, the row
+    counts summed over the chunks' manifest entries."""
+    from ..measure.attribution import attribution_provenance
+
+    by_type: dict = {}
+    for entry in chunks:
+        for k, v in entry["attributions"]["by_source_type"].items():
+            by_type[k] = by_type.get(k, 0) + v
+    out = {"corpus_sha256": prov.get("corpus_sha256"), "lexicons": prov.get("lexicons"),
+           "csv_escape": prov["csv_escape"], **attribution_provenance()}
+    out["rows"] = sum(entry["attributions"]["rows"] for entry in chunks)
+    out["by_source_type"] = dict(sorted(by_type.items()))
+    return out
+
+
 def _settings(path: Path, spec: MatcherSpec, chunk_size, fmt, column_args, encoding, in_fmt, dayfirst=None):
     from ..provenance import package_version
 
@@ -714,7 +751,8 @@ def _load_manifest(partial: Path):
 def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int = 5000, fmt: str = "parquet",
                  jobs: int = 1, executor=None, resume: bool = False, progress: bool = False, on_chunk=None,
                  text_col=None, id_col=None, outlet_col=None, date_col=None, title_col=None, encoding=None,
-                 input_format=None, dayfirst=None, log=None, csv_escape: bool = True, split=None) -> StreamResult:
+                 input_format=None, dayfirst=None, log=None, csv_escape: bool = True, split=None,
+                 attributions: bool = False) -> StreamResult:
     """Score a corpus file chunk by chunk and write the outputs into the folder ``out``.
 
     Parameters
@@ -749,6 +787,10 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
         ``provenance.json`` under ``load_report.notes``.
     csv_escape : bool
         Escape CSV cells a spreadsheet would run (:mod:`analysis.csvsafe`); the default.
+    attributions : bool
+        Also write the attribution table (``attributions.EXT`` and ``attributions_provenance.json``,
+        in the same output set), extracted chunk by chunk where each chunk is scored: the same rows
+        and bytes as the in-memory ``score`` command's (extraction is per document).
 
     Returns
     -------
@@ -774,14 +816,14 @@ def score_stream(path, out, lexicons=None, *, categories=None, chunk_size: int =
     with output_set(out, "score", replaceable=REPLACEABLE) as staging:
         result = _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, jobs, executor, resume,
                                progress, on_chunk, text_col, id_col, outlet_col, date_col, title_col, encoding,
-                               input_format, dayfirst, say, csv_escape, split)
+                               input_format, dayfirst, say, csv_escape, split, attributions)
     shutil.rmtree(work_folder(out), ignore_errors=True)  # the set is in place: the chunks are no longer needed
     return result
 
 
 def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, jobs, executor, resume, progress,
                   on_chunk, text_col, id_col, outlet_col, date_col, title_col, encoding, input_format, dayfirst,
-                  say, csv_escape, split=None) -> StreamResult:
+                  say, csv_escape, split=None, attributions=False) -> StreamResult:
     partial = work_folder(out)
     spec = MatcherSpec.create(lexicons, categories)
     matcher_here = worker_matcher(spec)  # validates categories early, gives the column layout; forked workers inherit it
@@ -790,6 +832,8 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
     settings = _settings(path, spec, chunk_size, fmt, column_args, encoding, input_format, dayfirst)
     if split is not None:  # PolNeAR: another split is another corpus
         settings["split"] = split
+    if attributions:  # a chunk finished without its attribution part cannot be reused
+        settings["attributions"] = True
 
     done: dict = {}
     old = _load_manifest(partial) if partial.is_dir() else None
@@ -817,6 +861,7 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
     doc_columns = list(empty.columns)
     doc_schema = _documents_schema(doc_columns) if fmt == "parquet" else None
     match_schema = _match_schema() if fmt == "parquet" else None
+    att_schema = _attribution_schema() if fmt == "parquet" and attributions else None
     corpus_hash = hashlib.sha256()
     summary_acc = _SummaryAccumulator(all_cats)
     stats = {"docs": 0, "matches": 0, "scored": 0, "reused": 0}
@@ -840,6 +885,9 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
     def part_paths(i):
         return partial / f"matches-{i:06d}.{ext}", partial / f"documents-{i:06d}.{ext}"
 
+    def attribution_path(i):
+        return partial / f"attributions-{i:06d}.{ext}"
+
     meta_parts: list = []  # the extra columns of every chunk (reused ones too), for metadata.EXT
 
     def chunks_to_score():
@@ -851,7 +899,8 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
                 meta_parts.append(meta)
             prev = done.get(str(ch.index))
             mp, dp = part_paths(ch.index)
-            if prev and prev.get("sha256") == ch.sha256 and mp.is_file() and dp.is_file():
+            if prev and prev.get("sha256") == ch.sha256 and mp.is_file() and dp.is_file() and (
+                    not attributions or attribution_path(ch.index).is_file()):
                 reused_docs[ch.index] = (ch, prev)
                 continue
             ch.corpus.attrs["_chunk"] = ch.index
@@ -871,7 +920,8 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
 
     inflight = (jobs if executor is None else max(jobs, 2)) * 2
     try:
-        for batch, (matches, documents) in map_in_order(pool, spec, chunks_to_score(), max_inflight=inflight):
+        for batch, (matches, documents, *att) in map_in_order(pool, spec, chunks_to_score(), max_inflight=inflight,
+                                                              attributions=attributions):
             i = batch.attrs["_chunk"]
             finish_reused(i)
             mp, dp = part_paths(i)
@@ -879,6 +929,11 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
             _write_part(documents, dp, fmt, doc_schema, csv_escape)
             manifest["chunks"][str(i)] = {"sha256": batch.attrs["_sha256"], "documents": len(documents),
                                           "matches": len(matches)}
+            if attributions:
+                _write_part(att[0], attribution_path(i), fmt, att_schema, csv_escape)
+                manifest["chunks"][str(i)]["attributions"] = {
+                    "rows": len(att[0]),
+                    "by_source_type": {str(k): int(v) for k, v in att[0]["source_type"].value_counts().items()}}
             save_manifest()
             stats["scored"] += 1
             stats["docs"] += len(documents)
@@ -930,11 +985,20 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
         prov["metadata"] = {"table": f"metadata.{ext}", "columns": list(meta.columns[1:])}
     write_table(report.to_frame(), staging / "load_report.csv", csv_escape=csv_escape)
     atomic_write_text(staging / "provenance.json", dumps(prov))
+    if attributions:
+        dest = staging / f"attributions.{ext}"
+        os.replace(_merge_parts([attribution_path(i) for i in indices], dest, fmt, _attribution_columns(), att_schema),
+                   dest)
+        atomic_write_text(staging / "attributions_provenance.json",
+                          dumps(_attribution_provenance(prov, [manifest["chunks"][str(i)] for i in indices])))
     target = resolve_target(out)
     finals = {"matches": target / f"matches.{ext}", "documents": target / f"documents.{ext}",
               "summary": target / f"summary.{ext}", "load_report": target / "load_report.csv",
               "provenance": target / "provenance.json"}
     if meta_parts:
         finals["metadata"] = target / f"metadata.{ext}"
+    if attributions:
+        finals["attributions"] = target / f"attributions.{ext}"
+        finals["attributions_provenance"] = target / "attributions_provenance.json"
     return StreamResult(out, finals, summary, report, prov, list(all_cats), n_documents=int(stats["docs"]),
                         n_matches=int(stats["matches"]), chunks_scored=stats["scored"], chunks_reused=stats["reused"])

@@ -56,3 +56,22 @@ def test_score_tables_are_byte_identical(tmp_path):
     for df in (res.matches, res.documents, summary):
         got = to_csv_bytes(df)
         assert got is not None and got == _pandas(df)
+
+
+@pytest.mark.parametrize("escape", [True, False])
+def test_large_tables_written_in_row_blocks_give_the_same_bytes(tmp_path, monkeypatch, escape):
+    from analysis import outputs
+    from analysis.csvsafe import escape_frame
+
+    n = 23
+    df = pd.DataFrame({"t": [f"=cell {i}, \"q\"" if i % 3 == 0 else f"c{i}" for i in range(n)],
+                       "i": np.arange(n), "f": np.linspace(-1, 1, n), "b": np.arange(n) % 2 == 0,
+                       "d": pd.to_datetime(["2024-03-05"] * (n - 1) + [None])})
+    mixed = df.assign(o=[1] * (n - 1) + ["x"])  # only the last block has what pandas alone writes
+    timed = df.assign(d=pd.to_datetime(["2024-03-05 00:00:00"] * (n - 1) + ["2024-03-05 10:30:00"]))  # a time of day, late
+    monkeypatch.setattr(outputs, "CSV_BLOCK_ROWS", 5)
+    for table in (df, mixed, timed):
+        want = _pandas(escape_frame(table) if escape else table)
+        got = outputs.write_table(table, tmp_path / "t.csv", csv_escape=escape).read_bytes()
+        assert got == want
+        assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]  # no temporary file left behind

@@ -56,7 +56,7 @@ if target == "pool":
     # the provenance job keeps this process busy until the pool has noticed its dead worker
     done, _ = parallel._score_with_pool(corpus, spec, matcher, pieces, 1, "fork", lambda: time.sleep(3), ids,
                                         outlets, said.append)
-    matches, documents = parallel._tables(done, matcher, corpus, ids, outlets)
+    matches, documents, *_ = parallel._tables(done, matcher, corpus, ids, outlets)
     pd.testing.assert_frame_equal(documents, ref.documents)
     pd.testing.assert_frame_equal(matches, ref.matches)
     print(said[0] if said else "no warning", file=sys.stderr)
@@ -87,7 +87,7 @@ def test_killed_forked_worker_is_rescored_with_one_warning(tmp_path):
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("warning: worker process "), proc.stderr
     assert "killed by SIGKILL" in lines[0] and "scored again in this process" in lines[0] and "doc_id 'd" in lines[0]
-    for name in ("matches.csv", "documents.csv", "summary.csv"):
+    for name in ("matches.csv", "documents.csv", "summary.csv", "attributions.csv"):
         assert filecmp.cmp(tmp_path / "ref" / name, tmp_path / "out" / name, shallow=False), name
 
 

@@ -428,3 +428,72 @@ def test_fork_ids_and_outlets_of_every_kind(small_corpus, kind, worker_goes_firs
     elif kind == "missing outlet":
         corpus["outlet"] = corpus["outlet"].where(corpus.index % 7 != 3)
     _assert_same(score_parallel(corpus, LEXICON, jobs=2, batch_size=15, start_method="fork"), score(corpus, LEXICON))
+
+
+# -- attributions per piece (issue 19: --jobs on the whole command) ----------------------------------------
+
+
+def _attributions_ref(corpus):
+    from analysis.measure.attribution import attributions_frame, with_match_counts
+
+    return with_match_counts(attributions_frame(corpus), score(corpus).matches)
+
+
+def test_attribution_table_in_pieces_is_one_call(small_corpus):
+    from analysis.scale.parallel import attribution_table
+
+    ref = _attributions_ref(small_corpus)
+    # several attributions per document (the per-document index and pronoun resolution are within it),
+    # and content that holds matches: pieces that cut between documents must change nothing
+    assert ref.groupby("doc_id")["attribution"].max().max() >= 2
+    assert ref["resolved_type"].ne(ref["source_type"]).any() and ref["content_hedging"].sum() > 0
+    matches = score(small_corpus).matches
+    for size in (1, 7, 1000):
+        pd.testing.assert_frame_equal(attribution_table(small_corpus, matches, docs_per_piece=size), ref)
+
+
+@needs_fork
+@pytest.mark.parametrize("start_method,batch_size", [("fork", None), ("fork", 9), ("spawn", 11)])
+def test_score_parallel_attributions_equal_one_call(small_corpus, worker_goes_first, start_method, batch_size):
+    res = score_parallel(small_corpus, jobs=2, batch_size=batch_size, start_method=start_method, attributions=True)
+    pd.testing.assert_frame_equal(res.attributions, _attributions_ref(small_corpus))
+    _assert_same(res, score(small_corpus))
+    assert score_parallel(small_corpus.iloc[:3], LEXICON, jobs=2).attributions is None  # only when asked
+
+
+@needs_fork
+def test_fork_worker_that_dies_keeps_attributions(small_corpus, monkeypatch, worker_goes_first):
+    import os
+
+    from analysis.scale import parallel
+
+    real, here = parallel._scan_piece, os.getpid()
+
+    def dying(*args, **kw):
+        if os.getpid() != here:
+            os._exit(3)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(parallel, "_scan_piece", dying)
+    said = []
+    res = score_parallel(small_corpus, jobs=2, batch_size=10, start_method="fork", log=said.append, attributions=True)
+    assert said and "scored again in this process" in said[0]
+    pd.testing.assert_frame_equal(res.attributions, _attributions_ref(small_corpus))
+
+
+def test_no_documents_gives_empty_attribution_table():
+    from analysis.scale.parallel import attribution_table
+
+    corpus = pd.DataFrame({"doc_id": pd.Series([], dtype=str), "outlet": pd.Series([], dtype=str),
+                           "text": pd.Series([], dtype=str)})
+    table = attribution_table(corpus, score(["x"]).matches.iloc[:0])
+    assert len(table) == 0 and "hedged_content" in table.columns
+
+
+def test_score_command_jobs_2_writes_the_same_attributions(corpus_csv, tmp_path):
+    from analysis.cli import main
+
+    for jobs in ("1", "2"):
+        assert main(["score", str(corpus_csv), "--out", str(tmp_path / jobs), "--jobs", jobs, "--quiet"]) == 0
+    for name in ("attributions.csv", "attributions_provenance.json", "matches.csv", "documents.csv"):
+        assert filecmp.cmp(tmp_path / "1" / name, tmp_path / "2" / name, shallow=False), name

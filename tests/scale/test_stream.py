@@ -76,7 +76,7 @@ def test_chunks_equal_load_corpus_jsonl_parquet_txt(tmp_path, messy_csv):
 def test_stream_csv_is_byte_identical_to_in_memory_cli(tmp_path, messy_csv):
     assert main(["score", str(messy_csv), "--out", str(tmp_path / "mem"), "--quiet", "--lexicon", LEXICON]) == 0
     assert main(["score", str(messy_csv), "--out", str(tmp_path / "st"), "--quiet", "--lexicon", LEXICON, "--chunk-size", "37"]) == 0
-    for name in FINALS:
+    for name in (*FINALS, "attributions.csv", "attributions_provenance.json"):  # attributions too (issue 19)
         if name == "load_report.csv":  # same rows; the order is per chunk in a streamed run
             a = pd.read_csv(tmp_path / "mem" / name).sort_values(["row", "problem"]).reset_index(drop=True)
             b = pd.read_csv(tmp_path / "st" / name).sort_values(["row", "problem"]).reset_index(drop=True)
@@ -218,3 +218,45 @@ def test_memory_stays_flat_when_the_file_grows(tmp_path, sample_sentences, monke
     p_big = _peak(big, tmp_path / "o2", monkeypatch)
     # 4x the data, roughly the same peak (the doc_id set is the only state that grows)
     assert p_big < 1.3 * p_small + 512 * 1024, (p_small, p_big)
+
+
+def test_streamed_attributions_equal_in_memory_and_resume(tmp_path, messy_csv):
+    # built-in lexicons, so that attributed content holds matches; chunks cut between documents
+    from analysis.measure.attribution import attributions_frame, with_match_counts
+
+    corpus, _ = load_corpus(messy_csv)
+    corpus = corpus.iloc[:120]
+    small = tmp_path / "small.csv"
+    corpus.to_csv(small, index=False)
+    corpus, _ = load_corpus(small)
+    ref = with_match_counts(attributions_frame(corpus), score(corpus).matches)
+    assert ref["content_hedging"].sum() > 0 and ref["attribution"].max() >= 2
+    assert main(["score", str(small), "--out", str(tmp_path / "mem"), "--quiet"]) == 0
+
+    def explode(index, scored):
+        if index == 2:
+            raise Boom("simulated crash after chunk 2")
+
+    with pytest.raises(Boom):
+        score_stream(small, tmp_path / "st", chunk_size=25, fmt="csv", on_chunk=explode, attributions=True)
+    seen = []
+    res = score_stream(small, tmp_path / "st", chunk_size=25, fmt="csv", resume=True, attributions=True,
+                       on_chunk=lambda i, s: seen.append((i, s)))
+    assert seen[:3] == [(0, False), (1, False), (2, False)] and res.chunks_reused == 3
+    for name in ("attributions.csv", "attributions_provenance.json", "matches.csv"):
+        assert filecmp.cmp(tmp_path / "mem" / name, tmp_path / "st" / name, shallow=False), name
+    assert res.files["attributions"] == tmp_path / "st" / "attributions.csv"
+    # without --no-attributions a streamed run is no longer a different output set: no note either
+    proc = subprocess.run([sys.executable, "-m", "analysis", "score", str(small), "--out", str(tmp_path / "cli"),
+                           "--chunk-size", "40", "--format", "parquet", "--no-progress"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and "note:" not in proc.stderr, proc.stderr
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "cli" / "attributions.parquet"), ref, check_dtype=False)
+    # chunks finished without attributions are not reused by a run that wants them
+    with pytest.raises(Boom):
+        score_stream(small, tmp_path / "none", chunk_size=25, fmt="csv", on_chunk=explode)
+    seen.clear()
+    score_stream(small, tmp_path / "none", chunk_size=25, fmt="csv", resume=True, attributions=True,
+                 on_chunk=lambda i, s: seen.append((i, s)))
+    assert seen and all(s for _, s in seen)
+    assert filecmp.cmp(tmp_path / "mem" / "attributions.csv", tmp_path / "none" / "attributions.csv", shallow=False)
