@@ -33,8 +33,9 @@ def shared_dir() -> Path:
 @pytest.fixture(params=["c", "python"])
 def engine(request, monkeypatch):
     """Run the test on each scoring engine: ``"c"`` (the compiled core; skipped when it is not built)
-    and ``"python"`` (the reference path). Every ``Matcher()`` made during the test uses that engine
-    (through ``MFA_ENGINE``, which ``engine="auto"`` reads); the fixture's value is the engine's name."""
+    and ``"python"`` (the plain reference path, ``Matcher.match_python``). Every ``Matcher()`` made during
+    the test uses that engine (through ``MFA_ENGINE``, which ``engine="auto"`` reads); the fixture's value
+    is the engine's name."""
     from analysis.measure import core
 
     if request.param == "c":
