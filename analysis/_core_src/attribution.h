@@ -824,11 +824,19 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
                     goto done;
                 }
                 if (grow((void **)&O->ints, &O->ints_cap, O->n_ints + A_INTS, sizeof(int64_t)) ||
-                    grow((void **)&O->scores, &O->scores_cap, O->n_scores + 1, sizeof(double)))
+                    grow((void **)&O->scores, &O->scores_cap, O->n_scores + 2, sizeof(double)))
                     goto done;
                 memcpy(O->ints + O->n_ints, rec, sizeof(rec));
                 O->n_ints += A_INTS;
-                O->scores[O->n_scores++] = 1 / (1 + e);
+                double prob = 1 / (1 + e);
+                /* round(prob, 4) as Python rounds: the correctly rounded 4-decimal string read back */
+                char *dec = PyOS_double_to_string(prob, 'f', 4, 0, NULL);
+                if (!dec) goto done;
+                double rounded = PyOS_string_to_double(dec, NULL, NULL);
+                PyMem_Free(dec);
+                if (rounded == -1.0 && PyErr_Occurred()) goto done;
+                O->scores[O->n_scores++] = prob;
+                O->scores[O->n_scores++] = rounded;
                 if (list_add_sub(O->cue, text, rec[4], rec[5], empty) ||
                     list_add_sub(O->content, text, rec[8], rec[9], empty))
                     goto done;
@@ -887,7 +895,8 @@ done:
  * resolved_source, resolved_type, content): the records of every text (texts[d] not a non-empty str:
  * none), lows[d] its lower case of the same length (attribution.py's `low`); ints: bytes of int64, ten
  * per record (doc, attribution, sentence, paragraph, cue, source and content offsets, -1 for none);
- * scores: bytes of float64, the cue probability; the rest lists of str */
+ * scores: bytes of float64, two per record: the cue probability and round(probability, 4); the rest
+ * lists of str */
 static PyObject *Scanner_attributions(Scanner *S, PyObject *args) {
     PyObject *model, *texts, *lows, *source_type;
     double cut;
@@ -896,9 +905,10 @@ static PyObject *Scanner_attributions(Scanner *S, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "CueModel not initialised");
         return NULL;
     }
-    PyObject *tseq = PySequence_Fast(texts, "texts must be a sequence");
+    /* tuples: what a call reads cannot change under it while a Python callback runs */
+    PyObject *tseq = PySequence_Tuple(texts);
     if (!tseq) return NULL;
-    PyObject *lseq = PySequence_Fast(lows, "lows must be a sequence");
+    PyObject *lseq = PySequence_Tuple(lows);
     if (!lseq) {
         Py_DECREF(tseq);
         return NULL;
@@ -917,13 +927,13 @@ static PyObject *Scanner_attributions(Scanner *S, PyObject *args) {
     O.rtype = PyList_New(0);
     O.content = PyList_New(0);
     if (!empty || !O.cue || !O.source || !O.stype || !O.rsource || !O.rtype || !O.content) goto done;
-    Py_ssize_t nd = PySequence_Fast_GET_SIZE(tseq);
-    if (PySequence_Fast_GET_SIZE(lseq) != nd) {
+    Py_ssize_t nd = PyTuple_GET_SIZE(tseq);
+    if (PyTuple_GET_SIZE(lseq) != nd) {
         PyErr_SetString(PyExc_ValueError, "texts and lows differ in length");
         goto done;
     }
     for (Py_ssize_t d = 0; d < nd; d++) {
-        PyObject *t = PySequence_Fast_GET_ITEM(tseq, d), *l = PySequence_Fast_GET_ITEM(lseq, d);
+        PyObject *t = PyTuple_GET_ITEM(tseq, d), *l = PyTuple_GET_ITEM(lseq, d);
         if (!PyUnicode_Check(t) || PyUnicode_GET_LENGTH(t) == 0) continue;
         if (!PyUnicode_Check(l) || PyUnicode_GET_LENGTH(l) != PyUnicode_GET_LENGTH(t)) {
             PyErr_Format(PyExc_ValueError, "lows[%zd] is not a str of the length of texts[%zd]", d, d);

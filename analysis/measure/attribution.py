@@ -543,7 +543,7 @@ def extract(text: str, model: AttributionModel | None = None, *, threshold: floa
         return []
     cols = _core_columns(core, [text], model, threshold)
     ints = np.frombuffer(cols[0], dtype=np.int64).reshape(-1, 10).tolist()
-    scores = np.frombuffer(cols[1], dtype=np.float64).tolist()
+    scores = np.frombuffer(cols[1], dtype=np.float64)[0::2].tolist()
     return [(r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], sc, st) for r, sc, st in zip(ints, scores, cols[4])]
 
 
@@ -753,7 +753,7 @@ def _core_frame(core, model, ids, outlets, texts) -> pd.DataFrame:
                            "source_end", "content_start", "content_end"), start=1):
         cols[c] = ints[:, k].copy()
     cols.update(cue=cue, source=source, source_type=stype, resolved_source=rsource, resolved_type=rtype,
-                content=content, cue_score=[round(x, 4) for x in np.frombuffer(sb, dtype=np.float64).tolist()])
+                content=content, cue_score=np.frombuffer(sb, dtype=np.float64)[1::2].copy())
     return pd.DataFrame({c: cols[c] for c in ATTRIBUTION_COLUMNS})
 
 
