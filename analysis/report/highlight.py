@@ -149,6 +149,25 @@ def highlight_article(
     cats = sorted(set(m["category"].astype(str)))
     palette = {**category_colors(cats), **dict(colors or {})}
 
+    body_html = _marked_text(text, m, palette, footnotes, element_id)
+    head = []
+    if title:
+        head.append(f'<h3 class="mfa-title" style="margin:0 0 0.2em 0">{_esc(title)}</h3>')
+    if meta:
+        head.append(f'<div class="mfa-meta" style="color:#555;font-size:0.85em;margin-bottom:0.4em">{_esc(meta)}</div>')
+    if legend:
+        head.append(legend_html(cats, palette) if cats else
+                    '<div class="mfa-legend" style="font-size:0.85em;color:#555">no matches</div>')
+    notes = _footnotes(text, m, palette, element_id) if footnotes and len(m) else ""
+    return HighlightedHTML(
+        f'<div class="mfa-article" id="{element_id}" style="max-width:46em;line-height:1.55;'
+        f'font-family:Georgia,serif">{"".join(head)}<div class="mfa-text">{body_html}</div>{notes}</div>'
+    )
+
+
+def _marked_text(text: str, m: pd.DataFrame, palette: dict, footnotes: bool, element_id: str) -> str:
+    """The article's paragraphs as HTML, every stretch covered by matches inside one ``<mark>`` (with a
+    footnote number after each match's end when ``footnotes``)."""
     # cut points: every match boundary and every paragraph/line break
     cuts = {0, len(text)}
     for row in m.itertuples(index=False):
@@ -194,34 +213,23 @@ def highlight_article(
                     )
     body = "".join(parts)
     paragraphs = [p for p in body.split("\x00P") if p.strip()]
-    body_html = "".join(f'<p style="margin:0 0 0.7em 0">{p}</p>' for p in paragraphs)
+    return "".join(f'<p style="margin:0 0 0.7em 0">{p}</p>' for p in paragraphs)
 
-    head = []
-    if title:
-        head.append(f'<h3 class="mfa-title" style="margin:0 0 0.2em 0">{_esc(title)}</h3>')
-    if meta:
-        head.append(f'<div class="mfa-meta" style="color:#555;font-size:0.85em;margin-bottom:0.4em">{_esc(meta)}</div>')
-    if legend:
-        head.append(legend_html(cats, palette) if cats else
-                    '<div class="mfa-legend" style="font-size:0.85em;color:#555">no matches</div>')
-    notes = ""
-    if footnotes and len(m):
-        items = []
-        for i, row in enumerate(m.itertuples(index=False)):
-            voice = f" · {_esc(row.voice)}" if "voice" in m.columns and pd.notna(row.voice) else ""
-            surface = text[int(row.start):int(row.end)]
-            items.append(
-                f'<li id="{element_id}-fn-{i + 1}"><span style="border-bottom:2px solid '
-                f'{palette[str(row.category)]}">{_esc(row.category)}</span> · entry '
-                f'<code style="white-space:normal;overflow-wrap:anywhere">{_esc(row.entry)}</code>'
-                f" · “{_esc(surface)}”{voice}</li>"
-            )
-        notes = ('<ol class="mfa-footnotes" style="font-size:0.8em;color:#333;margin-top:0.8em">'
-                 + "".join(items) + "</ol>")
-    return HighlightedHTML(
-        f'<div class="mfa-article" id="{element_id}" style="max-width:46em;line-height:1.55;'
-        f'font-family:Georgia,serif">{"".join(head)}<div class="mfa-text">{body_html}</div>{notes}</div>'
-    )
+
+def _footnotes(text: str, m: pd.DataFrame, palette: dict, element_id: str) -> str:
+    """The numbered list of matches below the article (category, entry, surface, voice)."""
+    items = []
+    for i, row in enumerate(m.itertuples(index=False)):
+        voice = f" · {_esc(row.voice)}" if "voice" in m.columns and pd.notna(row.voice) else ""
+        surface = text[int(row.start):int(row.end)]
+        items.append(
+            f'<li id="{element_id}-fn-{i + 1}"><span style="border-bottom:2px solid '
+            f'{palette[str(row.category)]}">{_esc(row.category)}</span> · entry '
+            f'<code style="white-space:normal;overflow-wrap:anywhere">{_esc(row.entry)}</code>'
+            f" · “{_esc(surface)}”{voice}</li>"
+        )
+    return ('<ol class="mfa-footnotes" style="font-size:0.8em;color:#333;margin-top:0.8em">'
+            + "".join(items) + "</ol>")
 
 
 def _css_name(category: str) -> str:
