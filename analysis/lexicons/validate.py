@@ -636,34 +636,7 @@ def diff_lexicons(old, new) -> pd.DataFrame:
             if changed:
                 rows.append(_diff_row(cname, "", "changed", ",".join(changed),
                                       old=ca.description, new=cb.description))
-        ea = defaultdict(list)
-        for e in (ca.entries if ca else ()):
-            ea[e.pattern].append(e)
-        eb = defaultdict(list)
-        for e in (cb.entries if cb else ()):
-            eb[e.pattern].append(e)
-        for pat in list(ea) + [p for p in eb if p not in ea]:
-            xs, ys = ea.get(pat, []), eb.get(pat, [])
-            # entries with the same pattern pair up by their options first (order has no meaning)
-            ys_left = list(ys)
-            xs_left = []
-            for x in xs:
-                same = next((y for y in ys_left if _options(y) == _options(x)), None)
-                if same is None:
-                    xs_left.append(x)
-                else:
-                    ys_left.remove(same)
-            xs, ys = (sorted(v, key=lambda e: _json(_options(e))) for v in (xs_left, ys_left))
-            for x, y in zip(xs, ys):
-                ox, oy = _options(x), _options(y)
-                if ox != oy:
-                    fields = sorted(k for k in set(ox) | set(oy) if ox.get(k) != oy.get(k))
-                    rows.append(_diff_row(cname, pat, "changed", ",".join(fields), old=_json(ox), new=_json(oy),
-                                          old_line=x.line, new_line=y.line))
-            for x in xs[len(ys):]:
-                rows.append(_diff_row(cname, pat, "removed", old=_json(_options(x)), old_line=x.line))
-            for y in ys[len(xs):]:
-                rows.append(_diff_row(cname, pat, "added", new=_json(_options(y)), new_line=y.line))
+        rows += _entry_changes(cname, ca.entries if ca else (), cb.entries if cb else ())
     cols = ["category", "pattern", "change", "fields", "old", "new", "old_line", "new_line"]
     df = pd.DataFrame(rows, columns=cols)
     df["old_line"] = df["old_line"].astype("int64")
@@ -671,6 +644,41 @@ def diff_lexicons(old, new) -> pd.DataFrame:
     df.attrs.update(old_name=a.name, old_version=a.version, old_sha256=a.sha256,
                     new_name=b.name, new_version=b.version, new_sha256=b.sha256)
     return df
+
+
+def _entry_changes(cname: str, old_entries, new_entries) -> list:
+    """The rows of :func:`diff_lexicons` for the entries of one category in two versions: entries with
+    the same pattern pair up by their options first (order has no meaning), then in option order."""
+    rows = []
+    ea = defaultdict(list)
+    for e in old_entries:
+        ea[e.pattern].append(e)
+    eb = defaultdict(list)
+    for e in new_entries:
+        eb[e.pattern].append(e)
+    for pat in list(ea) + [p for p in eb if p not in ea]:
+        xs, ys = ea.get(pat, []), eb.get(pat, [])
+        # entries with the same pattern pair up by their options first (order has no meaning)
+        ys_left = list(ys)
+        xs_left = []
+        for x in xs:
+            same = next((y for y in ys_left if _options(y) == _options(x)), None)
+            if same is None:
+                xs_left.append(x)
+            else:
+                ys_left.remove(same)
+        xs, ys = (sorted(v, key=lambda e: _json(_options(e))) for v in (xs_left, ys_left))
+        for x, y in zip(xs, ys):
+            ox, oy = _options(x), _options(y)
+            if ox != oy:
+                fields = sorted(k for k in set(ox) | set(oy) if ox.get(k) != oy.get(k))
+                rows.append(_diff_row(cname, pat, "changed", ",".join(fields), old=_json(ox), new=_json(oy),
+                                      old_line=x.line, new_line=y.line))
+        for x in xs[len(ys):]:
+            rows.append(_diff_row(cname, pat, "removed", old=_json(_options(x)), old_line=x.line))
+        for y in ys[len(xs):]:
+            rows.append(_diff_row(cname, pat, "added", new=_json(_options(y)), new_line=y.line))
+    return rows
 
 
 def _diff_row(category, pattern, change, fields="", *, old="", new="", old_line=0, new_line=0) -> dict:
