@@ -20,7 +20,15 @@ import pandas as pd
 __all__ = ["to_csv_bytes"]
 
 def _floats(values: np.ndarray):
-    text = values.astype(str)  # numpy's repr: shortest round trip, as Python and pandas write
+    # numpy's repr: shortest round trip, as Python and pandas write. Each distinct value is formatted
+    # once (rates and shares repeat: 0.0 in most cells of a documents table); distinct by bits, so
+    # that -0.0 and 0.0 keep their own text
+    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
+    distinct, where = np.unique(bits, return_inverse=True)
+    if len(distinct) * 2 > len(values):
+        text = values.astype(str)
+    else:
+        text = distinct.view(np.float64).astype(str)[where.reshape(-1)]
     text[np.isnan(values)] = ""
     return text
 

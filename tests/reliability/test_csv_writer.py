@@ -75,3 +75,11 @@ def test_large_tables_written_in_row_blocks_give_the_same_bytes(tmp_path, monkey
         got = outputs.write_table(table, tmp_path / "t.csv", csv_escape=escape).read_bytes()
         assert got == want
         assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]  # no temporary file left behind
+
+
+def test_repeated_floats_and_signed_zeros_keep_their_text():
+    # distinct values are formatted once: by their bits, so -0.0 stays "-0.0" beside 0.0
+    values = [0.0, -0.0, float("nan"), 1e-300, -0.0, 0.0, 0.5, 0.5, float("inf"), -float("inf")] + [0.0] * 30
+    df = pd.DataFrame({"f": values, "g": np.arange(len(values)) / 7})
+    assert to_csv_bytes(df) == _pandas(df)
+    assert b"\n-0.0," in to_csv_bytes(df)
