@@ -46,14 +46,17 @@ def make_corpus(path: Path, words: float, n_outlets: int, seed: int = 0) -> dict
 
 
 def run(cmd: list[str]) -> tuple[float, float, float, str]:
-    """Wall seconds, CPU seconds (user + system) and peak MB (ru_maxrss) of the child, its stderr.
+    """Wall seconds, CPU seconds (user + system) and peak MB of the child, its stderr.
 
-    The child is wrapped in a fresh ``python -c`` that reports its own rusage, so each command's peak is
-    its own (RUSAGE_CHILDREN would give the largest child so far).
+    The child is wrapped in a fresh ``python -c`` that reports its own CPU time and the peak of its own
+    address space (``VmHWM``; ``ru_maxrss`` is carried over from this driver across fork/exec on Linux, and
+    RUSAGE_CHILDREN would give the largest child so far).
     """
     wrapper = ("import resource, sys\nfrom analysis.cli import main\ncode = main(sys.argv[1:])\n"
                "r = resource.getrusage(resource.RUSAGE_SELF)\n"
-               "print(f'RUSAGE {r.ru_utime + r.ru_stime} {r.ru_maxrss}', file=sys.stderr)\nsys.exit(code)")
+               "hwm = [x for x in open('/proc/self/status') if x.startswith('VmHWM:')]\n"
+               "peak = int(hwm[0].split()[1]) if hwm else r.ru_maxrss\n"
+               "print(f'RUSAGE {r.ru_utime + r.ru_stime} {peak}', file=sys.stderr)\nsys.exit(code)")
     t = time.perf_counter()
     proc = subprocess.run([cmd[0], "-c", wrapper, *cmd[3:]], capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t
