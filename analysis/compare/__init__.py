@@ -11,6 +11,8 @@ documents within groups, so one very long article cannot make a difference look 
   :func:`duplicate_agreement`
 - :mod:`~analysis.compare.time`: :func:`rates_over_time`
 - :mod:`~analysis.compare.kwic`: :func:`kwic`
+- :mod:`~analysis.compare.columns`: the column and category checks the modules above share
+  (:func:`~analysis.compare.columns.require_columns`, ``resolve_categories``, ``category_matches``)
 - :mod:`~analysis.compare.pipeline`: :func:`run_all` (every table of ``python -m analysis compare``
   in one call) -> :class:`CompareResult`
 """

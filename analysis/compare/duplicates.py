@@ -22,7 +22,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from analysis.compare.rates import _require_columns
+from analysis.compare.columns import require_columns as _require_columns
 
 __all__ = ["deduplicate", "duplicate_agreement", "fast_word_tokens", "near_duplicates", "shingles"]
 

@@ -20,7 +20,10 @@ from itertools import repeat
 import numpy as np
 import pandas as pd
 
-from analysis.compare.rates import COUNT_SUFFIX, _as_list, _require_columns, _resolve_categories
+from analysis.compare.columns import COUNT_SUFFIX
+from analysis.compare.columns import as_list as _as_list
+from analysis.compare.columns import require_columns as _require_columns
+from analysis.compare.columns import resolve_categories as _resolve_categories
 
 __all__ = ["category_keyness", "g2_statistic", "keyness", "log_odds_dirichlet", "term_counts"]
 

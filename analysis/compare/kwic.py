@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from analysis.compare.rates import _category_matches, _require_columns
+from analysis.compare.columns import category_matches, require_columns
 
 __all__ = ["kwic"]
 
@@ -103,8 +103,8 @@ def kwic(
     >>> kwic(m, corpus, window=1, tokenize=tok)[["left", "match", "right"]].values.tolist()
     [['it', 'may', 'rain']]
     """
-    _require_columns(matches, ["doc_id", "category", "entry", "start", "end"], "matches")
-    _require_columns(corpus, ["doc_id", "text"], "corpus")
+    require_columns(matches, ["doc_id", "category", "entry", "start", "end"], "matches")
+    require_columns(corpus, ["doc_id", "text"], "corpus")
     if not (
         window == "sentence"
         or (isinstance(window, (int, np.integer)) and not isinstance(window, bool) and window >= 0)
@@ -117,7 +117,7 @@ def kwic(
 
     m = matches
     if category is not None:
-        m = _category_matches(m, category)
+        m = category_matches(m, category)
         if m.empty:
             raise ValueError(f"no matches of category {category!r}")
     if entry is not None:

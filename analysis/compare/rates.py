@@ -23,6 +23,16 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from .columns import (
+    COUNT_SUFFIX,
+    as_list,
+    available_categories,
+    category_matches,
+    distinct,
+    require_columns,
+    resolve_categories,
+)
+
 __all__ = [
     "VOICES",
     "adjust_p",
@@ -36,7 +46,6 @@ __all__ = [
     "voice_rates",
 ]
 
-COUNT_SUFFIX = ":count"
 VOICES = ("narration", "quote", "attributed")
 
 FEW_CLUSTERS = 10  # below this many clusters in a group, intervals get a note: cluster bootstraps are rough
@@ -47,58 +56,8 @@ _BATCH_CELLS = 4_000_000
 
 
 # --------------------------------------------------------------------------------------------------
-# validation helpers (also used by keyness, duplicates and time)
+# validation helpers (the column checks shared with keyness, duplicates, kwic and time are in .columns)
 # --------------------------------------------------------------------------------------------------
-def available_categories(documents: pd.DataFrame) -> list[str]:
-    """Return the categories present in a Documents table (columns ``c:count``), in column order.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> docs = pd.DataFrame({"doc_id": ["a"], "hedging:count": [1], "hedging:rate": [2.0]})
-    >>> available_categories(docs)
-    ['hedging']
-    """
-    return [c[: -len(COUNT_SUFFIX)] for c in documents.columns if str(c).endswith(COUNT_SUFFIX)]
-
-
-def _as_list(by: str | Sequence[str]) -> list[str]:
-    if isinstance(by, str):
-        return [by]
-    by = list(by)
-    if not by:
-        raise ValueError("`by` must name at least one column")
-    return by
-
-
-def _require_columns(df: pd.DataFrame, columns: Sequence[str], table: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(
-            f"unknown column(s) {missing} in the {table} table; available: {list(df.columns)}"
-        )
-
-
-def _resolve_categories(documents: pd.DataFrame, categories) -> list[str]:
-    available = available_categories(documents)
-    if categories is None:
-        if not available:
-            raise ValueError(
-                "the documents table has no category columns (expected columns named 'c:count')"
-            )
-        return available
-    if isinstance(categories, str):
-        categories = [categories]
-    categories = list(categories)
-    if not categories:
-        raise ValueError("`categories` is empty: name at least one category")
-    unknown = [c for c in categories if c not in available]
-    if unknown:
-        raise ValueError(
-            f"unknown category {unknown[0]!r} (no column {unknown[0] + COUNT_SUFFIX!r}); "
-            f"available categories: {available}"
-        )
-    return categories
 
 
 def _check_documents(documents: pd.DataFrame, by: list[str], token_col: str = "n_tokens") -> None:
@@ -108,7 +67,7 @@ def _check_documents(documents: pd.DataFrame, by: list[str], token_col: str = "n
         )
     if documents.empty:
         raise ValueError("the documents table is empty")
-    _require_columns(documents, [*by, token_col], "documents")
+    require_columns(documents, [*by, token_col], "documents")
     tokens = documents[token_col]
     if tokens.isna().any() or (tokens < 0).any():
         raise ValueError(f"column {token_col!r} must hold non-negative token counts without NaN")
@@ -119,7 +78,7 @@ def _weights(documents: pd.DataFrame, weights) -> np.ndarray:
     if weights is None:
         return np.ones(len(documents))
     if isinstance(weights, str):
-        _require_columns(documents, [weights], "documents")
+        require_columns(documents, [weights], "documents")
         w = documents[weights].to_numpy(dtype=float)
         name = repr(weights)
     else:
@@ -204,8 +163,8 @@ def drop_small_groups(documents: pd.DataFrame, by: str | Sequence[str] = "outlet
     """
     if isinstance(min_docs, bool) or not isinstance(min_docs, (int, np.integer)) or min_docs < 1:
         raise ValueError(f"min_docs must be a whole number of at least 1, got {min_docs!r}")
-    by = _as_list(by)
-    _require_columns(documents, by, "documents")
+    by = as_list(by)
+    require_columns(documents, by, "documents")
     groups = _groups(documents, by)
     small = sorted((k for k, idx in groups.items() if len(idx) < min_docs), key=repr)
     drop = np.zeros(len(documents), dtype=bool)
@@ -232,7 +191,7 @@ def _cluster_units(documents: pd.DataFrame, groups: dict, cluster: str | None):
     """
     if cluster is None:
         return groups, (lambda mat: mat)
-    _require_columns(documents, [cluster], "documents")
+    require_columns(documents, [cluster], "documents")
     values = documents[cluster].astype("string").fillna("\x00missing").to_numpy(dtype=object).astype(str)
     codes = np.full(len(documents), -1, dtype=np.intp)
     unit_groups = {}
@@ -610,9 +569,9 @@ def group_rates(
     >>> out[["outlet", "rate_per_1k", "share_docs"]].values.tolist()
     [['X', 10.0, 1.0], ['Y', 5.0, 0.5]]
     """
-    by = _as_list(by)
+    by = as_list(by)
     _check_documents(documents, by, token_col)
-    cats = _resolve_categories(documents, categories)
+    cats = resolve_categories(documents, categories)
     _check_method(method)
     _check_confidence(confidence)
     docs = documents.reset_index(drop=True)
@@ -874,9 +833,9 @@ def pairwise_differences(
     >>> out[["group_a", "group_b", "diff"]].to_dict("records")
     [{'group_a': 'X', 'group_b': 'Y', 'diff': 10.0}]
     """
-    by = _as_list(by)
+    by = as_list(by)
     _check_documents(documents, by)
-    (cat,) = _resolve_categories(documents, [category])
+    (cat,) = resolve_categories(documents, [category])
     _check_method(method)
     _check_confidence(confidence)
     correction = _check_correction(correction)
@@ -1059,7 +1018,7 @@ def count_model(
     if family not in ("negbin", "poisson"):
         raise ValueError(f"family must be 'negbin' or 'poisson', got {family!r}")
     _check_documents(documents, [])
-    (cat,) = _resolve_categories(documents, [category])
+    (cat,) = resolve_categories(documents, [category])
     _check_confidence(confidence)
     correction = _check_correction(correction)
     data = documents[documents["n_tokens"] > 0].reset_index(drop=True).copy()
@@ -1070,7 +1029,7 @@ def count_model(
     exposure = data["n_tokens"].astype(float)
     cov = {}
     if cluster is not None:
-        _require_columns(data, [cluster], "documents")
+        require_columns(data, [cluster], "documents")
         codes = pd.factorize(data[cluster].astype("string").fillna("\x00missing"))[0]
         cov = {"cov_type": "cluster", "cov_kwds": {"groups": codes}}
     try:
@@ -1181,25 +1140,6 @@ def _doc_counts(doc_ids: pd.Series, labels: Sequence[pd.Series], target_ids: pd.
     return out, keys
 
 
-def _distinct(values: pd.Series) -> set:
-    """``set(values.astype(str))`` without iterating over every row."""
-    return set(values.astype(str).unique().tolist())
-
-
-def _category_matches(matches: pd.DataFrame, category: str) -> pd.DataFrame:
-    """Matches of a category: rows labelled with it, else rows of its subcategories (``category.*``).
-
-    Matches normally carry leaf categories; a roll-up such as ``hedging`` gathers ``hedging.modal``,
-    ``hedging.lexical`` and so on. Rows labelled with the roll-up itself take precedence so that
-    nothing is counted twice.
-    """
-    cats = matches["category"].astype(str)
-    known = _distinct(cats)
-    if category in known:
-        return matches[(cats == category).to_numpy()]
-    return matches[cats.isin([c for c in known if c.startswith(category + ".")]).to_numpy()]
-
-
 def term_decomposition(
     matches: pd.DataFrame,
     documents: pd.DataFrame,
@@ -1266,7 +1206,7 @@ def term_decomposition(
     [['may', 1.0, 1.0], ['might', 0.0, 0.0]]
     """
     _check_documents(documents, ["doc_id", by])
-    _require_columns(matches, ["doc_id", "category", "entry"], "matches")
+    require_columns(matches, ["doc_id", "category", "entry"], "matches")
     _check_method(method)
     _check_confidence(confidence)
     if group_a == group_b:
@@ -1280,8 +1220,8 @@ def term_decomposition(
     if on_small_group not in ("nan", "raise"):
         raise ValueError(f"on_small_group must be 'nan' or 'raise', got {on_small_group!r}")
     _check_small({group_a: groups[group_a], group_b: groups[group_b]}, on_small_group)
-    known = _distinct(matches["category"])
-    cat_m = _category_matches(matches[["doc_id", "category", "entry"]], category)  # only the columns used
+    known = distinct(matches["category"])
+    cat_m = category_matches(matches[["doc_id", "category", "entry"]], category)  # only the columns used
     if cat_m.empty and not any(k == category or k.startswith(category + ".") for k in known):
         raise ValueError(
             f"unknown category {category!r} in the matches table; available: {sorted(known)}"
@@ -1420,7 +1360,7 @@ def voice_rates(
     >>> out[["voice", "rate_per_1k"]].to_dict("records")
     [{'voice': 'narration', 'rate_per_1k': 0.625}, {'voice': 'quote', 'rate_per_1k': 5.0}]
     """
-    by_list = _as_list(by)
+    by_list = as_list(by)
     voices = list(voices)
     unknown = [v for v in voices if v not in VOICES]
     if unknown:
@@ -1432,15 +1372,15 @@ def voice_rates(
             f"voice rates need per-document token counts by voice: column(s) {missing} missing from "
             "the documents table (expected n_tokens_narration, n_tokens_quote, n_tokens_attributed)"
         )
-    _require_columns(documents, ["doc_id", *by_list], "documents")
-    _require_columns(matches, ["doc_id", "category", "voice"], "matches")
-    bad_voice = sorted(_distinct(matches["voice"].dropna()) - set(VOICES))
+    require_columns(documents, ["doc_id", *by_list], "documents")
+    require_columns(matches, ["doc_id", "category", "voice"], "matches")
+    bad_voice = sorted(distinct(matches["voice"].dropna()) - set(VOICES))
     if bad_voice:
         raise ValueError(
             f"matches table has unknown voice value(s) {bad_voice}; expected {list(VOICES)}"
         )
     if categories is None:
-        leaf = sorted(_distinct(matches["category"]))
+        leaf = sorted(distinct(matches["category"]))
         if not leaf:
             raise ValueError("the matches table is empty and no categories were given")
         categories = leaf
@@ -1452,7 +1392,7 @@ def voice_rates(
     docs = documents.reset_index(drop=True)
     # per (category, document, voice) counts, computed once for all voices
     cat_str = matches["category"].astype(str)
-    known = _distinct(cat_str)
+    known = distinct(cat_str)
     per_cat = {}
     for cat in categories:
         wanted = [cat] if cat in known else [c for c in known if c.startswith(cat + ".")]
@@ -1468,7 +1408,7 @@ def voice_rates(
         if isinstance(kwargs.get("weights"), str):
             vdocs[kwargs["weights"]] = docs[kwargs["weights"]]
         if kwargs.get("cluster") is not None and kwargs["cluster"] not in vdocs.columns:
-            _require_columns(docs, [kwargs["cluster"]], "documents")
+            require_columns(docs, [kwargs["cluster"]], "documents")
             vdocs[kwargs["cluster"]] = docs[kwargs["cluster"]]
         for cat in categories:
             vdocs[cat + COUNT_SUFFIX] = per_cat[cat].get(voice, np.zeros(len(vdocs), dtype=np.int64)).astype(int)

@@ -16,7 +16,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from analysis.compare.rates import _as_list, _require_columns, _resolve_categories, group_rates
+from analysis.compare.columns import as_list, require_columns, resolve_categories
+from analysis.compare.rates import group_rates
 
 __all__ = ["TimeRates", "rates_over_time"]
 
@@ -108,9 +109,9 @@ def rates_over_time(
     >>> events["period"].astype(str).tolist()
     ['2016-03-01']
     """
-    by_list = [] if by is None else _as_list(by)
-    _require_columns(documents, [*by_list, date_col, "n_tokens"], "documents")
-    cats = _resolve_categories(documents, categories)
+    by_list = [] if by is None else as_list(by)
+    require_columns(documents, [*by_list, date_col, "n_tokens"], "documents")
+    cats = resolve_categories(documents, categories)
     if "period" in by_list:
         raise ValueError(
             "'period' is the name of the time column added here; rename that grouping column"
@@ -183,7 +184,7 @@ def rates_over_time(
     else:
         if not isinstance(events, pd.DataFrame):
             raise ValueError("events must be a DataFrame with columns 'date' and 'label'")
-        _require_columns(events, ["date", "label"], "events")
+        require_columns(events, ["date", "label"], "events")
         ev = events.copy()
         try:
             ev["date"] = pd.to_datetime(ev["date"])
