@@ -674,31 +674,150 @@ static int cue_score(ACtx *C, Py_ssize_t i, int in_quote, int has_quote, double 
 
 /* -- one document */
 
+/* a growable byte buffer, and the UTF-8 of strings appended to it with their int64 end offsets: the
+ * buffers of an Arrow large_string array */
+typedef struct {
+    unsigned char *p;
+    size_t n, cap;
+    int64_t *off; /* off[0] = 0, off[k + 1] = end of string k */
+    size_t n_off, off_cap;
+} AStrings;
+
+static void astr_free(AStrings *s) {
+    PyMem_Free(s->p);
+    PyMem_Free(s->off);
+}
+
+/* append text[a:b] (nothing when a < 0) as UTF-8, lone surrogates as three bytes ("surrogatepass"),
+ * counting them in *surrogates */
+static int astr_add(AStrings *s, int kind, const void *data, Py_ssize_t a, Py_ssize_t b, int *surrogates) {
+    if (grow((void **)&s->off, &s->off_cap, s->n_off + 2, sizeof(int64_t))) return -1;
+    if (s->n_off == 0) s->off[s->n_off++] = 0;
+    if (a >= 0 && b > a) {
+        size_t most = (size_t)(b - a) * (kind == PyUnicode_1BYTE_KIND ? 2 : (kind == PyUnicode_2BYTE_KIND ? 3 : 4));
+        if (grow((void **)&s->p, &s->cap, s->n + most + 1, 1)) return -1;
+        unsigned char *o = s->p + s->n;
+        if (kind == PyUnicode_1BYTE_KIND) {
+            const Py_UCS1 *d = (const Py_UCS1 *)data;
+            for (Py_ssize_t i = a; i < b; i++) {
+                Py_UCS1 c = d[i];
+                if (c < 0x80) *o++ = c;
+                else {
+                    *o++ = (unsigned char)(0xC0 | (c >> 6));
+                    *o++ = (unsigned char)(0x80 | (c & 0x3F));
+                }
+            }
+        } else {
+            for (Py_ssize_t i = a; i < b; i++) {
+                Py_UCS4 c = PyUnicode_READ(kind, data, i);
+                if (c >= 0xD800 && c <= 0xDFFF) (*surrogates)++;
+                o += utf8_put(o, c);
+            }
+        }
+        s->n = (size_t)(o - s->p);
+    }
+    s->off[s->n_off++] = (int64_t)s->n;
+    return 0;
+}
+
+/* the buffers of s as (data, offsets) bytes */
+static PyObject *astr_pack(const AStrings *s) {
+    int64_t zero = 0;
+    PyObject *d = PyBytes_FromStringAndSize((const char *)s->p, (Py_ssize_t)s->n);
+    PyObject *o = s->n_off ? PyBytes_FromStringAndSize((const char *)s->off, (Py_ssize_t)(s->n_off * sizeof(int64_t)))
+                           : PyBytes_FromStringAndSize((const char *)&zero, sizeof(int64_t));
+    PyObject *r = d && o ? PyTuple_Pack(2, d, o) : NULL;
+    Py_XDECREF(d);
+    Py_XDECREF(o);
+    return r;
+}
+
 typedef struct {
     /* per record: doc, attribution, sentence, paragraph, cue start/end, source start/end, content start/end */
     int64_t *ints;
     size_t n_ints, ints_cap;
     double *scores;
     size_t n_scores, scores_cap;
-    PyObject *cue, *source, *stype, *rsource, *rtype, *content;
+    AStrings cue, source, content;
+    /* per record: code of the source type (0: no source), record of the resolved source (-1: none) and
+     * the code of its type */
+    int32_t *stype, *ref, *rtype;
+    size_t stype_cap, ref_cap, rtype_cap;
+    int surrogates;
+    /* source_type of each distinct source, called once per source: UTF-8 of the source -> code in types */
+    ATab seen;
+    PyObject *types; /* list: "" then each distinct str source_type returned */
+    unsigned char *is_pronoun;
+    size_t is_pronoun_cap;
 } AOut;
 
 #define A_INTS 10
 
-static int list_add_sub(PyObject *list, PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *empty) {
-    PyObject *s;
-    if (a < 0) {
-        s = empty;
-        Py_INCREF(s);
-    } else if (!(s = PyUnicode_Substring(text, a, b))) {
-        return -1;
+/* insert key -> w, doubling the table when it is half full */
+static int at_put_grow(ATab *t, const unsigned char *p, size_t n, double w) {
+    if (t->used + 1 > (t->mask + 1) / 2) {
+        size_t cap = (t->mask + 1) * 2;
+        ASlot *slots = PyMem_Malloc(cap * sizeof(ASlot));
+        if (!slots) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (size_t i = 0; i < cap; i++) slots[i].len = SIZE_MAX;
+        for (size_t i = 0; i <= t->mask; i++) {
+            ASlot *s = &t->slots[i];
+            if (s->len == SIZE_MAX) continue;
+            size_t j = (size_t)s->h & (cap - 1);
+            while (slots[j].len != SIZE_MAX) j = (j + 1) & (cap - 1);
+            slots[j] = *s;
+        }
+        PyMem_Free(t->slots);
+        t->slots = slots;
+        t->mask = cap - 1;
     }
-    int r = PyList_Append(list, s);
-    Py_DECREF(s);
-    return r;
+    return at_put(t, p, n, w);
 }
 
-static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *source_type, PyObject *empty, AOut *O) {
+/* the code of the source type of source text[a:b] (UTF-8 at O->source's last string), calling
+ * source_type the first time a source is seen; -1 on error */
+static int source_code(AOut *O, PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *source_type) {
+    const unsigned char *key = O->source.p + O->source.off[O->source.n_off - 2];
+    size_t len = (size_t)(O->source.off[O->source.n_off - 1] - O->source.off[O->source.n_off - 2]);
+    uint64_t h = at_hash(key, len);
+    double code;
+    if (at_get(&O->seen, key, len, h, &code)) return (int)code;
+    PyObject *src = PyUnicode_Substring(text, a, b);
+    if (!src) return -1;
+    PyObject *st = PyObject_CallOneArg(source_type, src);
+    Py_DECREF(src);
+    if (!st) return -1;
+    if (!PyUnicode_Check(st)) {
+        Py_DECREF(st);
+        PyErr_SetString(PyExc_TypeError, "source_type must return a str");
+        return -1;
+    }
+    Py_ssize_t nt = PyList_GET_SIZE(O->types), k;
+    for (k = 0; k < nt; k++) {
+        int eq = PyUnicode_Compare(PyList_GET_ITEM(O->types, k), st);
+        if (eq == -1 && PyErr_Occurred()) {
+            Py_DECREF(st);
+            return -1;
+        }
+        if (eq == 0) break;
+    }
+    if (k == nt) {
+        if (grow((void **)&O->is_pronoun, &O->is_pronoun_cap, (size_t)nt + 1, 1) || PyList_Append(O->types, st)) {
+            Py_DECREF(st);
+            return -1;
+        }
+        O->is_pronoun[k] = PyUnicode_CompareWithASCIIString(st, "pronoun") == 0;
+    }
+    Py_DECREF(st);
+    /* the key's bytes may move when O->source grows: at_put copies them into the table's pool */
+    if (at_put_grow(&O->seen, key, len, (double)k)) return -1;
+    return (int)k;
+}
+
+static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *source_type, AOut *O) {
     PyObject *text = C->text;
     Py_ssize_t *paras = NULL, *sents = NULL, *last_ref = NULL;
     size_t np = 0, ns = 0, scap = 0;
@@ -808,6 +927,10 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
                 if (rules(C, i, j, head, nxt, src, con)) goto done;
                 int64_t rec[A_INTS];
                 Py_ssize_t rec_no = (Py_ssize_t)(O->n_ints / A_INTS);
+                if (rec_no >= INT32_MAX) {
+                    PyErr_SetString(PyExc_OverflowError, "attributions: more than 2**31 - 1 records in one call");
+                    goto done;
+                }
                 rec[0] = doc;
                 rec[1] = rec_no - first_rec;
                 rec[2] = si;
@@ -824,7 +947,10 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
                     goto done;
                 }
                 if (grow((void **)&O->ints, &O->ints_cap, O->n_ints + A_INTS, sizeof(int64_t)) ||
-                    grow((void **)&O->scores, &O->scores_cap, O->n_scores + 2, sizeof(double)))
+                    grow((void **)&O->scores, &O->scores_cap, O->n_scores + 2, sizeof(double)) ||
+                    grow((void **)&O->stype, &O->stype_cap, (size_t)rec_no + 1, sizeof(int32_t)) ||
+                    grow((void **)&O->ref, &O->ref_cap, (size_t)rec_no + 1, sizeof(int32_t)) ||
+                    grow((void **)&O->rtype, &O->rtype_cap, (size_t)rec_no + 1, sizeof(int32_t)))
                     goto done;
                 memcpy(O->ints + O->n_ints, rec, sizeof(rec));
                 O->n_ints += A_INTS;
@@ -837,49 +963,27 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
                 if (rounded == -1.0 && PyErr_Occurred()) goto done;
                 O->scores[O->n_scores++] = prob;
                 O->scores[O->n_scores++] = rounded;
-                if (list_add_sub(O->cue, text, rec[4], rec[5], empty) ||
-                    list_add_sub(O->content, text, rec[8], rec[9], empty))
+                if (astr_add(&O->cue, C->tk, C->td, rec[4], rec[5], &O->surrogates) ||
+                    astr_add(&O->content, C->tk, C->td, rec[8], rec[9], &O->surrogates) ||
+                    astr_add(&O->source, C->tk, C->td, rec[6], rec[7], &O->surrogates))
                     goto done;
-                /* source, its type, and the resolution of _resolve */
-                PyObject *srcs = NULL, *st = NULL, *rs, *rt;
-                if (rec[6] >= 0) {
-                    srcs = PyUnicode_Substring(text, rec[6], rec[7]);
-                    if (!srcs) goto done;
-                    st = PyObject_CallOneArg(source_type, srcs);
-                    if (!st || !PyUnicode_Check(st)) {
-                        if (st && !PyUnicode_Check(st)) PyErr_SetString(PyExc_TypeError, "source_type must return a str");
-                        Py_DECREF(srcs);
-                        Py_XDECREF(st);
-                        goto done;
-                    }
-                } else {
-                    srcs = empty;
-                    st = empty;
-                    Py_INCREF(srcs);
-                    Py_INCREF(st);
-                }
-                int pron = PyUnicode_CompareWithASCIIString(st, "pronoun") == 0;
-                if (pron) {
+                /* the source's type, and the resolution of _resolve */
+                int code = 0;
+                if (rec[6] >= 0 && (code = source_code(O, text, rec[6], rec[7], source_type)) < 0) goto done;
+                O->stype[rec_no] = code;
+                if (code && O->is_pronoun[code]) {
                     Py_ssize_t ref = last_ref[para];
                     if (ref < 0 && para > 0) ref = last_ref[para - 1];
-                    if (ref >= 0) {
-                        rs = PyList_GET_ITEM(O->source, ref);
-                        rt = PyList_GET_ITEM(O->stype, ref);
-                    } else {
-                        rs = rt = empty;
-                    }
+                    O->ref[rec_no] = (int32_t)ref;
+                    O->rtype[rec_no] = ref >= 0 ? O->stype[ref] : 0;
                 } else if (rec[6] >= 0) {
                     last_ref[para] = rec_no;
-                    rs = srcs;
-                    rt = st;
+                    O->ref[rec_no] = (int32_t)rec_no;
+                    O->rtype[rec_no] = code;
                 } else {
-                    rs = rt = empty;
+                    O->ref[rec_no] = -1;
+                    O->rtype[rec_no] = 0;
                 }
-                int bad = PyList_Append(O->source, srcs) || PyList_Append(O->stype, st) ||
-                          PyList_Append(O->rsource, rs) || PyList_Append(O->rtype, rt);
-                Py_DECREF(srcs);
-                Py_DECREF(st);
-                if (bad) goto done;
             }
         }
     }
@@ -891,12 +995,17 @@ done:
     return rc;
 }
 
-/* Scanner.attributions(model, texts, lows, cut, source_type) -> (ints, scores, cue, source, source_type,
- * resolved_source, resolved_type, content): the records of every text (texts[d] not a non-empty str:
- * none), lows[d] its lower case of the same length (attribution.py's `low`); ints: bytes of int64, ten
- * per record (doc, attribution, sentence, paragraph, cue, source and content offsets, -1 for none);
- * scores: bytes of float64, two per record: the cue probability and round(probability, 4); the rest
- * lists of str */
+/* Scanner.attributions(model, texts, lows, cut, source_type) -> (ints, scores, cue, source, content,
+ * stype, ref, rtype, types, surrogates): the records of every text (texts[d] not a non-empty str: none),
+ * lows[d] its lower case of the same length (attribution.py's `low`). ints: bytes of int64, ten per
+ * record (doc, attribution, sentence, paragraph, cue, source and content offsets, -1 for none); scores:
+ * bytes of float64, two per record: the cue probability and round(probability, 4); cue, source, content:
+ * (UTF-8 data, int64 offsets) of the texts of each record, "" where absent, as the buffers of an Arrow
+ * large_string array; stype, ref, rtype: int32 per record, the code in `types` of the source's type, the
+ * record whose source is the resolved source (-1: none) and the code of the resolved type; types: the
+ * list of type strings, "" first (code 0: no source), then each str source_type returned (called once
+ * per distinct source); surrogates: how many lone surrogates the UTF-8 holds (encoded as
+ * "surrogatepass" does: Arrow cannot hold them) */
 static PyObject *Scanner_attributions(Scanner *S, PyObject *args) {
     PyObject *model, *texts, *lows, *source_type;
     double cut;
@@ -913,20 +1022,24 @@ static PyObject *Scanner_attributions(Scanner *S, PyObject *args) {
         Py_DECREF(tseq);
         return NULL;
     }
-    PyObject *result = NULL, *empty = PyUnicode_FromStringAndSize("", 0);
+    PyObject *result = NULL;
     ACtx C;
     memset(&C, 0, sizeof(C));
     C.M = (CueModel *)model;
     C.S = S;
     AOut O;
     memset(&O, 0, sizeof(O));
-    O.cue = PyList_New(0);
-    O.source = PyList_New(0);
-    O.stype = PyList_New(0);
-    O.rsource = PyList_New(0);
-    O.rtype = PyList_New(0);
-    O.content = PyList_New(0);
-    if (!empty || !O.cue || !O.source || !O.stype || !O.rsource || !O.rtype || !O.content) goto done;
+    O.types = PyList_New(0);
+    if (!O.types || at_init(&O.seen, 512)) goto done;
+    {
+        PyObject *empty = PyUnicode_FromStringAndSize("", 0);
+        if (!empty || grow((void **)&O.is_pronoun, &O.is_pronoun_cap, 1, 1) || PyList_Append(O.types, empty)) {
+            Py_XDECREF(empty);
+            goto done;
+        }
+        Py_DECREF(empty);
+        O.is_pronoun[0] = 0;
+    }
     Py_ssize_t nd = PyTuple_GET_SIZE(tseq);
     if (PyTuple_GET_SIZE(lseq) != nd) {
         PyErr_SetString(PyExc_ValueError, "texts and lows differ in length");
@@ -944,27 +1057,42 @@ static PyObject *Scanner_attributions(Scanner *S, PyObject *args) {
         C.td = PyUnicode_DATA(t);
         C.lk = PyUnicode_KIND(l);
         C.ld = PyUnicode_DATA(l);
-        if (doc_attributions(&C, d, cut, source_type, empty, &O)) goto done;
+        if (doc_attributions(&C, d, cut, source_type, &O)) goto done;
     }
     {
+        size_t nr = O.n_ints / A_INTS;
         PyObject *ib = PyBytes_FromStringAndSize((const char *)O.ints, (Py_ssize_t)(O.n_ints * sizeof(int64_t)));
         PyObject *sb = PyBytes_FromStringAndSize((const char *)O.scores, (Py_ssize_t)(O.n_scores * sizeof(double)));
-        if (ib && sb)
-            result = PyTuple_Pack(8, ib, sb, O.cue, O.source, O.stype, O.rsource, O.rtype, O.content);
+        PyObject *cu = astr_pack(&O.cue), *so = astr_pack(&O.source), *co = astr_pack(&O.content);
+        PyObject *st = PyBytes_FromStringAndSize((const char *)O.stype, (Py_ssize_t)(nr * sizeof(int32_t)));
+        PyObject *rf = PyBytes_FromStringAndSize((const char *)O.ref, (Py_ssize_t)(nr * sizeof(int32_t)));
+        PyObject *rt = PyBytes_FromStringAndSize((const char *)O.rtype, (Py_ssize_t)(nr * sizeof(int32_t)));
+        PyObject *sg = PyLong_FromLong(O.surrogates);
+        if (ib && sb && cu && so && co && st && rf && rt && sg)
+            result = PyTuple_Pack(10, ib, sb, cu, so, co, st, rf, rt, O.types, sg);
         Py_XDECREF(ib);
         Py_XDECREF(sb);
+        Py_XDECREF(cu);
+        Py_XDECREF(so);
+        Py_XDECREF(co);
+        Py_XDECREF(st);
+        Py_XDECREF(rf);
+        Py_XDECREF(rt);
+        Py_XDECREF(sg);
     }
 done:
     actx_free(&C);
     PyMem_Free(O.ints);
     PyMem_Free(O.scores);
-    Py_XDECREF(O.cue);
-    Py_XDECREF(O.source);
-    Py_XDECREF(O.stype);
-    Py_XDECREF(O.rsource);
-    Py_XDECREF(O.rtype);
-    Py_XDECREF(O.content);
-    Py_XDECREF(empty);
+    astr_free(&O.cue);
+    astr_free(&O.source);
+    astr_free(&O.content);
+    PyMem_Free(O.stype);
+    PyMem_Free(O.ref);
+    PyMem_Free(O.rtype);
+    PyMem_Free(O.is_pronoun);
+    if (O.seen.slots) at_free(&O.seen);
+    Py_XDECREF(O.types);
     Py_DECREF(tseq);
     Py_DECREF(lseq);
     return result;

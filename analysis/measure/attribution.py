@@ -31,7 +31,7 @@ import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate, repeat
+from itertools import accumulate, pairwise, repeat
 from pathlib import Path
 
 import numpy as np
@@ -544,7 +544,9 @@ def extract(text: str, model: AttributionModel | None = None, *, threshold: floa
     cols = _core_columns(core, [text], model, threshold)
     ints = np.frombuffer(cols[0], dtype=np.int64).reshape(-1, 10).tolist()
     scores = np.frombuffer(cols[1], dtype=np.float64)[0::2].tolist()
-    return [(r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], sc, st) for r, sc, st in zip(ints, scores, cols[4])]
+    types = cols[8]
+    stypes = [types[c] for c in np.frombuffer(cols[5], dtype=np.int32).tolist()]
+    return [(r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], sc, st) for r, sc, st in zip(ints, scores, stypes)]
 
 
 def extract_python(text: str, model: AttributionModel | None = None, *, threshold: float | None = None) -> list[tuple]:
@@ -652,7 +654,7 @@ def attributions_frame(corpus: pd.DataFrame, model: AttributionModel | None = No
     outlets = corpus["outlet"].tolist() if "outlet" in corpus.columns else ["unknown"] * len(corpus)
     core = _core_model(model, engine)
     if core is not None:
-        return _core_frame(core, model, ids, outlets, corpus["text"].tolist())
+        return _core_frame(core, model, ids, outlets, corpus["text"].tolist(), corpus)
     rows = []
     for doc_id, outlet, text in zip(ids, outlets, corpus["text"].tolist()):
         if not isinstance(text, str):
@@ -738,23 +740,73 @@ def _core_columns(core, texts, model, threshold=None):
     return core[1].attributions(core[0], texts, lows, _cut(model, threshold), source_type)
 
 
-def _core_frame(core, model, ids, outlets, texts) -> pd.DataFrame:
-    ib, sb, cue, source, stype, rsource, rtype, content = _core_columns(core, texts, model)
-    if not cue:
+def _core_frame(core, model, ids, outlets, texts, corpus=None) -> pd.DataFrame:
+    """The table from the core's columns: the text columns straight from its UTF-8 buffers when pandas
+    keeps text in Arrow (no str object per cell), else from lists of str (the same table)."""
+    from .batch import arrow_strings
+    from .core import StringTable
+
+    ib, sb, cue, source, content, stype, ref, rtype, types, surrogates = _core_columns(core, texts, model)
+    n = len(ib) // 80
+    if not n:
         return _typed(pd.DataFrame([], columns=ATTRIBUTION_COLUMNS))
     ints = np.frombuffer(ib, dtype=np.int64).reshape(-1, 10)
     doc = ints[:, 0]
-    id_arr = np.empty(len(ids), dtype=object)
-    id_arr[:] = ids
-    out_arr = np.empty(len(outlets), dtype=object)
-    out_arr[:] = outlets
-    cols = {"doc_id": id_arr[doc].tolist(), "outlet": out_arr[doc].tolist()}
+    ref = np.frombuffer(ref, dtype=np.int32)
+    stype, rtype = np.frombuffer(stype, dtype=np.int32), np.frombuffer(rtype, dtype=np.int32)
+    like = arrow_strings() if not surrogates else None
+    if like is not None:
+        import pyarrow as pa
+
+        def strings(pair, extra=0):
+            off = pair[1] if not extra else np.append(np.frombuffer(pair[1], dtype=np.int64), [len(pair[0])])
+            return pa.LargeStringArray.from_buffers(n + extra, pa.py_buffer(off), pa.py_buffer(pair[0]))
+
+        def typed(arr):
+            return type(like)(arr, dtype=like.dtype)
+
+        # the resolved source: the source of record ref; string n, after the last, is "" (no source)
+        rsource = typed(strings(source, 1).take(pa.array(np.where(ref >= 0, ref, n).astype(np.int32))))
+        cue, source, content = typed(strings(cue)), typed(strings(source)), typed(strings(content))
+        table = StringTable(pd.Series(types).array)
+        stype, rtype = table.take(stype), table.take(rtype)
+        id_col, out_col = _take_column(corpus, "doc_id", doc, like), _take_column(corpus, "outlet", doc, like)
+    else:
+        def strings(pair):
+            data, off = pair[0], np.frombuffer(pair[1], dtype=np.int64).tolist()
+            return [data[a:b].decode("utf-8", "surrogatepass") for a, b in pairwise(off)]
+
+        cue, source, content = strings(cue), strings(source), strings(content)
+        rsource = [source[r] if r >= 0 else "" for r in ref.tolist()]
+        stype, rtype = [types[c] for c in stype.tolist()], [types[c] for c in rtype.tolist()]
+        id_col = out_col = None
+    if id_col is None or out_col is None:
+        id_arr = np.empty(len(ids), dtype=object)
+        id_arr[:] = ids
+        out_arr = np.empty(len(outlets), dtype=object)
+        out_arr[:] = outlets
+        id_col, out_col = id_arr[doc].tolist(), out_arr[doc].tolist()
+    cols = {"doc_id": id_col, "outlet": out_col}
     for k, c in enumerate(("attribution", "sentence", "paragraph", "cue_start", "cue_end", "source_start",
                            "source_end", "content_start", "content_end"), start=1):
         cols[c] = ints[:, k].copy()
     cols.update(cue=cue, source=source, source_type=stype, resolved_source=rsource, resolved_type=rtype,
                 content=content, cue_score=np.frombuffer(sb, dtype=np.float64)[1::2].copy())
     return pd.DataFrame({c: cols[c] for c in ATTRIBUTION_COLUMNS})
+
+
+def _take_column(corpus, name, doc, like):
+    """``corpus[name]`` at the rows ``doc``, when the corpus keeps that column as Arrow text of the
+    dtype pandas gives a list of str (``like``): then the same column as from the list of its values;
+    None otherwise."""
+    from .core import is_arrow_text
+
+    if corpus is None or name not in corpus.columns:
+        return None
+    column = corpus[name].array
+    if not is_arrow_text(column) or column.dtype != like.dtype:
+        return None
+    return column.take(doc)
 
 
 def link_matches(matches: pd.DataFrame, attributions: pd.DataFrame) -> pd.DataFrame:
