@@ -108,3 +108,42 @@ def test_bad_jsonl_reads_or_fails_the_same(tmp_path, monkeypatch, name):
     path = tmp_path / "c.jsonl"
     path.write_bytes(BAD_JSONL[name])
     _read_or_fail_alike(monkeypatch, path)
+
+
+# one cell of each kind the text rules treat: most pass the quick test, the others take the full rules
+TEXT_CASES = [
+    ("It may rain.", None),
+    ("a\x00b may", "text_nul"),
+    ("one\r\ntwo\rthree", None),
+    ("<p>short <b>tag</b></p>", "text_html"),
+    ("x < y, and it may", None),  # a '<' that is not markup
+    ("   ", "text_empty"),
+    ("", "text_empty"),
+    ("!!! ??? — …", "text_no_words"),
+    ("日本語のテキスト", None),  # words, none of them ASCII
+    ("ünïcödé straße", None),
+]
+
+
+@pytest.mark.parametrize("arrow", [True, False])
+def test_text_rules_row_by_row_on_both_readers(tmp_path, monkeypatch, arrow):
+    lines = ["doc_id,outlet,text"]
+    for i in range(400):
+        text, _ = TEXT_CASES[i % len(TEXT_CASES)]
+        lines.append(f'd{i},X,"{text}"')
+    path = tmp_path / "c.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    monkeypatch.setattr(C, "ARROW_MIN_BYTES", 0 if arrow else 1 << 62)
+    corpus, report = C.load_corpus(path)
+    found = {(issue.row, issue.kind) for issue in report.issues}
+    expected = {(i + 2, code) for i in range(400) if (code := TEXT_CASES[i % len(TEXT_CASES)][1])}
+    assert found == expected
+    assert len(report.issues) == len(expected)  # one issue per row, none twice
+    rows = [i for i in range(400) if TEXT_CASES[i % len(TEXT_CASES)][1] != "text_empty"]
+    assert corpus["doc_id"].tolist() == [f"d{i}" for i in rows]
+    texts = dict(zip(corpus["doc_id"], corpus["text"]))
+    assert texts["d0"] == "It may rain." and texts["d1"] == "ab may" and texts["d2"] == "one\ntwo\nthree"
+    assert "<" not in texts["d3"] and "tag" in texts["d3"] and texts["d4"] == "x < y, and it may"
+    assert texts["d8"] == "日本語のテキスト" and texts["d17"] == "!!! ??? — …"
+    if arrow:  # the changed rows are replaced in place: the column stays Arrow strings
+        assert isinstance(corpus["text"].array, pd.arrays.ArrowStringArray)
