@@ -2,10 +2,12 @@
 
 ``nice python benchmarks/bio_token_cv.py [--data ../shared/data/uncertainty] [--k 5] [--C 2]``
 
-An experiment for issue 18, outside the library: it measures how far a sentence decision taken from
-a token-level cue tagger alone gets, to decide whether the tagger is worth moving into
-:mod:`analysis.validate.learn`. For each fold (``GroupKFold(k, shuffle=True, random_state=0)`` over
-documents, the same folds as ``learn --cv``):
+An experiment for issue 18: it measures how far a sentence decision taken from a token-level cue
+tagger alone gets. The candidate features are the library's (:mod:`analysis.validate.tagger`, the
+``tagger`` setting of ``learn``); this script differs from the library only in how it picks the cue
+words (every word token the training folds mark as a cue ``--min-count`` times, where the library
+takes the words of the cues it induces) and in hashing every feature into 2^20 columns. For each
+fold (``GroupKFold(k, shuffle=True, random_state=0)`` over documents, the same folds as ``learn --cv``):
 
 * cue words are the word tokens the *training* folds mark as cues at least ``--min-count`` times;
   a token of any sentence is a candidate when it is such a word, shares its crude stem with one, or
@@ -37,51 +39,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-_SUFFIXES = ("ations", "ation", "ingly", "ively", "ably", "ibly", "ness", "ment", "ings", "ing", "ive",
-             "ial", "ely", "ity", "ies", "ied", "ed", "es", "ly", "al", "s", "e", "y")
-_TRIGGERS = ("whether", "either", "if", "not", "no", "unknown", "or", "may", "might", "suggest", "possible")
-
-
-def crude_stem(word: str) -> str:
-    """Strip one common English suffix when at least four letters remain ("suggested" -> "suggest")."""
-    for suf in _SUFFIXES:
-        if len(word) - len(suf) >= 4 and word.endswith(suf):
-            return word[: -len(suf)]
-    return word
-
-
-def _shape(word: str) -> str:
-    if any(ch.isdigit() for ch in word):
-        return "<num>"
-    return word if len(word) <= 3 else "<w>"
-
-
-def candidate_features(norms: list[str], j: int, key: str, window: int) -> list[str]:
-    """Feature strings of the candidate cue ``norms[j]`` whose identity is ``key``."""
-    n = len(norms)
-
-    def at(i: int) -> str:
-        return norms[i] if 0 <= i < n else ("<s>" if i < 0 else "</s>")
-
-    w = norms[j]
-    st = crude_stem(w)
-    left, right, right2, left2 = at(j - 1), at(j + 1), at(j + 2), at(j - 2)
-    feats = [key, f"w={w}", f"st={st}",
-             f"{key}|l={left}", f"{key}|r={right}", f"{key}|r2={right} {right2}", f"{key}|l2={left2} {left}",
-             f"{key}|lr={left} {right}", f"{key}|sh={_shape(left)} {_shape(right)}",
-             f"{key}|{'first' if j == 0 else 'inner'}",
-             f"st={st}|l={left}", f"st={st}|r={right}", f"st={st}|rst={crude_stem(right)}",
-             f"st={st}|lst={crude_stem(left)}",
-             f"bg={left}_{w}", f"bg={w}_{right}", f"tg={left}_{w}_{right}",
-             f"{key}|rsuf={right[-3:]}", f"{key}|lsuf={left[-3:]}", f"{key}|r2suf={right2[-3:]}",
-             f"{key}|w-2={left2}", f"{key}|w+2={right2}", f"{key}|st+1={crude_stem(right)}",
-             f"{key}|st+2={crude_stem(right2)}", f"{key}|st-1={crude_stem(left)}"]
-    feats += [f"{key}|w={norms[i]}" for i in range(max(0, j - window), min(n, j + window + 1)) if i != j]
-    for k in (3, 4, 5):
-        feats += [f"pre{k}={w[:k]}", f"suf{k}={w[-k:]}"]
-    present = set(norms)
-    feats += [f"{key}|has={t}" for t in _TRIGGERS if t in present]
-    return feats
+from analysis.validate.tagger import candidate_features, crude_stem
 
 
 def tokenise(gold) -> list[tuple[list[str], list[int]]]:

@@ -86,8 +86,13 @@ def run(args) -> int:
     model = train(gold, settings, sources=[str(p) for p in args.train], cv=cv)
     path = model.save(args.out)
     print(f"model: {len(model.coef)} features, training data sha256 {model.training['sha256'][:12]}")
-    top = model.top_features(8)
-    print("strongest positive features: " + ", ".join(top[top.weight > 0]["feature"].head(8)))
+    tm = model.featurizer.token_model
+    if model.settings["tagger"] and tm:
+        print(f"cue tagger: {len(tm['coef'])} token features; a sentence is uncertain when its most probable "
+              f"candidate cue has log-odds above {model.threshold:g}")
+    else:
+        top = model.top_features(8)
+        print("strongest positive features: " + ", ".join(top[top.weight > 0]["feature"].head(8)))
     print(f"wrote {path}")
     if args.json:
         keys = ("precision", "recall", "f1", "f1_mean", "f1_std", "k")

@@ -6,7 +6,11 @@ over the library's tokens, (2) optional character n-grams, (3) the counts of a l
 and entries (:class:`~analysis.validate.features.LexiconVectorizer`), and (4) cue features induced
 from the *training* sentences' annotated cues (:mod:`analysis.validate.induction`): the highest cue
 precision of any known cue in the sentence and the number of strong cues. The model is
-``LogisticRegression`` or ``LinearSVC`` from scikit-learn. :func:`cross_validate` estimates F1 with
+``LogisticRegression`` or ``LinearSVC`` from scikit-learn. With the setting ``tagger`` the sentence
+model is replaced by a token-level cue tagger (:mod:`analysis.validate.tagger`): a logistic
+regression over candidate cue tokens, labelled by the annotated cue spans, and a sentence is
+uncertain when its most probable candidate's log-odds exceed ``threshold`` (0: probability 0.5).
+:func:`cross_validate` estimates F1 with
 folds grouped by document (sentences of one abstract never sit on both sides), inducing cues inside
 each fold so nothing leaks.
 
@@ -41,10 +45,10 @@ __all__ = [
 ]
 
 MODEL_FORMAT = "media-framing-analysis/sentence-classifier"
-#: Schema 2 adds ``context_vocabulary`` (cue-in-context features); schema-1 files still load (no
-#: context features, nothing hashed).
-SCHEMA_VERSION = 2
-_READABLE_SCHEMAS = (1, 2)
+#: Schema 2 adds ``context_vocabulary`` (cue-in-context features) and ``token_model``; schema 3 adds
+#: the ``tagger`` setting. Schema-1 and schema-2 files still load as they were written.
+SCHEMA_VERSION = 3
+_READABLE_SCHEMAS = (1, 2, 3)
 MAX_MODEL_BYTES = 200 * 1024 * 1024
 
 #: Settings chosen by 10-fold cross-validation on the CoNLL-2010 biological training files
@@ -59,6 +63,7 @@ DEFAULT_SETTINGS = {
     "cue_min_count": 2,
     "cue_context": False,
     "token_model": False,
+    "tagger": False,
     "hash_bits": None,
     "model": "logreg",
     "C": 3.0,
@@ -67,6 +72,8 @@ DEFAULT_SETTINGS = {
 }
 #: Settings a schema-1 model file was written with when it does not name them.
 _SCHEMA1_SETTINGS = {"cue_context": False, "token_model": False, "hash_bits": None}
+#: Settings a schema-2 model file was written with when it does not name them (before the tagger).
+_SCHEMA2_SETTINGS = {"tagger": False}
 
 # name -> (allowed python types, validator or None)
 _SETTING_TYPES = {
@@ -79,6 +86,7 @@ _SETTING_TYPES = {
     "cue_min_count": (int,),
     "cue_context": (bool,),
     "token_model": (bool,),
+    "tagger": (bool,),
     "hash_bits": (int, type(None)),
     "model": (str,),
     "C": (int, float),
@@ -117,9 +125,14 @@ def check_settings(settings: dict | None) -> dict:
         raise ValueError("setting 'threshold' must be finite")
     if out["hash_bits"] is not None and not 8 <= out["hash_bits"] <= 22:
         raise ValueError(f"setting 'hash_bits' must be null or between 8 and 22, got {out['hash_bits']!r}")
-    for key in ("cue_context", "token_model"):
+    for key in ("cue_context", "token_model", "tagger"):
         if out[key] and not out["induced_cues"]:
             raise ValueError(f"setting {key!r} needs 'induced_cues' (the candidate cues come from them)")
+    if out["tagger"] and (out["token_model"] or out["cue_context"]):
+        raise ValueError("setting 'tagger' decides sentences by the cue tagger alone: "
+                         "it cannot be combined with 'token_model' or 'cue_context'")
+    if out["tagger"] and out["model"] != "logreg":
+        raise ValueError("setting 'tagger' needs model 'logreg' (the tagger's probabilities are its decision)")
     if out["min_df"] < 1 or out["cue_min_count"] < 1:
         raise ValueError("settings 'min_df' and 'cue_min_count' must be at least 1")
     if not all(isinstance(v, str) for v in out["lexicons"]):
@@ -214,6 +227,10 @@ _TOKEN_FEATURES = ["tok:max_prob", "tok:n_likely", "tok:any_likely"]
 _TOKEN_BITS = 16
 #: Inner folds that give the training sentences out-of-fold token probabilities (stacking).
 _TOKEN_FOLDS = 3
+#: The one sentence feature of a ``tagger`` model: the highest log-odds of any candidate cue.
+_TAGGER_FEATURES = ["tagger:max_logit"]
+#: Its value for a sentence without any candidate cue (a probability of about 2e-22).
+NO_CANDIDATE_SCORE = -50.0
 
 
 def _hash_index(feature: str, bits: int) -> int:
@@ -246,7 +263,9 @@ class _Featurizer:
 
         s = self.settings
         self._word = self._char = self._lex = self._hashed = None
-        if s["hash_bits"] is not None and (s["word_ngrams"] is not None or s["cue_context"]):
+        if s["tagger"]:  # the tagger decides alone: no sentence-level blocks
+            pass
+        elif s["hash_bits"] is not None and (s["word_ngrams"] is not None or s["cue_context"]):
             from sklearn.feature_extraction.text import HashingVectorizer
 
             if s["word_ngrams"] is not None:
@@ -296,12 +315,18 @@ class _Featurizer:
     def token_candidates(self, texts, cues=None):
         """Candidate cue tokens of ``texts``: feature lists, sentence index, and (with ``cues``) labels."""
         from analysis.validate.induction import sentence_token_spans
+        from analysis.validate.tagger import tagger_candidates
 
         feats, sent, labels = [], [], []
         for i, text in enumerate(texts):
             spans = sentence_token_spans(text)
             gold = [(int(c[0]), int(c[1])) for c in cues[i]] if cues is not None else []
-            for j, fs in candidate_contexts([n for _a, _b, n in spans], self._cue_words, self._cue_prefixes):
+            norms = [n for _a, _b, n in spans]
+            if self.settings["tagger"]:
+                found = tagger_candidates(norms, self._cue_words)
+            else:
+                found = candidate_contexts(norms, self._cue_words, self._cue_prefixes)
+            for j, fs in found:
                 feats.append(fs)
                 sent.append(i)
                 if cues is not None:
@@ -326,6 +351,15 @@ class _Featurizer:
         z = np.asarray(self.token_matrix(feats) @ self._token_coef).ravel() + float(self.token_model["intercept"])
         return 1.0 / (1.0 + np.exp(-z)), sent
 
+    def tagger_scores(self, texts) -> np.ndarray:
+        """Highest candidate log-odds per sentence (:data:`NO_CANDIDATE_SCORE` without a candidate)."""
+        feats, sent, _ = self.token_candidates(texts)
+        out = np.full(len(texts), NO_CANDIDATE_SCORE)
+        if feats and self.token_model:
+            z = np.asarray(self.token_matrix(feats) @ self._token_coef).ravel() + float(self.token_model["intercept"])
+            np.maximum.at(out, sent, z)
+        return out
+
     @staticmethod
     def _token_sentence_block(probs, sent, n) -> sp.csr_matrix:
         out = np.zeros((n, len(_TOKEN_FEATURES)))
@@ -336,8 +370,13 @@ class _Featurizer:
         out[:, 2] = (out[:, 0] > 0.5).astype(np.float64)
         return sp.csr_matrix(out)
 
-    def fit_token_model(self, gold: pd.DataFrame, min_df: int) -> None:
-        """Train the token-level cue classifier on ``gold`` and the out-of-fold block of its sentences."""
+    def fit_token_model(self, gold: pd.DataFrame, min_df: int, sample_weight=None) -> None:
+        """Train the token-level cue classifier on ``gold`` and the out-of-fold block of its sentences.
+
+        With the ``tagger`` setting the classifier uses :mod:`analysis.validate.tagger`'s candidates
+        and features, the settings' ``C`` and ``class_weight`` and the sentences' ``sample_weight``;
+        it decides sentences alone, so no out-of-fold block is needed.
+        """
         from sklearn.model_selection import GroupKFold
 
         texts = gold["text"].tolist()
@@ -354,10 +393,21 @@ class _Featurizer:
         n_cols = self.n_token_columns
         self.token_model["coef"] = [0.0] * n_cols
         self._token_coef = np.zeros(n_cols)
+        if self.settings["tagger"] and not labels.any():
+            raise ValueError("setting 'tagger' needs training sentences with annotated cue spans "
+                             "(no candidate word in them is marked as a cue)")
         if len(set(labels.tolist())) < 2:
             self._train_token_block = self._token_sentence_block(np.zeros(len(feats)), sent, len(texts))
             return
         X = self.token_matrix(feats, n_cols)
+        if self.settings["tagger"]:
+            weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)[sent]
+            coef, intercept = _fit_token(X, labels, C=float(self.settings["C"]),
+                                         class_weight=self.settings["class_weight"], sample_weight=weights,
+                                         max_iter=2000)
+            self.token_model.update(coef=[float(v) for v in coef], intercept=intercept)
+            self._token_coef = np.asarray(coef)
+            return
         coef, intercept = _fit_token(X, labels)
         self.token_model.update(coef=[float(v) for v in coef], intercept=intercept)
         self._token_coef = np.asarray(coef)
@@ -376,7 +426,7 @@ class _Featurizer:
         self._train_token_block = self._token_sentence_block(oof, sent, len(texts))
 
     @classmethod
-    def fit(cls, gold: pd.DataFrame, settings: dict) -> _Featurizer:
+    def fit(cls, gold: pd.DataFrame, settings: dict, sample_weight=None) -> _Featurizer:
         from sklearn.feature_extraction.text import CountVectorizer
 
         from analysis.lexicons.formats import lexicon_to_toml
@@ -386,6 +436,12 @@ class _Featurizer:
         texts = gold["text"].tolist()
         word_vocab, char_vocab = [], []
         min_df = min(settings["min_df"], max(1, len(texts)))
+        if settings["tagger"]:
+            table = induce_cues(gold, min_cue_count=settings["cue_min_count"])
+            cues = [[str(c), float(p)] for c, p in zip(table["cue"], table["cue_precision"])]
+            feat = cls(settings, [], [], [], cues)
+            feat.fit_token_model(gold, min_df, sample_weight)
+            return feat
         if settings["word_ngrams"] is not None and settings["hash_bits"] is None:
             cv = CountVectorizer(tokenizer=_word_tokens, token_pattern=None, lowercase=False,
                                  ngram_range=tuple(settings["word_ngrams"]), min_df=min_df)
@@ -428,12 +484,14 @@ class _Featurizer:
     def n_hashed(self) -> int:
         """Columns of the hashed block (word n-grams and cue contexts) or 0 without hashing."""
         s = self.settings
-        if s["hash_bits"] is None or (s["word_ngrams"] is None and not s["cue_context"]):
+        if s["tagger"] or s["hash_bits"] is None or (s["word_ngrams"] is None and not s["cue_context"]):
             return 0
         return 1 << s["hash_bits"]
 
     @property
     def feature_names(self) -> list[str]:
+        if self.settings["tagger"]:
+            return list(_TAGGER_FEATURES)
         names = [f"hash={i}" for i in range(self.n_hashed)]
         names += [f"word={t}" for t in self.word_vocabulary] if self._word is not None else []
         names += [f"char={t}" for t in self.char_vocabulary] if self._char is not None else []
@@ -475,6 +533,8 @@ class _Featurizer:
 
     def transform(self, texts, *, training: bool = False) -> sp.csr_matrix:
         """Feature matrix of ``texts``; ``training`` uses the out-of-fold token block of the training sentences."""
+        if self.settings["tagger"]:
+            return sp.csr_matrix(self.tagger_scores(texts).reshape(-1, 1))
         blocks = []
         if self.n_hashed:
             bits = self.settings["hash_bits"]
@@ -620,11 +680,11 @@ def _checksum(body: dict) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def _fit_token(X, y):
+def _fit_token(X, y, *, C=1.0, class_weight=None, sample_weight=None, max_iter=1000):
     from sklearn.linear_model import LogisticRegression
 
-    clf = LogisticRegression(C=1.0, solver="liblinear", max_iter=1000)
-    clf.fit(X, y)
+    clf = LogisticRegression(C=C, class_weight=class_weight, solver="liblinear", max_iter=max_iter)
+    clf.fit(X, y, sample_weight=sample_weight)
     return clf.coef_.ravel(), float(clf.intercept_[0])
 
 
@@ -689,14 +749,20 @@ def train(gold: pd.DataFrame, settings: dict | None = None, *, sources=(), cv: d
     """
     settings = check_settings(settings)
     gold = _check_gold(gold)
-    feat = _Featurizer.fit(gold, settings)
-    X = feat.transform(gold["text"].tolist(), training=True)
     y = gold["label"].astype(bool).to_numpy()
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
         if sample_weight.shape != y.shape or not np.all(np.isfinite(sample_weight)) or np.any(sample_weight <= 0):
             raise ValueError("sample_weight needs one finite positive weight per training sentence")
-    coef, intercept = _fit_linear(X, y, settings, sample_weight)
+    feat = _Featurizer.fit(gold, settings, sample_weight)
+    if settings["tagger"]:
+        if len(set(y.tolist())) < 2:
+            raise ValueError("the training sentences need both positive and negative labels")
+        # the sentence decision is the tagger's: highest candidate log-odds > threshold
+        coef, intercept = np.ones(1), 0.0
+    else:
+        X = feat.transform(gold["text"].tolist(), training=True)
+        coef, intercept = _fit_linear(X, y, settings, sample_weight)
     training = {
         "sha256": training_hash(gold),
         "n_sentences": len(gold),
@@ -822,7 +888,9 @@ def _weight(v) -> bool:
 def _file_settings(data: dict) -> dict:
     """The settings of a model file; schema-1 files predate cue contexts and hashing."""
     if data.get("schema_version") == 1:
-        return {**_SCHEMA1_SETTINGS, **data["settings"]}
+        return {**_SCHEMA1_SETTINGS, **_SCHEMA2_SETTINGS, **data["settings"]}
+    if data.get("schema_version") == 2:
+        return {**_SCHEMA2_SETTINGS, **data["settings"]}
     return data["settings"]
 
 
@@ -875,8 +943,10 @@ def validate_model_dict(data, where: str = "<model>") -> None:
     if not _weight(data["settings"].get("threshold", 0.0)):
         raise ValueError(f"{where}: settings.threshold must be a finite number within +-{MAX_ABS_WEIGHT:g}")
     tm = data.get("token_model")
-    if bool(tm) != bool(_file_settings(data).get("token_model")):
-        raise ValueError(f"{where}: 'token_model' must be present exactly when settings.token_model is true")
+    file_settings = _file_settings(data)
+    if bool(tm) != bool(file_settings.get("token_model") or file_settings.get("tagger")):
+        raise ValueError(f"{where}: 'token_model' must be present exactly when settings.token_model "
+                         "or settings.tagger is true")
     if tm:
         if set(tm) != {"vocabulary", "coef", "intercept"} or not isinstance(tm["vocabulary"], list) \
                 or not isinstance(tm["coef"], list):

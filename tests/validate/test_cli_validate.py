@@ -90,6 +90,42 @@ def test_learn_then_evaluate_model(capsys, tmp_path):
     assert code == 2 and "unknown setting" in err
 
 
+def _conll(path, n_docs=6):
+    """A small CoNLL-2010 file: "may" is a cue before a verb, "May" the month is not."""
+    docs = []
+    for d in range(n_docs):
+        sents = [(f'<sentence id="S{d}.1">The gene <xcope id="X{d}.1"><cue ref="X{d}.1" type="speculation">may'
+                 f"</cue> bind here</xcope> {d}.</sentence>"),
+                 f'<sentence id="S{d}.2">The gene binds in May {d}.</sentence>',
+                 (f'<sentence id="S{d}.3">Cells <xcope id="X{d}.3"><cue ref="X{d}.3" type="speculation">may</cue>'
+                 f" grow</xcope> {d}.</sentence>"),
+                 f'<sentence id="S{d}.4">Cells grow fast {d}.</sentence>']
+        docs.append(f'<Document type="Biological_abstract"><DocID type="PMID">{d}</DocID>'
+                    f'<DocumentPart type="AbstractText">{"".join(sents)}</DocumentPart></Document>')
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?><Annotation><DocumentSet>'
+                    + "".join(docs) + "</DocumentSet></Annotation>", encoding="utf-8")
+    return path
+
+
+def test_learn_tagger_cross_validates_and_saves(capsys, tmp_path):
+    train = _conll(tmp_path / "train.xml")
+    model = tmp_path / "tagger.json"
+    code, out, err = run(capsys, "learn", train, "--format", "conll2010", "--out", model, "--cv", "3",
+                         "--set", "tagger=true", "--set", "lexicons=[]", "--set", "min_df=1", "--json")
+    assert code == 0, err
+    assert last_json(out)["f1"] == 1.0 and "cue tagger:" in out
+    assert json.loads(model.read_text())["settings"]["tagger"] is True
+    code, out, _ = run(capsys, "evaluate", train, "--format", "conll2010", "--model", model, "--json")
+    assert code == 0 and last_json(out)["f1"] == 1.0
+    # sentences without annotated cue spans cannot train a tagger: one line, no model written
+    csv = tmp_path / "plain.csv"
+    pd.DataFrame({"sentence": ["It may rain.", "It rains."] * 4, "label": [1, 0] * 4}).to_csv(csv, index=False)
+    code, _, err = run(capsys, "learn", csv, "--format", "csv", "--out", tmp_path / "t2.json",
+                       "--set", "tagger=true")
+    assert code == 2 and err.startswith("error:") and "annotated cue spans" in err
+    assert not (tmp_path / "t2.json").exists()
+
+
 def test_code_sample_and_evaluate(capsys, tmp_path):
     corpus = tmp_path / "corpus.csv"
     pd.DataFrame({

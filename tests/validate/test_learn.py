@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import pickle
 import random
 
@@ -173,7 +174,8 @@ def context_gold(n_docs=16, per_doc=8, seed=3):
 
 
 @pytest.mark.parametrize("extra", [{"cue_context": True}, {"token_model": True}, {"token_model": True, "hash_bits": 12},
-                                   {"cue_context": True, "token_model": True, "hash_bits": 10}])
+                                   {"cue_context": True, "token_model": True, "hash_bits": 10},
+                                   {"tagger": True}, {"tagger": True, "hash_bits": 12}])
 def test_cue_in_context(tmp_path, extra):
     """Cue identity alone cannot separate the two uses; the context features or the token model can."""
     gold = context_gold()
@@ -188,7 +190,7 @@ def test_cue_in_context(tmp_path, extra):
     texts = gold["text"].tolist()[:20]
     assert back.decision_function(texts).tolist() == model.decision_function(texts).tolist()
     data = json.loads((tmp_path / "m.json").read_text())
-    assert data["schema_version"] == 2
+    assert data["schema_version"] == 3
     if extra.get("hash_bits"):  # hashed: no n-gram or context strings from the training text in the file
         assert data["word_vocabulary"] == [] and data["context_vocabulary"] == []
         assert data["token_model"] is None or data["token_model"]["vocabulary"] == []
@@ -209,13 +211,77 @@ def test_token_model_weights_are_checked(tmp_path):
         load_model(bad)
 
 
+def test_tagger_decides_by_its_most_probable_candidate(tmp_path):
+    """``tagger``: one sentence feature, the highest candidate log-odds; no candidate gives the floor."""
+    from analysis.validate.learn import NO_CANDIDATE_SCORE
+
+    gold = context_gold()
+    model = train(gold, {"lexicons": [], "min_df": 1, "tagger": True})
+    assert model.feature_names == ["tagger:max_logit"] and model.coef.tolist() == [1.0] and model.intercept == 0.0
+    scores = model.decision_function(["cell gene blorfly zorps level.", "cell gene the blorfly level.", "cell level."])
+    assert scores[0] > 0 > scores[1] > NO_CANDIDATE_SCORE == scores[2]
+    # the score is the token model's log-odds of the candidate itself
+    feats, _sent, _ = model.featurizer.token_candidates(["cell gene blorfly zorps level."])
+    assert len(feats) == 1
+    probs, _ = model.featurizer.token_probabilities(["cell gene blorfly zorps level."])
+    assert abs(1 / (1 + math.exp(-scores[0])) - probs[0]) < 1e-12
+    data = model.to_dict()
+    assert data["word_vocabulary"] == [] and data["lexicons"] == [] and data["token_model"]["coef"]
+    # a raised threshold (log-odds) turns the weaker positives negative
+    stricter = train(gold, {"lexicons": [], "min_df": 1, "tagger": True, "threshold": float(scores[0]) + 1})
+    assert not stricter.predict(["cell gene blorfly zorps level."])[0]
+
+
+@pytest.mark.parametrize(("bad", "message"), [
+    ({"tagger": True, "token_model": True}, "cannot be combined"),
+    ({"tagger": True, "cue_context": True}, "cannot be combined"),
+    ({"tagger": True, "model": "linear_svc"}, "needs model 'logreg'"),
+    ({"tagger": True, "induced_cues": False}, "needs 'induced_cues'"),
+    ({"tagger": 1}, "must be bool"),
+])
+def test_tagger_settings_are_checked(bad, message):
+    with pytest.raises(ValueError, match=message):
+        check_settings(bad)
+
+
+def test_tagger_file_without_its_weights_is_refused(tmp_path):
+    data = train(context_gold(), {"lexicons": [], "min_df": 1, "tagger": True}).to_dict()
+    data["token_model"] = None
+    bad = tmp_path / "bad.json"
+    _resave(bad, data)
+    with pytest.raises(ValueError, match="exactly when"):
+        load_model(bad)
+
+
+def test_tagger_sample_weight_reaches_the_token_model():
+    gold = context_gold()
+    plain = train(gold, {"lexicons": [], "min_df": 1, "tagger": True})
+    w = [5.0 if lab else 1.0 for lab in gold["label"]]
+    heavy = train(gold, {"lexicons": [], "min_df": 1, "tagger": True}, sample_weight=w)
+    assert heavy.featurizer.token_model["intercept"] != plain.featurizer.token_model["intercept"]
+
+
+def test_schema_2_files_still_load(saved, tmp_path):
+    """A model written before the tagger (schema 2: no ``tagger`` setting) loads as it was."""
+    data = json.loads(saved.read_text())
+    assert data["schema_version"] == 3
+    data["schema_version"] = 2
+    data["settings"].pop("tagger")
+    old = tmp_path / "old.json"
+    _resave(old, data)
+    texts = ["the gene blorfly binds.", "the gene binds."]
+    back = load_model(old)
+    assert back.decision_function(texts).tolist() == load_model(saved).decision_function(texts).tolist()
+    assert back.settings["tagger"] is False
+
+
 def test_schema_1_files_still_load(saved, tmp_path):
     """A model written before cue contexts (schema 1: no context_vocabulary, no token_model) loads as it was."""
     data = json.loads(saved.read_text())
     data["schema_version"] = 1
     for key in ("context_vocabulary", "token_model"):
         data.pop(key)
-    for key in ("cue_context", "token_model", "hash_bits"):
+    for key in ("cue_context", "token_model", "hash_bits", "tagger"):
         data["settings"].pop(key)
     old = tmp_path / "old.json"
     _resave(old, data)
