@@ -994,8 +994,16 @@ def _step_keyness(run: CompareRun) -> None:
         run.add("keyness_categories.csv", pd.concat(frames, ignore_index=True))
     if run.corpus is None:
         return
-    kc = run.corpus.drop(columns=[by], errors="ignore").merge(docs[["doc_id", by]], on="doc_id")
+    # only the two columns term_counts reads, the texts not copied (a merge of the whole corpus copied
+    # every column); the rows in corpus order, as the merge kept them
+    group_of = docs.drop_duplicates("doc_id").set_index("doc_id")[by]
+    inner = run.corpus["doc_id"].isin(group_of.index).to_numpy()
+    ids, texts = run.corpus["doc_id"], run.corpus["text"]
+    if not inner.all():
+        ids, texts = ids[inner], texts[inner]
+    kc = pd.DataFrame({by: ids.map(group_of).to_numpy(), "text": texts.reset_index(drop=True)})
     table = term_counts(kc, by=by)
+    del kc
     # pop the per-group document frequencies: pandas deep-copies attrs on every operation, and
     # this dict (one entry per term and group) would make keyness() many times slower
     docfreq = table.attrs.pop("documents", {})

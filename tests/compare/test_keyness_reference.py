@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 from collections import Counter
 
 import numpy as np
@@ -109,3 +110,26 @@ def test_document_frequencies_are_shared_by_derived_tables_not_copied(sample):
     assert copy.deepcopy(table).attrs["documents"] is docs
     assert isinstance(docs, dict)
     json.dumps(table.attrs)  # still plain data (to_parquet stores attrs as JSON)
+
+
+def test_term_counts_on_the_core_tokenizer_equal_the_python_path(monkeypatch, realshaped, sample):
+    """term_counts tokenizes with the compiled core when it is built; MFA_ENGINE=python gives the
+    pure-Python tokenizer: both give the same table and document frequencies (awkward texts with a
+    character whose lower case is longer, the sample corpus, a messy real-shaped corpus)."""
+    import analysis.compare.keyness  # noqa: F401 - the module, not the function of the same name
+    k = sys.modules["analysis.compare.keyness"]
+    from analysis.measure.core import AVAILABLE
+
+    if not AVAILABLE:
+        pytest.skip("the compiled core is not built")
+    messy, _ = load_corpus(realshaped["path"])
+    longer = pd.DataFrame({"outlet": ["X", "Y"], "text": ["İstanbul’s mayor may say so.", "it's İ and i̇"]})
+    assert k._core_norms() is not None
+    for corpus in (AWKWARD, sample, messy, longer):
+        fast = term_counts(corpus)
+        with monkeypatch.context() as m:
+            m.setenv("MFA_ENGINE", "python")
+            assert k._core_norms() is None
+            slow = term_counts(corpus)
+        pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+        assert fast.attrs["documents"] == slow.attrs["documents"]
