@@ -30,6 +30,18 @@ from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
 
+from .lexicon import (
+    CONTEXT_KEYS,
+    ENTRY_KEYS,
+    Category,
+    Entry,
+    Lexicon,
+    LexiconError,
+    lexicon_to_toml,
+    parse_lexicon,
+    toml_string,
+)
+
 __all__ = [
     "FORMATS",
     "Issue",
@@ -79,59 +91,6 @@ class Issue:
 
 class LexiconFormatWarning(UserWarning):
     """A lexicon file was read with quirks; ``python -m analysis lexicon validate FILE`` lists them."""
-
-
-# -- TOML -------------------------------------------------------------------------------------------
-def toml_string(value: str) -> str:
-    """A TOML basic string (JSON string escaping is valid TOML for basic strings)."""
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return toml_string(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
-def _key(key: str) -> str:
-    return key if key and key.replace("_", "").replace("-", "").isalnum() and key.isascii() else toml_string(key)
-
-
-def lexicon_to_toml(lex) -> str:
-    """Serialise a :class:`~analysis.lexicons.model.Lexicon` to TOML text.
-
-    >>> from analysis.lexicons.model import load_lexicon, parse_lexicon
-    >>> lex = load_lexicon("booster")
-    >>> parse_lexicon(lexicon_to_toml(lex)).sha256 == lex.sha256
-    True
-    """
-    lines = ["[meta]"]
-    for k, v in lex.meta.items():
-        lines.append(f"{_key(k)} = {_toml_value(v)}")
-    if lex.slots:
-        lines += ["", "[slots]"]
-        for k, v in lex.slots.items():
-            lines.append(f"{_key(k)} = {_toml_value(list(v))}")
-    for name, cat in lex.categories.items():
-        lines += ["", f"[categories.{toml_string(name)}]"]
-        if cat.description:
-            lines.append(f"description = {toml_string(cat.description)}")
-        for k, v in cat.extra.items():
-            lines.append(f"{_key(k)} = {_toml_value(v)}")
-        lines.append("entries = [")
-        for e in cat.entries:
-            d = e.as_dict()
-            lines.append(f"  {_toml_value(d['pattern'] if len(d) == 1 else d)},")
-        lines.append("]")
-    return "\n".join(lines) + "\n"
 
 
 # -- building a lexicon from imported (term, category) pairs ----------------------------------------
@@ -209,7 +168,6 @@ class _Builder:
         c["entries"].append((pattern, kw, line))
 
     def build(self, meta: dict):
-        from .model import CONTEXT_KEYS, Category, Entry, Lexicon
         from .patterns import PatternError, parse_pattern
 
         categories = {}
@@ -233,8 +191,6 @@ class _Builder:
             extra = {"label": c["label"]} if c["label"] != name else {}
             categories[name] = Category(name, c["description"], tuple(entries), extra)
         if not categories:
-            from .model import LexiconError
-
             raise LexiconError(f"{self.path}:1: no usable entries in this {self.fmt} file")
         meta = {k: v for k, v in meta.items() if v}
         return Lexicon(meta["name"], meta["version"], meta, dict(self.slots), categories, self.path)
@@ -298,8 +254,6 @@ def parse_liwc_dic(text: str, path: str = "<dic>", issues: list | None = None, *
     >>> {c: [e.pattern for e in cat.entries] for c, cat in lex.categories.items()}
     {'posemo': ['happy'], 'tentat': ['maybe', 'perhap*']}
     """
-    from .model import LexiconError
-
     issues = [] if issues is None else issues
     if text.startswith("\ufeff"):
         issues.append(Issue(path, 1, "info", "byte-order mark (BOM) at the start of the file ignored", "bom"))
@@ -419,8 +373,6 @@ def parse_liwc_dicx(text: str, path: str = "<dicx>", issues: list | None = None,
     b = _Builder(path, "LIWC-22 .dicx", issues)
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or len(rows[0]) < 2:
-        from .model import LexiconError
-
         raise LexiconError(f"{path}:1: not a .dicx file: the first row must be the term column and category names")
     header = rows[0]
     names = [b.category(h.strip(), 1) if h.strip() else None for h in header[1:]]
@@ -559,8 +511,6 @@ def _bounded_yaml(text: str, path):
     gigabytes) and nesting deeper than :data:`MAX_YAML_DEPTH`, each with a one-line error naming the line."""
     import yaml
 
-    from .model import LexiconError
-
     class Loader(yaml.SafeLoader):
         depth = 0
 
@@ -598,8 +548,6 @@ def parse_quanteda_yaml(text: str, path: str = "<yaml>", issues: list | None = N
     {'negation': ['no', 'not'], 'hedge.modal': ['may', 'might']}
     """
     import yaml
-
-    from .model import LexiconError
 
     issues = [] if issues is None else issues
     if text.startswith("\ufeff"):
@@ -712,8 +660,6 @@ def parse_csv_lexicon(text: str, path: str = "<csv>", issues: list | None = None
     >>> [(e.category, e.pattern) for e in lex.entries]
     [('hedging.modal', 'may')]
     """
-    from .model import CONTEXT_KEYS, ENTRY_KEYS
-
     issues = [] if issues is None else issues
     text = text.removeprefix("\ufeff")
     b = _Builder(path, "CSV", issues)
@@ -1016,8 +962,6 @@ def format_of(path) -> str:
     """The format name for a file name (by extension), or a ValueError listing the supported ones."""
     ext = Path(path).suffix.lower()
     if ext not in FORMATS:
-        from .model import LexiconError
-
         raise LexiconError(f"{path}: unsupported lexicon format {ext or '(no extension)'!r} "
                            f"(supported: {', '.join(FORMATS)})")
     return FORMATS[ext]
@@ -1039,8 +983,6 @@ def read_lexicon(path, issues: list | None = None, *, name=None, version=None):
     -------
     Lexicon
     """
-    from .model import LexiconError, parse_lexicon
-
     path = Path(path)
     fmt = format_of(path)
     if not path.is_file():

@@ -3,12 +3,8 @@ import time
 
 import pytest
 
-from analysis.lexicons.model import (
-    _plain_pattern,
-    builtin_lexicon_names,
-    load_lexicon,
-    parse_lexicon,
-)
+from analysis.lexicons.lexicon import _plain_pattern
+from analysis.lexicons.model import builtin_lexicon_names, load_lexicon, parse_lexicon
 from analysis.lexicons.patterns import parse_pattern
 from analysis.lexicons.validate import count_levels, diff_lexicons, validate_lexicon
 from analysis.measure.matching import Matcher
