@@ -24,6 +24,13 @@ def _floats(values: np.ndarray):
     # once (rates and shares repeat: 0.0 in most cells of a documents table); distinct by bits, so
     # that -0.0 and 0.0 keep their own text
     bits = np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
+    zero = bits == 0  # +0.0 (not -0.0): most cells of a documents table's rates and shares
+    if zero.sum() * 4 >= len(values):
+        rest = np.flatnonzero(~zero)
+        some = _floats(values[rest]) if len(rest) else np.empty(0, dtype="<U3")
+        text = np.full(len(values), "0.0", dtype=some.dtype if some.itemsize >= 12 else "<U3")
+        text[rest] = some
+        return text
     distinct, where = np.unique(bits, return_inverse=True)
     if len(distinct) * 2 > len(values):
         text = values.astype(str)
@@ -64,8 +71,15 @@ def _column_strings(s: pd.Series):
 
 
 def _quoted(arr):
+    import pyarrow as pa
     import pyarrow.compute as pc
 
+    if len(arr) >= 1024:
+        # columns such as entry, category or doc_id repeat a few values: each distinct value is quoted once
+        # and taken (the entry column of a 250,000-row match table: 0.18 -> 0.02 s)
+        coded = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
+        if len(coded.dictionary) * 2 <= len(arr):
+            return pc.take(_quoted(coded.dictionary), coded.indices)
     needs = pc.or_(pc.or_(pc.match_substring(arr, ","), pc.match_substring(arr, '"')),
                    pc.match_substring(arr, "\n"))  # plain substring kernels: much faster than a regex
     if not pc.any(needs).as_py():

@@ -83,3 +83,27 @@ def test_repeated_floats_and_signed_zeros_keep_their_text():
     df = pd.DataFrame({"f": values, "g": np.arange(len(values)) / 7})
     assert to_csv_bytes(df) == _pandas(df)
     assert b"\n-0.0," in to_csv_bytes(df)
+
+
+@pytest.mark.parametrize("dtype", [object, "string[pyarrow]", "str"])
+def test_repeated_texts_quoted_once_give_pandas_bytes(dtype):
+    # 1,024 rows or more: each distinct text is quoted once and taken; a column of distinct values is not
+    rng = np.random.default_rng(4)
+    pool = np.array(["a,b", 'say "x"', "line\nbreak", "", "plain", "=1", "x\ry", "naïve, “q”"], dtype=object)
+    n = 5000
+    df = pd.DataFrame({"few": rng.choice(pool, n), "all": [f"d{i},{i}" for i in range(n)],
+                       "k": np.arange(n)}).astype({"few": dtype, "all": dtype})
+    if dtype is object:
+        df.loc[::97, "few"] = None
+    assert to_csv_bytes(df) == _pandas(df)
+    assert to_csv_bytes(df[["few"]]) == _pandas(df[["few"]])  # one column: an empty text is written ""
+
+
+def test_mostly_zero_floats_keep_their_text():
+    # +0.0 cells are filled in as "0.0" and only the others formatted: -0.0, NaN and tiny values keep theirs
+    rng = np.random.default_rng(5)
+    values = np.where(rng.random(4000) < 0.9, 0.0, rng.random(4000) * 1000)
+    values[[3, 50, 700]] = [-0.0, float("nan"), 5e-324]
+    df = pd.DataFrame({"f": values, "zeros": np.zeros(4000), "none": np.full(4000, np.nan)})
+    assert to_csv_bytes(df) == _pandas(df)
+    assert b"\n-0.0,0.0,\n" in to_csv_bytes(df)
