@@ -98,6 +98,30 @@ static MFA_INLINE int at_get(const ATab *t, const unsigned char *p, size_t n, ui
     return 1;
 }
 
+/* insert key -> w, doubling the table when it is half full */
+static int at_put_grow(ATab *t, const unsigned char *p, size_t n, double w) {
+    if (t->used + 1 > (t->mask + 1) / 2) {
+        size_t cap = (t->mask + 1) * 2;
+        ASlot *slots = PyMem_Malloc(cap * sizeof(ASlot));
+        if (!slots) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (size_t i = 0; i < cap; i++) slots[i].len = SIZE_MAX;
+        for (size_t i = 0; i <= t->mask; i++) {
+            ASlot *s = &t->slots[i];
+            if (s->len == SIZE_MAX) continue;
+            size_t j = (size_t)s->h & (cap - 1);
+            while (slots[j].len != SIZE_MAX) j = (j + 1) & (cap - 1);
+            slots[j] = *s;
+        }
+        PyMem_Free(t->slots);
+        t->slots = slots;
+        t->mask = cap - 1;
+    }
+    return at_put(t, p, n, w);
+}
+
 /* UTF-8 of a str, lone surrogates as three bytes ("surrogatepass": one byte string per str) */
 static PyObject *utf8_bytes(PyObject *s) {
     if (!PyUnicode_Check(s)) {
@@ -136,12 +160,221 @@ enum {
 };
 
 typedef struct {
+    uint64_t key;
+    double w;
+} APair;
+
+typedef struct {
     PyObject_HEAD
-    ATab vocab, weights;
+    ATab vocab, weights; /* vocab: word -> its index in the vocabulary list */
     ATab sets[N_ASETS];
     double bias;
     int ready;
+    /* the weights of cue_features read from `weights` once, so that scoring a candidate looks up its
+     * four neighbouring words and three (word, neighbour) pairs instead of 19 feature names:
+     * per vocabulary word (VW_* offsets into vw, VW_N doubles a word), per shape / position / flag
+     * (gw), per neighbouring word (ctx: word -> id; cw: 4 doubles an id: p1, n1, p2, n2), per (word,
+     * neighbour, p1 / n1 / n2) (pairs) */
+    double *vw, gw[64], *cw;
+    size_t n_vocab, n_ctx, ctx_cap;
+    ATab ctx;
+    int32_t ctx_s, ctx_es; /* ids of "<s>" and "</s>" (-1: no weight names them) */
+    APair *pairs; /* key: (vocabulary index << 34 | ctx id << 2 | kind) + 1; 0: empty */
+    size_t pair_mask, pair_used;
 } CueModel;
+
+/* the shapes of _shape and the sentence marks, in the order of their index (shape_index) */
+static const char *const A_SHAPES[] = {"<s>", "</s>", "Q", "P", "9", "AA", "Aa", "a", ",", ".", ":", ";", "?", "!",
+                                       "\xe2\x80\x94", "-", "(", ")"};
+#define N_SHAPES 18
+static const char *const A_POS[] = {"first", "last", "mid"};
+static const char *const A_BOOL[] = {"False", "True"};
+/* per vocabulary word: w=, w_sp1= (18), w_sn1= (18), w_pos= (3), w_inq= (2), w_hasq= (2) */
+enum { VW_W = 0, VW_SP1 = 1, VW_SN1 = 1 + N_SHAPES, VW_POS = 1 + 2 * N_SHAPES, VW_INQ = VW_POS + 3, VW_HASQ = VW_INQ + 2,
+       VW_N = VW_HASQ + 2 };
+/* global: sp1= (18), sn1= (18), pos= (3), inq= (2), hasq= (2), cap= (2) */
+enum { GW_SP1 = 0, GW_SN1 = N_SHAPES, GW_POS = 2 * N_SHAPES, GW_INQ = GW_POS + 3, GW_HASQ = GW_INQ + 2, GW_CAP = GW_HASQ + 2 };
+
+static MFA_INLINE uint64_t pair_hash(uint64_t k) { return (k * 0x9E3779B97F4A7C15ull) >> 17; }
+
+static MFA_INLINE double pair_get(const CueModel *M, size_t vid, int32_t cid, int kind) {
+    if (cid < 0 || !M->pairs) return 0.0;
+    uint64_t key = (((uint64_t)vid << 34) | ((uint64_t)cid << 2) | (uint64_t)kind) + 1;
+    size_t j = (size_t)pair_hash(key) & M->pair_mask;
+    for (;;) {
+        const APair *e = &M->pairs[j];
+        if (e->key == key) return e->w;
+        if (e->key == 0) return 0.0;
+        j = (j + 1) & M->pair_mask;
+    }
+}
+
+static int pair_put(CueModel *M, size_t vid, int32_t cid, int kind, double w) {
+    uint64_t key = (((uint64_t)vid << 34) | ((uint64_t)cid << 2) | (uint64_t)kind) + 1;
+    size_t j = (size_t)pair_hash(key) & M->pair_mask;
+    while (M->pairs[j].key != 0 && M->pairs[j].key != key) j = (j + 1) & M->pair_mask;
+    if (M->pairs[j].key == 0) {
+        if (M->pair_used + 1 > (M->pair_mask + 1) / 2) {
+            PyErr_SetString(PyExc_RuntimeError, "CueModel: pair table full");
+            return -1;
+        }
+        M->pairs[j].key = key;
+        M->pair_used++;
+    }
+    M->pairs[j].w = w;
+    return 0;
+}
+
+/* the weight of the feature named p[0:n] (0.0 when the model has none) */
+static double weight_of(const CueModel *M, const unsigned char *p, size_t n) {
+    double w = 0.0;
+    at_get(&M->weights, p, n, at_hash(p, n), &w);
+    return w;
+}
+
+/* the weight of prefix + a [+ "|" + b], building the name in buf (large enough) */
+static double weight_named(const CueModel *M, unsigned char *buf, const char *prefix, const unsigned char *a, size_t na,
+                           const char *b) {
+    size_t len = strlen(prefix);
+    memcpy(buf, prefix, len);
+    memcpy(buf + len, a, na);
+    len += na;
+    if (b) {
+        buf[len++] = '|';
+        memcpy(buf + len, b, strlen(b));
+        len += strlen(b);
+    }
+    return weight_of(M, buf, len);
+}
+
+/* the id of neighbouring word p[0:n] in M->ctx, made when `make`; -1 when absent (or on error, with
+ * an exception set, -2) */
+static int32_t ctx_id(CueModel *M, const unsigned char *p, size_t n, int make) {
+    uint64_t h = at_hash(p, n);
+    double id;
+    if (at_get(&M->ctx, p, n, h, &id)) return (int32_t)id;
+    if (!make) return -1;
+    if (M->n_ctx >= ((size_t)1 << 30)) {
+        PyErr_SetString(PyExc_OverflowError, "CueModel: too many words");
+        return -2;
+    }
+    if (grow((void **)&M->cw, &M->ctx_cap, 4 * (M->n_ctx + 1), sizeof(double))) return -2;
+    for (int k = 0; k < 4; k++) M->cw[4 * M->n_ctx + k] = 0.0;
+    if (at_put_grow(&M->ctx, p, n, (double)M->n_ctx)) return -2;
+    return (int32_t)M->n_ctx++;
+}
+
+/* the tables of CueModel from its weights and vocabulary (vocab holds each word's index) */
+static int cue_tables(CueModel *M, PyObject *vocab_seq) {
+    Py_ssize_t nv = PySequence_Fast_GET_SIZE(vocab_seq);
+    M->n_vocab = (size_t)nv;
+    M->vw = PyMem_Calloc((size_t)nv * VW_N + 1, sizeof(double));
+    if (!M->vw || at_init(&M->ctx, 1024)) {
+        if (!M->vw) PyErr_NoMemory();
+        return -1;
+    }
+    size_t longest = 64;
+    for (size_t i = 0; i <= M->weights.mask; i++)
+        if (M->weights.slots[i].len != SIZE_MAX && M->weights.slots[i].len + 64 > longest)
+            longest = M->weights.slots[i].len + 64;
+    unsigned char *buf = NULL;
+    int rc = -1;
+    /* global */
+    buf = PyMem_Malloc(longest);
+    if (!buf) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (int s = 0; s < N_SHAPES; s++) {
+        const unsigned char *sh = (const unsigned char *)A_SHAPES[s];
+        M->gw[GW_SP1 + s] = weight_named(M, buf, "sp1=", sh, strlen(A_SHAPES[s]), NULL);
+        M->gw[GW_SN1 + s] = weight_named(M, buf, "sn1=", sh, strlen(A_SHAPES[s]), NULL);
+    }
+    for (int k = 0; k < 3; k++)
+        M->gw[GW_POS + k] = weight_named(M, buf, "pos=", (const unsigned char *)A_POS[k], strlen(A_POS[k]), NULL);
+    for (int k = 0; k < 2; k++) {
+        const unsigned char *b = (const unsigned char *)A_BOOL[k];
+        M->gw[GW_INQ + k] = weight_named(M, buf, "inq=", b, strlen(A_BOOL[k]), NULL);
+        M->gw[GW_HASQ + k] = weight_named(M, buf, "hasq=", b, strlen(A_BOOL[k]), NULL);
+        M->gw[GW_CAP + k] = weight_named(M, buf, "cap=", b, strlen(A_BOOL[k]), NULL);
+    }
+    /* per vocabulary word */
+    for (Py_ssize_t i = 0; i < nv; i++) {
+        PyObject *b = utf8_bytes(PySequence_Fast_GET_ITEM(vocab_seq, i));
+        if (!b) goto done;
+        const unsigned char *w = (const unsigned char *)PyBytes_AS_STRING(b);
+        size_t lw = (size_t)PyBytes_GET_SIZE(b);
+        unsigned char *big = lw + 64 > longest ? PyMem_Malloc(lw + 64) : buf;
+        if (!big) {
+            Py_DECREF(b);
+            PyErr_NoMemory();
+            goto done;
+        }
+        double *v = M->vw + (size_t)i * VW_N;
+        v[VW_W] = weight_named(M, big, "w=", w, lw, NULL);
+        for (int s = 0; s < N_SHAPES; s++) {
+            v[VW_SP1 + s] = weight_named(M, big, "w_sp1=", w, lw, A_SHAPES[s]);
+            v[VW_SN1 + s] = weight_named(M, big, "w_sn1=", w, lw, A_SHAPES[s]);
+        }
+        for (int k = 0; k < 3; k++) v[VW_POS + k] = weight_named(M, big, "w_pos=", w, lw, A_POS[k]);
+        for (int k = 0; k < 2; k++) {
+            v[VW_INQ + k] = weight_named(M, big, "w_inq=", w, lw, A_BOOL[k]);
+            v[VW_HASQ + k] = weight_named(M, big, "w_hasq=", w, lw, A_BOOL[k]);
+        }
+        if (big != buf) PyMem_Free(big);
+        Py_DECREF(b);
+    }
+    /* neighbouring words and (word, neighbour) pairs, from the names of the weights */
+    size_t n_pairs = 0;
+    for (size_t i = 0; i <= M->weights.mask; i++) {
+        const ASlot *sl = &M->weights.slots[i];
+        if (sl->len == SIZE_MAX || sl->len < 2 || M->weights.pool[sl->off] != 'w' || M->weights.pool[sl->off + 1] != '_')
+            continue;
+        for (size_t m = 0; m < sl->len; m++) n_pairs += M->weights.pool[sl->off + m] == '|'; /* a pair per '|' at most */
+    }
+    size_t cap = 16;
+    while (cap < 2 * n_pairs + 2) cap *= 2;
+    M->pairs = PyMem_Calloc(cap, sizeof(APair));
+    if (!M->pairs) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    M->pair_mask = cap - 1;
+    static const char *const single[4] = {"p1=", "n1=", "p2=", "n2="};
+    static const char *const paired[3] = {"w_p1=", "w_n1=", "w_n2="};
+    for (size_t i = 0; i <= M->weights.mask; i++) {
+        const ASlot *sl = &M->weights.slots[i];
+        if (sl->len == SIZE_MAX) continue;
+        const unsigned char *key = M->weights.pool + sl->off;
+        size_t len = sl->len;
+        for (int k = 0; k < 4; k++) {
+            size_t lp = strlen(single[k]);
+            if (len >= lp && memcmp(key, single[k], lp) == 0) {
+                int32_t id = ctx_id(M, key + lp, len - lp, 1);
+                if (id < 0) goto done;
+                M->cw[4 * (size_t)id + k] = sl->w;
+            }
+        }
+        for (int k = 0; k < 3; k++) {
+            size_t lp = strlen(paired[k]);
+            if (len < lp || memcmp(key, paired[k], lp) != 0) continue;
+            /* every split of the rest at a '|' into a vocabulary word and a neighbour names this weight */
+            for (size_t bar = lp; bar < len; bar++) {
+                if (key[bar] != '|') continue;
+                double vid;
+                if (!at_get(&M->vocab, key + lp, bar - lp, at_hash(key + lp, bar - lp), &vid)) continue;
+                int32_t id = ctx_id(M, key + bar + 1, len - bar - 1, 1);
+                if (id < 0 || pair_put(M, (size_t)vid, id, k, sl->w)) goto done;
+            }
+        }
+    }
+    M->ctx_s = ctx_id(M, (const unsigned char *)"<s>", 3, 0);
+    M->ctx_es = ctx_id(M, (const unsigned char *)"</s>", 4, 0);
+    rc = 0;
+done:
+    PyMem_Free(buf);
+    return rc;
+}
 
 /* CueModel(vocabulary, weights, bias, sets): weights a dict str -> float (exact floats only: the sum of
  * the Python path adds floats), sets a sequence of N_ASETS iterables of str */
@@ -160,7 +393,14 @@ static int CueModel_init(CueModel *M, PyObject *args, PyObject *kw) {
         PyErr_Format(PyExc_ValueError, "CueModel: %d word sets expected", N_ASETS);
         return -1;
     }
-    int r = at_from_iterable(&M->vocab, vocab);
+    PyObject *vseq = PySequence_Fast(vocab, "CueModel: the vocabulary must be a sequence of str");
+    if (!vseq) {
+        Py_DECREF(seq);
+        return -1;
+    }
+    Py_ssize_t nv = PySequence_Fast_GET_SIZE(vseq);
+    int r = at_init(&M->vocab, (size_t)nv);
+    for (Py_ssize_t i = 0; r == 0 && i < nv; i++) r = at_put_str(&M->vocab, PySequence_Fast_GET_ITEM(vseq, i), (double)i);
     for (int k = 0; r == 0 && k < N_ASETS; k++) r = at_from_iterable(&M->sets[k], PySequence_Fast_GET_ITEM(seq, k));
     Py_DECREF(seq);
     if (r == 0) r = at_init(&M->weights, (size_t)PyDict_Size(weights));
@@ -174,6 +414,8 @@ static int CueModel_init(CueModel *M, PyObject *args, PyObject *kw) {
         }
         r = at_put_str(&M->weights, key, PyFloat_AS_DOUBLE(val));
     }
+    if (r == 0) r = cue_tables(M, vseq);
+    Py_DECREF(vseq);
     if (r) return -1;
     M->bias = bias;
     M->ready = 1;
@@ -184,6 +426,10 @@ static void CueModel_dealloc(CueModel *M) {
     at_free(&M->vocab);
     at_free(&M->weights);
     for (int k = 0; k < N_ASETS; k++) at_free(&M->sets[k]);
+    at_free(&M->ctx);
+    PyMem_Free(M->vw);
+    PyMem_Free(M->cw);
+    PyMem_Free(M->pairs);
     Py_TYPE(M)->tp_free((PyObject *)M);
 }
 
@@ -210,9 +456,10 @@ typedef struct {
     Py_ssize_t *ts, *te;
     size_t *boff, *blen;
     uint64_t *bh;
-    unsigned char *qm, *cand; /* quote mask; in the cue vocabulary */
+    unsigned char *qm; /* quote mask */
+    int32_t *cand, *cid; /* index in the vocabulary (-1: none); id as a neighbouring word (-2: not looked up) */
     Py_ssize_t n_cand;
-    size_t cand_cap, tok_cap, ts_cap, te_cap, boff_cap, blen_cap, bh_cap, qm_cap;
+    size_t cid_cap, cand_cap, tok_cap, ts_cap, te_cap, boff_cap, blen_cap, bh_cap, qm_cap;
     unsigned char *pool;
     size_t pool_len, pool_cap;
     unsigned char *key;
@@ -237,6 +484,7 @@ static void actx_free(ACtx *C) {
     PyMem_Free(C->bh);
     PyMem_Free(C->qm);
     PyMem_Free(C->cand);
+    PyMem_Free(C->cid);
     PyMem_Free(C->pool);
     PyMem_Free(C->key);
     PyMem_Free(C->kept_i);
@@ -315,7 +563,8 @@ static int tokenize_sentence(ACtx *C, Py_ssize_t a, Py_ssize_t b) {
             grow((void **)&C->boff, &C->boff_cap, t + 1, sizeof(size_t)) ||
             grow((void **)&C->blen, &C->blen_cap, t + 1, sizeof(size_t)) ||
             grow((void **)&C->bh, &C->bh_cap, t + 1, sizeof(uint64_t)) ||
-            grow((void **)&C->cand, &C->cand_cap, t + 1, 1) ||
+            grow((void **)&C->cand, &C->cand_cap, t + 1, sizeof(int32_t)) ||
+            grow((void **)&C->cid, &C->cid_cap, t + 1, sizeof(int32_t)) ||
             grow((void **)&C->pool, &C->pool_cap, C->pool_len + 4 * (size_t)(k - i) + 1, 1))
             return -1;
         C->ts[t] = i;
@@ -325,8 +574,10 @@ static int tokenize_sentence(ACtx *C, Py_ssize_t a, Py_ssize_t b) {
         C->boff[t] = off;
         C->blen[t] = len;
         C->bh[t] = at_hash(C->pool + off, len);
-        C->cand[t] = (unsigned char)at_get(&C->M->vocab, C->pool + off, len, C->bh[t], NULL);
-        C->n_cand += C->cand[t];
+        double vid;
+        C->cand[t] = at_get(&C->M->vocab, C->pool + off, len, C->bh[t], &vid) ? (int32_t)vid : -1;
+        C->cid[t] = -2;
+        C->n_cand += C->cand[t] >= 0;
         C->pool_len += len;
         C->n++;
         i = k;
@@ -570,91 +821,65 @@ static int rules(ACtx *C, Py_ssize_t i, Py_ssize_t j, Py_ssize_t head, Py_ssize_
 
 /* -- the cue model */
 
-/* append p[0:n] to the key at *len */
-static MFA_INLINE void key_add(unsigned char *key, size_t *len, const void *p, size_t n) {
-    memcpy(key + *len, p, n);
-    *len += n;
+/* the index in A_SHAPES of _shape(words[k]) */
+static int shape_index(const ACtx *C, Py_ssize_t k) {
+    Py_UCS4 c = TCH(C->ts[k]);
+    for (int m = 0; m < NL(A_QUOTE_TOKENS); m++)
+        if (c == A_QUOTE_TOKENS[m]) return 2;
+    if (!(Py_UNICODE_ISALNUM(c) || c == '_')) {
+        if (C->te[k] - C->ts[k] == 1)
+            for (int m = 0; m < NL(A_SHAPE_PUNCT); m++)
+                if (c == A_SHAPE_PUNCT[m]) return 8 + m;
+        return 3;
+    }
+    if (Py_UNICODE_ISDIGIT(c)) return 4;
+    if (C->te[k] - C->ts[k] > 1 && word_isupper(C, k)) return 5;
+    if (Py_UNICODE_ISUPPER(c)) return 6;
+    return 7;
 }
 
-/* the weight of one feature: prefix + a [+ "|" + b] (0.0 when the model does not have it) */
-static MFA_INLINE double feature_weight(ACtx *C, const char *prefix, const unsigned char *a, size_t na,
-                                        const unsigned char *b, size_t nb, int pair) {
-    size_t len = 0, np = strlen(prefix);
-    unsigned char *key = C->key;
-    key_add(key, &len, prefix, np);
-    key_add(key, &len, a, na);
-    if (pair) {
-        key[len++] = '|';
-        key_add(key, &len, b, nb);
-    }
-    double w = 0.0;
-    at_get(&C->M->weights, key, len, at_hash(key, len), &w);
-    return w;
-}
-
-/* the neighbour token k's lower-cased UTF-8, or the sentence marks */
-static MFA_INLINE void neighbour(const ACtx *C, Py_ssize_t k, const unsigned char **p, size_t *n) {
-    if (k < 0) {
-        *p = (const unsigned char *)"<s>";
-        *n = 3;
-    } else if (k >= C->n) {
-        *p = (const unsigned char *)"</s>";
-        *n = 4;
-    } else {
-        *p = C->pool + C->boff[k];
-        *n = C->blen[k];
-    }
+/* the id of token k (or the sentence marks beyond the sentence) as a neighbouring word, -1: none */
+static MFA_INLINE int32_t neighbour_id(ACtx *C, Py_ssize_t k) {
+    if (k < 0) return C->M->ctx_s;
+    if (k >= C->n) return C->M->ctx_es;
+    if (C->cid[k] == -2) C->cid[k] = ctx_id((CueModel *)C->M, C->pool + C->boff[k], C->blen[k], 0);
+    return C->cid[k];
 }
 
 /* bias + sum(weights of cue_features(...)), summed as the running Python's built-in sum() adds floats
- * (left to right before 3.12; Neumaier's compensated sum from 3.12) */
+ * (left to right before 3.12; Neumaier's compensated sum from 3.12). The 19 weights are those of the
+ * feature names of cue_features, read from the tables cue_tables made (the same numbers, 0.0 for a
+ * name the model does not have). */
 static int cue_score(ACtx *C, Py_ssize_t i, int in_quote, int has_quote, double *out) {
+    const CueModel *M = C->M;
     Py_ssize_t n = C->n;
-    const unsigned char *w, *p1, *p2, *n1, *n2;
-    size_t lw, lp1, lp2, ln1, ln2;
-    neighbour(C, i, &w, &lw);
-    neighbour(C, i - 1, &p1, &lp1);
-    neighbour(C, i - 2, &p2, &lp2);
-    neighbour(C, i + 1, &n1, &ln1);
-    neighbour(C, i + 2, &n2, &ln2);
-    unsigned char sp1b[4], sn1b[4];
-    const unsigned char *sp1 = sp1b, *sn1 = sn1b;
-    size_t lsp1, lsn1;
-    if (i) lsp1 = shape_of(C, i - 1, sp1b);
-    else {
-        sp1 = (const unsigned char *)"<s>";
-        lsp1 = 3;
-    }
-    if (i + 1 < n) lsn1 = shape_of(C, i + 1, sn1b);
-    else {
-        sn1 = (const unsigned char *)"</s>";
-        lsn1 = 4;
-    }
-    const char *pos = i == 0 ? "first" : (i >= n - 2 ? "last" : "mid");
-    const char *inq = in_quote ? "True" : "False", *hasq = has_quote ? "True" : "False";
-    const char *cap = first_upper(C, i) ? "True" : "False";
-    size_t longest = lw + (lp1 > lp2 ? lp1 : lp2) + (ln1 > ln2 ? ln1 : ln2) + 32;
-    if (grow((void **)&C->key, &C->key_cap, longest, 1)) return -1;
+    size_t vid = (size_t)C->cand[i];
+    const double *v = M->vw + vid * VW_N, *g = M->gw;
+    int32_t p1 = neighbour_id(C, i - 1), p2 = neighbour_id(C, i - 2), n1 = neighbour_id(C, i + 1),
+            n2 = neighbour_id(C, i + 2);
+    int sp1 = i ? shape_index(C, i - 1) : 0, sn1 = i + 1 < n ? shape_index(C, i + 1) : 1;
+    int pos = i == 0 ? 0 : (i >= n - 2 ? 1 : 2);
+    int inq = in_quote ? 1 : 0, hasq = has_quote ? 1 : 0, cap = first_upper(C, i) ? 1 : 0;
     double x[19];
-    x[0] = feature_weight(C, "w=", w, lw, NULL, 0, 0);
-    x[1] = feature_weight(C, "p1=", p1, lp1, NULL, 0, 0);
-    x[2] = feature_weight(C, "n1=", n1, ln1, NULL, 0, 0);
-    x[3] = feature_weight(C, "p2=", p2, lp2, NULL, 0, 0);
-    x[4] = feature_weight(C, "n2=", n2, ln2, NULL, 0, 0);
-    x[5] = feature_weight(C, "w_p1=", w, lw, p1, lp1, 1);
-    x[6] = feature_weight(C, "w_n1=", w, lw, n1, ln1, 1);
-    x[7] = feature_weight(C, "w_n2=", w, lw, n2, ln2, 1);
-    x[8] = feature_weight(C, "sp1=", sp1, lsp1, NULL, 0, 0);
-    x[9] = feature_weight(C, "sn1=", sn1, lsn1, NULL, 0, 0);
-    x[10] = feature_weight(C, "w_sp1=", w, lw, sp1, lsp1, 1);
-    x[11] = feature_weight(C, "w_sn1=", w, lw, sn1, lsn1, 1);
-    x[12] = feature_weight(C, "pos=", (const unsigned char *)pos, strlen(pos), NULL, 0, 0);
-    x[13] = feature_weight(C, "w_pos=", w, lw, (const unsigned char *)pos, strlen(pos), 1);
-    x[14] = feature_weight(C, "inq=", (const unsigned char *)inq, strlen(inq), NULL, 0, 0);
-    x[15] = feature_weight(C, "w_inq=", w, lw, (const unsigned char *)inq, strlen(inq), 1);
-    x[16] = feature_weight(C, "hasq=", (const unsigned char *)hasq, strlen(hasq), NULL, 0, 0);
-    x[17] = feature_weight(C, "w_hasq=", w, lw, (const unsigned char *)hasq, strlen(hasq), 1);
-    x[18] = feature_weight(C, "cap=", (const unsigned char *)cap, strlen(cap), NULL, 0, 0);
+    x[0] = v[VW_W];
+    x[1] = p1 >= 0 ? M->cw[4 * (size_t)p1 + 0] : 0.0;
+    x[2] = n1 >= 0 ? M->cw[4 * (size_t)n1 + 1] : 0.0;
+    x[3] = p2 >= 0 ? M->cw[4 * (size_t)p2 + 2] : 0.0;
+    x[4] = n2 >= 0 ? M->cw[4 * (size_t)n2 + 3] : 0.0;
+    x[5] = pair_get(M, vid, p1, 0);
+    x[6] = pair_get(M, vid, n1, 1);
+    x[7] = pair_get(M, vid, n2, 2);
+    x[8] = g[GW_SP1 + sp1];
+    x[9] = g[GW_SN1 + sn1];
+    x[10] = v[VW_SP1 + sp1];
+    x[11] = v[VW_SN1 + sn1];
+    x[12] = g[GW_POS + pos];
+    x[13] = v[VW_POS + pos];
+    x[14] = g[GW_INQ + inq];
+    x[15] = v[VW_INQ + inq];
+    x[16] = g[GW_HASQ + hasq];
+    x[17] = v[VW_HASQ + hasq];
+    x[18] = g[GW_CAP + cap];
     double f = 0.0 + x[0];
 #if PY_VERSION_HEX >= 0x030C0000
     double c = 0.0;
@@ -668,7 +893,7 @@ static int cue_score(ACtx *C, Py_ssize_t i, int in_quote, int has_quote, double 
 #else
     for (int m = 1; m < 19; m++) f += x[m];
 #endif
-    *out = C->M->bias + f;
+    *out = M->bias + f;
     return 0;
 }
 
@@ -753,30 +978,6 @@ typedef struct {
 
 #define A_INTS 10
 
-/* insert key -> w, doubling the table when it is half full */
-static int at_put_grow(ATab *t, const unsigned char *p, size_t n, double w) {
-    if (t->used + 1 > (t->mask + 1) / 2) {
-        size_t cap = (t->mask + 1) * 2;
-        ASlot *slots = PyMem_Malloc(cap * sizeof(ASlot));
-        if (!slots) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        for (size_t i = 0; i < cap; i++) slots[i].len = SIZE_MAX;
-        for (size_t i = 0; i <= t->mask; i++) {
-            ASlot *s = &t->slots[i];
-            if (s->len == SIZE_MAX) continue;
-            size_t j = (size_t)s->h & (cap - 1);
-            while (slots[j].len != SIZE_MAX) j = (j + 1) & (cap - 1);
-            slots[j] = *s;
-        }
-        PyMem_Free(t->slots);
-        t->slots = slots;
-        t->mask = cap - 1;
-    }
-    return at_put(t, p, n, w);
-}
-
 /* the code of the source type of source text[a:b] (UTF-8 at O->source's last string), calling
  * source_type the first time a source is seen; -1 on error */
 static int source_code(AOut *O, PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *source_type) {
@@ -860,7 +1061,7 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
             }
             C->kept_n = 0;
             for (Py_ssize_t k = 0; k < n; k++) {
-                if (!C->cand[k]) continue;
+                if (C->cand[k] < 0) continue;
                 double s;
                 if (cue_score(C, k, C->qm[k], has_q, &s)) goto done;
                 if (s >= cut) {

@@ -200,3 +200,30 @@ def test_provenance_hash_is_the_model_hash(tmp_path):
     odd.save(tmp_path / "m.json")
     for model in (odd, A.load_attribution_model(tmp_path / "m.json")):
         assert A.attribution_provenance(None, model)["model_sha256"] == odd.sha256
+
+
+def test_weights_read_once_per_model_name_every_feature():
+    """The core reads each feature's weight from tables made when the model is compiled (per word,
+    per neighbour, per pair, per shape and flag): a model with a weight for every feature name of
+    every candidate, a cue word that is "|" (so "w_p1=|||" splits two ways) and neighbours the model
+    never names, gives the records and scores of the Python definition."""
+    texts = ["He said | it was | over.", "| said ||| told \u201cno\u201d, said Gen. Smith; \u2014 said (he)",
+             "Officials said: \u201cIt is 9 AM.\u201d THEY TOLD US so. She told.", "said", "| |", "told told said"]
+    rng = random.Random(8)
+    weights = {}
+    for t in texts:
+        for sa, sb, _ in A.split_sentences(t):
+            words = A.TOKEN_RE.findall(t, sa, sb)
+            lows = [w.lower() for w in words]
+            for i, lw in enumerate(lows):
+                if lw in ("said", "told", "|"):
+                    for inq in (False, True):
+                        for hasq in (False, True):
+                            for f in A.cue_features(words, lows, i, inq, hasq):
+                                if rng.random() < 0.8:
+                                    weights[f] = rng.uniform(-2, 2)
+    weights["w_p1=|||"] = 1.5  # "|" after "|", and ("||" after "|" if "||" were a word)
+    model = A.AttributionModel(["said", "told", "|"], weights, -0.3, 0.4, {})
+    assert _same_records(texts, model) > 3
+    for threshold in (0.0, 0.9):
+        _same_records(texts, model, threshold=threshold)
