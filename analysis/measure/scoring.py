@@ -339,12 +339,28 @@ def score(corpus, lexicons=None, *, categories=None, matcher: Matcher | None = N
 
         bar = tqdm(total=len(corpus), unit="doc", desc="scoring", mininterval=0.5)
     try:
-        ids, outlets, texts = corpus_columns(corpus)
-        batch = scan(matcher, texts, ids, outlets, bar if bar is not None else (progress or None))
+        ids, outlets, _ = corpus_columns(corpus, texts=[])
+        column = corpus["text"]
+        tick = bar if bar is not None else (progress or None)
+        if _is_arrow_text(column) and len(corpus) > SCAN_PIECE_DOCS:
+            # Arrow text is turned into Python strings a piece at a time, so that the strings of every
+            # text never exist at once (a 37M-word corpus: about 0.5 GB); the hash reads the Arrow buffers
+            texts = None
+            batch = Batch.concat([
+                scan(matcher, column.iloc[a:a + SCAN_PIECE_DOCS].tolist(), ids[a:a + SCAN_PIECE_DOCS],
+                     outlets[a:a + SCAN_PIECE_DOCS], tick)
+                for a in range(0, len(corpus), SCAN_PIECE_DOCS)])
+        else:
+            texts = column.tolist()
+            batch = scan(matcher, texts, ids, outlets, tick)
     finally:
         if bar is not None:
             bar.close()
     return assemble(batch, matcher, corpus, texts=texts)
+
+
+#: documents scanned at a time by :func:`score` when the corpus keeps its text in Arrow
+SCAN_PIECE_DOCS = 2000
 
 
 def corpus_columns(corpus: pd.DataFrame, texts: list | None = None) -> tuple[list, list, list]:

@@ -242,3 +242,39 @@ def test_entries_sharing_a_pattern_keep_their_own_ids():
     if core.AVAILABLE:
         fast = scan(Matcher("hedging", engine="c"), texts, ["a", "b", "c"], ["x"] * 3)
         np.testing.assert_array_equal(fast.records, batch.records)
+
+
+def test_arrow_text_scanned_in_pieces_gives_the_tables_of_one_pass(engine, monkeypatch):
+    # score() turns Arrow text into Python strings SCAN_PIECE_DOCS documents at a time; the tables, the
+    # summary and the provenance (hashed from Arrow) are those of one pass over a list of the texts
+    from analysis.measure import scoring
+
+    texts = (TEXTS * 7)[:40]
+    corpus = pd.DataFrame({"doc_id": [f"d{i}" for i in range(40)], "outlet": ["a", "b", "c", "a"] * 10,
+                           "text": texts})
+    plain = corpus.astype({"text": object})
+    arrow = corpus.astype({"text": "string[pyarrow]"})
+    assert type(arrow["text"].array).__name__ == "ArrowStringArray"
+    ref = score(plain)
+    monkeypatch.setattr(scoring, "SCAN_PIECE_DOCS", 3)
+    sizes = []
+
+    def counted(matcher, texts, *args):
+        sizes.append(len(texts))
+        return scan(matcher, texts, *args)
+
+    monkeypatch.setattr(scoring, "scan", counted)
+    ticks = []
+
+    class Bar:
+        def update(self, n):
+            ticks.append(n)
+
+    got = score(arrow, progress=Bar())
+    assert sizes == [3] * 13 + [1] and all(isinstance(t, str) for t in texts)
+    assert sum(ticks) == 40  # every document counted once, across the pieces
+    pd.testing.assert_frame_equal(got.matches, ref.matches)
+    pd.testing.assert_frame_equal(got.documents, ref.documents)
+    pd.testing.assert_frame_equal(got.summary, ref.summary)
+    assert got.provenance == ref.provenance
+    assert got.provenance["corpus_sha256"] == corpus_sha256(plain)
