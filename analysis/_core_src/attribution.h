@@ -1298,3 +1298,160 @@ done:
     Py_DECREF(lseq);
     return result;
 }
+
+/* ---------------------------------------------------------------- CSV rows of a table */
+
+/* csv_rows(n_rows, columns, escape) -> bytes: the rows of a table as DataFrame.to_csv(index=False,
+ * lineterminator="\n") writes them after csvsafe.escape_frame (with `escape`), without the header, as
+ * analysis.csvwrite does it (a cell is quoted when it holds a comma, a double quote or \n, its quotes
+ * doubled). columns: a sequence of (kind, a, b): kind 0, text: a the int64 offsets (n_rows + 1) and b
+ * the UTF-8 data of an Arrow large_string array, quoted where needed and, with `escape`, given a leading
+ * apostrophe when it starts like a formula ('*[=+\-@\t\r]); kind 1, the same buffers written as they
+ * are (numbers already formatted); kind 2, a int64 values; kind 3, a one byte per row, True / False.
+ * Used by analysis.measure.attribution.attributions_csv_bytes; tests/measure/test_attribution_core.py
+ * compares its files with analysis.outputs.write_table's. */
+typedef struct {
+    int kind;
+    Py_buffer a, b;
+    int has_a, has_b;
+} CsvCol;
+
+static MFA_INLINE int csv_trigger(unsigned char c) {
+    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+/* 1 for the bytes that make a cell quoted: a comma, a double quote, \n */
+static const unsigned char CSV_QUOTED[256] = {['\n'] = 1, [','] = 1, ['"'] = 1};
+
+static PyObject *core_csv_rows(PyObject *mod, PyObject *args) {
+    Py_ssize_t n_rows;
+    PyObject *cols_obj;
+    int escape;
+    if (!PyArg_ParseTuple(args, "nOp", &n_rows, &cols_obj, &escape)) return NULL;
+    PyObject *seq = PySequence_Fast(cols_obj, "csv_rows: columns must be a sequence");
+    if (!seq) return NULL;
+    Py_ssize_t nc = PySequence_Fast_GET_SIZE(seq);
+    CsvCol *cols = PyMem_Calloc((size_t)nc + 1, sizeof(CsvCol));
+    unsigned char *out = NULL;
+    size_t len = 0, bound = 0;
+    PyObject *result = NULL, *bytes = NULL;
+    if (!cols) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (n_rows < 0 || nc < 1) {
+        PyErr_SetString(PyExc_ValueError, "csv_rows: n_rows >= 0 and one column or more");
+        goto done;
+    }
+    for (Py_ssize_t c = 0; c < nc; c++) {
+        PyObject *t = PySequence_Fast_GET_ITEM(seq, c);
+        PyObject *a, *b;
+        if (!PyTuple_Check(t) || !PyArg_ParseTuple(t, "iOO", &cols[c].kind, &a, &b)) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "csv_rows: each column is (kind, a, b)");
+            goto done;
+        }
+        if (PyObject_GetBuffer(a, &cols[c].a, PyBUF_SIMPLE)) goto done;
+        cols[c].has_a = 1;
+        int k = cols[c].kind;
+        size_t want = k <= 1 ? (size_t)(n_rows + 1) * 8 : (k == 2 ? (size_t)n_rows * 8 : (size_t)n_rows);
+        if (k < 0 || k > 3 || (size_t)cols[c].a.len != want) {
+            PyErr_Format(PyExc_ValueError, "csv_rows: column %zd: kind %d with %zd bytes", c, k, cols[c].a.len);
+            goto done;
+        }
+        if (k <= 1) {
+            if (PyObject_GetBuffer(b, &cols[c].b, PyBUF_SIMPLE)) goto done;
+            cols[c].has_b = 1;
+            const int64_t *off = (const int64_t *)cols[c].a.buf;
+            for (Py_ssize_t r = 0; r < n_rows; r++)
+                if (off[r] > off[r + 1]) {
+                    PyErr_SetString(PyExc_ValueError, "csv_rows: offsets must not decrease");
+                    goto done;
+                }
+            if (off[0] < 0 || off[n_rows] > cols[c].b.len) {
+                PyErr_SetString(PyExc_ValueError, "csv_rows: offsets outside the data");
+                goto done;
+            }
+            /* a text cell: each byte at most twice (doubled quotes), two quotes, an apostrophe, the comma */
+            bound += (size_t)(off[n_rows] - off[0]) * (k == 0 ? 2 : 1) + (size_t)n_rows * 4;
+        } else {
+            bound += (size_t)n_rows * (k == 2 ? 21 : 6); /* "-9223372036854775808," / "False," */
+        }
+    }
+    /* one allocation of the most the rows can take, cut to what they took */
+    bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)bound + 1);
+    if (!bytes) goto done;
+    out = (unsigned char *)PyBytes_AS_STRING(bytes);
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        for (Py_ssize_t c = 0; c < nc; c++) {
+            const CsvCol *col = &cols[c];
+            const unsigned char *p = NULL;
+            size_t n = 0;
+            if (col->kind <= 1) {
+                const int64_t *off = (const int64_t *)col->a.buf;
+                p = (const unsigned char *)col->b.buf + off[r];
+                n = (size_t)(off[r + 1] - off[r]);
+            }
+            unsigned char *o = out + len;
+            if (col->kind == 0) {
+                int quote = 0;
+                for (size_t i = 0; i < n && !quote; i++) quote = CSV_QUOTED[p[i]];
+                int apostrophe = 0;
+                if (escape && n && (p[0] == '\'' || csv_trigger(p[0]))) {
+                    size_t i = 0;
+                    while (i < n && p[i] == '\'') i++;
+                    apostrophe = i < n && csv_trigger(p[i]);
+                }
+                if (quote) *o++ = '"';
+                if (apostrophe) *o++ = '\'';
+                if (quote) {
+                    for (size_t i = 0; i < n; i++) {
+                        if (p[i] == '"') *o++ = '"';
+                        *o++ = p[i];
+                    }
+                    *o++ = '"';
+                } else {
+                    memcpy(o, p, n);
+                    o += n;
+                }
+            } else if (col->kind == 1) {
+                memcpy(o, p, n);
+                o += n;
+            } else if (col->kind == 2) {
+                int64_t v = ((const int64_t *)col->a.buf)[r];
+                char digits[24];
+                int nd = 0;
+                uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+                do {
+                    digits[nd++] = (char)('0' + u % 10);
+                    u /= 10;
+                } while (u);
+                if (v < 0) *o++ = '-';
+                while (nd) *o++ = (unsigned char)digits[--nd];
+            } else {
+                if (((const unsigned char *)col->a.buf)[r]) {
+                    memcpy(o, "True", 4);
+                    o += 4;
+                } else {
+                    memcpy(o, "False", 5);
+                    o += 5;
+                }
+            }
+            *o++ = c + 1 < nc ? ',' : '\n';
+            len = (size_t)(o - out);
+        }
+    }
+    if (_PyBytes_Resize(&bytes, (Py_ssize_t)len) == 0) {
+        result = bytes;
+        bytes = NULL;
+    }
+done:
+    Py_XDECREF(bytes);
+    if (cols)
+        for (Py_ssize_t c = 0; c < nc; c++) {
+            if (cols[c].has_a) PyBuffer_Release(&cols[c].a);
+            if (cols[c].has_b) PyBuffer_Release(&cols[c].b);
+        }
+    PyMem_Free(cols);
+    Py_DECREF(seq);
+    return result;
+}

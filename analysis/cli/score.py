@@ -295,10 +295,10 @@ def _score_in_memory(args, tmp):
         prov["metadata"] = {"table": f"metadata.{ext}", "columns": list(meta.columns[1:])}
     write_table(report.to_frame(), tmp / "load_report.csv", csv_escape=esc)
     if result.attributions is not None:
-        from ..measure.attribution import attribution_provenance
+        from ..measure.attribution import attribution_provenance, write_attributions
 
         attributions = result.attributions
-        write_table(attributions, tmp / f"attributions.{ext}", csv_escape=esc)
+        write_attributions(attributions, tmp / f"attributions.{ext}", csv_escape=esc)  # write_table's bytes
         # its own provenance file: provenance.json stays that of the scoring (identical to a streamed run's)
         att_prov = {"corpus_sha256": prov.get("corpus_sha256"), "lexicons": prov.get("lexicons"),
                     "csv_escape": prov["csv_escape"], **attribution_provenance(attributions)}

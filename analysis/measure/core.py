@@ -45,7 +45,8 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
     if os.environ.get("MFA_ENGINE", "").lower() != "python":  # asked for the Python path: nothing to say
         warnings.warn(MISSING_REASON, RuntimeWarning, stacklevel=2)
 
-__all__ = ["AVAILABLE", "MISSING_REASON", "CoreScanner", "GlobIndex", "StringTable", "compiled_cue_model", "is_arrow_text",
+__all__ = ["AVAILABLE", "MISSING_REASON", "CoreScanner", "GlobIndex", "StringTable", "compiled_cue_model", "csv_rows",
+           "is_arrow_text",
            "strings_from_buffers", "unsupported_reason"]
 
 AVAILABLE = _core is not None
@@ -58,6 +59,13 @@ def compiled_cue_model(vocabulary, weights, bias, sets):
     word sets of the rules of :mod:`analysis.measure.attribution`, in the order of
     ``analysis/_core_src/attribution.h``."""
     return _core.CueModel(vocabulary, weights, bias, sets)
+
+
+def csv_rows(n_rows: int, columns, escape: bool) -> bytes:
+    """The CSV rows (no header) of a table of text, integer and bool columns, made in one pass by the
+    compiled core (``_core.csv_rows``; the column kinds are described in ``analysis/_core_src/attribution.h``).
+    Used by :func:`analysis.measure.attribution.write_attributions`."""
+    return _core.csv_rows(n_rows, columns, escape)
 
 
 def is_arrow_text(array) -> bool:

@@ -227,3 +227,40 @@ def test_weights_read_once_per_model_name_every_feature():
     assert _same_records(texts, model) > 3
     for threshold in (0.0, 0.9):
         _same_records(texts, model, threshold=threshold)
+
+
+def _same_files(tmp_path, table):
+    """write_attributions (the core's CSV rows) writes write_table's bytes, with and without escaping;
+    returns whether the core wrote them (False: it fell back to write_table)."""
+    from analysis.outputs import write_table
+
+    for esc in (True, False):
+        write_table(table, tmp_path / "a.csv", csv_escape=esc)
+        A.write_attributions(table, tmp_path / "b.csv", csv_escape=esc)
+        assert (tmp_path / "b.csv").read_bytes() == (tmp_path / "a.csv").read_bytes(), esc
+    return A.attributions_csv_bytes(table) is not None
+
+
+def test_attributions_csv_is_write_tables_file(tmp_path):
+    from analysis.measure.scoring import score
+
+    corpus = pd.read_csv(paths.SAMPLE_CORPUS)
+    table = A.with_match_counts(A.attributions_frame(corpus), score(corpus).matches)
+    assert _same_files(tmp_path, table) == core.is_arrow_text(table["cue"].array)
+    assert _same_files(tmp_path, table.iloc[:0])
+    assert _same_files(tmp_path, table.iloc[5:40])  # a slice: Arrow arrays with an offset
+    # cells a spreadsheet would run, cells that need quotes, both, and every kind of column it writes
+    rng = random.Random(4)
+    bits = ["=1+2", "+x", "-3", "@a", "\tt", "\rr", "'=x", "''+", "'", "a,b", 'say "no"', "l1\nl2", "cr\rlf",
+            "=a,b", "", " ", "\u201cquoted\u201d", "\u00e9t\u00e9", "\U0001f600", "plain", "-", "==", "'''"]
+    n = 300
+    odd = pd.DataFrame({
+        "doc_id": [rng.choice(bits) + str(i) for i in range(n)], "text": [rng.choice(bits) for _ in range(n)],
+        "more": [rng.choice(bits) + rng.choice(bits) for _ in range(n)],
+        "count": np.array([rng.choice([0, -1, 7, 2**63 - 1, -2**63]) for _ in range(n)], dtype=np.int64),
+        "score": np.array([rng.choice([0.5, -0.0, 0.0, float("nan"), 1e-7, 1e16, 0.1 + 0.2, -2.5, float("inf")])
+                           for _ in range(n)]),
+        "flag": [rng.random() < 0.5 for _ in range(n)]})
+    assert _same_files(tmp_path, odd) == core.is_arrow_text(odd["text"].array)
+    with_missing = odd.assign(text=[None if i % 7 == 0 else v for i, v in enumerate(odd["text"])])
+    assert not _same_files(tmp_path, with_missing)  # missing text: write_table writes it
