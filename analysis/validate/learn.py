@@ -40,6 +40,7 @@ __all__ = [
     "SentenceClassifier",
     "cross_validate",
     "load_model",
+    "tagger_cue_words",
     "train",
     "training_hash",
 ]
@@ -233,6 +234,26 @@ _TAGGER_FEATURES = ["tagger:max_logit"]
 NO_CANDIDATE_SCORE = -50.0
 
 
+def tagger_cue_words(gold: pd.DataFrame, min_count: int) -> list[str]:
+    """Word tokens that overlap an annotated cue span at least ``min_count`` times in ``gold``.
+
+    >>> gold = pd.DataFrame({"text": ["It may rain.", "We may go.", "Whether or not."],
+    ...                      "cues": [[(3, 6)], [(3, 6)], [(0, 7), (11, 14)]]})
+    >>> tagger_cue_words(gold, 2), tagger_cue_words(gold, 1)
+    (['may'], ['may', 'not', 'whether'])
+    """
+    from collections import Counter
+
+    from analysis.validate.induction import sentence_token_spans
+
+    counts = Counter()
+    for text, cues in zip(gold["text"], gold["cues"]):
+        spans = [(int(c[0]), int(c[1])) for c in cues]
+        if spans:
+            counts.update(n for a, b, n in sentence_token_spans(text) if any(a < e and b > st for st, e in spans))
+    return sorted(w for w, c in counts.items() if c >= min_count)
+
+
 def _hash_index(feature: str, bits: int) -> int:
     from sklearn.utils import murmurhash3_32
 
@@ -294,6 +315,8 @@ class _Featurizer:
         self._cue_lengths = sorted({len(k) for k in self._cue_map})
         self._cue_words = {w for k in self._cue_map for w in k}
         self._cue_prefixes = {w[:_PREFIX] for w in self._cue_words if len(w) >= _PREFIX}
+        # the tagger's candidates come from its own cue words (word tokens marked as cues in training)
+        self._tagger_words = set(self.token_model.get("cue_words", [])) if self.token_model else set()
         self._context_index = {f: i for i, f in enumerate(self.context_vocabulary)}
         tm = self.token_model
         self._token_index = {f: i for i, f in enumerate(tm["vocabulary"])} if tm else {}
@@ -323,7 +346,7 @@ class _Featurizer:
             gold = [(int(c[0]), int(c[1])) for c in cues[i]] if cues is not None else []
             norms = [n for _a, _b, n in spans]
             if self.settings["tagger"]:
-                found = tagger_candidates(norms, self._cue_words)
+                found = tagger_candidates(norms, self._tagger_words)
             else:
                 found = candidate_contexts(norms, self._cue_words, self._cue_prefixes)
             for j, fs in found:
@@ -389,6 +412,8 @@ class _Featurizer:
                     df[f] = df.get(f, 0) + 1
             vocab = sorted(f for f, c in df.items() if c >= min_df)
         self.token_model = {"vocabulary": vocab, "coef": [], "intercept": 0.0}
+        if self.settings["tagger"]:
+            self.token_model["cue_words"] = sorted(self._tagger_words)
         self._token_index = {f: i for i, f in enumerate(vocab)}
         n_cols = self.n_token_columns
         self.token_model["coef"] = [0.0] * n_cols
@@ -437,9 +462,8 @@ class _Featurizer:
         word_vocab, char_vocab = [], []
         min_df = min(settings["min_df"], max(1, len(texts)))
         if settings["tagger"]:
-            table = induce_cues(gold, min_cue_count=settings["cue_min_count"])
-            cues = [[str(c), float(p)] for c, p in zip(table["cue"], table["cue_precision"])]
-            feat = cls(settings, [], [], [], cues)
+            feat = cls(settings)
+            feat._tagger_words = set(tagger_cue_words(gold, settings["cue_min_count"]))
             feat.fit_token_model(gold, min_df, sample_weight)
             return feat
         if settings["word_ngrams"] is not None and settings["hash_bits"] is None:
@@ -948,9 +972,13 @@ def validate_model_dict(data, where: str = "<model>") -> None:
         raise ValueError(f"{where}: 'token_model' must be present exactly when settings.token_model "
                          "or settings.tagger is true")
     if tm:
-        if set(tm) != {"vocabulary", "coef", "intercept"} or not isinstance(tm["vocabulary"], list) \
-                or not isinstance(tm["coef"], list):
-            raise ValueError(f"{where}: token_model must have a vocabulary list, a coef list and an intercept")
+        keys = {"vocabulary", "coef", "intercept"} | ({"cue_words"} if file_settings.get("tagger") else set())
+        if set(tm) != keys or not isinstance(tm["vocabulary"], list) or not isinstance(tm["coef"], list):
+            raise ValueError(f"{where}: token_model must have a vocabulary list, a coef list and an intercept"
+                             + (" and, for a tagger, its cue_words" if "cue_words" in keys else ""))
+        if "cue_words" in keys and not (isinstance(tm["cue_words"], list) and all(isinstance(w, str) for w in tm["cue_words"])
+                                        and len(set(tm["cue_words"])) == len(tm["cue_words"])):
+            raise ValueError(f"{where}: token_model.cue_words must be a list of distinct strings")
         vocab = tm["vocabulary"]
         if not all(isinstance(t, str) for t in vocab) or len(set(vocab)) != len(vocab):
             raise ValueError(f"{where}: token_model.vocabulary must be a list of distinct strings")

@@ -245,12 +245,18 @@ def test_tagger_settings_are_checked(bad, message):
 
 
 def test_tagger_file_without_its_weights_is_refused(tmp_path):
-    data = train(context_gold(), {"lexicons": [], "min_df": 1, "tagger": True}).to_dict()
-    data["token_model"] = None
+    model = train(context_gold(), {"lexicons": [], "min_df": 1, "tagger": True})
+    assert model.to_dict()["token_model"]["cue_words"] == ["blorfly"]  # marked as a cue in training
     bad = tmp_path / "bad.json"
-    _resave(bad, data)
-    with pytest.raises(ValueError, match="exactly when"):
-        load_model(bad)
+    for edit, message in [(lambda d: d.__setitem__("token_model", None), "exactly when"),
+                          (lambda d: d["token_model"].pop("cue_words"), "its cue_words"),
+                          (lambda d: d["token_model"].__setitem__("cue_words", "blorfly"), "distinct strings"),
+                          (lambda d: d["token_model"].__setitem__("cue_words", ["a", "a"]), "distinct strings")]:
+        data = model.to_dict()
+        edit(data)
+        _resave(bad, data)
+        with pytest.raises(ValueError, match=message):
+            load_model(bad)
 
 
 def test_tagger_sample_weight_reaches_the_token_model():
