@@ -50,3 +50,34 @@ def test_arrow_matches_reader_declines_what_it_cannot_read_the_same(tmp_path):
     floats = tmp_path / "floats.csv"
     floats.write_text("doc_id,category,score\na,hedging,0.1\n", encoding="utf-8")
     assert _read_matches_arrow(floats, ["doc_id", "category", "score"]) is None
+
+
+def test_categorical_matches_read_the_same_values(tmp_path):
+    """read_scored(categorical=True), what run_all reads: the text columns of matches.csv as categoricals
+    whose categories are sorted and distinct, holding the values of the default read cell for cell,
+    escaped formula-like cells (written with an apostrophe) unescaped as in the default read."""
+    from analysis.cli import main
+    from analysis.compare.pipeline import read_scored
+
+    cells = ["=SUM(1)", "+1", "-x", "@a", "'quoted", "NA", "plain", "naïve Σ 😀"]
+    rng = np.random.default_rng(5)
+    corpus = pd.DataFrame({"doc_id": [f"d{i}" for i in range(60)],
+                           "outlet": rng.choice(cells, 60),
+                           "text": ["Officials may say it could rain, about 40 people said."] * 60})
+    corpus.to_csv(tmp_path / "corpus.csv", index=False)
+    folder = tmp_path / "scored"
+    assert main(["score", str(tmp_path / "corpus.csv"), "--out", str(folder), "--quiet"]) == 0
+    assert "'=SUM(1)" in (folder / "matches.csv").read_text(encoding="utf-8")  # written escaped
+    d1, m1, _ = read_scored(folder)
+    d2, m2, _ = read_scored(folder, categorical=True)
+    assert d1.equals(d2)
+    cat_cols = [c for c in m2.columns if isinstance(m2[c].dtype, pd.CategoricalDtype)]
+    assert {"doc_id", "outlet", "category", "entry", "matched", "voice"} <= set(cat_cols)
+    assert len(m1) > 60
+    for col in m1.columns:
+        got = m2[col].astype(m1[col].dtype) if col in cat_cols else m2[col]
+        pd.testing.assert_series_equal(got, m1[col])
+    for col in cat_cols:
+        cats = list(m2[col].cat.categories)
+        assert cats == sorted(cats) and len(set(cats)) == len(cats)
+    assert set(m2["outlet"]) == set(corpus["outlet"])
