@@ -411,6 +411,26 @@ def output_set(folder, command: str, *, replaceable=()):
     ['a.csv']
     """
     target = resolve_target(folder)
+    parent = _writable_parent(target)
+    replaceable = list(replaceable)
+    lock = _Lock(parent / f".{target.name}.lock", target).acquire()
+    try:
+        _clean_leftovers(target, replaceable)
+        _check_existing(target, command, replaceable)
+        staging = _start_staging(parent, target, command)
+        try:
+            yield staging
+            _seal(staging, command)
+            _swap_in(staging, target, parent)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    finally:
+        lock.release()
+
+
+def _writable_parent(target: Path) -> Path:
+    """The parent of ``target``, created if needed; refused when it cannot hold the set or ``target`` is the cwd."""
     parent = target.parent
     try:
         here = Path.cwd().resolve()
@@ -425,39 +445,45 @@ def output_set(folder, command: str, *, replaceable=()):
         raise OutputSetError(f"{parent} exists and is not a folder") from None
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputSetError(f"cannot create files in {parent} (permission denied); choose another output folder")
-    replaceable = list(replaceable)
-    lock = _Lock(parent / f".{target.name}.lock", target).acquire()
+    return parent
+
+
+def _start_staging(parent: Path, target: Path, command: str) -> Path:
+    """A new private staging folder beside ``target``, holding the building marker of ``command``."""
+    staging = _private_folder(parent, f".{target.name[:200]}.", ".partial")
     try:
-        _clean_leftovers(target, replaceable)
-        _check_existing(target, command, replaceable)
-        staging = _private_folder(parent, f".{target.name[:200]}.", ".partial")
-        try:
-            # not atomic on purpose: from the instant it exists, its name marks the folder as ours
-            fd = os.open(staging / BUILDING_MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL, file_mode())
-            os.write(fd, (json.dumps({"command": command}) + "\n").encode("utf-8"))
-            os.close(fd)
-            yield staging
-            files = sorted(p.name for p in staging.iterdir() if p.name not in (BUILDING_MARKER, COMPLETE_MARKER))
-            marker = {"command": command, "files": files, "marker_format": MARKER_FORMAT}
-            atomic_write_text(staging / COMPLETE_MARKER, json.dumps(marker, indent=1) + "\n")
-            os.unlink(staging / BUILDING_MARKER)
-            _fsync_dir(staging)
-            if not os.path.lexists(target):
-                os.rename(staging, target)
-            elif _exchange(staging, target):
-                shutil.rmtree(staging, ignore_errors=True)  # now holds the previous outputs
-            else:
-                old = _private_folder(parent, f".{target.name[:200]}.", ".old")
-                os.rmdir(old)
-                os.rename(target, old)
-                os.rename(staging, target)
-                shutil.rmtree(old, ignore_errors=True)
-            _fsync_dir(parent)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    finally:
-        lock.release()
+        # not atomic on purpose: from the instant it exists, its name marks the folder as ours
+        fd = os.open(staging / BUILDING_MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL, file_mode())
+        os.write(fd, (json.dumps({"command": command}) + "\n").encode("utf-8"))
+        os.close(fd)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def _seal(staging: Path, command: str) -> None:
+    """Replace the building marker of a finished staging folder by the complete marker listing its files."""
+    files = sorted(p.name for p in staging.iterdir() if p.name not in (BUILDING_MARKER, COMPLETE_MARKER))
+    marker = {"command": command, "files": files, "marker_format": MARKER_FORMAT}
+    atomic_write_text(staging / COMPLETE_MARKER, json.dumps(marker, indent=1) + "\n")
+    os.unlink(staging / BUILDING_MARKER)
+    _fsync_dir(staging)
+
+
+def _swap_in(staging: Path, target: Path, parent: Path) -> None:
+    """Put the sealed ``staging`` folder in place of ``target`` (atomically where the system can exchange)."""
+    if not os.path.lexists(target):
+        os.rename(staging, target)
+    elif _exchange(staging, target):
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous outputs
+    else:
+        old = _private_folder(parent, f".{target.name[:200]}.", ".old")
+        os.rmdir(old)
+        os.rename(target, old)
+        os.rename(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+    _fsync_dir(parent)
 
 
 @contextmanager
