@@ -222,38 +222,48 @@ def pooled_rates(
         raise ValueError(f"column {token_col!r} must hold non-negative token counts without NaN")
     n = np.bincount(codes, minlength=n_groups)
     T = np.bincount(codes, weights=t, minlength=n_groups)
-    frames = []
-    for cat in cats:
-        y = docs[cat + COUNT_SUFFIX].to_numpy(dtype=float)
-        Y = np.bincount(codes, weights=y, minlength=n_groups)
-        mean, lo, hi, params, note = _pool_one(y, t, codes, n_groups, confidence)
-        raw = np.divide(Y, T, out=np.full(n_groups, np.nan), where=T > 0)
-        prior = params["prior_rate_per_1k"] / 1000
-        with np.errstate(invalid="ignore", divide="ignore"):
-            shrink = np.where(np.isfinite(raw) & (raw != prior), (raw - mean) / (raw - prior), np.nan)
-        notes = np.full(n_groups, note, dtype=object)
-        if not note:
-            notes[T == 0] = "no tokens: pooled rate is the prior"
-            notes[(n == 1) & (T > 0)] = "one document: estimate leans on the corpus rate"
-        frames.append(pd.DataFrame({
-            by: labels,
-            "category": cat,
-            "n_docs": n,
-            "tokens": T.astype(np.int64),
-            "matches": Y.astype(np.int64),
-            "rate": raw * 1000,
-            "rate_pooled": mean * 1000,
-            "pooled_low": lo * 1000,
-            "pooled_high": hi * 1000,
-            "shrinkage": np.clip(shrink, 0, 1),
-            "prior_rate": params["prior_rate_per_1k"],
-            "prior_sd": params["prior_sd"],
-            "doc_shape": params["doc_shape"],
-            "method": f"Poisson-lognormal outlet intercept, NB documents, {confidence:.0%} posterior",
-            "note": notes,
-        }))
+    frames = [
+        _pooled_table(by, cat, docs[cat + COUNT_SUFFIX].to_numpy(dtype=float), t, codes, labels, n, T, confidence)
+        for cat in cats
+    ]
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values([by, "category"], kind="stable").reset_index(drop=True)
+
+
+def _pooled_table(by: str, cat: str, y, t, codes, labels, n, T, confidence: float) -> pd.DataFrame:
+    """The rows of :func:`pooled_rates` for category ``cat``, one per group.
+
+    ``y`` and ``t`` are the documents' counts and tokens, ``codes`` their group numbers into ``labels``;
+    ``n`` and ``T`` the documents and tokens per group.
+    """
+    n_groups = len(labels)
+    Y = np.bincount(codes, weights=y, minlength=n_groups)
+    mean, lo, hi, params, note = _pool_one(y, t, codes, n_groups, confidence)
+    raw = np.divide(Y, T, out=np.full(n_groups, np.nan), where=T > 0)
+    prior = params["prior_rate_per_1k"] / 1000
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shrink = np.where(np.isfinite(raw) & (raw != prior), (raw - mean) / (raw - prior), np.nan)
+    notes = np.full(n_groups, note, dtype=object)
+    if not note:
+        notes[T == 0] = "no tokens: pooled rate is the prior"
+        notes[(n == 1) & (T > 0)] = "one document: estimate leans on the corpus rate"
+    return pd.DataFrame({
+        by: labels,
+        "category": cat,
+        "n_docs": n,
+        "tokens": T.astype(np.int64),
+        "matches": Y.astype(np.int64),
+        "rate": raw * 1000,
+        "rate_pooled": mean * 1000,
+        "pooled_low": lo * 1000,
+        "pooled_high": hi * 1000,
+        "shrinkage": np.clip(shrink, 0, 1),
+        "prior_rate": params["prior_rate_per_1k"],
+        "prior_sd": params["prior_sd"],
+        "doc_shape": params["doc_shape"],
+        "method": f"Poisson-lognormal outlet intercept, NB documents, {confidence:.0%} posterior",
+        "note": notes,
+    })
 
 
 # --------------------------------------------------------------------------------------------------
