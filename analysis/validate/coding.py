@@ -546,8 +546,6 @@ def evaluate_coding(coded: pd.DataFrame, *, coder: str | None = None, confidence
     with different sampling rates are combined correctly; with unequal weights the interval is the
     Wilson interval on Kish's effective sample size ``(sum w)^2 / sum w^2``.
     """
-    from analysis.validate.metrics import cohen_kappa, krippendorff_alpha, wilson_interval
-
     code_cols = coded.attrs.get("code_columns") or [c for c in coded.columns if _CODE_COL.match(str(c))]
     if not code_cols:
         raise ValueError("no code column in the coded table: read it with read_coded()")
@@ -571,33 +569,50 @@ def evaluate_coding(coded: pd.DataFrame, *, coder: str | None = None, confidence
     by_outlet_entry = _table(mrows, ["outlet", "category", "entry"], coder, confidence)
     overall = _estimate(mrows[coder].to_numpy(float), mrows["_w"].to_numpy(float), confidence)
 
-    # recall from the non-match sample
-    nrows = rows[rows["kind"] == "nonmatch"]
+    recall = _recall(rows[rows["kind"] == "nonmatch"], overall, coder, confidence, notes)
+    agreement = _agreement(coded, code_cols)
+    return CodingResult(by_entry, by_category, by_outlet, by_outlet_category, by_outlet_entry,
+                        overall, recall, agreement, coder, confidence, notes)
+
+
+def _recall(nrows: pd.DataFrame, overall: dict, coder: str, confidence: float, notes: list) -> dict:
+    """Recall of the lexicon estimated from the coded non-match sample ``nrows`` and the overall precision.
+
+    Appends a note to ``notes`` when no non-matching sentence was coded (every estimate is then NaN).
+    """
+    from analysis.validate.metrics import wilson_interval
+
     recall = {"nonmatch_sentences": None, "sampled": len(nrows), "missed_in_sample": None,
               "miss_rate": math.nan, "miss_low": math.nan, "miss_high": math.nan,
               "estimated_true_matches": overall.get("matches", 0.0) * overall["precision"]
               if overall["n_coded"] else math.nan,
               "estimated_missed": math.nan, "recall": math.nan, "low": math.nan, "high": math.nan}
-    if len(nrows):
-        U = int(nrows["stratum_size"].iloc[0])
-        k = int(nrows[coder].sum())
-        miss = k / len(nrows)
-        m_lo, m_hi = wilson_interval(k, len(nrows), confidence)
-        total = overall["matches"] if overall["n_coded"] else 0.0
-        tp = total * overall["precision"] if overall["n_coded"] else 0.0
-        tp_lo = total * overall["low"] if overall["n_coded"] else 0.0
-        tp_hi = total * overall["high"] if overall["n_coded"] else 0.0
-
-        def rec(t, f):
-            return t / (t + f) if (t + f) > 0 else math.nan
-
-        recall.update({
-            "nonmatch_sentences": U, "missed_in_sample": k, "miss_rate": miss, "miss_low": m_lo,
-            "miss_high": m_hi, "estimated_true_matches": tp, "estimated_missed": miss * U,
-            "recall": rec(tp, miss * U), "low": rec(tp_lo, m_hi * U), "high": rec(tp_hi, m_lo * U),
-        })
-    else:
+    if not len(nrows):
         notes.append("no non-matching sentences were coded: recall cannot be estimated")
+        return recall
+    U = int(nrows["stratum_size"].iloc[0])
+    k = int(nrows[coder].sum())
+    miss = k / len(nrows)
+    m_lo, m_hi = wilson_interval(k, len(nrows), confidence)
+    total = overall["matches"] if overall["n_coded"] else 0.0
+    tp = total * overall["precision"] if overall["n_coded"] else 0.0
+    tp_lo = total * overall["low"] if overall["n_coded"] else 0.0
+    tp_hi = total * overall["high"] if overall["n_coded"] else 0.0
+
+    def rec(t, f):
+        return t / (t + f) if (t + f) > 0 else math.nan
+
+    recall.update({
+        "nonmatch_sentences": U, "missed_in_sample": k, "miss_rate": miss, "miss_low": m_lo,
+        "miss_high": m_hi, "estimated_true_matches": tp, "estimated_missed": miss * U,
+        "recall": rec(tp, miss * U), "low": rec(tp_lo, m_hi * U), "high": rec(tp_hi, m_lo * U),
+    })
+    return recall
+
+
+def _agreement(coded: pd.DataFrame, code_cols: list) -> dict:
+    """Agreement between the first two coder columns (not ``code``): all rows, matches, sentences."""
+    from analysis.validate.metrics import cohen_kappa, krippendorff_alpha
 
     agreement = {}
     pair = [c for c in code_cols if c != "code"][:2]
@@ -615,8 +630,7 @@ def evaluate_coding(coded: pd.DataFrame, *, coder: str | None = None, confidence
                 "cohen_kappa": cohen_kappa(a, b),
                 "krippendorff_alpha": krippendorff_alpha([a, b]) if len(a) > 1 else math.nan,
             }
-    return CodingResult(by_entry, by_category, by_outlet, by_outlet_category, by_outlet_entry,
-                        overall, recall, agreement, coder, confidence, notes)
+    return agreement
 
 
 def corrected_rates(result: CodingResult, summary: pd.DataFrame, *, keep_uncoded: bool = False) -> pd.DataFrame:

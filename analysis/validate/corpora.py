@@ -519,6 +519,17 @@ def load_polnear_attributions(root: PathLike, split: str | None = None) -> pd.Da
     return pd.DataFrame(rows, columns=columns)
 
 
+def _checked_span(span, doc_id, n_chars: int) -> tuple[int, int]:
+    """``(start, end)`` of one sentence from a user's sentence splitter, refused unless inside the article."""
+    try:
+        s0, e0 = (int(x) for x in span)
+    except (TypeError, ValueError):
+        raise ValueError(f"sentence_splitter returned {span!r} for {doc_id}; expected (start, end)") from None
+    if not 0 <= s0 <= e0 <= n_chars:
+        raise ValueError(f"sentence_splitter returned span {s0}-{e0} outside {doc_id} ({n_chars} characters)")
+    return s0, e0
+
+
 def load_polnear(
     root: PathLike,
     split: str | None = "train",
@@ -567,17 +578,7 @@ def load_polnear(
             if e > s
         ]
         for i, span in enumerate(splitter(doc.text)):
-            try:
-                s0, e0 = (int(x) for x in span)
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"sentence_splitter returned {span!r} for {doc.doc_id}; expected (start, end)"
-                ) from None
-            if not 0 <= s0 <= e0 <= len(doc.text):
-                raise ValueError(
-                    f"sentence_splitter returned span {s0}-{e0} outside {doc.doc_id} "
-                    f"({len(doc.text)} characters)"
-                )
+            s0, e0 = _checked_span(span, doc.doc_id, len(doc.text))
             sentence = doc.text[s0:e0]
             cues = sorted(
                 (max(s, s0) - s0, min(e, e0) - s0, sentence[max(s, s0) - s0 : min(e, e0) - s0], k)

@@ -103,31 +103,11 @@ def induce_cues(
         raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
     labels = gold["label"].astype(bool).tolist() if "label" in gold.columns else None
     tokenised = [sentence_token_spans(t) for t in gold["text"]]
-    cue_counts: Counter = Counter()
-    for tokens, cues in zip(tokenised, gold["cues"]):
-        for i, j in _cue_token_runs(tokens, cues or []):
-            if j - i <= max_tokens:
-                cue_counts[tuple(t[2] for t in tokens[i:j])] += 1
+    cue_counts = _annotated_runs(tokenised, gold["cues"], max_tokens)
     candidates = {c for c, n in cue_counts.items() if n >= min_cue_count}
     if not candidates:
         return pd.DataFrame(columns=CUE_COLUMNS)
-    lengths = sorted({len(c) for c in candidates})
-    occurrences: Counter = Counter()
-    sentences: Counter = Counter()
-    positive: Counter = Counter()
-    for k, tokens in enumerate(tokenised):
-        norms = [t[2] for t in tokens]
-        seen = set()
-        for n in lengths:
-            for i in range(len(norms) - n + 1):
-                gram = tuple(norms[i : i + n])
-                if gram in candidates:
-                    occurrences[gram] += 1
-                    seen.add(gram)
-        for gram in seen:
-            sentences[gram] += 1
-            if labels is not None and labels[k]:
-                positive[gram] += 1
+    occurrences, sentences, positive = _occurrences(tokenised, candidates, labels)
     rows = []
     for gram in candidates:
         occ = max(occurrences[gram], cue_counts[gram])
@@ -150,6 +130,38 @@ def induce_cues(
     return out.sort_values(
         ["cue_precision", "cue_count", "cue"], ascending=[False, False, True], kind="mergesort"
     ).reset_index(drop=True)
+
+
+def _annotated_runs(tokenised, cues_column, max_tokens: int) -> Counter:
+    """How often each token sequence of at most ``max_tokens`` tokens is annotated as a cue."""
+    cue_counts: Counter = Counter()
+    for tokens, cues in zip(tokenised, cues_column):
+        for i, j in _cue_token_runs(tokens, cues or []):
+            if j - i <= max_tokens:
+                cue_counts[tuple(t[2] for t in tokens[i:j])] += 1
+    return cue_counts
+
+
+def _occurrences(tokenised, candidates: set, labels) -> tuple[Counter, Counter, Counter]:
+    """Occurrences of each candidate in all sentences, sentences holding it, and the positive ones among them."""
+    lengths = sorted({len(c) for c in candidates})
+    occurrences: Counter = Counter()
+    sentences: Counter = Counter()
+    positive: Counter = Counter()
+    for k, tokens in enumerate(tokenised):
+        norms = [t[2] for t in tokens]
+        seen = set()
+        for n in lengths:
+            for i in range(len(norms) - n + 1):
+                gram = tuple(norms[i : i + n])
+                if gram in candidates:
+                    occurrences[gram] += 1
+                    seen.add(gram)
+        for gram in seen:
+            sentences[gram] += 1
+            if labels is not None and labels[k]:
+                positive[gram] += 1
+    return occurrences, sentences, positive
 
 
 def _usable_pattern(cue: str) -> bool:
