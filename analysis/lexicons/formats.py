@@ -228,38 +228,11 @@ def _decode(data: bytes, path: str, issues: list) -> str:
 _COND_RE = re.compile(r"\(([^()]*)\)\s*([^\s()]+)|(\S+)")
 
 
-def parse_liwc_dic(text: str, path: str = "<dic>", issues: list | None = None, *, name=None, version=None):
-    """Read a LIWC 2007/2015 ``.dic`` dictionary.
+def _liwc_header(lines: list[str], path: str, b: _Builder) -> tuple[dict[str, str], int]:
+    """Read the category list between the two ``%`` lines of a ``.dic``.
 
-    Parameters
-    ----------
-    text : str
-        The file content (a leading BOM and Windows line ends are accepted).
-    path : str
-        Shown in issues.
-    issues : list, optional
-        Receives an :class:`Issue` for every quirk; reading never stops on one.
-    name, version : str, optional
-        ``[meta]`` name and version (default: from the file name, ``0.1.0``).
-
-    Returns
-    -------
-    Lexicon
-        Category names are the LIWC names made lower-case (the original is kept as ``label``);
-        a trailing ``*`` is our one-token glob, so ``abandon*`` keeps its LIWC meaning.
-
-    Examples
-    --------
-    >>> lex = parse_liwc_dic("%\\n1\\tposemo\\n2\\ttentat\\n%\\nhappy\\t1\\nmaybe\\t2\\nperhap*\\t2\\n")
-    >>> {c: [e.pattern for e in cat.entries] for c, cat in lex.categories.items()}
-    {'posemo': ['happy'], 'tentat': ['maybe', 'perhap*']}
+    Returns ``{LIWC number: category name}`` and the index of the first line after the closing ``%``.
     """
-    issues = [] if issues is None else issues
-    if text.startswith("\ufeff"):
-        issues.append(Issue(path, 1, "info", "byte-order mark (BOM) at the start of the file ignored", "bom"))
-        text = text[1:]
-    b = _Builder(path, "LIWC .dic", issues)
-    lines = text.splitlines()
     i = 0
     while i < len(lines) and not lines[i].strip():
         i += 1
@@ -297,42 +270,88 @@ def parse_liwc_dic(text: str, path: str = "<dic>", issues: list | None = None, *
         raise LexiconError(f"{path}:{len(lines)}: not a LIWC .dic file: no '%' line closes the category list")
     if not ids:
         raise LexiconError(f"{path}:{i + 1}: the category list between the two '%' lines is empty")
-    i += 1
+    return ids, i + 1
+
+
+def _liwc_split_line(raw: str, ids: dict, b: _Builder, lineno: int) -> tuple[str, str]:
+    """The term of one entry line and the rest (its category numbers); without a tab, split before the numbers."""
+    if "\t" in raw:
+        term, _, rest = raw.strip().partition("\t")
+        return term.strip(), rest
+    toks = raw.split()
+    k = len(toks)
+    while k > 1 and (toks[k - 1] in ids or re.fullmatch(r"[\d()/ ]+", toks[k - 1])):
+        k -= 1
+    term, rest = " ".join(toks[:k]), " ".join(toks[k:])
+    if rest:
+        b.issue(lineno, "info", f"no tab after {term!r}: the line was split at the first category number",
+                "liwc-spaces", pattern=term)
+    return term, rest
+
+
+def _liwc_categories(term: str, rest: str, ids: dict, b: _Builder, lineno: int) -> list[str]:
+    """The known category numbers of one entry; unknown numbers and LIWC 2007 conditions become issues."""
+    cats: list[str] = []
+    conds = []
+    for m in _COND_RE.finditer(rest):
+        if m.group(3) is None:
+            conds.append(f"({m.group(1)}){m.group(2)}")
+        elif m.group(3) in ids:
+            cats.append(m.group(3))
+        else:
+            b.issue(lineno, "warning", f"unknown category number {m.group(3)!r} for {term!r} (not in the "
+                    "header); ignored", "liwc-unknown-category", pattern=term)
+    for cond in conds:
+        b.issue(lineno, "warning",
+                f"conditional category {cond!r} for {term!r} (LIWC 2007: the category depends on the "
+                "neighbouring word) cannot be expressed and was dropped; the entry keeps its plain categories "
+                f"({', '.join(cats) if cats else 'none'})", "liwc-conditional", pattern=term)
+    return cats
+
+
+def parse_liwc_dic(text: str, path: str = "<dic>", issues: list | None = None, *, name=None, version=None):
+    """Read a LIWC 2007/2015 ``.dic`` dictionary.
+
+    Parameters
+    ----------
+    text : str
+        The file content (a leading BOM and Windows line ends are accepted).
+    path : str
+        Shown in issues.
+    issues : list, optional
+        Receives an :class:`Issue` for every quirk; reading never stops on one.
+    name, version : str, optional
+        ``[meta]`` name and version (default: from the file name, ``0.1.0``).
+
+    Returns
+    -------
+    Lexicon
+        Category names are the LIWC names made lower-case (the original is kept as ``label``);
+        a trailing ``*`` is our one-token glob, so ``abandon*`` keeps its LIWC meaning.
+
+    Examples
+    --------
+    >>> lex = parse_liwc_dic("%\\n1\\tposemo\\n2\\ttentat\\n%\\nhappy\\t1\\nmaybe\\t2\\nperhap*\\t2\\n")
+    >>> {c: [e.pattern for e in cat.entries] for c, cat in lex.categories.items()}
+    {'posemo': ['happy'], 'tentat': ['maybe', 'perhap*']}
+    """
+    issues = [] if issues is None else issues
+    if text.startswith("\ufeff"):
+        issues.append(Issue(path, 1, "info", "byte-order mark (BOM) at the start of the file ignored", "bom"))
+        text = text[1:]
+    b = _Builder(path, "LIWC .dic", issues)
+    lines = text.splitlines()
+    ids, first = _liwc_header(lines, path, b)
     seen: dict[str, tuple[int, set]] = {}  # term -> (first line, categories)
-    for lineno in range(i + 1, len(lines) + 1):
+    for lineno in range(first + 1, len(lines) + 1):
         raw = lines[lineno - 1]
         if not raw.strip():
             continue
-        if "\t" in raw:
-            term, _, rest = raw.strip().partition("\t")
-            term = term.strip()
-        else:
-            toks = raw.split()
-            k = len(toks)
-            while k > 1 and (toks[k - 1] in ids or re.fullmatch(r"[\d()/ ]+", toks[k - 1])):
-                k -= 1
-            term, rest = " ".join(toks[:k]), " ".join(toks[k:])
-            if rest:
-                b.issue(lineno, "info", f"no tab after {term!r}: the line was split at the first category number",
-                        "liwc-spaces", pattern=term)
+        term, rest = _liwc_split_line(raw, ids, b, lineno)
         if not term:
             b.issue(lineno, "warning", "line without a term; ignored", "liwc-entry")
             continue
-        cats: list[str] = []
-        conds = []
-        for m in _COND_RE.finditer(rest):
-            if m.group(3) is None:
-                conds.append(f"({m.group(1)}){m.group(2)}")
-            elif m.group(3) in ids:
-                cats.append(m.group(3))
-            else:
-                b.issue(lineno, "warning", f"unknown category number {m.group(3)!r} for {term!r} (not in the "
-                        "header); ignored", "liwc-unknown-category", pattern=term)
-        for cond in conds:
-            b.issue(lineno, "warning",
-                    f"conditional category {cond!r} for {term!r} (LIWC 2007: the category depends on the "
-                    "neighbouring word) cannot be expressed and was dropped; the entry keeps its plain categories "
-                    f"({', '.join(cats) if cats else 'none'})", "liwc-conditional", pattern=term)
+        cats = _liwc_categories(term, rest, ids, b, lineno)
         if not cats:
             b.issue(lineno, "warning", f"{term!r} has no usable category; skipped", "liwc-entry", pattern=term)
             continue
@@ -344,9 +363,9 @@ def parse_liwc_dic(text: str, path: str = "<dic>", issues: list | None = None, *
                     "character in LIWC", "liwc-question", pattern=term)
         key = term.lower()
         if key in seen:
-            first, prev = seen[key]
+            first_line, prev = seen[key]
             new = [c for c in cats if c not in prev]
-            b.issue(lineno, "warning", f"duplicate line for {term!r} (first on line {first}); "
+            b.issue(lineno, "warning", f"duplicate line for {term!r} (first on line {first_line}); "
                     + (f"its categories {', '.join(new)} are merged" if new else "same categories, ignored"),
                     "liwc-duplicate", pattern=term)
             cats = new
@@ -536,6 +555,110 @@ def _bounded_yaml(text: str, path):
         loader.dispose()
 
 
+def _document_order(data) -> list:
+    """Keys and scalar leaves of a loaded YAML document in document order (the order the scanner sees)."""
+    walk: list = []
+
+    def visit(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk.append(k)
+                visit(v)
+        elif isinstance(node, list):
+            for v in node:
+                visit(v)
+        else:
+            walk.append(node)
+
+    visit(data)
+    return walk
+
+
+class _YamlEntries:
+    """Adds the categories and entries of a loaded quanteda dictionary to a :class:`_Builder`.
+
+    The scalars of ``yaml.safe_load`` are paired, in document order, with the items the scanner
+    :func:`_yaml_plain_items` found in the text, which gives each entry its line and lets a value that
+    YAML coerced (``no`` -> False) be restored to the word written. Every scalar is visited once, in
+    order (``restore`` or ``skip``), so the pairing stays aligned.
+    """
+
+    def __init__(self, b: _Builder, text: str, data):
+        self.b = b
+        self.scanned = _yaml_plain_items(text)
+        walk = _document_order(data)
+        self.aligned = self.scanned is not None and len(self.scanned) == len(walk) and all(
+            not isinstance(v, str) or v == t or quoted for v, (_l, t, quoted) in zip(walk, self.scanned)
+        )
+        if not self.aligned:
+            b.issue(1, "info", "line numbers of entries are approximate (YAML constructs beyond plain lists)",
+                    "yaml-lines")
+        self.pos = iter(range(len(walk)))
+
+    def restore(self, value, where: str):
+        """(text, line) for a scalar; non-strings are restored from the file or reported."""
+        b = self.b
+        k = next(self.pos)
+        line = self.scanned[k][0] if self.aligned else 0
+        if isinstance(value, str):
+            return value, line
+        raw = self.scanned[k][1] if self.aligned else None
+        kind = ("boolean " + str(value).lower() if isinstance(value, bool) else
+                "empty value" if value is None else f"{type(value).__name__} {value!r}")
+        if value is None:
+            b.issue(line, "warning", f"empty item in {where}; skipped", "yaml-null")
+            return None, line
+        if raw is not None and raw.strip():
+            b.issue(line, "warning", f"YAML read {raw!r} in {where} as the {kind}; restored as the word {raw!r} "
+                    f"(quote it in the file: \"{raw}\")", "yaml-coerced", pattern=raw)
+            return raw, line
+        b.issue(line, "error", f"YAML read an item in {where} as the {kind} and its original text could not be "
+                "found; skipped (quote the value in the file)", "yaml-coerced")
+        return None, line
+
+    def leaves(self, node, keys, key_line):
+        """Add ``node`` under the key path ``keys``: a mapping recurses, a list (or scalar) is a category."""
+        b = self.b
+        if isinstance(node, dict):
+            if not node:
+                b.issue(key_line, "warning", f"key {'.'.join(keys)!r} is empty; dropped", "empty-category")
+            for k, v in node.items():
+                ktext, kline = self.restore(k, "a key")
+                if ktext is None:
+                    ktext = str(k)
+                self.leaves(v, keys + [ktext], kline)
+            return
+        label = ".".join(keys)
+        cname = b.category(label, key_line)
+        items = node if isinstance(node, list) else [node]
+        if node is None:
+            items = []
+        for item in items:
+            if isinstance(item, (dict, list)):
+                b.issue(key_line, "warning", f"nested list or mapping inside the list of {label!r}; skipped", "yaml-shape")
+                self.skip(item)
+                continue
+            value, line = self.restore(item, repr(label))
+            if value is None:
+                continue
+            if not value.strip():
+                b.issue(line, "warning", f"empty pattern in {label!r}; skipped", "yaml-null")
+                continue
+            b.add(cname, value, line)
+
+    def skip(self, node):
+        """Step over the scalars of a skipped node, keeping the pairing with the scanner aligned."""
+        if isinstance(node, dict):
+            for v in node.values():
+                next(self.pos)
+                self.skip(v)
+        elif isinstance(node, list):
+            for v in node:
+                self.skip(v)
+        else:
+            next(self.pos)
+
+
 def parse_quanteda_yaml(text: str, path: str = "<yaml>", issues: list | None = None, *, name=None, version=None):
     """Read a quanteda YAML dictionary (nested keys; each leaf a list of glob patterns).
 
@@ -563,91 +686,10 @@ def parse_quanteda_yaml(text: str, path: str = "<yaml>", issues: list | None = N
     if not isinstance(data, dict) or not data:
         raise LexiconError(f"{path}:1: not a quanteda dictionary: expected a mapping of keys to lists of patterns")
     b = _Builder(path, "quanteda YAML", issues)
-    scanned = _yaml_plain_items(text)
-    walk: list = []  # values in document order, as the scanner sees them (keys and leaves)
-
-    def visit(node):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk.append(k)
-                visit(v)
-        elif isinstance(node, list):
-            for v in node:
-                visit(v)
-        else:
-            walk.append(node)
-
-    visit(data)
-    aligned = scanned is not None and len(scanned) == len(walk) and all(
-        not isinstance(v, str) or v == t or quoted for v, (_l, t, quoted) in zip(walk, scanned)
-    )
-    if not aligned:
-        b.issue(1, "info", "line numbers of entries are approximate (YAML constructs beyond plain lists)",
-                "yaml-lines")
-    pos = iter(range(len(walk)))
-
-    def restore(value, where: str):
-        """(text, line) for a scalar; non-strings are restored from the file or reported."""
-        k = next(pos)
-        line = scanned[k][0] if aligned else 0
-        if isinstance(value, str):
-            return value, line
-        raw = scanned[k][1] if aligned else None
-        kind = ("boolean " + str(value).lower() if isinstance(value, bool) else
-                "empty value" if value is None else f"{type(value).__name__} {value!r}")
-        if value is None:
-            b.issue(line, "warning", f"empty item in {where}; skipped", "yaml-null")
-            return None, line
-        if raw is not None and raw.strip():
-            b.issue(line, "warning", f"YAML read {raw!r} in {where} as the {kind}; restored as the word {raw!r} "
-                    f"(quote it in the file: \"{raw}\")", "yaml-coerced", pattern=raw)
-            return raw, line
-        b.issue(line, "error", f"YAML read an item in {where} as the {kind} and its original text could not be "
-                "found; skipped (quote the value in the file)", "yaml-coerced")
-        return None, line
-
-    def leaves(node, keys, key_line):
-        if isinstance(node, dict):
-            if not node:
-                b.issue(key_line, "warning", f"key {'.'.join(keys)!r} is empty; dropped", "empty-category")
-            for k, v in node.items():
-                ktext, kline = restore(k, "a key")
-                if ktext is None:
-                    ktext = str(k)
-                leaves(v, keys + [ktext], kline)
-            return
-        label = ".".join(keys)
-        cname = b.category(label, key_line)
-        items = node if isinstance(node, list) else [node]
-        if node is None:
-            items = []
-        for item in items:
-            if isinstance(item, (dict, list)):
-                b.issue(key_line, "warning", f"nested list or mapping inside the list of {label!r}; skipped", "yaml-shape")
-                _skip(item)
-                continue
-            value, line = restore(item, repr(label))
-            if value is None:
-                continue
-            if not value.strip():
-                b.issue(line, "warning", f"empty pattern in {label!r}; skipped", "yaml-null")
-                continue
-            b.add(cname, value, line)
-
-    def _skip(node):
-        if isinstance(node, dict):
-            for v in node.values():
-                next(pos)
-                _skip(v)
-        elif isinstance(node, list):
-            for v in node:
-                _skip(v)
-        else:
-            next(pos)
-
+    walker = _YamlEntries(b, text, data)
     for k, v in data.items():
-        ktext, kline = restore(k, "a key")
-        leaves(v, [ktext if ktext is not None else str(k)], kline)
+        ktext, kline = walker.restore(k, "a key")
+        walker.leaves(v, [ktext if ktext is not None else str(k)], kline)
     return b.build(_default_meta(path, "quanteda YAML", name, version))
 
 
