@@ -32,6 +32,20 @@ __all__ = ["add_arguments", "run"]
 # arguments
 # --------------------------------------------------------------------------------------------------
 def add_arguments(p):
+    """Add the arguments of ``compare`` to ``p``, in the order ``--help`` lists them."""
+    _add_inputs(p)
+    _add_inference(p)
+    _add_tables(p)
+    add_csv_escape_argument(p)
+    _add_small_groups(p)
+    _add_printing(p)
+    # --by and --pair come from _add_inference and _add_tables (--pair chooses the decomposition pair;
+    # every group stays in the other tables)
+    add_selection_arguments(p, pair=False, by=False)
+
+
+def _add_inputs(p):
+    """The scored folder, the output folder and the corpus (with its column options, as given to score)."""
     p.add_argument(
         "scored", metavar="SCORED_DIR", help="output folder of `python -m analysis score`"
     )
@@ -54,6 +68,10 @@ def add_arguments(p):
         help="read numeric dates such as 05/03/2024 day first, or month first with --no-dayfirst "
         "(as given to score; default: the date column decides)",
     )
+
+
+def _add_inference(p):
+    """Grouping, categories, near-duplicate handling and the resampling settings."""
     p.add_argument(
         "--by",
         default="outlet",
@@ -91,6 +109,10 @@ def add_arguments(p):
         choices=[*CORRECTIONS, "none"],
         help="multiple-comparison correction of pairwise p-values (default holm)",
     )
+
+
+def _add_tables(p):
+    """Options of single tables: the decomposition pair, rates over time, wire agreement, stories."""
     p.add_argument(
         "--pair",
         nargs=2,
@@ -127,7 +149,10 @@ def add_arguments(p):
         help="group articles into stories (same event, several outlets) and compare groups within the "
         "stories both covered: writes stories.csv and story_matched.csv (needs --corpus)",
     )
-    add_csv_escape_argument(p)
+
+
+def _add_small_groups(p):
+    """Small groups and clusters: --min-docs, --cluster, --max-groups."""
     p.add_argument(
         "--min-docs",
         type=int,
@@ -152,14 +177,16 @@ def add_arguments(p):
         help="pairwise tests, count models, word keyness and rates over time for the K largest groups by "
         "documents (default 20: 190 pairs); rates cover every group",
     )
+
+
+def _add_printing(p):
+    """What is printed: --quiet, the headline table's format and size."""
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("--table-format", choices=["text", "markdown", "latex"], default="text",
                    help="how the headline table is printed (markdown and latex: ready for a paper)")
     p.add_argument("--summary-top", type=int, default=20, metavar="N",
                    help="groups in the printed headline table, most documents first; every group is in "
                         "rates.csv (default 20)")
-    # --by and --pair are above (--pair chooses the decomposition pair; every group stays in the other tables)
-    add_selection_arguments(p, pair=False, by=False)
 
 
 # --------------------------------------------------------------------------------------------------
