@@ -2,8 +2,10 @@
 
 The corpus comes from tests/realshaped.py (long tail of outlets, a third with one article, lean and
 country per outlet, planted stories, messy dates and names), written once as JSONL into ``--workdir``
-(reused when present). Each command runs in its own process; the table gives its wall time, its peak
-memory (``ru_maxrss`` of the child) and, for compare, the time of each step as the command reports it.
+(reused when present). Each command runs in its own process; the table gives its wall time, its CPU
+time and its peak memory (``VmHWM`` of the child), and, for compare, each step's wall time, CPU time
+and peak memory (the child resets its ``VmHWM`` after every step through ``/proc/self/clear_refs``, so
+a step's peak is its own; reading the corpus and the scored tables is the step ``load corpus``).
 
     nice python benchmarks/compare_scale.py [--words 4e7] [--outlets 500] [--workdir /tmp/compare_scale]
 """
@@ -45,6 +47,47 @@ def make_corpus(path: Path, words: float, n_outlets: int, seed: int = 0) -> dict
     return {"documents": len(rows), "words": n_words, "outlets": len(facts["outlet_docs"])}
 
 
+# The child: the command itself, with compare's step log (run_all's ``log``) marked with the CPU time and
+# the peak memory since the previous mark ("STEP <cpu> <peak KB> <line>"), then its totals ("RUSAGE").
+_WRAPPER = """
+import resource, sys, time
+import analysis.compare.pipeline as pipeline
+from analysis.cli import main
+
+def status(key):
+    got = [x for x in open('/proc/self/status') if x.startswith(key + ':')]
+    return int(got[0].split()[1]) if got else 0
+
+def reset_peak():
+    try:
+        with open('/proc/self/clear_refs', 'w') as fh:
+            fh.write('5')
+    except OSError:
+        pass
+
+last, overall = [time.process_time()], [0]
+run_all = pipeline.run_all
+
+def marked_run_all(*args, log=None, **kwargs):
+    def mark(msg):
+        if log is not None:
+            log(msg)
+        if not msg.startswith(' '):
+            now, peak = time.process_time(), status('VmHWM')
+            print(f'STEP {now - last[0]:.2f} {peak} {msg}', file=sys.stderr, flush=True)
+            last[0], overall[0] = now, max(overall[0], peak)
+            reset_peak()
+    return run_all(*args, log=mark, **kwargs)
+
+pipeline.run_all = marked_run_all
+code = main(sys.argv[1:])
+r = resource.getrusage(resource.RUSAGE_SELF)
+peak = max(overall[0], status('VmHWM')) or r.ru_maxrss
+print(f'RUSAGE {r.ru_utime + r.ru_stime} {peak}', file=sys.stderr)
+sys.exit(code)
+"""
+
+
 def run(cmd: list[str]) -> tuple[float, float, float, str]:
     """Wall seconds, CPU seconds (user + system) and peak MB of the child, its stderr.
 
@@ -52,13 +95,8 @@ def run(cmd: list[str]) -> tuple[float, float, float, str]:
     address space (``VmHWM``; ``ru_maxrss`` is carried over from this driver across fork/exec on Linux, and
     RUSAGE_CHILDREN would give the largest child so far).
     """
-    wrapper = ("import resource, sys\nfrom analysis.cli import main\ncode = main(sys.argv[1:])\n"
-               "r = resource.getrusage(resource.RUSAGE_SELF)\n"
-               "hwm = [x for x in open('/proc/self/status') if x.startswith('VmHWM:')]\n"
-               "peak = int(hwm[0].split()[1]) if hwm else r.ru_maxrss\n"
-               "print(f'RUSAGE {r.ru_utime + r.ru_stime} {peak}', file=sys.stderr)\nsys.exit(code)")
     t = time.perf_counter()
-    proc = subprocess.run([cmd[0], "-c", wrapper, *cmd[3:]], capture_output=True, text=True, check=False)
+    proc = subprocess.run([cmd[0], "-c", _WRAPPER, *cmd[3:]], capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
@@ -99,10 +137,11 @@ def main(argv=None):
            "--out", str(out), "--n-resamples", args.n_resamples, *args.compare_args.split()]
     wall, cpu, peak, err = run(cmd)
     print(f"| compare --by {args.by} | {wall:.1f} | {cpu:.1f} | {peak:.0f} |\n")
-    steps = re.findall(r"^\s*([a-z][a-z -]+): ([0-9.]+)s$", err, flags=re.MULTILINE)
-    print("| compare step | s |\n|---|---:|")
-    for name, secs in steps:
-        print(f"| {name} | {float(secs):.1f} |")
+    steps = re.findall(r"^STEP (\S+) (\S+) ([a-z][a-z -]+): ([0-9.]+)s$", err, flags=re.MULTILINE)
+    print("| compare step | wall s | CPU s | peak MB |\n|---|---:|---:|---:|")
+    for cpu_s, peak_kb, name, secs in steps:
+        print(f"| {name} | {float(secs):.1f} | {float(cpu_s):.1f} | {int(peak_kb) / 1024:.0f} |")
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":
