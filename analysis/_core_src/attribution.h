@@ -181,6 +181,12 @@ typedef struct {
     int32_t ctx_s, ctx_es; /* ids of "<s>" and "</s>" (-1: no weight names them) */
     APair *pairs; /* key: (vocabulary index << 34 | ctx id << 2 | kind) + 1; 0: empty */
     size_t pair_mask, pair_used;
+    /* the lower case of each code point below 0x10000 as _lower makes it (c.lower() when that is one
+     * character, else c), learnt from str.lower() the first time a call meets the code point:
+     * low_known[c] 0 not yet, 1 low_of[c] holds it, 2 it is not below 0x10000 (the text is then
+     * lower-cased by _lower) */
+    Py_UCS2 *low_of;
+    unsigned char *low_known;
 } CueModel;
 
 /* the shapes of _shape and the sentence marks, in the order of their index (shape_index) */
@@ -430,6 +436,8 @@ static void CueModel_dealloc(CueModel *M) {
     PyMem_Free(M->vw);
     PyMem_Free(M->cw);
     PyMem_Free(M->pairs);
+    PyMem_Free(M->low_of);
+    PyMem_Free(M->low_known);
     Py_TYPE(M)->tp_free((PyObject *)M);
 }
 
@@ -897,6 +905,75 @@ static int cue_score(ACtx *C, Py_ssize_t i, int in_quote, int has_quote, double 
     return 0;
 }
 
+/* -- lower case */
+
+/* learn the lower case of code point c (below 0x10000) from str.lower(); -1 on error */
+static int learn_lower(CueModel *M, Py_UCS4 c) {
+    PyObject *ch = PyUnicode_FromOrdinal((int)c);
+    if (!ch) return -1;
+    PyObject *low = PyObject_CallMethod(ch, "lower", NULL);
+    Py_DECREF(ch);
+    if (!low) return -1;
+    Py_UCS4 l = c;
+    if (PyUnicode_GET_LENGTH(low) == 1) l = PyUnicode_READ_CHAR(low, 0);
+    Py_DECREF(low);
+    if (l > 0xFFFF) {
+        M->low_known[c] = 2;
+    } else {
+        M->low_of[c] = (Py_UCS2)l;
+        M->low_known[c] = 1;
+    }
+    return 0;
+}
+
+/* the lower case of text (attribution.py's _lower) into *buf as UCS1 or UCS2 of the text's kind; 1 when
+ * made, 0 when it must come from _lower (a four-byte text, a capital sigma, whose lower case depends on
+ * its place in a word, or a character whose lower case is above 0xFFFF), -1 on error */
+static int lower_text(CueModel *M, PyObject *text, void **buf, size_t *cap) {
+    int kind = PyUnicode_KIND(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const void *d = PyUnicode_DATA(text);
+    if (kind == PyUnicode_4BYTE_KIND) return 0;
+    if (!M->low_of) {
+        M->low_of = PyMem_Malloc(0x10000 * sizeof(Py_UCS2));
+        M->low_known = PyMem_Calloc(0x10000, 1);
+        if (!M->low_of || !M->low_known) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    if (grow(buf, cap, (size_t)n + 1, sizeof(Py_UCS2))) return -1; /* *cap counts two-byte units for both kinds */
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *t = d;
+        Py_UCS1 *o = *buf;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS1 c = t[i];
+            if (c < 0x80) {
+                o[i] = (Py_UCS1)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+                continue;
+            }
+            if (!M->low_known[c] && learn_lower(M, c)) return -1;
+            if (M->low_known[c] != 1 || M->low_of[c] > 0xFF) return 0;
+            o[i] = (Py_UCS1)M->low_of[c];
+        }
+        return 1;
+    }
+    const Py_UCS2 *t = d;
+    Py_UCS2 *o = *buf;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS2 c = t[i];
+        if (c < 0x80) {
+            o[i] = (Py_UCS2)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            continue;
+        }
+        if (c == 0x03A3) return 0; /* final sigma: str.lower() looks at the neighbours */
+        if (!M->low_known[c] && learn_lower(M, c)) return -1;
+        if (M->low_known[c] != 1) return 0;
+        o[i] = M->low_of[c];
+    }
+    return 1;
+}
+
 /* -- one document */
 
 /* a growable byte buffer, and the UTF-8 of strings appended to it with their int64 end offsets: the
@@ -1198,7 +1275,8 @@ done:
 
 /* Scanner.attributions(model, texts, lows, cut, source_type) -> (ints, scores, cue, source, content,
  * stype, ref, rtype, types, surrogates): the records of every text (texts[d] not a non-empty str: none),
- * lows[d] its lower case of the same length (attribution.py's `low`). ints: bytes of int64, ten per
+ * lows[d] its lower case of the same length (attribution.py's `low`), or lows the function _lower: then
+ * the texts are lower-cased here (lower_text), _lower called for those it cannot do. ints: bytes of int64, ten per
  * record (doc, attribution, sentence, paragraph, cue, source and content offsets, -1 for none); scores:
  * bytes of float64, two per record: the cue probability and round(probability, 4); cue, source, content:
  * (UTF-8 data, int64 offsets) of the texts of each record, "" where absent, as the buffers of an Arrow
@@ -1218,12 +1296,15 @@ static PyObject *Scanner_attributions(Scanner *S, PyObject *args) {
     /* tuples: what a call reads cannot change under it while a Python callback runs */
     PyObject *tseq = PySequence_Tuple(texts);
     if (!tseq) return NULL;
-    PyObject *lseq = PySequence_Tuple(lows);
+    int lower_here = PyCallable_Check(lows); /* lows is _lower: lower-case here, calling it where needed */
+    PyObject *lseq = lower_here ? (Py_INCREF(lows), lows) : PySequence_Tuple(lows);
     if (!lseq) {
         Py_DECREF(tseq);
         return NULL;
     }
-    PyObject *result = NULL;
+    PyObject *result = NULL, *low_obj = NULL;
+    void *low_buf = NULL;
+    size_t low_cap = 0;
     ACtx C;
     memset(&C, 0, sizeof(C));
     C.M = (CueModel *)model;
@@ -1242,22 +1323,36 @@ static PyObject *Scanner_attributions(Scanner *S, PyObject *args) {
         O.is_pronoun[0] = 0;
     }
     Py_ssize_t nd = PyTuple_GET_SIZE(tseq);
-    if (PyTuple_GET_SIZE(lseq) != nd) {
+    if (!lower_here && PyTuple_GET_SIZE(lseq) != nd) {
         PyErr_SetString(PyExc_ValueError, "texts and lows differ in length");
         goto done;
     }
     for (Py_ssize_t d = 0; d < nd; d++) {
-        PyObject *t = PyTuple_GET_ITEM(tseq, d), *l = PyTuple_GET_ITEM(lseq, d);
+        PyObject *t = PyTuple_GET_ITEM(tseq, d), *l;
         if (!PyUnicode_Check(t) || PyUnicode_GET_LENGTH(t) == 0) continue;
-        if (!PyUnicode_Check(l) || PyUnicode_GET_LENGTH(l) != PyUnicode_GET_LENGTH(t)) {
-            PyErr_Format(PyExc_ValueError, "lows[%zd] is not a str of the length of texts[%zd]", d, d);
-            goto done;
-        }
         C.text = t;
         C.tk = PyUnicode_KIND(t);
         C.td = PyUnicode_DATA(t);
-        C.lk = PyUnicode_KIND(l);
-        C.ld = PyUnicode_DATA(l);
+        Py_CLEAR(low_obj);
+        int made = lower_here ? lower_text((CueModel *)model, t, &low_buf, &low_cap) : 0;
+        if (made < 0) goto done;
+        if (made) {
+            C.lk = C.tk;
+            C.ld = low_buf;
+        } else {
+            if (lower_here) {
+                if (!(low_obj = PyObject_CallOneArg(lseq, t))) goto done;
+                l = low_obj;
+            } else {
+                l = PyTuple_GET_ITEM(lseq, d);
+            }
+            if (!PyUnicode_Check(l) || PyUnicode_GET_LENGTH(l) != PyUnicode_GET_LENGTH(t)) {
+                PyErr_Format(PyExc_ValueError, "lows[%zd] is not a str of the length of texts[%zd]", d, d);
+                goto done;
+            }
+            C.lk = PyUnicode_KIND(l);
+            C.ld = PyUnicode_DATA(l);
+        }
         if (doc_attributions(&C, d, cut, source_type, &O)) goto done;
     }
     {
@@ -1294,6 +1389,8 @@ done:
     PyMem_Free(O.is_pronoun);
     if (O.seen.slots) at_free(&O.seen);
     Py_XDECREF(O.types);
+    Py_XDECREF(low_obj);
+    PyMem_Free(low_buf);
     Py_DECREF(tseq);
     Py_DECREF(lseq);
     return result;

@@ -737,8 +737,8 @@ def _compile(model: AttributionModel) -> tuple:
 
 
 def _core_columns(core, texts, model, threshold=None):
-    lows = [_lower(t) if isinstance(t, str) and t else "" for t in texts]
-    return core[1].attributions(core[0], texts, lows, _cut(model, threshold), source_type)
+    # the core lower-cases the texts as _lower does, and calls it for the few it cannot
+    return core[1].attributions(core[0], texts, _lower, _cut(model, threshold), source_type)
 
 
 def _core_frame(core, model, ids, outlets, texts, corpus=None) -> pd.DataFrame:

@@ -264,3 +264,16 @@ def test_attributions_csv_is_write_tables_file(tmp_path):
     assert _same_files(tmp_path, odd) == core.is_arrow_text(odd["text"].array)
     with_missing = odd.assign(text=[None if i % 7 == 0 else v for i, v in enumerate(odd["text"])])
     assert not _same_files(tmp_path, with_missing)  # missing text: write_table writes it
+
+
+def test_lower_case_made_by_the_core():
+    """The core lower-cases one- and two-byte texts itself (a table learnt from str.lower()) and leaves
+    the others to _lower (four-byte texts, a capital sigma, whose lower case depends on its place): the
+    records are those of the definition, in one call over texts of every kind and growing lengths."""
+    texts = ["\u00c0 LA GARE, M. \u00d6ZT\u00dcRK SAID \u00de\u00c9 was fine. " * k for k in (1, 40)]
+    texts += ["\u201cIT IS\u201d, SAID THE \u0130MAM. Officials TOLD \u0130STANBUL. " * k for k in (2, 80, 3)]
+    texts += ["\u039f\u0394\u039f\u03a3 SAID \u03a3\u039f\u03a6\u0399\u0391 was closed.", "\U0001d400 OFFICIALS SAID \u00c9T\u00c9.",
+              "\u1e9e STRASSE SAID \u2c6f and \u0401\u0416 told \u10a0 it."]
+    corpus = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "text": texts})
+    assert _same_frames(corpus) > 50
+    assert _same_records(texts) > 50
