@@ -325,14 +325,20 @@ class _Featurizer:
             raise ValueError(f"token model has {len(self._token_coef)} weights for {self.n_token_columns} features")
 
     @property
+    def _token_bits(self) -> int:
+        # a tagger is the whole model: it takes every bit asked for; a stacked token model at most 2^16
+        bits = self.settings["hash_bits"]
+        return bits if self.settings["tagger"] else min(bits, _TOKEN_BITS)
+
+    @property
     def n_token_columns(self) -> int:
         if self.settings["hash_bits"] is not None:
-            return 1 << min(self.settings["hash_bits"], _TOKEN_BITS)
+            return 1 << self._token_bits
         return len(self.token_model["vocabulary"]) if self.token_model else 0
 
     def _token_column(self, feature: str):
         if self.settings["hash_bits"] is not None:
-            return _hash_index("tok=" + feature, min(self.settings["hash_bits"], _TOKEN_BITS))
+            return _hash_index("tok=" + feature, self._token_bits)
         return self._token_index.get(feature)
 
     def token_candidates(self, texts, cues=None):

@@ -227,6 +227,11 @@ def test_tagger_decides_by_its_most_probable_candidate(tmp_path):
     assert abs(1 / (1 + math.exp(-scores[0])) - probs[0]) < 1e-12
     data = model.to_dict()
     assert data["word_vocabulary"] == [] and data["lexicons"] == [] and data["token_model"]["coef"]
+    # hashed, a tagger takes all the bits asked for (a stacked token model at most 2^16)
+    hashed = train(gold, {"lexicons": [], "min_df": 1, "tagger": True, "hash_bits": 18}).to_dict()["token_model"]
+    assert len(hashed["coef"]) == 1 << 18 and hashed["vocabulary"] == []
+    stacked = train(gold, {"lexicons": [], "min_df": 1, "token_model": True, "hash_bits": 18}).to_dict()["token_model"]
+    assert len(stacked["coef"]) == 1 << 16
     # a raised threshold (log-odds) turns the weaker positives negative
     stricter = train(gold, {"lexicons": [], "min_df": 1, "tagger": True, "threshold": float(scores[0]) + 1})
     assert not stricter.predict(["cell gene blorfly zorps level."])[0]
