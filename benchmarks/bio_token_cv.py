@@ -1,6 +1,7 @@
 """Grouped cross-validation of a token-level cue tagger on the CoNLL-2010 biological training files.
 
-``nice python benchmarks/bio_token_cv.py [--data ../shared/data/uncertainty] [--k 5] [--C 2]``
+``nice python benchmarks/bio_token_cv.py [--data ../shared/data/uncertainty] [--k 5] [--C 2]
+[--extra alt,modal,sent] [--pos-weight W] [--stack]``
 
 An experiment for issue 18: it measures how far a sentence decision taken from a token-level cue
 tagger alone gets. The candidate features are the library's (:mod:`analysis.validate.tagger`, the
@@ -54,7 +55,84 @@ def tokenise(gold) -> list[tuple[list[str], list[int]]]:
     return out
 
 
-def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0) -> dict:
+#: Words whose place before or after the candidate (within 12 tokens) is a feature of the ``alt`` group.
+_ALT_TRIGGERS = ("whether", "either", "if", "not", "or", "and", "between", "than", "no")
+_MODALS = {"can", "could", "may", "might", "would", "should", "must", "will"}
+
+
+def _ending(word: str) -> str:
+    """Coarse ending class: ED (-ed, -en), ING, LY, S or O."""
+    if word.endswith(("ed", "en")):
+        return "ED"
+    for end, cls in (("ing", "ING"), ("ly", "LY"), ("s", "S")):
+        if word.endswith(end):
+            return cls
+    return "O"
+
+
+def extra_features(norms: list[str], j: int, key: str, groups) -> list[str]:
+    """Optional feature groups tried for issue 18 (``--extra alt,modal,sent``; none is in the library).
+
+    * ``alt`` (alternatives): trigger words before / after the candidate, the ending classes of its
+      neighbours, whether they share an ending or a stem ("activates or represses"), the distance back
+      to "whether" / "either";
+    * ``modal``: ending classes of the next two words, "can be" + participle, "not" + word, adverb +
+      word(s), modal verbs in the four words before;
+    * ``sent``: the sentence's first two words and its length in tens of tokens.
+    """
+    n = len(norms)
+    out = []
+    if "alt" in groups:
+        before, after = set(norms[max(0, j - 12):j]), set(norms[j + 1:j + 13])
+        out += [f"{key}|bef={t}" for t in _ALT_TRIGGERS if t in before]
+        out += [f"{key}|aft={t}" for t in _ALT_TRIGGERS if t in after]
+        left = norms[j - 1] if j else "<s>"
+        right = norms[j + 1] if j + 1 < n else "</s>"
+        out.append(f"{key}|lrcls={_ending(left)}_{_ending(right)}")
+        if left[-2:] == right[-2:]:
+            out.append(f"{key}|samesuf")
+        if crude_stem(left) == crude_stem(right):
+            out.append(f"{key}|samestem")
+        for t in ("whether", "either"):
+            if t in before:
+                d = j - max(i for i in range(max(0, j - 12), j) if norms[i] == t)
+                out.append(f"{key}|d{t}={min(d, 6)}")
+    if "modal" in groups:
+        r1, r2, r3 = (norms[i] if i < n else "</s>" for i in (j + 1, j + 2, j + 3))
+        out.append(f"{key}|rcls={_ending(r1)}_{_ending(r2)}")
+        if r1 == "be":
+            out += [f"{key}|be_{_ending(r2)}", f"{key}|be_{r2}"]
+        if r1 == "not":
+            out.append(f"{key}|not_{r2}")
+        if r1 in ("also", "then", "therefore", "thus", "only", "not", "still"):
+            out += [f"{key}|adv_{r2}", f"{key}|adv_{r2}_{r3}"]
+        out += [f"{key}|lmodal={norms[i]}" for i in range(max(0, j - 4), j) if norms[i] in _MODALS]
+    if "sent" in groups:
+        out += [f"{key}|first2={' '.join(norms[:2])}", f"{key}|len={min(n // 10, 5)}"]
+    return out
+
+
+def _sentence_block(probs, sent, n: int) -> np.ndarray:
+    """Per sentence: highest and second-highest candidate probability, noisy-or, log count > 0.5, logit of the highest."""
+    best, second = np.zeros(n), np.zeros(n)
+    seen = np.zeros(n, dtype=np.int64)
+    for o in np.argsort(-probs, kind="stable"):
+        i = sent[o]
+        if seen[i] == 0:
+            best[i] = probs[o]
+        elif seen[i] == 1:
+            second[i] = probs[o]
+        seen[i] += 1
+    log_none, count = np.zeros(n), np.zeros(n)
+    np.add.at(log_none, sent, np.log1p(-np.minimum(probs, 1 - 1e-9)))
+    np.add.at(count, sent, (probs > 0.5).astype(np.float64))
+    clipped = np.clip(best, 1e-6, 1 - 1e-6)
+    return np.c_[best, second, 1 - np.exp(log_none), np.log1p(count), np.log(clipped / (1 - clipped))]
+
+
+def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, extra=(),
+        pos_weight: float = 1.0, stack: bool = False) -> dict:
+    """Out-of-fold scores of the tagger; ``extra`` feature groups, a cue ``pos_weight``, ``stack``ing."""
     from scipy.stats import t as student_t
     from sklearn.feature_extraction import FeatureHasher
     from sklearn.linear_model import LogisticRegression
@@ -64,15 +142,18 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0) -
     y = gold["label"].astype(bool).to_numpy()
     groups = gold["doc_id"].astype(str).to_numpy()
     hasher = FeatureHasher(n_features=1 << 20, input_type="string", alternate_sign=False)
+    class_weight = None if pos_weight == 1.0 else {False: 1.0, True: float(pos_weight)}
     pred = np.zeros(len(gold), dtype=bool)
     fold_f1 = []
-    for train_idx, test_idx in GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(gold, y, groups):
+
+    def builder(train_idx):
+        """Candidates and features of any sentences, with cue words from the sentences ``train_idx``."""
         counts = Counter(w for i in train_idx for w, lab in zip(*toks[i]) if lab)
         cue_words = {w for w, c in counts.items() if c >= min_count}
         stems = {crude_stem(w) for w in cue_words}
         prefixes = {w[:5] for w in cue_words if len(w) >= 5}
 
-        def build(indices, cue_words=cue_words, stems=stems, prefixes=prefixes):
+        def build(indices):
             feats, sent, labels = [], [], []
             for i in indices:
                 norms, labs = toks[i]
@@ -85,20 +166,43 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0) -
                         key = "p=" + w[:5]
                     else:
                         continue
-                    feats.append(candidate_features(norms, j, key, window))
+                    feats.append(candidate_features(norms, j, key, window) + extra_features(norms, j, key, extra))
                     sent.append(i)
                     labels.append(bool(labs[j]))
             X = hasher.transform(feats)
             X.data[:] = 1.0
             return X, np.asarray(sent, dtype=np.int64), np.asarray(labels, dtype=bool)
+        return build
 
+    def fit(X, labels):
+        return LogisticRegression(C=C, solver="liblinear", max_iter=2000, class_weight=class_weight).fit(X, labels)
+
+    for train_idx, test_idx in GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(gold, y, groups):
+        build = builder(train_idx)
         X_tr, _s, lab_tr = build(train_idx)
-        clf = LogisticRegression(C=C, solver="liblinear", max_iter=2000).fit(X_tr, lab_tr)
+        clf = fit(X_tr, lab_tr)
         X_te, sent_te, _l = build(test_idx)
-        best = np.zeros(len(gold))
-        if len(sent_te):
-            np.maximum.at(best, sent_te, clf.predict_proba(X_te)[:, 1])
-        pred[test_idx] = best[test_idx] > 0.5
+        p_te = clf.predict_proba(X_te)[:, 1] if len(sent_te) else np.zeros(0)
+        if stack:
+            # the training sentences' block from three inner folds (cue words induced inside each)
+            probs, sents = [], []
+            for itr, ite in GroupKFold(n_splits=3, shuffle=True, random_state=0).split(
+                    train_idx, y[train_idx], groups[train_idx]):
+                inner = builder(train_idx[itr])
+                X_a, _sa, lab_a = inner(train_idx[itr])
+                X_b, s_b, _lb = inner(train_idx[ite])
+                if len(s_b):
+                    probs.append(fit(X_a, lab_a).predict_proba(X_b)[:, 1])
+                    sents.append(s_b)
+            F_tr = _sentence_block(np.concatenate(probs), np.concatenate(sents), len(gold))[train_idx]
+            F_te = _sentence_block(p_te, sent_te, len(gold))[test_idx]
+            top = LogisticRegression(C=1.0, solver="liblinear").fit(F_tr, y[train_idx])
+            pred[test_idx] = top.predict_proba(F_te)[:, 1] > 0.5
+        else:
+            best = np.zeros(len(gold))
+            if len(sent_te):
+                np.maximum.at(best, sent_te, p_te)
+            pred[test_idx] = best[test_idx] > 0.5
         p, t = pred[test_idx], y[test_idx]
         fold_f1.append(2 * float((p & t).sum()) / float(p.sum() + t.sum()))
     tp = float((pred & y).sum())
@@ -106,7 +210,8 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0) -
     mean, sd = float(np.mean(fold_f1)), float(np.std(fold_f1, ddof=1))
     half = float(student_t.ppf(0.975, k - 1)) * sd / math.sqrt(k)
     return {"sentences": len(gold), "uncertain": int(y.sum()), "documents": len(set(groups)), "k": k,
-            "C": C, "min_count": min_count, "window": window, "precision": round(precision, 4),
+            "C": C, "min_count": min_count, "window": window, "extra": sorted(extra), "pos_weight": pos_weight,
+            "stack": stack, "precision": round(precision, 4),
             "recall": round(recall, 4), "f1": round(2 * precision * recall / (precision + recall), 4),
             "fold_f1": [round(f, 4) for f in fold_f1], "fold_mean": round(mean, 4),
             "fold_interval": [round(mean - half, 4), round(mean + half, 4)]}
@@ -119,7 +224,15 @@ def main(argv=None) -> int:
     ap.add_argument("--C", type=float, default=2.0)
     ap.add_argument("--min-count", type=int, default=2)
     ap.add_argument("--window", type=int, default=3)
+    ap.add_argument("--extra", default="", help="feature groups to add: alt, modal, sent (comma-separated)")
+    ap.add_argument("--pos-weight", type=float, default=1.0, help="class weight of cue tokens (default 1)")
+    ap.add_argument("--stack", action="store_true",
+                    help="decide by a sentence model over the tagger's probabilities (three inner folds)")
     args = ap.parse_args(argv)
+    extra = {g for g in args.extra.split(",") if g}
+    if extra - {"alt", "modal", "sent"}:
+        print(f"error: --extra {args.extra!r}: the groups are alt, modal, sent", file=sys.stderr)
+        return 2
     files = sorted(Path(args.data).glob("task2_train_bio_*.xml"))
     if not files:
         print(f"error: no task2_train_bio_*.xml under {args.data} (the CoNLL-2010 files live in ../shared)",
@@ -128,7 +241,8 @@ def main(argv=None) -> int:
     from analysis.validate.corpora import load_conll2010
 
     start = time.process_time()
-    result = run(load_conll2010(files), k=args.k, C=args.C, min_count=args.min_count, window=args.window)
+    result = run(load_conll2010(files), k=args.k, C=args.C, min_count=args.min_count, window=args.window,
+                 extra=extra, pos_weight=args.pos_weight, stack=args.stack)
     result["cpu_seconds"] = round(time.process_time() - start, 1)
     print(json.dumps(result))
     return 0
