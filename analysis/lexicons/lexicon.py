@@ -360,6 +360,21 @@ def parse_lexicon(raw: str, path: str = "<string>", *, allow_empty: bool = False
     >>> [e.pattern for e in lex.entries]
     ['may', 'might']
     """
+    data = _read_toml(raw, path)
+    meta = _checked_meta(data, raw, path)
+    slots = _checked_slots(data, raw, path)
+    raw_cats = data.get("categories")
+    if not isinstance(raw_cats, dict) or not raw_cats:
+        raise LexiconError(f"{path}:1: no categories (expected [categories.\"name\"] tables)")
+    ctx = _ParseContext(raw, path, _Lines(raw), slots,
+                        json.dumps(slots, sort_keys=True, ensure_ascii=False) if slots else "")
+    categories = {cname: _parse_category(ctx, cname, ctable, allow_empty)
+                  for cname, ctable in _collect_categories(raw_cats).items()}
+    return Lexicon(meta["name"], meta["version"], meta, slots, categories, path)
+
+
+def _read_toml(raw: str, path: str) -> dict:
+    """The TOML document ``raw`` as a dict, with its three top-level keys checked."""
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
@@ -375,6 +390,11 @@ def parse_lexicon(raw: str, path: str = "<string>", *, allow_empty: bool = False
     if unknown:
         key = min(unknown)
         raise LexiconError(f"{path}:{_line_of(raw, key)}: unknown top-level key {key!r} (expected meta, slots, categories)")
+    return data
+
+
+def _checked_meta(data: dict, raw: str, path: str) -> dict:
+    """The ``[meta]`` table: known keys only, a name and a semantic version."""
     meta = data.get("meta")
     if not isinstance(meta, dict):
         raise LexiconError(f"{path}:1: missing [meta] table with name and version")
@@ -386,74 +406,93 @@ def parse_lexicon(raw: str, path: str = "<string>", *, allow_empty: bool = False
             raise LexiconError(f"{path}:{_line_of(raw, '[meta]')}: [meta] needs a non-empty string {req!r}")
     if not _VERSION_RE.match(meta["version"]):
         raise LexiconError(f"{path}:{_line_of(raw, meta['version'])}: version {meta['version']!r} is not semantic (MAJOR.MINOR.PATCH)")
+    return meta
+
+
+def _checked_slots(data: dict, raw: str, path: str) -> dict:
+    """The ``[slots]`` table as ``{name: [alternatives]}``; an empty slot is refused."""
     slots = {}
     for name, values in (data.get("slots") or {}).items():
         slots[name] = list(_str_list(values, f"{path}:{_line_of(raw, name)}: slot {name!r}"))
         if not slots[name]:
             raise LexiconError(f"{path}:{_line_of(raw, name)}: slot {name!r} is empty")
-    raw_cats = data.get("categories")
-    if not isinstance(raw_cats, dict) or not raw_cats:
-        raise LexiconError(f"{path}:1: no categories (expected [categories.\"name\"] tables)")
-    categories = {}
-    line_of = _Lines(raw)
-    slots_key = json.dumps(slots, sort_keys=True, ensure_ascii=False) if slots else ""
-    for cname, ctable in _collect_categories(raw_cats).items():
-        cat_pos = category_position(raw, cname)
-        cline = line_of(cat_pos)
-        where = f"{path}:{cline}"
-        if not _CATEGORY_RE.match(cname):
-            raise LexiconError(f"{where}: category name {cname!r} must be lower-case dotted words (e.g. hedging.modal)")
-        if not isinstance(ctable, dict):
-            raise LexiconError(f"{where}: category {cname!r} must be a table")
-        for key in ctable:
-            if key not in CATEGORY_KEYS:
-                raise LexiconError(f"{path}:{_line_of(raw, key, max(cat_pos, 0))}: unknown key {key!r} in category {cname!r}")
-        entries_raw = ctable.get("entries", [])
-        if not isinstance(entries_raw, list):
-            raise LexiconError(f"{where}: 'entries' of {cname!r} must be a list")
-        detector = ctable.get("detector")
-        if detector is not None and detector not in DETECTORS:
-            raise LexiconError(f"{where}: unknown detector {detector!r} in category {cname!r} (known: {', '.join(DETECTORS)})")
-        if detector is not None and entries_raw:
-            raise LexiconError(f"{where}: category {cname!r} has a detector and entries: use two categories")
-        if not entries_raw and not allow_empty and detector is None:
-            raise LexiconError(f"{where}: category {cname!r} is empty")
-        entries = []
-        cursor = max(cat_pos, 0)
-        for item in entries_raw:
-            if isinstance(item, str):
-                item = {"pattern": item}
-            if not isinstance(item, dict) or not isinstance(item.get("pattern"), str):
-                raise LexiconError(f"{where}: entries of {cname!r} must be strings or tables with a 'pattern'")
-            pos = _entry_pos(raw, item["pattern"], cursor)
-            if pos >= 0:
-                cursor = pos + 1  # a repeated pattern gets the line of its own occurrence
-            eline = line_of(pos) or cline
-            for key in item:
-                if key not in ENTRY_KEYS:
-                    raise LexiconError(f"{path}:{eline}: unknown key {key!r} in entry {item['pattern']!r} (known: {', '.join(sorted(ENTRY_KEYS))})")
-            kw = {k: _str_list(item[k], f"{path}:{eline}: {k}") for k in CONTEXT_KEYS if k in item}
-            entry = Entry(
-                pattern=item["pattern"],
-                category=cname,
-                case_sensitive=_bool(item.get("case_sensitive", False), f"{path}:{eline}: case_sensitive"),
-                note=str(item.get("note", "")),
-                source=str(item.get("source", "")),
-                label=str(item.get("label", "")),
-                line=eline,
-                **kw,
-            )
-            try:
-                compile_pattern(entry.pattern, slots, entry.case_sensitive, slots_key=slots_key)
-                for k in CONTEXT_KEYS:
-                    for ctx in getattr(entry, k):
-                        compile_pattern(ctx, slots, entry.case_sensitive, anchored=False, slots_key=slots_key)
-            except PatternError as exc:
-                raise LexiconError(f"{path}:{eline}: {exc}") from None
-            entries.append(entry)
-        extra = {k: v for k, v in ctable.items() if k not in ("description", "entries")}
-        categories[cname] = Category(cname, str(ctable.get("description", "")), tuple(entries), extra)
-    return Lexicon(meta["name"], meta["version"], meta, slots, categories, path)
+    return slots
+
+
+@dataclass(frozen=True)
+class _ParseContext:
+    """What parsing one category needs from the whole file: its text, name, line finder and slots."""
+
+    raw: str
+    path: str
+    line_of: _Lines
+    slots: dict
+    slots_key: str
+
+
+def _parse_category(ctx: _ParseContext, cname: str, ctable, allow_empty: bool) -> Category:
+    """One ``[categories."name"]`` table as a :class:`Category`, every entry compiled once to check it."""
+    raw, path = ctx.raw, ctx.path
+    cat_pos = category_position(raw, cname)
+    cline = ctx.line_of(cat_pos)
+    where = f"{path}:{cline}"
+    if not _CATEGORY_RE.match(cname):
+        raise LexiconError(f"{where}: category name {cname!r} must be lower-case dotted words (e.g. hedging.modal)")
+    if not isinstance(ctable, dict):
+        raise LexiconError(f"{where}: category {cname!r} must be a table")
+    for key in ctable:
+        if key not in CATEGORY_KEYS:
+            raise LexiconError(f"{path}:{_line_of(raw, key, max(cat_pos, 0))}: unknown key {key!r} in category {cname!r}")
+    entries_raw = ctable.get("entries", [])
+    if not isinstance(entries_raw, list):
+        raise LexiconError(f"{where}: 'entries' of {cname!r} must be a list")
+    detector = ctable.get("detector")
+    if detector is not None and detector not in DETECTORS:
+        raise LexiconError(f"{where}: unknown detector {detector!r} in category {cname!r} (known: {', '.join(DETECTORS)})")
+    if detector is not None and entries_raw:
+        raise LexiconError(f"{where}: category {cname!r} has a detector and entries: use two categories")
+    if not entries_raw and not allow_empty and detector is None:
+        raise LexiconError(f"{where}: category {cname!r} is empty")
+    entries = []
+    cursor = max(cat_pos, 0)
+    for item in entries_raw:
+        if isinstance(item, str):
+            item = {"pattern": item}
+        if not isinstance(item, dict) or not isinstance(item.get("pattern"), str):
+            raise LexiconError(f"{where}: entries of {cname!r} must be strings or tables with a 'pattern'")
+        pos = _entry_pos(raw, item["pattern"], cursor)
+        if pos >= 0:
+            cursor = pos + 1  # a repeated pattern gets the line of its own occurrence
+        entries.append(_parse_entry(ctx, cname, item, ctx.line_of(pos) or cline))
+    extra = {k: v for k, v in ctable.items() if k not in ("description", "entries")}
+    return Category(cname, str(ctable.get("description", "")), tuple(entries), extra)
+
+
+def _parse_entry(ctx: _ParseContext, cname: str, item: dict, eline: int) -> Entry:
+    """One entry table (``pattern`` and options, on line ``eline``) as an :class:`Entry`, its patterns checked."""
+    path = ctx.path
+    for key in item:
+        if key not in ENTRY_KEYS:
+            raise LexiconError(f"{path}:{eline}: unknown key {key!r} in entry {item['pattern']!r} (known: {', '.join(sorted(ENTRY_KEYS))})")
+    kw = {k: _str_list(item[k], f"{path}:{eline}: {k}") for k in CONTEXT_KEYS if k in item}
+    entry = Entry(
+        pattern=item["pattern"],
+        category=cname,
+        case_sensitive=_bool(item.get("case_sensitive", False), f"{path}:{eline}: case_sensitive"),
+        note=str(item.get("note", "")),
+        source=str(item.get("source", "")),
+        label=str(item.get("label", "")),
+        line=eline,
+        **kw,
+    )
+    try:
+        compile_pattern(entry.pattern, ctx.slots, entry.case_sensitive, slots_key=ctx.slots_key)
+        for k in CONTEXT_KEYS:
+            for context in getattr(entry, k):
+                compile_pattern(context, ctx.slots, entry.case_sensitive, anchored=False, slots_key=ctx.slots_key)
+    except PatternError as exc:
+        raise LexiconError(f"{path}:{eline}: {exc}") from None
+    return entry
 
 
 # -- writing TOML ----------------------------------------------------------------------------------
