@@ -82,6 +82,75 @@ def _nonmatch_sentences(corpus: pd.DataFrame, matched: set) -> list[tuple]:
     return out
 
 
+def _checked_sampling(matches, corpus, strata, n_per_stratum, nonmatch_sentences, context_chars, coders) -> list:
+    """Refuse bad input to :func:`sample_for_coding`; return the stratum columns (``entry`` implies ``category``)."""
+    if not isinstance(matches, pd.DataFrame) or not isinstance(corpus, pd.DataFrame):
+        raise ValueError("matches and corpus must be DataFrames (ScoreResult.matches and the corpus)")  # noqa: TRY004
+    missing = [c for c in _MATCH_NEEDS if c not in matches.columns]
+    if missing:
+        raise ValueError(f"the match table lacks column(s) {missing}: pass ScoreResult.matches")
+    for col in ("doc_id", "text"):
+        if col not in corpus.columns:
+            raise ValueError(f"the corpus needs a {col!r} column")
+    if isinstance(strata, str):
+        strata = (strata,)
+    strata = list(strata)
+    for col in strata:
+        if col not in matches.columns:
+            raise ValueError(f"stratum column {col!r} is not in the match table")
+    if "entry" in strata and "category" not in strata:
+        strata.insert(strata.index("entry"), "category")
+    if n_per_stratum < 1 or nonmatch_sentences < 0 or context_chars < 0:
+        raise ValueError("n_per_stratum must be >= 1, nonmatch_sentences and context_chars >= 0")
+    if coders < 1:
+        raise ValueError(f"coders must be at least 1, got {coders}")
+    return strata
+
+
+def _match_rows(m: pd.DataFrame, strata: list, texts: dict, n_per_stratum: int, context_chars: int, rng) -> list:
+    """Up to ``n_per_stratum`` matches drawn from each stratum, with their context, in random order."""
+    if strata:
+        keys = m[strata].astype(str).agg(" | ".join, axis=1)
+    else:
+        keys = pd.Series(["all"] * len(m))
+    rows = []
+    for key in sorted(set(keys)):
+        idx = np.flatnonzero((keys == key).to_numpy())
+        take = idx if len(idx) <= n_per_stratum else np.sort(rng.choice(idx, n_per_stratum, replace=False))
+        for i in take:
+            r = m.iloc[i]
+            text = texts[r["doc_id"]]
+            s, e = int(r["start"]), int(r["end"])
+            rows.append({
+                "kind": "match", "outlet": r["outlet"], "category": r["category"], "entry": r["entry"],
+                "left": _one_line(text[max(0, s - context_chars):s]),
+                "match": text[s:e],
+                "right": _one_line(text[e:e + context_chars]),
+                "doc_id": r["doc_id"], "sentence": int(r["sentence"]), "start": s, "end": e,
+                "stratum": key, "stratum_size": len(idx),
+            })
+    rng.shuffle(rows)
+    return rows
+
+
+def _nonmatch_rows(m: pd.DataFrame, corpus: pd.DataFrame, texts: dict, n: int, rng) -> list:
+    """``n`` sentences without any match (fewer when the corpus has fewer), in random order."""
+    nonmatch = []
+    matched = set(zip(m["doc_id"], m["sentence"].astype(int)))
+    pool = _nonmatch_sentences(corpus, matched)
+    take = sorted(rng.choice(len(pool), min(n, len(pool)), replace=False)) if pool else []
+    for j in take:
+        doc_id, outlet, i, a, b = pool[j]
+        nonmatch.append({
+            "kind": "nonmatch", "outlet": outlet, "category": "", "entry": "",
+            "left": "", "match": _one_line(texts[doc_id][a:b]), "right": "",
+            "doc_id": doc_id, "sentence": i, "start": a, "end": b,
+            "stratum": "nonmatch", "stratum_size": len(pool),
+        })
+    rng.shuffle(nonmatch)
+    return nonmatch
+
+
 def sample_for_coding(
     matches: pd.DataFrame,
     corpus: pd.DataFrame,
@@ -137,71 +206,15 @@ def sample_for_coding(
     >>> sheet.loc[sheet["kind"] == "match", "match"].tolist()
     ['may', 'may']
     """
-    if not isinstance(matches, pd.DataFrame) or not isinstance(corpus, pd.DataFrame):
-        raise ValueError("matches and corpus must be DataFrames (ScoreResult.matches and the corpus)")  # noqa: TRY004
-    missing = [c for c in _MATCH_NEEDS if c not in matches.columns]
-    if missing:
-        raise ValueError(f"the match table lacks column(s) {missing}: pass ScoreResult.matches")
-    for col in ("doc_id", "text"):
-        if col not in corpus.columns:
-            raise ValueError(f"the corpus needs a {col!r} column")
-    if isinstance(strata, str):
-        strata = (strata,)
-    strata = list(strata)
-    for col in strata:
-        if col not in matches.columns:
-            raise ValueError(f"stratum column {col!r} is not in the match table")
-    if "entry" in strata and "category" not in strata:
-        strata.insert(strata.index("entry"), "category")
-    if n_per_stratum < 1 or nonmatch_sentences < 0 or context_chars < 0:
-        raise ValueError("n_per_stratum must be >= 1, nonmatch_sentences and context_chars >= 0")
-    if coders < 1:
-        raise ValueError(f"coders must be at least 1, got {coders}")
+    strata = _checked_sampling(matches, corpus, strata, n_per_stratum, nonmatch_sentences, context_chars, coders)
     texts = dict(zip(corpus["doc_id"], corpus["text"]))
     unknown = set(matches["doc_id"]) - set(texts)
     if unknown:
         raise ValueError(f"matches refer to doc_id(s) not in the corpus, e.g. {min(unknown)!r}")
     rng = np.random.default_rng(seed)
-
     m = matches.reset_index(drop=True)
-    if strata:
-        keys = m[strata].astype(str).agg(" | ".join, axis=1)
-    else:
-        keys = pd.Series(["all"] * len(m))
-    rows = []
-    for key in sorted(set(keys)):
-        idx = np.flatnonzero((keys == key).to_numpy())
-        take = idx if len(idx) <= n_per_stratum else np.sort(rng.choice(idx, n_per_stratum, replace=False))
-        for i in take:
-            r = m.iloc[i]
-            text = texts[r["doc_id"]]
-            s, e = int(r["start"]), int(r["end"])
-            rows.append({
-                "kind": "match", "outlet": r["outlet"], "category": r["category"], "entry": r["entry"],
-                "left": _one_line(text[max(0, s - context_chars):s]),
-                "match": text[s:e],
-                "right": _one_line(text[e:e + context_chars]),
-                "doc_id": r["doc_id"], "sentence": int(r["sentence"]), "start": s, "end": e,
-                "stratum": key, "stratum_size": len(idx),
-            })
-    match_rows = rows
-    rng.shuffle(match_rows)
-
-    nonmatch = []
-    if nonmatch_sentences:
-        matched = set(zip(m["doc_id"], m["sentence"].astype(int)))
-        pool = _nonmatch_sentences(corpus, matched)
-        take = sorted(rng.choice(len(pool), min(nonmatch_sentences, len(pool)), replace=False)) if pool else []
-        for j in take:
-            doc_id, outlet, i, a, b = pool[j]
-            nonmatch.append({
-                "kind": "nonmatch", "outlet": outlet, "category": "", "entry": "",
-                "left": "", "match": _one_line(texts[doc_id][a:b]), "right": "",
-                "doc_id": doc_id, "sentence": i, "start": a, "end": b,
-                "stratum": "nonmatch", "stratum_size": len(pool),
-            })
-        rng.shuffle(nonmatch)
-
+    match_rows = _match_rows(m, strata, texts, n_per_stratum, context_chars, rng)
+    nonmatch = _nonmatch_rows(m, corpus, texts, nonmatch_sentences, rng) if nonmatch_sentences else []
     for k, r in enumerate(match_rows, 1):
         r["id"] = f"m{k:04d}"
     for k, r in enumerate(nonmatch, 1):
@@ -279,6 +292,97 @@ def _sniff_delimiter(header: str) -> str:
     return max(counts, key=lambda d: (counts[d], d == ","))
 
 
+def _open_sheet(path: Path):
+    """A ``csv.DictReader`` over a coding sheet (any spreadsheet delimiter and encoding) and its code columns."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")  # Excel on Windows "CSV" files
+    header = text.split("\n", 1)[0]
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(header))
+    fields = [f.strip() for f in (reader.fieldnames or [])]
+    reader.fieldnames = fields
+    code_cols = [f for f in fields if _CODE_COL.match(f)]
+    needed = ["id", "kind", "outlet", "category", "entry", "stratum", "stratum_size"]
+    missing = [c for c in needed if c not in fields]
+    if missing:
+        raise ValueError(f"{path}: line 1: missing column(s) {missing}; is this a coding sheet?")
+    if not code_cols:
+        raise ValueError(f"{path}: line 1: no code column (expected 'code' or 'code_1', 'code_2', ...)")
+    return reader, code_cols
+
+
+def _coded_row(rec: dict, rid: str, where: str, code_cols: list, allow_blank: bool) -> tuple[dict, bool]:
+    """One sheet row checked: its kind, codes (0/1, or NA when blank and allowed) and ``stratum_size``.
+
+    Returns the row and whether a code was blank; ``where`` (file and line) starts every error.
+    """
+    kind = (rec.get("kind") or "").strip()
+    if kind not in ("match", "nonmatch"):
+        raise ValueError(f"{where}: kind {kind!r} for id {rid!r} is not 'match' or 'nonmatch'")
+    row = {k: (v if v is not None else "") for k, v in rec.items() if k is not None}
+    row["id"], row["kind"] = rid, kind
+    blank = False
+    for col in code_cols:
+        value = (rec.get(col) or "").strip().lower()
+        if not value:
+            if allow_blank:
+                row[col] = pd.NA
+                blank = True
+                continue
+            raise ValueError(
+                f"{where}: no code in column {col!r} for id {rid!r} "
+                "(code every row, or pass allow_blank=True to skip uncoded rows)"
+            )
+        if value not in CODE_VALUES:
+            raise ValueError(
+                f"{where}: unknown code {rec.get(col)!r} in column {col!r} for id "
+                f"{rid!r} (allowed: {', '.join(sorted(CODE_VALUES))})"
+            )
+        row[col] = CODE_VALUES[value]
+    try:
+        row["stratum_size"] = int(str(rec.get("stratum_size")).strip())
+        if row["stratum_size"] < 1:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{where}: stratum_size {rec.get('stratum_size')!r} for id {rid!r} is "
+            "not a positive whole number (do not edit the bookkeeping columns)"
+        ) from None
+    return row, blank
+
+
+def _check_all_rows_back(path: Path, seen: dict, expected) -> None:
+    """Refuse a sheet that lost rows or gained ids: against ``expected``, else from gaps in the id numbers."""
+    if expected is not None:
+        if not isinstance(expected, pd.DataFrame):
+            expected = pd.read_csv(expected, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        want = [str(i) for i in expected["id"]]
+        gone = [i for i in want if i not in seen]
+        if gone:
+            raise ValueError(
+                f"{path}: {len(gone)} row(s) of the exported sample are missing: "
+                f"{', '.join(gone[:10])}{' ...' if len(gone) > 10 else ''}"
+            )
+        extra = [i for i in seen if i not in set(want)]
+        if extra:
+            raise ValueError(f"{path}, line {seen[extra[0]]}: id {extra[0]!r} is not in the exported sample")
+        return
+    for prefix in ("m", "n"):
+        nums = sorted(int(i[1:]) for i in seen if re.fullmatch(prefix + r"\d+", i))
+        if nums:
+            gone = sorted(set(range(1, nums[-1] + 1)) - set(nums))
+            if gone:
+                ids = [f"{prefix}{g:04d}" for g in gone]
+                raise ValueError(
+                    f"{path}: row(s) missing from the coded sheet: {', '.join(ids[:10])}"
+                    f"{' ...' if len(ids) > 10 else ''}"
+                )
+
+
 def read_coded(path, *, expected=None, allow_blank: bool = False, csv_unescape: bool = True) -> pd.DataFrame:
     """Read a filled coding sheet, refusing anything that would bias the estimates silently.
 
@@ -313,27 +417,9 @@ def read_coded(path, *, expected=None, allow_blank: bool = False, csv_unescape: 
         rows.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")  # Excel on Windows "CSV" files
-    header = text.split("\n", 1)[0]
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(header))
-    fields = [f.strip() for f in (reader.fieldnames or [])]
-    reader.fieldnames = fields
-    code_cols = [f for f in fields if _CODE_COL.match(f)]
-    needed = ["id", "kind", "outlet", "category", "entry", "stratum", "stratum_size"]
-    missing = [c for c in needed if c not in fields]
-    if missing:
-        raise ValueError(f"{path}: line 1: missing column(s) {missing}; is this a coding sheet?")
-    if not code_cols:
-        raise ValueError(f"{path}: line 1: no code column (expected 'code' or 'code_1', 'code_2', ...)")
+    reader, code_cols = _open_sheet(path)
     rows, seen = [], {}
     n_blank = 0
-    allowed = ", ".join(sorted(CODE_VALUES))
     for rec in reader:
         line = reader.line_num
         if not any((v or "").strip() for v in rec.values() if isinstance(v, str)):
@@ -344,66 +430,12 @@ def read_coded(path, *, expected=None, allow_blank: bool = False, csv_unescape: 
         if rid in seen:
             raise ValueError(f"{path}, line {line}: id {rid!r} appears twice (first on line {seen[rid]})")
         seen[rid] = line
-        kind = (rec.get("kind") or "").strip()
-        if kind not in ("match", "nonmatch"):
-            raise ValueError(f"{path}, line {line}: kind {kind!r} for id {rid!r} is not 'match' or 'nonmatch'")
-        row = {k: (v if v is not None else "") for k, v in rec.items() if k is not None}
-        row["id"], row["kind"] = rid, kind
-        blank = False
-        for col in code_cols:
-            value = (rec.get(col) or "").strip().lower()
-            if not value:
-                if allow_blank:
-                    row[col] = pd.NA
-                    blank = True
-                    continue
-                raise ValueError(
-                    f"{path}, line {line}: no code in column {col!r} for id {rid!r} "
-                    "(code every row, or pass allow_blank=True to skip uncoded rows)"
-                )
-            if value not in CODE_VALUES:
-                raise ValueError(
-                    f"{path}, line {line}: unknown code {rec.get(col)!r} in column {col!r} for id "
-                    f"{rid!r} (allowed: {allowed})"
-                )
-            row[col] = CODE_VALUES[value]
+        row, blank = _coded_row(rec, rid, f"{path}, line {line}", code_cols, allow_blank)
         n_blank += blank
-        try:
-            row["stratum_size"] = int(str(rec.get("stratum_size")).strip())
-            if row["stratum_size"] < 1:
-                raise ValueError
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"{path}, line {line}: stratum_size {rec.get('stratum_size')!r} for id {rid!r} is "
-                "not a positive whole number (do not edit the bookkeeping columns)"
-            ) from None
         rows.append(row)
     if not rows:
         raise ValueError(f"{path}: no coded rows")
-    if expected is not None:
-        if not isinstance(expected, pd.DataFrame):
-            expected = pd.read_csv(expected, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        want = [str(i) for i in expected["id"]]
-        gone = [i for i in want if i not in seen]
-        if gone:
-            raise ValueError(
-                f"{path}: {len(gone)} row(s) of the exported sample are missing: "
-                f"{', '.join(gone[:10])}{' ...' if len(gone) > 10 else ''}"
-            )
-        extra = [i for i in seen if i not in set(want)]
-        if extra:
-            raise ValueError(f"{path}, line {seen[extra[0]]}: id {extra[0]!r} is not in the exported sample")
-    else:
-        for prefix in ("m", "n"):
-            nums = sorted(int(i[1:]) for i in seen if re.fullmatch(prefix + r"\d+", i))
-            if nums:
-                gone = sorted(set(range(1, nums[-1] + 1)) - set(nums))
-                if gone:
-                    ids = [f"{prefix}{g:04d}" for g in gone]
-                    raise ValueError(
-                        f"{path}: row(s) missing from the coded sheet: {', '.join(ids[:10])}"
-                        f"{' ...' if len(ids) > 10 else ''}"
-                    )
+    _check_all_rows_back(path, seen, expected)
     df = pd.DataFrame(rows)
     if csv_unescape:
         from analysis.csvsafe import unescape_frame

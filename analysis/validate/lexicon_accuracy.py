@@ -159,6 +159,47 @@ def _merge_spans(spans):
     return out
 
 
+def _cue_scores(gold_cues: list, pred_spans: list) -> dict:
+    """Cue-level scores (overlap and exact spans) of the union of each sentence's predicted spans."""
+    merged = [_merge_spans(p) for p in pred_spans]
+    clean_gold = [[g for g in cues if g[1] > g[0]] for cues in gold_cues]
+    return {"overlap": span_prf(clean_gold, merged, mode="overlap"), "exact": span_prf(clean_gold, merged, mode="exact")}
+
+
+def _per_entry(matches: pd.DataFrame, labels: np.ndarray, gold_cues: list, has_cues: bool, confidence: float):
+    """Per entry: sentences where it fires, how many of them are gold-positive, cue overlap of its matches.
+
+    Returns the ``per_entry`` table of :func:`evaluate_lexicon` and the predicted spans of each sentence.
+    """
+    fires = defaultdict(set)
+    n_matches = defaultdict(int)
+    overlapping = defaultdict(int)
+    pred_spans = [[] for _ in range(len(labels))]
+    for row, cat, entry, lex, s, e in matches[["row", "category", "entry", "lexicon", "start", "end"]].itertuples(index=False):
+        key = (cat, entry, lex)
+        fires[key].add(row)
+        n_matches[key] += 1
+        pred_spans[row].append((s, e))
+        if any(max(s, g[0]) < min(e, g[1]) for g in gold_cues[row]):
+            overlapping[key] += 1
+    per_rows = []
+    for (cat, entry, lex), rows in fires.items():
+        k = len(rows)
+        pos = int(labels[list(rows)].sum())
+        low, high = wilson_interval(pos, k, confidence)
+        per_rows.append({
+            "category": cat, "entry": entry, "lexicon": lex, "fires": k, "gold_positive": pos,
+            "precision": pos / k, "ci_low": low, "ci_high": high, "matches": n_matches[(cat, entry, lex)],
+            "cue_overlap": overlapping[(cat, entry, lex)] / n_matches[(cat, entry, lex)] if has_cues else np.nan,
+        })
+    per_entry = pd.DataFrame(
+        per_rows,
+        columns=["category", "entry", "lexicon", "fires", "gold_positive", "precision", "ci_low", "ci_high", "matches", "cue_overlap"],
+    )
+    per_entry = per_entry.sort_values(["fires", "category", "entry"], ascending=[False, True, True], ignore_index=True)
+    return per_entry, pred_spans
+
+
 def evaluate_lexicon(gold: pd.DataFrame, lexicons=None, categories=None, *, confidence: float = 0.95) -> dict:
     """Sentence-level precision, recall and F1 of lexicon categories against gold labels.
 
@@ -214,39 +255,9 @@ def evaluate_lexicon(gold: pd.DataFrame, lexicons=None, categories=None, *, conf
     has_cues = "cues" in gold.columns
     gold_cues = [list(c) if isinstance(c, (list, tuple)) else [] for c in gold["cues"]] if has_cues else [[] for _ in range(n)]
 
-    # per entry: sentences where it fires, how many of them are gold-positive, cue overlap of its matches
-    fires = defaultdict(set)
-    n_matches = defaultdict(int)
-    overlapping = defaultdict(int)
-    pred_spans = [[] for _ in range(n)]
-    for row, cat, entry, lex, s, e in matches[["row", "category", "entry", "lexicon", "start", "end"]].itertuples(index=False):
-        key = (cat, entry, lex)
-        fires[key].add(row)
-        n_matches[key] += 1
-        pred_spans[row].append((s, e))
-        if any(max(s, g[0]) < min(e, g[1]) for g in gold_cues[row]):
-            overlapping[key] += 1
-    per_rows = []
-    for (cat, entry, lex), rows in fires.items():
-        k = len(rows)
-        pos = int(labels[list(rows)].sum())
-        low, high = wilson_interval(pos, k, confidence)
-        per_rows.append({
-            "category": cat, "entry": entry, "lexicon": lex, "fires": k, "gold_positive": pos,
-            "precision": pos / k, "ci_low": low, "ci_high": high, "matches": n_matches[(cat, entry, lex)],
-            "cue_overlap": overlapping[(cat, entry, lex)] / n_matches[(cat, entry, lex)] if has_cues else np.nan,
-        })
-    per_entry = pd.DataFrame(
-        per_rows,
-        columns=["category", "entry", "lexicon", "fires", "gold_positive", "precision", "ci_low", "ci_high", "matches", "cue_overlap"],
-    )
-    per_entry = per_entry.sort_values(["fires", "category", "entry"], ascending=[False, True, True], ignore_index=True)
+    per_entry, pred_spans = _per_entry(matches, labels, gold_cues, has_cues, confidence)
 
-    cue = {}
-    if has_cues:
-        merged = [_merge_spans(p) for p in pred_spans]
-        clean_gold = [[g for g in cues if g[1] > g[0]] for cues in gold_cues]
-        cue = {"overlap": span_prf(clean_gold, merged, mode="overlap"), "exact": span_prf(clean_gold, merged, mode="exact")}
+    cue = _cue_scores(gold_cues, pred_spans) if has_cues else {}
 
     n_pos, n_pred = int(labels.sum()), int(predicted.sum())
     return {
@@ -274,6 +285,66 @@ def _spans(value):
     if isinstance(value, (list, tuple)):
         return [(int(s[0]), int(s[1])) for s in value if int(s[1]) > int(s[0])]
     return []
+
+
+def _gold_spans_by_doc(attributions: pd.DataFrame) -> dict:
+    """``{doc_id: [(attribution index, role, start, end)]}`` of every gold cue and source span."""
+    gold_by_doc = defaultdict(list)
+    for idx, (doc, cues, sources) in enumerate(attributions[["doc_id", "cue", "source"]].itertuples(index=False)):
+        for s, e in _spans(cues):
+            gold_by_doc[doc].append((idx, "cue", s, e))
+        for s, e in _spans(sources):
+            gold_by_doc[doc].append((idx, "source", s, e))
+    return gold_by_doc
+
+
+def _match_gold(articles: pd.DataFrame, matcher, gold_by_doc: dict):
+    """Match every article; mark each match that overlaps a gold span and collect the attributions caught.
+
+    Returns the match table (with ``hit``), the attribution indices caught by a cue span, by a source
+    span, and ``{category: attribution indices}``.
+    """
+    caught_cue, caught_source = set(), set()
+    caught_by_cat = defaultdict(set)
+    rows = []
+    for doc, text in articles[["doc_id", "text"]].itertuples(index=False):
+        gold = gold_by_doc.get(doc, [])
+        for m in matcher.match(text).matches:
+            hit = False
+            for idx, role, s, e in gold:
+                if max(m.start, s) < min(m.end, e):
+                    hit = True
+                    (caught_cue if role == "cue" else caught_source).add(idx)
+                    caught_by_cat[m.category].add(idx)
+            rows.append((doc, m.category, m.entry, m.start, m.end, m.matched, hit))
+    table = pd.DataFrame(rows, columns=["doc_id", "category", "entry", "start", "end", "matched", "hit"])
+    return table, caught_cue, caught_source, caught_by_cat
+
+
+def _precision_by(table: pd.DataFrame, keys, confidence: float) -> pd.DataFrame:
+    """Matches, precision and its Wilson interval per value of ``keys``, most matches first."""
+    out = []
+    if not len(table):
+        return pd.DataFrame(columns=[*keys, "matches", "precision", "ci_low", "ci_high"])
+    for key, grp in table.groupby(list(keys), sort=True):
+        k, h = len(grp), int(grp["hit"].sum())
+        low, high = wilson_interval(h, k, confidence)
+        key = key if isinstance(key, tuple) else (key,)
+        out.append({**dict(zip(keys, key)), "matches": k, "precision": h / k, "ci_low": low, "ci_high": high})
+    return pd.DataFrame(out).sort_values("matches", ascending=False, ignore_index=True)
+
+
+def _recall_by_cue(attributions: pd.DataFrame, caught: set) -> pd.DataFrame:
+    """Recall by the text of the gold cue (lower-cased): PolNeAR annotates far more than "said"."""
+    cue_text = [
+        " ".join(str(c[2]) if len(c) > 2 else "" for c in cues).lower().strip() if isinstance(cues, (list, tuple)) else ""
+        for cues in attributions["cue"]
+    ]
+    by_cue = pd.DataFrame({"cue": cue_text, "caught": [i in caught for i in range(len(attributions))]})
+    return (
+        by_cue.groupby("cue").agg(attributions=("caught", "size"), recall=("caught", "mean"))
+        .sort_values("attributions", ascending=False).reset_index()
+    )
 
 
 def evaluate_attribution(
@@ -325,59 +396,18 @@ def evaluate_attribution(
         if missing:
             raise ValueError(f"{name} lacks column(s) {missing}")
     matcher = _matcher(lexicons, categories)
-    gold_by_doc = defaultdict(list)  # doc -> list of (attribution index, role, start, end)
+    gold_by_doc = _gold_spans_by_doc(attributions)
     n_attr = len(attributions)
-    for idx, (doc, cues, sources) in enumerate(attributions[["doc_id", "cue", "source"]].itertuples(index=False)):
-        for s, e in _spans(cues):
-            gold_by_doc[doc].append((idx, "cue", s, e))
-        for s, e in _spans(sources):
-            gold_by_doc[doc].append((idx, "source", s, e))
     known_docs = set(articles["doc_id"].astype(str))
     unknown = sorted(set(map(str, attributions["doc_id"])) - known_docs)
     if unknown:
         raise ValueError(f"attributions refer to {len(unknown)} document(s) not in articles, e.g. {unknown[0]!r}")
-
-    caught_cue, caught_source = set(), set()
-    caught_by_cat = defaultdict(set)
-    rows = []
-    for doc, text in articles[["doc_id", "text"]].itertuples(index=False):
-        gold = gold_by_doc.get(doc, [])
-        for m in matcher.match(text).matches:
-            hit = False
-            for idx, role, s, e in gold:
-                if max(m.start, s) < min(m.end, e):
-                    hit = True
-                    (caught_cue if role == "cue" else caught_source).add(idx)
-                    caught_by_cat[m.category].add(idx)
-            rows.append((doc, m.category, m.entry, m.start, m.end, m.matched, hit))
-    table = pd.DataFrame(rows, columns=["doc_id", "category", "entry", "start", "end", "matched", "hit"])
+    table, caught_cue, caught_source, caught_by_cat = _match_gold(articles, matcher, gold_by_doc)
     caught = caught_cue | caught_source
     n_match = len(table)
     n_hit = int(table["hit"].sum()) if n_match else 0
-
-    def _group(keys):
-        out = []
-        if not n_match:
-            return pd.DataFrame(columns=[*keys, "matches", "precision", "ci_low", "ci_high"])
-        for key, grp in table.groupby(list(keys), sort=True):
-            k, h = len(grp), int(grp["hit"].sum())
-            low, high = wilson_interval(h, k, confidence)
-            key = key if isinstance(key, tuple) else (key,)
-            out.append({**dict(zip(keys, key)), "matches": k, "precision": h / k, "ci_low": low, "ci_high": high})
-        return pd.DataFrame(out).sort_values("matches", ascending=False, ignore_index=True)
-
-    # recall by the text of the gold cue (lower-cased): PolNeAR annotates far more than "said"
-    cue_text = [
-        " ".join(str(c[2]) if len(c) > 2 else "" for c in cues).lower().strip() if isinstance(cues, (list, tuple)) else ""
-        for cues in attributions["cue"]
-    ]
-    by_cue = pd.DataFrame({"cue": cue_text, "caught": [i in caught for i in range(n_attr)]})
-    recall_by_cue = (
-        by_cue.groupby("cue").agg(attributions=("caught", "size"), recall=("caught", "mean"))
-        .sort_values("attributions", ascending=False).reset_index()
-    )
-
-    per_category = _group(("category",))
+    recall_by_cue = _recall_by_cue(attributions, caught)
+    per_category = _precision_by(table, ("category",), confidence)
     if len(per_category):
         per_category["attributions_caught"] = [len(caught_by_cat[c]) for c in per_category["category"]]
         per_category["recall"] = per_category["attributions_caught"] / n_attr if n_attr else np.nan
@@ -392,7 +422,7 @@ def evaluate_attribution(
         "n_matches": n_match,
         "n_documents": len(articles),
         "per_category": per_category,
-        "per_entry": _group(("category", "entry")),
+        "per_entry": _precision_by(table, ("category", "entry"), confidence),
         "recall_by_cue": recall_by_cue,
         "lexicons": [{k: p[k] for k in ("name", "version", "sha256")} for p in matcher.provenance],
         "matches": table,
