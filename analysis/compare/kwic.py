@@ -105,49 +105,27 @@ def kwic(
     """
     require_columns(matches, ["doc_id", "category", "entry", "start", "end"], "matches")
     require_columns(corpus, ["doc_id", "text"], "corpus")
-    if not (
-        window == "sentence"
-        or (isinstance(window, (int, np.integer)) and not isinstance(window, bool) and window >= 0)
-    ):
-        raise ValueError(f"window must be 'sentence' or a non-negative integer, got {window!r}")
-    if sort_by not in ("left", "right", None):
-        raise ValueError(f"sort_by must be 'left', 'right' or None, got {sort_by!r}")
-    if sample is not None and (not isinstance(sample, (int, np.integer)) or sample < 1):
-        raise ValueError(f"sample must be a positive integer, got {sample!r}")
+    _check_options(window, sort_by, sample)
+    m = _selected_matches(matches, category, entry, sample, seed)
+    texts = _texts_of(corpus, m)
+    rows = _lines(m, texts, window, _Layouts(texts, tokenize or _default_tokenize()))
+    columns = KWIC_COLUMNS + (["voice"] if "voice" in m.columns else [])
+    return _sorted_lines(pd.DataFrame(rows, columns=columns), sort_by)
 
-    m = matches
-    if category is not None:
-        m = category_matches(m, category)
-        if m.empty:
-            raise ValueError(f"no matches of category {category!r}")
-    if entry is not None:
-        m = m[m["entry"].astype(str) == entry]
-        if m.empty:
-            raise ValueError(
-                f"no matches of entry {entry!r}" + (f" in {category!r}" if category else "")
-            )
-    m = m.sort_values(["doc_id", "start", "end", "category", "entry"], kind="mergesort")
-    if sample is not None and sample < len(m):
-        m = m.sample(n=int(sample), random_state=np.random.RandomState(seed))
-        m = m.sort_values(["doc_id", "start", "end", "category", "entry"], kind="mergesort")
 
+def _texts_of(corpus: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
+    """The corpus indexed by ``doc_id`` (first row of each id); refused when a match's document is missing."""
     texts = corpus.drop_duplicates("doc_id").set_index("doc_id")
     missing = sorted(set(m["doc_id"]) - set(texts.index))
     if missing:
         raise ValueError(
             f"doc_id {missing[0]!r} (and {len(missing) - 1} more) not found in the corpus"
         )
-    tok = tokenize or _default_tokenize()
-    cache: dict = {}
+    return texts
 
-    def layout(doc_id):
-        if doc_id not in cache:
-            doc = tok(texts.at[doc_id, "text"])
-            sents = [(s.start, s.end) for s in doc.sentences]
-            words = [(t.start, t.end) for s in doc.sentences for t in s.tokens if t.kind == "word"]
-            cache[doc_id] = (sents, [w[0] for w in words], [w[1] for w in words], words)
-        return cache[doc_id]
 
+def _lines(m: pd.DataFrame, texts: pd.DataFrame, window, layout) -> list[dict]:
+    """One concordance line per match, its offsets checked against the text (and ``matched``)."""
     rows = []
     has_matched = "matched" in m.columns
     for rec in m.itertuples(index=False):
@@ -163,21 +141,7 @@ def kwic(
                 f"document {doc_id!r}: text[{start}:{end}] is {surface!r}, not the matched {rec.matched!r} "
                 "(were the matches scored on another version of the corpus?)"
             )
-        sents, wstarts, wends, words = layout(doc_id)
-        if window == "sentence":
-            left_from = next((s for s, e in sents if s <= start < e), start)
-            right_to = next((e for s, e in sents if s < end <= e), end)
-            left, right = text[min(left_from, start) : start], text[end : max(right_to, end)]
-        else:
-            n_left = bisect_right(wends, start)  # words ending at or before the match start
-            first_right = bisect_left(wstarts, end)  # first word starting at or after the match end
-            left_from = words[max(n_left - window, 0)][0] if window and n_left else start
-            right_to = (
-                words[min(first_right + window, len(words)) - 1][1]
-                if (window and first_right < len(words))
-                else end
-            )
-            left, right = text[left_from:start], text[end:right_to]
+        left, right = _contexts(text, start, end, window, layout(doc_id))
         row = {
             "doc_id": doc_id,
             "outlet": getattr(rec, "outlet", None)
@@ -194,8 +158,78 @@ def kwic(
         if "voice" in m.columns:
             row["voice"] = rec.voice
         rows.append(row)
-    columns = KWIC_COLUMNS + (["voice"] if "voice" in m.columns else [])
-    out = pd.DataFrame(rows, columns=columns)
+    return rows
+
+
+def _check_options(window, sort_by, sample) -> None:
+    """Refuse a bad ``window``, ``sort_by`` or ``sample`` of :func:`kwic`."""
+    if not (
+        window == "sentence"
+        or (isinstance(window, (int, np.integer)) and not isinstance(window, bool) and window >= 0)
+    ):
+        raise ValueError(f"window must be 'sentence' or a non-negative integer, got {window!r}")
+    if sort_by not in ("left", "right", None):
+        raise ValueError(f"sort_by must be 'left', 'right' or None, got {sort_by!r}")
+    if sample is not None and (not isinstance(sample, (int, np.integer)) or sample < 1):
+        raise ValueError(f"sample must be a positive integer, got {sample!r}")
+
+
+def _selected_matches(matches: pd.DataFrame, category, entry, sample, seed) -> pd.DataFrame:
+    """The matches of ``category`` and ``entry`` in canonical order, or a seeded sample of them."""
+    m = matches
+    if category is not None:
+        m = category_matches(m, category)
+        if m.empty:
+            raise ValueError(f"no matches of category {category!r}")
+    if entry is not None:
+        m = m[m["entry"].astype(str) == entry]
+        if m.empty:
+            raise ValueError(
+                f"no matches of entry {entry!r}" + (f" in {category!r}" if category else "")
+            )
+    m = m.sort_values(["doc_id", "start", "end", "category", "entry"], kind="mergesort")
+    if sample is not None and sample < len(m):
+        m = m.sample(n=int(sample), random_state=np.random.RandomState(seed))
+        m = m.sort_values(["doc_id", "start", "end", "category", "entry"], kind="mergesort")
+    return m
+
+
+class _Layouts:
+    """Sentence spans and word-token offsets of each document, tokenized once on first use."""
+
+    def __init__(self, texts: pd.DataFrame, tok: Callable):
+        self.texts, self.tok, self.cache = texts, tok, {}
+
+    def __call__(self, doc_id):
+        """``(sentence spans, word starts, word ends, word spans)`` of document ``doc_id``."""
+        if doc_id not in self.cache:
+            doc = self.tok(self.texts.at[doc_id, "text"])
+            sents = [(s.start, s.end) for s in doc.sentences]
+            words = [(t.start, t.end) for s in doc.sentences for t in s.tokens if t.kind == "word"]
+            self.cache[doc_id] = (sents, [w[0] for w in words], [w[1] for w in words], words)
+        return self.cache[doc_id]
+
+
+def _contexts(text: str, start: int, end: int, window, layout) -> tuple[str, str]:
+    """Left and right context of ``text[start:end]``: the rest of its sentence(s), or ``window`` words a side."""
+    sents, wstarts, wends, words = layout
+    if window == "sentence":
+        left_from = next((s for s, e in sents if s <= start < e), start)
+        right_to = next((e for s, e in sents if s < end <= e), end)
+        return text[min(left_from, start) : start], text[end : max(right_to, end)]
+    n_left = bisect_right(wends, start)  # words ending at or before the match start
+    first_right = bisect_left(wstarts, end)  # first word starting at or after the match end
+    left_from = words[max(n_left - window, 0)][0] if window and n_left else start
+    right_to = (
+        words[min(first_right + window, len(words)) - 1][1]
+        if (window and first_right < len(words))
+        else end
+    )
+    return text[left_from:start], text[end:right_to]
+
+
+def _sorted_lines(out: pd.DataFrame, sort_by) -> pd.DataFrame:
+    """Concordance lines sorted by the words left of the match (nearest first), right of it, or as they are."""
     if sort_by == "left" and len(out):
         key = out["left"].map(lambda s: tuple(reversed(s.lower().split())))
         out = out.iloc[sorted(range(len(out)), key=lambda i: key.iloc[i])]
