@@ -113,13 +113,24 @@ def rates_over_time(
     require_columns(documents, [*by_list, date_col, "n_tokens"], "documents")
     cats = resolve_categories(documents, categories)
     if "period" in by_list:
-        raise ValueError(
-            "'period' is the name of the time column added here; rename that grouping column"
-        )
-    try:
-        dates = pd.to_datetime(documents[date_col])
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"column {date_col!r} cannot be read as dates: {err}") from err
+        raise ValueError("'period' is the name of the time column added here; rename that grouping column")
+    docs, weights, bins, undated = _dated(documents, date_col, weights, freq)
+    rates = group_rates(docs, cats, by=[*by_list, "period"], n_resamples=n_resamples, confidence=confidence,
+                        seed=seed, weights=weights, method=method, on_small_group=on_small_group, cluster=cluster)
+    if on_small_group != "drop":
+        rates = _complete_grid(rates, docs[by_list] if by_list else None, bins, cats, confidence)
+    out = _in_order(rates, by_list, cats)
+    out.attrs["undated"] = undated
+    out.attrs["freq"] = freq
+    return TimeRates(out, _events_table(events, freq))
+
+
+def _dated(documents: pd.DataFrame, date_col: str, weights, freq: str):
+    """The dated documents with their ``period`` column, their weights, every period in range, and the undated count.
+
+    Documents without a date are left out with a warning (for the caller of :func:`rates_over_time`).
+    """
+    dates = _read_dates(documents[date_col], f"column {date_col!r}")
     dated = dates.notna().to_numpy()
     undated = int((~dated).sum())
     if not dated.any():
@@ -128,71 +139,70 @@ def rates_over_time(
         warnings.warn(
             f"{undated} document(s) without a date left out of rates_over_time",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     docs = documents[dated].copy()
     if weights is not None and not isinstance(weights, str):
         weights = np.asarray(weights, dtype=float)[dated]
     period, bins = _period_labels(dates[dated], freq)
     docs["period"] = period.to_numpy()
-    rates = group_rates(
-        docs,
-        cats,
-        by=[*by_list, "period"],
-        n_resamples=n_resamples,
-        confidence=confidence,
-        seed=seed,
-        weights=weights,
-        method=method,
-        on_small_group=on_small_group,
-        cluster=cluster,
-    )
-    # complete the grid: every group x every period in range x category
+    return docs, weights, bins, undated
+
+
+def _read_dates(values: pd.Series, what: str) -> pd.Series:
+    """``values`` as datetimes; a column that cannot be read is one error naming ``what``."""
+    try:
+        return pd.to_datetime(values)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{what} cannot be read as dates: {err}") from err
+
+
+def _complete_grid(rates: pd.DataFrame, groups: pd.DataFrame | None, bins, cats, confidence: float) -> pd.DataFrame:
+    """Every group x every period in range x category: a period without documents gets 0 documents, NaN rates."""
     grid = pd.DataFrame({"period": bins}).merge(pd.DataFrame({"category": cats}), how="cross")
+    by_list = [] if groups is None else list(groups.columns)
     if by_list:
-        groups = docs[by_list].drop_duplicates().dropna()
-        grid = groups.merge(grid, how="cross")
+        grid = groups.drop_duplicates().dropna().merge(grid, how="cross")
     grid["period"] = pd.to_datetime(grid["period"])
     rates["period"] = pd.to_datetime(rates["period"])
-    keys = [*by_list, "period", "category"]
-    if on_small_group == "drop":
-        out = rates
-    else:
-        out = grid.merge(rates, on=keys, how="left")
-        empty = out["documents"].isna()
-        out.loc[empty, ["documents", "tokens", "matches"]] = 0
-        out["documents"] = out["documents"].astype(int)
-        out.loc[empty, "method"] = "no documents in this period"
-        out.loc[empty, "confidence"] = confidence
+    out = grid.merge(rates, on=[*by_list, "period", "category"], how="left")
+    empty = out["documents"].isna()
+    out.loc[empty, ["documents", "tokens", "matches"]] = 0
+    out["documents"] = out["documents"].astype(int)
+    out.loc[empty, "method"] = "no documents in this period"
+    out.loc[empty, "confidence"] = confidence
+    return out
+
+
+def _in_order(out: pd.DataFrame, by_list: list, cats: list) -> pd.DataFrame:
+    """Rows sorted by group, period, then category in the order asked for."""
+    out["period"] = pd.to_datetime(out["period"])
     cat_order = {c: i for i, c in enumerate(cats)}
-    out = out.sort_values(
+    return out.sort_values(
         [*by_list, "period", "category"],
         kind="mergesort",
         key=lambda s: s.map(cat_order) if s.name == "category" else s,
     ).reset_index(drop=True)
-    out.attrs["undated"] = undated
-    out.attrs["freq"] = freq
 
+
+def _events_table(events, freq: str) -> pd.DataFrame:
+    """The event markers sorted by date, each with the ``period`` it falls in (an empty table for None)."""
     if events is None:
-        ev = pd.DataFrame(
+        return pd.DataFrame(
             {
                 "date": pd.Series([], dtype="datetime64[ns]"),
                 "label": pd.Series([], dtype=str),
                 "period": pd.Series([], dtype="datetime64[ns]"),
             }
         )
-    else:
-        if not isinstance(events, pd.DataFrame):
-            raise ValueError("events must be a DataFrame with columns 'date' and 'label'")
-        require_columns(events, ["date", "label"], "events")
-        ev = events.copy()
-        try:
-            ev["date"] = pd.to_datetime(ev["date"])
-        except (ValueError, TypeError) as err:
-            raise ValueError(f"events column 'date' cannot be read as dates: {err}") from err
-        if ev["date"].isna().any():
-            raise ValueError("every event needs a date")
-        ev = ev.sort_values("date", kind="mergesort").reset_index(drop=True)
-        ev_period, _ = _period_labels(ev["date"], freq)
-        ev["period"] = ev_period.to_numpy()
-    return TimeRates(out, ev)
+    if not isinstance(events, pd.DataFrame):
+        raise ValueError("events must be a DataFrame with columns 'date' and 'label'")  # noqa: TRY004
+    require_columns(events, ["date", "label"], "events")
+    ev = events.copy()
+    ev["date"] = _read_dates(ev["date"], "events column 'date'")
+    if ev["date"].isna().any():
+        raise ValueError("every event needs a date")
+    ev = ev.sort_values("date", kind="mergesort").reset_index(drop=True)
+    ev_period, _ = _period_labels(ev["date"], freq)
+    ev["period"] = ev_period.to_numpy()
+    return ev
