@@ -242,7 +242,8 @@ def model_from_dict(data, where: str = "<model>") -> AttributionModel:
     vocab, weights = data["vocabulary"], data["weights"]
     if not (isinstance(vocab, list) and all(isinstance(w, str) and 0 < len(w) <= 40 for w in vocab)):
         raise ValueError(f"{where}: vocabulary must be a list of words (1 to 40 characters)")
-    if not (isinstance(weights, dict) and all(isinstance(k, str) and _finite(v) for k, v in weights.items())):
+    if not (isinstance(weights, dict) and (_all_float_weights(weights) or all(
+            isinstance(k, str) and _finite(v) for k, v in weights.items()))):
         raise ValueError(f"{where}: weights must map feature names to finite numbers within +-{MAX_ABS_WEIGHT:g}")
     if not _finite(data["bias"]) or not (_finite(data["threshold"]) and 0 <= data["threshold"] <= 1):
         raise ValueError(f"{where}: bias must be finite and threshold within 0..1")
@@ -255,6 +256,15 @@ def model_from_dict(data, where: str = "<model>") -> AttributionModel:
         # making the dict again, see _sha256
         model._loaded = data
     return model
+
+
+def _all_float_weights(weights: dict) -> bool:
+    """Every key a str and every value a float that :func:`_finite` accepts (checked at once with numpy;
+    False also when some value is not a float: the caller then checks each)."""
+    if not all(type(v) is float for v in weights.values()) or not all(type(k) is str for k in weights):
+        return False
+    values = np.fromiter(weights.values(), dtype=np.float64, count=len(weights))
+    return bool(np.isfinite(values).all() and (np.abs(values) <= MAX_ABS_WEIGHT).all())
 
 
 def _finite(v) -> bool:
@@ -837,10 +847,7 @@ def _content_rows(matches: pd.DataFrame, attributions: pd.DataFrame):
     if not len(pos):
         return None, None
     # one sorted key per (document, offset): a search over every document at once
-    a_ids = attributions["doc_id"].to_numpy()[pos]
-    m_ids = matches["doc_id"].to_numpy()
-    codes, _ = pd.factorize(np.concatenate([pd.Series(a_ids, dtype=object).astype(str).to_numpy(dtype=object),
-                                            pd.Series(m_ids, dtype=object).astype(str).to_numpy(dtype=object)]))
+    codes = _doc_codes(attributions["doc_id"], pos, matches["doc_id"])
     big = np.int64(1) << np.int64(40)
     a_doc = codes[:len(pos)].astype(np.int64)
     key = a_doc * big + starts[pos]
@@ -852,6 +859,28 @@ def _content_rows(matches: pd.DataFrame, attributions: pd.DataFrame):
     kk = np.maximum(k, 0)
     hit = (k >= 0) & (m_key < end[kk]) & (key[kk] <= m_key)
     return hit, pos[order[k[hit]]]
+
+
+def _doc_codes(a_ids: pd.Series, pos, m_ids: pd.Series) -> np.ndarray:
+    """One integer per document id of ``a_ids[pos]`` followed by ``m_ids`` (the same id, the same
+    integer; ids compared as text): through Arrow when both columns are Arrow text of one dtype (no str
+    object per row), else through Python strings."""
+    from .core import is_arrow_text
+
+    if is_arrow_text(a_ids.array) and is_arrow_text(m_ids.array) and a_ids.dtype == m_ids.dtype:
+        import pyarrow as pa
+
+        def arrow(values):
+            arr = pa.array(values)
+            return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+        both = pa.concat_arrays([arrow(a_ids.array.take(pos)), arrow(m_ids.array)])
+        if not both.null_count:  # a missing id is "nan" below, as str() makes it
+            return np.asarray(both.dictionary_encode().indices, dtype=np.int64)
+    a_ids, m_ids = a_ids.to_numpy()[pos], m_ids.to_numpy()
+    codes, _ = pd.factorize(np.concatenate([pd.Series(a_ids, dtype=object).astype(str).to_numpy(dtype=object),
+                                            pd.Series(m_ids, dtype=object).astype(str).to_numpy(dtype=object)]))
+    return codes
 
 
 #: top-level categories counted inside each attribution's content
