@@ -191,6 +191,69 @@ def _csv_blocks(df, csv_escape: bool):
         yield data
 
 
+def csv_rows(df, csv_escape: bool = True):
+    """The rows of ``df`` as the CSV :func:`write_table` writes them, without the header (bytes), or
+    None when only pandas writes them exactly (the whole table at once) or when a block could be written
+    otherwise than the whole table. ``--jobs`` workers format their pieces of a table with it."""
+    from .csvsafe import escape_frame
+    from .csvwrite import to_csv_bytes
+
+    if not _row_blocks_allowed(df):
+        return None
+    return to_csv_bytes(escape_frame(df) if csv_escape else df, header=False)
+
+
+def column_types(df) -> tuple:
+    """The column names and dtypes of ``df``: pieces formatted apart give the bytes of the whole table
+    only when their columns are typed alike."""
+    return tuple((str(name), str(dtype)) for name, dtype in df.dtypes.items())
+
+
+def write_csv_parts(df, path, parts, *, csv_escape: bool = True) -> Path:
+    """:func:`write_table` of ``df`` as CSV, taking the rows of ``parts`` already formatted (by workers):
+    ``parts`` is a list of ``(n_rows, rows or None, column types)`` covering ``df`` in order, ``rows``
+    being :func:`csv_rows` of those rows of the table and the types :func:`column_types` of the piece
+    they were made from. Rows not given, or made from a piece typed otherwise than ``df``, are
+    formatted here. The bytes are those :func:`write_table` writes (the whole table when a piece
+    cannot be written by the vectorised writer).
+    """
+    path = Path(path)
+    if (parts is None or path.suffix != ".csv" or sum(n for n, _, _ in parts) != len(df)
+            or not _row_blocks_allowed(df)):
+        return write_table(df, path, csv_escape=csv_escape)
+    types = column_types(df)
+
+    def blocks():
+        from .csvwrite import to_csv_bytes
+
+        yield to_csv_bytes(df.iloc[:0], header=True)
+        at = 0
+        for n, rows, piece_types in parts:
+            if rows is not None and piece_types == types:
+                yield rows
+            else:
+                for a in range(at, at + n, CSV_BLOCK_ROWS):
+                    data = csv_rows(df.iloc[a:min(at + n, a + CSV_BLOCK_ROWS)], csv_escape)
+                    if data is None:
+                        raise _NotVectorised
+                    yield data
+            at += n
+
+    if to_csv_bytes_supported(df):
+        try:
+            return atomic_write_bytes(path, blocks())
+        except _NotVectorised:
+            pass
+    return write_table(df, path, csv_escape=csv_escape)
+
+
+def to_csv_bytes_supported(df) -> bool:
+    """True when the vectorised writer takes every column of ``df`` (tried on its first row)."""
+    from .csvwrite import to_csv_bytes
+
+    return len(df.columns) > 0 and to_csv_bytes(df.iloc[:1], header=True) is not None
+
+
 def csv_bytes(df, header: bool = True) -> bytes:
     """``df.to_csv(index=False, lineterminator="\n")`` as UTF-8 bytes, through the vectorised writer of
     :mod:`analysis.csvwrite` (the same bytes, several times faster on big tables) when it can."""

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from ..measure.scoring import score
-from ..outputs import atomic_write_text, output_set, write_table
+from ..outputs import atomic_write_text, output_set, write_csv_parts, write_table
 from ..progress import bar, wanted
 from ..provenance import dumps
 from ..text.corpus import load_corpus, metadata_table
@@ -261,8 +261,10 @@ def _score_in_memory(args, tmp):
         from ..scale.parallel import score_parallel
 
         # the workers extract the attributions of the documents they score (the parent only joins them)
+        # and format the CSV rows of their pieces of matches.csv and attributions.csv (written here)
         result = score_parallel(corpus, args.lexicon or None, categories=args.categories or None, jobs=args.jobs,
-                                log=lambda msg: print(msg, file=sys.stderr), attributions=want_attributions)
+                                log=lambda msg: print(msg, file=sys.stderr), attributions=want_attributions,
+                                csv_escape=args.csv_escape if args.format == "csv" else None)
     else:
         with bar("scoring", total=len(corpus), unit="doc", enabled=show and len(corpus) >= 200) as b:
             result = score(corpus, args.lexicon or None, categories=args.categories or None, progress=b)
@@ -286,7 +288,8 @@ def _score_in_memory(args, tmp):
     prov["csv_escape"] = _escape_note(args)
     # all five files appear together or not at all: a killed run leaves the previous complete set
     esc = args.csv_escape
-    write_table(result.matches, tmp / f"matches.{ext}", csv_escape=esc)
+    parts = result.csv_parts or {}
+    write_csv_parts(result.matches, tmp / f"matches.{ext}", parts.get("matches"), csv_escape=esc)
     write_table(result.documents, tmp / f"documents.{ext}", csv_escape=esc)
     write_table(result.summary, tmp / f"summary.{ext}", csv_escape=esc)
     meta = metadata_table(corpus)

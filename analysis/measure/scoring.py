@@ -34,7 +34,9 @@ class ScoreResult:
     """The outputs of :func:`score`; ``provenance`` names lexicon versions and hashes and the corpus hash.
 
     ``attributions`` is the attribution table when the scorer was asked for it
-    (:func:`analysis.scale.parallel.score_parallel` with ``attributions=True``), else None.
+    (:func:`analysis.scale.parallel.score_parallel` with ``attributions=True``), else None;
+    ``csv_parts`` the CSV rows its workers formatted, per table (``score_parallel`` with ``csv_escape``),
+    for :func:`analysis.outputs.write_csv_parts`.
     """
 
     matches: pd.DataFrame
@@ -43,6 +45,7 @@ class ScoreResult:
     categories: list
     provenance: dict = field(default_factory=dict)
     attributions: pd.DataFrame | None = None
+    csv_parts: dict | None = None
 
     def summary_table(self, value: str = "rate_per_1k") -> pd.DataFrame:
         """The summary pivoted to one row per outlet and one column per category."""

@@ -62,6 +62,7 @@ from ..measure.scoring import (
     match_table,
     summarise,
 )
+from ..outputs import column_types, csv_rows
 
 __all__ = ["MatcherSpec", "WorkerDiedError", "attribution_table", "fork_is_safe", "map_in_order", "process_pool",
            "resolve_start_method", "score_chunk", "score_parallel"]
@@ -409,24 +410,33 @@ def _work(matcher: Matcher, corpus: pd.DataFrame, pieces: _Pieces, front: bool, 
 class _Run:
     """A contiguous run of documents ready to be joined: per-document arrays, the record-derived
     columns of its match table (:func:`~analysis.measure.scoring.match_parts`) and, when asked for,
-    its rows of the attribution table."""
+    its rows of the attribution table, and the CSV rows of its match rows (``csv``: ``{"matches": (rows,
+    column types)}``, made by a worker so that this process only writes them)."""
 
-    __slots__ = ("attributions", "counts", "n_matches", "parts", "sents", "stats")
+    __slots__ = ("attributions", "counts", "csv", "n_matches", "parts", "sents", "stats")
 
-    def __init__(self, stats, counts, sents, n_matches, parts, attributions=None):
+    def __init__(self, stats, counts, sents, n_matches, parts, attributions=None, csv=None):
         self.stats, self.counts, self.sents, self.n_matches, self.parts = stats, counts, sents, n_matches, parts
         self.attributions = attributions
+        self.csv = csv
 
     @classmethod
-    def of(cls, scored: Batch, matcher: Matcher, corpus: pd.DataFrame, start: int, attributions: bool = False) -> _Run:
+    def of(cls, scored: Batch, matcher: Matcher, corpus: pd.DataFrame, start: int, attributions: bool = False,
+           csv_escape: bool | None = None) -> _Run:
         """The run of ``corpus``'s documents from ``start`` on that ``scored`` holds (with its
-        attribution rows when ``attributions``)."""
+        attribution rows when ``attributions``, and the CSV rows of its tables unless ``csv_escape``
+        is None)."""
         run = cls(scored.stats, scored.counts, scored.sents, scored.n_matches,
                   match_parts(scored, matcher, corpus, start))
-        if attributions:
+        matches = None
+        if attributions or csv_escape is not None:
             piece = corpus.iloc[start:start + len(scored)]
             ids, outlets = _ids_outlets(piece)
-            run.attributions = attribution_table(piece, assemble_matches([run.parts], run.n_matches, ids, outlets, piece))
+            matches = assemble_matches([run.parts], run.n_matches, ids, outlets, piece)
+        if attributions:
+            run.attributions = attribution_table(piece, matches)
+        if csv_escape is not None and len(matches):  # (attributions.csv is written by the compiled core)
+            run.csv = {"matches": (csv_rows(matches, csv_escape), column_types(matches))}
         return run
 
     def fields(self) -> dict:
@@ -472,7 +482,9 @@ def _tables(done: list, matcher: Matcher, corpus: pd.DataFrame, ids: list, outle
     documents, _ = documents_table(corpus, joined("stats"), joined("counts"), joined("sents"), matcher.categories)
     # what each run brings of the attribution table: (start, stop, its rows or None)
     att = [(start, start + len(r.stats), r.attributions) for (start, _), r in zip(merged, runs)]
-    return matches, documents, att, n_matches
+    # the match table's rows run by run: (rows, CSV rows or None, their column types)
+    csv = [(int(r.n_matches.sum()), *(r.csv or {}).get("matches", (None, None))) for r in runs]
+    return matches, documents, att, n_matches, csv
 
 
 def attribution_table(corpus: pd.DataFrame, matches: pd.DataFrame, *, docs_per_piece: int = ATTRIBUTION_PIECE_DOCS,
@@ -603,6 +615,9 @@ class _SharedArea:
         parts = {name: self.put(v) for name, v in run.parts.items() if _is_string(v)}
         parts.update({name: self.put(v) for name, v in run.parts.items() if name not in parts})
         refs = {"parts": parts, **{name: self.put(v) for name, v in run.fields().items()}}
+        if run.csv is not None:  # CSV rows in the text area, which stays mapped while they are written
+            refs["csv"] = {name: (None if rows is None else self.put_bytes(rows), types)
+                           for name, (rows, types) in run.csv.items()}
         if run.attributions is not None:
             frame = run.attributions
             refs["attributions"] = [(name, self.put(frame[name].array if _is_string(frame[name].array)
@@ -615,8 +630,20 @@ class _SharedArea:
         attributions = None
         if "attributions" in refs:
             attributions = pd.DataFrame({name: self.get(ref) for name, ref in refs["attributions"]}, copy=False)
+        csv = None
+        if "csv" in refs:
+            csv = {name: (None if at is None else self.get_bytes(at), types) for name, (at, types) in refs["csv"].items()}
         return _Run(self.get(refs["stats"]), self.get(refs["counts"]), self.get(refs["sents"]),
-                    self.get(refs["n_matches"]), parts, attributions)
+                    self.get(refs["n_matches"]), parts, attributions, csv)
+
+    def put_bytes(self, data: bytes) -> tuple:
+        """Where ``data`` is once written in the text area."""
+        return (self._write("text", data), len(data))
+
+    def get_bytes(self, at: tuple) -> memoryview:
+        """The bytes :meth:`put_bytes` wrote (a view, not a copy)."""
+        start, n = at
+        return memoryview(self.text)[start:start + n]
 
     def release(self):
         """Unmap the scratch area once nothing points into it (left mapped if something still does)."""
@@ -640,16 +667,16 @@ def _area_capacity(pieces: _Pieces, corpus: pd.DataFrame) -> int:
 
 # -- fork: workers inherit the corpus and the matcher -----------------------------------------------------
 
-_INHERITED = None  # (corpus, matcher, pieces, ids, outlets, attributions), set just before forking
+_INHERITED = None  # (corpus, matcher, pieces, ids, outlets, attributions, csv_escape), set just before forking
 
 
 def _forked_worker(conn, area):
     try:
-        corpus, matcher, pieces, ids, outlets, attributions = _INHERITED
+        corpus, matcher, pieces, ids, outlets, attributions, csv_escape = _INHERITED
 
         def finish(start, scored):
             # each piece's columns are made and handed over at once, so the last piece leaves nothing to do
-            run = _Run.of(scored, matcher, corpus, start, attributions)
+            run = _Run.of(scored, matcher, corpus, start, attributions, csv_escape)
             if area is not None:
                 try:
                     return ("shared", area.export(run))
@@ -733,12 +760,13 @@ def _finish_weight(attributions: bool) -> int:
     return _FINISH_WEIGHT_ATTRIBUTIONS if attributions else _FINISH_WEIGHT
 
 
-def _start_forked(n_workers: int, corpus, matcher, pieces, ids, outlets, attributions: bool = False) -> list:
+def _start_forked(n_workers: int, corpus, matcher, pieces, ids, outlets, attributions: bool = False,
+                  csv_escape: bool | None = None) -> list:
     """Fork ``n_workers`` workers: ``[(process, pipe end, shared area or None)]``."""
     global _INHERITED
     ctx = multiprocessing.get_context("fork")
     started = []
-    _INHERITED = (corpus, matcher, pieces, ids, outlets, attributions)
+    _INHERITED = (corpus, matcher, pieces, ids, outlets, attributions, csv_escape)
     try:
         with _fork_warnings():
             for i in range(n_workers):
@@ -848,7 +876,7 @@ def _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenanc
 
 def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None = None, executor: Executor | None = None,
                    batch_size: int | None = None, start_method: str | None = None, log=None,
-                   attributions: bool = False) -> ScoreResult:
+                   attributions: bool = False, csv_escape: bool | None = None) -> ScoreResult:
     """:func:`analysis.measure.scoring.score` on ``jobs`` processes (or on any executor).
 
     Parameters
@@ -875,11 +903,17 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
         Also build the attribution table (``result.attributions``, as :func:`attribution_table`
         builds it): forked workers extract the attributions of the documents they score, piece by
         piece; pieces scored elsewhere (this process, a pool, an executor) get theirs here.
+    csv_escape : bool, optional
+        When given, forked workers also format the CSV rows of their pieces of the match table
+        (:func:`analysis.outputs.csv_rows`, escaped or not as ``csv_escape`` says): ``result.csv_parts``
+        then maps ``"matches"`` to the parts :func:`analysis.outputs.write_csv_parts` writes, so that this
+        process only writes those rows.
 
     Returns
     -------
     ScoreResult
-        Identical to ``score(corpus, lexicons, categories=categories)`` (plus ``attributions``).
+        Identical to ``score(corpus, lexicons, categories=categories)`` (plus ``attributions`` and
+        ``csv_parts``).
 
     Examples
     --------
@@ -910,7 +944,7 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
             n_workers = min(jobs, len(corpus)) - 1
             if n_workers > 0 and method == "fork":
                 done, prov = _score_forked(corpus, matcher, jobs, batch_size, n_workers, ids, outlets,
-                                           provenance_job, started, say, attributions)
+                                           provenance_job, started, say, attributions, csv_escape)
             elif n_workers > 0:
                 pieces = _Pieces(corpus, jobs, batch_size)
                 done, prov = _score_with_pool(corpus, spec, matcher, pieces, n_workers, method, provenance_job,
@@ -920,10 +954,12 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
                 prov = provenance_job(texts)
                 done = [(0, scan(matcher, texts, ids, outlets))]
         # one table of each kind from the pieces in document order, built exactly as score() builds them
-        matches, documents, att_pieces, n_matches = _tables(done, matcher, corpus, ids, outlets)
+        matches, documents, att_pieces, n_matches, match_csv = _tables(done, matcher, corpus, ids, outlets)
         done = None  # the views into the workers' scratch areas, so that _stop can unmap them
         summary = summarise(documents, all_cats)
         result = ScoreResult(matches, documents, summary, all_cats, prov)
+        if csv_escape is not None:
+            result.csv_parts = {"matches": match_csv}
         if attributions:  # the pieces not extracted by a forked worker are extracted here, in document order
             pieces = [p for a, b, frame in att_pieces
                       for p in ([(a, b, frame)] if frame is not None else
@@ -938,7 +974,7 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
 
 
 def _score_forked(corpus, matcher, jobs, batch_size, n_workers, ids, outlets, provenance_job, started: list,
-                  say=None, attributions: bool = False):
+                  say=None, attributions: bool = False, csv_escape: bool | None = None):
     """Pieces scanned here and in ``n_workers`` forked workers (appended to ``started`` as they start, so
     that the caller can stop them): ``([(start, Batch or _Run), ...], provenance)``. A worker that dies
     is reported through ``say`` and its documents are scanned here."""
@@ -948,7 +984,7 @@ def _score_forked(corpus, matcher, jobs, batch_size, n_workers, ids, outlets, pr
     # at the fork: a walk writes to their pages and makes the kernel copy them
     gc.freeze()
     try:
-        started += _start_forked(n_workers, corpus, matcher, pieces, ids, outlets, attributions)
+        started += _start_forked(n_workers, corpus, matcher, pieces, ids, outlets, attributions, csv_escape)
         # while the workers start scoring (balancing absorbs it); the hash reads Arrow text without
         # making Python strings, so texts are converted only for this process's pieces
         prov = provenance_job()

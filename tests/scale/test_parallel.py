@@ -497,3 +497,43 @@ def test_score_command_jobs_2_writes_the_same_attributions(corpus_csv, tmp_path)
         assert main(["score", str(corpus_csv), "--out", str(tmp_path / jobs), "--jobs", jobs, "--quiet"]) == 0
     for name in ("attributions.csv", "attributions_provenance.json", "matches.csv", "documents.csv"):
         assert filecmp.cmp(tmp_path / "1" / name, tmp_path / "2" / name, shallow=False), name
+
+
+@needs_fork
+@pytest.mark.parametrize("escape", [True, False])
+def test_workers_format_csv_rows_that_write_the_same_bytes(small_corpus, worker_goes_first, tmp_path, escape):
+    # forked workers format their pieces of matches.csv; written with the rows this process formats for
+    # the other pieces, the file is that of write_table, byte for byte
+    from analysis.outputs import write_csv_parts, write_table
+
+    corpus = small_corpus.copy()
+    corpus.loc[::5, "outlet"] = "=cmd|' /C calc'!A0"  # a cell that is escaped (or not, with escape=False)
+    res = score_parallel(corpus, jobs=2, batch_size=9, start_method="fork", attributions=True, csv_escape=escape)
+    assert list(res.csv_parts) == ["matches"]
+    for name in ("matches",):
+        table, parts = getattr(res, name), res.csv_parts[name]
+        assert sum(n for n, _, _ in parts) == len(table)
+        assert any(rows is not None for _, rows, _ in parts)  # a worker formatted some
+        assert any(rows is None and n for n, rows, _ in parts)  # and this process some
+        write_table(table, tmp_path / f"{name}.ref.csv", csv_escape=escape)
+        write_csv_parts(table, tmp_path / f"{name}.csv", parts, csv_escape=escape)
+        assert (tmp_path / f"{name}.csv").read_bytes() == (tmp_path / f"{name}.ref.csv").read_bytes()
+    assert (b"'=cmd" in (tmp_path / "matches.csv").read_bytes()) is escape
+
+
+def test_csv_parts_typed_otherwise_or_not_covering_the_table_are_formatted_here(tmp_path):
+    from analysis.outputs import column_types, csv_rows, write_csv_parts, write_table
+
+    df = pd.DataFrame({"doc_id": ["a", "b,c", "=d", "e"], "n": [1, 2, 3, 4], "x": [0.5, 0.0, -0.0, 1e-9]})
+    write_table(df, tmp_path / "ref.csv")
+    ref = (tmp_path / "ref.csv").read_bytes()
+    good = [(2, csv_rows(df.iloc[:2]), column_types(df)), (2, None, None)]
+    write_csv_parts(df, tmp_path / "a.csv", good)
+    assert (tmp_path / "a.csv").read_bytes() == ref
+    # rows made from a piece typed otherwise are not trusted: formatted here (the wrong bytes never appear)
+    wrong = [(2, b"WRONG\n", column_types(df.astype({"n": float}))), (2, None, None)]
+    write_csv_parts(df, tmp_path / "b.csv", wrong)
+    assert (tmp_path / "b.csv").read_bytes() == ref
+    # parts that do not cover the table: the whole table is written as write_table writes it
+    write_csv_parts(df, tmp_path / "c.csv", [(3, b"WRONG\n", column_types(df))])
+    assert (tmp_path / "c.csv").read_bytes() == ref
