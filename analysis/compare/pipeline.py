@@ -25,6 +25,7 @@ from ..outputs import atomic_write_text, output_set, safe_child, write_table
 from ..provenance import corpus_sha256, dumps
 from ..text.select import select_documents
 from .clustered import is_coarser
+from .coretokens import document_function
 from .duplicates import deduplicate, duplicate_agreement, near_duplicates
 from .keyness import category_keyness, keyness, term_counts
 from .kwic import kwic
@@ -1034,7 +1035,7 @@ def _step_term_decomposition(run: CompareRun) -> None:
         return
     picked = pd.concat(kwic_picks, ignore_index=True)
     try:  # one kwic() call: each document is tokenized once for all categories
-        lines = kwic(picked, run.corpus)
+        lines = kwic(picked, run.corpus, tokenize=document_function())
     except ValueError as err:  # offsets that do not fit the texts: another corpus version
         run.skip("kwic_<category>.csv", str(err).splitlines()[0])
         return
