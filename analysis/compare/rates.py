@@ -1012,9 +1012,6 @@ def count_model(
     >>> round(float(out.loc[out.term == "C(outlet)[T.Y]", "rate_ratio"].iloc[0]), 6)
     2.0
     """
-    import statsmodels.api as sm
-    import statsmodels.formula.api as smf
-
     if family not in ("negbin", "poisson"):
         raise ValueError(f"family must be 'negbin' or 'poisson', got {family!r}")
     _check_documents(documents, [])
@@ -1025,13 +1022,54 @@ def count_model(
     data["_count_"] = data[cat + COUNT_SUFFIX].astype(float)
     if data["_count_"].sum() == 0:
         raise ValueError(f"category {cat!r} has no matches: a count model cannot be fitted")
+    cov, n_clusters = _cluster_cov(data, cluster)
+    fit, converged = _fit_count_model(data, formula_rhs, family, cov, robust)
+    if not converged:
+        warnings.warn(f"count model for {cat!r} did not converge; treat the estimates with care",
+                      RuntimeWarning, stacklevel=2)
+    if family == "negbin":
+        model = f"negative binomial (NB2), alpha={float(fit.params['alpha']):.4g}, exposure=n_tokens"
+    else:
+        model = "Poisson GLM, exposure=n_tokens" + (", HC0 robust SE" if robust and not cov else "")
+    if cov:
+        model += f", {cluster}-clustered SE ({n_clusters} clusters)"
+    out = _adjusted_slopes(_terms_table(fit, confidence), correction)
+    out["model"] = model
+    out["n_documents"] = len(data)
+    return out[_COUNT_MODEL_COLUMNS]
+
+
+_COUNT_MODEL_COLUMNS = ["term", "estimate", "std_error", "z", "p_value", "p_adjusted", "rate_ratio", "rr_low",
+                        "rr_high", "correction", "model", "n_documents"]
+
+
+def _cluster_cov(data: pd.DataFrame, cluster: str | None) -> tuple[dict, int]:
+    """statsmodels' cluster-robust covariance settings for ``cluster`` (missing values one cluster), and the count."""
+    if cluster is None:
+        return {}, 0
+    require_columns(data, [cluster], "documents")
+    codes = pd.factorize(data[cluster].astype("string").fillna("\x00missing"))[0]
+    return {"cov_type": "cluster", "cov_kwds": {"groups": codes}}, int(codes.max()) + 1
+
+
+def _adjusted_slopes(out: pd.DataFrame, correction) -> pd.DataFrame:
+    """Add ``p_adjusted`` (the correction over the non-intercept terms) and a ``correction`` note."""
+    slope = (out["term"] != "Intercept").to_numpy()
+    adjusted = np.full(len(out), np.nan)
+    adjusted[slope] = _adjust(out.loc[slope, "p_value"], correction)
+    out["p_adjusted"] = adjusted
+    ctext = "none" if correction is None else correction
+    out["correction"] = f"p_adjusted: {ctext} over {int(slope.sum())} non-intercept terms"
+    return out
+
+
+def _fit_count_model(data: pd.DataFrame, formula_rhs: str, family: str, cov: dict, robust: bool):
+    """Fit ``_count_ ~ formula_rhs`` with ``n_tokens`` as exposure (statsmodels); return the fit and convergence."""
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
     formula = f"_count_ ~ {formula_rhs}"
     exposure = data["n_tokens"].astype(float)
-    cov = {}
-    if cluster is not None:
-        require_columns(data, [cluster], "documents")
-        codes = pd.factorize(data[cluster].astype("string").fillna("\x00missing"))[0]
-        cov = {"cov_type": "cluster", "cov_kwds": {"groups": codes}}
     try:
         if family == "negbin":
             mod = smf.negativebinomial(formula, data, exposure=exposure)
@@ -1049,24 +1087,16 @@ def count_model(
         else:
             fit = mod.fit(**cov) if cov else (mod.fit(cov_type="HC0") if robust else mod.fit())
             converged = bool(getattr(fit, "converged", True))
-    if not converged:
-        warnings.warn(
-            f"count model for {cat!r} did not converge; treat the estimates with care",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-    alpha_level = 1 - confidence
+    return fit, converged
+
+
+def _terms_table(fit, confidence: float) -> pd.DataFrame:
+    """One row per model term (NB's ``alpha`` aside): estimate, SE, z, p, and the rate ratio with its interval."""
     params, bse = fit.params, fit.bse
-    ci = fit.conf_int(alpha=alpha_level)
+    ci = fit.conf_int(alpha=1 - confidence)
     pvals, tvals = fit.pvalues, fit.tvalues
     terms = [t for t in params.index if t != "alpha"]
-    if family == "negbin":
-        model = f"negative binomial (NB2), alpha={float(params['alpha']):.4g}, exposure=n_tokens"
-    else:
-        model = "Poisson GLM, exposure=n_tokens" + (", HC0 robust SE" if robust and not cov else "")
-    if cov:
-        model += f", {cluster}-clustered SE ({int(codes.max()) + 1} clusters)"
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "term": terms,
             "estimate": [float(params[t]) for t in terms],
@@ -1078,30 +1108,6 @@ def count_model(
             "rr_high": [float(np.exp(ci.loc[t, 1])) for t in terms],
         }
     )
-    slope = (out["term"] != "Intercept").to_numpy()
-    adjusted = np.full(len(out), np.nan)
-    adjusted[slope] = _adjust(out.loc[slope, "p_value"], correction)
-    out["p_adjusted"] = adjusted
-    ctext = "none" if correction is None else correction
-    out["correction"] = f"p_adjusted: {ctext} over {int(slope.sum())} non-intercept terms"
-    out["model"] = model
-    out["n_documents"] = len(data)
-    return out[
-        [
-            "term",
-            "estimate",
-            "std_error",
-            "z",
-            "p_value",
-            "p_adjusted",
-            "rate_ratio",
-            "rr_low",
-            "rr_high",
-            "correction",
-            "model",
-            "n_documents",
-        ]
-    ]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1361,6 +1367,29 @@ def voice_rates(
     [{'voice': 'narration', 'rate_per_1k': 0.625}, {'voice': 'quote', 'rate_per_1k': 5.0}]
     """
     by_list = as_list(by)
+    voices, categories = _checked_voice_input(matches, documents, by_list, voices, categories)
+    docs = documents.reset_index(drop=True)
+    per_cat = _voice_counts(matches, docs["doc_id"], categories)
+    frames = []
+    for voice in voices:
+        vdocs = docs[["doc_id", *by_list, f"n_tokens_{voice}"]].copy()
+        if isinstance(kwargs.get("weights"), str):
+            vdocs[kwargs["weights"]] = docs[kwargs["weights"]]
+        if kwargs.get("cluster") is not None and kwargs["cluster"] not in vdocs.columns:
+            require_columns(docs, [kwargs["cluster"]], "documents")
+            vdocs[kwargs["cluster"]] = docs[kwargs["cluster"]]
+        for cat in categories:
+            vdocs[cat + COUNT_SUFFIX] = per_cat[cat].get(voice, np.zeros(len(vdocs), dtype=np.int64)).astype(int)
+        out = group_rates(vdocs, categories, by=by_list, token_col=f"n_tokens_{voice}", **kwargs)
+        out.insert(len(by_list), "voice", voice)
+        frames.append(out)
+    result = pd.concat(frames, ignore_index=True)
+    # frames are concatenated in voice order and the sort is stable, so voices keep that order
+    return result.sort_values([*by_list, "category"], kind="mergesort").reset_index(drop=True)
+
+
+def _checked_voice_input(matches, documents, by_list, voices, categories) -> tuple[list, list]:
+    """Refuse bad input to :func:`voice_rates`; return the voices and categories (default: every leaf)."""
     voices = list(voices)
     unknown = [v for v in voices if v not in VOICES]
     if unknown:
@@ -1389,8 +1418,11 @@ def voice_rates(
     categories = list(categories)
     if not categories:
         raise ValueError("`categories` is empty: name at least one category")
-    docs = documents.reset_index(drop=True)
-    # per (category, document, voice) counts, computed once for all voices
+    return voices, categories
+
+
+def _voice_counts(matches: pd.DataFrame, doc_ids: pd.Series, categories: list) -> dict:
+    """``{category: {voice: counts per document}}``, in the order of ``doc_ids``, computed once for all voices."""
     cat_str = matches["category"].astype(str)
     known = distinct(cat_str)
     per_cat = {}
@@ -1400,24 +1432,9 @@ def voice_rates(
         if not mask.any():
             raise ValueError(f"category {cat!r} has no matches in the matches table")
         sub = matches.loc[mask, ["doc_id", "voice"]]  # only the columns used: no copy of the whole table
-        table, keys = _doc_counts(sub["doc_id"], [sub["voice"]], docs["doc_id"])
+        table, keys = _doc_counts(sub["doc_id"], [sub["voice"]], doc_ids)
         per_cat[cat] = {key[0]: table[:, j] for j, key in enumerate(keys)}
-    frames = []
-    for voice in voices:
-        vdocs = docs[["doc_id", *by_list, f"n_tokens_{voice}"]].copy()
-        if isinstance(kwargs.get("weights"), str):
-            vdocs[kwargs["weights"]] = docs[kwargs["weights"]]
-        if kwargs.get("cluster") is not None and kwargs["cluster"] not in vdocs.columns:
-            require_columns(docs, [kwargs["cluster"]], "documents")
-            vdocs[kwargs["cluster"]] = docs[kwargs["cluster"]]
-        for cat in categories:
-            vdocs[cat + COUNT_SUFFIX] = per_cat[cat].get(voice, np.zeros(len(vdocs), dtype=np.int64)).astype(int)
-        out = group_rates(vdocs, categories, by=by_list, token_col=f"n_tokens_{voice}", **kwargs)
-        out.insert(len(by_list), "voice", voice)
-        frames.append(out)
-    result = pd.concat(frames, ignore_index=True)
-    # frames are concatenated in voice order and the sort is stable, so voices keep that order
-    return result.sort_values([*by_list, "category"], kind="mergesort").reset_index(drop=True)
+    return per_cat
 
 
 SUMMARY_INTERVAL_RESAMPLES = 1000
