@@ -187,6 +187,9 @@ typedef struct {
      * lower-cased by _lower) */
     Py_UCS2 *low_of;
     unsigned char *low_known;
+    /* bit (h >> 40) & 0xFFFF set for the hash h of every vocabulary word: most tokens are told they are
+     * not a cue word from these 8 KB, without a look-up in the table */
+    uint64_t vocab_bits[1024];
 } CueModel;
 
 /* the shapes of _shape and the sentence marks, in the order of their index (shape_index) */
@@ -407,6 +410,11 @@ static int CueModel_init(CueModel *M, PyObject *args, PyObject *kw) {
     Py_ssize_t nv = PySequence_Fast_GET_SIZE(vseq);
     int r = at_init(&M->vocab, (size_t)nv);
     for (Py_ssize_t i = 0; r == 0 && i < nv; i++) r = at_put_str(&M->vocab, PySequence_Fast_GET_ITEM(vseq, i), (double)i);
+    for (size_t i = 0; r == 0 && i <= M->vocab.mask; i++)
+        if (M->vocab.slots[i].len != SIZE_MAX) {
+            uint64_t b = (M->vocab.slots[i].h >> 40) & 0xFFFF;
+            M->vocab_bits[b >> 6] |= (uint64_t)1 << (b & 63);
+        }
     for (int k = 0; r == 0 && k < N_ASETS; k++) r = at_from_iterable(&M->sets[k], PySequence_Fast_GET_ITEM(seq, k));
     Py_DECREF(seq);
     if (r == 0) r = at_init(&M->weights, (size_t)PyDict_Size(weights));
@@ -528,68 +536,95 @@ static MFA_INLINE size_t utf8_put(unsigned char *o, Py_UCS4 c) {
  * lower-cased token and its hash. The lower-cased text has the character classes of the text at every
  * position (str.lower() keeps \w, \d, letters and \s; test_attribution_core checks every code point), so
  * these are also the spans of the tokens of the text. */
-static int tokenize_sentence(ACtx *C, Py_ssize_t a, Py_ssize_t b) {
-    C->n = 0;
-    C->n_cand = 0;
-    C->pool_len = 0;
-    Py_ssize_t i = a;
-    while (i < b) {
-        Py_UCS4 c = LCH(i);
-        if (is_s(c)) {
-            i++;
-            continue;
-        }
-        Py_ssize_t k = i + 1;
-        if (is_w(c)) {
-            int done = 0;
-            if (is_letter(c) && k < b && LCH(k) == '.') {
-                Py_ssize_t m = i, cnt = 0;
-                while (m + 1 < b && is_letter(LCH(m)) && LCH(m + 1) == '.') {
-                    m += 2;
-                    cnt++;
-                }
-                if (cnt >= 2) {
-                    k = m;
-                    done = 1;
-                }
-            }
-            if (!done) {
-                while (k < b && is_w(LCH(k))) k++;
-                for (;;) {
-                    if (k + 1 < b && (LCH(k) == '-' || LCH(k) == '\'' || LCH(k) == 0x2019) && is_w(LCH(k + 1))) {
-                        k += 2;
-                        while (k < b && is_w(LCH(k))) k++;
-                    } else {
-                        break;
-                    }
-                }
-            }
-        }
-        size_t t = (size_t)C->n;
-        if (grow((void **)&C->ts, &C->ts_cap, t + 1, sizeof(Py_ssize_t)) ||
-            grow((void **)&C->te, &C->te_cap, t + 1, sizeof(Py_ssize_t)) ||
-            grow((void **)&C->boff, &C->boff_cap, t + 1, sizeof(size_t)) ||
-            grow((void **)&C->blen, &C->blen_cap, t + 1, sizeof(size_t)) ||
-            grow((void **)&C->bh, &C->bh_cap, t + 1, sizeof(uint64_t)) ||
-            grow((void **)&C->cand, &C->cand_cap, t + 1, sizeof(int32_t)) ||
-            grow((void **)&C->cid, &C->cid_cap, t + 1, sizeof(int32_t)) ||
-            grow((void **)&C->pool, &C->pool_cap, C->pool_len + 4 * (size_t)(k - i) + 1, 1))
-            return -1;
-        C->ts[t] = i;
-        C->te[t] = k;
-        size_t off = C->pool_len, len = 0;
-        for (Py_ssize_t m = i; m < k; m++) len += utf8_put(C->pool + off + len, LCH(m));
-        C->boff[t] = off;
-        C->blen[t] = len;
-        C->bh[t] = at_hash(C->pool + off, len);
-        double vid;
-        C->cand[t] = at_get(&C->M->vocab, C->pool + off, len, C->bh[t], &vid) ? (int32_t)vid : -1;
-        C->cid[t] = -2;
-        C->n_cand += C->cand[t] >= 0;
-        C->pool_len += len;
-        C->n++;
-        i = k;
+#define DEFINE_TOKENIZE(NAME, T)                                                                           \
+    static void NAME(ACtx *C, const T *L, Py_ssize_t a, Py_ssize_t b) {                                     \
+        Py_ssize_t i = a, t = 0, n_cand = 0;                                                               \
+        size_t pool_len = 0;                                                                               \
+        unsigned char *pool = C->pool;                                                                     \
+        while (i < b) {                                                                                    \
+            Py_UCS4 c = L[i];                                                                              \
+            if (is_s(c)) {                                                                                 \
+                i++;                                                                                       \
+                continue;                                                                                  \
+            }                                                                                              \
+            Py_ssize_t k = i + 1;                                                                          \
+            if (is_w(c)) {                                                                                 \
+                int done = 0;                                                                              \
+                if (is_letter(c) && k < b && L[k] == '.') {                                                \
+                    Py_ssize_t m = i, cnt = 0;                                                             \
+                    while (m + 1 < b && is_letter(L[m]) && L[m + 1] == '.') {                              \
+                        m += 2;                                                                            \
+                        cnt++;                                                                             \
+                    }                                                                                      \
+                    if (cnt >= 2) {                                                                        \
+                        k = m;                                                                             \
+                        done = 1;                                                                          \
+                    }                                                                                      \
+                }                                                                                          \
+                if (!done) {                                                                               \
+                    while (k < b && is_w(L[k])) k++;                                                       \
+                    while (k + 1 < b && (L[k] == '-' || L[k] == '\'' || L[k] == 0x2019) && is_w(L[k + 1])) { \
+                        k += 2;                                                                            \
+                        while (k < b && is_w(L[k])) k++;                                                   \
+                    }                                                                                      \
+                }                                                                                          \
+            }                                                                                              \
+            C->ts[t] = i;                                                                                  \
+            C->te[t] = k;                                                                                  \
+            /* the UTF-8 of the lower-cased token and at_hash of it, in one pass */                       \
+            size_t off = pool_len;                                                                         \
+            uint64_t h = 1469598103934665603ull;                                                           \
+            for (Py_ssize_t m = i; m < k; m++) {                                                           \
+                Py_UCS4 ch = L[m];                                                                         \
+                if (ch < 0x80) {                                                                           \
+                    pool[pool_len++] = (unsigned char)ch;                                                  \
+                    h = (h ^ ch) * 1099511628211ull;                                                       \
+                } else {                                                                                   \
+                    size_t w = utf8_put(pool + pool_len, ch);                                              \
+                    for (size_t x = 0; x < w; x++) h = (h ^ pool[pool_len + x]) * 1099511628211ull;        \
+                    pool_len += w;                                                                         \
+                }                                                                                          \
+            }                                                                                              \
+            h ^= h >> 29;                                                                                  \
+            size_t len = pool_len - off;                                                                   \
+            C->boff[t] = off;                                                                              \
+            C->blen[t] = len;                                                                              \
+            C->bh[t] = h;                                                                                  \
+            double vid;                                                                                    \
+            uint64_t bit = (h >> 40) & 0xFFFF;                                                             \
+            C->cand[t] = (C->M->vocab_bits[bit >> 6] >> (bit & 63) & 1) &&                                 \
+                                 at_get(&C->M->vocab, pool + off, len, h, &vid)                            \
+                             ? (int32_t)vid                                                                \
+                             : -1;                                                                         \
+            C->cid[t] = -2;                                                                                \
+            n_cand += C->cand[t] >= 0;                                                                     \
+            t++;                                                                                           \
+            i = k;                                                                                         \
+        }                                                                                                  \
+        C->n = t;                                                                                          \
+        C->n_cand = n_cand;                                                                                \
+        C->pool_len = pool_len;                                                                            \
     }
+
+DEFINE_TOKENIZE(tokenize_ucs1, Py_UCS1)
+DEFINE_TOKENIZE(tokenize_ucs2, Py_UCS2)
+DEFINE_TOKENIZE(tokenize_ucs4, Py_UCS4)
+
+static int tokenize_sentence(ACtx *C, Py_ssize_t a, Py_ssize_t b) {
+    /* a sentence of b - a characters has at most b - a tokens of at most 4 (b - a) bytes */
+    size_t most = (size_t)(b - a) + 1;
+    if (grow((void **)&C->ts, &C->ts_cap, most, sizeof(Py_ssize_t)) ||
+        grow((void **)&C->te, &C->te_cap, most, sizeof(Py_ssize_t)) ||
+        grow((void **)&C->boff, &C->boff_cap, most, sizeof(size_t)) ||
+        grow((void **)&C->blen, &C->blen_cap, most, sizeof(size_t)) ||
+        grow((void **)&C->bh, &C->bh_cap, most, sizeof(uint64_t)) ||
+        grow((void **)&C->cand, &C->cand_cap, most, sizeof(int32_t)) ||
+        grow((void **)&C->cid, &C->cid_cap, most, sizeof(int32_t)) ||
+        grow((void **)&C->pool, &C->pool_cap, 4 * most + 1, 1))
+        return -1;
+    if (C->lk == PyUnicode_1BYTE_KIND) tokenize_ucs1(C, (const Py_UCS1 *)C->ld, a, b);
+    else if (C->lk == PyUnicode_2BYTE_KIND) tokenize_ucs2(C, (const Py_UCS2 *)C->ld, a, b);
+    else tokenize_ucs4(C, (const Py_UCS4 *)C->ld, a, b);
     return 0;
 }
 
