@@ -1211,6 +1211,21 @@ def term_decomposition(
     >>> out[["entry", "diff", "share_of_difference"]].values.tolist()
     [['may', 1.0, 1.0], ['might', 0.0, 0.0]]
     """
+    docs, w, ia, ib = _decomposition_input(documents, matches, by, group_a, group_b, weights, method,
+                                           confidence, on_small_group)
+    cat_m = _pair_category_matches(matches, docs, category, ia, ib, group_a, group_b)
+    keys, counts, num, den, rate_a, rate_b = _entry_rates(cat_m, docs, w, ia, ib, group_a, group_b)
+    point = rate_a - rate_b
+    low, high, methods, note = _pair_interval(docs, num, den, point, (group_a, group_b, category), (ia, ib),
+                                              cluster, n_resamples, confidence, seed, method, weights)
+    out = _decomposition_table(keys, counts, (ia, ib), (rate_a, rate_b, point), (low, high), methods, note)
+    out.attrs["total"] = {"category": category, "group_a": group_a, "group_b": group_b, "diff": point[-1] * 1000,
+                          "low": low[-1] * 1000, "high": high[-1] * 1000, "note": note}
+    return out
+
+
+def _decomposition_input(documents, matches, by, group_a, group_b, weights, method, confidence, on_small_group):
+    """Refuse bad input to :func:`term_decomposition`; return the documents, weights and both groups' rows."""
     _check_documents(documents, ["doc_id", by])
     require_columns(matches, ["doc_id", "category", "entry"], "matches")
     _check_method(method)
@@ -1226,13 +1241,17 @@ def term_decomposition(
     if on_small_group not in ("nan", "raise"):
         raise ValueError(f"on_small_group must be 'nan' or 'raise', got {on_small_group!r}")
     _check_small({group_a: groups[group_a], group_b: groups[group_b]}, on_small_group)
+    return docs, w, groups[group_a], groups[group_b]
+
+
+def _pair_category_matches(matches, docs, category, ia, ib, group_a, group_b) -> pd.DataFrame:
+    """The matches of ``category`` in the documents of the two groups (refused when there are none)."""
     known = distinct(matches["category"])
     cat_m = category_matches(matches[["doc_id", "category", "entry"]], category)  # only the columns used
     if cat_m.empty and not any(k == category or k.startswith(category + ".") for k in known):
         raise ValueError(
             f"unknown category {category!r} in the matches table; available: {sorted(known)}"
         )
-    ia, ib = groups[group_a], groups[group_b]
     used_ids = set(docs.loc[np.concatenate([ia, ib]), "doc_id"])
     cat_m = cat_m[cat_m["doc_id"].isin(used_ids)]
     if cat_m.empty:
@@ -1240,6 +1259,11 @@ def term_decomposition(
             f"category {category!r} has no matches in groups {group_a!r} and {group_b!r}: "
             "nothing to decompose"
         )
+    return cat_m
+
+
+def _entry_rates(cat_m, docs, w, ia, ib, group_a, group_b):
+    """Per-entry (and, last row, whole-category) counts, weighted numerators and denominators, and both rates."""
     table, keys = _doc_counts(cat_m["doc_id"], [cat_m["category"], cat_m["entry"]], docs["doc_id"])
     counts = table.T.astype(float)  # (E, n)
     counts = np.vstack([counts, counts.sum(axis=0)])  # last row: the whole category
@@ -1249,10 +1273,17 @@ def term_decomposition(
     ta, tb = den[0, ia].sum(), den[0, ib].sum()
     if ta <= 0 or tb <= 0:
         raise ValueError(f"group {group_a if ta <= 0 else group_b!r} has no tokens")
-    rate_a = num[:, ia].sum(axis=1) / ta
-    rate_b = num[:, ib].sum(axis=1) / tb
-    point = rate_a - rate_b
-    units, aggregate = _cluster_units(docs, {group_a: ia, group_b: ib}, cluster)
+    return keys, counts, num, den, num[:, ia].sum(axis=1) / ta, num[:, ib].sum(axis=1) / tb
+
+
+def _pair_interval(docs, num, den, point, names, rows, cluster, n_resamples, confidence, seed, method, weights):
+    """Two-sample bootstrap bounds of every difference in ``point``, the method texts and a note.
+
+    ``names`` is ``(group_a, group_b, category)`` (the seed of the draws), ``rows`` both groups' rows.
+    A group with one document (or cluster) gets NaN bounds and says so.
+    """
+    group_a, group_b, category = names
+    units, aggregate = _cluster_units(docs, {group_a: rows[0], group_b: rows[1]}, cluster)
     ua, ub = units[group_a], units[group_b]
     unit = "document" if cluster is None else cluster
     small = [g for g, u in ((group_a, ua), (group_b, ub)) if len(u) < 2]
@@ -1260,20 +1291,28 @@ def term_decomposition(
         low = high = np.full(len(point), np.nan)
         methods = [f"no interval: a group has one {unit}"] * len(point)
         note = "; ".join(f"{g!r} has one {unit}" for g in small) + f": no {unit} bootstrap (bounds NaN)"
-    else:
-        low, high, labels = _ratio_bootstrap_ci(
-            aggregate(num),
-            aggregate(den),
-            (ua, ub),
-            point,
-            n_resamples=n_resamples,
-            confidence=confidence,
-            rng=_group_rng(seed, (group_a, group_b, category)),
-            method=method,
-        )
-        methods = _method_text(f"two-sample {unit} bootstrap", labels, n_resamples, weights)
-        note = "" if cluster is None else "; ".join(
-            n for n in (_few_clusters_note(len(u), cluster) for u in (ua, ub)) if n)
+        return low, high, methods, note
+    low, high, labels = _ratio_bootstrap_ci(
+        aggregate(num),
+        aggregate(den),
+        (ua, ub),
+        point,
+        n_resamples=n_resamples,
+        confidence=confidence,
+        rng=_group_rng(seed, (group_a, group_b, category)),
+        method=method,
+    )
+    methods = _method_text(f"two-sample {unit} bootstrap", labels, n_resamples, weights)
+    note = "" if cluster is None else "; ".join(
+        n for n in (_few_clusters_note(len(u), cluster) for u in (ua, ub)) if n)
+    return low, high, methods, note
+
+
+def _decomposition_table(keys, counts, rows, rates, bounds, methods, note) -> pd.DataFrame:
+    """The rows of :func:`term_decomposition`: one per entry, largest difference first."""
+    ia, ib = rows
+    rate_a, rate_b, point = rates
+    low, high = bounds
     total = point[-1]
     with np.errstate(invalid="ignore", divide="ignore"):
         share = point[:-1] / total if total != 0 else np.full(len(keys), np.nan)
@@ -1296,17 +1335,7 @@ def term_decomposition(
     out = out.sort_values(
         ["diff", "category", "entry"], ascending=[False, True, True], kind="mergesort"
     )
-    out = out.reset_index(drop=True)
-    out.attrs["total"] = {
-        "category": category,
-        "group_a": group_a,
-        "group_b": group_b,
-        "diff": total * 1000,
-        "low": low[-1] * 1000,
-        "high": high[-1] * 1000,
-        "note": note,
-    }
-    return out
+    return out.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------------
