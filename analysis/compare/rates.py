@@ -488,6 +488,45 @@ def _check_confidence(confidence: float) -> None:
 # --------------------------------------------------------------------------------------------------
 # group rates
 # --------------------------------------------------------------------------------------------------
+def _group_interval(num, den, sums_num, sums_den, k, key, kind, token_col, cluster, n_resamples, confidence,
+                    seed, method, weights):
+    """Point estimates and bootstrap bounds of one group's ``k`` rates and ``k`` shares (rows of ``num``/``den``).
+
+    Returns ``(point, low, high, rate_methods, note)``. A group without tokens gets NaN rates; a group of
+    one document (or one cluster) gets NaN bounds; both say so in the method and the note.
+    """
+    n_units = num.shape[1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        point = sums_num / sums_den
+    if sums_den[0] <= 0:  # e.g. no quoted words in this group: the rate is undefined
+        low = high = np.full(2 * k, np.nan)
+        point[:k] = np.nan
+        rate_methods = [f"no interval: group has no tokens in {token_col!r}"] * k
+        note = f"no tokens in {token_col!r}: rate undefined"
+    elif n_units >= 2:
+        low, high, labels = _ratio_bootstrap_ci(
+            num,
+            den,
+            (np.arange(n_units),),
+            point,
+            n_resamples=n_resamples,
+            confidence=confidence,
+            rng=_group_rng(seed, key),
+            method=method,
+        )
+        rate_methods = _method_text(kind, labels[:k], n_resamples, weights)
+        note = "" if cluster is None else _few_clusters_note(n_units, cluster)
+    elif cluster is None:
+        low = high = np.full(2 * k, np.nan)
+        rate_methods = ["no interval: group has one document"] * k
+        note = SMALL_GROUP_NOTE
+    else:
+        low = high = np.full(2 * k, np.nan)
+        rate_methods = [f"no interval: group has one {cluster}"] * k
+        note = _few_clusters_note(n_units, cluster)
+    return point, low, high, rate_methods, note
+
+
 def group_rates(
     documents: pd.DataFrame,
     categories: str | Sequence[str] | None = None,
@@ -597,34 +636,9 @@ def group_rates(
         num, den = num_all[:, uidx], den_all[:, uidx]
         n_units = len(uidx)
         sums_num, sums_den = num.sum(axis=1), den.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            point = sums_num / sums_den
-        if sums_den[0] <= 0:  # e.g. no quoted words in this group: the rate is undefined
-            low = high = np.full(2 * k, np.nan)
-            point[:k] = np.nan
-            rate_methods = [f"no interval: group has no tokens in {token_col!r}"] * k
-            note = f"no tokens in {token_col!r}: rate undefined"
-        elif n_units >= 2:
-            low, high, labels = _ratio_bootstrap_ci(
-                num,
-                den,
-                (np.arange(n_units),),
-                point,
-                n_resamples=n_resamples,
-                confidence=confidence,
-                rng=_group_rng(seed, key),
-                method=method,
-            )
-            rate_methods = _method_text(kind, labels[:k], n_resamples, weights)
-            note = "" if cluster is None else _few_clusters_note(n_units, cluster)
-        elif cluster is None:
-            low = high = np.full(2 * k, np.nan)
-            rate_methods = ["no interval: group has one document"] * k
-            note = SMALL_GROUP_NOTE
-        else:
-            low = high = np.full(2 * k, np.nan)
-            rate_methods = [f"no interval: group has one {cluster}"] * k
-            note = _few_clusters_note(n_units, cluster)
+        point, low, high, rate_methods, note = _group_interval(
+            num, den, sums_num, sums_den, k, key, kind, token_col, cluster, n_resamples, confidence, seed,
+            method, weights)
         keyvals = key if isinstance(key, tuple) else (key,)
         for j, cat in enumerate(cats):
             rows.append(
