@@ -985,12 +985,35 @@ def _sha256(model: AttributionModel) -> str:
         if data is not None and data["weights"] is model.weights and data["training"] is model.training and (
                 data["vocabulary"] == sorted(model._vocab) and (data["bias"], data["threshold"]) == (
                 model.bias, model.threshold)):
-            text = json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False, indent=0) + "\n"
+            text = _json_indent0(data) + "\n"
             sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
         else:
             sha = model.sha256
         model._sha256 = sha
     return sha
+
+
+def _json_indent0(data: dict) -> str:
+    """``json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False, indent=0)`` of a model's
+    dict, the same text in a third of the time: with ``indent=0`` nothing is indented, so every value is
+    written as it would be alone; a flat list of str or dict of str -> float (the vocabulary, the
+    weights) is written by the json module's C encoder with ``",\\n"`` between items and its brackets
+    put on lines of their own, which is what the slow pure-Python path (taken for any ``indent``) writes."""
+    def flat(v):
+        if isinstance(v, list) and v and all(type(x) is str for x in v):
+            return True
+        return isinstance(v, dict) and v and all(type(k) is str and type(x) is float for k, x in v.items())
+
+    def value(v):
+        if flat(v):
+            text = json.dumps(v, ensure_ascii=False, sort_keys=True, allow_nan=False, separators=(",\n", ": "))
+            return text[0] + "\n" + text[1:-1] + "\n" + text[-1]
+        return json.dumps(v, ensure_ascii=False, sort_keys=True, allow_nan=False, indent=0)
+
+    if not data or not all(type(k) is str for k in data):
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False, indent=0)
+    items = [json.dumps(k, ensure_ascii=False) + ": " + value(data[k]) for k in sorted(data)]
+    return "{\n" + ",\n".join(items) + "\n}"
 
 
 def attribution_provenance(attributions: pd.DataFrame | None = None, model: AttributionModel | None = None) -> dict:

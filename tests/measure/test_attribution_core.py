@@ -277,3 +277,20 @@ def test_lower_case_made_by_the_core():
     corpus = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "text": texts})
     assert _same_frames(corpus) > 50
     assert _same_records(texts) > 50
+
+
+def test_model_json_written_fast_is_json_dumps():
+    """The text hashed for provenance (_json_indent0) is json.dumps(..., indent=0) for models' dicts:
+    empty, flat and nested values, escapes, signed zero, tiny and huge floats, ints among floats."""
+    import json
+
+    def ref(x):
+        return json.dumps(x, ensure_ascii=False, sort_keys=True, allow_nan=False, indent=0)
+
+    data = json.loads(A.DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
+    assert A._json_indent0(data) + "\n" == A.DEFAULT_MODEL_PATH.read_text(encoding="utf-8") == A.default_model().to_json()
+    odd = {"a": [], "b": {}, "c": ["x"], "d": {"k": 1.0}, "e": {"k": 1, "j": 2.0}, "f": [1, "a"],
+           "g": {"n": {"m": [1.5, {"z": None}]}}, "h": ["\u00e9\"\\\n", "\U0001f600", "{[,]}"],
+           "i": {"\u00e9,\n": -0.0, "b": 1e-300, "a": 5e20, "{": 0.1}, "j": True, "k": None, "l": 3}
+    assert A._json_indent0(odd) == ref(odd)
+    assert A._json_indent0({}) == ref({})
