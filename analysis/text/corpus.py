@@ -304,7 +304,7 @@ def _read_jsonl_arrow(path: Path, encoding, report, raw: bytes):
         return None
     body = raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
     lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
-    if not body.startswith(b"{") or body.count(b"\n{") != lines - 1 or b"\r" in body.replace(b"\r\n", b""):
+    if not body.startswith(b"{") or body.count(b"\n{") != lines - 1 or body.count(b"\r") != body.count(b"\r\n"):
         return None  # a blank or odd line: line numbers would not follow; a lone \r: the exact reader keeps it
     import pyarrow as pa
     import pyarrow.json as pj
@@ -638,7 +638,24 @@ def load_corpus(
         df = _read_html_folder(path, report) if path.is_dir() else _read_html_folder_single(path, report)
     else:
         raise CorpusError(f"{path}: unknown corpus format {kind!r} (use csv, tsv, jsonl, parquet, txt or html)")
-    return normalise_rows(df, path, report, text_col, id_col, outlet_col, date_col, title_col, dayfirst=dayfirst)
+    out = normalise_rows(df, path, report, text_col, id_col, outlet_col, date_col, title_col, dayfirst=dayfirst)
+    del df
+    _give_back_free_memory()
+    return out
+
+
+def _give_back_free_memory():
+    """Return the free pages of the C heap to the system (glibc's ``malloc_trim``; nothing elsewhere):
+    reading leaves hundreds of MB of freed work buffers and Python strings there (a 230 MB JSONL
+    corpus: 965 MB resident after load_corpus, 337 MB after the trim)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+        pass
 
 
 def folder_kind(path: Path) -> str:

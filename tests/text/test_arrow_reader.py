@@ -99,6 +99,7 @@ BAD_JSONL = {
     "iso dates and timestamps": b'{"doc_id": "a", "date": "2024-01-05", "text": "It may."}\n'
                                 b'{"doc_id": "b", "date": "2024-01-06T10:00:00Z", "text": "x"}\n',
     "crlf and no final newline": b'{"doc_id": "a", "text": "It may."}\r\n{"doc_id": "b", "text": "x"}',
+    "a lone carriage return": b'{"doc_id": "a", "text": "It may."}\r\n{"doc_id": "b", "text": "x"}\r\r\n',
     "text with escaped newlines and u2028": '{"doc_id": "a", "text": "It\\nmay\u2028rain \\u0000."}\n'.encode(),
 }
 
@@ -147,3 +148,4 @@ def test_text_rules_row_by_row_on_both_readers(tmp_path, monkeypatch, arrow):
     assert texts["d8"] == "日本語のテキスト" and texts["d17"] == "!!! ??? — …"
     if arrow:  # the changed rows are replaced in place: the column stays Arrow strings
         assert isinstance(corpus["text"].array, pd.arrays.ArrowStringArray)
+
