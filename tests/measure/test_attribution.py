@@ -194,3 +194,19 @@ def test_code_sample_task_attribution(tmp_path):
     assert len(rows) > 0 and rows["category"].str.startswith("attribution.").all()
     assert set(rows["entry"]) <= set(SOURCE_TYPES) | {"no_source"}
     assert (s.kind == "nonmatch").sum() == 3
+
+
+def test_anonymity_markers_on_ascii_are_the_case_insensitive_ones():
+    """source_type looks for its anonymity phrases in the lower case of an ASCII source: the same
+    answers as the case-insensitive expression, on sources of every case."""
+    import random
+
+    from analysis.measure.attribution import _ANON_MARKERS, _ANON_MARKERS_LOW
+
+    rng = random.Random(2)
+    words = ["familiar", "with", "close", "to", "Anonymity", "UNNAMED", "not", "authorized", "authorised", "Who",
+             "spoke", "declined", "to", "be", "named", "officials", "the", "matter", "briefed", "on", "Knowledgeable"]
+    for _ in range(2000):
+        src = " ".join("".join(c.upper() if rng.random() < 0.3 else c for c in rng.choice(words))
+                       for _ in range(rng.randint(1, 6)))
+        assert bool(_ANON_MARKERS_LOW.search(src.lower())) == bool(_ANON_MARKERS.search(src)), src
