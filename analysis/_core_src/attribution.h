@@ -563,7 +563,7 @@ static MFA_INLINE size_t utf8_put(unsigned char *o, Py_UCS4 c) {
                 }                                                                                          \
                 if (!done) {                                                                               \
                     while (k < b && is_w(L[k])) k++;                                                       \
-                    while (k + 1 < b && (L[k] == '-' || L[k] == '\'' || L[k] == 0x2019) && is_w(L[k + 1])) { \
+                    while (k + 1 < b && (L[k] == '-' || L[k] == '\'' || (Py_UCS4)L[k] == 0x2019) && is_w(L[k + 1])) { \
                         k += 2;                                                                            \
                         while (k < b && is_w(L[k])) k++;                                                   \
                     }                                                                                      \
