@@ -249,6 +249,12 @@ def test_attributions_csv_is_write_tables_file(tmp_path):
     assert _same_files(tmp_path, table) == core.is_arrow_text(table["cue"].array)
     assert _same_files(tmp_path, table.iloc[:0])
     assert _same_files(tmp_path, table.iloc[5:40])  # a slice: Arrow arrays with an offset
+    blocks = A.CSV_BLOCK_ROWS
+    try:  # the rows written in blocks (the last one short, one block exactly full): the same bytes
+        for A.CSV_BLOCK_ROWS in (7, 35, 1):
+            assert _same_files(tmp_path, table.iloc[5:40])
+    finally:
+        A.CSV_BLOCK_ROWS = blocks
     # cells a spreadsheet would run, cells that need quotes, both, and every kind of column it writes
     rng = random.Random(4)
     bits = ["=1+2", "+x", "-3", "@a", "\tt", "\rr", "'=x", "''+", "'", "a,b", 'say "no"', "l1\nl2", "cr\rlf",
