@@ -4,6 +4,8 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -11,6 +13,7 @@ def _name(req: str) -> str:
     return re.split(r"[<>=!~\[; ]", req.strip(), maxsplit=1)[0].lower().replace("_", "-")
 
 
+@pytest.mark.checkout  # environment.yml, pyproject.toml, constraints.txt: the repository's files
 def test_environment_yml_bootstraps_pyproject():
     env = (ROOT / "environment.yml").read_text(encoding="utf-8")
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
@@ -23,6 +26,7 @@ def test_environment_yml_bootstraps_pyproject():
     assert set(deps) == {"python=3.11", "pip"}, deps
 
 
+@pytest.mark.checkout
 def test_constraints_pin_every_dependency():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     pinned = {

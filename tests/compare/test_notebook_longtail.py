@@ -15,6 +15,7 @@ from analysis import paths
 
 
 @pytest.mark.slow
+@pytest.mark.checkout  # the repository's notebooks/, not part of the package
 def test_notebook_02_on_a_long_tailed_corpus(tmp_path):
     pytest.importorskip("papermill")
     from realshaped import write_corpus

@@ -30,6 +30,25 @@ def news_like(n_chars: int, seed: int = 0) -> str:
     return "".join(parts)[:n_chars]
 
 
+def _reset_peak() -> bool:
+    """Reset this process's peak RSS (VmHWM) to its current RSS (Linux: ``5`` into /proc/self/clear_refs)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return _peak_mb() is not None
+    except OSError:
+        return False
+
+
+def _peak_mb():
+    try:
+        with open("/proc/self/status") as fh:
+            hwm = [line for line in fh if line.startswith("VmHWM:")]
+    except OSError:
+        return None
+    return int(hwm[0].split()[1]) / 1024 if hwm else None
+
+
 def _timed_match(matcher, text):
     t0 = time.process_time()
     res = matcher.match(text)
@@ -121,11 +140,14 @@ print(json.dumps(out))
 def test_document_of_50_mb_matching_is_linear():
     matcher = Matcher()
     text = news_like(50_000_000)
+    reset = _reset_peak()
     t10, res10 = _timed_match(matcher, text[:10_000_000])
     t50, res50 = _timed_match(matcher, text)
     assert t50 < 5 * 1.6 * t10 + 1, (t10, t50)
     assert len(res50.matches) > 4 * len(res10.matches)
     m = res50.matches[-1]
     assert text[m.start:m.end] == m.matched
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # the peak since _reset_peak (VmHWM), not the whole pytest process's ru_maxrss: after 1,800 other
+    # tests (the installed-wheel run of .ci/run) that was 4.3 GB whatever this test did
+    peak = _peak_mb() if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assert peak < 4000, peak
