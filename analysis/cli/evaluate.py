@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pandas as pd
 
-FORMATS = ("conll2010", "szeged", "polnear", "csv")
+from ..validate.evaluate import FORMATS
 
 
 def add_gold_arguments(parser) -> None:
@@ -38,41 +37,11 @@ def add_gold_arguments(parser) -> None:
 
 
 def load_gold(paths, args) -> pd.DataFrame:
-    """Load gold sentences for the ``--format`` in ``args`` from one or more paths."""
-    from analysis.validate import corpora
+    """:func:`analysis.validate.evaluate.load_gold` with the options of :func:`add_gold_arguments`."""
+    from ..validate.evaluate import load_gold as read
 
-    paths = [Path(p) for p in paths]
-    fmt = args.format
-    frames = []
-    if fmt == "conll2010":
-        cue_types = args.cue_types or ("speculation",)
-        files = []
-        for p in paths:
-            if p.is_dir():
-                found = sorted(p.glob(args.pattern))
-                if not found:
-                    raise FileNotFoundError(f"{p}: no files matching {args.pattern!r}")
-                files.extend(found)
-            else:
-                files.append(p)
-        return corpora.load_conll2010(files, cue_types=cue_types)
-    for p in paths:
-        if fmt == "szeged":
-            frames.append(corpora.load_szeged(p, cue_types=args.cue_types))
-        elif fmt == "polnear":
-            from analysis.text.tokenize import sentence_spans
-
-            split = None if args.split == "all" else args.split
-            found = corpora.polnear_root(p)
-            if found is not None and found[1] is not None:  # a split folder (or its text/): that split
-                if split not in (None, found[1]):
-                    raise ValueError(f"{p}: this is the {found[1]!r} split; --split {split} asks for another "
-                                     "(give the root)")
-                p, split = found
-            frames.append(corpora.load_polnear(p, split, sentence_splitter=sentence_spans))
-        else:
-            frames.append(corpora.load_labelled_csv(p, text_col=args.text_col, label_col=args.label_col))
-    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return read(paths, args.format, pattern=args.pattern, cue_types=args.cue_types, split=args.split,
+                text_col=args.text_col, label_col=args.label_col)
 
 
 def add_arguments(parser) -> None:
@@ -94,96 +63,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON object as the last line")
 
 
-def evaluate_lexicon_sentences(gold: pd.DataFrame, lexicons, categories=None) -> dict:
-    """Sentence- and cue-level scores of a lexicon on gold sentences.
-
-    Uses :func:`analysis.validate.lexicon_accuracy.evaluate_lexicon` (the library's evaluation, with
-    per-entry precision) when it is available, else the same computation done here.
-
-    A sentence is predicted positive when at least one entry of the selected categories matches in
-    it; the predicted cue spans are the matches' character spans.
-
-    Returns
-    -------
-    dict
-        ``precision``, ``recall``, ``f1``, ``n_sentences``, ``n_positive``, ``tp``, ``fp``, ``fn``,
-        ``cue_exact`` and ``cue_overlap`` (:func:`~analysis.validate.metrics.span_prf` results, only
-        when the gold has cue spans), ``per_category`` (sentences flagged and how many of them are
-        gold positive) and ``lexicons`` (name, version, sha256).
-    """
-    try:
-        from analysis.validate.lexicon_accuracy import evaluate_lexicon
-    except ImportError:
-        evaluate_lexicon = None
-    if evaluate_lexicon is not None:
-        r = evaluate_lexicon(gold, lexicons, categories)
-        out = {k: r[k] for k in ("precision", "recall", "f1", "n_sentences", "n_positive", "tp", "fp",
-                                 "fn", "lexicons", "categories")}
-        if r.get("cue") and any(len(c) for c in gold["cues"]):
-            out["cue_exact"], out["cue_overlap"] = r["cue"]["exact"], r["cue"]["overlap"]
-        per_entry = r["per_entry"]
-        out["per_category"] = [
-            {"category": c, "sentences": len(set(r["matches"].loc[r["matches"]["category"] == c, "row"])),
-             "gold_positive": int(gold["label"].astype(bool).to_numpy()[
-                 sorted(set(r["matches"].loc[r["matches"]["category"] == c, "row"]))].sum())}
-            for c in r["categories"]
-        ]
-        for row in out["per_category"]:
-            row["precision"] = row["gold_positive"] / row["sentences"] if row["sentences"] else math.nan
-        out["per_entry"] = per_entry
-        return out
-    return _evaluate_lexicon_fallback(gold, lexicons, categories)
-
-
-def _evaluate_lexicon_fallback(gold: pd.DataFrame, lexicons, categories=None) -> dict:
-    from analysis.measure.matching import Matcher
-    from analysis.validate.metrics import prf, span_prf
-
-    matcher = Matcher(lexicons, categories=categories)
-    preds, spans, cats_per_sentence = [], [], []
-    for text in gold["text"]:
-        res = matcher.match(text)
-        preds.append(bool(res.matches))
-        spans.append([(m.start, m.end) for m in res.matches])
-        cats_per_sentence.append({m.category for m in res.matches})
-    labels = gold["label"].astype(bool).tolist()
-    scores = prf(labels, preds)
-    out = {
-        "precision": scores["precision"], "recall": scores["recall"], "f1": scores["f1"],
-        "n_sentences": len(labels), "n_positive": int(sum(labels)),
-        "tp": scores["tp"], "fp": scores["fp"], "fn": scores["fn"],
-        "lexicons": [{k: v for k, v in p.items() if k != "path"} for p in matcher.provenance],
-        "categories": list(matcher.categories),
-    }
-    if any(len(c) for c in gold["cues"]):
-        # gold cues may be discontinuous pieces; predicted spans of one match are contiguous
-        out["cue_exact"] = span_prf(gold["cues"], spans, mode="exact")
-        out["cue_overlap"] = span_prf(gold["cues"], spans, mode="overlap")
-    per_cat = []
-    for c in matcher.categories:
-        flagged = [lab for lab, cs in zip(labels, cats_per_sentence) if c in cs]
-        per_cat.append({"category": c, "sentences": len(flagged), "gold_positive": int(sum(flagged)),
-                        "precision": sum(flagged) / len(flagged) if flagged else math.nan})
-    out["per_category"] = per_cat
-    return out
-
-
-def _evaluate_model(gold: pd.DataFrame, path) -> dict:
-    from analysis.validate.learn import load_model
-    from analysis.validate.metrics import prf
-
-    model = load_model(path)
-    preds = model.predict(gold["text"].tolist())
-    labels = gold["label"].astype(bool).tolist()
-    scores = prf(labels, preds.tolist())
-    return {
-        "precision": scores["precision"], "recall": scores["recall"], "f1": scores["f1"],
-        "n_sentences": len(labels), "n_positive": int(sum(labels)),
-        "tp": scores["tp"], "fp": scores["fp"], "fn": scores["fn"],
-        "model_training": model.training,
-    }
-
-
 def _fmt(d: dict) -> str:
     return (f"P {d['precision']:.3f}  R {d['recall']:.3f}  F1 {d['f1']:.3f}  "
             f"(tp {d['tp']}, fp {d['fp']}, fn {d['fn']})")
@@ -191,22 +70,16 @@ def _fmt(d: dict) -> str:
 
 def run_attribution(args) -> int:
     """``evaluate --task attribution``: the extractor against PolNeAR gold attributions."""
-    from analysis.measure.attribution import default_model, load_attribution_model
-    from analysis.validate.attribution import evaluate_attributions, gold_documents
+    from ..validate.evaluate import evaluate_attribution
 
     if args.format != "polnear":
         raise ValueError("--task attribution needs --format polnear (gold attribution spans)")
     if args.lexicon or args.categories:
         raise ValueError("--task attribution evaluates the attribution extractor: leave out --lexicon/--categories")
-    model = load_attribution_model(args.model) if args.model else default_model()
-    split = None if args.split == "all" else args.split
-    results = []
-    for root in args.gold:
-        arts, by_doc = gold_documents(Path(root), split)
-        results.append(evaluate_attributions(arts, by_doc, model))
-    if len(results) != 1:
+    if len(args.gold) != 1:
         raise ValueError("--task attribution takes one PolNeAR root")
-    res = results[0]
+    res = evaluate_attribution(args.gold[0], args.split, args.model)
+    model = res["model"]
     print(f"gold: {args.gold[0]} (polnear, split {args.split}): {res['n_documents']} articles, "
           f"{res['n_sentences']} sentences, {res['n_gold_sentences']} with a gold cue")
     print(f"predictor: attribution model (training: {model.training.get('data', '?')}, "
@@ -216,17 +89,13 @@ def run_attribution(args) -> int:
         for mode in ("exact", "overlap"):
             print(f"{role + ' ' + mode + ' spans:':<21}{_fmt(res[role + '_' + mode])}")
     print(f"time: {res['seconds']} s")
-    summary = {"task": "attribution", "split": args.split, "n_documents": res["n_documents"],
-               "n_sentences": res["n_sentences"]}
-    summary.update({k: round(res["sentence"][k], 4) for k in ("precision", "recall", "f1")})
-    for role in ("cue", "source", "content"):
-        for mode in ("exact", "overlap"):
-            summary[f"{role}_{mode}"] = {k: round(res[f"{role}_{mode}"][k], 4) for k in ("precision", "recall", "f1")}
-    print(json.dumps(summary))
+    print(json.dumps(res["summary"]))
     return 0
 
 
 def run(args) -> int:
+    from ..validate.evaluate import evaluate_sentences
+
     if getattr(args, "task", "sentences") == "attribution":
         return run_attribution(args)
     if bool(args.lexicon) == bool(args.model):
@@ -238,13 +107,12 @@ def run(args) -> int:
         raise ValueError("the gold files hold no sentences")
     where = ", ".join(str(g) for g in args.gold)
     print(f"gold: {where} ({args.format}): {len(gold)} sentences, {int(gold['label'].sum())} positive")
+    res = evaluate_sentences(gold, lexicons=args.lexicon, categories=args.categories, model=args.model)
     if args.lexicon:
-        res = evaluate_lexicon_sentences(gold, args.lexicon, args.categories)
         lex = ", ".join(f"{p['name']} {p['version']}" for p in res["lexicons"])
         cats = ", ".join(args.categories) if args.categories else "all categories"
         print(f"predictor: lexicon {lex} ({cats}); a sentence is positive when any entry matches")
     else:
-        res = _evaluate_model(gold, args.model)
         print(f"predictor: model {args.model} (trained on {res['model_training']['n_sentences']} "
               f"sentences, data sha256 {res['model_training']['sha256'][:12]})")
     print(f"sentence level, positive class: {_fmt(res)}")
