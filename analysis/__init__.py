@@ -6,6 +6,7 @@ The main entry points, one call each, for notebooks and scripts::
 
     corpus, report = analysis.load_corpus("articles.csv")      # text: read and check a corpus
     result = analysis.score(corpus, "hedging")                  # measure: matches, documents, summary
+    result = analysis.score_corpus(corpus)                      # all the score command computes
     tables = analysis.run_all(result.documents, result.matches, corpus=corpus, by="outlet")
     analysis.make_figures("figures")                            # report: every committed figure
 
@@ -27,6 +28,7 @@ _ENTRY_POINTS = {
     "Matcher": ("analysis.measure.matching", "Matcher"),
     "score": ("analysis.measure.scoring", "score"),
     "ScoreResult": ("analysis.measure.scoring", "ScoreResult"),
+    "score_corpus": ("analysis.scale.pipeline", "score_corpus"),
     "run_all": ("analysis.compare.pipeline", "run_all"),
     "compare_outlets": ("analysis.compare.pipeline", "run_all"),
     "CompareResult": ("analysis.compare.pipeline", "CompareResult"),
@@ -34,7 +36,7 @@ _ENTRY_POINTS = {
 }
 
 __all__ = ["CompareResult", "Matcher", "ScoreResult", "compare_outlets", "from_texts", "load_corpus",
-           "load_lexicon", "make_figures", "run_all", "score"]
+           "load_lexicon", "make_figures", "run_all", "score", "score_corpus"]
 
 
 def __getattr__(name: str):

@@ -11,10 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..measure.scoring import score
 from ..outputs import atomic_write_text, output_set, write_csv_parts, write_table
 from ..progress import bar, wanted
 from ..provenance import dumps
+from ..scale.pipeline import score_corpus
 from ..text.corpus import load_corpus, metadata_table
 from ..text.select import select_documents
 from . import add_csv_escape_argument
@@ -256,35 +256,15 @@ def _score_in_memory(args, tmp):
     chosen = selection_kwargs(args)
     if chosen:
         corpus, selection = select_documents(corpus, **chosen)
-    want_attributions = not args.no_attributions
-    if args.jobs > 1:
-        from ..scale.parallel import score_parallel
-
-        # the workers extract the attributions of the documents they score (the parent only joins them)
-        # and format the CSV rows of their pieces of matches.csv and attributions.csv (written here)
-        result = score_parallel(corpus, args.lexicon or None, categories=args.categories or None, jobs=args.jobs,
-                                log=lambda msg: print(msg, file=sys.stderr), attributions=want_attributions,
-                                csv_escape=args.csv_escape if args.format == "csv" else None)
-    else:
-        with bar("scoring", total=len(corpus), unit="doc", enabled=show and len(corpus) >= 200) as b:
-            result = score(corpus, args.lexicon or None, categories=args.categories or None, progress=b)
-        if want_attributions:
-            from ..scale.parallel import attribution_table
-
-            with bar("attributions", total=1, unit="step", enabled=show) as b:
-                result.attributions = attribution_table(corpus, result.matches)
-                b.update(1)
+    result = score_corpus(corpus, args.lexicon or None, categories=args.categories or None, jobs=args.jobs,
+                          attributions=not args.no_attributions,
+                          csv_escape=args.csv_escape if args.format == "csv" else None, show_progress=show,
+                          log=lambda msg: print(msg, file=sys.stderr))
     ext = args.format
     prov = dict(result.provenance)
     prov["load_report"] = report.provenance()  # counts and notes (the issues are in load_report.csv)
     if selection is not None:
         prov["selection"] = selection.provenance()
-    from ..compare.rates import SUMMARY_INTERVAL_NOTE, summary_with_intervals
-
-    with bar("bootstrap", total=1, unit="step", enabled=show) as b:
-        result.summary = summary_with_intervals(result.summary, result.documents, result.categories)
-        b.update(1)
-    prov["summary_intervals"] = SUMMARY_INTERVAL_NOTE
     prov["csv_escape"] = _escape_note(args)
     # all five files appear together or not at all: a killed run leaves the previous complete set
     esc = args.csv_escape

@@ -1,0 +1,84 @@
+"""What the ``score`` command computes, as one library call: :func:`score_corpus`.
+
+:func:`analysis.measure.scoring.score` finds the matches and makes the tables; the command also
+extracts the attribution records (``attributions.csv``), replaces the summary by one with
+document-bootstrap intervals per outlet, and scores on several processes with ``--jobs``. A notebook
+that wants exactly the tables ``score --out`` writes calls this function (the command only reads the
+corpus, calls it and writes)::
+
+    import analysis
+    from analysis.scale.pipeline import score_corpus
+
+    corpus, report = analysis.load_corpus("articles.csv")
+    result = score_corpus(corpus)            # result.matches, .documents, .summary, .attributions
+"""
+from __future__ import annotations
+
+from ..measure.scoring import ScoreResult, score
+from ..progress import bar
+
+__all__ = ["score_corpus"]
+
+
+def score_corpus(corpus, lexicons=None, *, categories=None, jobs: int = 1, attributions: bool = True,
+                 csv_escape: bool | None = None, show_progress: bool = False, log=None) -> ScoreResult:
+    """Score a corpus as ``python -m analysis score`` does.
+
+    Parameters
+    ----------
+    corpus : pandas.DataFrame
+        A corpus from :func:`analysis.text.corpus.load_corpus` (or :func:`~analysis.text.corpus.from_texts`).
+    lexicons, categories
+        As for :func:`analysis.measure.scoring.score` (default: every built-in lexicon, every category).
+    jobs : int
+        Processes scoring at once (:func:`analysis.scale.parallel.score_parallel`); 1 scores here.
+    attributions : bool
+        Also extract the attribution records (``result.attributions``, with their match counts:
+        :func:`analysis.scale.parallel.attribution_table`).
+    csv_escape : bool, optional
+        With ``jobs > 1``: the workers also format the CSV rows of their pieces of ``matches`` and
+        ``attributions`` with this escaping (``result.csv_parts``), which writing then joins.
+    show_progress : bool
+        Progress bars on stderr for scoring, attributions and the bootstrap.
+    log : callable, optional
+        Called with a one-line message when a worker process dies (its documents are scored again here).
+
+    Returns
+    -------
+    ScoreResult
+        ``summary`` has the per-outlet document-bootstrap intervals
+        (:func:`analysis.compare.rates.summary_with_intervals`), and ``provenance["summary_intervals"]``
+        says how they were made.
+
+    Examples
+    --------
+    >>> from analysis.text.corpus import from_texts
+    >>> r = score_corpus(from_texts(["Officials said attacks may be possible.", "It rained."]))
+    >>> int(r.summary.loc[r.summary["category"] == "hedging", "matches"].sum())  # "may", "possible"
+    2
+    >>> r.attributions["cue"].tolist()
+    ['said']
+    """
+    from ..compare.rates import SUMMARY_INTERVAL_NOTE, summary_with_intervals
+
+    if jobs > 1:
+        from .parallel import score_parallel
+
+        # the workers extract the attributions of the documents they score (this process only joins
+        # them) and, with csv_escape, format the CSV rows of their pieces
+        result = score_parallel(corpus, lexicons, categories=categories, jobs=jobs, log=log,
+                                attributions=attributions, csv_escape=csv_escape)
+    else:
+        with bar("scoring", total=len(corpus), unit="doc", enabled=show_progress and len(corpus) >= 200) as b:
+            result = score(corpus, lexicons, categories=categories, progress=b)
+        if attributions:
+            from .parallel import attribution_table
+
+            with bar("attributions", total=1, unit="step", enabled=show_progress) as b:
+                result.attributions = attribution_table(corpus, result.matches)
+                b.update(1)
+    with bar("bootstrap", total=1, unit="step", enabled=show_progress) as b:
+        result.summary = summary_with_intervals(result.summary, result.documents, result.categories)
+        b.update(1)
+    result.provenance = {**result.provenance, "summary_intervals": SUMMARY_INTERVAL_NOTE}
+    return result
