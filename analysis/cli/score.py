@@ -1,7 +1,7 @@
 """Score a corpus with framing lexicons and write matches.csv, documents.csv, summary.csv, provenance.json.
 
 Small corpora are loaded whole and scored in memory (``--jobs N`` spreads the documents over N
-processes with identical results). Large files (over 256 MB), or any run given ``--chunk-size``,
+processes with identical results). Large files (over 128 MB), or any run given ``--chunk-size``,
 ``--resume`` or ``--scheduler``, are streamed: read and scored a chunk at a time, written incrementally,
 resumable, with the same outputs (see :mod:`analysis.scale.stream`).
 """
@@ -20,8 +20,12 @@ from ..text.select import select_documents
 from . import add_csv_escape_argument
 from .selection import add_selection_arguments, selection_kwargs
 
-STREAM_THRESHOLD_BYTES = 256 * 1024 * 1024  # larger corpus files are streamed even without --chunk-size
-DEFAULT_CHUNK_SIZE = 5000
+# Corpus files larger than this are streamed even without --chunk-size (the output set is byte-identical;
+# docs/scale.md): at 230 MB of JSONL (40,003 articles, 36.7M words) in memory peaks at 3.3 GB, in chunks of
+# 2,000 documents at 0.7 GB for about 15% more CPU time. Not when the run selects documents (--outlets, ...)
+# or counts as a peer (--compat): those are made in memory.
+STREAM_THRESHOLD_BYTES = 128 * 1024 * 1024
+DEFAULT_CHUNK_SIZE = 2000
 
 
 def add_corpus_arguments(p):
@@ -72,7 +76,7 @@ def add_arguments(p):
                         "sets it too. Default: the project's own rules")
     p.add_argument("--chunk-size", type=int, metavar="DOCS",
                    help=f"stream the corpus in chunks of DOCS documents (default {DEFAULT_CHUNK_SIZE} for files "
-                        "over 256 MB, otherwise the corpus is loaded whole)")
+                        "over 128 MB without a selection or --compat, otherwise the corpus is loaded whole)")
     p.add_argument("--resume", action="store_true",
                    help="resume an interrupted streaming run in --out without rescoring its finished chunks")
     p.add_argument("--scheduler", metavar="ADDRESS",
@@ -117,11 +121,18 @@ def print_summary(result, file=None, *, top: int = 6, fmt: str = "text"):
     return table, title
 
 
+def _stream_asked(args) -> bool:
+    return args.chunk_size is not None or args.resume or args.scheduler
+
+
 def _streaming(args) -> bool:
-    if args.chunk_size is not None or args.resume or args.scheduler:
+    """Asked for (--chunk-size, --resume, --scheduler), or a large file scored without a selection or --compat."""
+    if _stream_asked(args):
         return True
     path = Path(args.corpus)
-    return path.is_file() and path.stat().st_size > STREAM_THRESHOLD_BYTES
+    if not (path.is_file() and path.stat().st_size > STREAM_THRESHOLD_BYTES):
+        return False
+    return not selection_kwargs(args) and _compat_mode(args) is None
 
 
 def _check_args(args):
@@ -194,7 +205,7 @@ def run_compat(args, mode: str) -> int:
     """``score --compat``: the peer's counts (matches and documents tables) written as one output set."""
     from ..measure.compat import score_compat
 
-    if _streaming(args) or args.jobs > 1:
+    if _stream_asked(args) or args.jobs > 1:
         raise ValueError("--compat scores in memory: leave out --chunk-size, --jobs and --scheduler")
     ext, esc = args.format, args.csv_escape
     with output_set(Path(args.out), "score", replaceable=_replaceable()) as tmp:  # locked from here
@@ -223,7 +234,7 @@ def _escape_note(args):
 def run(args) -> int:
     _check_args(args)
     mode = _compat_mode(args)
-    if selection_kwargs(args) and (mode is not None or _streaming(args)):
+    if selection_kwargs(args) and (mode is not None or _stream_asked(args)):
         raise ValueError("--outlets, --exclude-outlets, --since, --until and --pair select in memory: leave out "
                          "--compat, --chunk-size, --resume and --scheduler (or select the corpus file first)")
     if mode is not None:
