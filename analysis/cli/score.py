@@ -280,24 +280,32 @@ def _score_in_memory(args, tmp):
     # all five files appear together or not at all: a killed run leaves the previous complete set
     esc = args.csv_escape
     parts = result.csv_parts or {}
-    write_csv_parts(result.matches, tmp / f"matches.{ext}", parts.get("matches"), csv_escape=esc)
-    write_table(result.documents, tmp / f"documents.{ext}", csv_escape=esc)
-    write_table(result.summary, tmp / f"summary.{ext}", csv_escape=esc)
     meta = metadata_table(corpus)
-    if meta is not None:  # every extra corpus column, so that compare --by COLUMN needs no --corpus
-        write_table(meta, tmp / f"metadata.{ext}", csv_escape=esc)
-        prov["metadata"] = {"table": f"metadata.{ext}", "columns": list(meta.columns[1:])}
-    write_table(report.to_frame(), tmp / "load_report.csv", csv_escape=esc)
-    if result.attributions is not None:
-        from ..measure.attribution import attribution_provenance, write_attributions
+    n_files = 5 + (meta is not None) + 2 * (result.attributions is not None)
+    with bar("writing", total=n_files, unit="file", enabled=show) as b:
+        write_csv_parts(result.matches, tmp / f"matches.{ext}", parts.get("matches"), csv_escape=esc)
+        b.update(1)
+        write_table(result.documents, tmp / f"documents.{ext}", csv_escape=esc)
+        write_table(result.summary, tmp / f"summary.{ext}", csv_escape=esc)
+        b.update(2)
+        if meta is not None:  # every extra corpus column, so that compare --by COLUMN needs no --corpus
+            write_table(meta, tmp / f"metadata.{ext}", csv_escape=esc)
+            prov["metadata"] = {"table": f"metadata.{ext}", "columns": list(meta.columns[1:])}
+            b.update(1)
+        write_table(report.to_frame(), tmp / "load_report.csv", csv_escape=esc)
+        b.update(1)
+        if result.attributions is not None:
+            from ..measure.attribution import attribution_provenance, write_attributions
 
-        attributions = result.attributions
-        write_attributions(attributions, tmp / f"attributions.{ext}", csv_escape=esc)  # write_table's bytes
-        # its own provenance file: provenance.json stays that of the scoring (identical to a streamed run's)
-        att_prov = {"corpus_sha256": prov.get("corpus_sha256"), "lexicons": prov.get("lexicons"),
-                    "csv_escape": prov["csv_escape"], **attribution_provenance(attributions)}
-        atomic_write_text(tmp / "attributions_provenance.json", dumps(att_prov))
-    atomic_write_text(tmp / "provenance.json", dumps(prov))
+            attributions = result.attributions
+            write_attributions(attributions, tmp / f"attributions.{ext}", csv_escape=esc)  # write_table's bytes
+            # its own provenance file: provenance.json stays that of the scoring (as a streamed run's)
+            att_prov = {"corpus_sha256": prov.get("corpus_sha256"), "lexicons": prov.get("lexicons"),
+                        "csv_escape": prov["csv_escape"], **attribution_provenance(attributions)}
+            atomic_write_text(tmp / "attributions_provenance.json", dumps(att_prov))
+            b.update(2)
+        atomic_write_text(tmp / "provenance.json", dumps(prov))
+        b.update(1)
     if args.table_format != "text":
         import io
 

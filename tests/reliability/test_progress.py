@@ -87,5 +87,5 @@ def test_bars_on_a_terminal_unless_quiet(tmp_path, quiet):
     if quiet:
         assert "scoring" not in err and out.decode().strip().endswith("False")
     else:
-        for step in ("reading", "scoring", "bootstrap"):
+        for step in ("reading", "scoring", "attributions", "bootstrap", "writing"):
             assert step in err, err[-500:]
