@@ -612,6 +612,21 @@ def _write_part(df: pd.DataFrame, path: Path, fmt: str, schema=None, csv_escape:
         _write_bytes_atomic(path, csv_bytes(df, header=False))
 
 
+def _write_attribution_part(df: pd.DataFrame, path: Path, fmt: str, schema=None, csv_escape: bool = True):
+    """A chunk's attribution rows: as :func:`_write_part` writes them, made by the compiled core's CSV
+    writer when it takes the table (:func:`analysis.measure.attribution.attributions_csv_bytes`, the bytes
+    ``score`` in memory writes; about 3x faster than formatting in pandas)."""
+    if fmt == "csv":
+        from ..measure.attribution import attributions_csv_bytes
+
+        blocks = attributions_csv_bytes(df, csv_escape=csv_escape)
+        if blocks is not None:
+            next(blocks)  # the header: parts are written without it, _merge_parts writes one
+            _write_bytes_atomic(path, b"".join(blocks))
+            return
+    _write_part(df, path, fmt, schema, csv_escape)
+
+
 def _merge_parts(parts, dest: Path, fmt: str, header: list, schema=None):
     """Concatenate part files into a hidden temporary file beside ``dest``; returns its path."""
     tmp = dest.with_name(f".{dest.name}.partial")
@@ -930,7 +945,7 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
             manifest["chunks"][str(i)] = {"sha256": batch.attrs["_sha256"], "documents": len(documents),
                                           "matches": len(matches)}
             if attributions:
-                _write_part(att[0], attribution_path(i), fmt, att_schema, csv_escape)
+                _write_attribution_part(att[0], attribution_path(i), fmt, att_schema, csv_escape)
                 manifest["chunks"][str(i)]["attributions"] = {
                     "rows": len(att[0]),
                     "by_source_type": {str(k): int(v) for k, v in att[0]["source_type"].value_counts().items()}}
