@@ -164,7 +164,7 @@ def test_architecture_map_names_every_module():
         named.update(f"{room}/{n}" if room else n for n in re.findall(r"\b(\w+\.py)\b", line))
     unnamed = []
     for path in sorted((ROOT / "analysis").glob("*/*.py")):
-        if path.name != "__init__.py" and path.parent.name != "models":
-            if f"{path.parent.name}/{path.name}" not in named:
-                unnamed.append(f"{path.parent.name}/{path.name}")
+        name = f"{path.parent.name}/{path.name}"
+        if path.name != "__init__.py" and path.parent.name != "models" and name not in named:
+            unnamed.append(name)
     assert not unnamed, f"docs/architecture.md does not name these modules: {unnamed}"

@@ -8,7 +8,12 @@ import pandas as pd
 import pytest
 
 from analysis.cli import main
-from analysis.validate.evaluate import attribution_summary, evaluate_attribution, evaluate_sentences, load_gold
+from analysis.validate.evaluate import (
+    attribution_summary,
+    evaluate_attribution,
+    evaluate_sentences,
+    load_gold,
+)
 
 
 @pytest.fixture
