@@ -52,6 +52,8 @@ static PyMethodDef Scanner_methods[] = {
     {"set_scare", (PyCFunction)Scanner_set_scare, METH_VARARGS, "set_scare(entry, max_words, after_reporting)"},
     {"split", (PyCFunction)Scanner_split, METH_O, "split(text) -> [(start, end, paragraph)]"},
     {"tokens", (PyCFunction)Scanner_tokens, METH_VARARGS, "tokens(low, a, b) -> [(start, end, norm)]"},
+    {"token_ids", (PyCFunction)Scanner_token_ids, METH_VARARGS,
+     "token_ids(low, a, b) -> bytes: the int32 norm ids of tokens(low, a, b)"},
     {"quote_regions", (PyCFunction)Scanner_quote_regions, METH_O, "quote_regions(text) -> [(start, end)]"},
     {"prepare", (PyCFunction)Scanner_prepare, METH_O, "prepare(text) -> (low, has_dq) or None"},
     {"set_vocab", (PyCFunction)Scanner_set_vocab, METH_VARARGS, "set_vocab(...): native classification"},

@@ -352,6 +352,32 @@ static PyObject *Scanner_tokens(Scanner *S, PyObject *args) {
     return out;
 }
 
+/* token_ids(low, a, b) -> bytes: the norm ids (int32, native byte order) of the tokens of low[a:b], the
+ * tokens of tokens(low, a, b) without a Python object per token; norm(id) gives each id's norm. For
+ * counting words with numpy (analysis.compare.coretokens.ids_function). */
+static PyObject *Scanner_token_ids(Scanner *S, PyObject *args) {
+    PyObject *low;
+    Py_ssize_t a, b;
+    if (!PyArg_ParseTuple(args, "Unn", &low, &a, &b)) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(low);
+    if (a < 0) a = 0;
+    if (b > n) b = n;
+    size_t nt = 0;
+    if (scanner_enter(S)) return NULL;
+    int failed = a < b && tokenize_range(S, low, a, b, &nt);
+    if (failed) {
+        S->busy = 0;
+        return NULL;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(nt * sizeof(int32_t)));
+    if (out) {
+        int32_t *ids = (int32_t *)PyBytes_AS_STRING(out);
+        for (size_t i = 0; i < nt; i++) ids[i] = S->toks[i].norm;
+    }
+    S->busy = 0;
+    return out;
+}
+
 /* quote_regions(text) -> list of (start, end) over all paragraphs */
 static PyObject *Scanner_quote_regions(Scanner *S, PyObject *text) {
     if (!PyUnicode_Check(text)) {

@@ -21,8 +21,12 @@ import os
 import types
 from collections.abc import Callable
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
-__all__ = ["document_function", "norms_function"]
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["document_function", "ids_function", "norms_function"]
 
 
 def _scanner():
@@ -65,6 +69,35 @@ def norms_function() -> Callable[[str], list[str]] | None:
         return list(map(third, tokens(low, 0, len(low))))
 
     return norms
+
+
+def ids_function() -> tuple[Callable[[str], np.ndarray], Callable[[int], str], Callable[[], int]] | None:
+    """``(ids, norm, size)`` or None: ``ids(text)`` is an int32 array with one id per norm of
+    :func:`analysis.text.tokenize.norm_tokens` (``[norm(i) for i in ids(text)] == norm_tokens(text)``),
+    ``norm(id)`` the norm of an id, ``size()`` one more than the largest id given out so far. The
+    compiled core's ``token_ids`` hands the ids out as one buffer per text, without a Python object
+    per token, so word counts can be made with numpy (:func:`analysis.compare.keyness.term_counts`); a
+    text whose lower case has another length is tokenized by ``norm_tokens`` and its norms interned.
+    """
+    scanner = _scanner()
+    if scanner is None:
+        return None
+    import numpy as np
+
+    from analysis.text.tokenize import norm_tokens
+
+    token_ids, prepare, intern, stats = scanner.token_ids, scanner.prepare, scanner.intern, scanner.stats
+
+    def ids(text: str) -> np.ndarray:
+        low = _lowered(prepare, text)
+        if low is None:
+            return np.fromiter(map(intern, norm_tokens(text)), dtype=np.int32)
+        return np.frombuffer(token_ids(low, 0, len(low)), dtype=np.int32)
+
+    def size() -> int:
+        return int(stats()["norms"])
+
+    return ids, scanner.norm, size
 
 
 def document_function() -> Callable | None:

@@ -140,6 +140,11 @@ def _count_terms(
     _require_columns(corpus, [*by, text_col], "corpus")
     words_only = tokenizer is None
     if words_only:
+        from analysis.compare.coretokens import ids_function  # lazy, as in _default_tokenizer
+
+        core_ids = ids_function()
+        if core_ids is not None:
+            return _count_term_ids(corpus, by, text_col, per_group, *core_ids)
         from analysis.compare.coretokens import norms_function  # lazy, as in _default_tokenizer
         from analysis.text.tokenize import norm_tokens
 
@@ -190,6 +195,62 @@ def _count_terms(
             for label, d in zip(labels, docfreq)
         }
     return table(counts), table(docfreq), docs_per_group
+
+
+def _count_term_ids(corpus: pd.DataFrame, by: list, text_col: str, per_group: bool, ids: Callable,
+                    norm: Callable[[int], str], size: Callable[[], int]):
+    """What :func:`_count_terms` gives for word tokens, counted with numpy over the compiled core's norm
+    ids (:func:`analysis.compare.coretokens.ids_function`) instead of a ``Counter`` of strings: per
+    group, ``bincount`` of the documents' ids for the counts and of each document's distinct ids for
+    the document frequencies, a block of documents at a time (the ids of a whole group are never held).
+    ``tests/compare/test_keyness_reference.py`` pins it to the ``Counter`` path."""
+    labels, counted = [], []
+    for key, sub in corpus.groupby(by, sort=True, dropna=True):
+        total, docs = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        texts = sub[text_col].tolist()
+        for a in range(0, len(texts), _ID_BLOCK):
+            block = [ids("" if pd.isna(text) else str(text)) for text in texts[a:a + _ID_BLOCK]]
+            total = _add_counts(total, np.concatenate(block))
+            docs = _add_counts(docs, np.concatenate([np.unique(b) for b in block]))
+        labels.append(key[0] if len(by) == 1 else key)
+        counted.append((total, docs))
+    if not labels:  # no group at all: the empty table the dict-of-counters construction gives
+        empty = pd.DataFrame({})
+        return empty.rename_axis("term"), empty.copy(), {} if per_group else None
+    n = size()
+    seen = np.zeros(n, dtype=bool)
+    for total, _docs in counted:
+        seen[: len(total)] |= total > 0
+    from analysis.text.tokenize import token_kind
+
+    candidates = np.flatnonzero(seen)
+    norms = [norm(int(i)) for i in candidates]
+    keep = np.fromiter((token_kind(t) in ("word", "num") for t in norms), dtype=bool, count=len(norms))
+    terms = [t for t, k in zip(norms, keep) if k]
+    order = np.argsort(np.array(terms, dtype=object), kind="stable") if terms else np.zeros(0, dtype=np.intp)
+    vocab_ids = candidates[keep][order]
+    index = pd.Index([terms[i] for i in order])
+    index.name = "term"
+    counts, documents, docs_per_group = {}, {}, {} if per_group else None
+    for label, (total, docs) in zip(labels, counted):
+        counts[label] = np.pad(total, (0, n - len(total)))[vocab_ids].astype(int)
+        documents[label] = np.pad(docs, (0, n - len(docs)))[vocab_ids].astype(int)
+        if per_group:
+            nz = np.flatnonzero(documents[label])
+            docs_per_group[label] = dict(zip(index[nz].tolist(), documents[label][nz].tolist()))
+    return pd.DataFrame(counts, index=index), pd.DataFrame(documents, index=index), docs_per_group
+
+
+_ID_BLOCK = 512  # documents tokenized before their ids are counted (bounds the memory of a large group)
+
+
+def _add_counts(acc: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """``acc`` plus the ``bincount`` of ``ids``, grown to the largest id."""
+    got = np.bincount(ids)
+    if len(got) > len(acc):
+        acc = np.pad(acc, (0, len(got) - len(acc)))
+    acc[: len(got)] += got
+    return acc
 
 
 def term_counts(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.compare.coretokens import document_function, norms_function
+from analysis.compare.coretokens import document_function, ids_function, norms_function
 from analysis.compare.kwic import kwic
 from analysis.measure.core import AVAILABLE
 from analysis.measure.scoring import score
@@ -38,9 +38,25 @@ def test_norms_and_documents_equal_the_python_tokenizer():
         assert _words(document(text)) == _words(tokenize(text))
 
 
+def test_token_ids_name_the_norms_of_the_python_tokenizer():
+    """The core's token_ids give one int32 id per norm of norm_tokens (a text whose lower case is longer
+    goes through norm_tokens and interns its norms), and an id names the same norm every time."""
+    ids, norm, size = ids_function()
+    corpus, _ = load_corpus(SAMPLE_CORPUS)
+    first: dict = {}
+    for text in [*TEXTS, *corpus["text"].tolist()]:
+        got = ids(text)
+        assert got.dtype == "int32"
+        assert [norm(int(i)) for i in got] == norm_tokens(text)
+        assert got.size == 0 or int(got.max()) < size()
+        for i in got.tolist():
+            assert first.setdefault(norm(i), i) == i
+    assert ids("").size == 0 and first["may"] == int(ids("May")[0])
+
+
 def test_python_engine_gives_no_core_tokenizer(monkeypatch):
     monkeypatch.setenv("MFA_ENGINE", "python")
-    assert norms_function() is None and document_function() is None
+    assert norms_function() is None and document_function() is None and ids_function() is None
 
 
 @pytest.mark.parametrize("window", ["sentence", 3])
