@@ -20,6 +20,8 @@ cluster keeps its point estimates with NaN bounds and a ``note``; it never stops
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -49,16 +51,17 @@ def _bootstrap(num: np.ndarray, den: np.ndarray, units: np.ndarray, n_resamples:
         return np.full(k, np.nan), np.full(k, np.nan)
     codes, inverse = np.unique(units, return_inverse=True)
     m = len(codes)
-    un = np.zeros((m, k))
-    ud = np.zeros(m)
-    np.add.at(un, inverse, num)
-    np.add.at(ud, inverse, den)
+    # sums per unit, and below the times each unit is drawn per resample: bincount adds in row order,
+    # as np.add.at did (the same floats), without its per-element overhead
+    un = np.stack([np.bincount(inverse, weights=num[:, j], minlength=m) for j in range(k)], axis=1) if k else \
+        np.zeros((m, 0))
+    ud = np.bincount(inverse, weights=np.asarray(den, dtype=float), minlength=m)
     stats = []
     for a in range(0, n_resamples, 200):
         b = min(n_resamples, a + 200)
         idx = rng.integers(0, m, size=(b - a, m))
-        w = np.zeros((b - a, m))
-        np.add.at(w, (np.repeat(np.arange(b - a), m), idx.ravel()), 1.0)
+        cells = (np.arange(b - a)[:, None] * m + idx).ravel()
+        w = np.bincount(cells, minlength=(b - a) * m).reshape(b - a, m).astype(float)
         sn, sd = w @ un, w @ ud
         with np.errstate(invalid="ignore", divide="ignore"):
             stats.append(sn / sd[:, None])
@@ -68,6 +71,24 @@ def _bootstrap(num: np.ndarray, den: np.ndarray, units: np.ndarray, n_resamples:
         lo = np.nanquantile(s, alpha, axis=0) if np.isfinite(s).any() else np.full(k, np.nan)
         hi = np.nanquantile(s, 1 - alpha, axis=0) if np.isfinite(s).any() else np.full(k, np.nan)
     return lo, hi
+
+
+def word_counts(texts: pd.Series) -> np.ndarray:
+    """The number of ``\\w+`` words of each text (missing: 0), as floats:
+    ``texts.fillna("").astype(str).str.count(r"\\w+")``, the definition. The texts that are all ASCII
+    are counted by pyarrow's ``count_substring_regex`` (RE2, whose ``\\w`` is Python's on ASCII), the
+    others by Python's ``re``: the same numbers, in a fraction of the time for millions of texts."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    plain = texts.fillna("").astype(str)
+    arr = pa.array(plain, type=pa.large_string())
+    out = pc.count_substring_regex(arr, _WORD).to_numpy(zero_copy_only=False).astype(float)
+    other = np.flatnonzero(~pc.string_is_ascii(arr).to_numpy(zero_copy_only=False))
+    if len(other):
+        pattern = re.compile(_WORD)
+        out[other] = [len(pattern.findall(t)) for t in plain.iloc[other].tolist()]
+    return out
 
 
 def _doc_groups(documents: pd.DataFrame, by: str, cluster: str | None) -> pd.DataFrame:
@@ -107,14 +128,9 @@ def source_shares(attributions: pd.DataFrame, documents: pd.DataFrame, *, by: st
     docs = _doc_groups(documents, by, cluster)
     types = _effective_type(attributions, resolve_pronouns)
     names = [*SOURCE_TYPES, "none"]  # "none": no source found; "pronoun": a pronoun left unresolved
-    onehot = pd.get_dummies(types).reindex(columns=names, fill_value=0).astype(float)
     rows = []
     rng = np.random.default_rng(seed)
-    counts = np.zeros((len(docs), len(names)))
-    pos = pd.Series(np.arange(len(docs)), index=docs["doc_id"].to_numpy())
-    r = pos.reindex(attributions["doc_id"].to_numpy()).to_numpy()
-    ok = ~np.isnan(r)
-    np.add.at(counts, r[ok].astype(np.int64), onehot.to_numpy()[ok])
+    counts = _per_doc(attributions, docs, types, names)(np.ones(len(attributions)))
     total = counts.sum(axis=1)
     for g, idx in docs.groupby(by, sort=True, dropna=False).indices.items():
         num, den = counts[idx], total[idx]
@@ -149,7 +165,7 @@ def content_hedging(attributions: pd.DataFrame, documents: pd.DataFrame, *, by: 
     docs = _doc_groups(documents, by, cluster)
     types = _effective_type(attributions, resolve_pronouns)
     hedged = attributions["hedged_content"].astype(str).str.lower().isin(["true", "1"]).astype(float)
-    words = attributions["content"].fillna("").astype(str).str.count(_WORD).astype(float)
+    words = word_counts(attributions["content"])
     hedges = pd.to_numeric(attributions["content_hedging"], errors="coerce").fillna(0).astype(float)
     names = sorted(types.unique().tolist())
     per = _per_doc(attributions, docs, types, names)
@@ -210,10 +226,58 @@ def read_attributions(folder, columns=None) -> pd.DataFrame | None:
     path = folder / "attributions.csv"
     if not path.is_file():
         return None
-    text_cols = {c: str for c in ("doc_id", "outlet", "cue", "source", "source_type", "resolved_source",
-                                  "resolved_type", "content")}
+    if wanted is not None:
+        got = _read_columns_arrow(path, wanted)
+        if got is not None:
+            return got
     usecols = None if wanted is None else (lambda c: c in wanted)
-    return pd.read_csv(path, dtype=text_cols, keep_default_na=False, usecols=usecols)
+    return pd.read_csv(path, dtype=_TEXT_COLUMNS, keep_default_na=False, usecols=usecols)
+
+
+_TEXT_COLUMNS = {c: str for c in ("doc_id", "outlet", "cue", "source", "source_type", "resolved_source",
+                                  "resolved_type", "content")}
+_COUNT_COLUMNS = ("content_hedging", "content_booster", "content_evidence_absent", "content_distancing")
+
+
+def _read_columns_arrow(path, wanted: set) -> pd.DataFrame | None:
+    """The ``wanted`` columns of ``attributions.csv`` through pyarrow's CSV reader (multi-threaded, only
+    those columns parsed, text kept as Arrow strings): the frame ``pd.read_csv(path, dtype=text columns,
+    keep_default_na=False, usecols=...)`` gives for what the sourcing step reads, in about a third of
+    the time and memory for 2.4 M rows. Text columns, and every column not named above, are read as
+    text ("" stays "", "NA" stays "NA"); the content match counts as whole numbers (an empty cell is
+    missing). None (read it with pandas) when a count column holds anything else or the file does not
+    parse."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        header = pd.read_csv(path, nrows=0).columns.tolist()
+    except (ValueError, OSError):
+        return None
+    columns = [c for c in header if c in wanted]
+    if len(set(header)) != len(header) or not columns:
+        return None
+    kinds = {c: pa.int64() if c in _COUNT_COLUMNS else pa.large_string() for c in columns}
+    try:
+        table = pacsv.read_csv(
+            path, read_options=pacsv.ReadOptions(block_size=16 << 20),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(column_types=kinds, include_columns=columns,
+                                                 strings_can_be_null=False))
+    except (pa.ArrowInvalid, OSError):
+        return None
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    frame = {}
+    for name in columns:
+        col = table.column(name)
+        if name in _COUNT_COLUMNS:
+            if col.null_count:  # pandas: an empty cell makes the column text ("")
+                return None
+            frame[name] = col.to_numpy()
+        else:
+            frame[name] = col.to_pandas(types_mapper={pa.large_string(): text}.get)
+    del table
+    return pd.DataFrame(frame)
 
 
 _USED_COLUMNS = ("doc_id", "source_type", "resolved_type", "hedged_content", "content_hedging", "content")

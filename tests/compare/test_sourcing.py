@@ -1,6 +1,8 @@
 """Sourcing measures: shares of attributions by source type, hedged content, the pipeline step."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -68,3 +70,51 @@ def test_compare_writes_the_sourcing_tables(tmp_path):
     assert x["n_attributions"] == 2 and x["count"] == 1
     res = run_all(score(corpus), n_resamples=50, steps=["rates", "sourcing"])  # no folder, no corpus
     assert "sourcing_shares.csv" in res.skipped
+
+
+AWKWARD_CONTENT = ["attacks may come", "", None, "Café naïve — “it’s” 3.5% x_y", "可能 and İstanbul", "NA", "a\nb",
+                   "«no» further__detail", "\u00a0\u2009", "___", "ǅungla 12"]
+
+
+def test_word_counts_equal_the_python_regex():
+    """word_counts counts ASCII texts with pyarrow (RE2) and the others with Python's re: the numbers of
+    the definition, texts.fillna("").astype(str).str.count(r"\\w+"), whatever the characters."""
+    from analysis.compare.sourcing import word_counts
+
+    texts = pd.Series(AWKWARD_CONTENT * 3, dtype=object)
+    want = texts.fillna("").astype(str).map(lambda t: len(re.findall(r"\w+", t))).to_numpy(float)
+    np.testing.assert_array_equal(word_counts(texts), want)
+    np.testing.assert_array_equal(word_counts(texts.astype("str")), want)
+    assert word_counts(pd.Series([], dtype=object)).shape == (0,)
+
+
+def test_attributions_read_by_pyarrow_give_the_tables_pandas_gives(tmp_path):
+    """read_attributions reads the columns the step uses with pyarrow's CSV reader: the same values as
+    pandas' reader (text kept as written: "", "NA", quoted newlines), and the same sourcing tables."""
+    from analysis.compare import sourcing
+
+    docs, _att = _tables()
+    n = len(AWKWARD_CONTENT)
+    big = pd.DataFrame({
+        "doc_id": [f"{d}" for d in (["a1", "a2", "a3", "b1", "NA"] * 3)[:n]],
+        "outlet": ["A"] * n, "attribution": range(n),
+        "source_type": (["anonymous", "named_person", "pronoun", "vague", ""] * 3)[:n],
+        "resolved_type": (["anonymous", "", "anonymous", "NA", ""] * 3)[:n],
+        "content": [("" if c is None else c) for c in AWKWARD_CONTENT],
+        "content_hedging": [i % 3 for i in range(n)],
+        "hedged_content": [i % 2 == 0 for i in range(n)],
+    })
+    big.to_csv(tmp_path / "attributions.csv", index=False)
+    fast = sourcing.read_attributions(tmp_path, columns=sourcing._USED_COLUMNS)
+    slow = pd.read_csv(tmp_path / "attributions.csv", dtype=sourcing._TEXT_COLUMNS, keep_default_na=False,
+                       usecols=lambda c: c in sourcing._USED_COLUMNS)
+    assert list(fast.columns) == list(slow.columns)
+    for col in fast.columns:
+        assert fast[col].astype(str).tolist() == slow[col].astype(str).tolist(), col
+    assert fast["content"].iloc[6] == "a\nb" and fast["doc_id"].iloc[4] == "NA"
+    docs = pd.concat([docs, pd.DataFrame({"doc_id": ["NA"], "outlet": ["B"]})], ignore_index=True)
+    for f in (content_hedging, source_shares):
+        pd.testing.assert_frame_equal(f(fast, docs, n_resamples=50), f(slow, docs, n_resamples=50))
+    # a count column that is not whole numbers: read by pandas, as before
+    big.assign(content_hedging=["x"] + [0] * (n - 1)).to_csv(tmp_path / "attributions.csv", index=False)
+    assert sourcing.read_attributions(tmp_path, columns=sourcing._USED_COLUMNS)["content_hedging"].iloc[0] == "x"
