@@ -1127,6 +1127,19 @@ def _terms_table(fit, confidence: float) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------------
 # term decomposition
 # --------------------------------------------------------------------------------------------------
+def _sorted_codes(col: pd.Series) -> tuple[np.ndarray, list]:
+    """``pd.factorize(col.astype(str), sort=True)`` as (int64 codes, list of levels). A categorical
+    column is factorized through its categories (one string per category, not per row); its unused
+    categories become levels no code points to, which leaves the order of the used ones as it was."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cat_codes, levels = pd.factorize(pd.Series(col.cat.categories).astype(str), sort=True)
+        rows = col.cat.codes.to_numpy()
+        lookup = np.append(np.asarray(cat_codes, dtype=np.int64), -1)  # code -1 (missing) stays -1
+        return lookup[rows], list(levels)
+    c, u = pd.factorize(col.astype(str), sort=True)
+    return np.asarray(c, dtype=np.int64), list(u)
+
+
 def _doc_counts(doc_ids: pd.Series, labels: Sequence[pd.Series], target_ids: pd.Series) -> tuple[np.ndarray, list]:
     """Counts of rows per (document, label combination): ``pd.crosstab(doc_ids, labels)`` reindexed to
     ``target_ids`` with 0 for documents without rows, as a (len(target_ids), K) integer matrix, and the K
@@ -1136,9 +1149,9 @@ def _doc_counts(doc_ids: pd.Series, labels: Sequence[pd.Series], target_ids: pd.
     doc_codes, doc_uniq = pd.factorize(doc_ids)
     codes, levels = [], []
     for col in labels:
-        c, u = pd.factorize(col.astype(str), sort=True)
-        codes.append(np.asarray(c, dtype=np.int64))
-        levels.append(list(u))
+        c, u = _sorted_codes(col)
+        codes.append(c)
+        levels.append(u)
     keep = np.asarray(doc_codes >= 0)
     combined = np.zeros(len(doc_codes), dtype=np.int64)
     for c, lv in zip(codes, levels):
@@ -1466,15 +1479,21 @@ def _checked_voice_input(matches, documents, by_list, voices, categories) -> tup
 
 def _voice_counts(matches: pd.DataFrame, doc_ids: pd.Series, categories: list) -> dict:
     """``{category: {voice: counts per document}}``, in the order of ``doc_ids``, computed once for all voices."""
-    cat_str = matches["category"].astype(str)
-    known = distinct(cat_str)
+    # the category and voice of every match coded once (not compared as strings per category); the
+    # voice as a categorical, which _doc_counts reads through its categories
+    cat_codes, cat_levels = pd.factorize(matches["category"].astype(str))
+    known = {str(c): i for i, c in enumerate(cat_levels)}
+    voice = matches["voice"]
+    if not isinstance(voice.dtype, pd.CategoricalDtype):
+        voice = pd.Series(pd.Categorical(voice), index=voice.index, name="voice")
+    pair = pd.DataFrame({"doc_id": matches["doc_id"], "voice": voice})
     per_cat = {}
     for cat in categories:
         wanted = [cat] if cat in known else [c for c in known if c.startswith(cat + ".")]
-        mask = cat_str.isin(wanted).to_numpy()
+        mask = np.isin(cat_codes, [known[c] for c in wanted])
         if not mask.any():
             raise ValueError(f"category {cat!r} has no matches in the matches table")
-        sub = matches.loc[mask, ["doc_id", "voice"]]  # only the columns used: no copy of the whole table
+        sub = pair[mask]  # only the columns used: no copy of the whole table
         table, keys = _doc_counts(sub["doc_id"], [sub["voice"]], doc_ids)
         per_cat[cat] = {key[0]: table[:, j] for j, key in enumerate(keys)}
     return per_cat
