@@ -86,6 +86,11 @@ def test_word_counts_equal_the_python_regex():
     np.testing.assert_array_equal(word_counts(texts), want)
     np.testing.assert_array_equal(word_counts(texts.astype("str")), want)
     assert word_counts(pd.Series([], dtype=object)).shape == (0,)
+    # every code point but the surrogates (which no str column holds), alone, doubled and between words
+    every = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    texts = pd.Series([*every[::3], *(f"x{c}{c} {c}_y" for c in every[1::3]), *(c + "\u00e9" for c in every[2::3])])
+    want = np.array([len(re.findall(r"\w+", t)) for t in texts], dtype=float)
+    np.testing.assert_array_equal(word_counts(texts), want)
 
 
 def test_attributions_read_by_pyarrow_give_the_tables_pandas_gives(tmp_path):
