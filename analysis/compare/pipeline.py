@@ -595,22 +595,27 @@ def _equal_text(column: pd.Series, value: str) -> np.ndarray:
     (no string per row)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         where = np.flatnonzero(column.cat.categories.astype(str) == value)
-        return np.isin(column.cat.codes.to_numpy(), where)
+        codes = column.cat.codes.to_numpy()
+        return codes == where[0] if len(where) == 1 else np.isin(codes, where)
     if not isinstance(column.dtype, pd.StringDtype):
         column = column.astype(str)
     return (column == value).to_numpy(dtype=bool, na_value=False)
 
 
-def _kwic_sample(td, matches, documents, by, pair, category, seed) -> pd.DataFrame:
-    """Matches behind the entries that move a pair difference most: a seeded sample per entry and group."""
+def _kwic_sample(td, matches, documents, by, pair, category, seed, coded=None) -> pd.DataFrame:
+    """Matches behind the entries that move a pair difference most: a seeded sample per entry and group.
+
+    ``coded``: the ``category`` and ``entry`` columns of ``matches`` as categoricals (same rows), compared
+    by their codes; the columns themselves otherwise."""
     top = td.reindex(td["diff"].abs().sort_values(ascending=False, kind="mergesort").index).head(
         KWIC_TERMS
     )
     wanted = set(zip(top["category"], top["entry"]))
     group_of = documents.set_index("doc_id")[by]
+    coded = matches if coded is None else coded
     hit = np.zeros(len(matches), dtype=bool)
     for c, e in wanted:  # a few (category, entry) pairs: compare columns, no MultiIndex of every match
-        hit |= _equal_text(matches["category"], str(c)) & _equal_text(matches["entry"], str(e))
+        hit |= _equal_text(coded["category"], str(c)) & _equal_text(coded["entry"], str(e))
     m = matches[hit]
     m = m.assign(_group_=m["doc_id"].map(group_of))
     m = m[m["_group_"].isin(pair)]
@@ -1015,6 +1020,10 @@ def _step_term_decomposition(run: CompareRun) -> None:
         run.skip("term_decomposition_<category>.csv", "fewer than two groups with a rate")
         return
     kwic_picks = []
+    coded = None
+    if run.corpus is not None:  # the concordance samples compare category and entry by codes, coded once
+        coded = {c: matches[c] if isinstance(matches[c].dtype, pd.CategoricalDtype) else
+                 pd.Series(pd.Categorical(matches[c]), index=matches.index) for c in ("category", "entry")}
     for cat in run.tops:
         name = f"term_decomposition_{_file_labels(run, [*run.tops, cat])[str(cat)]}.csv"
         sel = docs[docs[by].isin(pair)]
@@ -1030,7 +1039,7 @@ def _step_term_decomposition(run: CompareRun) -> None:
         td["category_high"] = total["high"]
         run.add(name, td)
         if run.corpus is not None:
-            kwic_picks.append(_kwic_sample(td, matches, docs, by, pair, cat, run.params["seed"]))
+            kwic_picks.append(_kwic_sample(td, matches, docs, by, pair, cat, run.params["seed"], coded))
     if not kwic_picks:
         return
     picked = pd.concat(kwic_picks, ignore_index=True)

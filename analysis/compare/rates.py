@@ -1140,6 +1140,20 @@ def _sorted_codes(col: pd.Series) -> tuple[np.ndarray, list]:
     return np.asarray(c, dtype=np.int64), list(u)
 
 
+def _unique_inverse(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for whole numbers in ``[0, bound)``: through a table of
+    the values present when ``bound`` is small (no sort of millions of rows), else ``np.unique``."""
+    if bound > _TABLE_BOUND or len(values) < bound:
+        return np.unique(values, return_inverse=True)
+    present = np.bincount(values, minlength=bound) > 0
+    uniq = np.flatnonzero(present)
+    rank = np.cumsum(present) - 1
+    return uniq.astype(values.dtype), rank[values]
+
+
+_TABLE_BOUND = 1 << 22  # _unique_inverse: largest range of codes counted through a table
+
+
 def _doc_counts(doc_ids: pd.Series, labels: Sequence[pd.Series], target_ids: pd.Series) -> tuple[np.ndarray, list]:
     """Counts of rows per (document, label combination): ``pd.crosstab(doc_ids, labels)`` reindexed to
     ``target_ids`` with 0 for documents without rows, as a (len(target_ids), K) integer matrix, and the K
@@ -1157,7 +1171,7 @@ def _doc_counts(doc_ids: pd.Series, labels: Sequence[pd.Series], target_ids: pd.
     for c, lv in zip(codes, levels):
         keep &= c >= 0
         combined = combined * len(lv) + c
-    uniq, inv = np.unique(combined[keep], return_inverse=True)
+    uniq, inv = _unique_inverse(combined[keep], int(np.prod([len(lv) for lv in levels], dtype=float)))
     k = len(uniq)
     per_doc = np.bincount(np.asarray(doc_codes)[keep] * k + inv, minlength=len(doc_uniq) * k).reshape(len(doc_uniq), k)
     keys = []

@@ -385,3 +385,17 @@ def test_doc_counts_equal_crosstab():
     got, keys = _doc_counts(m["doc_id"], [m["category"], m["entry"]], target)
     assert keys == list(want.columns)
     assert np.array_equal(got, want.to_numpy())
+
+
+@pytest.mark.parametrize("bound", [1, 7, 300, 5000])
+@pytest.mark.parametrize("n", [0, 3, 20_000])
+def test_unique_inverse_through_a_table_equals_np_unique(bound, n):
+    """_doc_counts numbers the label combinations present through a table of the codes when their range
+    is small: the values, order and dtypes of np.unique(return_inverse=True)."""
+    from analysis.compare.rates import _unique_inverse
+
+    values = np.random.default_rng(n + bound).integers(0, bound, size=n).astype(np.int64)
+    want, got = np.unique(values, return_inverse=True), _unique_inverse(values, bound)
+    for w, g in zip(want, got):
+        assert w.dtype == g.dtype
+        np.testing.assert_array_equal(w, g)
