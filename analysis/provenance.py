@@ -46,18 +46,19 @@ def hash_rows(h, corpus: pd.DataFrame, columns=("doc_id", "outlet", "date", "tex
         h.update(b"\x1e" * len(corpus))
         return
     values = values or {}
-    lists = [[_hash_text(v) for v in (values[c] if c in values else corpus[c].tolist())] for c in cols]
     # the bytes of _HASH_BLOCK rows at a time, one join and one encode per block: the same bytes as
     # feeding every value and separator on its own (UTF-8 with surrogatepass encodes each code point
     # by itself, so the encoding of a join is the join of the encodings), without two calls per value
+    # and without a Python string of every text of the corpus at once
     row_end = "\x1f" * len(cols) + "\x1e"
     fmt = "\x1f".join(["{}"] * len(cols)) + "\x1f\x1e"
-    n = len(lists[0])
-    for a in range(0, n, _HASH_BLOCK):
+    for a in range(0, len(corpus), _HASH_BLOCK):
+        lists = [[_hash_text(v) for v in (values[c][a:a + _HASH_BLOCK] if c in values else
+                                          corpus[c].iloc[a:a + _HASH_BLOCK].tolist())] for c in cols]
         if len(cols) == 1:
-            block = row_end.join(lists[0][a:a + _HASH_BLOCK]) + row_end
+            block = row_end.join(lists[0]) + row_end
         else:
-            block = "".join(map(fmt.format, *(col[a:a + _HASH_BLOCK] for col in lists)))
+            block = "".join(map(fmt.format, *lists))
         h.update(block.encode("utf-8", "surrogatepass"))
 
 

@@ -683,7 +683,7 @@ def _load_corpus(corpus, corpus_options: dict, documents: pd.DataFrame, notes: l
         raise ValueError(f"corpus must be a path or a DataFrame, got {type(corpus).__name__}")  # noqa: TRY004 - bad input is a ValueError here
     if path is not None:
         recorded = scored_prov.get("corpus_sha256")
-        if recorded and corpus_sha256(corpus) != recorded:
+        if recorded and _corpus_hash(corpus) != recorded:
             notes.append(
                 f"warning: the corpus at {path} does not hash to the corpus_sha256 recorded by "
                 "score (different file or different --*-col or --dayfirst options?); results may not "
@@ -704,6 +704,15 @@ def _load_corpus(corpus, corpus_options: dict, documents: pd.DataFrame, notes: l
     if extra:
         notes.append(f"{extra} corpus document(s) not in the scored run were ignored")
     return corpus[keep].reset_index(drop=True), path
+
+
+def _corpus_hash(corpus: pd.DataFrame) -> str:
+    """:func:`analysis.provenance.corpus_sha256`, from the Arrow buffers when the texts are in Arrow
+    (:func:`analysis.measure.scoring.fast_corpus_sha256`, as ``score`` computes it: no Python string per
+    text), else by the definition."""
+    from ..measure.scoring import fast_corpus_sha256
+
+    return fast_corpus_sha256(corpus) or corpus_sha256(corpus)
 
 
 def _check_params(p: dict) -> None:
@@ -1342,6 +1351,7 @@ def run_all(
         _release_free_memory()
         load_seconds = time.perf_counter() - t
     documents, matches, scored_prov, scored_label = _scored_inputs(scored)
+    _release_free_memory()  # what the readers of the scored tables freed, before the corpus is checked
     result = CompareResult()
     notes = result.notes
     cats = _select_categories(documents, params["categories"])

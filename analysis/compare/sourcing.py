@@ -333,7 +333,9 @@ def sourcing_step(run) -> None:
     docs = run.documents.copy()
     docs["doc_id"] = docs["doc_id"].astype(str)
     att = att.assign(doc_id=att["doc_id"].astype(str))
-    att = att[att["doc_id"].isin(set(docs["doc_id"]))]
+    scored = att["doc_id"].isin(set(docs["doc_id"])).to_numpy()
+    if not scored.all():  # no copy of the table (its contents are most of its memory) when every row stays
+        att = att[scored]
     kw = {"by": run.by, "cluster": run.common.get("cluster"), "n_resamples": run.params["n_resamples"],
           "confidence": run.params["confidence"], "seed": run.params["seed"]}
     for name, table in sourcing_tables(att, docs, **kw).items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.cli import main
 from analysis.compare.pipeline import _STRING_COLS, _read_matches_arrow
 from analysis.outputs import write_table
 
@@ -82,3 +83,23 @@ def test_categorical_matches_read_the_same_values(tmp_path):
         cats = list(m2[col].cat.categories)
         assert cats == sorted(cats) and len(set(cats)) == len(cats)
     assert set(m2["outlet"]) == set(corpus["outlet"])
+
+
+def test_the_corpus_check_warns_only_for_another_corpus(tmp_path):
+    """run_all hashes the corpus it is given (from the Arrow buffers when the texts are in Arrow, else by
+    the definition: the same digest) and notes a corpus that is not the one scored, and only then."""
+    from analysis.compare import run_all
+    from analysis.compare.pipeline import _corpus_hash
+    from analysis.provenance import corpus_sha256
+
+    corpus = pd.DataFrame({"doc_id": ["a", "b", "c", "d"], "outlet": list("XXYY"),
+                           "text": ["It may rain.", "It might snow.", "It rains, “surely”.", "It may."]})
+    for texts in (corpus, corpus.astype({"text": "string[pyarrow]"}), corpus.astype({"text": object})):
+        assert _corpus_hash(texts) == corpus_sha256(corpus)
+    corpus.to_csv(tmp_path / "c.csv", index=False)
+    assert main(["score", str(tmp_path / "c.csv"), "--out", str(tmp_path / "s"), "--quiet"]) == 0
+    same = run_all(tmp_path / "s", tmp_path / "c.csv", n_resamples=20, steps=["rates"])
+    assert not any("does not hash" in n for n in same.notes)
+    corpus.assign(text=corpus["text"].str.replace("rain", "hail")).to_csv(tmp_path / "other.csv", index=False)
+    other = run_all(tmp_path / "s", tmp_path / "other.csv", n_resamples=20, steps=["rates"])
+    assert any("does not hash to the corpus_sha256 recorded by score" in n for n in other.notes)
