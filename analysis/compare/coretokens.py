@@ -100,11 +100,12 @@ def ids_function() -> tuple[Callable[[str], np.ndarray], Callable[[int], str], C
     return ids, scanner.norm, size
 
 
-def document_function() -> Callable | None:
+def document_function(words: bool = True) -> Callable | None:
     """``text -> Document`` with the sentences and the word and number tokens of
     :func:`analysis.text.tokenize.tokenize`, in C; or None. Quotation marks and brackets are left out of
     the tokens (``tokenize`` lists them with kind ``quote``): for readers of words and sentences, such as
-    :func:`analysis.compare.kwic.kwic`."""
+    :func:`analysis.compare.kwic.kwic`. With ``words=False`` the sentences have no tokens (for
+    concordance lines whose window is the sentence, which read the sentence spans only)."""
     scanner = _scanner()
     if scanner is None:
         return None
@@ -123,6 +124,8 @@ def document_function() -> Callable | None:
         low = _lowered(prepare, text)
         if low is None:
             return tokenize(text)
+        if not words:
+            return Document(text, tuple(Sentence(a, b, p, ()) for a, b, p in split(text)))
         sents = tuple(
             Sentence(a, b, p, tuple(Token(s, e, n, kind(n)) for s, e, n in tokens(low, a, b)))
             for a, b, p in split(text)

@@ -1053,7 +1053,8 @@ def _step_term_decomposition(run: CompareRun) -> None:
         return
     picked = pd.concat(kwic_picks, ignore_index=True)
     try:  # one kwic() call: each document is tokenized once for all categories
-        lines = kwic(picked, run.corpus, tokenize=document_function())
+        # the lines' window is the sentence: only the sentence spans are needed, not the tokens
+        lines = kwic(picked, run.corpus, tokenize=document_function(words=False))
     except ValueError as err:  # offsets that do not fit the texts: another corpus version
         run.skip("kwic_<category>.csv", str(err).splitlines()[0])
         return

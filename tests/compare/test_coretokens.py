@@ -67,3 +67,15 @@ def test_kwic_lines_are_the_same_with_the_core_tokenizer(window):
     want = kwic(matches, corpus, window=window)
     got = kwic(matches, corpus, window=window, tokenize=document_function())
     pd.testing.assert_frame_equal(got, want)
+    if window == "sentence":  # sentence windows read the sentence spans only: the same lines without tokens
+        spans = document_function(words=False)
+        assert all(not s.tokens for s in spans(corpus["text"].iloc[0]).sentences)
+        pd.testing.assert_frame_equal(kwic(matches, corpus, window=window, tokenize=spans), want)
+
+
+def test_sentences_without_tokens_are_the_sentences_of_the_python_tokenizer():
+    spans = document_function(words=False)
+    corpus, _ = load_corpus(SAMPLE_CORPUS)
+    for text in [*TEXTS, *corpus["text"].tolist()]:
+        assert [(s.start, s.end, s.paragraph) for s in spans(text).sentences] == [
+            (s.start, s.end, s.paragraph) for s in tokenize(text).sentences]
