@@ -304,7 +304,8 @@ def _read_jsonl_arrow(path: Path, encoding, report, raw: bytes):
         return None
     body = raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
     lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
-    if not body.startswith(b"{") or body.count(b"\n{") != lines - 1 or body.count(b"\r") != body.count(b"\r\n"):
+    cr = body.count(b"\r")  # the count of "\r\n" only when there is a "\r" (each search is a pass over the file)
+    if not body.startswith(b"{") or body.count(b"\n{") != lines - 1 or (cr and cr != body.count(b"\r\n")):
         return None  # a blank or odd line: line numbers would not follow; a lone \r: the exact reader keeps it
     import pyarrow as pa
     import pyarrow.json as pj
