@@ -53,7 +53,7 @@ def json_depth(raw: bytes) -> tuple[int, int]:
     >>> json_depth(b'{"a": [[1], "[[["]}')
     (3, 6)
     """
-    blanked = _JSON_STRING.sub(lambda m: b'""', raw)
+    blanked = _JSON_STRING.sub(b'""', raw)  # a literal replacement: no Python call per string
     arr = np.frombuffer(blanked, dtype=np.uint8)
     if not arr.size:
         return 0, 0

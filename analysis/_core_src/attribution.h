@@ -5,7 +5,8 @@
  * built-in sum), _rules, _source_left, _source_right, _after_addressee, _trim, _abbrev_dot, _resolve and
  * the rows of attributions_frame. The word sets (_SKIP_LEFT, _NP_STOP ...) come from Python when a
  * CueModel is made; the few inline tuples of the Python rules are spelled out below where they are used.
- * source_type stays in Python (called once per source; it is cached there).
+ * source_type (st_ascii) for sources written in ASCII, with the word sets of source_type given to CueModel;
+ * any other source is typed by the Python function (once per distinct source of a call).
  * Caught by: tests/measure/test_attribution_core.py (every record and every frame cell against the
  * Python path). */
 
@@ -159,6 +160,16 @@ enum {
     AS_FORWARD, N_ASETS
 };
 
+/* the word sets of source_type, in the order CueModel() takes them (after the type names) */
+enum {
+    ST_PRONOUNS, ST_OUTLETS, ST_DOCUMENT_HEADS, ST_ANON_HEADS, ST_CORE_ANON, ST_VAGUE_FIRST, ST_VAGUE_HEADS,
+    ST_ORG_WORDS, ST_NOT_NAMES,
+    ST_ANON_PHRASES, /* the phrases of _ANON_MARKERS, searched for in the lower-cased source */
+    N_STSETS
+};
+/* the types in the order of SOURCE_TYPES */
+enum { T_NAMED_PERSON, T_NAMED_ORGANISATION, T_ANONYMOUS, T_VAGUE, T_DOCUMENT, T_PRONOUN, T_OUTLET, N_TYPES };
+
 typedef struct {
     uint64_t key;
     double w;
@@ -190,6 +201,11 @@ typedef struct {
     /* bit (h >> 40) & 0xFFFF set for the hash h of every vocabulary word: most tokens are told they are
      * not a cue word from these 8 KB, without a look-up in the table */
     uint64_t vocab_bits[1024];
+    /* source_type's word sets and marker phrases (ST_* order), and its type names (SOURCE_TYPES):
+     * ASCII sources are typed here (st_ascii), others by the Python function; st_ready 0: all by Python */
+    ATab st_sets[N_STSETS];
+    PyObject *st_names;
+    int st_ready;
 } CueModel;
 
 /* the shapes of _shape and the sentence marks, in the order of their index (shape_index) */
@@ -204,7 +220,17 @@ enum { VW_W = 0, VW_SP1 = 1, VW_SN1 = 1 + N_SHAPES, VW_POS = 1 + 2 * N_SHAPES, V
 /* global: sp1= (18), sn1= (18), pos= (3), inq= (2), hasq= (2), cap= (2) */
 enum { GW_SP1 = 0, GW_SN1 = N_SHAPES, GW_POS = 2 * N_SHAPES, GW_INQ = GW_POS + 3, GW_HASQ = GW_INQ + 2, GW_CAP = GW_HASQ + 2 };
 
-static MFA_INLINE uint64_t pair_hash(uint64_t k) { return (k * 0x9E3779B97F4A7C15ull) >> 17; }
+/* splitmix64's finaliser: every bit of the key moves the low bits the table uses. (The earlier
+ * (k * 0x9E37...) >> 17 left bits 17.. of the product, which do not depend on the word's bits of the
+ * key (bit 34 up) for a table of fewer than 2^17 slots: every word's pairs with one neighbour met in
+ * one run of slots, tens of probes a look-up.) */
+static MFA_INLINE uint64_t pair_hash(uint64_t k) {
+    k ^= k >> 30;
+    k *= 0xBF58476D1CE4E5B9ull;
+    k ^= k >> 27;
+    k *= 0x94D049BB133111EBull;
+    return k ^ (k >> 31);
+}
 
 static MFA_INLINE double pair_get(const CueModel *M, size_t vid, int32_t cid, int kind) {
     if (cid < 0 || !M->pairs) return 0.0;
@@ -385,16 +411,251 @@ done:
     return rc;
 }
 
-/* CueModel(vocabulary, weights, bias, sets): weights a dict str -> float (exact floats only: the sum of
+/* -- source_type (attribution.py) for a source written in ASCII; the Python function is the definition
+ * and types every other source (test_attribution_core.py compares both on many sources) */
+
+/* source_sets = (type names, then N_STSETS iterables of str) */
+static int st_init(CueModel *M, PyObject *st) {
+    PyObject *seq = PySequence_Fast(st, "CueModel: source_sets must be a sequence");
+    if (!seq) return -1;
+    int r = -1;
+    if (PySequence_Fast_GET_SIZE(seq) != N_STSETS + 1) {
+        PyErr_Format(PyExc_ValueError, "CueModel: source_sets: the type names and %d word sets expected", N_STSETS);
+        goto done;
+    }
+    PyObject *names = PySequence_Tuple(PySequence_Fast_GET_ITEM(seq, 0));
+    if (!names) goto done;
+    M->st_names = names;
+    if (PyTuple_GET_SIZE(names) != N_TYPES) {
+        PyErr_Format(PyExc_ValueError, "CueModel: %d source type names expected", N_TYPES);
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < N_TYPES; k++)
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(names, k))) {
+            PyErr_SetString(PyExc_TypeError, "CueModel: source type names must be str");
+            goto done;
+        }
+    for (int k = 0; k < N_STSETS; k++)
+        if (at_from_iterable(&M->st_sets[k], PySequence_Fast_GET_ITEM(seq, k + 1))) goto done;
+    M->st_ready = 1;
+    r = 0;
+done:
+    Py_DECREF(seq);
+    return r;
+}
+
+static MFA_INLINE int st_in(const CueModel *M, int set, const unsigned char *p, size_t n) {
+    return at_get(&M->st_sets[set], p, n, at_hash(p, n), NULL);
+}
+
+static MFA_INLINE int st_is(const unsigned char *p, size_t n, const char *w) {
+    return strlen(w) == n && memcmp(p, w, n) == 0;
+}
+
+/* str.isspace() (and \s) on ASCII */
+static MFA_INLINE int st_space(unsigned char c) { return c == ' ' || (c >= 9 && c <= 13) || (c >= 28 && c <= 31); }
+static MFA_INLINE int st_letter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static MFA_INLINE int st_word(unsigned char c) { return st_letter(c) || (c >= '0' && c <= '9') || c == '_'; }
+static MFA_INLINE int st_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+
+/* str.isupper() of ASCII p[0:n]: a cased character and no lower-case one */
+static int st_isupper(const unsigned char *p, size_t n) {
+    int cased = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] >= 'a' && p[i] <= 'z') return 0;
+        cased |= st_upper(p[i]);
+    }
+    return cased;
+}
+
+#define ST_MAX_TOKENS 64
+
+/* source_type(p[0:n]) for an ASCII source: the index in SOURCE_TYPES; -2 when the source is not ASCII
+ * (the Python function types it), -1 on error. The steps and their order are source_type's. */
+static int st_ascii(const CueModel *M, const unsigned char *p, size_t n) {
+    unsigned char sbuf[512], *buf = sbuf;
+    size_t *tok = NULL, stok[2 * ST_MAX_TOKENS];
+    for (size_t i = 0; i < n; i++)
+        if (p[i] >= 0x80) return -2;
+    if (2 * n + 2 > sizeof(sbuf)) {
+        buf = PyMem_Malloc(2 * n + 2);
+        if (!buf) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    /* text = " ".join(source.split()) in buf[0:m], its lower case in low[0:m] */
+    unsigned char *text = buf, *low = buf + n + 1;
+    size_t m = 0;
+    for (size_t i = 0; i < n;) {
+        if (st_space(p[i])) {
+            i++;
+            continue;
+        }
+        if (m) text[m++] = ' ';
+        while (i < n && !st_space(p[i])) text[m++] = p[i++];
+    }
+    for (size_t i = 0; i < m; i++) low[i] = st_upper(text[i]) ? (unsigned char)(text[i] + 32) : text[i];
+    /* low.strip(" ,.;:\"“”'") (the curly quotes are not ASCII) */
+    size_t la = 0, lb = m;
+    while (la < lb && strchr(" ,.;:\"'", low[la]) && low[la]) la++;
+    while (lb > la && strchr(" ,.;:\"'", low[lb - 1]) && low[lb - 1]) lb--;
+    /* toks: the matches of TOKEN_RE that start with a word character, as [tok[2k], tok[2k + 1]) */
+    size_t nt = 0, cap = ST_MAX_TOKENS;
+    tok = stok;
+    int type = -1;
+    for (size_t i = 0; i < m;) {
+        unsigned char c = text[i];
+        if (st_space(c)) {
+            i++;
+            continue;
+        }
+        if (!st_word(c)) { /* [^\w\s]: a punctuation token, left out */
+            i++;
+            continue;
+        }
+        size_t k = i + 1;
+        int done = 0;
+        if (st_letter(c) && k < m && text[k] == '.') { /* (?:[^\W\d_]\.){2,} */
+            size_t q = i, cnt = 0;
+            while (q + 1 < m && st_letter(text[q]) && text[q + 1] == '.') {
+                q += 2;
+                cnt++;
+            }
+            if (cnt >= 2) {
+                k = q;
+                done = 1;
+            }
+        }
+        if (!done) { /* \w+(?:[-'’]\w+)* */
+            while (k < m && st_word(text[k])) k++;
+            while (k + 1 < m && (text[k] == '-' || text[k] == '\'') && st_word(text[k + 1])) {
+                k += 2;
+                while (k < m && st_word(text[k])) k++;
+            }
+        }
+        if (nt == cap) {
+            size_t *bigger = PyMem_Malloc(4 * cap * sizeof(size_t));
+            if (!bigger) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            memcpy(bigger, tok, 2 * nt * sizeof(size_t));
+            if (tok != stok) PyMem_Free(tok);
+            tok = bigger;
+            cap *= 2;
+        }
+        tok[2 * nt] = i;
+        tok[2 * nt + 1] = k;
+        nt++;
+        i = k;
+    }
+#define TS(k) (text + tok[2 * (k)])
+#define LW(k) (low + tok[2 * (k)])
+#define TL(k) (tok[2 * (k) + 1] - tok[2 * (k)])
+#define IN(set, k) st_in(M, set, LW(k), TL(k))
+    if (!nt) {
+        type = T_VAGUE;
+        goto done;
+    }
+    if (nt == 1 && IN(ST_PRONOUNS, 0)) {
+        type = T_PRONOUN;
+        goto done;
+    }
+    if (st_in(M, ST_OUTLETS, low + la, lb - la) ||
+        (lb - la >= 4 && memcmp(low + la, "the ", 4) == 0 && st_in(M, ST_OUTLETS, low + la + 4, lb - la - 4))) {
+        type = T_OUTLET;
+        goto done;
+    }
+    size_t h = nt - 1;
+    if (IN(ST_DOCUMENT_HEADS, h) ||
+        (nt > 2 && IN(ST_DOCUMENT_HEADS, h - 1) && (st_is(LW(h), TL(h), "says") || st_is(LW(h), TL(h), "shows")))) {
+        type = T_DOCUMENT;
+        goto done;
+    }
+    /* _ANON_MARKERS.search(text.lower()) */
+    const ATab *ph = &M->st_sets[ST_ANON_PHRASES];
+    for (size_t s = 0; s <= ph->mask; s++) {
+        const ASlot *sl = &ph->slots[s];
+        if (sl->len == SIZE_MAX || sl->len > m) continue;
+        const unsigned char *q = ph->pool + sl->off;
+        for (size_t i = 0; i + sl->len <= m; i++)
+            if (low[i] == q[0] && memcmp(low + i, q, sl->len) == 0) {
+                type = T_ANONYMOUS;
+                goto done;
+            }
+    }
+    if (IN(ST_ANON_HEADS, h)) {
+        if (IN(ST_VAGUE_FIRST, 0) && !st_is(LW(0), TL(0), "several") && !IN(ST_CORE_ANON, h)) type = T_VAGUE;
+        else type = T_ANONYMOUS;
+        goto done;
+    }
+    if (IN(ST_VAGUE_FIRST, 0) || IN(ST_VAGUE_HEADS, h)) {
+        type = T_VAGUE;
+        goto done;
+    }
+    int caps = 0, all_caps = 0, org = 0;
+    for (size_t k = 0; k < nt; k++) {
+        if (st_upper(TS(k)[0]) && !IN(ST_NOT_NAMES, k) && !st_is(LW(k), TL(k), "the") && !st_is(LW(k), TL(k), "a") &&
+            !st_is(LW(k), TL(k), "an"))
+            caps = 1;
+        if (TL(k) > 1 && st_isupper(TS(k), TL(k))) all_caps = 1;
+        if (IN(ST_ORG_WORDS, k)) org = 1;
+    }
+    if (caps || all_caps) {
+#define NAME_LIKE(k) (st_upper(TS(k)[0]) && !IN(ST_ORG_WORDS, k) && !IN(ST_NOT_NAMES, k))
+        if (nt >= 2 && NAME_LIKE(h) && NAME_LIKE(h - 1) && !st_isupper(TS(h), TL(h))) type = T_NAMED_PERSON;
+        else if (org || (nt == 1 && st_isupper(TS(0), TL(0)))) type = T_NAMED_ORGANISATION;
+        else type = T_NAMED_PERSON;
+#undef NAME_LIKE
+        goto done;
+    }
+    type = org ? (caps ? T_NAMED_ORGANISATION : T_VAGUE) : T_VAGUE;
+#undef TS
+#undef LW
+#undef TL
+#undef IN
+done:
+    if (buf != sbuf) PyMem_Free(buf);
+    if (tok != stok) PyMem_Free(tok);
+    return type;
+}
+
+/* CueModel.source_type(source) -> the type of an ASCII source, None for any other (typed by Python);
+ * for the parity test */
+static PyObject *CueModel_source_type(CueModel *M, PyObject *src) {
+    if (!M->st_ready) {
+        PyErr_SetString(PyExc_ValueError, "CueModel: made without source_sets");
+        return NULL;
+    }
+    PyObject *b = utf8_bytes(src);
+    if (!b) return NULL;
+    int t = st_ascii(M, (const unsigned char *)PyBytes_AS_STRING(b), (size_t)PyBytes_GET_SIZE(b));
+    Py_DECREF(b);
+    if (t == -1) return NULL;
+    if (t == -2) Py_RETURN_NONE;
+    PyObject *name = PyTuple_GET_ITEM(M->st_names, t);
+    Py_INCREF(name);
+    return name;
+}
+
+static PyMethodDef CueModel_methods[] = {
+    {"source_type", (PyCFunction)CueModel_source_type, METH_O,
+     "source_type(source) -> the type of an ASCII source (attribution.source_type's rules), None for another"},
+    {NULL, NULL, 0, NULL},
+};
+
+/* CueModel(vocabulary, weights, bias, sets[, source_sets]): weights a dict str -> float (exact floats only: the sum of
  * the Python path adds floats), sets a sequence of N_ASETS iterables of str */
 static int CueModel_init(CueModel *M, PyObject *args, PyObject *kw) {
-    PyObject *vocab, *weights, *sets;
+    PyObject *vocab, *weights, *sets, *st = Py_None;
     double bias;
     if (M->ready) {
         PyErr_SetString(PyExc_RuntimeError, "CueModel is initialised once");
         return -1;
     }
-    if (!PyArg_ParseTuple(args, "OO!dO", &vocab, &PyDict_Type, &weights, &bias, &sets)) return -1;
+    if (!PyArg_ParseTuple(args, "OO!dO|O", &vocab, &PyDict_Type, &weights, &bias, &sets, &st)) return -1;
+    if (st != Py_None && st_init(M, st)) return -1;
     PyObject *seq = PySequence_Fast(sets, "CueModel: sets must be a sequence");
     if (!seq) return -1;
     if (PySequence_Fast_GET_SIZE(seq) != N_ASETS) {
@@ -440,6 +701,8 @@ static void CueModel_dealloc(CueModel *M) {
     at_free(&M->vocab);
     at_free(&M->weights);
     for (int k = 0; k < N_ASETS; k++) at_free(&M->sets[k]);
+    for (int k = 0; k < N_STSETS; k++) at_free(&M->st_sets[k]);
+    Py_XDECREF(M->st_names);
     at_free(&M->ctx);
     PyMem_Free(M->vw);
     PyMem_Free(M->cw);
@@ -456,7 +719,9 @@ static PyTypeObject CueModelType = {
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)CueModel_init,
     .tp_dealloc = (destructor)CueModel_dealloc,
-    .tp_doc = "CueModel(vocabulary, weights, bias, sets): an attribution cue model's words and weights in hash tables.",
+    .tp_methods = CueModel_methods,
+    .tp_doc = "CueModel(vocabulary, weights, bias, sets[, source_sets]): an attribution cue model's words and "
+              "weights in hash tables (and source_type's word sets).",
 };
 
 /* ---------------------------------------------------------------- one call's work buffers */
@@ -1086,6 +1351,7 @@ typedef struct {
     PyObject *types; /* list: "" then each distinct str source_type returned */
     unsigned char *is_pronoun;
     size_t is_pronoun_cap;
+    const CueModel *M; /* for st_ascii */
 } AOut;
 
 #define A_INTS 10
@@ -1098,11 +1364,19 @@ static int source_code(AOut *O, PyObject *text, Py_ssize_t a, Py_ssize_t b, PyOb
     uint64_t h = at_hash(key, len);
     double code;
     if (at_get(&O->seen, key, len, h, &code)) return (int)code;
-    PyObject *src = PyUnicode_Substring(text, a, b);
-    if (!src) return -1;
-    PyObject *st = PyObject_CallOneArg(source_type, src);
-    Py_DECREF(src);
-    if (!st) return -1;
+    PyObject *st;
+    int t = O->M->st_ready ? st_ascii(O->M, key, len) : -2;
+    if (t == -1) return -1;
+    if (t >= 0) {
+        st = PyTuple_GET_ITEM(O->M->st_names, t);
+        Py_INCREF(st);
+    } else {
+        PyObject *src = PyUnicode_Substring(text, a, b);
+        if (!src) return -1;
+        st = PyObject_CallOneArg(source_type, src);
+        Py_DECREF(src);
+        if (!st) return -1;
+    }
     if (!PyUnicode_Check(st)) {
         Py_DECREF(st);
         PyErr_SetString(PyExc_TypeError, "source_type must return a str");
@@ -1346,6 +1620,7 @@ static PyObject *Scanner_attributions(Scanner *S, PyObject *args) {
     C.S = S;
     AOut O;
     memset(&O, 0, sizeof(O));
+    O.M = (CueModel *)model;
     O.types = PyList_New(0);
     if (!O.types || at_init(&O.seen, 512)) goto done;
     {

@@ -153,10 +153,9 @@ def split_sentences(text: str) -> list[tuple[int, int, int]]:
     """``(start, end, paragraph)`` of every sentence: :func:`analysis.text.tokenize.sentence_paragraph_spans`,
     computed by the compiled core when it is installed (the same spans, some twenty times faster)."""
     if not _SPLITTER:
-        from .core import AVAILABLE, CoreScanner
-        from .matching import Matcher
+        from .core import AVAILABLE, sentence_scanner
 
-        scanner = CoreScanner(Matcher("hedging")).scanner if AVAILABLE else None
+        scanner = sentence_scanner() if AVAILABLE else None
         _SPLITTER.extend([scanner.split if scanner is not None else None, scanner])
     split = _SPLITTER[0]
     return split(text) if split is not None else sentence_paragraph_spans(text)
@@ -436,9 +435,11 @@ _ANON_HEADS = frozenset(
 )
 # unnamed people with a role: anonymous even after a vague quantifier ("some officials")
 _CORE_ANON = frozenset(["official", "officials", "source", "sources", "aide", "aides", "spokesman", "spokeswoman", "spokesperson", "diplomat", "diplomats", "insider", "insiders", "staffer", "staffers"])
-_ANON_MARKERS = re.compile(
-    r"familiar with|close to|anonymity|anonymous|unnamed|unidentified|not authori[sz]ed|who spoke|who asked|"
-    r"declined to be named|requested anonymity|knowledgeable|briefed on|with knowledge", re.IGNORECASE)
+_ANON_MARKER_PHRASES = (
+    "familiar with", "close to", "anonymity", "anonymous", "unnamed", "unidentified", "not authorised",
+    "not authorized", "who spoke", "who asked", "declined to be named", "requested anonymity", "knowledgeable",
+    "briefed on", "with knowledge")
+_ANON_MARKERS = re.compile("|".join(map(re.escape, _ANON_MARKER_PHRASES)), re.IGNORECASE)
 # the same phrases on lower-cased ASCII text (what IGNORECASE matches there; three times faster)
 _ANON_MARKERS_LOW = re.compile(_ANON_MARKERS.pattern)
 _VAGUE_FIRST = frozenset(["some", "many", "most", "several", "few", "others", "critics", "experts", "observers", "analysts", "everyone", "nobody", "all", "numerous", "various"])
@@ -742,9 +743,14 @@ def _compile(model: AttributionModel) -> tuple:
         return (None, MISSING_REASON)
     sets = (_SKIP_LEFT, _NP_STOP, _AUX, _ADDRESSEE_VERBS, _OBJECT_PRONOUNS, _DETERMINERS, _VERB_GROUP,
             [" ".join(p) for p in _PARTICLE_CUES], _FORWARD_SOURCE)
+    # source_type's sets: the core types a source written in ASCII by its rules, and calls source_type
+    # for any other
+    source_sets = (SOURCE_TYPES, _PRONOUNS, _OUTLETS, _DOCUMENT_HEADS, _ANON_HEADS, _CORE_ANON, _VAGUE_FIRST,
+                   _VAGUE_HEADS, _ORG_WORDS, _NOT_NAMES, _ANON_MARKER_PHRASES)
     split_sentences("")  # makes the scanner
     try:
-        return (compiled_cue_model(list(model._vocab), model.weights, float(model.bias), sets), _SPLITTER[1])
+        return (compiled_cue_model(list(model._vocab), model.weights, float(model.bias), sets, source_sets),
+                _SPLITTER[1])
     except TypeError as exc:  # a weight that is not a float: the core's sum would not be the Python one
         return (None, f"the compiled core cannot run this model ({exc})")
 

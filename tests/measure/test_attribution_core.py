@@ -300,3 +300,66 @@ def test_model_json_written_fast_is_json_dumps():
            "i": {"\u00e9,\n": -0.0, "b": 1e-300, "a": 5e20, "{": 0.1}, "j": True, "k": None, "l": 3}
     assert A._json_indent0(odd) == ref(odd)
     assert A._json_indent0({}) == ref({})
+
+
+def _core_source_type():
+    return A._core_model(A.default_model(), "c")[0].source_type
+
+
+def test_source_type_in_the_core_is_the_python_definition():
+    """The core types a source written in ASCII itself (st_ascii, the rules of source_type with its
+    word sets) and leaves any other to the Python function: both give the same type for every ASCII
+    source, among them the rule examples, mixed case, pronouns, outlets, documents, marker phrases
+    across spaces and line breaks, initials, clitics, punctuation only, control characters and random
+    ASCII; a source with a non-ASCII character is None (typed by Python)."""
+    typed = _core_source_type()
+    examples = ["one official", "anonymous US officials", "Gen. Smith", "the Pentagon", "he", "He", "HE", "CNN",
+                "the new york times", "The New York Times", "THE HILL", "a Pentagon statement", "the report says",
+                "a new poll shows", "some experts", "Several officials", "several Officials", "many", "critics",
+                "people familiar with the matter", "People Familiar\nWith the matter", "an official not authorized",
+                "officials who spoke on condition", "who asked not to be named", "Pentagon spokesman John Kirby",
+                "FBI", "the F.B.I.", "U.S. officials", "the White House", "Democrats", "GOP leaders", "NATO",
+                "Mr. O'Brien", "co-chair Smith-Jones", "x-ray", "", " ", "...", ",;:", "\"", "'", "\t\n", "\x00",
+                "\x1c\x1d officials", "the", "The Associated Press", "the the cnn", "  CNN  .", "CNN's", "them",
+                "someone", "Someone", "IBM", "Ibm", "A", "I", "i", "we", "We the people", "department", "a firm",
+                "A Firm", "some Firm", "state officials", "State", "abc's", "_", "__init__", "1990", "2 officials",
+                "Smith", "John Smith", "JOHN SMITH", "John SMITH", "the court", "The Court", "the Supreme Court"]
+    rng = random.Random(23)
+    words = ["official", "Officials", "said", "he", "He", "CNN", "cnn", "the", "The", "New", "York", "Times", "U.S.",
+             "a", "an", "sources", "familiar", "with", "FAMILIAR WITH", "anonymous", "Gen.", "Smith", "report", "says",
+             "shows", "some", "Several", "experts", "Pentagon", "department", "GOP", "I.B.M.", "don't", "x-ray",
+             "o'neil", ",", ".", ";", ":", "\"", "'", "  ", "\n", "\t", "\x1c", "\x00", "_", "1990", "A.B", "Mr",
+             "not authorised", "NOT AUTHORIZED", "who spoke", "many", "briefed\non", "with  knowledge", "it", "who"]
+    sources = examples + ["".join(rng.choice(words) + rng.choice(["", " ", "  ", ".", "-", "\n"])
+                                  for _ in range(rng.randint(0, 9))) for _ in range(6000)]
+    sources += ["".join(chr(rng.randint(0, 127)) for _ in range(rng.randint(0, 24))) for _ in range(3000)]
+    sources += [" ".join(rng.choice(words) for _ in range(80))]  # more tokens than the core's first buffer
+    for s in sources:
+        assert typed(s) == A.source_type(s), repr(s)
+    kinds = {A.source_type(s) for s in sources}
+    assert kinds == set(A.SOURCE_TYPES)
+    for s in ["caf\u00e9 officials", "\u00c9lys\u00e9e", "Officials\u2019 aide", "\u201cCNN\u201d", "he\u00a0",
+              "\u0130MF officials", "\U0001f600"]:
+        assert typed(s) is None and A.source_type(s)  # left to the definition
+
+
+def test_sources_not_in_ascii_are_typed_by_python():
+    """In an extraction the core calls source_type for the sources it does not type itself (and for
+    no other): a corpus whose sources are ASCII makes no call; one with accented names makes one per
+    distinct such source, and the records equal the definition's."""
+    calls = []
+    definition = A.source_type
+
+    def counting(source):
+        calls.append(source)
+        return definition(source)
+
+    m = A.default_model()
+    core_model = A._core_model(m, "c")
+    core_model[1].attributions(core_model[0], ["Officials said it was over. Gen. Smith told CNN so."], A._lower,
+                               A._cut(m, None), counting)
+    assert calls == []
+    texts = ["Jos\u00e9 Garc\u00eda said it was over. Jos\u00e9 Garc\u00eda told CNN so. Officials said no."]
+    core_model[1].attributions(core_model[0], texts, A._lower, A._cut(m, None), counting)
+    assert calls == ["Jos\u00e9 Garc\u00eda"]
+    assert _same_records(texts) == 3
