@@ -284,8 +284,7 @@ static double weight_named(const CueModel *M, unsigned char *buf, const char *pr
 
 /* the id of neighbouring word p[0:n] in M->ctx, made when `make`; -1 when absent (or on error, with
  * an exception set, -2) */
-static int32_t ctx_id(CueModel *M, const unsigned char *p, size_t n, int make) {
-    uint64_t h = at_hash(p, n);
+static int32_t ctx_id_h(CueModel *M, const unsigned char *p, size_t n, uint64_t h, int make) {
     double id;
     if (at_get(&M->ctx, p, n, h, &id)) return (int32_t)id;
     if (!make) return -1;
@@ -297,6 +296,10 @@ static int32_t ctx_id(CueModel *M, const unsigned char *p, size_t n, int make) {
     for (int k = 0; k < 4; k++) M->cw[4 * M->n_ctx + k] = 0.0;
     if (at_put_grow(&M->ctx, p, n, (double)M->n_ctx)) return -2;
     return (int32_t)M->n_ctx++;
+}
+
+static int32_t ctx_id(CueModel *M, const unsigned char *p, size_t n, int make) {
+    return ctx_id_h(M, p, n, at_hash(p, n), make);
 }
 
 /* the tables of CueModel from its weights and vocabulary (vocab holds each word's index) */
@@ -813,6 +816,9 @@ static MFA_INLINE size_t utf8_put(unsigned char *o, Py_UCS4 c) {
                 continue;                                                                                  \
             }                                                                                              \
             Py_ssize_t k = i + 1;                                                                          \
+            size_t off = pool_len;                                                                         \
+            uint64_t h = 1469598103934665603ull;                                                           \
+            int hashed = 0;                                                                                \
             if (is_w(c)) {                                                                                 \
                 int done = 0;                                                                              \
                 if (is_letter(c) && k < b && L[k] == '.') {                                                \
@@ -827,19 +833,40 @@ static MFA_INLINE size_t utf8_put(unsigned char *o, Py_UCS4 c) {
                     }                                                                                      \
                 }                                                                                          \
                 if (!done) {                                                                               \
-                    while (k < b && is_w(L[k])) k++;                                                       \
-                    while (k + 1 < b && (L[k] == '-' || L[k] == '\'' || (Py_UCS4)L[k] == 0x2019) && is_w(L[k + 1])) { \
-                        k += 2;                                                                            \
-                        while (k < b && is_w(L[k])) k++;                                                   \
+                    /* \w+(?:[-'’]\w+)*, its UTF-8 and at_hash made while it is read */                       \
+                    Py_ssize_t m = i;                                                                      \
+                    for (;;) {                                                                             \
+                        while (m < b) {                                                                    \
+                            Py_UCS4 ch = L[m];                                                             \
+                            if (ch < 0x80) {                                                               \
+                                if (!(CLS[ch] & C_W)) break;                                               \
+                                pool[pool_len++] = (unsigned char)ch;                                      \
+                                h = (h ^ ch) * 1099511628211ull;                                           \
+                            } else {                                                                       \
+                                if (!is_w(ch)) break;                                                      \
+                                size_t w = utf8_put(pool + pool_len, ch);                                  \
+                                for (size_t x = 0; x < w; x++) h = (h ^ pool[pool_len + x]) * 1099511628211ull; \
+                                pool_len += w;                                                             \
+                            }                                                                              \
+                            m++;                                                                           \
+                        }                                                                                  \
+                        if (m + 1 < b && (L[m] == '-' || L[m] == '\'' || (Py_UCS4)L[m] == 0x2019) && is_w(L[m + 1])) { \
+                            size_t w = utf8_put(pool + pool_len, L[m]);                                    \
+                            for (size_t x = 0; x < w; x++) h = (h ^ pool[pool_len + x]) * 1099511628211ull; \
+                            pool_len += w;                                                                 \
+                            m++;                                                                           \
+                            continue;                                                                      \
+                        }                                                                                  \
+                        break;                                                                             \
                     }                                                                                      \
+                    k = m;                                                                                 \
+                    hashed = 1;                                                                            \
                 }                                                                                          \
             }                                                                                              \
             C->ts[t] = i;                                                                                  \
             C->te[t] = k;                                                                                  \
-            /* the UTF-8 of the lower-cased token and at_hash of it, in one pass */                       \
-            size_t off = pool_len;                                                                         \
-            uint64_t h = 1469598103934665603ull;                                                           \
-            for (Py_ssize_t m = i; m < k; m++) {                                                           \
+            /* the UTF-8 of the lower-cased token and at_hash of it, in one pass (made above for a word) */ \
+            for (Py_ssize_t m = hashed ? k : i; m < k; m++) {                                              \
                 Py_UCS4 ch = L[m];                                                                         \
                 if (ch < 0x80) {                                                                           \
                     pool[pool_len++] = (unsigned char)ch;                                                  \
@@ -956,7 +983,10 @@ static int word_islower(const ACtx *C, Py_ssize_t k) {
 }
 
 /* words[k][:1].isupper() */
-static MFA_INLINE int first_upper(const ACtx *C, Py_ssize_t k) { return Py_UNICODE_ISUPPER(TCH(C->ts[k])) != 0; }
+static MFA_INLINE int first_upper(const ACtx *C, Py_ssize_t k) {
+    Py_UCS4 c = TCH(C->ts[k]);
+    return c < 0x80 ? (c >= 'A' && c <= 'Z') : Py_UNICODE_ISUPPER(c) != 0;
+}
 
 /* _shape of token k as UTF-8 into o (at most 4 bytes); its length */
 static size_t shape_of(const ACtx *C, Py_ssize_t k, unsigned char *o) {
@@ -1150,7 +1180,8 @@ static int shape_index(const ACtx *C, Py_ssize_t k) {
 static MFA_INLINE int32_t neighbour_id(ACtx *C, Py_ssize_t k) {
     if (k < 0) return C->M->ctx_s;
     if (k >= C->n) return C->M->ctx_es;
-    if (C->cid[k] == -2) C->cid[k] = ctx_id((CueModel *)C->M, C->pool + C->boff[k], C->blen[k], 0);
+    /* bh[k] is at_hash of the token's UTF-8 (the tokenizer computes it as at_hash does) */
+    if (C->cid[k] == -2) C->cid[k] = ctx_id_h((CueModel *)C->M, C->pool + C->boff[k], C->blen[k], C->bh[k], 0);
     return C->cid[k];
 }
 
@@ -1261,6 +1292,19 @@ static int lower_text(CueModel *M, PyObject *text, void **buf, size_t *cap) {
     const Py_UCS2 *t = d;
     Py_UCS2 *o = *buf;
     for (Py_ssize_t i = 0; i < n; i++) {
+        /* eight ASCII characters at a time (a loop the compiler can vectorise), else one by one */
+        if (i + 8 <= n) {
+            unsigned any = 0;
+            for (int q = 0; q < 8; q++) any |= t[i + q];
+            if (any < 0x80) {
+                for (int q = 0; q < 8; q++) {
+                    unsigned c = t[i + q];
+                    o[i + q] = (Py_UCS2)(c + (((c - 'A') < 26u) << 5));
+                }
+                i += 7;
+                continue;
+            }
+        }
         Py_UCS2 c = t[i];
         if (c < 0x80) {
             o[i] = (Py_UCS2)(c >= 'A' && c <= 'Z' ? c + 32 : c);
@@ -1308,6 +1352,17 @@ static int astr_add(AStrings *s, int kind, const void *data, Py_ssize_t a, Py_ss
                     *o++ = (unsigned char)(0xC0 | (c >> 6));
                     *o++ = (unsigned char)(0x80 | (c & 0x3F));
                 }
+            }
+        } else if (kind == PyUnicode_2BYTE_KIND) {
+            const Py_UCS2 *d = (const Py_UCS2 *)data;
+            for (Py_ssize_t i = a; i < b; i++) {
+                Py_UCS2 c = d[i];
+                if (c < 0x80) {
+                    *o++ = (unsigned char)c;
+                    continue;
+                }
+                if (c >= 0xD800 && c <= 0xDFFF) (*surrogates)++;
+                o += utf8_put(o, c);
             }
         } else {
             for (Py_ssize_t i = a; i < b; i++) {

@@ -905,9 +905,11 @@ def with_match_counts(attributions: pd.DataFrame, matches: pd.DataFrame) -> pd.D
     if len(out) and len(matches):
         hit, rows = _content_rows(matches, attributions)
         if hit is not None and hit.any():
-            # the top-level category of each distinct category once, not of every match
-            codes, cats = pd.factorize(matches["category"].astype(str).to_numpy(dtype=object)[hit])
-            tops = np.array([c.split(".", 1)[0] for c in cats], dtype=object)[codes] if len(cats) else codes
+            # the top-level category of each distinct category once, not of every match (the column
+            # factorised as it is stored: no str per match; a missing category, code -1, counts nowhere)
+            codes, cats = pd.factorize(matches["category"])
+            names = [str(c).split(".", 1)[0] for c in cats] + [""]
+            tops = np.array(names, dtype=object)[codes[hit]]
             for c in CONTENT_CATEGORIES:
                 np.add.at(cols[c], rows[tops == c], 1)
     for c in CONTENT_CATEGORIES:
@@ -953,7 +955,7 @@ def attributions_csv_bytes(table: pd.DataFrame, *, csv_escape: bool = True):
         elif isinstance(dtype, np.dtype) and dtype == np.int64:
             cols.append((2, np.ascontiguousarray(s.to_numpy()), None))
         elif isinstance(dtype, np.dtype) and dtype == np.float64:
-            cols.append((1, *_arrow_buffers(pa.array(_float_texts(s.to_numpy()), pa.large_string()))))
+            cols.append((1, *_arrow_buffers(_float_texts(s.to_numpy()))))
         elif is_arrow_text(s.array):
             arr = pa.array(s.array)
             arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
@@ -987,14 +989,18 @@ def _arrow_buffers(arr):
     return np.ascontiguousarray(off), (data if data is not None else b"")
 
 
-def _float_texts(values: np.ndarray) -> np.ndarray:
-    """numpy's text of each float (shortest round trip, as pandas writes it; "" for NaN), each distinct
-    value (by its bits, so that -0.0 keeps its sign) formatted once."""
+def _float_texts(values: np.ndarray):
+    """numpy's text of each float (shortest round trip, as pandas writes it; "" for NaN) as an Arrow
+    large_string array, each distinct value (by its bits, so that -0.0 keeps its sign) formatted once
+    and the texts of the rows taken from those by Arrow (no str per row)."""
+    import pyarrow as pa
+
     bits = np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
-    distinct, where = np.unique(bits, return_inverse=True)
-    text = distinct.view(np.float64).astype(str)[where.reshape(-1)]
-    text[np.isnan(values)] = ""
-    return text
+    where, distinct = pd.factorize(bits, sort=False)
+    floats = np.asarray(distinct, dtype=np.int64).view(np.float64)
+    text = floats.astype(str)
+    text[np.isnan(floats)] = ""
+    return pa.array(text.tolist(), pa.large_string()).take(pa.array(where, pa.int64()))
 
 
 def _sha256(model: AttributionModel) -> str:
