@@ -1257,6 +1257,14 @@ static int learn_lower(CueModel *M, Py_UCS4 c) {
     return 0;
 }
 
+/* the lower case of the ASCII characters held in the lanes of x (bytes: ones = 0x0101..., or 16-bit
+ * lanes: ones = 0x0001...; every lane below 0x80): 0x20 added to the lanes from 'A' to 'Z' (lane + 0x3F
+ * reaches 0x80 from 'A' on, lane + 0x25 from '[' on; no lane carries into the next) */
+static MFA_INLINE uint64_t ascii_lower_word(uint64_t x, uint64_t ones) {
+    uint64_t from_a = x + 0x3F * ones, after_z = x + 0x25 * ones;
+    return x | (((from_a & ~after_z) & (0x80 * ones)) >> 2);
+}
+
 /* the lower case of text (attribution.py's _lower) into *buf as UCS1 or UCS2 of the text's kind; 1 when
  * made, 0 when it must come from _lower (a four-byte text, a capital sigma, whose lower case depends on
  * its place in a word, or a character whose lower case is above 0xFFFF), -1 on error */
@@ -1278,6 +1286,16 @@ static int lower_text(CueModel *M, PyObject *text, void **buf, size_t *cap) {
         const Py_UCS1 *t = d;
         Py_UCS1 *o = *buf;
         for (Py_ssize_t i = 0; i < n; i++) {
+            if (i + 8 <= n) { /* eight ASCII characters at a time */
+                uint64_t x;
+                memcpy(&x, t + i, 8);
+                if (!(x & 0x8080808080808080ull)) {
+                    x = ascii_lower_word(x, 0x0101010101010101ull);
+                    memcpy(o + i, &x, 8);
+                    i += 7;
+                    continue;
+                }
+            }
             Py_UCS1 c = t[i];
             if (c < 0x80) {
                 o[i] = (Py_UCS1)(c >= 'A' && c <= 'Z' ? c + 32 : c);
@@ -1292,16 +1310,14 @@ static int lower_text(CueModel *M, PyObject *text, void **buf, size_t *cap) {
     const Py_UCS2 *t = d;
     Py_UCS2 *o = *buf;
     for (Py_ssize_t i = 0; i < n; i++) {
-        /* eight ASCII characters at a time (a loop the compiler can vectorise), else one by one */
-        if (i + 8 <= n) {
-            unsigned any = 0;
-            for (int q = 0; q < 8; q++) any |= t[i + q];
-            if (any < 0x80) {
-                for (int q = 0; q < 8; q++) {
-                    unsigned c = t[i + q];
-                    o[i + q] = (Py_UCS2)(c + (((c - 'A') < 26u) << 5));
-                }
-                i += 7;
+        /* four ASCII characters at a time in a 64-bit word, else one by one */
+        if (i + 4 <= n) {
+            uint64_t x;
+            memcpy(&x, t + i, 8);
+            if (!(x & 0xFF80FF80FF80FF80ull)) {
+                x = ascii_lower_word(x, 0x0001000100010001ull);
+                memcpy(o + i, &x, 8);
+                i += 3;
                 continue;
             }
         }
