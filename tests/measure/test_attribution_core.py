@@ -363,3 +363,21 @@ def test_sources_not_in_ascii_are_typed_by_python():
     core_model[1].attributions(core_model[0], texts, A._lower, A._cut(m, None), counting)
     assert calls == ["Jos\u00e9 Garc\u00eda"]
     assert _same_records(texts) == 3
+
+
+def test_rounded_score_is_pythons_round_near_ties():
+    """cue_score is round(probability, 4): the core divides the nearest integer to p * 10^4 unless p is
+    within 1e-6 of a tie, where it rounds as Python does; probabilities at, just below and just above
+    ties, and far from them, give the cells of the definition."""
+    texts = ["He said it."]
+    corpus = pd.DataFrame({"doc_id": ["d"], "text": texts})
+    seen = 0
+    for target in [0.00005, 0.12345, 0.5, 0.99995, 0.31415, 0.27185, 0.6, 0.0001, 0.99994999]:
+        for d in (0.0, 1e-12, -1e-12, 3e-7, -3e-7, 2e-6, -2e-6):
+            p = min(max(target + d, 1e-9), 1 - 1e-9)
+            model = A.AttributionModel(["said"], {}, math.log(p / (1 - p)), 0.0, {})
+            c = A.attributions_frame(corpus, model, engine="c")
+            py = A.attributions_frame(corpus, model, engine="python")
+            assert c["cue_score"].tolist() == py["cue_score"].tolist(), (target, d)
+            seen += len(c)
+    assert seen == 63
