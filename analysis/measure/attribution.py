@@ -220,6 +220,25 @@ def _checksum(body: dict) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def _checksum_and_text(data: dict) -> tuple[str, str | None]:
+    """(:func:`_checksum` of a decoded model file, its text as :meth:`AttributionModel.to_json` writes it
+    without the final newline, or None), the floats formatted once: ``indent=0`` puts a newline only
+    between items (after the comma) and inside non-empty brackets, never in a string (JSON escapes it),
+    so the text the checksum hashes (``", "`` between items, nothing inside brackets) is the ``indent=0``
+    text with ``",\n"`` read as ``", "`` and the other newlines left out, once the top-level
+    ``"checksum"`` member, which follows ``"bias"`` (keys sorted), is cut. Anything else: the text is
+    None and the checksum made by :func:`_checksum`."""
+    bias, cs = data.get("bias"), data.get("checksum")
+    if type(bias) is float and type(cs) is str:
+        text = _json_indent0(data)
+        head = '{\n"bias": ' + json.dumps(bias, allow_nan=False) + ",\n"
+        piece = '"checksum": ' + json.dumps(cs, ensure_ascii=False) + ",\n"
+        if text.startswith(head + piece):
+            blob = (head + text[len(head) + len(piece):]).replace(",\n", ", ").replace("\n", "")
+            return hashlib.sha256(blob.encode("utf-8")).hexdigest(), text
+    return _checksum(data), None
+
+
 def load_attribution_model(path) -> AttributionModel:
     """Load a model saved by :meth:`AttributionModel.save`: JSON only, at most 20 MB, schema, types,
     finite weights within +-1e4 and checksum checked; anything else is a one-line ``ValueError`` that
@@ -237,7 +256,8 @@ def model_from_dict(data, where: str = "<model>") -> AttributionModel:
         raise ValueError(f"{where}: keys must be {sorted(keys)}, got {sorted(data)}")
     if data["schema_version"] != SCHEMA_VERSION:
         raise ValueError(f"{where}: schema_version {data['schema_version']!r} is not supported")
-    if data["checksum"] != _checksum(data):
+    checksum, text = _checksum_and_text(data)
+    if data["checksum"] != checksum:
         raise ValueError(f"{where}: checksum mismatch: the file was modified after it was saved")
     vocab, weights = data["vocabulary"], data["weights"]
     if not (isinstance(vocab, list) and all(isinstance(w, str) and 0 < len(w) <= 40 for w in vocab)):
@@ -253,8 +273,9 @@ def model_from_dict(data, where: str = "<model>") -> AttributionModel:
     if (type(data["schema_version"]) is int and all(type(data[k]) is float for k in ("bias", "threshold"))
             and vocab == sorted(set(vocab)) and all(type(v) is float for v in weights.values())):
         # the file is what to_dict() writes (JSON sorts the keys): its text gives to_json() without
-        # making the dict again, see _sha256
+        # making the dict again, see _sha256 (made above with the checksum)
         model._loaded = data
+        model._loaded_text = text
     return model
 
 
@@ -1014,8 +1035,8 @@ def _sha256(model: AttributionModel) -> str:
         if data is not None and data["weights"] is model.weights and data["training"] is model.training and (
                 data["vocabulary"] == sorted(model._vocab) and (data["bias"], data["threshold"]) == (
                 model.bias, model.threshold)):
-            text = _json_indent0(data) + "\n"
-            sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            text = model.__dict__.get("_loaded_text") or _json_indent0(data)
+            sha = hashlib.sha256((text + "\n").encode("utf-8")).hexdigest()
         else:
             sha = model.sha256
         model._sha256 = sha

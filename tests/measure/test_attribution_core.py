@@ -381,3 +381,32 @@ def test_rounded_score_is_pythons_round_near_ties():
             assert c["cue_score"].tolist() == py["cue_score"].tolist(), (target, d)
             seen += len(c)
     assert seen == 63
+
+
+def test_checksum_from_the_indent0_text_is_the_checksum(tmp_path):
+    """The checksum made from the file's indent=0 text (floats formatted once) is _checksum's; files
+    whose text is not what save() writes (a bias that is not a float, a changed weight, an odd training
+    dict) get the slow checksum or the mismatch error, as before."""
+    import json
+
+    data = json.loads(A.DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
+    checksum, text = A._checksum_and_text(data)
+    assert checksum == A._checksum(data) == data["checksum"] and text + "\n" == A.default_model().to_json()
+    m = A.default_model()
+    odd = A.AttributionModel(["said", "x\u00e9"], {"w=said": 1.5, "p1=a, b\n": -0.0, "n1=\"q\"": 1e-300}, 0.25, 0.5,
+                             {"note": "a, b: [c]\n{d}", "nested": {"k": [1, 2.0, {}], "e": []}, "checksum": "x"})
+    for model in (m, odd):
+        d = json.loads(model.to_json())
+        assert A._checksum_and_text(d) == (A._checksum(d), model.to_json()[:-1])
+    d = json.loads(odd.to_json())
+    d["bias"] = 1  # an int: not what save() writes
+    assert A._checksum_and_text(d) == (A._checksum(d), None)
+    bad = json.loads(odd.to_json())
+    bad["weights"]["w=said"] = 1.25
+    assert A._checksum_and_text(bad)[0] != bad["checksum"]
+    (tmp_path / "bad.json").write_text(json.dumps(bad), encoding="utf-8")
+    with pytest.raises(ValueError, match="checksum mismatch"):
+        A.load_attribution_model(tmp_path / "bad.json")
+    odd.save(tmp_path / "odd.json")
+    loaded = A.load_attribution_model(tmp_path / "odd.json")
+    assert A.attribution_provenance(None, loaded)["model_sha256"] == odd.sha256
