@@ -1,7 +1,7 @@
 """Grouped cross-validation of a token-level cue tagger on the CoNLL-2010 biological training files.
 
 ``nice python benchmarks/bio_token_cv.py [--data ../shared/data/uncertainty] [--k 5] [--C 2]
-[--extra alt,modal,sent] [--pos-weight W] [--stack]``
+[--extra alt,modal,sent] [--pos-weight W] [--stack] [--seed S] [--augment SZEGED_XML]``
 
 An experiment for issue 18: it measures how far a sentence decision taken from a token-level cue
 tagger alone gets. The candidate features are the library's (:mod:`analysis.validate.tagger`, the
@@ -20,6 +20,13 @@ fold (``GroupKFold(k, shuffle=True, random_state=0)`` over documents, the same f
 * a logistic regression (liblinear, ``--C``) is trained on the training folds' candidates, labelled
   by the gold cue spans;
 * a held-out sentence is uncertain when its most probable candidate has probability above 0.5.
+
+``--seed`` changes the fold assignment (``random_state``; 0 gives the folds of ``learn --cv``), to see
+how much of a difference between settings is the partition's. ``--augment`` adds the sentences of a
+Szeged WikiWeasel file to every training fold (never scored) with "frustratingly easy" domain
+adaptation (Daume 2007): every feature appears twice, once shared and once prefixed with its domain
+(``bio:`` or ``wiki:``), so the model learns what the two annotations share and where they differ;
+candidates are still the bio training folds' cue words.
 
 Scores are pooled over the out-of-fold predictions (each sentence predicted once); the fold F1s give
 a t interval. The last line printed is JSON. Nothing is written. Needs ``../shared`` (the data may
@@ -131,17 +138,21 @@ def _sentence_block(probs, sent, n: int) -> np.ndarray:
 
 
 def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, extra=(),
-        pos_weight: float = 1.0, stack: bool = False) -> dict:
-    """Out-of-fold scores of the tagger; ``extra`` feature groups, a cue ``pos_weight``, ``stack``ing."""
+        pos_weight: float = 1.0, stack: bool = False, augment=None, bits: int = 20) -> dict:
+    """Out-of-fold scores of the tagger; ``extra`` feature groups, a cue ``pos_weight``, ``stack``ing,
+    and ``augment``: sentences of another domain (a DataFrame like ``gold``) joining every training fold.
+    ``bits``: features are hashed into 2^bits columns."""
+    import scipy.sparse as sp
     from scipy.stats import t as student_t
     from sklearn.feature_extraction import FeatureHasher
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
 
     toks = tokenise(gold)
+    aug_toks = tokenise(augment) if augment is not None else []
     y = gold["label"].astype(bool).to_numpy()
     groups = gold["doc_id"].astype(str).to_numpy()
-    hasher = FeatureHasher(n_features=1 << 20, input_type="string", alternate_sign=False)
+    hasher = FeatureHasher(n_features=1 << bits, input_type="string", alternate_sign=False)
     class_weight = None if pos_weight == 1.0 else {False: 1.0, True: float(pos_weight)}
     pred = np.zeros(len(gold), dtype=bool)
     fold_f1 = []
@@ -153,10 +164,10 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
         stems = {crude_stem(w) for w in cue_words}
         prefixes = {w[:5] for w in cue_words if len(w) >= 5}
 
-        def build(indices):
+        def build(indices, source=toks, domain="bio"):
             feats, sent, labels = [], [], []
             for i in indices:
-                norms, labs = toks[i]
+                norms, labs = source[i]
                 for j, w in enumerate(norms):
                     if w in cue_words:
                         key = "c=" + w
@@ -166,7 +177,8 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
                         key = "p=" + w[:5]
                     else:
                         continue
-                    feats.append(candidate_features(norms, j, key, window) + extra_features(norms, j, key, extra))
+                    fs = candidate_features(norms, j, key, window) + extra_features(norms, j, key, extra)
+                    feats.append(fs + [f"{domain}:{f}" for f in fs] if aug_toks else fs)
                     sent.append(i)
                     labels.append(bool(labs[j]))
             X = hasher.transform(feats)
@@ -180,6 +192,9 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     for train_idx, test_idx in GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(gold, y, groups):
         build = builder(train_idx)
         X_tr, _s, lab_tr = build(train_idx)
+        if aug_toks:
+            X_aug, _sa, lab_aug = build(range(len(aug_toks)), aug_toks, "wiki")
+            X_tr, lab_tr = sp.vstack([X_tr, X_aug]).tocsr(), np.r_[lab_tr, lab_aug]
         clf = fit(X_tr, lab_tr)
         X_te, sent_te, _l = build(test_idx)
         p_te = clf.predict_proba(X_te)[:, 1] if len(sent_te) else np.zeros(0)
@@ -211,7 +226,8 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     half = float(student_t.ppf(0.975, k - 1)) * sd / math.sqrt(k)
     return {"sentences": len(gold), "uncertain": int(y.sum()), "documents": len(set(groups)), "k": k,
             "C": C, "min_count": min_count, "window": window, "extra": sorted(extra), "pos_weight": pos_weight,
-            "stack": stack, "precision": round(precision, 4),
+            "stack": stack, "seed": seed,
+            "augment": None if augment is None else len(augment), "precision": round(precision, 4),
             "recall": round(recall, 4), "f1": round(2 * precision * recall / (precision + recall), 4),
             "fold_f1": [round(f, 4) for f in fold_f1], "fold_mean": round(mean, 4),
             "fold_interval": [round(mean - half, 4), round(mean + half, 4)]}
@@ -228,7 +244,13 @@ def main(argv=None) -> int:
     ap.add_argument("--pos-weight", type=float, default=1.0, help="class weight of cue tokens (default 1)")
     ap.add_argument("--stack", action="store_true",
                     help="decide by a sentence model over the tagger's probabilities (three inner folds)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the fold assignment (default 0: learn's folds)")
+    ap.add_argument("--augment", metavar="SZEGED_XML",
+                    help="add a Szeged WikiWeasel file's sentences to every training fold (domain-augmented features)")
     args = ap.parse_args(argv)
+    if args.augment and args.stack:
+        print("error: --augment and --stack cannot be combined", file=sys.stderr)
+        return 2
     extra = {g for g in args.extra.split(",") if g}
     if extra - {"alt", "modal", "sent"}:
         print(f"error: --extra {args.extra!r}: the groups are alt, modal, sent", file=sys.stderr)
@@ -238,11 +260,12 @@ def main(argv=None) -> int:
         print(f"error: no task2_train_bio_*.xml under {args.data} (the CoNLL-2010 files live in ../shared)",
               file=sys.stderr)
         return 2
-    from analysis.validate.corpora import load_conll2010
+    from analysis.validate.corpora import load_conll2010, load_szeged
 
+    augment = load_szeged(args.augment) if args.augment else None
     start = time.process_time()
     result = run(load_conll2010(files), k=args.k, C=args.C, min_count=args.min_count, window=args.window,
-                 extra=extra, pos_weight=args.pos_weight, stack=args.stack)
+                 extra=extra, pos_weight=args.pos_weight, stack=args.stack, seed=args.seed, augment=augment)
     result["cpu_seconds"] = round(time.process_time() - start, 1)
     print(json.dumps(result))
     return 0
