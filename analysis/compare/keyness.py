@@ -207,9 +207,9 @@ def _count_term_ids(corpus: pd.DataFrame, by: list, text_col: str, per_group: bo
     labels, counted = [], []
     for key, sub in corpus.groupby(by, sort=True, dropna=True):
         total, docs = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        texts = sub[text_col].tolist()
-        for a in range(0, len(texts), _ID_BLOCK):
-            block = [ids("" if pd.isna(text) else str(text)) for text in texts[a:a + _ID_BLOCK]]
+        texts = sub[text_col]
+        for a in range(0, len(texts), _ID_BLOCK):  # Python strings of one block of texts at a time
+            block = [ids("" if pd.isna(text) else str(text)) for text in texts.iloc[a:a + _ID_BLOCK].tolist()]
             total = _add_counts(total, np.concatenate(block))
             docs = _add_counts(docs, np.concatenate([np.unique(b) for b in block]))
         labels.append(key[0] if len(by) == 1 else key)
@@ -229,7 +229,8 @@ def _count_term_ids(corpus: pd.DataFrame, by: list, text_col: str, per_group: bo
     terms = [t for t, k in zip(norms, keep) if k]
     order = np.argsort(np.array(terms, dtype=object), kind="stable") if terms else np.zeros(0, dtype=np.intp)
     vocab_ids = candidates[keep][order]
-    index = pd.Index([terms[i] for i in order])
+    terms = [terms[i] for i in order]  # sorted; the dicts below share these strings
+    index = pd.Index(terms)
     index.name = "term"
     counts, documents, docs_per_group = {}, {}, {} if per_group else None
     for label, (total, docs) in zip(labels, counted):
@@ -237,7 +238,7 @@ def _count_term_ids(corpus: pd.DataFrame, by: list, text_col: str, per_group: bo
         documents[label] = np.pad(docs, (0, n - len(docs)))[vocab_ids].astype(int)
         if per_group:
             nz = np.flatnonzero(documents[label])
-            docs_per_group[label] = dict(zip(index[nz].tolist(), documents[label][nz].tolist()))
+            docs_per_group[label] = dict(zip(map(terms.__getitem__, nz.tolist()), documents[label][nz].tolist()))
     return pd.DataFrame(counts, index=index), pd.DataFrame(documents, index=index), docs_per_group
 
 

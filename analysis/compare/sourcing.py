@@ -80,10 +80,10 @@ def word_counts(texts: pd.Series) -> np.ndarray:
     table of the word characters; the cumulative sum of the run starts at each text's end minus at its
     start is its count. The same numbers as the regex (a test pins them), without a Python call per text.
     """
-    plain = texts.fillna("").astype(str).tolist()
+    plain = texts.fillna("").astype(str)
     out = np.zeros(len(plain))
     for a in range(0, len(plain), _WORD_BLOCK):
-        block = plain[a:a + _WORD_BLOCK]
+        block = plain.iloc[a:a + _WORD_BLOCK].tolist()  # Python strings of one block at a time
         lengths = np.fromiter(map(len, block), dtype=np.int64, count=len(block))
         codes = np.frombuffer(" ".join(block).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         word = _word_characters(codes)
