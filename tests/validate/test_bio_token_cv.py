@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 _SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bio_token_cv.py"
+pytestmark = pytest.mark.checkout  # the repository's benchmarks/, not part of the package
 
 
 @pytest.fixture(scope="module")
