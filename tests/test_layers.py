@@ -125,43 +125,37 @@ def test_layers_contract_refuses_an_upward_import(tmp_path):
     assert "toy.text is not allowed to import toy.cli" in done.stdout
 
 
-def test_architecture_map_names_only_modules_that_exist():
-    """docs/architecture.md's tree lists no module that is not in the package (it once listed a
-    validate/evaluate.py that did not exist)."""
+def _architecture_map() -> list[tuple[str | None, str]]:
+    """(room or None for a top-level file, module file name) for every ``*.py`` named in the tree of
+    docs/architecture.md."""
     import re
 
     text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
     tree = text.split("```")[1]
     room = None
-    missing = []
+    named = []
     for line in tree.splitlines():
         head = re.match(r"^  (\w+)/\s", line)
         if head:
             room = head.group(1)
         elif re.match(r"^  [\w_]+\.(py|c)\b", line):
             room = None
-        for name in re.findall(r"\b(\w+\.py)\b", line):
-            where = ROOT / "analysis" / (room or "") / name
-            if not where.exists() and not (ROOT / "analysis" / name).exists():
-                missing.append(f"{room or ''}/{name}")
+        named += [(room, name) for name in re.findall(r"\b(\w+\.py)\b", line)]
+    return named
+
+
+def test_architecture_map_names_only_modules_that_exist():
+    """docs/architecture.md's tree lists no module that is not in the package (it once listed a
+    validate/evaluate.py that did not exist)."""
+    missing = [f"{room or ''}/{name}" for room, name in _architecture_map()
+               if not (ROOT / "analysis" / (room or "") / name).exists() and not (ROOT / "analysis" / name).exists()]
     assert not missing, f"docs/architecture.md names modules that do not exist: {missing}"
 
 
 def test_architecture_map_names_every_module():
     """...and every module of every room is in it, so that the map a contributor reads first matches the
     tree (issue 17.5). A new module means a line in docs/architecture.md."""
-    import re
-
-    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
-    tree = text.split("```")[1]
-    named, room = set(), None
-    for line in tree.splitlines():
-        head = re.match(r"^  (\w+)/\s", line)
-        if head:
-            room = head.group(1)
-        elif re.match(r"^  [\w_]+\.(py|c)\b", line):
-            room = None
-        named.update(f"{room}/{n}" if room else n for n in re.findall(r"\b(\w+\.py)\b", line))
+    named = {f"{room}/{name}" if room else name for room, name in _architecture_map()}
     unnamed = []
     for path in sorted((ROOT / "analysis").glob("*/*.py")):
         name = f"{path.parent.name}/{path.name}"

@@ -126,13 +126,12 @@ def _stream_asked(args) -> bool:
 
 
 def _streaming(args) -> bool:
-    """Asked for (--chunk-size, --resume, --scheduler), or a large file scored without a selection or --compat."""
+    """Asked for (--chunk-size, --resume, --scheduler), or a large file scored without a selection
+    (``run`` sends --compat runs to ``run_compat`` before asking)."""
     if _stream_asked(args):
         return True
     path = Path(args.corpus)
-    if not (path.is_file() and path.stat().st_size > STREAM_THRESHOLD_BYTES):
-        return False
-    return not selection_kwargs(args) and _compat_mode(args) is None
+    return not selection_kwargs(args) and path.is_file() and path.stat().st_size > STREAM_THRESHOLD_BYTES
 
 
 def _check_args(args):
