@@ -325,19 +325,30 @@ done:
     return out;
 }
 
-/* tokens(low, a, b) -> list of (start, end, norm) */
-static PyObject *Scanner_tokens(Scanner *S, PyObject *args) {
+/* The arguments (low, a, b) of tokens and token_ids: low[a:b] (clamped to low) tokenized into S->toks.
+ * 0 with *nt tokens and the scanner still entered (the caller clears S->busy), or -1 with an exception
+ * set and the scanner left. */
+static int tokenize_args(Scanner *S, PyObject *args, size_t *nt) {
     PyObject *low;
     Py_ssize_t a, b;
-    if (!PyArg_ParseTuple(args, "Unn", &low, &a, &b)) return NULL;
+    if (!PyArg_ParseTuple(args, "Unn", &low, &a, &b)) return -1;
     Py_ssize_t n = PyUnicode_GET_LENGTH(low);
     if (a < 0) a = 0;
     if (b > n) b = n;
-    size_t nt = 0;
-    if (scanner_enter(S)) return NULL;
-    int failed = a < b && tokenize_range(S, low, a, b, &nt);
+    *nt = 0;
+    if (scanner_enter(S)) return -1;
+    if (a < b && tokenize_range(S, low, a, b, nt)) {
+        S->busy = 0;
+        return -1;
+    }
+    return 0;
+}
+
+/* tokens(low, a, b) -> list of (start, end, norm) */
+static PyObject *Scanner_tokens(Scanner *S, PyObject *args) {
+    size_t nt;
+    if (tokenize_args(S, args, &nt)) return NULL;
     S->busy = 0;
-    if (failed) return NULL;
     PyObject *out = PyList_New((Py_ssize_t)nt);
     if (!out) return NULL;
     for (size_t i = 0; i < nt; i++) {
@@ -356,19 +367,8 @@ static PyObject *Scanner_tokens(Scanner *S, PyObject *args) {
  * tokens of tokens(low, a, b) without a Python object per token; norm(id) gives each id's norm. For
  * counting words with numpy (analysis.compare.coretokens.ids_function). */
 static PyObject *Scanner_token_ids(Scanner *S, PyObject *args) {
-    PyObject *low;
-    Py_ssize_t a, b;
-    if (!PyArg_ParseTuple(args, "Unn", &low, &a, &b)) return NULL;
-    Py_ssize_t n = PyUnicode_GET_LENGTH(low);
-    if (a < 0) a = 0;
-    if (b > n) b = n;
-    size_t nt = 0;
-    if (scanner_enter(S)) return NULL;
-    int failed = a < b && tokenize_range(S, low, a, b, &nt);
-    if (failed) {
-        S->busy = 0;
-        return NULL;
-    }
+    size_t nt;
+    if (tokenize_args(S, args, &nt)) return NULL;
     PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(nt * sizeof(int32_t)));
     if (out) {
         int32_t *ids = (int32_t *)PyBytes_AS_STRING(out);
