@@ -16,9 +16,12 @@ rates by voice (narration / quote / attributed). Every function returns a new ti
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 import zlib
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -262,6 +265,55 @@ def _diff_statistic(num: np.ndarray, den: np.ndarray) -> Callable:
     return statistic
 
 
+def _ndtr(x) -> np.ndarray:
+    """The standard normal CDF, element-wise (``scipy.special.ndtr``, whose import costs the score
+    command 0.2 s): ``erfc(-x / sqrt 2) / 2``, within two units in the last place of scipy's."""
+    x = np.asarray(x, dtype=float)
+    out = [math.nan if math.isnan(v) else 0.5 * math.erfc(-v / math.sqrt(2)) for v in x.ravel().tolist()]
+    return np.array(out, dtype=float).reshape(x.shape)
+
+
+def _ndtri(p) -> np.ndarray:
+    """The standard normal quantile, element-wise (``scipy.special.ndtri``): Wichura's AS241 as
+    :class:`statistics.NormalDist` computes it, -inf at 0, inf at 1, NaN outside [0, 1]; within 1e-15
+    of scipy's."""
+    from statistics import NormalDist
+
+    unit = NormalDist()
+    p = np.asarray(p, dtype=float)
+    out = [unit.inv_cdf(v) if 0 < v < 1 else (-math.inf if v == 0 else math.inf if v == 1 else math.nan)
+           for v in p.ravel().tolist()]
+    return np.array(out, dtype=float).reshape(p.shape)
+
+
+@lru_cache(maxsize=1)
+def _blas_controller():
+    """threadpoolctl's view of the BLAS libraries numpy loaded (looked up once: it walks the loaded
+    libraries), or None when threadpoolctl is missing."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - scikit-learn, a dependency, requires it
+        return None
+    return ThreadpoolController()
+
+
+@contextmanager
+def _one_blas_thread():
+    """Run the bootstrap's matrix products on one BLAS thread.
+
+    Each product is a (resamples x documents) multiplicity matrix times a few columns: memory-bound, so
+    a second BLAS thread saves no time, but OpenBLAS's threads spin between products and so cost CPU
+    (about a third of the summary's bootstrap in ``score`` on two cores). The results are the same
+    bits (the same products in the same order; ``tests/compare/test_fast_bootstrap.py``).
+    """
+    controller = _blas_controller()
+    if controller is None:
+        yield
+        return
+    with controller.limit(limits=1, user_api="blas"):
+        yield
+
+
 def _batch(n_docs: int) -> int:
     return max(1, _BATCH_CELLS // max(n_docs, 1))
 
@@ -320,6 +372,7 @@ def _bootstrap_ci(samples, statistic, point, *, n_resamples, confidence, rng, me
     return low, high, labels
 
 
+@_one_blas_thread()
 def _ratio_bootstrap_ci(num, den, samples, point, *, n_resamples, confidence, rng, method):
     """The interval of :func:`_bootstrap_ci` for ratio statistics, without scipy's per-resample machinery.
 
@@ -332,8 +385,6 @@ def _ratio_bootstrap_ci(num, den, samples, point, *, n_resamples, confidence, rn
     The result equals ``scipy.stats.bootstrap`` up to floating-point rounding
     (``tests/compare/test_fast_bootstrap.py``).
     """
-    from scipy.special import ndtr, ndtri
-
     point = np.atleast_1d(np.asarray(point, dtype=float))
     cols = [np.asarray(c).astype(np.intp) for c in samples]
     signs = (1.0, -1.0)[: len(cols)]
@@ -359,7 +410,7 @@ def _ratio_bootstrap_ci(num, den, samples, point, *, n_resamples, confidence, rn
         if method == "BCa":
             pct = ((dist < theta_hat[:, None]).sum(axis=1) + (dist <= theta_hat[:, None]).sum(axis=1)) / (
                 2 * n_resamples)
-            z0 = ndtri(pct)
+            z0 = _ndtri(pct)
             nums, dens = 0, 0
             for j, (sg, mat) in enumerate(zip(signs, mats)):
                 n = float(mat.shape[1])
@@ -372,10 +423,10 @@ def _ratio_bootstrap_ci(num, den, samples, point, *, n_resamples, confidence, rn
                 nums = nums + (u**3).sum(axis=1) / n**3
                 dens = dens + (u**2).sum(axis=1) / n**2
             a_hat = 1 / 6 * nums / dens ** (3 / 2)
-            z_alpha = float(ndtri(alpha))
+            z_alpha = float(_ndtri(alpha))
             num1 = z0 + z_alpha
             num2 = z0 - z_alpha
-            levels = np.stack([ndtr(z0 + num1 / (1 - a_hat * num1)), ndtr(z0 + num2 / (1 - a_hat * num2))], axis=-1)
+            levels = np.stack([_ndtr(z0 + num1 / (1 - a_hat * num1)), _ndtr(z0 + num2 / (1 - a_hat * num2))], axis=-1)
         else:
             levels = np.array([alpha, 1 - alpha])
         ci = _quantiles(dist, levels)
@@ -421,6 +472,7 @@ def _quantiles(dist: np.ndarray, levels: np.ndarray) -> np.ndarray:
     return out
 
 
+@_one_blas_thread()
 def _ratio_permutation_p(num, den, ua, ub, n_permutations, rng) -> float:
     """Two-sided permutation p-value of ``ratio(ua) - ratio(ub)`` (row 0 of num/den), units moved whole.
 
