@@ -150,11 +150,7 @@ def write_table(df, path, *, csv_escape: bool = True) -> Path:
             return atomic_write_bytes(path, _csv_blocks(df, csv_escape))
         except _NotVectorised:  # a column only pandas writes exactly: the whole table at once, below
             pass
-    if csv_escape:
-        from .csvsafe import escape_frame
-
-        df = escape_frame(df)
-    return atomic_write_bytes(path, csv_bytes(df))
+    return atomic_write_bytes(path, csv_bytes(df, escape=csv_escape))
 
 
 #: rows of a large table formatted at a time (escaped, turned to CSV bytes, written): the bytes are those of
@@ -180,12 +176,11 @@ def _row_blocks_allowed(df) -> bool:
 
 
 def _csv_blocks(df, csv_escape: bool):
-    from .csvsafe import escape_frame
     from .csvwrite import to_csv_bytes
 
     for a in range(0, len(df), CSV_BLOCK_ROWS):
         block = df.iloc[a:a + CSV_BLOCK_ROWS]
-        data = to_csv_bytes(escape_frame(block) if csv_escape else block, header=a == 0)
+        data = to_csv_bytes(block, header=a == 0, escape=csv_escape)
         if data is None:
             raise _NotVectorised
         yield data
@@ -195,12 +190,11 @@ def csv_rows(df, csv_escape: bool = True):
     """The rows of ``df`` as the CSV :func:`write_table` writes them, without the header (bytes), or
     None when only pandas writes them exactly (the whole table at once) or when a block could be written
     otherwise than the whole table. ``--jobs`` workers format their pieces of a table with it."""
-    from .csvsafe import escape_frame
     from .csvwrite import to_csv_bytes
 
     if not _row_blocks_allowed(df):
         return None
-    return to_csv_bytes(escape_frame(df) if csv_escape else df, header=False)
+    return to_csv_bytes(df, header=False, escape=csv_escape)
 
 
 def column_types(df) -> tuple:
@@ -254,13 +248,18 @@ def to_csv_bytes_supported(df) -> bool:
     return len(df.columns) > 0 and to_csv_bytes(df.iloc[:1], header=True) is not None
 
 
-def csv_bytes(df, header: bool = True) -> bytes:
+def csv_bytes(df, header: bool = True, escape: bool = False) -> bytes:
     """``df.to_csv(index=False, lineterminator="\n")`` as UTF-8 bytes, through the vectorised writer of
-    :mod:`analysis.csvwrite` (the same bytes, several times faster on big tables) when it can."""
+    :mod:`analysis.csvwrite` (the same bytes, several times faster on big tables) when it can; with
+    ``escape``, those of :func:`analysis.csvsafe.escape_frame` of ``df``."""
     from .csvwrite import to_csv_bytes
 
-    data = to_csv_bytes(df, header=header)
+    data = to_csv_bytes(df, header=header, escape=escape)
     if data is None:
+        if escape:
+            from .csvsafe import escape_frame
+
+            df = escape_frame(df)
         data = df.to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
     return data
 

@@ -605,11 +605,7 @@ def _write_part(df: pd.DataFrame, path: Path, fmt: str, schema=None, csv_escape:
         pq.write_table(table, buf)
         _write_bytes_atomic(path, buf.getvalue().to_pybytes())
     else:
-        if csv_escape:
-            from ..csvsafe import escape_frame
-
-            df = escape_frame(df)
-        _write_bytes_atomic(path, csv_bytes(df, header=False))
+        _write_bytes_atomic(path, csv_bytes(df, header=False, escape=csv_escape))
 
 
 def _write_attribution_part(df: pd.DataFrame, path: Path, fmt: str, schema=None, csv_escape: bool = True):

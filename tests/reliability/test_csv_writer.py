@@ -107,3 +107,41 @@ def test_mostly_zero_floats_keep_their_text():
     df = pd.DataFrame({"f": values, "zeros": np.zeros(4000), "none": np.full(4000, np.nan)})
     assert to_csv_bytes(df) == _pandas(df)
     assert b"\n-0.0,0.0,\n" in to_csv_bytes(df)
+
+
+@settings(max_examples=150, deadline=None)
+@given(hpd.data_frames([hpd.column("t", elements=st.one_of(st.none(), texts, st.sampled_from(
+                            ["=1+1", "'=x", "-", "@home", "'tis", "\tx", "a,b", 'say "hi"', "l1\nl2"])), dtype=object),
+                        hpd.column("i", dtype=np.int32),
+                        hpd.column("u", dtype=np.uint8),
+                        hpd.column("f", elements=st.floats(allow_infinity=False, width=64), dtype=float),
+                        hpd.column("b", dtype=bool)]))
+def test_core_writer_gives_pandas_bytes_escaped_or_not(df):
+    """The compiled core's rows (issue 19: writing) are pandas' bytes, with and without the
+    spreadsheet escaping, for text with missing cells, narrow integers, floats and bools."""
+    from analysis import csvwrite
+    from analysis.csvsafe import escape_frame
+    from analysis.measure.core import AVAILABLE
+
+    if not AVAILABLE:
+        pytest.skip("the compiled core is not built")
+    if len(df):
+        assert csvwrite._core_rows(df, False) is not None  # the core takes every one of these columns
+    assert to_csv_bytes(df) == _pandas(df)
+    assert to_csv_bytes(df, escape=True) == _pandas(escape_frame(df))
+    assert to_csv_bytes(df, header=False, escape=True) == _pandas(escape_frame(df), header=False)
+    strings = df.assign(t=df["t"].astype("string"))  # an Arrow-backed string column with <NA>
+    assert to_csv_bytes(strings, escape=True) == _pandas(escape_frame(strings))
+
+
+def test_core_writer_steps_aside_for_what_it_cannot_write():
+    from analysis import csvwrite
+
+    dates = pd.DataFrame({"d": pd.to_datetime(["2024-03-05", None]), "n": [1, 2]})
+    assert csvwrite._core_rows(dates, False) is not None and to_csv_bytes(dates) == _pandas(dates)
+    assert csvwrite._core_rows(pd.DataFrame({"a": ["x"]}), False) is None  # one column: "" is written '""'
+    assert csvwrite._core_rows(pd.DataFrame({"o": [1, "x"], "n": [1, 2]}), False) is None
+    big = pd.DataFrame({"u": np.array([2**63 + 5], dtype=np.uint64), "n": [1]})
+    assert csvwrite._core_rows(big, False) is None and to_csv_bytes(big) == _pandas(big)
+    timed = pd.DataFrame({"d": pd.to_datetime(["2024-03-05 10:30"]), "n": [1]})
+    assert csvwrite._core_rows(timed, False) is None
