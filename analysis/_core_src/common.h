@@ -118,9 +118,9 @@ typedef struct {
     /* native classification (set_vocab); without it every new token goes to the Python callbacks */
     int vocab_ready;
     int matched_utf8; /* score_doc without head gives the matched texts as UTF-8 (set_matched_utf8) */
-    PyObject *quote_chars, *number_words, *cues, *lit_index, *glob_leads;
-    int32_t *lead_lengths;
-    int n_lead_lengths, has_nolead, max_glob_token;
+    PyObject *quote_chars, *number_words, *cues, *lit_index, *glob_leads, *glob_tails;
+    int32_t *lead_lengths, *tail_lengths;
+    int n_lead_lengths, n_tail_lengths, has_nolead, max_glob_token;
     /* set while a call uses the work buffers: a Python callback can let another thread in */
     int busy;
     /* work buffers */

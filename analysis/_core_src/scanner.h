@@ -62,7 +62,9 @@ static void Scanner_dealloc(Scanner *S) {
     Py_XDECREF(S->cues);
     Py_XDECREF(S->lit_index);
     Py_XDECREF(S->glob_leads);
+    Py_XDECREF(S->glob_tails);
     PyMem_Free(S->lead_lengths);
+    PyMem_Free(S->tail_lengths);
     mfa_aligned_free(S->slots);
     PyMem_Free(S->pool);
     PyMem_Free(S->exp_n);
@@ -207,27 +209,45 @@ static PyObject *Scanner_set_scare(Scanner *S, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-/* set_vocab(quote_chars, number_words, cues, lit_index, glob_leads, lead_lengths, has_nolead, max_glob_token):
- * classify and expand new tokens natively (see classify_native) */
+static int sorted_lengths(PyObject *lens, int32_t **out, int *n, const char *what) {
+    *out = int_array(lens, n);
+    if (!*out) return -1;
+    for (int i = 1; i < *n; i++)
+        if ((*out)[i] < (*out)[i - 1]) {
+            PyMem_Free(*out);
+            *out = NULL;
+            PyErr_Format(PyExc_ValueError, "set_vocab: %s must be sorted", what);
+            return -1;
+        }
+    return 0;
+}
+
+/* set_vocab(quote_chars, number_words, cues, lit_index, glob_leads, lead_lengths, has_nolead, max_glob_token
+ *           [, glob_tails, tail_lengths]):
+ * classify and expand new tokens natively (see classify_c). A norm goes to the Python callback when it
+ * starts with a key of glob_leads or ends with a key of glob_tails (the globs without a lead, by the
+ * literal characters after their last wildcard), or always when has_nolead (a glob with neither). */
 static PyObject *Scanner_set_vocab(Scanner *S, PyObject *args) {
-    PyObject *qc, *nw, *cues, *lit, *leads, *lens;
+    PyObject *qc, *nw, *cues, *lit, *leads, *lens, *tails = NULL, *tlens = NULL;
     int has_nolead, max_glob;
-    if (!PyArg_ParseTuple(args, "OOOO!O!Opi", &qc, &nw, &cues, &PyDict_Type, &lit, &PyDict_Type, &leads, &lens,
-                          &has_nolead, &max_glob))
+    if (!PyArg_ParseTuple(args, "OOOO!O!Opi|O!O", &qc, &nw, &cues, &PyDict_Type, &lit, &PyDict_Type, &leads, &lens,
+                          &has_nolead, &max_glob, &PyDict_Type, &tails, &tlens))
         return NULL;
+    if (tails && !tlens) {
+        PyErr_SetString(PyExc_TypeError, "set_vocab: glob_tails needs tail_lengths");
+        return NULL;
+    }
     if (!PyAnySet_Check(qc) || !PyAnySet_Check(nw) || !PyAnySet_Check(cues)) {
         PyErr_SetString(PyExc_TypeError, "set_vocab: quote_chars, number_words and cues must be sets");
         return NULL;
     }
-    int n = 0;
-    int32_t *ll = int_array(lens, &n);
-    if (!ll) return NULL;
-    for (int i = 1; i < n; i++)
-        if (ll[i] < ll[i - 1]) {
-            PyMem_Free(ll);
-            PyErr_SetString(PyExc_ValueError, "set_vocab: lead_lengths must be sorted");
-            return NULL;
-        }
+    int n = 0, nt = 0;
+    int32_t *ll = NULL, *tl = NULL;
+    if (sorted_lengths(lens, &ll, &n, "lead_lengths")) return NULL;
+    if (tails && sorted_lengths(tlens, &tl, &nt, "tail_lengths")) {
+        PyMem_Free(ll);
+        return NULL;
+    }
     Py_INCREF(qc);
     Py_XSETREF(S->quote_chars, qc);
     Py_INCREF(nw);
@@ -241,6 +261,11 @@ static PyObject *Scanner_set_vocab(Scanner *S, PyObject *args) {
     PyMem_Free(S->lead_lengths);
     S->lead_lengths = ll;
     S->n_lead_lengths = n;
+    Py_XINCREF(tails);
+    Py_XSETREF(S->glob_tails, tails);
+    PyMem_Free(S->tail_lengths);
+    S->tail_lengths = tl;
+    S->n_tail_lengths = tails ? nt : 0;
     S->has_nolead = has_nolead;
     S->max_glob_token = max_glob;
     S->vocab_ready = 1;

@@ -38,6 +38,16 @@ static int classify_c(Scanner *S, PyObject *norm, long *flags_out, PyObject **an
             if (r < 0) return -1;
             maybe_glob = r;
         }
+        for (int k = 0; k < S->n_tail_lengths && !maybe_glob; k++) {
+            Py_ssize_t L = S->tail_lengths[k];
+            if (L > len) break;
+            PyObject *suf = PyUnicode_Substring(norm, len - L, len);
+            if (!suf) return -1;
+            int r = PyDict_Contains(S->glob_tails, suf);
+            Py_DECREF(suf);
+            if (r < 0) return -1;
+            maybe_glob = r;
+        }
         if (maybe_glob) return 0;
     }
     Py_UCS4 c0 = PyUnicode_READ_CHAR(norm, 0);

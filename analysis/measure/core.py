@@ -15,6 +15,7 @@ runs. Setting the environment variable ``MFA_ENGINE=python`` forces the Python p
 from __future__ import annotations
 
 import os
+import re
 import threading
 import warnings
 from functools import cached_property
@@ -160,6 +161,11 @@ class GlobIndex:
         self._no_lead: list[int] = []
         self._compiled = []
         self._lead_lengths: list[int] = []
+        # the globs without a lead, by their tail (the literal characters after the last * or ?): a token
+        # not ending with one of these tails matches none of them ("*ing" needs "...ing")
+        self.tails: dict[str, list[int]] = {}
+        self.tail_lengths: list[int] = []
+        self.untailed = False  # a glob with neither lead nor tail ("*", "a*?"): any token could match
         for g in globs:
             self.add(g)
 
@@ -178,7 +184,23 @@ class GlobIndex:
             self._lead_lengths = sorted({len(k) for k in self._by_lead})
         else:
             self._no_lead.append(gid)
+            tail = re.search(r"[^*?]*\Z", glob).group()
+            if tail:
+                self.tails.setdefault(tail, []).append(gid)
+                self.tail_lengths = sorted({len(k) for k in self.tails})
+            else:
+                self.untailed = True
         return gid
+
+    @property
+    def leads(self) -> dict[str, list[int]]:
+        """The globs with a lead (the literal characters before the first * or ?), by their lead."""
+        return self._by_lead
+
+    @property
+    def lead_lengths(self) -> list[int]:
+        """The lengths of :attr:`leads`, sorted."""
+        return self._lead_lengths
 
     def matching(self, token: str) -> list[int]:
         if len(token) > MAX_GLOB_TOKEN or not self.globs:
@@ -235,9 +257,12 @@ class CoreScanner:
         self._glob_anchor = glob_anchor
         self.scanner = _core.Scanner(EXPANSION.__getitem__, self._classify, ABBREVIATIONS, SENTENCE_STARTERS)
         # new tokens are classified in C by the rules of _classify; those a glob could match still come here
+        # a token goes to _classify only when it starts with a glob's lead or ends with a lead-less glob's
+        # tail (or a glob has neither): "*ing" alone sent every new token to Python
         self.scanner.set_vocab(
-            QUOTE_CHARS, NUMBER_WORDS, REPORTING_CUES, self._lit_index, self.globs._by_lead,
-            self.globs._lead_lengths, bool(self.globs._no_lead), MAX_GLOB_TOKEN,
+            QUOTE_CHARS, NUMBER_WORDS, REPORTING_CUES, self._lit_index, self.globs.leads,
+            self.globs.lead_lengths, self.globs.untailed, MAX_GLOB_TOKEN, self.globs.tails,
+            self.globs.tail_lengths,
         )
 
         cat_names = sorted({ce.category for ce in matcher.entries} | {d[0] for d in matcher.detectors})

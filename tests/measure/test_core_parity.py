@@ -379,3 +379,39 @@ def test_reentering_the_scanner_is_refused_not_corrupting():
         m.match_rows("alpha beta apples")
     cs.globs.matching = matching
     assert [r[3] for r in m.match_rows("alpha beta apples")[4]] == ["apples"]
+
+
+def test_glob_tails_send_only_possible_matches_to_the_callback(sample_corpus, monkeypatch):
+    """A glob without a lead ("*ing") no longer sends every new token to the Python callback: only the
+    tokens ending with its tail go there (issue 19: 28,823 callbacks -> 2,342 at 10M tokens), and a glob
+    with neither lead nor tail still sends them all. Classification and match tables are unchanged."""
+    from analysis.measure.core import CoreScanner, GlobIndex
+
+    gi = GlobIndex(["*ing", "*i?e", "poss*", "?ly*"])
+    assert gi.tails == {"ing": [0], "e": [1]} and gi.tail_lengths == [1, 3] and gi.untailed
+    assert not GlobIndex(["*ing", "*i?e"]).untailed
+    asked = []
+    real = CoreScanner._classify
+
+    def counting(self, norm):
+        asked.append(norm)
+        return real(self, norm)
+
+    monkeypatch.setattr(CoreScanner, "_classify", counting)
+    corpus = sample_corpus.head(12)
+    for entries, untailed in ((["*ing", "*i?e"], False), (["*ing", "?ly*"], True)):
+        toml = ('[meta]\nname = "g"\nversion = "0.0.1"\ndescription = "g"\n\n[categories."g.x"]\n'
+                'description = "x"\nentries = [' + ", ".join(f'"{e}"' for e in entries) + "]\n")
+        lex = parse_lexicon(toml, "g.toml")
+        fast, ref = Matcher(lex, engine="c"), Matcher(lex, engine="python")
+        asked.clear()
+        a, b = score(corpus, matcher=fast), score(corpus, matcher=ref)
+        assert a.matches.equals(b.matches) and len(a.matches) > 0
+        cs = fast._core
+        seen = [cs.scanner.norm(i) for i in range(cs.scanner.stats()["norms"])]
+        tails = tuple(cs.globs.tails)
+        could = [n for n in seen if untailed or n.endswith(tails)]
+        assert sorted(set(asked)) == sorted(set(could)), entries  # exactly the tokens a glob could match
+        assert untailed or len(set(asked)) < len(seen) / 3
+        for norm in seen[:400]:
+            assert cs.native_classification(norm) == real(cs, norm), norm
