@@ -635,12 +635,37 @@ def _merge_parts(parts, dest: Path, fmt: str, header: list, schema=None):
     else:
         with open(tmp, "wb") as out:
             out.write(pd.DataFrame(columns=header).to_csv(index=False, lineterminator="\n").encode("utf-8"))
+            out.flush()
             for p in parts:
                 with open(p, "rb") as fh:
-                    shutil.copyfileobj(fh, out, 1 << 20)
+                    _append_file(fh, out)
             out.flush()
             os.fsync(out.fileno())
     return tmp
+
+
+def _append_file(src, out) -> None:
+    """Append the file ``src`` to ``out`` (both open, binary; ``out`` flushed): in the kernel with
+    ``os.copy_file_range`` where the system has it (a 40M-word run merges 1.2 GB of parts: through Python's
+    buffers that cost seconds of CPU), else through a buffer."""
+    copy = getattr(os, "copy_file_range", None)
+    if copy is not None:
+        size = os.fstat(src.fileno()).st_size
+        done = 0
+        try:
+            while done < size:
+                n = copy(src.fileno(), out.fileno(), size - done)
+                if n == 0:
+                    break
+                done += n
+        except OSError:  # a file system or kernel without it (EXDEV, ENOSYS, EINVAL): the rest by buffer
+            pass
+        if done == size:
+            out.seek(0, os.SEEK_END)
+            return
+        src.seek(done)
+        out.seek(0, os.SEEK_END)
+    shutil.copyfileobj(src, out, 1 << 20)
 
 
 @dataclass

@@ -260,3 +260,33 @@ def test_streamed_attributions_equal_in_memory_and_resume(tmp_path, messy_csv):
                  on_chunk=lambda i, s: seen.append((i, s)))
     assert seen and all(s for _, s in seen)
     assert filecmp.cmp(tmp_path / "mem" / "attributions.csv", tmp_path / "none" / "attributions.csv", shallow=False)
+
+
+@pytest.mark.parametrize("kernel", ["copy_file_range", "fails at once", "fails midway", "absent"])
+def test_merging_parts_gives_the_same_bytes_however_the_kernel_copies(tmp_path, monkeypatch, kernel):
+    """Parts are appended in the kernel (os.copy_file_range, issue 19: 1.2 GB of parts at 40M words);
+    a kernel or file system without it, refusing it, or stopping midway gives the same file."""
+    import os
+
+    from analysis.scale import stream
+
+    parts = []
+    for i, size in enumerate([0, 1, 70_000, 3 * (1 << 20) + 17, 5]):
+        p = tmp_path / f"part{i}"
+        p.write_bytes(bytes((i * 7 + k) % 251 for k in range(size)))
+        parts.append(p)
+    real = getattr(os, "copy_file_range", None)
+    if kernel == "absent":
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    elif kernel != "copy_file_range":
+        calls = []
+
+        def flaky(src, dst, count, *args):
+            calls.append(count)
+            if kernel == "fails at once" or len(calls) > 1 or real is None:
+                raise OSError(18, "Invalid cross-device link")
+            return real(src, dst, min(count, 4096))
+
+        monkeypatch.setattr(os, "copy_file_range", flaky, raising=False)
+    tmp = stream._merge_parts(parts, tmp_path / "matches.csv", "csv", ["a", "b"])
+    assert tmp.read_bytes() == b"a,b\n" + b"".join(p.read_bytes() for p in parts)
