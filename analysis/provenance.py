@@ -65,6 +65,25 @@ def hash_rows(h, corpus: pd.DataFrame, columns=("doc_id", "outlet", "date", "tex
 _HASH_BLOCK = 4096  # rows of a corpus joined into one string before they are hashed
 
 
+def hash_rows_many(corpus: pd.DataFrame, targets) -> None:
+    """:func:`hash_rows` of ``corpus`` into several hash objects at once: ``targets`` is a list of
+    ``(h, columns)``. Each value is turned into UTF-8 once for all of them (a streamed run hashed every
+    text twice, for the chunk's hash and the corpus's: two joins and two encodings of all its text);
+    the bytes each hash object gets are those :func:`hash_rows` gives it."""
+    present = [[c for c in cols if c in corpus.columns] for _h, cols in targets]
+    for (h, _cols), cols in zip(targets, present):
+        if not cols:
+            h.update(b"\x1e" * len(corpus))
+    needed = list(dict.fromkeys(c for cols in present for c in cols))
+    for a in range(0, len(corpus), _HASH_BLOCK):
+        encoded = {c: [_hash_text(v).encode("utf-8", "surrogatepass") for v in corpus[c].iloc[a:a + _HASH_BLOCK].tolist()]
+                   for c in needed}
+        for (h, _cols), cols in zip(targets, present):
+            if cols:
+                rows = [b"\x1f".join(row) for row in zip(*(encoded[c] for c in cols))]
+                h.update(b"\x1f\x1e".join(rows) + b"\x1f\x1e")
+
+
 def hash_text(value) -> str:
     """The text a corpus value is hashed as: ``""`` for None and NaN, else ``str(value)``."""
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)

@@ -55,7 +55,7 @@ from ..outputs import (
     resolve_target,
     write_table,
 )
-from ..provenance import dumps, hash_rows
+from ..provenance import dumps, hash_rows_many
 from ..provenance import provenance as make_provenance
 from ..text import corpus as _corpus
 from ..text import dates as _dates
@@ -418,21 +418,23 @@ def _decide_dates(path: Path, kind, chunk_size, encoding, date_col, progress=Non
     return found.decided()
 
 
-def chunk_sha256(corpus: pd.DataFrame) -> str:
-    """Content hash of a normalised chunk (doc_id, outlet, date, title, text of every row, in order)."""
+CHUNK_HASH_COLUMNS = ("doc_id", "outlet", "date", "title", "text")
+CORPUS_HASH_COLUMNS = ("doc_id", "outlet", "date", "text")  # as analysis.provenance.corpus_sha256
+
+
+def chunk_sha256(corpus: pd.DataFrame, corpus_hash=None) -> str:
+    """Content hash of a normalised chunk (doc_id, outlet, date, title, text of every row, in order);
+    ``corpus_hash``, a hash object, is fed the chunk's rows as the corpus hash takes them, in the same
+    reading of the values."""
     h = hashlib.sha256()
-    _hash_rows(h, corpus, ("doc_id", "outlet", "date", "title", "text"))
+    targets = [(h, CHUNK_HASH_COLUMNS)] + ([(corpus_hash, CORPUS_HASH_COLUMNS)] if corpus_hash is not None else [])
+    hash_rows_many(corpus, targets)
     return h.hexdigest()
-
-
-def _hash_rows(h, corpus, columns):
-    """Feed rows to ``h`` exactly as :func:`analysis.provenance.corpus_sha256` does."""
-    hash_rows(h, corpus, columns)
 
 
 def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | None = None, text_col=None, id_col=None,
                        outlet_col=None, date_col=None, title_col=None, encoding=None, fmt=None, dayfirst=None,
-                       progress=None, split=None):
+                       progress=None, split=None, corpus_hash=None):
     """Read a corpus a chunk of documents at a time, normalised as :func:`load_corpus` does.
 
     Parameters
@@ -454,6 +456,9 @@ def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | Non
         notes are added to ``report`` once the last chunk has been read.
     progress : tqdm, optional
         A progress bar updated in the units of :func:`progress_units`.
+    corpus_hash : hashlib object, optional
+        Fed every chunk's rows as :func:`analysis.provenance.corpus_sha256` hashes them (so that its
+        digest at the end is that of the whole corpus), read once with the chunk's own hash.
 
     Yields
     ------
@@ -508,7 +513,7 @@ def iter_corpus_chunks(path, chunk_size: int = 5000, *, report: LoadReport | Non
         last_pos = pos
         if len(corpus) == 0:
             continue
-        yield CorpusChunk(index, corpus, chunk_sha256(corpus), pos)
+        yield CorpusChunk(index, corpus, chunk_sha256(corpus, corpus_hash), pos)
         index += 1
     if report.n_read == 0:
         raise CorpusError(f"{path}: no documents found")
@@ -947,8 +952,8 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
 
     def chunks_to_score():
         for ch in iter_corpus_chunks(path, chunk_size, report=report, encoding=encoding, fmt=input_format,
-                                     dayfirst=dayfirst, progress=bar, split=split, **column_args):
-            _hash_rows(corpus_hash, ch.corpus, ("doc_id", "outlet", "date", "text"))
+                                     dayfirst=dayfirst, progress=bar, split=split, corpus_hash=corpus_hash,
+                                     **column_args):
             meta = _corpus.metadata_table(ch.corpus)
             if meta is not None:
                 meta_parts.append(meta)
