@@ -155,6 +155,7 @@ def _delimited_frame(rows, header, numbers, bad):
 def _iter_jsonl(path: Path, encoding, chunk_size: int, report: LoadReport, keep=None):
     """Raw chunks of a JSONL file; ``keep(key)``, when given, selects the keys kept from each record."""
     records, numbers = [], []
+    kept: dict = {}
     noted = False
     enc = encoding or "utf-8"
     any_line = False
@@ -177,8 +178,8 @@ def _iter_jsonl(path: Path, encoding, chunk_size: int, report: LoadReport, keep=
             obj = _corpus.jsonl_record(line, lineno, path, report)
             if obj is None:
                 continue
-            if keep is not None:
-                obj = {k: v for k, v in obj.items() if keep(k)}
+            if keep is not None:  # keys repeat from record to record: each is asked about once
+                obj = {k: v for k, v in obj.items() if (kept[k] if k in kept else kept.setdefault(k, keep(k)))}
             records.append(obj)
             numbers.append(lineno)
             if len(records) >= chunk_size:
