@@ -1,7 +1,8 @@
 """Grouped cross-validation of a token-level cue tagger on the CoNLL-2010 biological training files.
 
 ``nice python benchmarks/bio_token_cv.py [--data ../shared/data/uncertainty] [--k 5] [--C 2]
-[--extra alt,modal,sent] [--pos-weight W] [--stack] [--seed S] [--augment SZEGED_XML]``
+[--extra alt,modal,sent] [--pos-weight W] [--stack] [--seed S | --seeds 0,1,2,3,4] [--augment SZEGED_XML]
+[--lexicon hedging] [--C-grid 0.5,1,2]``
 
 An experiment for issue 18: it measures how far a sentence decision taken from a token-level cue
 tagger alone gets. The candidate features are the library's (:mod:`analysis.validate.tagger`, the
@@ -22,7 +23,14 @@ fold (``GroupKFold(k, shuffle=True, random_state=0)`` over documents, the same f
 * a held-out sentence is uncertain when its most probable candidate has probability above 0.5.
 
 ``--seed`` changes the fold assignment (``random_state``; 0 gives the folds of ``learn --cv``), to see
-how much of a difference between settings is the partition's. ``--augment`` adds the sentences of a
+how much of a difference between settings is the partition's; ``--seeds`` runs several assignments
+and prints each one's JSON line, then their mean pooled F1 (the last line). ``--lexicon`` adds a
+lexicon's matches (the ``tagger_lexicon`` setting of ``learn``): tokens it matches are candidates
+too, and every candidate gets the category and entry that match it
+(:func:`analysis.validate.tagger.lexicon_features`). ``--C-grid`` chooses ``C`` inside every training
+part (nested): three inner folds grouped by document (cue words induced from each inner training
+part), the value with the best pooled inner F1 (ties: the smaller C) is refitted on the whole
+training part; the test fold is never looked at. ``--augment`` adds the sentences of a
 Szeged WikiWeasel file to every training fold (never scored) with "frustratingly easy" domain
 adaptation (Daume 2007): every feature appears twice, once shared and once prefixed with its domain
 (``bio:`` or ``wiki:``), so the model learns what the two annotations share and where they differ;
@@ -47,7 +55,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from analysis.validate.tagger import candidate_features, crude_stem
+from analysis.validate.tagger import candidate_features, crude_stem, lexicon_features, lexicon_hits
 
 
 def tokenise(gold) -> list[tuple[list[str], list[int]]]:
@@ -137,19 +145,42 @@ def _sentence_block(probs, sent, n: int) -> np.ndarray:
     return np.c_[best, second, 1 - np.exp(log_none), np.log1p(count), np.log(clipped / (1 - clipped))]
 
 
+def lexicon_table(gold, lexicon: str | None) -> list[dict] | None:
+    """Per sentence, ``{token index: (category, entry)}`` of the lexicon's matches (None without a lexicon)."""
+    if not lexicon:
+        return None
+    from analysis.measure.matching import Matcher
+    from analysis.validate.induction import sentence_token_spans
+
+    matcher = Matcher([lexicon])
+    return [lexicon_hits(sentence_token_spans(text), matcher.match(text).matches) for text in gold["text"]]
+
+
+def prepare(gold, augment=None, lexicon: str | None = None) -> dict:
+    """Tokens and labels (:func:`tokenise`) and lexicon matches of ``gold`` and ``augment``."""
+    return {"toks": tokenise(gold), "aug_toks": tokenise(augment) if augment is not None else [],
+            "hits": lexicon_table(gold, lexicon),
+            "aug_hits": lexicon_table(augment, lexicon) if augment is not None else None}
+
+
 def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, extra=(),
-        pos_weight: float = 1.0, stack: bool = False, augment=None, bits: int = 20) -> dict:
+        pos_weight: float = 1.0, stack: bool = False, augment=None, bits: int = 20, lexicon: str | None = None,
+        C_grid=(), tables=None) -> dict:
     """Out-of-fold scores of the tagger; ``extra`` feature groups, a cue ``pos_weight``, ``stack``ing,
     and ``augment``: sentences of another domain (a DataFrame like ``gold``) joining every training fold.
-    ``bits``: features are hashed into 2^bits columns."""
+    ``bits``: features are hashed into 2^bits columns. ``lexicon``: a lexicon whose matches are
+    candidates and features; ``C_grid``: values of C chosen among inside each training part (nested).
+    ``tables``: :func:`prepare` of the same ``gold``, ``augment`` and ``lexicon``, computed once for
+    several seeds (nothing in it depends on the folds)."""
     import scipy.sparse as sp
     from scipy.stats import t as student_t
     from sklearn.feature_extraction import FeatureHasher
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
 
-    toks = tokenise(gold)
-    aug_toks = tokenise(augment) if augment is not None else []
+    if tables is None:
+        tables = prepare(gold, augment, lexicon)
+    toks, aug_toks, hits, aug_hits = tables["toks"], tables["aug_toks"], tables["hits"], tables["aug_hits"]
     y = gold["label"].astype(bool).to_numpy()
     groups = gold["doc_id"].astype(str).to_numpy()
     hasher = FeatureHasher(n_features=1 << bits, input_type="string", alternate_sign=False)
@@ -166,8 +197,10 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
 
         def build(indices, source=toks, domain="bio"):
             feats, sent, labels = [], [], []
+            source_hits = hits if source is toks else aug_hits
             for i in indices:
                 norms, labs = source[i]
+                found = source_hits[i] if source_hits is not None else {}
                 for j, w in enumerate(norms):
                     if w in cue_words:
                         key = "c=" + w
@@ -175,9 +208,13 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
                         key = "s=" + crude_stem(w)
                     elif len(w) >= 5 and w[:5] in prefixes:
                         key = "p=" + w[:5]
+                    elif j in found:
+                        key = "x=" + found[j][0]
                     else:
                         continue
                     fs = candidate_features(norms, j, key, window) + extra_features(norms, j, key, extra)
+                    if source_hits is not None:
+                        fs += lexicon_features(key, found.get(j))
                     feats.append(fs + [f"{domain}:{f}" for f in fs] if aug_toks else fs)
                     sent.append(i)
                     labels.append(bool(labs[j]))
@@ -186,16 +223,41 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
             return X, np.asarray(sent, dtype=np.int64), np.asarray(labels, dtype=bool)
         return build
 
-    def fit(X, labels):
-        return LogisticRegression(C=C, solver="liblinear", max_iter=2000, class_weight=class_weight).fit(X, labels)
+    def fit(X, labels, c=C):
+        return LogisticRegression(C=c, solver="liblinear", max_iter=2000, class_weight=class_weight).fit(X, labels)
 
-    for train_idx, test_idx in GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(gold, y, groups):
-        build = builder(train_idx)
-        X_tr, _s, lab_tr = build(train_idx)
+    def training_matrix(build, idx):
+        X, _s, lab = build(idx)
         if aug_toks:
             X_aug, _sa, lab_aug = build(range(len(aug_toks)), aug_toks, "wiki")
-            X_tr, lab_tr = sp.vstack([X_tr, X_aug]).tocsr(), np.r_[lab_tr, lab_aug]
-        clf = fit(X_tr, lab_tr)
+            X, lab = sp.vstack([X, X_aug]).tocsr(), np.r_[lab, lab_aug]
+        return X, lab
+
+    def choose_C(train_idx) -> float:
+        """The value of ``C_grid`` with the best pooled F1 over three inner folds of ``train_idx``."""
+        best = np.zeros((len(C_grid), len(gold)))
+        for itr, ite in GroupKFold(n_splits=3, shuffle=True, random_state=0).split(
+                train_idx, y[train_idx], groups[train_idx]):
+            inner = builder(train_idx[itr])
+            X_a, lab_a = training_matrix(inner, train_idx[itr])
+            X_b, s_b, _lb = inner(train_idx[ite])
+            for g, c in enumerate(C_grid):
+                if len(s_b):
+                    np.maximum.at(best[g], s_b, fit(X_a, lab_a, c).predict_proba(X_b)[:, 1])
+        t = y[train_idx]
+        f1s = []
+        for g in range(len(C_grid)):
+            p = best[g][train_idx] > 0.5
+            f1s.append(2 * float((p & t).sum()) / float(p.sum() + t.sum()))
+        return float(C_grid[int(np.argmax(f1s))])  # argmax: the first (smallest) C among ties
+
+    chosen = []
+    for train_idx, test_idx in GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(gold, y, groups):
+        build = builder(train_idx)
+        X_tr, lab_tr = training_matrix(build, train_idx)
+        c_fold = choose_C(train_idx) if C_grid else C
+        chosen.append(c_fold)
+        clf = fit(X_tr, lab_tr, c_fold)
         X_te, sent_te, _l = build(test_idx)
         p_te = clf.predict_proba(X_te)[:, 1] if len(sent_te) else np.zeros(0)
         if stack:
@@ -226,7 +288,8 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     half = float(student_t.ppf(0.975, k - 1)) * sd / math.sqrt(k)
     return {"sentences": len(gold), "uncertain": int(y.sum()), "documents": len(set(groups)), "k": k,
             "C": C, "min_count": min_count, "window": window, "extra": sorted(extra), "pos_weight": pos_weight,
-            "stack": stack, "seed": seed,
+            "stack": stack, "seed": seed, "lexicon": lexicon,
+            "C_grid": sorted(C_grid) if C_grid else None, "C_chosen": chosen if C_grid else None,
             "augment": None if augment is None else len(augment), "precision": round(precision, 4),
             "recall": round(recall, 4), "f1": round(2 * precision * recall / (precision + recall), 4),
             "fold_f1": [round(f, 4) for f in fold_f1], "fold_mean": round(mean, 4),
@@ -245,11 +308,28 @@ def main(argv=None) -> int:
     ap.add_argument("--stack", action="store_true",
                     help="decide by a sentence model over the tagger's probabilities (three inner folds)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the fold assignment (default 0: learn's folds)")
+    ap.add_argument("--seeds", help="several fold seeds (comma-separated): one JSON line each, then their mean")
+    ap.add_argument("--lexicon", help="a lexicon whose matches are candidates and features (e.g. hedging)")
+    ap.add_argument("--C-grid", dest="C_grid", default="",
+                    help="values of C to choose among inside each training part (nested; comma-separated)")
     ap.add_argument("--augment", metavar="SZEGED_XML",
                     help="add a Szeged WikiWeasel file's sentences to every training fold (domain-augmented features)")
     args = ap.parse_args(argv)
     if args.augment and args.stack:
         print("error: --augment and --stack cannot be combined", file=sys.stderr)
+        return 2
+    try:
+        seeds = [int(v) for v in args.seeds.split(",")] if args.seeds else [args.seed]
+        C_grid = sorted({float(v) for v in args.C_grid.split(",") if v})
+    except ValueError:
+        print(f"error: --seeds {args.seeds!r} / --C-grid {args.C_grid!r}: comma-separated numbers expected",
+              file=sys.stderr)
+        return 2
+    if args.stack and C_grid:
+        print("error: --C-grid and --stack cannot be combined", file=sys.stderr)
+        return 2
+    if any(c <= 0 for c in C_grid):
+        print("error: --C-grid values must be positive", file=sys.stderr)
         return 2
     extra = {g for g in args.extra.split(",") if g}
     if extra - {"alt", "modal", "sent"}:
@@ -263,11 +343,19 @@ def main(argv=None) -> int:
     from analysis.validate.corpora import load_conll2010, load_szeged
 
     augment = load_szeged(args.augment) if args.augment else None
-    start = time.process_time()
-    result = run(load_conll2010(files), k=args.k, C=args.C, min_count=args.min_count, window=args.window,
-                 extra=extra, pos_weight=args.pos_weight, stack=args.stack, seed=args.seed, augment=augment)
-    result["cpu_seconds"] = round(time.process_time() - start, 1)
-    print(json.dumps(result))
+    gold = load_conll2010(files)
+    tables, f1s = prepare(gold, augment, args.lexicon), []
+    for seed in seeds:
+        start = time.process_time()
+        result = run(gold, k=args.k, C=args.C, min_count=args.min_count, window=args.window, extra=extra,
+                     pos_weight=args.pos_weight, stack=args.stack, seed=seed, augment=augment,
+                     lexicon=args.lexicon, C_grid=C_grid, tables=tables)
+        result["cpu_seconds"] = round(time.process_time() - start, 1)
+        f1s.append(result["f1"])
+        print(json.dumps(result), flush=True)
+    if len(seeds) > 1:
+        print(json.dumps({"seeds": seeds, "f1": f1s, "mean_f1": round(float(np.mean(f1s)), 4),
+                          "sd_f1": round(float(np.std(f1s, ddof=1)), 4)}))
     return 0
 
 

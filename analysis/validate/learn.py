@@ -47,9 +47,10 @@ __all__ = [
 
 MODEL_FORMAT = "media-framing-analysis/sentence-classifier"
 #: Schema 2 adds ``context_vocabulary`` (cue-in-context features) and ``token_model``; schema 3 adds
-#: the ``tagger`` setting. Schema-1 and schema-2 files still load as they were written.
-SCHEMA_VERSION = 3
-_READABLE_SCHEMAS = (1, 2, 3)
+#: the ``tagger`` setting; schema 4 the ``tagger_lexicon`` setting. Older files still load as they
+#: were written.
+SCHEMA_VERSION = 4
+_READABLE_SCHEMAS = (1, 2, 3, 4)
 MAX_MODEL_BYTES = 200 * 1024 * 1024
 
 #: Settings chosen by 10-fold cross-validation on the CoNLL-2010 biological training files
@@ -65,6 +66,7 @@ DEFAULT_SETTINGS = {
     "cue_context": False,
     "token_model": False,
     "tagger": False,
+    "tagger_lexicon": False,
     "hash_bits": None,
     "model": "logreg",
     "C": 3.0,
@@ -75,6 +77,8 @@ DEFAULT_SETTINGS = {
 _SCHEMA1_SETTINGS = {"cue_context": False, "token_model": False, "hash_bits": None}
 #: Settings a schema-2 model file was written with when it does not name them (before the tagger).
 _SCHEMA2_SETTINGS = {"tagger": False}
+#: Settings a schema-3 model file was written with when it does not name them (before the tagger's lexicon).
+_SCHEMA3_SETTINGS = {"tagger_lexicon": False}
 
 # name -> (allowed python types, validator or None)
 _SETTING_TYPES = {
@@ -88,6 +92,7 @@ _SETTING_TYPES = {
     "cue_context": (bool,),
     "token_model": (bool,),
     "tagger": (bool,),
+    "tagger_lexicon": (bool,),
     "hash_bits": (int, type(None)),
     "model": (str,),
     "C": (int, float),
@@ -132,6 +137,9 @@ def check_settings(settings: dict | None) -> dict:
     if out["tagger"] and (out["token_model"] or out["cue_context"]):
         raise ValueError("setting 'tagger' decides sentences by the cue tagger alone: "
                          "it cannot be combined with 'token_model' or 'cue_context'")
+    if out["tagger_lexicon"] and not (out["tagger"] and out["lexicons"]):
+        raise ValueError("setting 'tagger_lexicon' adds the lexicons' matches to the cue tagger: "
+                         "it needs 'tagger' and at least one of 'lexicons'")
     if out["tagger"] and out["model"] != "logreg":
         raise ValueError("setting 'tagger' needs model 'logreg' (the tagger's probabilities are its decision)")
     if out["min_df"] < 1 or out["cue_min_count"] < 1:
@@ -254,6 +262,15 @@ def tagger_cue_words(gold: pd.DataFrame, min_count: int) -> list[str]:
     return sorted(w for w, c in counts.items() if c >= min_count)
 
 
+def _lexicon_tomls(names) -> list[dict]:
+    """The lexicons a model stores: name, version, hash and the full TOML of each."""
+    from analysis.lexicons.formats import lexicon_to_toml
+    from analysis.lexicons.model import load_lexicons
+
+    return [{"name": lex.name, "version": lex.version, "sha256": lex.sha256, "toml": lexicon_to_toml(lex)}
+            for lex in (load_lexicons(names) if names else [])]
+
+
 def _hash_index(feature: str, bits: int) -> int:
     from sklearn.utils import murmurhash3_32
 
@@ -344,15 +361,17 @@ class _Featurizer:
     def token_candidates(self, texts, cues=None):
         """Candidate cue tokens of ``texts``: feature lists, sentence index, and (with ``cues``) labels."""
         from analysis.validate.induction import sentence_token_spans
-        from analysis.validate.tagger import tagger_candidates
+        from analysis.validate.tagger import lexicon_hits, tagger_candidates
 
+        matcher = self._lex.matcher_ if self.settings["tagger_lexicon"] and self._lex is not None else None
         feats, sent, labels = [], [], []
         for i, text in enumerate(texts):
             spans = sentence_token_spans(text)
             gold = [(int(c[0]), int(c[1])) for c in cues[i]] if cues is not None else []
             norms = [n for _a, _b, n in spans]
             if self.settings["tagger"]:
-                found = tagger_candidates(norms, self._tagger_words)
+                hits = lexicon_hits(spans, matcher.match(text).matches) if matcher is not None else None
+                found = tagger_candidates(norms, self._tagger_words, hits=hits)
             else:
                 found = candidate_contexts(norms, self._cue_words, self._cue_prefixes)
             for j, fs in found:
@@ -460,15 +479,14 @@ class _Featurizer:
     def fit(cls, gold: pd.DataFrame, settings: dict, sample_weight=None) -> _Featurizer:
         from sklearn.feature_extraction.text import CountVectorizer
 
-        from analysis.lexicons.formats import lexicon_to_toml
-        from analysis.lexicons.model import load_lexicons
         from analysis.validate.induction import induce_cues
 
         texts = gold["text"].tolist()
         word_vocab, char_vocab = [], []
         min_df = min(settings["min_df"], max(1, len(texts)))
         if settings["tagger"]:
-            feat = cls(settings)
+            tomls = _lexicon_tomls(settings["lexicons"]) if settings["tagger_lexicon"] else []
+            feat = cls(settings, lexicon_tomls=tomls)
             feat._tagger_words = set(tagger_cue_words(gold, settings["cue_min_count"]))
             feat.fit_token_model(gold, min_df, sample_weight)
             return feat
@@ -485,10 +503,7 @@ class _Featurizer:
                                  ngram_range=tuple(settings["char_ngrams"]), min_df=min_df)
             cv.fit(texts)
             char_vocab = [str(t) for t in cv.get_feature_names_out()]
-        tomls = []
-        for lex in load_lexicons(settings["lexicons"]) if settings["lexicons"] else []:
-            tomls.append({"name": lex.name, "version": lex.version, "sha256": lex.sha256,
-                          "toml": lexicon_to_toml(lex)})
+        tomls = _lexicon_tomls(settings["lexicons"])
         cues = []
         if settings["induced_cues"]:
             table = induce_cues(gold, min_cue_count=settings["cue_min_count"])
@@ -916,11 +931,13 @@ def _weight(v) -> bool:
 
 
 def _file_settings(data: dict) -> dict:
-    """The settings of a model file; schema-1 files predate cue contexts and hashing."""
+    """The settings of a model file; schema 1 predates cue contexts and hashing, 2 the tagger, 3 its lexicon."""
     if data.get("schema_version") == 1:
-        return {**_SCHEMA1_SETTINGS, **_SCHEMA2_SETTINGS, **data["settings"]}
+        return {**_SCHEMA1_SETTINGS, **_SCHEMA2_SETTINGS, **_SCHEMA3_SETTINGS, **data["settings"]}
     if data.get("schema_version") == 2:
-        return {**_SCHEMA2_SETTINGS, **data["settings"]}
+        return {**_SCHEMA2_SETTINGS, **_SCHEMA3_SETTINGS, **data["settings"]}
+    if data.get("schema_version") == 3:
+        return {**_SCHEMA3_SETTINGS, **data["settings"]}
     return data["settings"]
 
 

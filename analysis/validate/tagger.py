@@ -16,12 +16,19 @@ model sees of each; :mod:`analysis.validate.learn` trains the model and stores i
   joins alternatives after "whether" and when it lists things, when "can" is possibility and when
   ability ("can be used").
 
+* With a **lexicon** (``learn`` setting ``tagger_lexicon``), the tokens a lexicon entry matches are
+  candidates too (identity ``x=`` + the entry's category, e.g. ``x=epistemic_verb`` for "favor" when
+  the training sentences never mark it), and every candidate learns from whether, and by which
+  category and entry, the lexicon matches it (:func:`lexicon_features`): the list's knowledge of rare
+  cues and multiword entries ("cannot be excluded") joins what the annotation shows.
+
 The features are plain strings of the sentence's own tokens; a saved model holds either the
 strings seen at least ``min_df`` times in training or, with ``hash_bits``, only their hashed weights.
 """
 from __future__ import annotations
 
-__all__ = ["TRIGGERS", "candidate_features", "candidate_key", "crude_stem", "tagger_candidates"]
+__all__ = ["TRIGGERS", "candidate_features", "candidate_key", "crude_stem", "lexicon_features", "lexicon_hits",
+           "tagger_candidates"]
 
 _SUFFIXES = ("ations", "ation", "ingly", "ively", "ably", "ibly", "ness", "ment", "ings", "ing", "ive",
              "ial", "ely", "ity", "ies", "ied", "ed", "es", "ly", "al", "s", "e", "y")
@@ -111,20 +118,64 @@ def candidate_features(norms: list[str], j: int, key: str, window: int = 3) -> l
     return feats
 
 
-def tagger_candidates(norms: list[str], cue_words, window: int = 3) -> list[tuple[int, list[str]]]:
+def lexicon_hits(spans, matches) -> dict[int, tuple[str, str]]:
+    """Which word tokens a lexicon match covers: ``{token index: (category, entry)}``.
+
+    ``spans`` are the sentence's word tokens as ``(start, end, ...)`` character offsets
+    (:func:`analysis.validate.induction.sentence_token_spans`), ``matches`` the matcher's matches in
+    the same sentence (anything with ``start``, ``end``, ``category`` and ``entry``). The category is
+    its last dotted part ("hedging.modal" gives "modal"); a token covered by two matches keeps the
+    first.
+
+    >>> from types import SimpleNamespace as M
+    >>> spans = [(0, 2, "it"), (3, 9, "cannot"), (10, 12, "be"), (13, 21, "excluded")]
+    >>> lexicon_hits(spans, [M(start=3, end=21, category="hedging.possibility", entry="cannot be excluded")])
+    {1: ('possibility', 'cannot be excluded'), 2: ('possibility', 'cannot be excluded'), 3: ('possibility', 'cannot be excluded')}
+    """
+    out: dict[int, tuple[str, str]] = {}
+    for m in matches:
+        for j, span in enumerate(spans):
+            if span[0] < m.end and span[1] > m.start and j not in out:
+                out[j] = (str(m.category).rsplit(".", 1)[-1], str(m.entry))
+    return out
+
+
+def lexicon_features(key: str, hit: tuple[str, str] | None) -> list[str]:
+    """Feature strings saying whether (and by which category and entry) the lexicon matches a candidate.
+
+    >>> lexicon_features("c=may", ("modal", "may")), lexicon_features("c=or", None)
+    (['lex=modal', 'lexe=may', 'c=may|lex=modal'], ['lex=none'])
+    """
+    if hit is None:
+        return ["lex=none"]
+    return [f"lex={hit[0]}", f"lexe={hit[1]}", f"{key}|lex={hit[0]}"]
+
+
+def tagger_candidates(norms: list[str], cue_words, window: int = 3,
+                      hits: dict[int, tuple[str, str]] | None = None) -> list[tuple[int, list[str]]]:
     """``(token index, feature strings)`` of every candidate cue of one sentence.
 
     ``cue_words`` is a set of known cue words; their crude stems and five-letter prefixes are
-    derived here (pass the same set at training and prediction time).
+    derived here (pass the same set at training and prediction time). With ``hits``
+    (:func:`lexicon_hits`; ``{}`` for a sentence without matches) the tokens a lexicon matches are
+    candidates too (identity ``x=`` + category) and every candidate gets :func:`lexicon_features`.
 
     >>> [j for j, _f in tagger_candidates(["we", "suggested", "it", "may", "bind"], {"suggest", "may"})]
     [1, 3]
+    >>> [(j, f[0]) for j, f in tagger_candidates(["we", "favor", "it"], {"may"}, hits={1: ("epistemic_verb", "favor")})]
+    [(1, 'x=epistemic_verb')]
     """
     stems = {crude_stem(w) for w in cue_words}
     prefixes = {w[:PREFIX] for w in cue_words if len(w) >= PREFIX}
     out = []
     for j, w in enumerate(norms):
         key = candidate_key(w, cue_words, stems, prefixes)
+        hit = None if hits is None else hits.get(j)
+        if key is None and hit is not None:
+            key = "x=" + hit[0]
         if key is not None:
-            out.append((j, candidate_features(norms, j, key, window)))
+            feats = candidate_features(norms, j, key, window)
+            if hits is not None:
+                feats += lexicon_features(key, hit)
+            out.append((j, feats))
     return out

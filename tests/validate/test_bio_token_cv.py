@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -60,3 +61,58 @@ def test_argument_errors(bio, tmp_path, capsys):
     assert "cannot be combined" in capsys.readouterr().err
     assert bio.main(["--data", str(tmp_path)]) == 2
     assert "no task2_train_bio_" in capsys.readouterr().err
+
+
+def _rare_hedges(n_docs: int) -> pd.DataFrame:
+    """The month corpus plus hedges each annotated once (never cue words) that the hedging lexicon knows."""
+    rows = [_corpus(n_docs, "d")]
+    words = ["perhaps", "probably", "maybe", "likely", "possibly", "presumably"]
+    for d in range(n_docs):
+        word = words[d % len(words)]
+        rows.append(pd.DataFrame([
+            {"doc_id": f"d{d}", "text": f"{word.capitalize()} the kinase binds.", "label": True,
+             "cues": [(0, len(word), word, "speculation")]},
+            {"doc_id": f"d{d}", "text": "The kinase binds.", "label": False, "cues": []}]))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_the_lexicon_finds_hedges_too_rare_to_be_cue_words(bio):
+    gold = _rare_hedges(12)
+    plain = bio.run(gold, k=3, C=2.0, min_count=2, window=3, bits=14)
+    with_lex = bio.run(gold, k=3, C=2.0, min_count=2, window=3, bits=14, lexicon="hedging")
+    # each rare hedge is in one document only: its fold never saw it marked, so only the lexicon finds it
+    assert plain["recall"] < 0.9 and with_lex["recall"] == 1.0
+    assert with_lex["lexicon"] == "hedging" and plain["lexicon"] is None
+
+
+def test_nested_C_is_chosen_from_the_grid_inside_training_parts(bio):
+    gold = _rare_hedges(12)
+    month = pd.DataFrame([{"doc_id": f"d{d}", "text": f"They left in may {i}.", "label": False, "cues": []}
+                          for d in range(12) for i in range(4)])
+    gold = pd.concat([gold, month], ignore_index=True)  # most candidates are now not cues
+    assert bio.run(gold, k=3, C=0.001, min_count=2, window=3, bits=14, lexicon="hedging")["recall"] < 0.5
+    res = bio.run(gold, k=3, C=2.0, min_count=2, window=3, bits=14, lexicon="hedging", C_grid=(0.001, 10.0))
+    assert res["C_grid"] == [0.001, 10.0] and len(res["C_chosen"]) == 3
+    # C=0.001 shrinks the weights until the (negative) intercept wins: the inner folds see it and pick 10
+    assert res["C_chosen"] == [10.0, 10.0, 10.0]
+    assert res["f1"] == bio.run(gold, k=3, C=10.0, min_count=2, window=3, bits=14, lexicon="hedging")["f1"]
+
+
+def test_several_seeds_print_their_mean(bio, tmp_path, capsys, monkeypatch):
+    gold = _corpus(10, "d")
+    monkeypatch.setattr("analysis.validate.corpora.load_conll2010", lambda files: gold)
+    (tmp_path / "task2_train_bio_x.xml").write_text("<x/>")
+    assert bio.main(["--data", str(tmp_path), "--seeds", "0,1", "--k", "2"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line.get("seed") for line in lines[:2]] == [0, 1]
+    assert lines[2]["seeds"] == [0, 1] and lines[2]["mean_f1"] == 1.0 and lines[2]["f1"] == [1.0, 1.0]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--seeds", "0,x"], "comma-separated numbers"),
+    (["--C-grid", "1,-2"], "must be positive"),
+    (["--C-grid", "1,2", "--stack"], "cannot be combined"),
+])
+def test_grid_and_seed_errors(bio, tmp_path, capsys, argv, message):
+    assert bio.main(["--data", str(tmp_path), *argv]) == 2
+    assert message in capsys.readouterr().err

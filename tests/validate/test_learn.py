@@ -190,7 +190,7 @@ def test_cue_in_context(tmp_path, extra):
     texts = gold["text"].tolist()[:20]
     assert back.decision_function(texts).tolist() == model.decision_function(texts).tolist()
     data = json.loads((tmp_path / "m.json").read_text())
-    assert data["schema_version"] == 3
+    assert data["schema_version"] == 4
     if extra.get("hash_bits"):  # hashed: no n-gram or context strings from the training text in the file
         assert data["word_vocabulary"] == [] and data["context_vocabulary"] == []
         assert data["token_model"] is None or data["token_model"]["vocabulary"] == []
@@ -275,7 +275,7 @@ def test_tagger_sample_weight_reaches_the_token_model():
 def test_schema_2_files_still_load(saved, tmp_path):
     """A model written before the tagger (schema 2: no ``tagger`` setting) loads as it was."""
     data = json.loads(saved.read_text())
-    assert data["schema_version"] == 3
+    assert data["schema_version"] == 4
     data["schema_version"] = 2
     data["settings"].pop("tagger")
     old = tmp_path / "old.json"

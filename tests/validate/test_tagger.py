@@ -47,3 +47,32 @@ def test_window_bounds_the_context_words():
     norms[5] = "may"
     near = {f for f in candidate_features(norms, 5, "c=may", window=2) if f.startswith("c=may|w=")}
     assert near == {"c=may|w=w3", "c=may|w=w4", "c=may|w=w6", "c=may|w=w7"}
+
+
+def test_lexicon_hits_cover_the_tokens_a_match_spans():
+    from types import SimpleNamespace as M
+
+    from analysis.validate.tagger import lexicon_hits
+
+    spans = [(0, 7, "whether"), (8, 10, "or"), (11, 14, "not"), (15, 17, "it"), (18, 21, "may")]
+    matches = [M(start=0, end=14, category="hedging.conditional", entry="whether or not"),
+               M(start=8, end=10, category="hedging.other", entry="or"),   # overlaps the first: it keeps "or"
+               M(start=18, end=21, category="modal", entry="may")]        # a category without a dot
+    assert lexicon_hits(spans, matches) == {0: ("conditional", "whether or not"), 1: ("conditional", "whether or not"),
+                                            2: ("conditional", "whether or not"), 4: ("modal", "may")}
+    assert lexicon_hits(spans, []) == {}
+
+
+def test_lexicon_matches_make_candidates_and_features():
+    norms = ["we", "favor", "it", "or", "not"]
+    hits = {1: ("epistemic_verb", "favor")}
+    with_lex = dict(tagger_candidates(norms, {"or"}, hits=hits))
+    # "favor" is no cue word: only the lexicon makes it a candidate, named by its category
+    assert sorted(with_lex) == [1, 3]
+    assert with_lex[1][0] == "x=epistemic_verb"
+    assert {"lex=epistemic_verb", "lexe=favor", "x=epistemic_verb|lex=epistemic_verb"} <= set(with_lex[1])
+    assert "lex=none" in with_lex[3]  # a cue word the lexicon does not match says so
+    # without hits (the setting off) nothing changes: no lexicon features, no extra candidates
+    plain = dict(tagger_candidates(norms, {"or"}))
+    assert sorted(plain) == [3] and not any(f.startswith("lex") for f in plain[3])
+    assert plain[3] == [f for f in with_lex[3] if f != "lex=none"]
