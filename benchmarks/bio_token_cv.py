@@ -248,7 +248,7 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
         f1s = []
         for g in range(len(C_grid)):
             p = best[g][train_idx] > 0.5
-            f1s.append(2 * float((p & t).sum()) / float(p.sum() + t.sum()))
+            f1s.append(2 * float((p & t).sum()) / max(float(p.sum() + t.sum()), 1.0))
         return float(C_grid[int(np.argmax(f1s))])  # argmax: the first (smallest) C among ties
 
     chosen = []
