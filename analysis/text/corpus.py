@@ -301,14 +301,23 @@ def jsonl_record(line: str, lineno: int, path, report) -> dict | None:
 
 def _read_jsonl_arrow(path: Path, encoding, report, raw: bytes):
     """JSONL through pyarrow's multi-threaded JSON reader; None when the file needs the exact reader:
-    not UTF-8, a line that is blank or does not start with ``{``, an invalid line or one that is not an
-    object, a key given twice, a key whose values mix text and numbers, nested values (objects or
-    arrays), a ``.json`` file. ISO dates, which pyarrow would turn into timestamps, are read as text."""
+    not UTF-8, a ``.json`` file, or lines :func:`jsonl_block_frame` leaves to it."""
     if encoding not in (None, "utf-8", "utf8", "utf-8-sig") or len(raw) < ARROW_MIN_BYTES:
         return None
     if path.suffix.lower() == ".json":
         return None
     body = raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
+    return jsonl_block_frame(body, 1, report)
+
+
+def jsonl_block_frame(body: bytes, first_line: int, report) -> pd.DataFrame | None:
+    """Whole JSONL lines (``body``: bytes, ``first_line`` the number of its first line) read by pyarrow's
+    JSON reader into the table the exact reader (:func:`jsonl_record` line by line, then
+    ``DataFrame.from_records``) makes of them, with ``_row``; None when they need that reader: a line that
+    is blank or does not start with ``{``, an invalid line or one that is not an object, a key given twice,
+    a key whose values mix text and numbers, nested values (objects or arrays), bytes that are not UTF-8.
+    ISO dates, which pyarrow would turn into timestamps, are read as text. The rows are counted in
+    ``report`` only when the table is returned. The streamed reader reads a chunk's lines through it."""
     lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
     cr = body.count(b"\r")  # the count of "\r\n" only when there is a "\r" (each search is a pass over the file)
     if not body.startswith(b"{") or body.count(b"\n{") != lines - 1 or (cr and cr != body.count(b"\r\n")):
@@ -324,13 +333,14 @@ def _read_jsonl_arrow(path: Path, encoding, report, raw: bytes):
             schema = pa.schema([pa.field(f.name, pa.string()) if f.name in stamps else f for f in table.schema])
             table = pj.read_json(pa.py_buffer(body), read_options=pj.ReadOptions(use_threads=True, block_size=1 << 22),
                                  parse_options=pj.ParseOptions(explicit_schema=schema))
+        if table.num_rows != lines or any(f.type not in plain for f in table.schema):
+            return None
+        table.validate(full=True)  # the reader copies bytes that are not UTF-8 into its strings unchecked
+        df = table.to_pandas()
     except (pa.ArrowInvalid, pa.ArrowException, ValueError):
         return None
-    if table.num_rows != lines or any(f.type not in plain for f in table.schema):
-        return None
-    df = table.to_pandas()
     report.n_read += len(df)
-    df["_row"] = np.arange(1, len(df) + 1)
+    df["_row"] = np.arange(first_line, first_line + len(df))
     return df
 
 
