@@ -31,6 +31,18 @@ static MFA_INLINE uint64_t at_hash(const unsigned char *p, size_t n) {
     return h ^ (h >> 29);
 }
 
+/* a signature of a token (its first, second and last character and its length), 16 bits: see the
+ * tokenizer */
+static MFA_INLINE uint32_t tok_sig(Py_UCS4 f, Py_UCS4 s, Py_UCS4 l, size_t n) {
+    uint32_t h = (uint32_t)f * 0x9E3779B1u;
+    h ^= (uint32_t)s * 0x85EBCA77u;
+    h = (h ^ (h >> 13)) + (uint32_t)l * 0xC2B2AE3Du;
+    h ^= (uint32_t)n * 0x27D4EB2Fu;
+    h ^= h >> 15;
+    h *= 0x2C1B3C6Du;
+    return (h ^ (h >> 12)) & 0xFFFF;
+}
+
 static int at_init(ATab *t, size_t expected) {
     size_t cap = 16;
     while (cap < expected * 2 + 2) cap *= 2;
@@ -198,9 +210,11 @@ typedef struct {
      * lower-cased by _lower) */
     Py_UCS2 *low_of;
     unsigned char *low_known;
-    /* bit (h >> 40) & 0xFFFF set for the hash h of every vocabulary word: most tokens are told they are
-     * not a cue word from these 8 KB, without a look-up in the table */
-    uint64_t vocab_bits[1024];
+    /* bit tok_sig(first, second, last character, length) set for every vocabulary word: most tokens are
+     * told they are not a cue word from these 8 KB, before their UTF-8 and hash are made */
+    uint64_t vocab_sig[1024];
+    size_t vocab_min, vocab_span; /* a token of n characters can be a vocabulary word only when
+                                   * n - vocab_min <= vocab_span (unsigned) */
     /* source_type's word sets and marker phrases (ST_* order), and its type names (SOURCE_TYPES):
      * ASCII sources are typed here (st_ascii), others by the Python function; st_ready 0: all by Python */
     ATab st_sets[N_STSETS];
@@ -674,11 +688,19 @@ static int CueModel_init(CueModel *M, PyObject *args, PyObject *kw) {
     Py_ssize_t nv = PySequence_Fast_GET_SIZE(vseq);
     int r = at_init(&M->vocab, (size_t)nv);
     for (Py_ssize_t i = 0; r == 0 && i < nv; i++) r = at_put_str(&M->vocab, PySequence_Fast_GET_ITEM(vseq, i), (double)i);
-    for (size_t i = 0; r == 0 && i <= M->vocab.mask; i++)
-        if (M->vocab.slots[i].len != SIZE_MAX) {
-            uint64_t b = (M->vocab.slots[i].h >> 40) & 0xFFFF;
-            M->vocab_bits[b >> 6] |= (uint64_t)1 << (b & 63);
-        }
+    size_t lo = SIZE_MAX, hi = 0;
+    for (Py_ssize_t i = 0; r == 0 && i < nv; i++) { /* at_put_str checked that every word is a str */
+        PyObject *w = PySequence_Fast_GET_ITEM(vseq, i);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(w);
+        if (!len) continue; /* no token is empty */
+        if ((size_t)len < lo) lo = (size_t)len;
+        if ((size_t)len > hi) hi = (size_t)len;
+        uint32_t sig = tok_sig(PyUnicode_READ_CHAR(w, 0), len > 1 ? PyUnicode_READ_CHAR(w, 1) : 0,
+                               PyUnicode_READ_CHAR(w, len - 1), (size_t)len);
+        M->vocab_sig[sig >> 6] |= (uint64_t)1 << (sig & 63);
+    }
+    M->vocab_min = lo == SIZE_MAX ? 1 : lo;
+    M->vocab_span = lo == SIZE_MAX ? 0 : hi - lo; /* no word: 0 - 0 <= 0 lets tokens of 1 character through */
     for (int k = 0; r == 0 && k < N_ASETS; k++) r = at_from_iterable(&M->sets[k], PySequence_Fast_GET_ITEM(seq, k));
     Py_DECREF(seq);
     if (r == 0) r = at_init(&M->weights, (size_t)PyDict_Size(weights));
@@ -741,9 +763,14 @@ typedef struct {
     size_t *boff, *blen;
     uint64_t *bh;
     unsigned char *qm; /* quote mask */
-    int32_t *cand, *cid; /* index in the vocabulary (-1: none); id as a neighbouring word (-2: not looked up) */
+    Py_ssize_t *cand;    /* the tokens that are vocabulary words, in order */
+    int32_t *cand_vid;   /* the index in the vocabulary of each */
+    int32_t *cid;        /* id as a neighbouring word + 2 (1: none; 0: not looked up; set when n_cand > 0) */
+    Py_UCS4 *pc;         /* the character of a one-character punctuation token, PC_WORD for a word */
+    unsigned char *prep; /* boff, blen and bh of the token made (tok_prep) */
     Py_ssize_t n_cand;
-    size_t cid_cap, cand_cap, tok_cap, ts_cap, te_cap, boff_cap, blen_cap, bh_cap, qm_cap;
+    int has_q; /* a quote token in the sentence */
+    size_t cid_cap, cand_cap, cand_vid_cap, tok_cap, ts_cap, te_cap, boff_cap, blen_cap, bh_cap, qm_cap, pc_cap, prep_cap;
     unsigned char *pool;
     size_t pool_len, pool_cap;
     unsigned char *key;
@@ -768,7 +795,10 @@ static void actx_free(ACtx *C) {
     PyMem_Free(C->bh);
     PyMem_Free(C->qm);
     PyMem_Free(C->cand);
+    PyMem_Free(C->cand_vid);
     PyMem_Free(C->cid);
+    PyMem_Free(C->pc);
+    PyMem_Free(C->prep);
     PyMem_Free(C->pool);
     PyMem_Free(C->key);
     PyMem_Free(C->kept_i);
@@ -800,28 +830,83 @@ static MFA_INLINE size_t utf8_put(unsigned char *o, Py_UCS4 c) {
     return 4;
 }
 
-/* TOKEN_RE on low[a:b]: (?:[^\W\d_]\.){2,} | \w+(?:[-'’]\w+)* | [^\w\s]; the spans, the UTF-8 of each
- * lower-cased token and its hash. The lower-cased text has the character classes of the text at every
- * position (str.lower() keeps \w, \d, letters and \s; test_attribution_core checks every code point), so
- * these are also the spans of the tokens of the text. */
-#define DEFINE_TOKENIZE(NAME, T)                                                                           \
-    static void NAME(ACtx *C, const T *L, Py_ssize_t a, Py_ssize_t b) {                                     \
-        Py_ssize_t i = a, t = 0, n_cand = 0;                                                               \
-        size_t pool_len = 0;                                                                               \
-        unsigned char *pool = C->pool;                                                                     \
-        while (i < b) {                                                                                    \
-            Py_UCS4 c = L[i];                                                                              \
-            if (is_s(c)) {                                                                                 \
-                i++;                                                                                       \
+/* TOKEN_RE on low[a:b]: (?:[^\W\d_]\.){2,} | \w+(?:[-'’]\w+)* | [^\w\s]; the spans of the tokens, the
+ * character of each one-character punctuation token (pc, from the text; PC_WORD for a word) and whether the
+ * sentence holds a quote token (has_q). The lower-cased text has the character classes of the text at
+ * every position (str.lower() keeps \w, \d, letters and \s; test_attribution_core checks every code
+ * point), so these are also the spans of the tokens of the text. A token is looked up in the vocabulary
+ * only when its signature (tok_sig: first, second and last character and length) has its bit set in
+ * M->vocab_sig (every vocabulary word's bit is): the UTF-8 of the lower-cased token and its at_hash are
+ * made then, or later when a rule or a feature asks for them (tok_prep), not for every token. */
+static MFA_INLINE int sig_bit(const CueModel *M, uint32_t sig) { return (int)((M->vocab_sig[sig >> 6] >> (sig & 63)) & 1); }
+
+/* the UTF-8 of lower-cased token k in the pool and its at_hash (made once) */
+#define TOK_MAKE_LOOP(T)                                                                                   \
+    do {                                                                                                   \
+        const T *L = (const T *)C->ld;                                                                     \
+        for (Py_ssize_t m = C->ts[k]; m < C->te[k]; m++) {                                                 \
+            Py_UCS4 ch = L[m];                                                                             \
+            if (ch < 0x80) {                                                                               \
+                o[len++] = (unsigned char)ch;                                                              \
+                h = (h ^ ch) * 1099511628211ull;                                                           \
                 continue;                                                                                  \
             }                                                                                              \
+            size_t w = utf8_put(o + len, ch);                                                              \
+            for (size_t x = 0; x < w; x++) h = (h ^ o[len + x]) * 1099511628211ull;                        \
+            len += w;                                                                                      \
+        }                                                                                                  \
+    } while (0)
+
+static void tok_make(ACtx *C, Py_ssize_t k) {
+    size_t off = C->pool_len, len = 0;
+    unsigned char *o = C->pool + off;
+    uint64_t h = 1469598103934665603ull;
+    if (C->lk == PyUnicode_1BYTE_KIND) TOK_MAKE_LOOP(Py_UCS1);
+    else if (C->lk == PyUnicode_2BYTE_KIND) TOK_MAKE_LOOP(Py_UCS2);
+    else TOK_MAKE_LOOP(Py_UCS4);
+    C->boff[k] = off;
+    C->blen[k] = len;
+    C->bh[k] = h ^ (h >> 29);
+    C->pool_len = off + len;
+    C->prep[k] = 1;
+}
+
+static MFA_INLINE void tok_prep(ACtx *C, Py_ssize_t k) {
+    if (!C->prep[k]) tok_make(C, k);
+}
+
+#define PC_WORD 0x110000u /* no character */
+
+static MFA_INLINE int is_quote_char(Py_UCS4 c) {
+    return c == '"' || c == '\'' || c == '`' || c == 0x201C || c == 0x201D || c == 0x201E || c == 0xAB || c == 0xBB;
+}
+
+#define DEFINE_TOKENIZE(NAME, T)                                                                           \
+    static void NAME(ACtx *C, const T *L, Py_ssize_t a, Py_ssize_t b) {                                     \
+        const CueModel *M = C->M;                                                                          \
+        Py_ssize_t i = a, t = 0, n_cand = 0;                                                               \
+        int has_q = 0;                                                                                     \
+        while (i < b) {                                                                                    \
+            Py_UCS4 c = L[i];                                                                              \
             Py_ssize_t k = i + 1;                                                                          \
-            size_t off = pool_len;                                                                         \
-            uint64_t h = 1469598103934665603ull;                                                           \
-            int hashed = 0;                                                                                \
-            if (is_w(c)) {                                                                                 \
+            int word;                                                                                      \
+            if (c < 0x80) {                                                                                \
+                unsigned char cl = CLS[c];                                                                 \
+                if (cl & C_S) {                                                                            \
+                    i++;                                                                                   \
+                    continue;                                                                              \
+                }                                                                                          \
+                word = cl & C_W;                                                                           \
+            } else {                                                                                       \
+                if (is_s(c)) {                                                                             \
+                    i++;                                                                                   \
+                    continue;                                                                              \
+                }                                                                                          \
+                word = is_w(c);                                                                            \
+            }                                                                                              \
+            if (word) {                                                                                    \
                 int done = 0;                                                                              \
-                if (is_letter(c) && k < b && L[k] == '.') {                                                \
+                if (k < b && L[k] == '.' && is_letter(c)) {                                                \
                     Py_ssize_t m = i, cnt = 0;                                                             \
                     while (m + 1 < b && is_letter(L[m]) && L[m + 1] == '.') {                              \
                         m += 2;                                                                            \
@@ -833,69 +918,46 @@ static MFA_INLINE size_t utf8_put(unsigned char *o, Py_UCS4 c) {
                     }                                                                                      \
                 }                                                                                          \
                 if (!done) {                                                                               \
-                    /* \w+(?:[-'’]\w+)*, its UTF-8 and at_hash made while it is read */                       \
-                    Py_ssize_t m = i;                                                                      \
+                    /* \w+(?:[-'’]\w+)* */                                                                 \
+                    Py_ssize_t m = k;                                                                      \
                     for (;;) {                                                                             \
                         while (m < b) {                                                                    \
                             Py_UCS4 ch = L[m];                                                             \
-                            if (ch < 0x80) {                                                               \
-                                if (!(CLS[ch] & C_W)) break;                                               \
-                                pool[pool_len++] = (unsigned char)ch;                                      \
-                                h = (h ^ ch) * 1099511628211ull;                                           \
-                            } else {                                                                       \
-                                if (!is_w(ch)) break;                                                      \
-                                size_t w = utf8_put(pool + pool_len, ch);                                  \
-                                for (size_t x = 0; x < w; x++) h = (h ^ pool[pool_len + x]) * 1099511628211ull; \
-                                pool_len += w;                                                             \
-                            }                                                                              \
+                            if (ch < 0x80 ? !(CLS[ch] & C_W) : !is_w(ch)) break;                           \
                             m++;                                                                           \
                         }                                                                                  \
                         if (m + 1 < b && (L[m] == '-' || L[m] == '\'' || (Py_UCS4)L[m] == 0x2019) && is_w(L[m + 1])) { \
-                            size_t w = utf8_put(pool + pool_len, L[m]);                                    \
-                            for (size_t x = 0; x < w; x++) h = (h ^ pool[pool_len + x]) * 1099511628211ull; \
-                            pool_len += w;                                                                 \
-                            m++;                                                                           \
+                            m += 2;                                                                        \
                             continue;                                                                      \
                         }                                                                                  \
                         break;                                                                             \
                     }                                                                                      \
                     k = m;                                                                                 \
-                    hashed = 1;                                                                            \
                 }                                                                                          \
+                C->pc[t] = PC_WORD;                                                                        \
+            } else {                                                                                       \
+                Py_UCS4 tc = TCH(i);                                                                       \
+                C->pc[t] = tc;                                                                             \
+                has_q |= is_quote_char(tc);                                                                \
             }                                                                                              \
             C->ts[t] = i;                                                                                  \
             C->te[t] = k;                                                                                  \
-            /* the UTF-8 of the lower-cased token and at_hash of it, in one pass (made above for a word) */ \
-            for (Py_ssize_t m = hashed ? k : i; m < k; m++) {                                              \
-                Py_UCS4 ch = L[m];                                                                         \
-                if (ch < 0x80) {                                                                           \
-                    pool[pool_len++] = (unsigned char)ch;                                                  \
-                    h = (h ^ ch) * 1099511628211ull;                                                       \
-                } else {                                                                                   \
-                    size_t w = utf8_put(pool + pool_len, ch);                                              \
-                    for (size_t x = 0; x < w; x++) h = (h ^ pool[pool_len + x]) * 1099511628211ull;        \
-                    pool_len += w;                                                                         \
+            if ((size_t)(k - i) - M->vocab_min <= M->vocab_span &&                                         \
+                sig_bit(M, tok_sig(c, L[i + 1 < k ? i + 1 : i] * (i + 1 < k), L[k - 1], (size_t)(k - i)))) { \
+                double vid;                                                                                \
+                tok_make(C, t);                                                                            \
+                if (at_get(&M->vocab, C->pool + C->boff[t], C->blen[t], C->bh[t], &vid)) {                  \
+                    C->cand[n_cand] = t;                                                                   \
+                    C->cand_vid[n_cand] = (int32_t)vid;                                                    \
+                    n_cand++;                                                                              \
                 }                                                                                          \
             }                                                                                              \
-            h ^= h >> 29;                                                                                  \
-            size_t len = pool_len - off;                                                                   \
-            C->boff[t] = off;                                                                              \
-            C->blen[t] = len;                                                                              \
-            C->bh[t] = h;                                                                                  \
-            double vid;                                                                                    \
-            uint64_t bit = (h >> 40) & 0xFFFF;                                                             \
-            C->cand[t] = (C->M->vocab_bits[bit >> 6] >> (bit & 63) & 1) &&                                 \
-                                 at_get(&C->M->vocab, pool + off, len, h, &vid)                            \
-                             ? (int32_t)vid                                                                \
-                             : -1;                                                                         \
-            C->cid[t] = -2;                                                                                \
-            n_cand += C->cand[t] >= 0;                                                                     \
             t++;                                                                                           \
             i = k;                                                                                         \
         }                                                                                                  \
         C->n = t;                                                                                          \
         C->n_cand = n_cand;                                                                                \
-        C->pool_len = pool_len;                                                                            \
+        C->has_q = has_q;                                                                                  \
     }
 
 DEFINE_TOKENIZE(tokenize_ucs1, Py_UCS1)
@@ -910,36 +972,43 @@ static int tokenize_sentence(ACtx *C, Py_ssize_t a, Py_ssize_t b) {
         grow((void **)&C->boff, &C->boff_cap, most, sizeof(size_t)) ||
         grow((void **)&C->blen, &C->blen_cap, most, sizeof(size_t)) ||
         grow((void **)&C->bh, &C->bh_cap, most, sizeof(uint64_t)) ||
-        grow((void **)&C->cand, &C->cand_cap, most, sizeof(int32_t)) ||
+        grow((void **)&C->cand, &C->cand_cap, most, sizeof(Py_ssize_t)) ||
+        grow((void **)&C->cand_vid, &C->cand_vid_cap, most, sizeof(int32_t)) ||
         grow((void **)&C->cid, &C->cid_cap, most, sizeof(int32_t)) ||
+        grow((void **)&C->pc, &C->pc_cap, most, sizeof(Py_UCS4)) ||
+        grow((void **)&C->prep, &C->prep_cap, most, 1) ||
         grow((void **)&C->pool, &C->pool_cap, 4 * most + 1, 1))
         return -1;
+    C->pool_len = 0;
+    memset(C->prep, 0, most);
     if (C->lk == PyUnicode_1BYTE_KIND) tokenize_ucs1(C, (const Py_UCS1 *)C->ld, a, b);
     else if (C->lk == PyUnicode_2BYTE_KIND) tokenize_ucs2(C, (const Py_UCS2 *)C->ld, a, b);
     else tokenize_ucs4(C, (const Py_UCS4 *)C->ld, a, b);
+    if (C->n_cand) memset(C->cid, 0, (size_t)C->n * sizeof(int32_t)); /* neighbour ids: not looked up */
     return 0;
 }
 
 /* -- what the rules ask of one token k (0 <= k < n) */
 
-static MFA_INLINE int low_in(const ACtx *C, int set, Py_ssize_t k) {
+static MFA_INLINE int low_in(ACtx *C, int set, Py_ssize_t k) {
+    tok_prep(C, k);
     return at_get(&C->M->sets[set], C->pool + C->boff[k], C->blen[k], C->bh[k], NULL);
 }
 
-static MFA_INLINE int low_is(const ACtx *C, Py_ssize_t k, const char *w) {
+static MFA_INLINE int low_is(ACtx *C, Py_ssize_t k, const char *w) {
     size_t n = strlen(w);
+    tok_prep(C, k);
     return C->blen[k] == n && memcmp(C->pool + C->boff[k], w, n) == 0;
 }
 
 /* the token is the one character ch */
-static MFA_INLINE int word_is(const ACtx *C, Py_ssize_t k, Py_UCS4 ch) {
-    return C->te[k] - C->ts[k] == 1 && TCH(C->ts[k]) == ch;
+static MFA_INLINE int word_is(ACtx *C, Py_ssize_t k, Py_UCS4 ch) {
+    return C->pc[k] == ch; /* ch is a character, never PC_WORD */
 }
 
 /* the token is one character of the list */
-static MFA_INLINE int word_in(const ACtx *C, Py_ssize_t k, const Py_UCS4 *list, int nl) {
-    if (C->te[k] - C->ts[k] != 1) return 0;
-    Py_UCS4 c = TCH(C->ts[k]);
+static MFA_INLINE int word_in(ACtx *C, Py_ssize_t k, const Py_UCS4 *list, int nl) {
+    Py_UCS4 c = C->pc[k];
     for (int m = 0; m < nl; m++)
         if (c == list[m]) return 1;
     return 0;
@@ -955,27 +1024,43 @@ static const Py_UCS4 A_TRIM_TAIL[] = {',', '.', ';', ':', 0x2014, 0x2013, '-', '
 static const Py_UCS4 A_CLAUSE[] = {',', ';', ':'};
 #define NL(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-static MFA_INLINE int is_quote_tok(const ACtx *C, Py_ssize_t k) { return word_in(C, k, A_QUOTE_TOKENS, NL(A_QUOTE_TOKENS)); }
+static MFA_INLINE int is_quote_tok(ACtx *C, Py_ssize_t k) { return is_quote_char(C->pc[k]); }
 
 /* str.isupper() / str.islower() of the token (CPython's definitions) */
-static int word_isupper(const ACtx *C, Py_ssize_t k) {
+static int word_isupper(ACtx *C, Py_ssize_t k) {
     Py_ssize_t a = C->ts[k], b = C->te[k];
-    if (b - a == 1) return Py_UNICODE_ISUPPER(TCH(a)) != 0;
+    if (b - a == 1) {
+        Py_UCS4 c = TCH(a);
+        return c < 0x80 ? c >= 'A' && c <= 'Z' : Py_UNICODE_ISUPPER(c) != 0;
+    }
     int cased = 0;
     for (Py_ssize_t m = a; m < b; m++) {
         Py_UCS4 c = TCH(m);
+        if (c < 0x80) {
+            if (c >= 'a' && c <= 'z') return 0;
+            cased |= c >= 'A' && c <= 'Z';
+            continue;
+        }
         if (Py_UNICODE_ISLOWER(c) || Py_UNICODE_ISTITLE(c)) return 0;
         if (!cased && Py_UNICODE_ISUPPER(c)) cased = 1;
     }
     return cased;
 }
 
-static int word_islower(const ACtx *C, Py_ssize_t k) {
+static int word_islower(ACtx *C, Py_ssize_t k) {
     Py_ssize_t a = C->ts[k], b = C->te[k];
-    if (b - a == 1) return Py_UNICODE_ISLOWER(TCH(a)) != 0;
+    if (b - a == 1) {
+        Py_UCS4 c = TCH(a);
+        return c < 0x80 ? c >= 'a' && c <= 'z' : Py_UNICODE_ISLOWER(c) != 0;
+    }
     int cased = 0;
     for (Py_ssize_t m = a; m < b; m++) {
         Py_UCS4 c = TCH(m);
+        if (c < 0x80) {
+            if (c >= 'A' && c <= 'Z') return 0;
+            cased |= c >= 'a' && c <= 'z';
+            continue;
+        }
         if (Py_UNICODE_ISUPPER(c) || Py_UNICODE_ISTITLE(c)) return 0;
         if (!cased && Py_UNICODE_ISLOWER(c)) cased = 1;
     }
@@ -983,39 +1068,31 @@ static int word_islower(const ACtx *C, Py_ssize_t k) {
 }
 
 /* words[k][:1].isupper() */
-static MFA_INLINE int first_upper(const ACtx *C, Py_ssize_t k) {
+static MFA_INLINE int first_upper(ACtx *C, Py_ssize_t k) {
     Py_UCS4 c = TCH(C->ts[k]);
     return c < 0x80 ? (c >= 'A' && c <= 'Z') : Py_UNICODE_ISUPPER(c) != 0;
 }
 
-/* _shape of token k as UTF-8 into o (at most 4 bytes); its length */
-static size_t shape_of(const ACtx *C, Py_ssize_t k, unsigned char *o) {
-    Py_UCS4 c = TCH(C->ts[k]);
-    for (int m = 0; m < NL(A_QUOTE_TOKENS); m++)
-        if (c == A_QUOTE_TOKENS[m]) {
-            o[0] = 'Q';
-            return 1;
-        }
-    if (!(Py_UNICODE_ISALNUM(c) || c == '_')) {
-        if (word_in(C, k, A_SHAPE_PUNCT, NL(A_SHAPE_PUNCT))) return utf8_put(o, c);
-        o[0] = 'P';
-        return 1;
+/* the index in A_SHAPES of _shape(words[k]): a one-character punctuation token (pc) is a quote, one
+ * of ",.:;?!—-()" or "P" (it is not \w: not alphanumeric, not "_"); a word starts with \w */
+static int shape_index(ACtx *C, Py_ssize_t k) {
+    Py_UCS4 c = C->pc[k];
+    if (c != PC_WORD) {
+        if (is_quote_char(c)) return 2;
+        for (int m = 0; m < NL(A_SHAPE_PUNCT); m++)
+            if (c == A_SHAPE_PUNCT[m]) return 8 + m;
+        return 3;
     }
-    if (Py_UNICODE_ISDIGIT(c)) {
-        o[0] = '9';
-        return 1;
+    c = TCH(C->ts[k]);
+    if (c < 0x80) {
+        if (c >= '0' && c <= '9') return 4;
+        if (C->te[k] - C->ts[k] > 1 && word_isupper(C, k)) return 5;
+        return c >= 'A' && c <= 'Z' ? 6 : 7;
     }
-    if (C->te[k] - C->ts[k] > 1 && word_isupper(C, k)) {
-        o[0] = o[1] = 'A';
-        return 2;
-    }
-    if (Py_UNICODE_ISUPPER(c)) {
-        o[0] = 'A';
-        o[1] = 'a';
-        return 2;
-    }
-    o[0] = 'a';
-    return 1;
+    if (Py_UNICODE_ISDIGIT(c)) return 4;
+    if (C->te[k] - C->ts[k] > 1 && word_isupper(C, k)) return 5;
+    if (Py_UNICODE_ISUPPER(c)) return 6;
+    return 7;
 }
 
 /* _abbrev_dot: token k is the full stop of an abbreviation or an initial; -1 on error */
@@ -1037,6 +1114,7 @@ static int source_left(ACtx *C, Py_ssize_t i, Py_ssize_t *ra, Py_ssize_t *rb) {
             j--;
             continue;
         }
+        tok_prep(C, j);
         size_t bl = C->blen[j];
         const unsigned char *w = C->pool + C->boff[j];
         if (bl >= 2 && w[bl - 2] == 'l' && w[bl - 1] == 'y' && C->te[j] - C->ts[j] > 4 && word_islower(C, j)) {
@@ -1090,7 +1168,7 @@ static int source_right(ACtx *C, Py_ssize_t i, Py_ssize_t stop_at, Py_ssize_t *r
     return 0;
 }
 
-static Py_ssize_t after_addressee(const ACtx *C, Py_ssize_t a, Py_ssize_t n) {
+static Py_ssize_t after_addressee(ACtx *C, Py_ssize_t a, Py_ssize_t n) {
     Py_ssize_t lim = n < a + 8 ? n : a + 8;
     for (Py_ssize_t k = a; k < lim; k++) {
         if (low_is(C, k, "that")) return k + 1;
@@ -1103,7 +1181,7 @@ static Py_ssize_t after_addressee(const ACtx *C, Py_ssize_t a, Py_ssize_t n) {
     return k;
 }
 
-static int trim(const ACtx *C, Py_ssize_t a, Py_ssize_t b, Py_ssize_t *ra, Py_ssize_t *rb) {
+static int trim(ACtx *C, Py_ssize_t a, Py_ssize_t b, Py_ssize_t *ra, Py_ssize_t *rb) {
     while (a < b && (is_quote_tok(C, a) || word_in(C, a, A_TRIM_LEAD, NL(A_TRIM_LEAD)) || low_is(C, a, "that"))) a++;
     while (b > a && (is_quote_tok(C, b - 1) || word_in(C, b - 1, A_TRIM_TAIL, NL(A_TRIM_TAIL)))) b--;
     if (a < b) {
@@ -1131,9 +1209,8 @@ static int rules(ACtx *C, Py_ssize_t i, Py_ssize_t j, Py_ssize_t head, Py_ssize_
     }
     int inverted = 0;
     if (i > 0 && (word_is(C, i - 1, ',') || is_quote_tok(C, i - 1)) && j < n) {
-        unsigned char sh[4];
-        size_t sl = shape_of(C, j, sh);
-        inverted = (sl == 2 && sh[0] == 'A') || low_in(C, AS_DETERMINERS, j) || low_is(C, j, "he") ||
+        int sh = shape_index(C, j);
+        inverted = sh == 5 || sh == 6 || low_in(C, AS_DETERMINERS, j) || low_is(C, j, "he") ||
                    low_is(C, j, "she") || low_is(C, j, "they") || low_is(C, j, "it") || low_is(C, j, "we") ||
                    low_is(C, j, "i");
     }
@@ -1159,40 +1236,22 @@ static int rules(ACtx *C, Py_ssize_t i, Py_ssize_t j, Py_ssize_t head, Py_ssize_
 
 /* -- the cue model */
 
-/* the index in A_SHAPES of _shape(words[k]) */
-static int shape_index(const ACtx *C, Py_ssize_t k) {
-    Py_UCS4 c = TCH(C->ts[k]);
-    for (int m = 0; m < NL(A_QUOTE_TOKENS); m++)
-        if (c == A_QUOTE_TOKENS[m]) return 2;
-    if (!(Py_UNICODE_ISALNUM(c) || c == '_')) {
-        if (C->te[k] - C->ts[k] == 1)
-            for (int m = 0; m < NL(A_SHAPE_PUNCT); m++)
-                if (c == A_SHAPE_PUNCT[m]) return 8 + m;
-        return 3;
-    }
-    if (Py_UNICODE_ISDIGIT(c)) return 4;
-    if (C->te[k] - C->ts[k] > 1 && word_isupper(C, k)) return 5;
-    if (Py_UNICODE_ISUPPER(c)) return 6;
-    return 7;
-}
-
 /* the id of token k (or the sentence marks beyond the sentence) as a neighbouring word, -1: none */
 static MFA_INLINE int32_t neighbour_id(ACtx *C, Py_ssize_t k) {
     if (k < 0) return C->M->ctx_s;
     if (k >= C->n) return C->M->ctx_es;
     /* bh[k] is at_hash of the token's UTF-8 (the tokenizer computes it as at_hash does) */
-    if (C->cid[k] == -2) C->cid[k] = ctx_id_h((CueModel *)C->M, C->pool + C->boff[k], C->blen[k], C->bh[k], 0);
-    return C->cid[k];
+    if (!C->cid[k]) tok_prep(C, k), C->cid[k] = ctx_id_h((CueModel *)C->M, C->pool + C->boff[k], C->blen[k], C->bh[k], 0) + 2;
+    return C->cid[k] - 2;
 }
 
 /* bias + sum(weights of cue_features(...)), summed as the running Python's built-in sum() adds floats
  * (left to right before 3.12; Neumaier's compensated sum from 3.12). The 19 weights are those of the
  * feature names of cue_features, read from the tables cue_tables made (the same numbers, 0.0 for a
  * name the model does not have). */
-static int cue_score(ACtx *C, Py_ssize_t i, int in_quote, int has_quote, double *out) {
+static int cue_score(ACtx *C, Py_ssize_t i, size_t vid, int in_quote, int has_quote, double *out) {
     const CueModel *M = C->M;
     Py_ssize_t n = C->n;
-    size_t vid = (size_t)C->cand[i];
     const double *v = M->vw + vid * VW_N, *g = M->gw;
     int32_t p1 = neighbour_id(C, i - 1), p2 = neighbour_id(C, i - 2), n1 = neighbour_id(C, i + 1),
             n2 = neighbour_id(C, i + 2);
@@ -1498,10 +1557,11 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
             if (tokenize_sentence(C, sa, sb)) goto done;
             Py_ssize_t n = C->n;
             if (!C->n_cand) continue;
-            /* quote_mask and has_q */
+            /* quote_mask and has_q (from the tokenizer: without a quote token every mark is 0) */
             if (grow((void **)&C->qm, &C->qm_cap, (size_t)n + 1, 1)) goto done;
-            int inside = 0, has_q = 0;
-            for (Py_ssize_t k = 0; k < n; k++) {
+            int inside = 0, has_q = C->has_q;
+            if (!has_q) memset(C->qm, 0, (size_t)n);
+            for (Py_ssize_t k = 0; has_q && k < n; k++) {
                 if (word_in(C, k, A_OPEN_Q, NL(A_OPEN_Q))) {
                     inside = 1;
                     C->qm[k] = 1;
@@ -1514,13 +1574,12 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
                 } else {
                     C->qm[k] = (unsigned char)inside;
                 }
-                if (!has_q && is_quote_tok(C, k)) has_q = 1;
             }
             C->kept_n = 0;
-            for (Py_ssize_t k = 0; k < n; k++) {
-                if (C->cand[k] < 0) continue;
+            for (Py_ssize_t c = 0; c < C->n_cand; c++) {
+                Py_ssize_t k = C->cand[c];
                 double s;
-                if (cue_score(C, k, C->qm[k], has_q, &s)) goto done;
+                if (cue_score(C, k, (size_t)C->cand_vid[c], C->qm[k], has_q, &s)) goto done;
                 if (s >= cut) {
                     if (grow((void **)&C->kept_i, &C->kept_i_cap, C->kept_n + 1, sizeof(Py_ssize_t)) ||
                         grow((void **)&C->kept_s, &C->kept_s_cap, C->kept_n + 1, sizeof(double)))
@@ -1551,6 +1610,8 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
                 Py_ssize_t i = head, j = head + 1;
                 while (i > 0 && low_in(C, AS_VERB_GROUP, i - 1)) i--;
                 if (j < n) {
+                    tok_prep(C, head);
+                    tok_prep(C, j);
                     size_t la = C->blen[head], lb = C->blen[j];
                     if (grow((void **)&C->key, &C->key_cap, la + lb + 2, 1)) goto done;
                     memcpy(C->key, C->pool + C->boff[head], la);
