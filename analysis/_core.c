@@ -89,7 +89,7 @@ static PyMethodDef core_functions[] = {
      "take_strings(data, offsets, codes) -> (data, offsets): strings of a table picked by int32 codes, as the "
      "buffers of an Arrow large_string array"},
     {"csv_rows", core_csv_rows, METH_VARARGS,
-     "csv_rows(n_rows, columns, escape) -> bytes: the CSV rows of a table of text, integer and bool columns "
+     "csv_rows(n_rows, columns, escape[, into]) -> bytes (or the length written into the bytearray into): the CSV rows of a table of text, integer and bool columns "
      "(attribution.h)"},
     {NULL, NULL, 0, NULL},
 };

@@ -881,6 +881,47 @@ static MFA_INLINE int is_quote_char(Py_UCS4 c) {
     return c == '"' || c == '\'' || c == '`' || c == 0x201C || c == 0x201D || c == 0x201E || c == 0xAB || c == 0xBB;
 }
 
+/* the end of the run of [a-z0-9_] starting at m in L[m:b) (lower-cased text: every \w of ASCII but the
+ * capitals, which it has none of), at least as far as it is made of whole blocks of 16 bytes (SSE2);
+ * m itself without SSE2 or for four-byte text. The caller reads on one character at a time. */
+static MFA_INLINE Py_ssize_t ascii_word_run_ucs1(const Py_UCS1 *L, Py_ssize_t m, Py_ssize_t b) {
+#if MFA_SSE2
+    const __m128i ca = _mm_set1_epi8('a'), c25 = _mm_set1_epi8(25), c0 = _mm_set1_epi8('0'), c9 = _mm_set1_epi8(9),
+                  cu = _mm_set1_epi8('_'), zero = _mm_setzero_si128();
+    while (m + 16 <= b) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(L + m));
+        __m128i w = _mm_or_si128(_mm_cmpeq_epi8(_mm_subs_epu8(_mm_sub_epi8(v, ca), c25), zero),
+                                 _mm_cmpeq_epi8(_mm_subs_epu8(_mm_sub_epi8(v, c0), c9), zero));
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(w, _mm_cmpeq_epi8(v, cu)));
+        if (mask != 0xFFFFu) return m + mfa_ctz(~mask & 0xFFFFu);
+        m += 16;
+    }
+#endif
+    return m;
+}
+
+static MFA_INLINE Py_ssize_t ascii_word_run_ucs2(const Py_UCS2 *L, Py_ssize_t m, Py_ssize_t b) {
+#if MFA_SSE2
+    const __m128i ca = _mm_set1_epi16('a'), c25 = _mm_set1_epi16(25), c0 = _mm_set1_epi16('0'), c9 = _mm_set1_epi16(9),
+                  cu = _mm_set1_epi16('_'), zero = _mm_setzero_si128();
+    while (m + 8 <= b) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(L + m));
+        __m128i w = _mm_or_si128(_mm_cmpeq_epi16(_mm_subs_epu16(_mm_sub_epi16(v, ca), c25), zero),
+                                 _mm_cmpeq_epi16(_mm_subs_epu16(_mm_sub_epi16(v, c0), c9), zero));
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(w, _mm_cmpeq_epi16(v, cu)));
+        if (mask != 0xFFFFu) return m + mfa_ctz(~mask & 0xFFFFu) / 2;
+        m += 8;
+    }
+#endif
+    return m;
+}
+
+static MFA_INLINE Py_ssize_t ascii_word_run_ucs4(const Py_UCS4 *L, Py_ssize_t m, Py_ssize_t b) {
+    (void)L;
+    (void)b;
+    return m;
+}
+
 #define DEFINE_TOKENIZE(NAME, T)                                                                           \
     static void NAME(ACtx *C, const T *L, Py_ssize_t a, Py_ssize_t b) {                                     \
         const CueModel *M = C->M;                                                                          \
@@ -921,12 +962,14 @@ static MFA_INLINE int is_quote_char(Py_UCS4 c) {
                     /* \w+(?:[-'’]\w+)* */                                                                 \
                     Py_ssize_t m = k;                                                                      \
                     for (;;) {                                                                             \
+                        m = ascii_word_run(L, m, b);                                                       \
                         while (m < b) {                                                                    \
                             Py_UCS4 ch = L[m];                                                             \
                             if (ch < 0x80 ? !(CLS[ch] & C_W) : !is_w(ch)) break;                           \
                             m++;                                                                           \
                         }                                                                                  \
-                        if (m + 1 < b && (L[m] == '-' || L[m] == '\'' || (Py_UCS4)L[m] == 0x2019) && is_w(L[m + 1])) { \
+                        if (m + 1 < b && L[m] != ' ' && (L[m] == '-' || L[m] == '\'' || (Py_UCS4)L[m] == 0x2019) && \
+                            is_w(L[m + 1])) {                                                              \
                             m += 2;                                                                        \
                             continue;                                                                      \
                         }                                                                                  \
@@ -953,16 +996,22 @@ static MFA_INLINE int is_quote_char(Py_UCS4 c) {
                 }                                                                                          \
             }                                                                                              \
             t++;                                                                                           \
-            i = k;                                                                                         \
+            i = k < b && L[k] == ' ' ? k + 1 : k; /* the one space after most tokens */                     \
         }                                                                                                  \
         C->n = t;                                                                                          \
         C->n_cand = n_cand;                                                                                \
         C->has_q = has_q;                                                                                  \
     }
 
+#define ascii_word_run ascii_word_run_ucs1
 DEFINE_TOKENIZE(tokenize_ucs1, Py_UCS1)
+#undef ascii_word_run
+#define ascii_word_run ascii_word_run_ucs2
 DEFINE_TOKENIZE(tokenize_ucs2, Py_UCS2)
+#undef ascii_word_run
+#define ascii_word_run ascii_word_run_ucs4
 DEFINE_TOKENIZE(tokenize_ucs4, Py_UCS4)
+#undef ascii_word_run
 
 static int tokenize_sentence(ACtx *C, Py_ssize_t a, Py_ssize_t b) {
     /* a sentence of b - a characters has at most b - a tokens of at most 4 (b - a) bytes */
@@ -1849,7 +1898,8 @@ done:
 
 /* ---------------------------------------------------------------- CSV rows of a table */
 
-/* csv_rows(n_rows, columns, escape) -> bytes: the rows of a table as DataFrame.to_csv(index=False,
+/* csv_rows(n_rows, columns, escape[, into]) -> bytes (or, with a bytearray `into`, the number of its
+ * first bytes that hold them, the bytearray grown when needed): the rows of a table as DataFrame.to_csv(index=False,
  * lineterminator="\n") writes them after csvsafe.escape_frame (with `escape`), without the header, as
  * analysis.csvwrite does it (a cell is quoted when it holds a comma, a double quote or \n, its quotes
  * doubled). columns: a sequence of (kind, a, b): kind 0, text: a the int64 offsets (n_rows + 1) and b
@@ -1871,11 +1921,29 @@ static MFA_INLINE int csv_trigger(unsigned char c) {
 /* 1 for the bytes that make a cell quoted: a comma, a double quote, \n */
 static const unsigned char CSV_QUOTED[256] = {['\n'] = 1, [','] = 1, ['"'] = 1};
 
+/* whether p[0:n] holds a comma, a double quote or \n: eight bytes at a time (a byte of w equal to c
+ * makes a zero byte of w ^ c, found by the borrow test) */
+static MFA_INLINE int csv_needs_quote(const unsigned char *p, size_t n) {
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w, a, b, c;
+        memcpy(&w, p + i, 8);
+        a = w ^ (ones * ',');
+        b = w ^ (ones * '"');
+        c = w ^ (ones * '\n');
+        if (((a - ones) & ~a & highs) | ((b - ones) & ~b & highs) | ((c - ones) & ~c & highs)) return 1;
+    }
+    for (; i < n; i++)
+        if (CSV_QUOTED[p[i]]) return 1;
+    return 0;
+}
+
 static PyObject *core_csv_rows(PyObject *mod, PyObject *args) {
     Py_ssize_t n_rows;
-    PyObject *cols_obj;
+    PyObject *cols_obj, *into = NULL;
     int escape;
-    if (!PyArg_ParseTuple(args, "nOp", &n_rows, &cols_obj, &escape)) return NULL;
+    if (!PyArg_ParseTuple(args, "nOp|O!", &n_rows, &cols_obj, &escape, &PyByteArray_Type, &into)) return NULL;
     PyObject *seq = PySequence_Fast(cols_obj, "csv_rows: columns must be a sequence");
     if (!seq) return NULL;
     Py_ssize_t nc = PySequence_Fast_GET_SIZE(seq);
@@ -1925,10 +1993,16 @@ static PyObject *core_csv_rows(PyObject *mod, PyObject *args) {
             bound += (size_t)n_rows * (k == 2 ? 21 : 6); /* "-9223372036854775808," / "False," */
         }
     }
-    /* one allocation of the most the rows can take, cut to what they took */
-    bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)bound + 1);
-    if (!bytes) goto done;
-    out = (unsigned char *)PyBytes_AS_STRING(bytes);
+    /* one allocation of the most the rows can take, cut to what they took (or the bytearray `into`,
+     * grown to that size when smaller and left as it is: its first bytes are the rows) */
+    if (into) {
+        if ((size_t)PyByteArray_GET_SIZE(into) < bound + 1 && PyByteArray_Resize(into, (Py_ssize_t)bound + 1)) goto done;
+        out = (unsigned char *)PyByteArray_AS_STRING(into);
+    } else {
+        bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)bound + 1);
+        if (!bytes) goto done;
+        out = (unsigned char *)PyBytes_AS_STRING(bytes);
+    }
     for (Py_ssize_t r = 0; r < n_rows; r++) {
         for (Py_ssize_t c = 0; c < nc; c++) {
             const CsvCol *col = &cols[c];
@@ -1941,8 +2015,7 @@ static PyObject *core_csv_rows(PyObject *mod, PyObject *args) {
             }
             unsigned char *o = out + len;
             if (col->kind == 0) {
-                int quote = 0;
-                for (size_t i = 0; i < n && !quote; i++) quote = CSV_QUOTED[p[i]];
+                int quote = csv_needs_quote(p, n);
                 int apostrophe = 0;
                 if (escape && n && (p[0] == '\'' || csv_trigger(p[0]))) {
                     size_t i = 0;
@@ -1952,9 +2025,16 @@ static PyObject *core_csv_rows(PyObject *mod, PyObject *args) {
                 if (quote) *o++ = '"';
                 if (apostrophe) *o++ = '\'';
                 if (quote) {
-                    for (size_t i = 0; i < n; i++) {
-                        if (p[i] == '"') *o++ = '"';
-                        *o++ = p[i];
+                    /* the stretches between double quotes copied whole, each quote doubled */
+                    const unsigned char *q = p, *end = p + n;
+                    while (q < end) {
+                        const unsigned char *dq = memchr(q, '"', (size_t)(end - q));
+                        size_t run = dq ? (size_t)(dq - q) + 1 : (size_t)(end - q);
+                        memcpy(o, q, run);
+                        o += run;
+                        if (!dq) break;
+                        *o++ = '"';
+                        q = dq + 1;
                     }
                     *o++ = '"';
                 } else {
@@ -1988,7 +2068,9 @@ static PyObject *core_csv_rows(PyObject *mod, PyObject *args) {
             len = (size_t)(o - out);
         }
     }
-    if (_PyBytes_Resize(&bytes, (Py_ssize_t)len) == 0) {
+    if (into) {
+        result = PyLong_FromSize_t(len);
+    } else if (_PyBytes_Resize(&bytes, (Py_ssize_t)len) == 0) {
         result = bytes;
         bytes = NULL;
     }

@@ -946,7 +946,9 @@ def write_attributions(table: pd.DataFrame, path, *, csv_escape: bool = True):
     from ..outputs import atomic_write_bytes, write_table
 
     path = Path(path)
-    blocks = attributions_csv_bytes(table, csv_escape=csv_escape) if path.suffix == ".csv" else None
+    # the row blocks made one after the other in one reused buffer: atomic_write_bytes writes each
+    # before it asks for the next (fresh memory for each block cost page faults)
+    blocks = _csv_blocks(table, csv_escape, bytearray()) if path.suffix == ".csv" else None
     if blocks is None:
         return write_table(table, path, csv_escape=csv_escape)
     return atomic_write_bytes(path, blocks)
@@ -960,6 +962,13 @@ def attributions_csv_bytes(table: pd.DataFrame, *, csv_escape: bool = True):
     pass over the rows. None when the core is not built or a column is not one it writes: text stored
     in Arrow without missing values, int64, bool, float64 (formatted by numpy, once per distinct value,
     as :mod:`analysis.csvwrite` does); the caller then writes the table the usual way."""
+    return _csv_blocks(table, csv_escape, None)
+
+
+def _csv_blocks(table: pd.DataFrame, csv_escape: bool, into: bytearray | None):
+    """:func:`attributions_csv_bytes`; with ``into``, each block of rows is made in that buffer and
+    given as a memoryview of it, released when the next block is asked for (the consumer must be done
+    with a block before it asks for the next)."""
     from .core import AVAILABLE, csv_rows, is_arrow_text
 
     if not AVAILABLE or len(table.columns) < 2 or table.columns.duplicated().any():
@@ -986,20 +995,26 @@ def attributions_csv_bytes(table: pd.DataFrame, *, csv_escape: bool = True):
         else:
             return None
     head = pd.DataFrame(columns=table.columns).to_csv(index=False, lineterminator="\n").encode("utf-8")
-    return itertools.chain([head], _csv_row_blocks(n, cols, csv_escape, csv_rows))
+    return itertools.chain([head], _csv_row_blocks(n, cols, csv_escape, csv_rows, into))
 
 
 CSV_BLOCK_ROWS = 100_000  # rows per block of bytes: 2.4M attributions made one 600 MB block at 40M words
 
 
-def _csv_row_blocks(n: int, cols, csv_escape: bool, csv_rows):
+def _csv_row_blocks(n: int, cols, csv_escape: bool, csv_rows, into=None):
     """The CSV rows in blocks of :data:`CSV_BLOCK_ROWS`, made one at a time as the file is written (a
-    generator: only one block is held). A text column's offsets are sliced, its data buffer shared."""
+    generator: only one block is held; with ``into``, in that one buffer, see :func:`_csv_blocks`). A
+    text column's offsets are sliced, its data buffer shared."""
     for a in range(0, max(n, 1), CSV_BLOCK_ROWS):
         b = min(n, a + CSV_BLOCK_ROWS)
         part = [(k, np.ascontiguousarray(x[a:b + 1]), y) if k <= 1 else (k, np.ascontiguousarray(x[a:b]), y)
                 for k, x, y in cols]
-        yield csv_rows(b - a, part, csv_escape)
+        if into is None:
+            yield csv_rows(b - a, part, csv_escape)
+            continue
+        size = csv_rows(b - a, part, csv_escape, into)
+        with memoryview(into) as view, view[:size] as block:
+            yield block
 
 
 def _arrow_buffers(arr):

@@ -78,11 +78,14 @@ def _no_classify(norm: str):
     raise RuntimeError("a sentence scanner classifies no tokens")
 
 
-def csv_rows(n_rows: int, columns, escape: bool) -> bytes:
+def csv_rows(n_rows: int, columns, escape: bool, into: bytearray | None = None):
     """The CSV rows (no header) of a table of text, integer and bool columns, made in one pass by the
-    compiled core (``_core.csv_rows``; the column kinds are described in ``analysis/_core_src/attribution.h``).
-    Used by :func:`analysis.measure.attribution.write_attributions`."""
-    return _core.csv_rows(n_rows, columns, escape)
+    compiled core (``_core.csv_rows``; the column kinds are described in ``analysis/_core_src/attribution.h``):
+    bytes, or with ``into`` the number of its first bytes that hold the rows (``into`` grown when it is
+    too small; no buffer view of it may be held). Used by :func:`analysis.measure.attribution.write_attributions`."""
+    if into is None:
+        return _core.csv_rows(n_rows, columns, escape)
+    return _core.csv_rows(n_rows, columns, escape, into)
 
 
 def is_arrow_text(array) -> bool:
