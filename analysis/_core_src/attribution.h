@@ -25,10 +25,52 @@ typedef struct {
     size_t pool_len, pool_cap;
 } ATab;
 
+static MFA_INLINE uint64_t at_load64(const unsigned char *p) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+static MFA_INLINE uint64_t at_load32(const unsigned char *p) {
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
+/* the hash of a key, read in words (the last one overlapping the one before it; a key of 4 to 7 bytes
+ * as two overlapping 4-byte words, a shorter one as its first, middle and last byte), mixed by
+ * multiply-xorshift steps with the length; every table of this unit is made and searched with it */
 static MFA_INLINE uint64_t at_hash(const unsigned char *p, size_t n) {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
-    return h ^ (h >> 29);
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)n, w;
+    if (n >= 8) {
+        size_t i = 0;
+        for (; i + 8 < n; i += 8) {
+            h = (h ^ at_load64(p + i)) * 0xBF58476D1CE4E5B9ull;
+            h ^= h >> 31;
+        }
+        w = at_load64(p + n - 8);
+    } else if (n >= 4) {
+        w = (at_load32(p) << 32) | at_load32(p + n - 4);
+    } else {
+        w = n ? ((uint64_t)p[0] << 16) | ((uint64_t)p[n >> 1] << 8) | p[n - 1] : 0;
+    }
+    h = (h ^ w) * 0x94D049BB133111EBull;
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ull;
+    return h ^ (h >> 32);
+}
+
+/* p[0:n] == q[0:n], in words as at_hash reads them */
+static MFA_INLINE int at_key_eq(const unsigned char *p, const unsigned char *q, size_t n) {
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8)
+            if (at_load64(p + i) != at_load64(q + i)) return 0;
+        return at_load64(p + n - 8) == at_load64(q + n - 8);
+    }
+    if (n >= 4) return at_load32(p) == at_load32(q) && at_load32(p + n - 4) == at_load32(q + n - 4);
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != q[i]) return 0;
+    return 1;
 }
 
 /* a signature of a token (its first, second and last character and its length), 16 bits: see the
@@ -72,12 +114,7 @@ static MFA_INLINE ASlot *at_slot(const ATab *t, const unsigned char *p, size_t n
     for (;;) {
         ASlot *s = &t->slots[j];
         if (s->len == SIZE_MAX) return s;
-        if (s->h == h && s->len == n) {
-            const unsigned char *q = t->pool + s->off;
-            size_t i = 0;
-            while (i < n && q[i] == p[i]) i++; /* keys are short: no call into memcmp */
-            if (i == n) return s;
-        }
+        if (s->h == h && s->len == n && at_key_eq(t->pool + s->off, p, n)) return s; /* short keys: no memcmp call */
         j = (j + 1) & t->mask;
     }
 }
@@ -218,6 +255,7 @@ typedef struct {
     /* source_type's word sets and marker phrases (ST_* order), and its type names (SOURCE_TYPES):
      * ASCII sources are typed here (st_ascii), others by the Python function; st_ready 0: all by Python */
     ATab st_sets[N_STSETS];
+    unsigned char st_first[256]; /* the first bytes of the marker phrases */
     PyObject *st_names;
     int st_ready;
 } CueModel;
@@ -454,6 +492,9 @@ static int st_init(CueModel *M, PyObject *st) {
         }
     for (int k = 0; k < N_STSETS; k++)
         if (at_from_iterable(&M->st_sets[k], PySequence_Fast_GET_ITEM(seq, k + 1))) goto done;
+    const ATab *ph = &M->st_sets[ST_ANON_PHRASES];
+    for (size_t s = 0; s <= ph->mask; s++)
+        if (ph->slots[s].len != SIZE_MAX && ph->slots[s].len) M->st_first[ph->pool[ph->slots[s].off]] = 1;
     M->st_ready = 1;
     r = 0;
 done:
@@ -487,13 +528,34 @@ static int st_isupper(const unsigned char *p, size_t n) {
 
 #define ST_MAX_TOKENS 64
 
-/* source_type(p[0:n]) for an ASCII source: the index in SOURCE_TYPES; -2 when the source is not ASCII
- * (the Python function types it), -1 on error. The steps and their order are source_type's. */
+/* the UTF-8 of U+2019 (right single quotation mark, the apostrophe of "Clinton’s") and of U+00A0 (no-break
+ * space): the two characters beyond ASCII that st_ascii takes */
+static MFA_INLINE int st_apostrophe(const unsigned char *p, size_t i, size_t n) {
+    return i + 2 < n && p[i] == 0xE2 && p[i + 1] == 0x80 && p[i + 2] == 0x99;
+}
+
+/* the width in bytes of the whitespace character at p[i] (str.isspace(): ASCII ones and U+00A0, whose
+ * UTF-8 C2 A0 is the only one st_ascii lets through), 0 for another character */
+static MFA_INLINE size_t st_space_width(const unsigned char *p, size_t i, size_t n) {
+    if (st_space(p[i])) return 1;
+    return p[i] == 0xC2 && i + 1 < n && p[i + 1] == 0xA0 ? 2 : 0;
+}
+
+/* source_type(p[0:n]) for a source written in ASCII, U+2019 (’) and U+00A0: the index in SOURCE_TYPES;
+ * -2 for any other source (the Python function types it), -1 on error. The steps and their order are
+ * source_type's. The two other characters change none of them: U+00A0 is whitespace (split() drops
+ * it), U+2019 is not \w, not whitespace, uncased and its own lower case, joins words in TOKEN_RE
+ * ("\w+(?:[-'’]\w+)*"), is not among the characters strip() removes, and no ASCII letter of a marker
+ * phrase matches it ignoring case (source_type searches a non-ASCII text with IGNORECASE). */
 static int st_ascii(const CueModel *M, const unsigned char *p, size_t n) {
     unsigned char sbuf[512], *buf = sbuf;
     size_t *tok = NULL, stok[2 * ST_MAX_TOKENS];
     for (size_t i = 0; i < n; i++)
-        if (p[i] >= 0x80) return -2;
+        if (p[i] >= 0x80) {
+            if (st_apostrophe(p, i, n)) i += 2;
+            else if (p[i] == 0xC2 && i + 1 < n && p[i + 1] == 0xA0) i += 1;
+            else return -2;
+        }
     if (2 * n + 2 > sizeof(sbuf)) {
         buf = PyMem_Malloc(2 * n + 2);
         if (!buf) {
@@ -505,12 +567,13 @@ static int st_ascii(const CueModel *M, const unsigned char *p, size_t n) {
     unsigned char *text = buf, *low = buf + n + 1;
     size_t m = 0;
     for (size_t i = 0; i < n;) {
-        if (st_space(p[i])) {
-            i++;
+        size_t w = st_space_width(p, i, n);
+        if (w) {
+            i += w;
             continue;
         }
         if (m) text[m++] = ' ';
-        while (i < n && !st_space(p[i])) text[m++] = p[i++];
+        while (i < n && !st_space_width(p, i, n)) text[m++] = p[i++];
     }
     for (size_t i = 0; i < m; i++) low[i] = st_upper(text[i]) ? (unsigned char)(text[i] + 32) : text[i];
     /* low.strip(" ,.;:\"“”'") (the curly quotes are not ASCII) */
@@ -546,8 +609,10 @@ static int st_ascii(const CueModel *M, const unsigned char *p, size_t n) {
         }
         if (!done) { /* \w+(?:[-'’]\w+)* */
             while (k < m && st_word(text[k])) k++;
-            while (k + 1 < m && (text[k] == '-' || text[k] == '\'') && st_word(text[k + 1])) {
-                k += 2;
+            for (;;) {
+                size_t j = k < m && (text[k] == '-' || text[k] == '\'') ? k + 1 : (st_apostrophe(text, k, m) ? k + 3 : 0);
+                if (!j || j >= m || !st_word(text[j])) break;
+                k = j + 1;
                 while (k < m && st_word(text[k])) k++;
             }
         }
@@ -592,15 +657,17 @@ static int st_ascii(const CueModel *M, const unsigned char *p, size_t n) {
     }
     /* _ANON_MARKERS.search(text.lower()) */
     const ATab *ph = &M->st_sets[ST_ANON_PHRASES];
-    for (size_t s = 0; s <= ph->mask; s++) {
-        const ASlot *sl = &ph->slots[s];
-        if (sl->len == SIZE_MAX || sl->len > m) continue;
-        const unsigned char *q = ph->pool + sl->off;
-        for (size_t i = 0; i + sl->len <= m; i++)
+    for (size_t i = 0; i < m; i++) {
+        if (!M->st_first[low[i]]) continue;
+        for (size_t s = 0; s <= ph->mask; s++) {
+            const ASlot *sl = &ph->slots[s];
+            if (sl->len == SIZE_MAX || !sl->len || sl->len > m - i) continue;
+            const unsigned char *q = ph->pool + sl->off;
             if (low[i] == q[0] && memcmp(low + i, q, sl->len) == 0) {
                 type = T_ANONYMOUS;
                 goto done;
             }
+        }
     }
     if (IN(ST_ANON_HEADS, h)) {
         if (IN(ST_VAGUE_FIRST, 0) && !st_is(LW(0), TL(0), "several") && !IN(ST_CORE_ANON, h)) type = T_VAGUE;
@@ -846,27 +913,20 @@ static MFA_INLINE int sig_bit(const CueModel *M, uint32_t sig) { return (int)((M
         const T *L = (const T *)C->ld;                                                                     \
         for (Py_ssize_t m = C->ts[k]; m < C->te[k]; m++) {                                                 \
             Py_UCS4 ch = L[m];                                                                             \
-            if (ch < 0x80) {                                                                               \
-                o[len++] = (unsigned char)ch;                                                              \
-                h = (h ^ ch) * 1099511628211ull;                                                           \
-                continue;                                                                                  \
-            }                                                                                              \
-            size_t w = utf8_put(o + len, ch);                                                              \
-            for (size_t x = 0; x < w; x++) h = (h ^ o[len + x]) * 1099511628211ull;                        \
-            len += w;                                                                                      \
+            if (ch < 0x80) o[len++] = (unsigned char)ch;                                                   \
+            else len += utf8_put(o + len, ch);                                                             \
         }                                                                                                  \
     } while (0)
 
 static void tok_make(ACtx *C, Py_ssize_t k) {
     size_t off = C->pool_len, len = 0;
     unsigned char *o = C->pool + off;
-    uint64_t h = 1469598103934665603ull;
     if (C->lk == PyUnicode_1BYTE_KIND) TOK_MAKE_LOOP(Py_UCS1);
     else if (C->lk == PyUnicode_2BYTE_KIND) TOK_MAKE_LOOP(Py_UCS2);
     else TOK_MAKE_LOOP(Py_UCS4);
     C->boff[k] = off;
     C->blen[k] = len;
-    C->bh[k] = h ^ (h >> 29);
+    C->bh[k] = at_hash(o, len);
     C->pool_len = off + len;
     C->prep[k] = 1;
 }
@@ -1470,6 +1530,16 @@ static int astr_add(AStrings *s, int kind, const void *data, Py_ssize_t a, Py_ss
         if (kind == PyUnicode_1BYTE_KIND) {
             const Py_UCS1 *d = (const Py_UCS1 *)data;
             for (Py_ssize_t i = a; i < b; i++) {
+                if (i + 8 <= b) { /* eight ASCII characters at a time */
+                    uint64_t x;
+                    memcpy(&x, d + i, 8);
+                    if (!(x & 0x8080808080808080ull)) {
+                        memcpy(o, &x, 8);
+                        o += 8;
+                        i += 7;
+                        continue;
+                    }
+                }
                 Py_UCS1 c = d[i];
                 if (c < 0x80) *o++ = c;
                 else {
@@ -1480,6 +1550,20 @@ static int astr_add(AStrings *s, int kind, const void *data, Py_ssize_t a, Py_ss
         } else if (kind == PyUnicode_2BYTE_KIND) {
             const Py_UCS2 *d = (const Py_UCS2 *)data;
             for (Py_ssize_t i = a; i < b; i++) {
+                if (i + 4 <= b) {
+                    /* four ASCII characters at a time: their low bytes, in order for either byte order
+                     * (the lanes are read and written as one integer) */
+                    uint64_t x;
+                    memcpy(&x, d + i, 8);
+                    if (!(x & 0xFF80FF80FF80FF80ull)) {
+                        uint32_t y = (uint32_t)((x & 0xFF) | ((x >> 8) & 0xFF00) | ((x >> 16) & 0xFF0000) |
+                                                ((x >> 24) & 0xFF000000));
+                        memcpy(o, &y, 4);
+                        o += 4;
+                        i += 3;
+                        continue;
+                    }
+                }
                 Py_UCS2 c = d[i];
                 if (c < 0x80) {
                     *o++ = (unsigned char)c;

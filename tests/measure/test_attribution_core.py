@@ -307,11 +307,12 @@ def _core_source_type():
 
 
 def test_source_type_in_the_core_is_the_python_definition():
-    """The core types a source written in ASCII itself (st_ascii, the rules of source_type with its
-    word sets) and leaves any other to the Python function: both give the same type for every ASCII
-    source, among them the rule examples, mixed case, pronouns, outlets, documents, marker phrases
-    across spaces and line breaks, initials, clitics, punctuation only, control characters and random
-    ASCII; a source with a non-ASCII character is None (typed by Python)."""
+    """The core types a source written in ASCII, U+2019 and U+00A0 itself (st_ascii, the rules of
+    source_type with its word sets) and leaves any other to the Python function: both give the same
+    type for every such source, among them the rule examples, mixed case, pronouns, outlets,
+    documents, marker phrases across spaces, no-break spaces and line breaks, initials, clitics
+    (with ' and ’, inside words, at their ends, doubled, alone), punctuation only, control characters
+    and random ASCII; a source with another character beyond ASCII is None (typed by Python)."""
     typed = _core_source_type()
     examples = ["one official", "anonymous US officials", "Gen. Smith", "the Pentagon", "he", "He", "HE", "CNN",
                 "the new york times", "The New York Times", "THE HILL", "a Pentagon statement", "the report says",
@@ -323,13 +324,18 @@ def test_source_type_in_the_core_is_the_python_definition():
                 "\x1c\x1d officials", "the", "The Associated Press", "the the cnn", "  CNN  .", "CNN's", "them",
                 "someone", "Someone", "IBM", "Ibm", "A", "I", "i", "we", "We the people", "department", "a firm",
                 "A Firm", "some Firm", "state officials", "State", "abc's", "_", "__init__", "1990", "2 officials",
-                "Smith", "John Smith", "JOHN SMITH", "John SMITH", "the court", "The Court", "the Supreme Court"]
+                "Smith", "John Smith", "JOHN SMITH", "John SMITH", "the court", "The Court", "the Supreme Court",
+                "Officials\u2019 aide", "he\u00a0", "Clinton\u2019s team", "O\u2019Malley", "CNN\u2019S", "\u2019s",
+                "\u2019", "a\u2019\u2019b", "people\u00a0familiar with", "familiar\u00a0\u00a0with x",
+                "Hillary Clinton\u2019s spokesman Brian Fallon", "MSNBC\u2019s Rachel Maddow", "\u00a0",
+                "the\u00a0Pentagon", "Kasich\u2019s chief strategist John Weaver", "don\u2019t-know", "x\u2019-y"]
     rng = random.Random(23)
     words = ["official", "Officials", "said", "he", "He", "CNN", "cnn", "the", "The", "New", "York", "Times", "U.S.",
              "a", "an", "sources", "familiar", "with", "FAMILIAR WITH", "anonymous", "Gen.", "Smith", "report", "says",
              "shows", "some", "Several", "experts", "Pentagon", "department", "GOP", "I.B.M.", "don't", "x-ray",
              "o'neil", ",", ".", ";", ":", "\"", "'", "  ", "\n", "\t", "\x1c", "\x00", "_", "1990", "A.B", "Mr",
-             "not authorised", "NOT AUTHORIZED", "who spoke", "many", "briefed\non", "with  knowledge", "it", "who"]
+             "not authorised", "NOT AUTHORIZED", "who spoke", "many", "briefed\non", "with  knowledge", "it", "who",
+             "\u2019", "\u2019s", "Trump\u2019s", "O\u2019", "\u00a0", "with\u00a0knowledge", "CNN\u2019s"]
     sources = examples + ["".join(rng.choice(words) + rng.choice(["", " ", "  ", ".", "-", "\n"])
                                   for _ in range(rng.randint(0, 9))) for _ in range(6000)]
     sources += ["".join(chr(rng.randint(0, 127)) for _ in range(rng.randint(0, 24))) for _ in range(3000)]
@@ -338,8 +344,8 @@ def test_source_type_in_the_core_is_the_python_definition():
         assert typed(s) == A.source_type(s), repr(s)
     kinds = {A.source_type(s) for s in sources}
     assert kinds == set(A.SOURCE_TYPES)
-    for s in ["caf\u00e9 officials", "\u00c9lys\u00e9e", "Officials\u2019 aide", "\u201cCNN\u201d", "he\u00a0",
-              "\u0130MF officials", "\U0001f600"]:
+    for s in ["caf\u00e9 officials", "\u00c9lys\u00e9e", "Officials\u2018 aide", "\u201cCNN\u201d", "he\u2009",
+              "\u0130MF officials", "\U0001f600", "Clinton\u2019s caf\u00e9", "\u00c2", "\u2018s"]:
         assert typed(s) is None and A.source_type(s)  # left to the definition
 
 
