@@ -86,6 +86,12 @@ def read_model_json(path, *, max_bytes: int, kind: str = "model"):
 
     ``kind`` names the file in messages ("model", "attribution model").
     """
+    return read_model_json_and_bytes(path, max_bytes=max_bytes, kind=kind)[0]
+
+
+def read_model_json_and_bytes(path, *, max_bytes: int, kind: str = "model"):
+    """``(decoded JSON, the file's bytes)`` of the model file ``path``, checked as :func:`read_model_json`
+    checks it (a loader may use the bytes, for example to hash the file as it is)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such {kind} file")
@@ -94,4 +100,4 @@ def read_model_json(path, *, max_bytes: int, kind: str = "model"):
     raw = path.read_bytes()
     if raw[:1] == b"\x80":
         raise ValueError(f"{path}: looks like a pickle; only JSON model files are loaded")
-    return decode_model_json(raw, str(path), kind)
+    return decode_model_json(raw, str(path), kind), raw

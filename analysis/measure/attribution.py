@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..modelfile import read_model_json
+from ..modelfile import read_model_json_and_bytes
 from ..text.tokenize import ABBREVIATIONS, sentence_paragraph_spans
 
 __all__ = [
@@ -220,35 +220,59 @@ def _checksum(body: dict) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def _checksum_and_text(data: dict) -> tuple[str, str | None]:
+def _checksum_and_text(data: dict, raw: bytes | None = None) -> tuple[str, str | None]:
     """(:func:`_checksum` of a decoded model file, its text as :meth:`AttributionModel.to_json` writes it
     without the final newline, or None), the floats formatted once: ``indent=0`` puts a newline only
     between items (after the comma) and inside non-empty brackets, never in a string (JSON escapes it),
     so the text the checksum hashes (``", "`` between items, nothing inside brackets) is the ``indent=0``
     text with ``",\n"`` read as ``", "`` and the other newlines left out, once the top-level
     ``"checksum"`` member, which follows ``"bias"`` (keys sorted), is cut. Anything else: the text is
-    None and the checksum made by :func:`_checksum`."""
+    None and the checksum made by :func:`_checksum`.
+
+    With ``raw``, the bytes ``data`` was decoded from, their text is tried first in place of the one
+    made from ``data`` (no float formatted): when the checksum made from it is the file's own, the
+    file is the text ``to_json()`` wrote for those contents (a saved file is; a changed one, whose
+    checksum then differs, is checked from ``data`` as before)."""
     bias, cs = data.get("bias"), data.get("checksum")
+    if type(bias) is float and type(cs) is str and raw is not None and raw.endswith(b"}\n"):
+        try:
+            text = raw.decode("utf-8")[:-1]
+        except UnicodeDecodeError:
+            text = None
+        found = _checksum_of_text(text, bias, cs) if text is not None else None
+        if found == cs:
+            return found, text
     if type(bias) is float and type(cs) is str:
         text = _json_indent0(data)
-        head = '{\n"bias": ' + json.dumps(bias, allow_nan=False) + ",\n"
-        piece = '"checksum": ' + json.dumps(cs, ensure_ascii=False) + ",\n"
-        if text.startswith(head + piece):
-            blob = (head + text[len(head) + len(piece):]).replace(",\n", ", ").replace("\n", "")
-            return hashlib.sha256(blob.encode("utf-8")).hexdigest(), text
+        found = _checksum_of_text(text, bias, cs)
+        if found is not None:
+            return found, text
     return _checksum(data), None
+
+
+def _checksum_of_text(text: str, bias: float, cs: str) -> str | None:
+    """The checksum of the model whose ``to_json()`` text (without its final newline) is ``text``, as
+    :func:`_checksum_and_text` makes it; None when ``text`` does not start with the ``"bias"`` and
+    ``"checksum"`` members."""
+    head = '{\n"bias": ' + json.dumps(bias, allow_nan=False) + ",\n"
+    piece = '"checksum": ' + json.dumps(cs, ensure_ascii=False) + ",\n"
+    if not text.startswith(head + piece):
+        return None
+    blob = (head + text[len(head) + len(piece):]).replace(",\n", ", ").replace("\n", "")
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 def load_attribution_model(path) -> AttributionModel:
     """Load a model saved by :meth:`AttributionModel.save`: JSON only, at most 20 MB, schema, types,
     finite weights within +-1e4 and checksum checked; anything else is a one-line ``ValueError`` that
     names the file. The checksum detects corruption, not tampering (anyone can recompute it)."""
-    data = read_model_json(path, max_bytes=MAX_MODEL_BYTES, kind="attribution model")
-    return model_from_dict(data, str(path))
+    data, raw = read_model_json_and_bytes(path, max_bytes=MAX_MODEL_BYTES, kind="attribution model")
+    return model_from_dict(data, str(path), raw=raw)
 
 
-def model_from_dict(data, where: str = "<model>") -> AttributionModel:
-    """Validate a decoded model (see :func:`load_attribution_model`) and build it."""
+def model_from_dict(data, where: str = "<model>", *, raw: bytes | None = None) -> AttributionModel:
+    """Validate a decoded model (see :func:`load_attribution_model`) and build it; ``raw``: the bytes
+    it was decoded from, when known (see :func:`_checksum_and_text`)."""
     keys = {"format", "schema_version", "vocabulary", "weights", "bias", "threshold", "training", "checksum"}
     if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
         raise ValueError(f"{where}: not a {MODEL_FORMAT} file")
@@ -256,7 +280,7 @@ def model_from_dict(data, where: str = "<model>") -> AttributionModel:
         raise ValueError(f"{where}: keys must be {sorted(keys)}, got {sorted(data)}")
     if data["schema_version"] != SCHEMA_VERSION:
         raise ValueError(f"{where}: schema_version {data['schema_version']!r} is not supported")
-    checksum, text = _checksum_and_text(data)
+    checksum, text = _checksum_and_text(data, raw)
     if data["checksum"] != checksum:
         raise ValueError(f"{where}: checksum mismatch: the file was modified after it was saved")
     vocab, weights = data["vocabulary"], data["weights"]

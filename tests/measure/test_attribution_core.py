@@ -416,3 +416,32 @@ def test_checksum_from_the_indent0_text_is_the_checksum(tmp_path):
     odd.save(tmp_path / "odd.json")
     loaded = A.load_attribution_model(tmp_path / "odd.json")
     assert A.attribution_provenance(None, loaded)["model_sha256"] == odd.sha256
+
+
+def test_checksum_from_the_file_bytes_is_the_checksum(tmp_path):
+    """With the file's bytes, the checksum is made from their text (no float formatted) when that
+    gives the file's checksum: the same checksum, text and provenance hash as from the decoded data,
+    for the bundled model and an odd one; a file written differently (other indentation, a float
+    spelled otherwise, a changed weight) is checked from its data as before: loaded when its contents
+    match their checksum, refused when not."""
+    import json
+
+    for model in (A.default_model(), A.AttributionModel(["said", "x\u00e9"], {"w=said": 1.5, "n1=\"q\"": 1e-300},
+                                                       0.25, 0.5, {"note": "a, b: [c]\n{d}", "n": {"k": [1, {}]}})):
+        raw = model.to_json().encode("utf-8")
+        d = json.loads(raw)
+        assert A._checksum_and_text(d, raw) == A._checksum_and_text(d) == (d["checksum"], model.to_json()[:-1])
+    model = A.default_model()
+    d = json.loads(model.to_json())
+    spaced = json.dumps(d, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8") + b"\n"
+    assert A._checksum_and_text(d, spaced) == A._checksum_and_text(d)
+    spelled = model.to_json().replace(f'"bias": {model.bias!r}', f'"bias": {model.bias!r}0').encode("utf-8")
+    assert spelled != model.to_json().encode("utf-8")
+    assert A._checksum_and_text(json.loads(spelled), spelled) == A._checksum_and_text(d)
+    (tmp_path / "spaced.json").write_bytes(spaced)
+    assert A.attribution_provenance(None, A.load_attribution_model(tmp_path / "spaced.json"))["model_sha256"] == (
+        model.sha256)
+    changed = model.to_json().replace('"w=said": ', '"w=said": 1', 1).encode("utf-8")
+    (tmp_path / "changed.json").write_bytes(changed)
+    with pytest.raises(ValueError, match="checksum mismatch"):
+        A.load_attribution_model(tmp_path / "changed.json")
