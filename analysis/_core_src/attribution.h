@@ -250,12 +250,18 @@ typedef struct {
     /* bit tok_sig(first, second, last character, length) set for every vocabulary word: most tokens are
      * told they are not a cue word from these 8 KB, before their UTF-8 and hash are made */
     uint64_t vocab_sig[1024];
+    /* bit (at_hash(word) >> 40) & 0xFFFF set for every vocabulary word: the test of a token whose hash
+     * the tokenizer made (an ASCII word) */
+    uint64_t vocab_bits[1024];
     size_t vocab_min, vocab_span; /* a token of n characters can be a vocabulary word only when
                                    * n - vocab_min <= vocab_span (unsigned) */
     /* source_type's word sets and marker phrases (ST_* order), and its type names (SOURCE_TYPES):
      * ASCII sources are typed here (st_ascii), others by the Python function; st_ready 0: all by Python */
     ATab st_sets[N_STSETS];
     unsigned char st_first[256]; /* the first bytes of the marker phrases */
+    /* the slots of the marker phrases (in st_sets[ST_ANON_PHRASES]) by first byte: those starting with
+     * byte c are st_ph[st_ph_at[c] .. st_ph_at[c + 1]) */
+    size_t *st_ph, st_ph_at[257];
     PyObject *st_names;
     int st_ready;
 } CueModel;
@@ -493,8 +499,21 @@ static int st_init(CueModel *M, PyObject *st) {
     for (int k = 0; k < N_STSETS; k++)
         if (at_from_iterable(&M->st_sets[k], PySequence_Fast_GET_ITEM(seq, k + 1))) goto done;
     const ATab *ph = &M->st_sets[ST_ANON_PHRASES];
-    for (size_t s = 0; s <= ph->mask; s++)
-        if (ph->slots[s].len != SIZE_MAX && ph->slots[s].len) M->st_first[ph->pool[ph->slots[s].off]] = 1;
+    M->st_ph = PyMem_Malloc((ph->mask + 1) * sizeof(size_t));
+    if (!M->st_ph) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    size_t n_ph = 0;
+    for (int c = 0; c < 256; c++) {
+        M->st_ph_at[c] = n_ph;
+        for (size_t s = 0; s <= ph->mask; s++)
+            if (ph->slots[s].len != SIZE_MAX && ph->slots[s].len && ph->pool[ph->slots[s].off] == c) {
+                M->st_ph[n_ph++] = s;
+                M->st_first[c] = 1;
+            }
+    }
+    M->st_ph_at[256] = n_ph;
     M->st_ready = 1;
     r = 0;
 done:
@@ -659,11 +678,11 @@ static int st_ascii(const CueModel *M, const unsigned char *p, size_t n) {
     const ATab *ph = &M->st_sets[ST_ANON_PHRASES];
     for (size_t i = 0; i < m; i++) {
         if (!M->st_first[low[i]]) continue;
-        for (size_t s = 0; s <= ph->mask; s++) {
-            const ASlot *sl = &ph->slots[s];
-            if (sl->len == SIZE_MAX || !sl->len || sl->len > m - i) continue;
+        for (size_t x = M->st_ph_at[low[i]]; x < M->st_ph_at[low[i] + 1]; x++) {
+            const ASlot *sl = &ph->slots[M->st_ph[x]];
+            if (sl->len > m - i) continue;
             const unsigned char *q = ph->pool + sl->off;
-            if (low[i] == q[0] && memcmp(low + i, q, sl->len) == 0) {
+            if (memcmp(low + i, q, sl->len) == 0) {
                 type = T_ANONYMOUS;
                 goto done;
             }
@@ -766,6 +785,11 @@ static int CueModel_init(CueModel *M, PyObject *args, PyObject *kw) {
                                PyUnicode_READ_CHAR(w, len - 1), (size_t)len);
         M->vocab_sig[sig >> 6] |= (uint64_t)1 << (sig & 63);
     }
+    for (size_t i = 0; r == 0 && i <= M->vocab.mask; i++)
+        if (M->vocab.slots[i].len != SIZE_MAX) {
+            uint64_t bit = (M->vocab.slots[i].h >> 40) & 0xFFFF;
+            M->vocab_bits[bit >> 6] |= (uint64_t)1 << (bit & 63);
+        }
     M->vocab_min = lo == SIZE_MAX ? 1 : lo;
     M->vocab_span = lo == SIZE_MAX ? 0 : hi - lo; /* no word: 0 - 0 <= 0 lets tokens of 1 character through */
     for (int k = 0; r == 0 && k < N_ASETS; k++) r = at_from_iterable(&M->sets[k], PySequence_Fast_GET_ITEM(seq, k));
@@ -794,6 +818,7 @@ static void CueModel_dealloc(CueModel *M) {
     at_free(&M->weights);
     for (int k = 0; k < N_ASETS; k++) at_free(&M->sets[k]);
     for (int k = 0; k < N_STSETS; k++) at_free(&M->st_sets[k]);
+    PyMem_Free(M->st_ph);
     Py_XDECREF(M->st_names);
     at_free(&M->ctx);
     PyMem_Free(M->vw);
@@ -836,6 +861,7 @@ typedef struct {
     Py_UCS4 *pc;         /* the character of a one-character punctuation token, PC_WORD for a word */
     unsigned char *prep; /* boff, blen and bh of the token made (tok_prep) */
     Py_ssize_t n_cand;
+    Py_ssize_t ln; /* the length of the lower-cased text */
     int has_q; /* a quote token in the sentence */
     size_t cid_cap, cand_cap, cand_vid_cap, tok_cap, ts_cap, te_cap, boff_cap, blen_cap, bh_cap, qm_cap, pc_cap, prep_cap;
     unsigned char *pool;
@@ -982,6 +1008,31 @@ static MFA_INLINE Py_ssize_t ascii_word_run_ucs4(const Py_UCS4 *L, Py_ssize_t m,
     return m;
 }
 
+/* the n ASCII characters s[0:n] as bytes into o (o has 16 bytes to spare; s can be read `room`
+ * characters on) */
+static MFA_INLINE void ascii_pack_ucs1(unsigned char *o, const Py_UCS1 *s, Py_ssize_t n, Py_ssize_t room) {
+    (void)room;
+    memcpy(o, s, (size_t)n);
+}
+
+static MFA_INLINE void ascii_pack_ucs2(unsigned char *o, const Py_UCS2 *s, Py_ssize_t n, Py_ssize_t room) {
+    Py_ssize_t j = 0;
+#if MFA_SSE2
+    for (; j < n && j + 8 <= room; j += 8) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(s + j));
+        _mm_storel_epi64((__m128i *)(o + j), _mm_packus_epi16(v, v));
+    }
+#else
+    (void)room;
+#endif
+    for (; j < n; j++) o[j] = (unsigned char)s[j];
+}
+
+static MFA_INLINE void ascii_pack_ucs4(unsigned char *o, const Py_UCS4 *s, Py_ssize_t n, Py_ssize_t room) {
+    (void)room;
+    for (Py_ssize_t j = 0; j < n; j++) o[j] = (unsigned char)s[j];
+}
+
 #define DEFINE_TOKENIZE(NAME, T)                                                                           \
     static void NAME(ACtx *C, const T *L, Py_ssize_t a, Py_ssize_t b) {                                     \
         const CueModel *M = C->M;                                                                          \
@@ -1005,6 +1056,7 @@ static MFA_INLINE Py_ssize_t ascii_word_run_ucs4(const Py_UCS4 *L, Py_ssize_t m,
                 }                                                                                          \
                 word = is_w(c);                                                                            \
             }                                                                                              \
+            int ascii = c < 0x80; /* a word of ASCII characters only (its UTF-8 is made here) */          \
             if (word) {                                                                                    \
                 int done = 0;                                                                              \
                 if (k < b && L[k] == '.' && is_letter(c)) {                                                \
@@ -1016,6 +1068,7 @@ static MFA_INLINE Py_ssize_t ascii_word_run_ucs4(const Py_UCS4 *L, Py_ssize_t m,
                     if (cnt >= 2) {                                                                        \
                         k = m;                                                                             \
                         done = 1;                                                                          \
+                        ascii = 0;                                                                         \
                     }                                                                                      \
                 }                                                                                          \
                 if (!done) {                                                                               \
@@ -1025,11 +1078,17 @@ static MFA_INLINE Py_ssize_t ascii_word_run_ucs4(const Py_UCS4 *L, Py_ssize_t m,
                         m = ascii_word_run(L, m, b);                                                       \
                         while (m < b) {                                                                    \
                             Py_UCS4 ch = L[m];                                                             \
-                            if (ch < 0x80 ? !(CLS[ch] & C_W) : !is_w(ch)) break;                           \
+                            if (ch < 0x80) {                                                               \
+                                if (!(CLS[ch] & C_W)) break;                                               \
+                            } else {                                                                       \
+                                if (!is_w(ch)) break;                                                      \
+                                ascii = 0;                                                                 \
+                            }                                                                              \
                             m++;                                                                           \
                         }                                                                                  \
                         if (m + 1 < b && L[m] != ' ' && (L[m] == '-' || L[m] == '\'' || (Py_UCS4)L[m] == 0x2019) && \
                             is_w(L[m + 1])) {                                                              \
+                            ascii &= L[m] < 0x80;                                                          \
                             m += 2;                                                                        \
                             continue;                                                                      \
                         }                                                                                  \
@@ -1045,7 +1104,25 @@ static MFA_INLINE Py_ssize_t ascii_word_run_ucs4(const Py_UCS4 *L, Py_ssize_t m,
             }                                                                                              \
             C->ts[t] = i;                                                                                  \
             C->te[t] = k;                                                                                  \
-            if ((size_t)(k - i) - M->vocab_min <= M->vocab_span &&                                         \
+            if (word && ascii) {                                                                           \
+                /* its UTF-8 and hash now, the vocabulary test by the hash's bit */                       \
+                size_t len = (size_t)(k - i), off = C->pool_len;                                           \
+                unsigned char *o = C->pool + off;                                                          \
+                ascii_pack(o, L + i, k - i, C->ln - i);                                                    \
+                uint64_t h = at_hash(o, len), bit = (h >> 40) & 0xFFFF;                                    \
+                C->boff[t] = off;                                                                          \
+                C->blen[t] = len;                                                                          \
+                C->bh[t] = h;                                                                              \
+                C->pool_len = off + len;                                                                   \
+                C->prep[t] = 1;                                                                            \
+                double vid;                                                                                \
+                if (len - M->vocab_min <= M->vocab_span && ((M->vocab_bits[bit >> 6] >> (bit & 63)) & 1) &&   \
+                    at_get(&M->vocab, o, len, h, &vid)) {                                                  \
+                    C->cand[n_cand] = t;                                                                   \
+                    C->cand_vid[n_cand] = (int32_t)vid;                                                    \
+                    n_cand++;                                                                              \
+                }                                                                                          \
+            } else if ((size_t)(k - i) - M->vocab_min <= M->vocab_span &&                                  \
                 sig_bit(M, tok_sig(c, L[i + 1 < k ? i + 1 : i] * (i + 1 < k), L[k - 1], (size_t)(k - i)))) { \
                 double vid;                                                                                \
                 tok_make(C, t);                                                                            \
@@ -1064,14 +1141,20 @@ static MFA_INLINE Py_ssize_t ascii_word_run_ucs4(const Py_UCS4 *L, Py_ssize_t m,
     }
 
 #define ascii_word_run ascii_word_run_ucs1
+#define ascii_pack ascii_pack_ucs1
 DEFINE_TOKENIZE(tokenize_ucs1, Py_UCS1)
 #undef ascii_word_run
+#undef ascii_pack
 #define ascii_word_run ascii_word_run_ucs2
+#define ascii_pack ascii_pack_ucs2
 DEFINE_TOKENIZE(tokenize_ucs2, Py_UCS2)
 #undef ascii_word_run
+#undef ascii_pack
 #define ascii_word_run ascii_word_run_ucs4
+#define ascii_pack ascii_pack_ucs4
 DEFINE_TOKENIZE(tokenize_ucs4, Py_UCS4)
 #undef ascii_word_run
+#undef ascii_pack
 
 static int tokenize_sentence(ACtx *C, Py_ssize_t a, Py_ssize_t b) {
     /* a sentence of b - a characters has at most b - a tokens of at most 4 (b - a) bytes */
@@ -1086,7 +1169,7 @@ static int tokenize_sentence(ACtx *C, Py_ssize_t a, Py_ssize_t b) {
         grow((void **)&C->cid, &C->cid_cap, most, sizeof(int32_t)) ||
         grow((void **)&C->pc, &C->pc_cap, most, sizeof(Py_UCS4)) ||
         grow((void **)&C->prep, &C->prep_cap, most, 1) ||
-        grow((void **)&C->pool, &C->pool_cap, 4 * most + 1, 1))
+        grow((void **)&C->pool, &C->pool_cap, 4 * most + 16, 1)) /* 16: ascii_pack writes whole words */
         return -1;
     C->pool_len = 0;
     memset(C->prep, 0, most);
@@ -1917,6 +2000,7 @@ static PyObject *Scanner_attributions(Scanner *S, PyObject *args) {
         C.text = t;
         C.tk = PyUnicode_KIND(t);
         C.td = PyUnicode_DATA(t);
+        C.ln = PyUnicode_GET_LENGTH(t);
         Py_CLEAR(low_obj);
         int made = lower_here ? lower_text((CueModel *)model, t, &low_buf, &low_cap) : 0;
         if (made < 0) goto done;
