@@ -214,6 +214,7 @@ enum {
     ST_PRONOUNS, ST_OUTLETS, ST_DOCUMENT_HEADS, ST_ANON_HEADS, ST_CORE_ANON, ST_VAGUE_FIRST, ST_VAGUE_HEADS,
     ST_ORG_WORDS, ST_NOT_NAMES,
     ST_ANON_PHRASES, /* the phrases of _ANON_MARKERS, searched for in the lower-cased source */
+    ST_COUNTRIES,    /* _COUNTRIES: the whole source after an optional "the " */
     N_STSETS
 };
 /* the types in the order of SOURCE_TYPES */
@@ -666,6 +667,11 @@ static int st_ascii(const CueModel *M, const unsigned char *p, size_t n) {
     if (st_in(M, ST_OUTLETS, low + la, lb - la) ||
         (lb - la >= 4 && memcmp(low + la, "the ", 4) == 0 && st_in(M, ST_OUTLETS, low + la + 4, lb - la - 4))) {
         type = T_OUTLET;
+        goto done;
+    }
+    if (st_in(M, ST_COUNTRIES, low + la, lb - la) ||
+        (lb - la >= 4 && memcmp(low + la, "the ", 4) == 0 && st_in(M, ST_COUNTRIES, low + la + 4, lb - la - 4))) {
+        type = T_NAMED_ORGANISATION;
         goto done;
     }
     size_t h = nt - 1;

@@ -494,6 +494,28 @@ _VAGUE_HEADS = frozenset(
 _ORG_WORDS = frozenset(
     ["department", "ministry", "pentagon", "house", "congress", "senate", "committee", "party", "campaign", "council", "agency", "administration", "commission", "court", "police", "army", "military", "government", "university", "institute", "foundation", "center", "centre", "bureau", "office", "association", "union", "group", "company", "corp", "corporation", "inc", "co.", "ltd", "bank", "fund", "organization", "organisation", "network", "board", "authority", "service", "services", "forces", "navy", "command", "coalition", "alliance", "caucus", "league", "club", "church", "school", "college", "hospital", "clinic", "agency", "fbi", "cia", "nsa", "nato", "un", "eu", "gop", "dnc", "rnc", "kremlin", "state", "pac", "super", "secretariat", "embassy", "consulate", "legislature", "parliament", "assembly", "cabinet", "firm"]
 )
+# countries (states speaking through their governments: "Iran said", "Russia warned", "the United States
+# said"), as the whole source after an optional "the" (lower-cased and stripped as in source_type, so "U.S."
+# is "u.s"); names that are also common first names or US states (Jordan, Chad, Georgia) are left out
+_COUNTRIES = frozenset(
+    ["afghanistan", "albania", "algeria", "andorra", "angola", "argentina", "armenia", "australia", "austria",
+     "azerbaijan", "bahrain", "bangladesh", "belarus", "belgium", "bolivia", "bosnia", "botswana", "brazil",
+     "britain", "great britain", "bulgaria", "burma", "cambodia", "cameroon", "canada", "chile", "china",
+     "colombia", "congo", "costa rica", "croatia", "cuba", "cyprus", "czech republic", "czechia", "denmark",
+     "ecuador", "egypt", "el salvador", "eritrea", "estonia", "ethiopia", "finland", "france", "germany", "ghana",
+     "greece", "guatemala", "haiti", "honduras", "hungary", "iceland", "india", "indonesia", "iran", "iraq",
+     "ireland", "israel", "italy", "ivory coast", "japan", "kazakhstan", "kenya", "kosovo", "kuwait",
+     "kyrgyzstan", "laos", "latvia", "lebanon", "libya", "lithuania", "luxembourg", "malaysia", "mali", "malta",
+     "mexico", "moldova", "mongolia", "montenegro", "morocco", "mozambique", "myanmar", "nepal", "netherlands",
+     "new zealand", "nicaragua", "niger", "nigeria", "north korea", "north macedonia", "norway", "oman",
+     "pakistan", "palestine", "panama", "paraguay", "peru", "philippines", "poland", "portugal", "qatar",
+     "romania", "russia", "rwanda", "saudi arabia", "senegal", "serbia", "singapore", "slovakia", "slovenia",
+     "somalia", "south africa", "south korea", "south sudan", "spain", "sri lanka", "sudan", "sweden",
+     "switzerland", "syria", "taiwan", "tajikistan", "tanzania", "thailand", "tunisia", "turkey", "turkmenistan",
+     "uganda", "ukraine", "united arab emirates", "united kingdom", "united states", "united states of america",
+     "america", "u.s", "u.s.a", "u.k", "uruguay", "uzbekistan", "venezuela", "vietnam", "yemen", "zambia",
+     "zimbabwe", "european union", "the european union"]
+)
 _NOT_NAMES = frozenset(
     ["u.s.", "us", "american", "americans", "iranian", "iraqi", "israeli", "russian", "chinese", "british", "french", "german", "european", "western", "republican", "democratic", "democrat", "republicans", "democrats", "gop", "white", "senior", "top", "former", "current", "state", "defense", "administration", "trump", "clinton", "obama", "federal", "national", "local"]
 )
@@ -506,8 +528,9 @@ def source_type(source: str) -> str:
     Cached: the same sources ("he", "officials", a name) recur through a corpus.
 
     >>> [source_type(s) for s in ["one official", "anonymous US officials", "Gen. Smith", "the Pentagon",
-    ...                          "he", "CNN", "a Pentagon statement", "some experts", "people familiar with the matter"]]
-    ['anonymous', 'anonymous', 'named_person', 'named_organisation', 'pronoun', 'outlet', 'document', 'vague', 'anonymous']
+    ...                          "he", "CNN", "a Pentagon statement", "some experts", "people familiar with the matter",
+    ...                          "Iran", "the United States"]]
+    ['anonymous', 'anonymous', 'named_person', 'named_organisation', 'pronoun', 'outlet', 'document', 'vague', 'anonymous', 'named_organisation', 'named_organisation']
     """
     text = " ".join(source.split())
     low = text.lower().strip(" ,.;:\"“”'")
@@ -519,6 +542,8 @@ def source_type(source: str) -> str:
         return "pronoun"
     if low in _OUTLETS or (low.startswith("the ") and low[4:] in _OUTLETS):
         return "outlet"
+    if low in _COUNTRIES or (low.startswith("the ") and low[4:] in _COUNTRIES):
+        return "named_organisation"  # a state speaking: "Iran said", "the United States warned"
     head = lows[-1]
     if head in _DOCUMENT_HEADS or (len(lows) > 2 and lows[-2] in _DOCUMENT_HEADS and lows[-1] in ("says", "shows")):
         return "document"
@@ -791,7 +816,7 @@ def _compile(model: AttributionModel) -> tuple:
     # source_type's sets: the core types a source written in ASCII by its rules, and calls source_type
     # for any other
     source_sets = (SOURCE_TYPES, _PRONOUNS, _OUTLETS, _DOCUMENT_HEADS, _ANON_HEADS, _CORE_ANON, _VAGUE_FIRST,
-                   _VAGUE_HEADS, _ORG_WORDS, _NOT_NAMES, _ANON_MARKER_PHRASES)
+                   _VAGUE_HEADS, _ORG_WORDS, _NOT_NAMES, _ANON_MARKER_PHRASES, _COUNTRIES)
     split_sentences("")  # makes the scanner
     try:
         return (compiled_cue_model(list(model._vocab), model.weights, float(model.bias), sets, source_sets),

@@ -328,7 +328,9 @@ def test_source_type_in_the_core_is_the_python_definition():
                 "Officials\u2019 aide", "he\u00a0", "Clinton\u2019s team", "O\u2019Malley", "CNN\u2019S", "\u2019s",
                 "\u2019", "a\u2019\u2019b", "people\u00a0familiar with", "familiar\u00a0\u00a0with x",
                 "Hillary Clinton\u2019s spokesman Brian Fallon", "MSNBC\u2019s Rachel Maddow", "\u00a0",
-                "the\u00a0Pentagon", "Kasich\u2019s chief strategist John Weaver", "don\u2019t-know", "x\u2019-y"]
+                "the\u00a0Pentagon", "Kasich\u2019s chief strategist John Weaver", "don\u2019t-know", "x\u2019-y",
+                "Iran", "IRAN", "the United States", "The United States", "the U.S.", "U.S.", "North Korea", "the  Iran",
+                "Iran\u2019s", "Iranian officials", "china,", "the european union", "Russia  .", "the the iran"]
     rng = random.Random(23)
     words = ["official", "Officials", "said", "he", "He", "CNN", "cnn", "the", "The", "New", "York", "Times", "U.S.",
              "a", "an", "sources", "familiar", "with", "FAMILIAR WITH", "anonymous", "Gen.", "Smith", "report", "says",
