@@ -178,7 +178,7 @@ def _iter_jsonl(path: Path, encoding, chunk_size: int, report: LoadReport, keep=
             first = lineno + 1
             if first == 1 and block[0].startswith(codecs.BOM_UTF8) and not encoding:
                 block[0] = block[0][len(codecs.BOM_UTF8):]
-            df = _corpus.jsonl_block_frame(b"".join(block), first, report)
+            df = _corpus.jsonl_block_frame(b"".join(block), first, report, lines=block)
             if df is None:  # these lines, and all after them, line by line
                 pending = list(enumerate(block, first))
                 fast = False

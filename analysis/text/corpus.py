@@ -310,17 +310,23 @@ def _read_jsonl_arrow(path: Path, encoding, report, raw: bytes):
     return jsonl_block_frame(body, 1, report)
 
 
-def jsonl_block_frame(body: bytes, first_line: int, report) -> pd.DataFrame | None:
+def jsonl_block_frame(body: bytes, first_line: int, report, lines: list | None = None) -> pd.DataFrame | None:
     """Whole JSONL lines (``body``: bytes, ``first_line`` the number of its first line) read by pyarrow's
     JSON reader into the table the exact reader (:func:`jsonl_record` line by line, then
     ``DataFrame.from_records``) makes of them, with ``_row``; None when they need that reader: a line that
     is blank or does not start with ``{``, an invalid line or one that is not an object, a key given twice,
     a key whose values mix text and numbers, nested values (objects or arrays), bytes that are not UTF-8.
     ISO dates, which pyarrow would turn into timestamps, are read as text. The rows are counted in
-    ``report`` only when the table is returned. The streamed reader reads a chunk's lines through it."""
-    lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    ``report`` only when the table is returned. The streamed reader reads a chunk's lines through it,
+    giving them as ``lines`` too (``body`` is their join), which saves two passes over the bytes."""
     cr = body.count(b"\r")  # the count of "\r\n" only when there is a "\r" (each search is a pass over the file)
-    if not body.startswith(b"{") or body.count(b"\n{") != lines - 1 or (cr and cr != body.count(b"\r\n")):
+    if lines is not None:
+        n_lines = len(lines)
+        odd = any(line[:1] != b"{" for line in lines)
+    else:
+        n_lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+        odd = not body.startswith(b"{") or body.count(b"\n{") != n_lines - 1
+    if odd or (cr and cr != body.count(b"\r\n")):
         return None  # a blank or odd line: line numbers would not follow; a lone \r: the exact reader keeps it
     import pyarrow as pa
     import pyarrow.json as pj
@@ -333,7 +339,7 @@ def jsonl_block_frame(body: bytes, first_line: int, report) -> pd.DataFrame | No
             schema = pa.schema([pa.field(f.name, pa.string()) if f.name in stamps else f for f in table.schema])
             table = pj.read_json(pa.py_buffer(body), read_options=pj.ReadOptions(use_threads=True, block_size=1 << 22),
                                  parse_options=pj.ParseOptions(explicit_schema=schema))
-        if table.num_rows != lines or any(f.type not in plain for f in table.schema):
+        if table.num_rows != n_lines or any(f.type not in plain for f in table.schema):
             return None
         table.validate(full=True)  # the reader copies bytes that are not UTF-8 into its strings unchecked
         df = table.to_pandas()

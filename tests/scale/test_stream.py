@@ -371,9 +371,26 @@ def test_jsonl_chunks_read_by_arrow_equal_the_line_by_line_reading(tmp_path, bad
     if bad_line is None:  # every chunk went through Arrow
         calls = []
         real = stream._corpus.jsonl_block_frame
-        stream._corpus.jsonl_block_frame = lambda *a: calls.append(1) or real(*a)
+        stream._corpus.jsonl_block_frame = lambda *a, **k: calls.append(1) or real(*a, **k)
         try:
             list(itertools.islice(stream._iter_jsonl(path, None, 40, LoadReport(str(path))), 10))
         finally:
             stream._corpus.jsonl_block_frame = real
         assert len(calls) == 4
+
+
+@pytest.mark.parametrize("body", [b'{"a": 1}\n\n{"a": 2}\n', b'{"a": 1}\r\n{"a": 2}\r\n', b'{"a": 1}\n{"a": 2}\r\n',
+                                  b'{"a": "x\rb"}\n', b' {"a": 1}\n', b'{"a": 1}\n[1]\n', b'{"a": 1, "a": 2}\n'])
+def test_jsonl_block_frame_judges_given_lines_as_the_bytes(body):
+    """Lines given by the streamed reader are judged as the joined bytes are (blank, odd, \\r lines)."""
+    import io
+
+    from analysis.text.corpus import jsonl_block_frame
+    from analysis.text.loadreport import LoadReport
+
+    lines = list(io.BytesIO(body))  # as a file's lines come: split at \n only
+    a = jsonl_block_frame(body, 1, LoadReport("x"))
+    b = jsonl_block_frame(b"".join(lines), 1, LoadReport("x"), lines=lines)
+    assert (a is None) == (b is None)
+    if a is not None:
+        pd.testing.assert_frame_equal(a, b)
