@@ -1812,9 +1812,9 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
                 }
             }
             if (!C->kept_n) continue;
-            Py_ssize_t upper = 0;
-            for (Py_ssize_t k = 0; k < n; k++) upper += first_upper(C, k);
-            int title_case = (double)upper > 0.6 * (double)n;
+            /* title case (more than 0.6 of the tokens capitalised) is only asked about a capitalised head:
+             * counted the first time that happens in the sentence (-1: not yet) */
+            int title_case = -1;
             /* runs of adjacent kept tokens -> cues */
             C->cue_n = 0;
             size_t r0 = 0;
@@ -1827,8 +1827,14 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
                 Py_ssize_t head = C->kept_i[best];
                 double s = C->kept_s[best];
                 r0 = r1;
-                if (head && first_upper(C, head) && !title_case && !word_in(C, head - 1, A_OPEN_Q, NL(A_OPEN_Q)))
-                    continue;
+                if (head && first_upper(C, head)) {
+                    if (title_case < 0) {
+                        Py_ssize_t upper = 0;
+                        for (Py_ssize_t k = 0; k < n; k++) upper += first_upper(C, k);
+                        title_case = (double)upper > 0.6 * (double)n;
+                    }
+                    if (!title_case && !word_in(C, head - 1, A_OPEN_Q, NL(A_OPEN_Q))) continue;
+                }
                 Py_ssize_t i = head, j = head + 1;
                 while (i > 0 && low_in(C, AS_VERB_GROUP, i - 1)) i--;
                 if (j < n) {
