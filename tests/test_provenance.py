@@ -76,7 +76,7 @@ def test_hash_rows_many_feeds_each_hash_what_hash_rows_would():
 
     rng = np.random.default_rng(3)
     pool = ["", "x", "naïve “quoted”", "\ud800 lone", "日本", None, float("nan"), "a\x1fb\x1ec", "’s"]
-    n = provenance._HASH_BLOCK + 37
+    n = provenance._HASH_BLOCK * 16 + 37  # two blocks of hash_rows_many
     df = pd.DataFrame({c: pd.Series([pool[i] for i in rng.integers(0, len(pool), n)], dtype=object)
                        for c in ("doc_id", "title", "text")})
     df["outlet"] = pd.array([pool[i] for i in rng.choice([0, 1, 2, 4, 5, 8], n)], dtype="string")
