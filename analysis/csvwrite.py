@@ -143,18 +143,27 @@ def to_csv_bytes(df: pd.DataFrame, header: bool = True, escape: bool = False) ->
 
 def _core_rows(df: pd.DataFrame, escape: bool) -> bytes | None:
     """The rows of ``df`` (no header) made by the compiled core's CSV writer (``_core.csv_rows``, the
-    writer of ``attributions.csv``), or None when the core is not built or a column is not one it
-    takes: two columns or more (a one-column table writes an empty cell as ``""``), each of them
-    text (str or object holding only strings and missing values, written empty), bool, integer (as
-    int64), float64 (numpy's shortest round-trip text, as :func:`_floats`) or dates without a time of
-    day (``YYYY-MM-DD``). The same bytes as the Arrow path below (``tests/test_csvwrite.py``)."""
+    writer of ``attributions.csv``), or None when the core is not built or :func:`core_columns` does not
+    take the table. The same bytes as the Arrow path below (``tests/reliability/test_csv_writer.py``)."""
     try:
         from . import _core
     except ImportError:  # pragma: no cover - a build without the compiled core
         return None
+    cols = core_columns(df)
+    return None if cols is None else _core.csv_rows(len(df), cols, escape)
+
+
+def core_columns(df: pd.DataFrame) -> list | None:
+    """The columns of ``df`` as ``_core.csv_rows`` takes them (``(kind, a, b)``: kind 0 text, quoted and
+    escaped as needed, as int64 offsets and UTF-8 data; 1 text written as is; 2 int64 values; 3 bool
+    bytes), or None when a column is not one it takes. It takes two columns or more (a one-column table
+    writes an empty cell as ``""``), each of them text (str, or object holding only strings and missing
+    values, written empty; an Arrow column's buffers are used as they are), bool, integer (as int64),
+    float64 (numpy's shortest round-trip text, as :func:`_floats`) or dates without a time of day
+    (``YYYY-MM-DD``). :func:`analysis.measure.attribution.write_attributions` writes its blocks from
+    these too."""
     if len(df.columns) < 2:
         return None
-    n = len(df)
     cols = []
     for name in df.columns:
         s = df[name]
@@ -172,13 +181,14 @@ def _core_rows(df: pd.DataFrame, escape: bool) -> bytes | None:
                 return None
             cols.append((1, *_text_buffers(arr)))
         elif dtype == object or isinstance(dtype, pd.StringDtype):
-            arr = _column_strings(s)
+            arrow = getattr(s.array, "__arrow_array__", None)
+            arr = arrow() if arrow is not None and isinstance(dtype, pd.StringDtype) else _column_strings(s)
             if arr is None:
                 return None
             cols.append((0, *_text_buffers(arr)))
         else:
             return None
-    return _core.csv_rows(n, cols, escape)
+    return cols
 
 
 def _text_buffers(arr):

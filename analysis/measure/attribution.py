@@ -1008,9 +1008,9 @@ def attributions_csv_bytes(table: pd.DataFrame, *, csv_escape: bool = True):
     :data:`CSV_BLOCK_ROWS` rows, each made when it is written): what
     :func:`analysis.outputs.write_table` writes (``DataFrame.to_csv(index=False, lineterminator="\\n")``
     after :func:`analysis.csvsafe.escape_frame` when ``csv_escape``), made by the compiled core in one
-    pass over the rows. None when the core is not built or a column is not one it writes: text stored
-    in Arrow without missing values, int64, bool, float64 (formatted by numpy, once per distinct value,
-    as :mod:`analysis.csvwrite` does); the caller then writes the table the usual way."""
+    pass over the rows, from the columns :func:`analysis.csvwrite.core_columns` makes (the writer of every
+    other table). None when the core is not built or a column is not one it takes; the caller then writes
+    the table the usual way."""
     return _csv_blocks(table, csv_escape, None)
 
 
@@ -1018,31 +1018,15 @@ def _csv_blocks(table: pd.DataFrame, csv_escape: bool, into: bytearray | None):
     """:func:`attributions_csv_bytes`; with ``into``, each block of rows is made in that buffer and
     given as a memoryview of it, released when the next block is asked for (the consumer must be done
     with a block before it asks for the next)."""
-    from .core import AVAILABLE, csv_rows, is_arrow_text
+    from ..csvwrite import core_columns
+    from .core import AVAILABLE, csv_rows
 
-    if not AVAILABLE or len(table.columns) < 2 or table.columns.duplicated().any():
+    if not AVAILABLE or table.columns.duplicated().any():
         return None
-    import pyarrow as pa
-
     n = len(table)
-    cols = []
-    for name in table.columns:
-        s = table[name]
-        dtype = s.dtype
-        if isinstance(dtype, np.dtype) and dtype == bool:
-            cols.append((3, np.ascontiguousarray(s.to_numpy()).view(np.uint8), None))
-        elif isinstance(dtype, np.dtype) and dtype == np.int64:
-            cols.append((2, np.ascontiguousarray(s.to_numpy()), None))
-        elif isinstance(dtype, np.dtype) and dtype == np.float64:
-            cols.append((1, *_arrow_buffers(_float_texts(s.to_numpy()))))
-        elif is_arrow_text(s.array):
-            arr = pa.array(s.array)
-            arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-            if arr.null_count or not pa.types.is_large_string(arr.type):
-                return None
-            cols.append((0, *_arrow_buffers(arr)))
-        else:
-            return None
+    cols = core_columns(table)
+    if cols is None:
+        return None
     head = pd.DataFrame(columns=table.columns).to_csv(index=False, lineterminator="\n").encode("utf-8")
     return itertools.chain([head], _csv_row_blocks(n, cols, csv_escape, csv_rows, into))
 
@@ -1064,28 +1048,6 @@ def _csv_row_blocks(n: int, cols, csv_escape: bool, csv_rows, into=None):
         size = csv_rows(b - a, part, csv_escape, into)
         with memoryview(into) as view, view[:size] as block:
             yield block
-
-
-def _arrow_buffers(arr):
-    """(int64 offsets of its strings, UTF-8 data) of an Arrow large_string array."""
-    _, offsets, data = arr.buffers()
-    off = np.frombuffer(offsets, dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1] if len(arr) else np.zeros(
-        1, dtype=np.int64)
-    return np.ascontiguousarray(off), (data if data is not None else b"")
-
-
-def _float_texts(values: np.ndarray):
-    """numpy's text of each float (shortest round trip, as pandas writes it; "" for NaN) as an Arrow
-    large_string array, each distinct value (by its bits, so that -0.0 keeps its sign) formatted once
-    and the texts of the rows taken from those by Arrow (no str per row)."""
-    import pyarrow as pa
-
-    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
-    where, distinct = pd.factorize(bits, sort=False)
-    floats = np.asarray(distinct, dtype=np.int64).view(np.float64)
-    text = floats.astype(str)
-    text[np.isnan(floats)] = ""
-    return pa.array(text.tolist(), pa.large_string()).take(pa.array(where, pa.int64()))
 
 
 def _sha256(model: AttributionModel) -> str:

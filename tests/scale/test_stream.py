@@ -112,9 +112,10 @@ class Boom(RuntimeError):
     pass
 
 
-def test_resume_after_interruption_does_not_rescore(tmp_path, messy_csv):
+def _crash_after_chunk_3(tmp_path, corpus):
+    """A clean streamed run into ``ref``, and one into ``out`` that crashes after chunk 3: (ref, out)."""
     ref_dir = tmp_path / "ref"
-    score_stream(messy_csv, ref_dir, LEXICON, chunk_size=40, fmt="csv")
+    score_stream(corpus, ref_dir, LEXICON, chunk_size=40, fmt="csv")
     out = tmp_path / "out"
 
     def explode(index, scored):
@@ -122,7 +123,12 @@ def test_resume_after_interruption_does_not_rescore(tmp_path, messy_csv):
             raise Boom("simulated crash after chunk 3")
 
     with pytest.raises(Boom):
-        score_stream(messy_csv, out, LEXICON, chunk_size=40, fmt="csv", on_chunk=explode)
+        score_stream(corpus, out, LEXICON, chunk_size=40, fmt="csv", on_chunk=explode)
+    return ref_dir, out
+
+
+def test_resume_after_interruption_does_not_rescore(tmp_path, messy_csv):
+    ref_dir, out = _crash_after_chunk_3(tmp_path, messy_csv)
     # nothing that looks complete: the output folder is not even there
     assert not out.exists()
     manifest = json.loads((work_folder(out) / "manifest.json").read_text())
@@ -144,16 +150,7 @@ def test_part_cut_short_by_a_power_cut_is_rescored_on_resume(tmp_path, messy_csv
     """Parts are not fsync-ed (issue 19: 0.3-1.8 s of system time at 40M words); a part a power cut left
     short, empty or missing does not match the size its manifest entry records, so its chunk is scored
     again and the output is the clean run's."""
-    ref_dir = tmp_path / "ref"
-    score_stream(messy_csv, ref_dir, LEXICON, chunk_size=40, fmt="csv")
-    out = tmp_path / "out"
-
-    def explode(index, scored):
-        if index == 3:
-            raise Boom("simulated crash after chunk 3")
-
-    with pytest.raises(Boom):
-        score_stream(messy_csv, out, LEXICON, chunk_size=40, fmt="csv", on_chunk=explode)
+    ref_dir, out = _crash_after_chunk_3(tmp_path, messy_csv)
     work = work_folder(out)
     manifest = json.loads((work / "manifest.json").read_text())
     assert manifest["chunks"]["1"]["bytes"]["matches"] == (work / "matches-000001.csv").stat().st_size > 0
