@@ -1600,21 +1600,57 @@ typedef struct {
     size_t n, cap;
     int64_t *off; /* off[0] = 0, off[k + 1] = end of string k */
     size_t n_off, off_cap;
+    PyObject *p_obj, *off_obj; /* the bytes objects that hold p and off (grow_bytes) */
 } AStrings;
 
+/* grow() into a bytes object: *obj is made, or resized in place (realloc: a large block is moved by the
+ * kernel's page tables, not copied), to hold `need` items of `item` bytes, and *buf points at its data.
+ * The object is handed to Python as it is at the end (bytes_finish): the buffers of a call's result are
+ * not copied into new bytes (at 1e7 tokens they are 90 MB, and copying them cost as many page faults). */
+static int grow_bytes(PyObject **obj, void **buf, size_t *cap, size_t need, size_t item) {
+    if (need <= *cap) return 0;
+    size_t n = *cap ? *cap : 64;
+    while (n < need) n *= 2;
+    if (n > (size_t)PY_SSIZE_T_MAX / item) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (!*obj) *obj = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * item));
+    else if (_PyBytes_Resize(obj, (Py_ssize_t)(n * item))) *obj = NULL; /* (it freed the object) */
+    if (!*obj) {
+        *buf = NULL;
+        *cap = 0;
+        return -1;
+    }
+    *buf = PyBytes_AS_STRING(*obj);
+    *cap = n;
+    return 0;
+}
+
+/* the bytes object of grow_bytes cut to its first len bytes (an empty one when none was made); *obj is
+ * handed over (set to NULL) */
+static PyObject *bytes_finish(PyObject **obj, size_t len) {
+    PyObject *r = *obj;
+    *obj = NULL;
+    if (!r) return PyBytes_FromStringAndSize(NULL, (Py_ssize_t)len);
+    if (_PyBytes_Resize(&r, (Py_ssize_t)len)) return NULL;
+    return r;
+}
+
 static void astr_free(AStrings *s) {
-    PyMem_Free(s->p);
-    PyMem_Free(s->off);
+    Py_XDECREF(s->p_obj);
+    Py_XDECREF(s->off_obj);
+    s->p_obj = s->off_obj = NULL;
 }
 
 /* append text[a:b] (nothing when a < 0) as UTF-8, lone surrogates as three bytes ("surrogatepass"),
  * counting them in *surrogates */
 static int astr_add(AStrings *s, int kind, const void *data, Py_ssize_t a, Py_ssize_t b, int *surrogates) {
-    if (grow((void **)&s->off, &s->off_cap, s->n_off + 2, sizeof(int64_t))) return -1;
+    if (grow_bytes(&s->off_obj, (void **)&s->off, &s->off_cap, s->n_off + 2, sizeof(int64_t))) return -1;
     if (s->n_off == 0) s->off[s->n_off++] = 0;
     if (a >= 0 && b > a) {
         size_t most = (size_t)(b - a) * (kind == PyUnicode_1BYTE_KIND ? 2 : (kind == PyUnicode_2BYTE_KIND ? 3 : 4));
-        if (grow((void **)&s->p, &s->cap, s->n + most + 1, 1)) return -1;
+        if (grow_bytes(&s->p_obj, (void **)&s->p, &s->cap, s->n + most + 1, 1)) return -1;
         unsigned char *o = s->p + s->n;
         if (kind == PyUnicode_1BYTE_KIND) {
             const Py_UCS1 *d = (const Py_UCS1 *)data;
@@ -1674,12 +1710,12 @@ static int astr_add(AStrings *s, int kind, const void *data, Py_ssize_t a, Py_ss
     return 0;
 }
 
-/* the buffers of s as (data, offsets) bytes */
-static PyObject *astr_pack(const AStrings *s) {
-    int64_t zero = 0;
-    PyObject *d = PyBytes_FromStringAndSize((const char *)s->p, (Py_ssize_t)s->n);
-    PyObject *o = s->n_off ? PyBytes_FromStringAndSize((const char *)s->off, (Py_ssize_t)(s->n_off * sizeof(int64_t)))
-                           : PyBytes_FromStringAndSize((const char *)&zero, sizeof(int64_t));
+/* the buffers of s as (data, offsets) bytes, handed over (s holds neither afterwards) */
+static PyObject *astr_pack(AStrings *s) {
+    if (!s->n_off && grow_bytes(&s->off_obj, (void **)&s->off, &s->off_cap, 1, sizeof(int64_t))) return NULL;
+    if (!s->n_off) s->off[s->n_off++] = 0;
+    PyObject *d = bytes_finish(&s->p_obj, s->n);
+    PyObject *o = bytes_finish(&s->off_obj, s->n_off * sizeof(int64_t));
     PyObject *r = d && o ? PyTuple_Pack(2, d, o) : NULL;
     Py_XDECREF(d);
     Py_XDECREF(o);
@@ -1697,6 +1733,8 @@ typedef struct {
      * the code of its type */
     int32_t *stype, *ref, *rtype;
     size_t stype_cap, ref_cap, rtype_cap;
+    /* the bytes objects that hold ints, scores, stype, ref and rtype (grow_bytes) */
+    PyObject *ints_obj, *scores_obj, *stype_obj, *ref_obj, *rtype_obj;
     int surrogates;
     /* source_type of each distinct source, called once per source: UTF-8 of the source -> code in types */
     ATab seen;
@@ -1893,11 +1931,11 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
                     PyErr_SetString(PyExc_OverflowError, "math range error");
                     goto done;
                 }
-                if (grow((void **)&O->ints, &O->ints_cap, O->n_ints + A_INTS, sizeof(int64_t)) ||
-                    grow((void **)&O->scores, &O->scores_cap, O->n_scores + 2, sizeof(double)) ||
-                    grow((void **)&O->stype, &O->stype_cap, (size_t)rec_no + 1, sizeof(int32_t)) ||
-                    grow((void **)&O->ref, &O->ref_cap, (size_t)rec_no + 1, sizeof(int32_t)) ||
-                    grow((void **)&O->rtype, &O->rtype_cap, (size_t)rec_no + 1, sizeof(int32_t)))
+                if (grow_bytes(&O->ints_obj, (void **)&O->ints, &O->ints_cap, O->n_ints + A_INTS, sizeof(int64_t)) ||
+                    grow_bytes(&O->scores_obj, (void **)&O->scores, &O->scores_cap, O->n_scores + 2, sizeof(double)) ||
+                    grow_bytes(&O->stype_obj, (void **)&O->stype, &O->stype_cap, (size_t)rec_no + 1, sizeof(int32_t)) ||
+                    grow_bytes(&O->ref_obj, (void **)&O->ref, &O->ref_cap, (size_t)rec_no + 1, sizeof(int32_t)) ||
+                    grow_bytes(&O->rtype_obj, (void **)&O->rtype, &O->rtype_cap, (size_t)rec_no + 1, sizeof(int32_t)))
                     goto done;
                 memcpy(O->ints + O->n_ints, rec, sizeof(rec));
                 O->n_ints += A_INTS;
@@ -1951,6 +1989,125 @@ done:
     return rc;
 }
 
+/* the texts of a call: a tuple of str, or the chunks of an Arrow large_string array, each text made a
+ * str only while it is worked on (a corpus's texts are not all Python objects at once: at 1e7 tokens
+ * they were 100 MB of str, touched once) */
+typedef struct {
+    PyObject *tseq; /* the tuple, or NULL */
+    Py_ssize_t n;   /* texts in all */
+    Py_ssize_t n_chunks, cur, cur_base; /* the chunk of the last text asked for, and its first text */
+    Py_ssize_t *len, *first; /* per chunk: its length and the slice offset of its arrays */
+    Py_buffer *valid, *off, *data;
+    unsigned char *has_valid;
+} ATexts;
+
+static void atexts_close(ATexts *X) {
+    Py_XDECREF(X->tseq);
+    for (Py_ssize_t c = 0; c < X->n_chunks; c++) {
+        if (X->has_valid && X->has_valid[c]) PyBuffer_Release(&X->valid[c]);
+        if (X->off && X->off[c].obj) PyBuffer_Release(&X->off[c]);
+        if (X->data && X->data[c].obj) PyBuffer_Release(&X->data[c]);
+    }
+    PyMem_Free(X->len);
+    PyMem_Free(X->first);
+    PyMem_Free(X->valid);
+    PyMem_Free(X->off);
+    PyMem_Free(X->data);
+    PyMem_Free(X->has_valid);
+    memset(X, 0, sizeof(*X));
+}
+
+/* texts: a sequence of str, or ("arrow", [(length, offset, validity bitmap or None, int64 offsets,
+ * UTF-8 data), ...]): the buffers of the chunks of a large_string array (lower-casing then must be done
+ * here: lows the function) */
+static int atexts_open(ATexts *X, PyObject *texts, int lower_here) {
+    memset(X, 0, sizeof(*X));
+    if (!(PyTuple_Check(texts) && PyTuple_GET_SIZE(texts) == 2 && PyUnicode_Check(PyTuple_GET_ITEM(texts, 0)) &&
+          PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(texts, 0), "arrow") == 0)) {
+        X->tseq = PySequence_Tuple(texts);
+        if (!X->tseq) return -1;
+        X->n = PyTuple_GET_SIZE(X->tseq);
+        return 0;
+    }
+    if (!lower_here) {
+        PyErr_SetString(PyExc_ValueError, "attributions: Arrow texts are lower-cased here (give lows as a function)");
+        return -1;
+    }
+    PyObject *chunks = PySequence_Tuple(PyTuple_GET_ITEM(texts, 1));
+    if (!chunks) return -1;
+    Py_ssize_t nc = PyTuple_GET_SIZE(chunks);
+    X->len = PyMem_Calloc((size_t)nc + 1, sizeof(Py_ssize_t));
+    X->first = PyMem_Calloc((size_t)nc + 1, sizeof(Py_ssize_t));
+    X->valid = PyMem_Calloc((size_t)nc + 1, sizeof(Py_buffer));
+    X->off = PyMem_Calloc((size_t)nc + 1, sizeof(Py_buffer));
+    X->data = PyMem_Calloc((size_t)nc + 1, sizeof(Py_buffer));
+    X->has_valid = PyMem_Calloc((size_t)nc + 1, 1);
+    if (!X->len || !X->first || !X->valid || !X->off || !X->data || !X->has_valid) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t c = 0; c < nc; c++) {
+        PyObject *ch = PyTuple_GET_ITEM(chunks, c), *valid, *off, *data;
+        Py_ssize_t len, first;
+        if (!PyArg_ParseTuple(ch, "nnOOO", &len, &first, &valid, &off, &data)) goto fail;
+        X->n_chunks = c + 1;
+        if (len < 0 || first < 0) {
+            PyErr_SetString(PyExc_ValueError, "attributions: a negative length or offset of an Arrow chunk");
+            goto fail;
+        }
+        if (PyObject_GetBuffer(off, &X->off[c], PyBUF_SIMPLE) || PyObject_GetBuffer(data, &X->data[c], PyBUF_SIMPLE))
+            goto fail;
+        if (valid != Py_None) {
+            if (PyObject_GetBuffer(valid, &X->valid[c], PyBUF_SIMPLE)) goto fail;
+            X->has_valid[c] = 1;
+            if (X->valid[c].len < (first + len + 7) / 8) {
+                PyErr_SetString(PyExc_ValueError, "attributions: an Arrow validity bitmap is too short");
+                goto fail;
+            }
+        }
+        if (X->off[c].len / (Py_ssize_t)sizeof(int64_t) < first + len + 1) {
+            PyErr_SetString(PyExc_ValueError, "attributions: Arrow offsets are too short");
+            goto fail;
+        }
+        X->len[c] = len;
+        X->first[c] = first;
+        X->n += len;
+    }
+    Py_DECREF(chunks);
+    return 0;
+fail:
+    Py_DECREF(chunks);
+    atexts_close(X);
+    return -1;
+}
+
+/* text d: *t borrowed from the tuple, or a new str in *owned (the caller releases it); *t NULL for a
+ * missing text. Texts are asked for in order (d = 0, 1, ...). */
+static int atexts_get(ATexts *X, Py_ssize_t d, PyObject **t, PyObject **owned) {
+    *t = NULL;
+    if (X->tseq) {
+        *t = PyTuple_GET_ITEM(X->tseq, d);
+        return 0;
+    }
+    if (d < X->cur_base) X->cur = X->cur_base = 0;
+    while (X->cur < X->n_chunks && d - X->cur_base >= X->len[X->cur]) X->cur_base += X->len[X->cur++];
+    Py_ssize_t c = X->cur, k = d - X->cur_base;
+    if (c >= X->n_chunks) return 0;
+    Py_ssize_t j = X->first[c] + k;
+    if (X->has_valid[c] && !((((const unsigned char *)X->valid[c].buf)[j >> 3] >> (j & 7)) & 1)) return 0;
+    const int64_t *off = (const int64_t *)X->off[c].buf;
+    int64_t a = off[j], b = off[j + 1];
+    if (a < 0 || b < a || b > (int64_t)X->data[c].len) {
+        PyErr_Format(PyExc_ValueError, "attributions: Arrow offsets of text %zd out of range", d);
+        return -1;
+    }
+    if (b == a) return 0;
+    *owned = PyUnicode_DecodeUTF8((const char *)X->data[c].buf + a, (Py_ssize_t)(b - a), "strict");
+    if (!*owned) return -1;
+    *t = *owned;
+    return 0;
+}
+
 /* Scanner.attributions(model, texts, lows, cut, source_type) -> (ints, scores, cue, source, content,
  * stype, ref, rtype, types, surrogates): the records of every text (texts[d] not a non-empty str: none),
  * lows[d] its lower case of the same length (attribution.py's `low`), or lows the function _lower: then
@@ -1971,16 +2128,16 @@ static PyObject *Scanner_attributions(Scanner *S, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "CueModel not initialised");
         return NULL;
     }
-    /* tuples: what a call reads cannot change under it while a Python callback runs */
-    PyObject *tseq = PySequence_Tuple(texts);
-    if (!tseq) return NULL;
     int lower_here = PyCallable_Check(lows); /* lows is _lower: lower-case here, calling it where needed */
+    ATexts X;
+    /* tuples: what a call reads cannot change under it while a Python callback runs */
+    if (atexts_open(&X, texts, lower_here)) return NULL;
     PyObject *lseq = lower_here ? (Py_INCREF(lows), lows) : PySequence_Tuple(lows);
     if (!lseq) {
-        Py_DECREF(tseq);
+        atexts_close(&X);
         return NULL;
     }
-    PyObject *result = NULL, *low_obj = NULL;
+    PyObject *result = NULL, *low_obj = NULL, *owned = NULL;
     void *low_buf = NULL;
     size_t low_cap = 0;
     ACtx C;
@@ -2001,14 +2158,16 @@ static PyObject *Scanner_attributions(Scanner *S, PyObject *args) {
         Py_DECREF(empty);
         O.is_pronoun[0] = 0;
     }
-    Py_ssize_t nd = PyTuple_GET_SIZE(tseq);
+    Py_ssize_t nd = X.n;
     if (!lower_here && PyTuple_GET_SIZE(lseq) != nd) {
         PyErr_SetString(PyExc_ValueError, "texts and lows differ in length");
         goto done;
     }
     for (Py_ssize_t d = 0; d < nd; d++) {
-        PyObject *t = PyTuple_GET_ITEM(tseq, d), *l;
-        if (!PyUnicode_Check(t) || PyUnicode_GET_LENGTH(t) == 0) continue;
+        PyObject *t, *l;
+        Py_CLEAR(owned);
+        if (atexts_get(&X, d, &t, &owned)) goto done;
+        if (!t || !PyUnicode_Check(t) || PyUnicode_GET_LENGTH(t) == 0) continue;
         C.text = t;
         C.tk = PyUnicode_KIND(t);
         C.td = PyUnicode_DATA(t);
@@ -2037,12 +2196,13 @@ static PyObject *Scanner_attributions(Scanner *S, PyObject *args) {
     }
     {
         size_t nr = O.n_ints / A_INTS;
-        PyObject *ib = PyBytes_FromStringAndSize((const char *)O.ints, (Py_ssize_t)(O.n_ints * sizeof(int64_t)));
-        PyObject *sb = PyBytes_FromStringAndSize((const char *)O.scores, (Py_ssize_t)(O.n_scores * sizeof(double)));
+        /* the buffers themselves, cut to size (no copy) */
+        PyObject *ib = bytes_finish(&O.ints_obj, O.n_ints * sizeof(int64_t));
+        PyObject *sb = bytes_finish(&O.scores_obj, O.n_scores * sizeof(double));
         PyObject *cu = astr_pack(&O.cue), *so = astr_pack(&O.source), *co = astr_pack(&O.content);
-        PyObject *st = PyBytes_FromStringAndSize((const char *)O.stype, (Py_ssize_t)(nr * sizeof(int32_t)));
-        PyObject *rf = PyBytes_FromStringAndSize((const char *)O.ref, (Py_ssize_t)(nr * sizeof(int32_t)));
-        PyObject *rt = PyBytes_FromStringAndSize((const char *)O.rtype, (Py_ssize_t)(nr * sizeof(int32_t)));
+        PyObject *st = bytes_finish(&O.stype_obj, nr * sizeof(int32_t));
+        PyObject *rf = bytes_finish(&O.ref_obj, nr * sizeof(int32_t));
+        PyObject *rt = bytes_finish(&O.rtype_obj, nr * sizeof(int32_t));
         PyObject *sg = PyLong_FromLong(O.surrogates);
         if (ib && sb && cu && so && co && st && rf && rt && sg)
             result = PyTuple_Pack(10, ib, sb, cu, so, co, st, rf, rt, O.types, sg);
@@ -2058,20 +2218,21 @@ static PyObject *Scanner_attributions(Scanner *S, PyObject *args) {
     }
 done:
     actx_free(&C);
-    PyMem_Free(O.ints);
-    PyMem_Free(O.scores);
+    Py_XDECREF(O.ints_obj);
+    Py_XDECREF(O.scores_obj);
     astr_free(&O.cue);
     astr_free(&O.source);
     astr_free(&O.content);
-    PyMem_Free(O.stype);
-    PyMem_Free(O.ref);
-    PyMem_Free(O.rtype);
+    Py_XDECREF(O.stype_obj);
+    Py_XDECREF(O.ref_obj);
+    Py_XDECREF(O.rtype_obj);
     PyMem_Free(O.is_pronoun);
     if (O.seen.slots) at_free(&O.seen);
     Py_XDECREF(O.types);
     Py_XDECREF(low_obj);
+    Py_XDECREF(owned);
     PyMem_Free(low_buf);
-    Py_DECREF(tseq);
+    atexts_close(&X);
     Py_DECREF(lseq);
     return result;
 }

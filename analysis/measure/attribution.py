@@ -739,7 +739,7 @@ def attributions_frame(corpus: pd.DataFrame, model: AttributionModel | None = No
     outlets = corpus["outlet"].tolist() if "outlet" in corpus.columns else ["unknown"] * len(corpus)
     core = _core_model(model, engine)
     if core is not None:
-        return _core_frame(core, model, ids, outlets, corpus["text"].tolist(), corpus)
+        return _core_frame(core, model, ids, outlets, _core_texts(corpus["text"]), corpus)
     rows = []
     for doc_id, outlet, text in zip(ids, outlets, corpus["text"].tolist()):
         if not isinstance(text, str):
@@ -825,6 +825,24 @@ def _compile(model: AttributionModel) -> tuple:
         return (None, f"the compiled core cannot run this model ({exc})")
 
 
+def _core_texts(column: pd.Series):
+    """The texts as the core's ``attributions`` takes them: the buffers of the column's Arrow chunks
+    when pandas keeps it as Arrow text (the core makes each text a str only while it works on it), else
+    a list of str."""
+    from .core import is_arrow_text
+
+    array = column.array
+    if not is_arrow_text(array):
+        return column.tolist()
+    chunks = []
+    for chunk in array._pa_array.chunks:
+        validity, offsets, data = chunk.buffers()
+        if data is None:  # every text missing or empty: no data buffer
+            data = b""
+        chunks.append((len(chunk), chunk.offset, validity, offsets, data))
+    return ("arrow", chunks)
+
+
 def _core_columns(core, texts, model, threshold=None):
     # the core lower-cases the texts as _lower does, and calls it for the few it cannot
     return core[1].attributions(core[0], texts, _lower, _cut(model, threshold), source_type)
@@ -879,7 +897,7 @@ def _core_frame(core, model, ids, outlets, texts, corpus=None) -> pd.DataFrame:
     cols = {"doc_id": id_col, "outlet": out_col}
     for k, c in enumerate(("attribution", "sentence", "paragraph", "cue_start", "cue_end", "source_start",
                            "source_end", "content_start", "content_end"), start=1):
-        cols[c] = ints[:, k].copy()
+        cols[c] = ints[:, k]  # (the DataFrame copies the columns into one block: no copy here)
     cols.update(cue=cue, source=source, source_type=stype, resolved_source=rsource, resolved_type=rtype,
                 content=content, cue_score=np.frombuffer(sb, dtype=np.float64)[1::2].copy())
     return pd.DataFrame({c: cols[c] for c in ATTRIBUTION_COLUMNS})
@@ -970,7 +988,7 @@ def with_match_counts(attributions: pd.DataFrame, matches: pd.DataFrame) -> pd.D
     """``attributions`` with, per row, the number of matches of each top-level category of
     :data:`CONTENT_CATEGORIES` that start inside its content (``content_hedging`` ...), and
     ``hedged_content`` (a hedging or evidence-absent match in the content)."""
-    out = attributions.copy()
+    out = attributions.copy(deep=False)  # columns are added, none changed: the data is shared
     cols = {c: np.zeros(len(out), dtype=np.int64) for c in CONTENT_CATEGORIES}
     if len(out) and len(matches):
         hit, rows = _content_rows(matches, attributions)

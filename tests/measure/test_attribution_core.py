@@ -449,3 +449,40 @@ def test_checksum_from_the_file_bytes_is_the_checksum(tmp_path):
     (tmp_path / "changed.json").write_bytes(changed)
     with pytest.raises(ValueError, match="checksum mismatch"):
         A.load_attribution_model(tmp_path / "changed.json")
+
+
+def test_arrow_texts_give_the_table_of_the_list_of_str():
+    """attributions_frame hands the core a text column kept as Arrow as its chunks' buffers (each text made
+    a str only while it is worked on): the table is that of the same texts as a list of str, with several
+    chunks, sliced chunks (an offset into their buffers), missing and empty texts and non-ASCII text."""
+    pa = pytest.importorskip("pyarrow")
+    texts = ["Officials said it may rain.", None, "", "\u201cIt is over,\u201d Gen. Smith told CNN.",
+             "Caf\u00e9 owners said prices could rise, according to a report.", "He warned \U0001F600 that.",
+             "No cue here at all.", "One official told CNN the attack was possible."] * 3
+    whole = pa.array(texts, pa.large_string())
+    chunked = pa.chunked_array([whole.slice(0, 5), whole.slice(5, 9), whole.slice(14, 0), whole.slice(14)])
+    ids = [f"d{i}" for i in range(len(texts))]
+    arrow = pd.DataFrame({"doc_id": ids, "text": pd.Series(pd.arrays.ArrowStringArray(chunked))})
+    assert core.is_arrow_text(arrow["text"].array)
+    kind, chunks = A._core_texts(arrow["text"])
+    assert kind == "arrow" and len(chunks) == 4 and chunks[1][1] == 5  # the slice offset is passed on
+    plain = pd.DataFrame({"doc_id": ids, "text": pd.Series(texts, dtype=object)})
+    assert isinstance(A._core_texts(plain["text"]), list)
+    got = A.attributions_frame(arrow, engine="c")
+    want = A.attributions_frame(plain, engine="python")
+    assert len(got) >= 9
+    pd.testing.assert_frame_equal(got.astype(object), want.astype(object), check_exact=True)
+
+
+def test_arrow_texts_with_offsets_out_of_range_are_refused():
+    m = A.default_model()
+    scanner = A._core_model(m, "c")
+    offsets = np.array([0, 5, 99], dtype=np.int64).tobytes()
+    bad = ("arrow", [(2, 0, None, offsets, b"hello world")])
+    with pytest.raises(ValueError, match="out of range"):
+        scanner[1].attributions(scanner[0], bad, A._lower, A._cut(m, None), A.source_type)
+    short = ("arrow", [(5, 0, None, offsets, b"hello world")])
+    with pytest.raises(ValueError, match="too short"):
+        scanner[1].attributions(scanner[0], short, A._lower, A._cut(m, None), A.source_type)
+    with pytest.raises(ValueError, match="function"):
+        scanner[1].attributions(scanner[0], ("arrow", []), [], A._cut(m, None), A.source_type)
