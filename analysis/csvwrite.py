@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["to_csv_bytes"]
+__all__ = ["core_columns", "rows_into", "to_csv_bytes"]
 
 def _floats(values: np.ndarray):
     # numpy's repr: shortest round trip, as Python and pandas write. Each distinct value is formatted
@@ -151,6 +151,22 @@ def _core_rows(df: pd.DataFrame, escape: bool) -> bytes | None:
         return None
     cols = core_columns(df)
     return None if cols is None else _core.csv_rows(len(df), cols, escape)
+
+
+def rows_into(df: pd.DataFrame, escape: bool, into: bytearray) -> int | None:
+    """The rows of ``df`` (no header) as :func:`to_csv_bytes` makes them, made by the compiled core in
+    the buffer ``into`` (grown when needed): the number of its first bytes that hold them, or None when
+    the core is not built or does not take the table (the caller then uses :func:`to_csv_bytes`). A
+    buffer reused from table to table is touched once, not a new block of memory per table (a streamed
+    run writes hundreds of chunks)."""
+    try:
+        from . import _core
+    except ImportError:  # pragma: no cover - a build without the compiled core
+        return None
+    if len(df) == 0 or df.columns.duplicated().any():
+        return None
+    cols = core_columns(df)
+    return None if cols is None else _core.csv_rows(len(df), cols, escape, into)
 
 
 def core_columns(df: pd.DataFrame) -> list | None:

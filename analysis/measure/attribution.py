@@ -1021,15 +1021,16 @@ def write_attributions(table: pd.DataFrame, path, *, csv_escape: bool = True):
     return atomic_write_bytes(path, blocks)
 
 
-def attributions_csv_bytes(table: pd.DataFrame, *, csv_escape: bool = True):
+def attributions_csv_bytes(table: pd.DataFrame, *, csv_escape: bool = True, into: bytearray | None = None):
     """The bytes of ``table`` as a CSV file (an iterator: the header, then the row blocks of
     :data:`CSV_BLOCK_ROWS` rows, each made when it is written): what
     :func:`analysis.outputs.write_table` writes (``DataFrame.to_csv(index=False, lineterminator="\\n")``
     after :func:`analysis.csvsafe.escape_frame` when ``csv_escape``), made by the compiled core in one
     pass over the rows, from the columns :func:`analysis.csvwrite.core_columns` makes (the writer of every
     other table). None when the core is not built or a column is not one it takes; the caller then writes
-    the table the usual way."""
-    return _csv_blocks(table, csv_escape, None)
+    the table the usual way. With ``into``, each block of rows is made in that buffer and given as a
+    memoryview of it, valid until the next block is asked for."""
+    return _csv_blocks(table, csv_escape, into)
 
 
 def _csv_blocks(table: pd.DataFrame, csv_escape: bool, into: bytearray | None):

@@ -12,8 +12,10 @@ first for the whole column before the first chunk is read (see ``docs/loading.md
 
 :func:`score_stream` scores the chunks (in this process, on a process pool, or on any
 ``concurrent.futures`` executor such as a Dask client's) and writes each chunk's match and document
-rows as part files into a work folder beside ``OUT`` (``.OUT.score-work/``, see :func:`work_folder`). A
-JSON manifest there lists every finished chunk with the
+rows into a work folder beside ``OUT`` (``.OUT.score-work/``, see :func:`work_folder`): for CSV appended
+to one growing file per table (written once, renamed into the set at the end: :class:`_GrowingTable`),
+for Parquet as part files merged at the end. A JSON manifest there lists every finished chunk with its
+byte ranges or part sizes and the
 content hash of its normalised documents, so a run that was killed resumes (``resume=True``) without
 rescoring the chunks it had finished: a chunk is reused only when its content hash and the run
 settings (lexicon hashes, categories, chunk size, column and date options) are unchanged. The final
@@ -70,7 +72,9 @@ REPLACEABLE = [f"{n}.{e}" for n in ("matches", "documents", "summary", "metadata
                for e in ("csv", "parquet")] + ["load_report.csv", "provenance.json", "attributions_provenance.json",
                                                COMPLETE_MARKER]
 MANIFEST = "manifest.json"
-MANIFEST_VERSION = 2  # 2: each chunk records the sizes of its part files (parts are not fsync-ed)
+# 2: each chunk records the sizes of its part files (parts are not fsync-ed); 3: a CSV run writes each table
+# as one growing file, each chunk its byte range in it ("at" and "bytes", see _GrowingTable)
+MANIFEST_VERSION = 3
 FINAL_NAMES = ("matches", "documents", "summary")
 EXACT_SUMMARY_MAX_DOCS = 200_000  # up to this many documents the summary is computed exactly as score() does
 
@@ -658,8 +662,10 @@ def work_folder(out) -> Path:
     return target.parent / f".{target.name}.score-work"
 
 
-def _write_part(df: pd.DataFrame, path: Path, fmt: str, schema=None, csv_escape: bool = True) -> int:
-    """A chunk's part file (no header; not fsync-ed, see :func:`_write_bytes_atomic`); its size in bytes."""
+def _write_part(df: pd.DataFrame, path: Path, fmt: str, schema=None, csv_escape: bool = True, into=None) -> int:
+    """A chunk's part file (no header; not fsync-ed, see :func:`_write_bytes_atomic`); its size in bytes.
+    ``into``: a bytearray the CSV rows are made in, reused from part to part (a new block of memory for
+    each part's bytes cost 190,000 page faults, a second of system time, at 40M words)."""
     if fmt == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -669,21 +675,59 @@ def _write_part(df: pd.DataFrame, path: Path, fmt: str, schema=None, csv_escape:
         buf = pa.BufferOutputStream()
         pq.write_table(table, buf)
         return _write_bytes_atomic(path, buf.getvalue().to_pybytes(), durable=False)
+    if into is not None:
+        from ..csvwrite import rows_into
+
+        size = rows_into(df, csv_escape, into)
+        if size is not None:
+            with memoryview(into) as view, view[:size] as rows:
+                return _write_bytes_atomic(path, rows, durable=False)
     return _write_bytes_atomic(path, csv_bytes(df, header=False, escape=csv_escape), durable=False)
 
 
-def _write_attribution_part(df: pd.DataFrame, path: Path, fmt: str, schema=None, csv_escape: bool = True) -> int:
+def _write_attribution_part(df: pd.DataFrame, path: Path, fmt: str, schema=None, csv_escape: bool = True,
+                            into=None) -> int:
     """A chunk's attribution rows: as :func:`_write_part` writes them, made by the compiled core's CSV
     writer when it takes the table (:func:`analysis.measure.attribution.attributions_csv_bytes`, the bytes
     ``score`` in memory writes; about 3x faster than formatting in pandas)."""
     if fmt == "csv":
         from ..measure.attribution import attributions_csv_bytes
 
-        blocks = attributions_csv_bytes(df, csv_escape=csv_escape)
+        blocks = attributions_csv_bytes(df, csv_escape=csv_escape, into=into)
         if blocks is not None:
             next(blocks)  # the header: parts are written without it, _merge_parts writes one
             return _write_bytes_atomic(path, blocks, durable=False)
-    return _write_part(df, path, fmt, schema, csv_escape)
+    return _write_part(df, path, fmt, schema, csv_escape, into)
+
+
+def _csv_part_blocks(df: pd.DataFrame, csv_escape: bool, into: bytearray, attributions: bool = False):
+    """The CSV rows of a chunk's table (no header), as :func:`_write_part` / :func:`_write_attribution_part`
+    write them: blocks made in the reused buffer ``into`` (each valid until the next is asked for)."""
+    if attributions:
+        from ..measure.attribution import attributions_csv_bytes
+
+        blocks = attributions_csv_bytes(df, csv_escape=csv_escape, into=into)
+        if blocks is not None:
+            next(blocks)  # the header: the growing file has it
+            yield from blocks
+            return
+    from ..csvwrite import rows_into
+
+    size = rows_into(df, csv_escape, into)
+    if size is None:
+        yield csv_bytes(df, header=False, escape=csv_escape)
+        return
+    with memoryview(into) as view, view[:size] as rows:
+        yield rows
+
+
+def _close_tables(grow: dict) -> None:
+    for table in grow.values():
+        table.close()
+
+
+def _csv_header(columns) -> bytes:
+    return pd.DataFrame(columns=columns).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def _merge_parts(parts, dest: Path, fmt: str, header: list, schema=None):
@@ -729,6 +773,138 @@ def _append_file(src, out) -> None:
         src.seek(done)
         out.seek(0, os.SEEK_END)
     shutil.copyfileobj(src, out, 1 << 20)
+
+
+def _copy_range(src, out, offset: int, size: int) -> None:
+    """Append ``size`` bytes of the open file ``src`` from ``offset`` to ``out`` (both binary, ``out``
+    flushed and at its end): in the kernel with ``os.copy_file_range`` where it can, else by buffer."""
+    copy = getattr(os, "copy_file_range", None)
+    done = 0
+    if copy is not None:
+        try:
+            while done < size:
+                n = copy(src.fileno(), out.fileno(), size - done, offset + done)
+                if n == 0:
+                    break
+                done += n
+        except OSError:  # a file system or kernel without it: the rest by buffer
+            pass
+        out.seek(0, os.SEEK_END)
+    while done < size:
+        block = os.pread(src.fileno(), min(1 << 20, size - done), offset + done)
+        if not block:
+            raise OSError(f"{src.name}: ended {size - done} bytes before the range the manifest records")
+        out.write(block)
+        done += len(block)
+    out.flush()
+
+
+class _GrowingTable:
+    """One CSV table of a streamed run (``matches``, ``documents``, ``attributions``), written once: the
+    header, then each chunk's rows appended in chunk order to one file in the work folder, which is
+    renamed into the output set at the end (no part files merged into a second copy: at 40M words that
+    copy was 1.2 GB and two seconds of system time). The manifest records each chunk's byte range
+    (``at`` and ``bytes``); the file is not fsync-ed until it is complete.
+
+    On resume, ``old`` holds the ranges of the previous run's finished chunks that lie within the file
+    as it is now (a power cut can leave it short: a range past its end is not reusable). While the
+    reused chunks are the file's own prefix, the file is kept and cut after the last of them (bytes of a
+    chunk a kill interrupted are dropped). When a chunk is scored again while later chunks of the old
+    file may still be reused (an edited or damaged chunk in the middle), the old file is set aside and a
+    new one is built: the prefix copied, scored chunks appended, reused chunks copied from their old
+    ranges, in the kernel where it can."""
+
+    def __init__(self, path: Path, header: bytes, old: dict | None = None):
+        self.path, self.header, self.old = path, header, dict(old or {})
+        self.previous = None  # the old file, once this one is built anew
+        aside = path.with_name(path.name + ".old")
+        if aside.exists():
+            aside.unlink()  # what a run killed while it rebuilt the file left: its chunks are not in the manifest
+        fh = None
+        if self.old:
+            try:
+                fh = open(path, "r+b")  # noqa: SIM115 - open for the whole run, closed by close()
+                size = os.fstat(fh.fileno()).st_size
+                if fh.read(len(header)) != header:
+                    raise OSError("not this table's header")
+                self.old = {i: r for i, r in self.old.items() if r[0] >= len(header) and r[0] + r[1] <= size}
+            except OSError:
+                if fh is not None:
+                    fh.close()
+                fh, self.old = None, {}
+        if fh is None:
+            fh = open(path, "w+b")  # noqa: SIM115 - as above
+            fh.write(header)
+            fh.flush()
+        self.fh, self.end = fh, len(header)
+
+    def intact(self, index: int) -> bool:
+        return index in self.old
+
+    def reuse(self, index: int) -> tuple[int, int]:
+        """Keep the previous run's rows of chunk ``index`` as the next rows; their (offset, size) now."""
+        at, size = self.old.pop(index)
+        if self.previous is None and at == self.end:
+            self.end += size
+            return at, size
+        self._rebuild()
+        _copy_range(self.previous, self.fh, at, size)
+        self.end += size
+        return self.end - size, size
+
+    def append(self, index: int, blocks) -> tuple[int, int]:
+        """Append chunk ``index``'s rows (bytes, or an iterable of bytes written in turn); (offset, size)."""
+        self.old.pop(index, None)
+        if self.previous is None:
+            if any(at >= self.end for at, _ in self.old.values()):
+                self._rebuild()  # later chunks of the old file may still be reused
+            else:
+                self.fh.truncate(self.end)  # what follows the reused prefix is not needed (or a killed write)
+                self.old = {}
+        self.fh.seek(self.end)
+        at = self.end
+        for block in ([blocks] if isinstance(blocks, (bytes, bytearray, memoryview)) else blocks):
+            self.fh.write(block)
+            self.end += len(block)
+        self.fh.flush()
+        return at, self.end - at
+
+    def read(self, at: int, size: int) -> bytes:
+        return os.pread(self.fh.fileno(), size, at)
+
+    def _rebuild(self):
+        if self.previous is not None:
+            return
+        aside = self.path.with_name(self.path.name + ".old")
+        self.fh.flush()
+        os.replace(self.path, aside)
+        self.previous = self.fh
+        self.fh = open(self.path, "w+b")  # noqa: SIM115 - as above
+        _copy_range(self.previous, self.fh, 0, self.end)
+
+    def finish(self, dest: Path) -> None:
+        """The complete file, fsync-ed, moved to ``dest`` (renamed; copied where it cannot be)."""
+        self.fh.truncate(self.end)
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.close()
+        try:
+            os.replace(self.path, dest)
+        except OSError:  # another file system: a copy
+            tmp = dest.with_name(f".{dest.name}.partial")
+            with open(self.path, "rb") as src, open(tmp, "wb") as out:
+                _append_file(src, out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, dest)
+
+    def close(self) -> None:
+        if self.previous is not None:
+            self.previous.close()
+            self.path.with_name(self.path.name + ".old").unlink(missing_ok=True)
+            self.previous = None
+        if not self.fh.closed:
+            self.fh.close()
 
 
 @dataclass
@@ -933,6 +1109,8 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
         settings["split"] = split
     if attributions:  # a chunk finished without its attribution part cannot be reused
         settings["attributions"] = True
+    if fmt == "csv":  # one growing file per table (manifest version 3): older work folders are not reused
+        settings["layout"] = "growing files"
 
     done: dict = {}
     old = _load_manifest(partial) if partial.is_dir() else None
@@ -984,6 +1162,16 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
     def part_paths(i):
         return partial / f"matches-{i:06d}.{ext}", partial / f"documents-{i:06d}.{ext}"
 
+    grow: dict = {}  # CSV: the table name -> its _GrowingTable
+    if fmt == "csv":
+        headers = {"matches": MATCH_COLUMNS, "documents": doc_columns}
+        if attributions:
+            headers["attributions"] = _attribution_columns()
+        for name, columns in headers.items():
+            old = {int(k): (e["at"][name], e["bytes"][name]) for k, e in done.items()
+                   if name in e.get("at", {}) and name in e.get("bytes", {})}
+            grow[name] = _GrowingTable(partial / f"{name}.csv", _csv_header(columns), old)
+
     def attribution_path(i):
         return partial / f"attributions-{i:06d}.{ext}"
 
@@ -998,9 +1186,12 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
                 meta_parts.append(meta)
             prev = done.get(str(ch.index))
             mp, dp = part_paths(ch.index)
-            if prev and prev.get("sha256") == ch.sha256 and _part_intact(mp, prev, "matches") and _part_intact(
-                    dp, prev, "documents") and (not attributions or _part_intact(attribution_path(ch.index), prev,
-                                                                                  "attributions")):
+            if grow:
+                intact = all(t.intact(ch.index) for t in grow.values())
+            else:
+                intact = _part_intact(mp, prev, "matches") and _part_intact(dp, prev, "documents") and (
+                    not attributions or _part_intact(attribution_path(ch.index), prev, "attributions")) if prev else False
+            if prev and prev.get("sha256") == ch.sha256 and intact:
                 reused_docs[ch.index] = (ch, prev)
                 continue
             ch.corpus.attrs["_chunk"] = ch.index
@@ -1010,6 +1201,8 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
     def finish_reused(upto):
         for i in sorted(k for k in reused_docs if k < upto):
             _ch, prev = reused_docs.pop(i)
+            if grow:  # its rows stay where they are, or are copied to where they now go
+                prev = {**prev, "at": {name: t.reuse(i)[0] for name, t in grow.items()}}
             manifest["chunks"][str(i)] = prev
             save_manifest()
             stats["reused"] += 1
@@ -1019,19 +1212,32 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
                 on_chunk(i, False)
 
     inflight = (jobs if executor is None else max(jobs, 2)) * 2
+    rows_buffer = bytearray()  # the CSV rows of every part are made in it, one part after the other
     try:
         for batch, (matches, documents, *att) in map_in_order(pool, spec, chunks_to_score(), max_inflight=inflight,
                                                               attributions=attributions):
             i = batch.attrs["_chunk"]
             finish_reused(i)
             mp, dp = part_paths(i)
-            sizes = {"matches": _write_part(matches, mp, fmt, match_schema, csv_escape),
-                     "documents": _write_part(documents, dp, fmt, doc_schema, csv_escape)}
+            if grow:
+                tables = {"matches": matches, "documents": documents}
+                if attributions:
+                    tables["attributions"] = att[0]
+                sizes, at = {}, {}
+                for name, df in tables.items():
+                    at[name], sizes[name] = grow[name].append(
+                        i, _csv_part_blocks(df, csv_escape, rows_buffer, attributions=name == "attributions"))
+            else:
+                sizes = {"matches": _write_part(matches, mp, fmt, match_schema, csv_escape, rows_buffer),
+                         "documents": _write_part(documents, dp, fmt, doc_schema, csv_escape, rows_buffer)}
             manifest["chunks"][str(i)] = {"sha256": batch.attrs["_sha256"], "documents": len(documents),
                                           "matches": len(matches), "bytes": sizes}
+            if grow:
+                manifest["chunks"][str(i)]["at"] = at
             if attributions:
-                sizes["attributions"] = _write_attribution_part(att[0], attribution_path(i), fmt, att_schema,
-                                                                csv_escape)
+                if not grow:
+                    sizes["attributions"] = _write_attribution_part(att[0], attribution_path(i), fmt, att_schema,
+                                                                    csv_escape, rows_buffer)
                 manifest["chunks"][str(i)]["attributions"] = {
                     "rows": len(att[0]),
                     "by_source_type": {str(k): int(v) for k, v in att[0]["source_type"].value_counts().items()}}
@@ -1042,56 +1248,74 @@ def _score_stream(path, out, staging, lexicons, categories, chunk_size, fmt, job
             if on_chunk is not None:
                 on_chunk(i, True)
         finish_reused(float("inf"))
+    except BaseException:
+        _close_tables(grow)  # kept as they are for a resume
+        raise
     finally:
         if own_pool:
             pool.shutdown(cancel_futures=True)
         if bar is not None:
             bar.close()
 
-    # every chunk is done: summary from the document parts, then merge and rename into place
-    indices = sorted(int(k) for k in manifest["chunks"])
-    for i in indices:
-        _, dp = part_paths(i)
-        if fmt == "parquet":
-            docs = pd.read_parquet(dp, columns=["outlet", "n_tokens"] + [f"{c}:{s}" for c in all_cats for s in ("count", "rate")])
+    try:
+        # every chunk is done: summary from the document parts, then merge and rename into place
+        indices = sorted(int(k) for k in manifest["chunks"])
+        for i in indices:
+            _, dp = part_paths(i)
+            if fmt == "parquet":
+                docs = pd.read_parquet(dp, columns=["outlet", "n_tokens"] + [f"{c}:{s}" for c in all_cats for s in ("count", "rate")])
+            else:
+                need = ["outlet", "n_tokens"] + [f"{c}:{s}" for c in all_cats for s in ("count", "rate")]
+                entry = manifest["chunks"][str(i)]
+                source = io.BytesIO(grow["documents"].read(entry["at"]["documents"], entry["bytes"]["documents"])) \
+                    if grow else dp
+                docs = pd.read_csv(source, header=None, names=doc_columns, usecols=need, keep_default_na=False,
+                                   dtype={"outlet": str})
+                if csv_escape:
+                    from ..csvsafe import unescape_frame
+
+                    unescape_frame(docs, ["outlet"])
+            summary_acc.add(docs)
+        summary = summary_acc.frame()
+        prov = make_provenance(matcher_here.lexicons, None, categories=list(all_cats))
+        prov["corpus_sha256"] = corpus_hash.hexdigest()
+        prov["corpus_documents"] = int(stats["docs"])
+        prov["load_report"] = report.provenance()
+        prov["csv_escape"] = "apostrophe" if csv_escape and fmt == "csv" else False
+        if summary_acc.exact:
+            from ..compare.rates import SUMMARY_INTERVAL_NOTE
+
+            prov["summary_intervals"] = SUMMARY_INTERVAL_NOTE
+        manifest["state"] = "finalizing"
+        save_manifest()
+        # the set is built in the staging folder; output_set swaps it in when this function returns
+        if grow:  # each file is complete: renamed into the set
+            for name in ("matches", "documents"):
+                grow[name].finish(staging / f"{name}.{ext}")
         else:
-            need = ["outlet", "n_tokens"] + [f"{c}:{s}" for c in all_cats for s in ("count", "rate")]
-            docs = pd.read_csv(dp, header=None, names=doc_columns, usecols=need, keep_default_na=False,
-                               dtype={"outlet": str})
-            if csv_escape:
-                from ..csvsafe import unescape_frame
-
-                unescape_frame(docs, ["outlet"])
-        summary_acc.add(docs)
-    summary = summary_acc.frame()
-    prov = make_provenance(matcher_here.lexicons, None, categories=list(all_cats))
-    prov["corpus_sha256"] = corpus_hash.hexdigest()
-    prov["corpus_documents"] = int(stats["docs"])
-    prov["load_report"] = report.provenance()
-    prov["csv_escape"] = "apostrophe" if csv_escape and fmt == "csv" else False
-    if summary_acc.exact:
-        from ..compare.rates import SUMMARY_INTERVAL_NOTE
-
-        prov["summary_intervals"] = SUMMARY_INTERVAL_NOTE
-    manifest["state"] = "finalizing"
-    save_manifest()
-    # the set is built in the staging folder; output_set swaps it in when this function returns
-    for name, parts, header, schema in (("matches", [part_paths(i)[0] for i in indices], MATCH_COLUMNS, match_schema),
-                                        ("documents", [part_paths(i)[1] for i in indices], doc_columns, doc_schema)):
-        os.replace(_merge_parts(parts, staging / f"{name}.{ext}", fmt, header, schema), staging / f"{name}.{ext}")
-    write_table(summary, staging / f"summary.{ext}", csv_escape=csv_escape)
-    if meta_parts:  # as score in memory writes it (JSONL chunks may differ in their keys: the union, in order)
-        meta = pd.concat(meta_parts, ignore_index=True, sort=False)
-        write_table(meta, staging / f"metadata.{ext}", csv_escape=csv_escape)
-        prov["metadata"] = {"table": f"metadata.{ext}", "columns": list(meta.columns[1:])}
-    write_table(report.to_frame(), staging / "load_report.csv", csv_escape=csv_escape)
-    atomic_write_text(staging / "provenance.json", dumps(prov))
-    if attributions:
-        dest = staging / f"attributions.{ext}"
-        os.replace(_merge_parts([attribution_path(i) for i in indices], dest, fmt, _attribution_columns(), att_schema),
-                   dest)
-        atomic_write_text(staging / "attributions_provenance.json",
-                          dumps(_attribution_provenance(prov, [manifest["chunks"][str(i)] for i in indices])))
+            for name, parts, header, schema in (
+                    ("matches", [part_paths(i)[0] for i in indices], MATCH_COLUMNS, match_schema),
+                    ("documents", [part_paths(i)[1] for i in indices], doc_columns, doc_schema)):
+                os.replace(_merge_parts(parts, staging / f"{name}.{ext}", fmt, header, schema), staging / f"{name}.{ext}")
+        write_table(summary, staging / f"summary.{ext}", csv_escape=csv_escape)
+        if meta_parts:  # as score in memory writes it (JSONL chunks may differ in their keys: the union, in order)
+            meta = pd.concat(meta_parts, ignore_index=True, sort=False)
+            write_table(meta, staging / f"metadata.{ext}", csv_escape=csv_escape)
+            prov["metadata"] = {"table": f"metadata.{ext}", "columns": list(meta.columns[1:])}
+        write_table(report.to_frame(), staging / "load_report.csv", csv_escape=csv_escape)
+        atomic_write_text(staging / "provenance.json", dumps(prov))
+        if attributions:
+            dest = staging / f"attributions.{ext}"
+            if grow:
+                grow["attributions"].finish(dest)
+            else:
+                os.replace(_merge_parts([attribution_path(i) for i in indices], dest, fmt, _attribution_columns(),
+                                        att_schema), dest)
+            atomic_write_text(staging / "attributions_provenance.json",
+                              dumps(_attribution_provenance(prov, [manifest["chunks"][str(i)] for i in indices])))
+    except BaseException:
+        _close_tables(grow)
+        raise
     target = resolve_target(out)
     finals = {"matches": target / f"matches.{ext}", "documents": target / f"documents.{ext}",
               "summary": target / f"summary.{ext}", "load_report": target / "load_report.csv",

@@ -145,30 +145,70 @@ def test_resume_after_interruption_does_not_rescore(tmp_path, messy_csv):
             assert filecmp.cmp(ref_dir / name, out / name, shallow=False), name
 
 
-@pytest.mark.parametrize("damage", ["truncated", "emptied", "removed"])
-def test_part_cut_short_by_a_power_cut_is_rescored_on_resume(tmp_path, messy_csv, damage):
-    """Parts are not fsync-ed (issue 19: 0.3-1.8 s of system time at 40M words); a part a power cut left
-    short, empty or missing does not match the size its manifest entry records, so its chunk is scored
-    again and the output is the clean run's."""
+@pytest.mark.parametrize("damage", ["truncated", "emptied", "removed", "a killed write"])
+def test_table_cut_short_by_a_power_cut_is_rescored_on_resume(tmp_path, messy_csv, damage):
+    """A CSV run writes each table once, as one growing file (issue 19), not fsync-ed until complete; the
+    manifest records each chunk's byte range. Chunks whose range a power cut left short or missing are
+    scored again (here from chunk 2 on, or all of them); bytes past the last finished chunk (a write a
+    kill interrupted) are dropped; the output is the clean run's."""
     ref_dir, out = _crash_after_chunk_3(tmp_path, messy_csv)
     work = work_folder(out)
     manifest = json.loads((work / "manifest.json").read_text())
-    assert manifest["chunks"]["1"]["bytes"]["matches"] == (work / "matches-000001.csv").stat().st_size > 0
-    part = work / "matches-000001.csv"
+    table = work / "matches.csv"
+    entries = [manifest["chunks"][str(i)] for i in range(4)]
+    assert [e["at"]["matches"] for e in entries[1:]] == [e["at"]["matches"] + e["bytes"]["matches"] for e in entries[:3]]
+    assert entries[3]["at"]["matches"] + entries[3]["bytes"]["matches"] <= table.stat().st_size
+    expect = {"truncated": [(0, False), (1, False), (2, True), (3, True)], "emptied": [(0, True)] + [(i, True) for i in (1, 2, 3)],
+              "removed": [(i, True) for i in range(4)], "a killed write": [(i, False) for i in range(4)]}[damage]
     if damage == "truncated":
-        part.write_bytes(part.read_bytes()[:-7])
+        cut = entries[2]["at"]["matches"] + entries[2]["bytes"]["matches"] // 2
+        table.write_bytes(table.read_bytes()[:cut])
     elif damage == "emptied":
-        part.write_bytes(b"")
+        table.write_bytes(b"")
+    elif damage == "removed":
+        table.unlink()
     else:
-        part.unlink()
+        end = entries[3]["at"]["matches"] + entries[3]["bytes"]["matches"]
+        table.write_bytes(table.read_bytes()[:end] + b"d000777,half a row of chunk 4")
     seen = []
     res = score_stream(messy_csv, out, LEXICON, chunk_size=40, fmt="csv", resume=True,
                        on_chunk=lambda i, s: seen.append((i, s)))
-    assert seen[:4] == [(0, False), (1, True), (2, False), (3, False)]
-    assert res.chunks_reused == 3
+    assert seen[:4] == expect
+    assert res.chunks_reused == sum(not s for _, s in expect)
     for name in FINALS:
         if name != "load_report.csv":
             assert filecmp.cmp(ref_dir / name, out / name, shallow=False), name
+    assert not work.exists()
+
+
+def test_a_chunk_scored_again_between_reused_ones_rebuilds_every_table(tmp_path, messy_csv):
+    """When a chunk in the middle must be scored again and later ones can still be reused, each table is
+    built anew: the prefix copied, the scored chunk appended, the later chunks copied from their old byte
+    ranges (attributions too); the files are the clean run's."""
+    corpus, _ = load_corpus(messy_csv)
+    small = tmp_path / "small.csv"
+    corpus.iloc[:150].to_csv(small, index=False)
+    ref = tmp_path / "ref"
+    score_stream(small, ref, chunk_size=25, fmt="csv", attributions=True)
+    out = tmp_path / "out"
+
+    def explode(index, scored):
+        if index == 3:
+            raise Boom()
+
+    with pytest.raises(Boom):
+        score_stream(small, out, chunk_size=25, fmt="csv", attributions=True, on_chunk=explode)
+    work = work_folder(out)
+    manifest = json.loads((work / "manifest.json").read_text())
+    del manifest["chunks"]["1"]  # as if chunk 1 had not finished
+    (work / "manifest.json").write_text(json.dumps(manifest))
+    seen = []
+    res = score_stream(small, out, chunk_size=25, fmt="csv", resume=True, attributions=True,
+                       on_chunk=lambda i, s: seen.append((i, s)))
+    assert seen[:4] == [(0, False), (1, True), (2, False), (3, False)] and res.chunks_reused == 3
+    for name in ("matches.csv", "documents.csv", "attributions.csv", "summary.csv", "attributions_provenance.json"):
+        assert filecmp.cmp(ref / name, out / name, shallow=False), name
+    assert not work.exists()
 
 
 def test_changed_chunk_is_rescored_on_resume(tmp_path, sample_sentences):
@@ -190,6 +230,10 @@ def test_changed_chunk_is_rescored_on_resume(tmp_path, sample_sentences):
     ref = score(load_corpus(path)[0], LEXICON)
     got = pd.read_csv(out / "documents.csv", keep_default_na=False)
     assert got["doc_id"].tolist() == ref.documents["doc_id"].tolist()
+    clean = tmp_path / "clean"
+    score_stream(path, clean, LEXICON, chunk_size=30, fmt="csv")  # chunk 2 was copied after a rescored chunk 1
+    for name in ("matches.csv", "documents.csv", "summary.csv"):
+        assert filecmp.cmp(clean / name, out / name, shallow=False), name
 
 
 def test_without_resume_leftovers_are_discarded(tmp_path, messy_csv):
