@@ -790,8 +790,9 @@ def _copy_range(src, out, offset: int, size: int) -> None:
         except OSError:  # a file system or kernel without it: the rest by buffer
             pass
         out.seek(0, os.SEEK_END)
-    while done < size:
-        block = os.pread(src.fileno(), min(1 << 20, size - done), offset + done)
+    while done < size:  # (seek and read, not os.pread: Windows has none)
+        src.seek(offset + done)
+        block = src.read(min(1 << 20, size - done))
         if not block:
             raise OSError(f"{src.name}: ended {size - done} bytes before the range the manifest records")
         out.write(block)
@@ -870,7 +871,8 @@ class _GrowingTable:
         return at, self.end - at
 
     def read(self, at: int, size: int) -> bytes:
-        return os.pread(self.fh.fileno(), size, at)
+        self.fh.seek(at)  # (append seeks to the end before it writes)
+        return self.fh.read(size)
 
     def _rebuild(self):
         if self.previous is not None:

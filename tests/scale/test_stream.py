@@ -368,6 +368,43 @@ def test_merging_parts_gives_the_same_bytes_however_the_kernel_copies(tmp_path, 
     assert tmp.read_bytes() == b"a,b\n" + b"".join(p.read_bytes() for p in parts)
 
 
+@pytest.mark.parametrize("kernel", ["copy_file_range", "fails at once", "fails midway", "absent"])
+def test_copying_byte_ranges_gives_the_same_bytes_however_the_kernel_copies(tmp_path, monkeypatch, kernel):
+    """A table rebuilt on resume copies chunks' byte ranges of the old file (os.copy_file_range with an
+    offset); without it, refusing it or stopping midway, the bytes are the same; a range past the end
+    of the old file is an error, not a short copy."""
+    import os
+
+    from analysis.scale import stream
+
+    src_path = tmp_path / "old"
+    data = bytes((k * 13) % 251 for k in range(4 * (1 << 20)))
+    src_path.write_bytes(data)
+    real = getattr(os, "copy_file_range", None)
+    if kernel == "absent":
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    elif kernel != "copy_file_range":
+        calls = []
+
+        def flaky(src, dst, count, *args):
+            calls.append(count)
+            if kernel == "fails at once" or len(calls) > 1 or real is None:
+                raise OSError(18, "Invalid cross-device link")
+            return real(src, dst, min(count, 4096), *args)
+
+        monkeypatch.setattr(os, "copy_file_range", flaky, raising=False)
+    ranges = [(0, 0), (5, 70_000), (100, 3 * (1 << 20) + 17), (len(data) - 3, 3)]
+    with open(src_path, "rb") as src, open(tmp_path / "new", "w+b") as out:
+        out.write(b"head\n")
+        out.flush()
+        for at, size in ranges:
+            stream._copy_range(src, out, at, size)
+        with pytest.raises(OSError, match="ended"):
+            stream._copy_range(src, out, len(data) - 2, 10)
+    want = b"head\n" + b"".join(data[a:a + n] for a, n in ranges)
+    assert (tmp_path / "new").read_bytes()[:len(want)] == want
+
+
 @pytest.mark.parametrize("bad_line", [None, 95, 2])
 def test_jsonl_chunks_read_by_arrow_equal_the_line_by_line_reading(tmp_path, bad_line):
     """A streamed JSONL chunk is read by pyarrow's JSON reader when its lines allow it (issue 19: Python's
