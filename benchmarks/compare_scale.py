@@ -114,6 +114,10 @@ def main(argv=None):
     ap.add_argument("--compare-args", default="", help="extra arguments for compare, e.g. '--max-groups 10'")
     ap.add_argument("--reuse-scored", action="store_true", help="keep the scored folder of a previous run")
     args = ap.parse_args(argv)
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bytecode import compile_package
+
+    compile_package()  # start-up as a user's second run sees it
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
     corpus = work / f"corpus_{int(args.words)}_{args.outlets}.jsonl"

@@ -96,6 +96,9 @@ def main(argv=None) -> int:
     info = json.loads(meta.read_text(encoding="utf-8"))
     print(f"corpus: {corpus} ({info['documents']:,} documents, {info['words']:,} words, {info['outlets']} outlets, "
           f"{corpus.stat().st_size / 1e6:.0f} MB)")
+    from bytecode import compile_package
+
+    compile_package(args.python)  # start-up as a user's second run sees it
     with tempfile.TemporaryDirectory(prefix="mfa-stream-", dir=work) as tmp:
         out = Path(tmp)
         cases = {

@@ -125,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"corpus: {corpus} (existing, {corpus.stat().st_size / 1e6:.0f} MB)")
         py = args.python
+        from bytecode import compile_package
+
+        compile_package(py)  # start-up as a user's second run sees it
         cases = {
             "floor": [py, "-c", FLOOR, str(corpus)],
             "score": [py, "-m", "analysis", "score", str(corpus), "--out", str(tmp / "out1"), "--quiet",
