@@ -192,7 +192,7 @@ def _unsafe_quotes(body: bytes, block: int = 1 << 20) -> bool:
 ARROW_MIN_BYTES = 1 << 20  # smaller files are read by the exact reader (pyarrow's start-up is not worth it)
 
 
-def _read_delimited_arrow(path: Path, sep: str, encoding, report, raw: bytes):
+def _read_delimited_arrow(path: Path, sep: str, encoding, report, raw: bytes, threads: bool = True):
     """CSV/TSV through pyarrow's multi-threaded reader, Arrow strings kept; None when the file needs the
     exact reader (not UTF-8, a byte order mark other than UTF-8's, a row with the wrong number of fields
     or a blank line, quoting the exact reader refuses, one column): that reader gives the same table
@@ -226,7 +226,7 @@ def _read_delimited_arrow(path: Path, sep: str, encoding, report, raw: bytes):
     try:
         table = pv.read_csv(
             pa.py_buffer(body),
-            read_options=pv.ReadOptions(use_threads=True, block_size=1 << 22),
+            read_options=pv.ReadOptions(use_threads=threads, block_size=1 << 22),
             parse_options=pv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True, escape_char=False,
                                           newlines_in_values=True, ignore_empty_lines=False,
                                           invalid_row_handler=handler),
@@ -248,15 +248,15 @@ def _read_delimited_arrow(path: Path, sep: str, encoding, report, raw: bytes):
         blank = empty if blank is None else pc.and_(blank, empty)
     if pc.any(blank).as_py():
         return None
-    df = table.rename_columns(header).to_pandas()
+    df = table.rename_columns(header).to_pandas(use_threads=threads)
     report.n_read += len(df)
     df["_row"] = np.arange(2, len(df) + 2)  # no blank line and no skipped row: record k is row k + 1
     return df
 
 
-def _read_delimited(path: Path, sep: str, encoding, report):
+def _read_delimited(path: Path, sep: str, encoding, report, threads: bool = True):
     raw = path.read_bytes()
-    fast = _read_delimited_arrow(path, sep, encoding, report, raw)
+    fast = _read_delimited_arrow(path, sep, encoding, report, raw, threads)
     if fast is not None:
         return fast
     text, bad = _decode(raw, path, encoding, report)
@@ -299,7 +299,7 @@ def jsonl_record(line: str, lineno: int, path, report) -> dict | None:
     return obj
 
 
-def _read_jsonl_arrow(path: Path, encoding, report, raw: bytes):
+def _read_jsonl_arrow(path: Path, encoding, report, raw: bytes, threads: bool = True):
     """JSONL through pyarrow's multi-threaded JSON reader; None when the file needs the exact reader:
     not UTF-8, a ``.json`` file, or lines :func:`jsonl_block_frame` leaves to it."""
     if encoding not in (None, "utf-8", "utf8", "utf-8-sig") or len(raw) < ARROW_MIN_BYTES:
@@ -307,10 +307,11 @@ def _read_jsonl_arrow(path: Path, encoding, report, raw: bytes):
     if path.suffix.lower() == ".json":
         return None
     body = raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
-    return jsonl_block_frame(body, 1, report)
+    return jsonl_block_frame(body, 1, report, threads=threads)
 
 
-def jsonl_block_frame(body: bytes, first_line: int, report, lines: list | None = None) -> pd.DataFrame | None:
+def jsonl_block_frame(body: bytes, first_line: int, report, lines: list | None = None,
+                      threads: bool = True) -> pd.DataFrame | None:
     """Whole JSONL lines (``body``: bytes, ``first_line`` the number of its first line) read by pyarrow's
     JSON reader into the table the exact reader (:func:`jsonl_record` line by line, then
     ``DataFrame.from_records``) makes of them, with ``_row``; None when they need that reader: a line that
@@ -333,16 +334,16 @@ def jsonl_block_frame(body: bytes, first_line: int, report, lines: list | None =
 
     plain = {pa.string(), pa.large_string(), pa.int64(), pa.float64(), pa.bool_(), pa.null()}
     try:
-        table = pj.read_json(pa.py_buffer(body), read_options=pj.ReadOptions(use_threads=True, block_size=1 << 22))
+        table = pj.read_json(pa.py_buffer(body), read_options=pj.ReadOptions(use_threads=threads, block_size=1 << 22))
         stamps = [f.name for f in table.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)]
         if stamps:  # read again with those columns as text, as the exact reader gives them
             schema = pa.schema([pa.field(f.name, pa.string()) if f.name in stamps else f for f in table.schema])
-            table = pj.read_json(pa.py_buffer(body), read_options=pj.ReadOptions(use_threads=True, block_size=1 << 22),
+            table = pj.read_json(pa.py_buffer(body), read_options=pj.ReadOptions(use_threads=threads, block_size=1 << 22),
                                  parse_options=pj.ParseOptions(explicit_schema=schema))
         if table.num_rows != n_lines or any(f.type not in plain for f in table.schema):
             return None
         table.validate(full=True)  # the reader copies bytes that are not UTF-8 into its strings unchecked
-        df = table.to_pandas()
+        df = table.to_pandas(use_threads=threads)
     except (pa.ArrowInvalid, pa.ArrowException, ValueError):
         return None
     report.n_read += len(df)
@@ -350,9 +351,9 @@ def jsonl_block_frame(body: bytes, first_line: int, report, lines: list | None =
     return df
 
 
-def _read_jsonl(path: Path, encoding, report):
+def _read_jsonl(path: Path, encoding, report, threads: bool = True):
     raw = path.read_bytes()
-    fast = _read_jsonl_arrow(path, encoding, report, raw)
+    fast = _read_jsonl_arrow(path, encoding, report, raw, threads)
     if fast is not None:
         return fast
     text, _bad = _decode(raw, path, encoding, report)
@@ -583,6 +584,7 @@ def load_corpus(
     fmt: str | None = None,
     dayfirst: bool | None = None,
     split: str | None = None,
+    threads: bool = True,
 ):
     """Load a corpus and account for every row.
 
@@ -614,6 +616,9 @@ def load_corpus(
         PolNeAR only: the split to read from the root (``train``, ``dev``, ``test``, any split folder
         present, or ``all``); by default the root gives every split and a split folder (or its
         ``text/``) gives itself, with the metadata of ``metadata.tsv`` in both cases.
+    threads : bool, default True
+        Let pyarrow's CSV and JSONL readers parse on several threads (``score --jobs 1`` reads on one:
+        ``--jobs`` says how many cores the command works on). The table is the same either way.
 
     Returns
     -------
@@ -642,7 +647,7 @@ def load_corpus(
     if kind == "polnear":
         df = _read_polnear(path, split, report)
     elif kind == "csv":
-        df = _read_delimited(path, ",", encoding, report)
+        df = _read_delimited(path, ",", encoding, report, threads)
     elif kind in ("txt", "text") and path.is_file():
         report.n_read = 1
         text, bad = _decode(path.read_bytes(), path, encoding, report)
@@ -650,9 +655,9 @@ def load_corpus(
         if bad:
             df["_undecodable"] = True
     elif kind in ("tsv", "tab"):
-        df = _read_delimited(path, "\t", encoding, report)
+        df = _read_delimited(path, "\t", encoding, report, threads)
     elif kind in ("jsonl", "ndjson", "json"):
-        df = _read_jsonl(path, encoding, report)
+        df = _read_jsonl(path, encoding, report, threads)
     elif kind in ("parquet", "pq"):
         df = _read_parquet(path, report)
     elif kind == "txt":
@@ -926,10 +931,10 @@ def _clean_texts(values, row_of, undecodable, path, report):
             changes[pos] = text
     return keep, changes
 
-def _with_rows_replaced(column: pd.Series, changes: dict, values):
+def _with_rows_replaced(column: pd.Series, changes: dict, values=None):
     """``column`` with the rows of ``changes`` replaced; an Arrow string column stays Arrow (only the changed
     rows are converted: turning 60 MB of text back into Arrow took over a second), others become the list
-    of ``values`` (the column's cells) with the changes made."""
+    of ``values`` (the column's cells, taken from it when not given) with the changes made."""
     if not changes:
         return column
     if not isinstance(column.array, pd.arrays.ArrowStringArray) or len(changes) > len(column) // 4:
