@@ -14,7 +14,8 @@ from pathlib import Path
 from ..outputs import atomic_write_text, output_set, write_csv_parts, write_table
 from ..progress import bar, wanted
 from ..provenance import dumps
-from ..scale.pipeline import score_corpus
+from ..scale.parallel import fork_task
+from ..scale.pipeline import add_summary_intervals, score_corpus
 from ..text.corpus import load_corpus, metadata_table
 from ..text.select import select_documents
 from . import add_csv_escape_argument
@@ -57,6 +58,7 @@ def corpus_from_args(args):
         args.corpus, text_col=args.text_col, id_col=args.id_col, outlet_col=args.outlet_col,
         date_col=args.date_col, title_col=args.title_col, encoding=args.encoding, dayfirst=args.dayfirst,
         split=getattr(args, "split", None), fmt=getattr(args, "input_format", None),
+        threads=getattr(args, "jobs", 1) > 1,  # --jobs 1: one core, reading included
     )
 
 
@@ -269,42 +271,61 @@ def _score_in_memory(args, tmp):
     result = score_corpus(corpus, args.lexicon or None, categories=args.categories or None, jobs=args.jobs,
                           attributions=not args.no_attributions,
                           csv_escape=args.csv_escape if args.format == "csv" else None, show_progress=show,
-                          log=lambda msg: print(msg, file=sys.stderr))
+                          log=lambda msg: print(msg, file=sys.stderr), intervals=False)
     ext = args.format
-    prov = dict(result.provenance)
-    prov["load_report"] = report.provenance()  # counts and notes (the issues are in load_report.csv)
-    if selection is not None:
-        prov["selection"] = selection.provenance()
-    prov["csv_escape"] = _escape_note(args)
-    # all five files appear together or not at all: a killed run leaves the previous complete set
+    # all the files appear together or not at all: a killed run leaves the previous complete set
     esc = args.csv_escape
     parts = result.csv_parts or {}
     meta = metadata_table(corpus)
     n_files = 5 + (meta is not None) + 2 * (result.attributions is not None)
-    with bar("writing", total=n_files, unit="file", enabled=show) as b:
-        write_csv_parts(result.matches, tmp / f"matches.{ext}", parts.get("matches"), csv_escape=esc)
-        b.update(1)
-        write_table(result.documents, tmp / f"documents.{ext}", csv_escape=esc)
-        write_table(result.summary, tmp / f"summary.{ext}", csv_escape=esc)
-        b.update(2)
-        if meta is not None:  # every extra corpus column, so that compare --by COLUMN needs no --corpus
-            write_table(meta, tmp / f"metadata.{ext}", csv_escape=esc)
-            prov["metadata"] = {"table": f"metadata.{ext}", "columns": list(meta.columns[1:])}
-            b.update(1)
-        write_table(report.to_frame(), tmp / "load_report.csv", csv_escape=esc)
-        b.update(1)
-        if result.attributions is not None:
-            from ..measure.attribution import attribution_provenance, write_attributions
 
-            attributions = result.attributions
-            write_attributions(attributions, tmp / f"attributions.{ext}", csv_escape=esc)  # write_table's bytes
-            # its own provenance file: provenance.json stays that of the scoring (as a streamed run's)
-            att_prov = {"corpus_sha256": prov.get("corpus_sha256"), "lexicons": prov.get("lexicons"),
-                        "csv_escape": prov["csv_escape"], **attribution_provenance(attributions)}
-            atomic_write_text(tmp / "attributions_provenance.json", dumps(att_prov))
-            b.update(2)
-        atomic_write_text(tmp / "provenance.json", dumps(prov))
-        b.update(1)
+    def write_large():  # most of the bytes of the set
+        write_csv_parts(result.matches, tmp / f"matches.{ext}", parts.get("matches"), csv_escape=esc)
+        write_table(result.documents, tmp / f"documents.{ext}", csv_escape=esc)
+        if result.attributions is not None:
+            path = tmp / f"attributions.{ext}"
+            if parts.get("attributions") is not None:  # rows formatted by the processes that scored them
+                write_csv_parts(result.attributions, path, parts["attributions"], csv_escape=esc)
+            else:
+                from ..measure.attribution import write_attributions
+
+                write_attributions(result.attributions, path, csv_escape=esc)  # write_table's bytes
+
+    with bar("writing", total=n_files, unit="file", enabled=show) as b:
+        # --jobs N: a forked child writes the large tables while this process computes the summary's
+        # bootstrap intervals and writes the rest; the set is sealed only once the child has finished
+        # (a child that fails or is killed fails the run, and the staging folder is removed)
+        writer = fork_task(write_large, "the writer of matches, documents and attributions") if args.jobs > 1 \
+            else None
+        try:
+            if writer is None:
+                write_large()
+            add_summary_intervals(result, show_progress=show)
+            prov = dict(result.provenance)
+            prov["load_report"] = report.provenance()  # counts and notes (the issues are in load_report.csv)
+            if selection is not None:
+                prov["selection"] = selection.provenance()
+            prov["csv_escape"] = _escape_note(args)
+            write_table(result.summary, tmp / f"summary.{ext}", csv_escape=esc)
+            if meta is not None:  # every extra corpus column, so that compare --by COLUMN needs no --corpus
+                write_table(meta, tmp / f"metadata.{ext}", csv_escape=esc)
+                prov["metadata"] = {"table": f"metadata.{ext}", "columns": list(meta.columns[1:])}
+            write_table(report.to_frame(), tmp / "load_report.csv", csv_escape=esc)
+            if result.attributions is not None:
+                from ..measure.attribution import attribution_provenance
+
+                # its own provenance file: provenance.json stays that of the scoring (as a streamed run's)
+                att_prov = {"corpus_sha256": prov.get("corpus_sha256"), "lexicons": prov.get("lexicons"),
+                            "csv_escape": prov["csv_escape"], **attribution_provenance(result.attributions)}
+                atomic_write_text(tmp / "attributions_provenance.json", dumps(att_prov))
+            atomic_write_text(tmp / "provenance.json", dumps(prov))
+            if writer is not None:
+                writer.join()
+        except BaseException:
+            if writer is not None:
+                writer.stop()
+            raise
+        b.update(n_files)
     if args.table_format != "text":
         import io
 

@@ -64,8 +64,8 @@ from ..measure.scoring import (
 )
 from ..outputs import column_types, csv_rows
 
-__all__ = ["MatcherSpec", "WorkerDiedError", "attribution_table", "fork_is_safe", "map_in_order", "process_pool",
-           "resolve_start_method", "score_chunk", "score_parallel"]
+__all__ = ["ForkedTask", "MatcherSpec", "WorkerDiedError", "attribution_table", "fork_is_safe", "fork_task",
+           "map_in_order", "process_pool", "resolve_start_method", "score_chunk", "score_parallel"]
 
 START_METHOD_ENV = "MFA_START_METHOD"  # "auto" (default), "fork", "spawn" or "forkserver"
 _PIECES_PER_JOB = 64  # smallest piece: 1/(64*jobs) of the text, so the last pieces finish together
@@ -232,6 +232,95 @@ def _fork_warnings():
         warnings.filterwarnings("ignore", message=r".*multi-threaded, use of fork\(\) may lead to deadlocks",
                                 category=DeprecationWarning)
         yield
+
+
+# -- one task in a forked child, beside this process ----------------------------------------------------
+
+
+class ForkedTask:
+    """``fn()`` running in a forked child process while this process goes on (:func:`fork_task`);
+    :meth:`join` waits for it and raises what it raised, or :class:`WorkerDiedError` when it was killed.
+
+    The child inherits this process as it is (tables, open mappings), so nothing is pickled on the way
+    in; only its error comes back. It dies with this process (``PR_SET_PDEATHSIG``), and it
+    leaves through ``os._exit``: no ``atexit`` handler and no buffered output of this process runs twice.
+    """
+
+    def __init__(self, fn, name: str):
+        ctx = multiprocessing.get_context("fork")
+        receiver, sender = ctx.Pipe(duplex=False)
+        self.name, self.conn = name, receiver
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered here is written a second time by the child
+            if stream is not None:
+                stream.flush()
+        try:
+            with _fork_warnings():
+                self.proc = ctx.Process(target=_run_task, args=(fn, sender, os.getpid()), name=name)
+                self.proc.start()
+        finally:
+            sender.close()
+
+    def join(self):
+        """Wait for the task; raise its error, or :class:`WorkerDiedError` if it did not finish."""
+        try:
+            status, *payload = self.conn.recv()
+        except EOFError:
+            status = None
+        self.proc.join()
+        self.conn.close()
+        if status == "ok" and self.proc.exitcode == 0:
+            return
+        if status != "error":
+            raise WorkerDiedError(f"{self.name} (process {self.proc.pid}) did not finish ({_died(self.proc)})")
+        exc, tb = payload
+        if exc is None:
+            raise RuntimeError(f"{self.name} (process {self.proc.pid}) failed") from _RemoteTraceback(tb)
+        raise exc from _RemoteTraceback(tb)
+
+    def stop(self):
+        """Kill the task (when this process gives up on an error) and reap it."""
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join()
+        self.conn.close()
+
+
+def _run_task(fn, conn, parent: int):
+    _die_with_parent(parent)
+    gc.disable()  # a collection would walk (and so copy) the pages of every object inherited
+    try:
+        fn()
+        result = ("ok",)
+    except BaseException as exc:  # noqa: BLE001 - the parent raises it
+        result = ("error", exc, traceback.format_exc())
+    try:
+        conn.send(result)
+    except Exception:  # noqa: BLE001 - the exception itself does not pickle: send its text
+        conn.send(("error", None, result[2]))
+    finally:
+        conn.close()
+
+
+def _die_with_parent(parent: int):
+    """Ask Linux to kill this process when its parent dies (and exit if it already has)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def fork_task(fn, name: str = "task") -> ForkedTask | None:
+    """Start ``fn()`` in a forked child (a :class:`ForkedTask` to :meth:`~ForkedTask.join`), or None when
+    forking is not safe here (:func:`fork_is_safe`): the caller then runs ``fn`` itself."""
+    if not fork_is_safe() or multiprocessing.current_process().daemon:
+        return None
+    return ForkedTask(fn, name)
 
 
 # -- executor path (Dask, streaming) ---------------------------------------------------------------------
@@ -438,8 +527,12 @@ class _Run:
             matches = assemble_matches([run.parts], run.n_matches, ids, outlets, piece)
         if attributions:
             run.attributions = attribution_table(piece, matches)
-        if csv_escape is not None and len(matches):  # (attributions.csv is written by the compiled core)
-            run.csv = {"matches": (csv_rows(matches, csv_escape), column_types(matches))}
+        if csv_escape is not None:
+            run.csv = {}
+            if len(matches):
+                run.csv["matches"] = (csv_rows(matches, csv_escape), column_types(matches))
+            if attributions and len(run.attributions):  # the bytes write_attributions writes for these rows
+                run.csv["attributions"] = (csv_rows(run.attributions, csv_escape), column_types(run.attributions))
         return run
 
     def fields(self) -> dict:
@@ -487,7 +580,11 @@ def _tables(done: list, matcher: Matcher, corpus: pd.DataFrame, ids: list, outle
     att = [(start, start + len(r.stats), r.attributions) for (start, _), r in zip(merged, runs)]
     # the match table's rows run by run: (rows, CSV rows or None, their column types)
     csv = [(int(r.n_matches.sum()), *(r.csv or {}).get("matches", (None, None))) for r in runs]
-    return matches, documents, att, n_matches, csv
+    # the same for the attribution table, when every run brings its rows (None otherwise)
+    att_csv = None
+    if att and all(frame is not None for _, _, frame in att):
+        att_csv = [(len(r.attributions), *(r.csv or {}).get("attributions", (None, None))) for r in runs]
+    return matches, documents, att, n_matches, {"matches": csv, "attributions": att_csv}
 
 
 def attribution_table(corpus: pd.DataFrame, matches: pd.DataFrame, *, docs_per_piece: int | None = None,
@@ -910,10 +1007,11 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
         builds it): forked workers extract the attributions of the documents they score, piece by
         piece; pieces scored elsewhere (this process, a pool, an executor) get theirs here.
     csv_escape : bool, optional
-        When given, forked workers also format the CSV rows of their pieces of the match table
-        (:func:`analysis.outputs.csv_rows`, escaped or not as ``csv_escape`` says): ``result.csv_parts``
-        then maps ``"matches"`` to the parts :func:`analysis.outputs.write_csv_parts` writes, so that this
-        process only writes those rows.
+        When given, the forked workers, and this process for the pieces it scores beside them, also
+        format the CSV rows of their pieces of the match table and (with ``attributions``) of the
+        attribution table (:func:`analysis.outputs.csv_rows`, escaped or not as ``csv_escape`` says):
+        ``result.csv_parts`` then maps ``"matches"`` (and ``"attributions"``) to the parts
+        :func:`analysis.outputs.write_csv_parts` writes, so that writing is only writing those bytes.
 
     Returns
     -------
@@ -965,7 +1063,7 @@ def score_parallel(corpus, lexicons=None, *, categories=None, jobs: int | None =
         summary = summarise(documents, all_cats)
         result = ScoreResult(matches, documents, summary, all_cats, prov)
         if csv_escape is not None:
-            result.csv_parts = {"matches": match_csv}
+            result.csv_parts = {name: parts for name, parts in match_csv.items() if parts is not None}
         if attributions:  # the pieces not extracted by a forked worker are extracted here, in document order
             pieces = [p for a, b, frame in att_pieces
                       for p in ([(a, b, frame)] if frame is not None else
@@ -995,8 +1093,8 @@ def _score_forked(corpus, matcher, jobs, batch_size, n_workers, ids, outlets, pr
         # making Python strings, so texts are converted only for this process's pieces
         prov = provenance_job()
 
-        def finish(start, scored):  # each piece's columns at once, as workers do
-            return _Run.of(scored, matcher, corpus, start, attributions)
+        def finish(start, scored):  # each piece's columns (and CSV rows) at once, as workers do
+            return _Run.of(scored, matcher, corpus, start, attributions, csv_escape)
 
         done = _work(matcher, corpus, pieces, True, ids, outlets, finish, _finish_weight(attributions))
         deaths = []

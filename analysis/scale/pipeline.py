@@ -17,11 +17,12 @@ from __future__ import annotations
 from ..measure.scoring import ScoreResult, score
 from ..progress import bar
 
-__all__ = ["score_corpus"]
+__all__ = ["add_summary_intervals", "score_corpus"]
 
 
 def score_corpus(corpus, lexicons=None, *, categories=None, jobs: int = 1, attributions: bool = True,
-                 csv_escape: bool | None = None, show_progress: bool = False, log=None) -> ScoreResult:
+                 csv_escape: bool | None = None, show_progress: bool = False, log=None,
+                 intervals: bool = True) -> ScoreResult:
     """Score a corpus as ``python -m analysis score`` does.
 
     Parameters
@@ -42,6 +43,10 @@ def score_corpus(corpus, lexicons=None, *, categories=None, jobs: int = 1, attri
         Progress bars on stderr for scoring, attributions and the bootstrap.
     log : callable, optional
         Called with a one-line message when a worker process dies (its documents are scored again here).
+    intervals : bool, default True
+        Add the summary's bootstrap intervals now; with False, ``result.summary`` is that of
+        :func:`~analysis.measure.scoring.summarise` until :func:`add_summary_intervals` is called (the
+        command writes the large tables meanwhile).
 
     Returns
     -------
@@ -59,8 +64,6 @@ def score_corpus(corpus, lexicons=None, *, categories=None, jobs: int = 1, attri
     >>> r.attributions["cue"].tolist()
     ['said']
     """
-    from ..compare.rates import SUMMARY_INTERVAL_NOTE, summary_with_intervals
-
     if jobs > 1:
         from .parallel import score_parallel
 
@@ -77,6 +80,17 @@ def score_corpus(corpus, lexicons=None, *, categories=None, jobs: int = 1, attri
             with bar("attributions", total=1, unit="step", enabled=show_progress) as b:
                 result.attributions = attribution_table(corpus, result.matches)
                 b.update(1)
+    if intervals:
+        add_summary_intervals(result, show_progress=show_progress)
+    return result
+
+
+def add_summary_intervals(result: ScoreResult, *, show_progress: bool = False) -> ScoreResult:
+    """Give ``result.summary`` its per-outlet document-bootstrap intervals
+    (:func:`analysis.compare.rates.summary_with_intervals`) and say so in ``result.provenance``
+    (what :func:`score_corpus` does unless ``intervals=False``). Returns ``result``."""
+    from ..compare.rates import SUMMARY_INTERVAL_NOTE, summary_with_intervals
+
     with bar("bootstrap", total=1, unit="step", enabled=show_progress) as b:
         result.summary = summary_with_intervals(result.summary, result.documents, result.categories)
         b.update(1)

@@ -502,19 +502,18 @@ def test_score_command_jobs_2_writes_the_same_attributions(corpus_csv, tmp_path)
 @needs_fork
 @pytest.mark.parametrize("escape", [True, False])
 def test_workers_format_csv_rows_that_write_the_same_bytes(small_corpus, worker_goes_first, tmp_path, escape):
-    # forked workers format their pieces of matches.csv; written with the rows this process formats for
-    # the other pieces, the file is that of write_table, byte for byte
+    # forked workers and this process format their pieces of matches.csv and attributions.csv while they
+    # score; joined, the file is that of write_table, byte for byte
     from analysis.outputs import write_csv_parts, write_table
 
     corpus = small_corpus.copy()
     corpus.loc[::5, "outlet"] = "=cmd|' /C calc'!A0"  # a cell that is escaped (or not, with escape=False)
     res = score_parallel(corpus, jobs=2, batch_size=9, start_method="fork", attributions=True, csv_escape=escape)
-    assert list(res.csv_parts) == ["matches"]
-    for name in ("matches",):
+    assert list(res.csv_parts) == ["matches", "attributions"]
+    for name in ("matches", "attributions"):
         table, parts = getattr(res, name), res.csv_parts[name]
         assert sum(n for n, _, _ in parts) == len(table)
-        assert any(rows is not None for _, rows, _ in parts)  # a worker formatted some
-        assert any(rows is None and n for n, rows, _ in parts)  # and this process some
+        assert len(parts) > 1 and all(rows is not None for n, rows, _ in parts if n)  # every run formatted its own
         write_table(table, tmp_path / f"{name}.ref.csv", csv_escape=escape)
         write_csv_parts(table, tmp_path / f"{name}.csv", parts, csv_escape=escape)
         assert (tmp_path / f"{name}.csv").read_bytes() == (tmp_path / f"{name}.ref.csv").read_bytes()
