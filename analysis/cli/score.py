@@ -11,13 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
+# the library (pandas, numpy, pyarrow: about 0.35 s of one core) is imported by the functions that use it,
+# once run() has started reading the corpus on a thread when that overlaps (--jobs N, see _prefetch)
 from ..outputs import atomic_write_text, output_set, write_csv_parts, write_table
 from ..progress import bar, wanted
-from ..provenance import dumps
-from ..scale.parallel import fork_task
-from ..scale.pipeline import add_summary_intervals, score_corpus
-from ..text.corpus import load_corpus, metadata_table
-from ..text.select import select_documents
 from . import add_csv_escape_argument
 from .selection import add_selection_arguments, selection_kwargs
 
@@ -53,13 +50,36 @@ def add_dayfirst_argument(p):
                         "above 12, otherwise month first, and the load report counts the ambiguous dates")
 
 
-def corpus_from_args(args):
+def corpus_from_args(args, prefetch=None):
+    from ..text.corpus import load_corpus
+
     return load_corpus(
         args.corpus, text_col=args.text_col, id_col=args.id_col, outlet_col=args.outlet_col,
         date_col=args.date_col, title_col=args.title_col, encoding=args.encoding, dayfirst=args.dayfirst,
         split=getattr(args, "split", None), fmt=getattr(args, "input_format", None),
         threads=getattr(args, "jobs", 1) > 1,  # --jobs 1: one core, reading included
+        prefetch=prefetch,
     )
+
+
+def _prefetch(args):
+    """With ``--jobs N`` (N > 1), a CSV or TSV corpus file of 1 MB or more that is read whole: start
+    reading and parsing it on a thread (:class:`analysis.text.arrowcsv.Prefetch`) now, while the
+    library is imported (which holds the interpreter lock; the read and pyarrow's parser mostly do
+    not). None otherwise: ``--jobs 1`` does everything on one core, one step after the other."""
+    if args.jobs < 2 or _stream_asked(args):
+        return None
+    path = Path(args.corpus)
+    sep = {"csv": ",", "tsv": "\t", "tab": "\t"}.get(args.input_format or path.suffix.lower().lstrip("."))
+    try:
+        size = path.stat().st_size if sep is not None and path.is_file() else 0
+    except OSError:
+        return None
+    from ..text.arrowcsv import MIN_BYTES, Prefetch
+
+    if not MIN_BYTES <= size <= STREAM_THRESHOLD_BYTES:
+        return None
+    return Prefetch(path, sep, args.encoding, threads=True)
 
 
 def add_arguments(p):
@@ -208,6 +228,8 @@ def run_compat(args, mode: str) -> int:
 
     if _stream_asked(args) or args.jobs > 1:
         raise ValueError("--compat scores in memory: leave out --chunk-size, --jobs and --scheduler")
+    from ..provenance import dumps
+
     ext, esc = args.format, args.csv_escape
     with output_set(Path(args.out), "score", replaceable=_replaceable()) as tmp:  # locked from here
         corpus, report = corpus_from_args(args)
@@ -234,6 +256,15 @@ def _escape_note(args):
 
 def run(args) -> int:
     _check_args(args)
+    prefetch = _prefetch(args)
+    try:
+        return _run(args, prefetch)
+    finally:
+        if prefetch is not None:
+            prefetch.join()  # (it has finished when the corpus was read; not when an error came first)
+
+
+def _run(args, prefetch) -> int:
     mode = _compat_mode(args)
     if selection_kwargs(args) and (mode is not None or _stream_asked(args)):
         raise ValueError("--outlets, --exclude-outlets, --since, --until and --pair select in memory: leave out "
@@ -246,7 +277,7 @@ def run(args) -> int:
     # the output set is locked and checked before the corpus is read: a second run into the same
     # folder, or a folder of someone else's files, is refused before any work
     with output_set(out, "score", replaceable=_replaceable()) as tmp:
-        corpus, report, result, selection = _score_in_memory(args, tmp)
+        corpus, report, result, selection = _score_in_memory(args, tmp, prefetch)
     if not args.quiet:
         print(report.summary(), file=sys.stderr)
         if selection is not None:
@@ -256,10 +287,16 @@ def run(args) -> int:
     return 0
 
 
-def _score_in_memory(args, tmp):
+def _score_in_memory(args, tmp, prefetch=None):
+    from ..provenance import dumps
+    from ..scale.parallel import fork_task
+    from ..scale.pipeline import IntervalShare, add_summary_intervals, score_corpus
+    from ..text.corpus import metadata_table
+    from ..text.select import select_documents
+
     show = wanted(args.quiet, args.no_progress)  # bars on stderr only when it is a terminal
     with bar("reading", total=1, unit="file", enabled=show) as b:
-        corpus, report = corpus_from_args(args)
+        corpus, report = corpus_from_args(args, prefetch)
         b.update(1)
     if len(corpus) == 0:
         first = f"; first: {report.issues[0]}" if report.issues else ""
@@ -292,35 +329,46 @@ def _score_in_memory(args, tmp):
                 write_attributions(result.attributions, path, csv_escape=esc)  # write_table's bytes
 
     with bar("writing", total=n_files, unit="file", enabled=show) as b:
-        # --jobs N: a forked child writes the large tables while this process computes the summary's
-        # bootstrap intervals and writes the rest; the set is sealed only once the child has finished
-        # (a child that fails or is killed fails the run, and the staging folder is removed)
-        writer = fork_task(write_large, "the writer of matches, documents and attributions") if args.jobs > 1 \
-            else None
+        # --jobs N: a forked child writes the large tables, then helps this process with the summary's
+        # bootstrap intervals (outlets shared out, IntervalShare), while this process computes them and
+        # writes the rest; the set is sealed only once the child has finished (a child that fails or is
+        # killed fails the run, and the staging folder is removed)
+        share = IntervalShare(result) if args.jobs > 1 else None
+
+        def write_then_share():
+            write_large()
+            return share.work()
+
+        writer = fork_task(write_then_share, "the writer of matches, documents and attributions") \
+            if share is not None else None
         try:
             if writer is None:
                 write_large()
-            add_summary_intervals(result, show_progress=show)
-            prov = dict(result.provenance)
-            prov["load_report"] = report.provenance()  # counts and notes (the issues are in load_report.csv)
-            if selection is not None:
-                prov["selection"] = selection.provenance()
-            prov["csv_escape"] = _escape_note(args)
-            write_table(result.summary, tmp / f"summary.{ext}", csv_escape=esc)
+                add_summary_intervals(result, show_progress=show)
+            else:
+                mine = share.work()
             if meta is not None:  # every extra corpus column, so that compare --by COLUMN needs no --corpus
                 write_table(meta, tmp / f"metadata.{ext}", csv_escape=esc)
-                prov["metadata"] = {"table": f"metadata.{ext}", "columns": list(meta.columns[1:])}
             write_table(report.to_frame(), tmp / "load_report.csv", csv_escape=esc)
             if result.attributions is not None:
                 from ..measure.attribution import attribution_provenance
 
                 # its own provenance file: provenance.json stays that of the scoring (as a streamed run's)
-                att_prov = {"corpus_sha256": prov.get("corpus_sha256"), "lexicons": prov.get("lexicons"),
-                            "csv_escape": prov["csv_escape"], **attribution_provenance(result.attributions)}
+                att_prov = {"corpus_sha256": result.provenance.get("corpus_sha256"),
+                            "lexicons": result.provenance.get("lexicons"), "csv_escape": _escape_note(args),
+                            **attribution_provenance(result.attributions)}
                 atomic_write_text(tmp / "attributions_provenance.json", dumps(att_prov))
-            atomic_write_text(tmp / "provenance.json", dumps(prov))
             if writer is not None:
-                writer.join()
+                add_summary_intervals(result, parts=mine + writer.join())
+            write_table(result.summary, tmp / f"summary.{ext}", csv_escape=esc)
+            prov = dict(result.provenance)
+            prov["load_report"] = report.provenance()  # counts and notes (the issues are in load_report.csv)
+            if selection is not None:
+                prov["selection"] = selection.provenance()
+            prov["csv_escape"] = _escape_note(args)
+            if meta is not None:
+                prov["metadata"] = {"table": f"metadata.{ext}", "columns": list(meta.columns[1:])}
+            atomic_write_text(tmp / "provenance.json", dumps(prov))
         except BaseException:
             if writer is not None:
                 writer.stop()

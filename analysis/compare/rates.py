@@ -1572,9 +1572,13 @@ SUMMARY_INTERVAL_NOTE = (
 )
 
 
-def summary_with_intervals(summary: pd.DataFrame, documents: pd.DataFrame, categories) -> pd.DataFrame:
+def summary_with_intervals(summary: pd.DataFrame, documents: pd.DataFrame, categories,
+                           intervals: pd.DataFrame | None = None) -> pd.DataFrame:
     """Add 95% document-bootstrap intervals (``rate_low``, ``rate_high``, ``share_low``, ``share_high``)
     to a per-outlet summary from :func:`analysis.measure.scoring.summarise`.
+
+    ``intervals`` are the rows of :func:`summary_intervals` for every outlet, when already computed
+    (in parts, in any order: ``score --jobs N`` shares the outlets between processes).
 
     Examples
     --------
@@ -1583,7 +1587,19 @@ def summary_with_intervals(summary: pd.DataFrame, documents: pd.DataFrame, categ
     >>> list(summary_with_intervals(res.summary, res.documents, res.categories).columns[-4:])
     ['rate_low', 'rate_high', 'share_low', 'share_high']
     """
-    rates = group_rates(documents, list(categories), by="outlet", n_resamples=SUMMARY_INTERVAL_RESAMPLES,
+    rates = summary_intervals(documents, categories) if intervals is None else intervals
+    return summary.merge(rates, on=["outlet", "category"], how="left", validate="one_to_one")
+
+
+SUMMARY_INTERVAL_COLUMNS = ["outlet", "category", "rate_low", "rate_high", "share_low", "share_high"]
+
+
+def summary_intervals(documents: pd.DataFrame, categories, outlets=None) -> pd.DataFrame:
+    """The interval columns :func:`summary_with_intervals` adds, one row per outlet and category
+    (``SUMMARY_INTERVAL_COLUMNS``), for the documents of ``outlets`` only when given: each outlet's
+    resamples are drawn from a generator seeded by its name (:func:`group_rates`), so the rows of a part
+    of the outlets are those of the whole, whoever computes them."""
+    docs = documents if outlets is None else documents[documents["outlet"].isin(list(outlets))]
+    rates = group_rates(docs, list(categories), by="outlet", n_resamples=SUMMARY_INTERVAL_RESAMPLES,
                         seed=0, on_small_group="nan")
-    cols = ["outlet", "category", "rate_low", "rate_high", "share_low", "share_high"]
-    return summary.merge(rates[cols], on=["outlet", "category"], how="left", validate="one_to_one")
+    return rates[SUMMARY_INTERVAL_COLUMNS]

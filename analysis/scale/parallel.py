@@ -239,10 +239,11 @@ def _fork_warnings():
 
 class ForkedTask:
     """``fn()`` running in a forked child process while this process goes on (:func:`fork_task`);
-    :meth:`join` waits for it and raises what it raised, or :class:`WorkerDiedError` when it was killed.
+    :meth:`join` waits for it and returns what it returned, or raises what it raised, or
+    :class:`WorkerDiedError` when it was killed.
 
     The child inherits this process as it is (tables, open mappings), so nothing is pickled on the way
-    in; only its error comes back. It dies with this process (``PR_SET_PDEATHSIG``), and it
+    in; only its result (or its error) comes back. It dies with this process (``PR_SET_PDEATHSIG``), and it
     leaves through ``os._exit``: no ``atexit`` handler and no buffered output of this process runs twice.
     """
 
@@ -261,7 +262,8 @@ class ForkedTask:
             sender.close()
 
     def join(self):
-        """Wait for the task; raise its error, or :class:`WorkerDiedError` if it did not finish."""
+        """Wait for the task and return what ``fn()`` returned (pickled through a pipe: keep it small);
+        raise its error, or :class:`WorkerDiedError` if it did not finish."""
         try:
             status, *payload = self.conn.recv()
         except EOFError:
@@ -269,7 +271,7 @@ class ForkedTask:
         self.proc.join()
         self.conn.close()
         if status == "ok" and self.proc.exitcode == 0:
-            return
+            return payload[0]
         if status != "error":
             raise WorkerDiedError(f"{self.name} (process {self.proc.pid}) did not finish ({_died(self.proc)})")
         exc, tb = payload
@@ -289,8 +291,7 @@ def _run_task(fn, conn, parent: int):
     _die_with_parent(parent)
     gc.disable()  # a collection would walk (and so copy) the pages of every object inherited
     try:
-        fn()
-        result = ("ok",)
+        result = ("ok", fn())
     except BaseException as exc:  # noqa: BLE001 - the parent raises it
         result = ("error", exc, traceback.format_exc())
     try:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..measure.scoring import ScoreResult, score
 from ..progress import bar
 
-__all__ = ["add_summary_intervals", "score_corpus"]
+__all__ = ["IntervalShare", "add_summary_intervals", "score_corpus"]
 
 
 def score_corpus(corpus, lexicons=None, *, categories=None, jobs: int = 1, attributions: bool = True,
@@ -85,14 +85,65 @@ def score_corpus(corpus, lexicons=None, *, categories=None, jobs: int = 1, attri
     return result
 
 
-def add_summary_intervals(result: ScoreResult, *, show_progress: bool = False) -> ScoreResult:
+def add_summary_intervals(result: ScoreResult, *, show_progress: bool = False, parts=None) -> ScoreResult:
     """Give ``result.summary`` its per-outlet document-bootstrap intervals
     (:func:`analysis.compare.rates.summary_with_intervals`) and say so in ``result.provenance``
-    (what :func:`score_corpus` does unless ``intervals=False``). Returns ``result``."""
+    (what :func:`score_corpus` does unless ``intervals=False``). ``parts``: the interval rows of every
+    outlet, already computed in parts (:meth:`IntervalShare.work`). Returns ``result``."""
+    import pandas as pd
+
     from ..compare.rates import SUMMARY_INTERVAL_NOTE, summary_with_intervals
 
     with bar("bootstrap", total=1, unit="step", enabled=show_progress) as b:
-        result.summary = summary_with_intervals(result.summary, result.documents, result.categories)
+        given = pd.concat(parts, ignore_index=True) if parts else None
+        result.summary = summary_with_intervals(result.summary, result.documents, result.categories, given)
         b.update(1)
     result.provenance = {**result.provenance, "summary_intervals": SUMMARY_INTERVAL_NOTE}
     return result
+
+
+class IntervalShare:
+    """The summary's bootstrap intervals computed by this process and forked children together.
+
+    The outlets, most documents first, are cut into about 16 groups of similar numbers of documents;
+    each process :meth:`work` takes the next group from a counter in shared memory (made here, before
+    the fork) until none is left, so a child that starts late (it writes the large tables first) takes
+    fewer. Each outlet's resamples are seeded by its name, so the rows are the same whoever computes
+    them; :func:`add_summary_intervals` joins every process's parts.
+    """
+
+    GROUPS = 16
+
+    def __init__(self, result: ScoreResult):
+        import multiprocessing
+
+        self.documents, self.categories = result.documents, result.categories
+        sizes = self.documents["outlet"].value_counts(sort=False)
+        order = sorted(sizes.items(), key=lambda item: (-item[1], str(item[0])))
+        target = max(1, int(sizes.sum()) // self.GROUPS)
+        self.groups, group, held = [], [], 0
+        for outlet, n in order:
+            group.append(outlet)
+            held += int(n)
+            if held >= target:
+                self.groups.append(group)
+                group, held = [], 0
+        if group:
+            self.groups.append(group)
+        ctx = multiprocessing.get_context("fork")
+        self.next, self.lock = ctx.RawValue("q", 0), ctx.Lock()
+
+    def _take(self):
+        with self.lock:
+            i = self.next.value
+            self.next.value = i + 1
+        return self.groups[i] if i < len(self.groups) else None
+
+    def work(self) -> list:
+        """Compute groups until none is left: the interval rows of the outlets this process took."""
+        from ..compare.rates import summary_intervals
+
+        parts = []
+        while (outlets := self._take()) is not None:
+            parts.append(summary_intervals(self.documents, self.categories, outlets))
+        return parts

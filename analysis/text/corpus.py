@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .arrowcsv import arrow_body
 from .dates import (
     DateKinds,
     date_values,
@@ -192,50 +193,30 @@ def _unsafe_quotes(body: bytes, block: int = 1 << 20) -> bool:
 ARROW_MIN_BYTES = 1 << 20  # smaller files are read by the exact reader (pyarrow's start-up is not worth it)
 
 
-def _read_delimited_arrow(path: Path, sep: str, encoding, report, raw: bytes, threads: bool = True):
+def _read_delimited_arrow(path: Path, sep: str, encoding, report, raw: bytes, threads: bool = True, parsed=None):
     """CSV/TSV through pyarrow's multi-threaded reader, Arrow strings kept; None when the file needs the
     exact reader (not UTF-8, a byte order mark other than UTF-8's, a row with the wrong number of fields
     or a blank line, quoting the exact reader refuses, one column): that reader gives the same table
-    for every other file, and the load report of those."""
-    if encoding not in (None, "utf-8", "utf8", "utf-8-sig") or len(raw) < ARROW_MIN_BYTES:
-        return None
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return None
-    body = raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
-    if _unsafe_quotes(body):
-        return None
-    import pyarrow as pa
-    import pyarrow.csv as pv
+    for every other file, and the load report of those. ``parsed``: what a :class:`~analysis.text.arrowcsv.Prefetch`
+    of ``raw`` made (``(threads, header, parse result)``), used when it is what would be made here."""
+    from .arrowcsv import header_of, parse
 
-    head = body[: 1 << 16].decode("utf-8", errors="replace")
-    try:
-        first = next(csv.reader(io.StringIO(head, newline=""), delimiter=sep, strict=True))
-    except (csv.Error, StopIteration):
+    body = arrow_body(raw, encoding, ARROW_MIN_BYTES)
+    if body is None or _unsafe_quotes(body):
         return None
-    if len(first) < 2 or "\n" not in head or any(not h.strip() for h in first):
+    first = header_of(body, sep)
+    if first is None:
         return None
     header = [h.strip() for h in first]
     if len(set(header)) != len(header) or len(set(first)) != len(first):
         return None  # the exact reader names the duplicate
-    invalid = []
-
-    def handler(row):
-        invalid.append(row)
-        return "skip"
-
-    try:
-        table = pv.read_csv(
-            pa.py_buffer(body),
-            read_options=pv.ReadOptions(use_threads=threads, block_size=1 << 22),
-            parse_options=pv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True, escape_char=False,
-                                          newlines_in_values=True, ignore_empty_lines=False,
-                                          invalid_row_handler=handler),
-            convert_options=pv.ConvertOptions(column_types={name: pa.string() for name in first},
-                                              strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                              null_values=[]),
-        )
-    except (pa.ArrowInvalid, pa.ArrowException, ValueError):
+    if parsed is not None and parsed[:2] == (threads, first):
+        made = parsed[2]
+    else:
+        made = parse(body, sep, first, threads)
+    if made is None:
         return None  # invalid UTF-8 and the like: the exact reader reports it
+    table, invalid = made
     if invalid or table.num_columns != len(first) or table.column_names != first:
         return None
     if table.num_rows == 0:
@@ -254,9 +235,10 @@ def _read_delimited_arrow(path: Path, sep: str, encoding, report, raw: bytes, th
     return df
 
 
-def _read_delimited(path: Path, sep: str, encoding, report, threads: bool = True):
-    raw = path.read_bytes()
-    fast = _read_delimited_arrow(path, sep, encoding, report, raw, threads)
+def _read_delimited(path: Path, sep: str, encoding, report, threads: bool = True, prefetch=None):
+    raw, parsed = prefetch.take(path, sep) if prefetch is not None else (None, None)
+    raw = path.read_bytes() if raw is None else raw
+    fast = _read_delimited_arrow(path, sep, encoding, report, raw, threads, parsed)
     if fast is not None:
         return fast
     text, bad = _decode(raw, path, encoding, report)
@@ -585,6 +567,7 @@ def load_corpus(
     dayfirst: bool | None = None,
     split: str | None = None,
     threads: bool = True,
+    prefetch=None,
 ):
     """Load a corpus and account for every row.
 
@@ -619,6 +602,9 @@ def load_corpus(
     threads : bool, default True
         Let pyarrow's CSV and JSONL readers parse on several threads (``score --jobs 1`` reads on one:
         ``--jobs`` says how many cores the command works on). The table is the same either way.
+    prefetch : analysis.text.arrowcsv.Prefetch, optional
+        The file already read (and parsed by pyarrow) on a thread, for a CSV or TSV file: used when it
+        is this file, read as it would be read here; the table and the report are the same.
 
     Returns
     -------
@@ -647,7 +633,7 @@ def load_corpus(
     if kind == "polnear":
         df = _read_polnear(path, split, report)
     elif kind == "csv":
-        df = _read_delimited(path, ",", encoding, report, threads)
+        df = _read_delimited(path, ",", encoding, report, threads, prefetch)
     elif kind in ("txt", "text") and path.is_file():
         report.n_read = 1
         text, bad = _decode(path.read_bytes(), path, encoding, report)
@@ -655,7 +641,7 @@ def load_corpus(
         if bad:
             df["_undecodable"] = True
     elif kind in ("tsv", "tab"):
-        df = _read_delimited(path, "\t", encoding, report, threads)
+        df = _read_delimited(path, "\t", encoding, report, threads, prefetch)
     elif kind in ("jsonl", "ndjson", "json"):
         df = _read_jsonl(path, encoding, report, threads)
     elif kind in ("parquet", "pq"):

@@ -84,7 +84,9 @@ elif target == "parent":  # this process dies while the writer is still writing 
             time.sleep(0.01)
         os.kill(PARENT, signal.SIGKILL)
 
-    command.write_table, command.add_summary_intervals = slow_in_workers, die_here
+    import analysis.scale.pipeline as pipeline
+
+    command.write_table, pipeline.add_summary_intervals = slow_in_workers, die_here
 elif target != "none":
     setattr(parallel, target, die_in_workers(getattr(parallel, target)))
 sys.exit(main(sys.argv[2:]))

@@ -47,3 +47,21 @@ def test_it_adds_intervals_and_attributions_to_score(realshaped):
     assert (s["documents"] == 1).any() and s.loc[s["documents"] == 1, "rate_low"].isna().all()
     assert s.loc[(s["documents"] > 2) & (s["matches"] > 0), "rate_low"].notna().all()
     assert score_corpus(corpus, attributions=False).attributions is None
+
+
+def test_summary_intervals_computed_in_shares_are_those_of_the_whole(realshaped):
+    # score --jobs N shares the outlets' bootstrap between processes (IntervalShare): each outlet's
+    # resamples are seeded by its name, so parts taken in any order give the same summary, bit for bit
+    from analysis.scale.pipeline import IntervalShare, add_summary_intervals
+
+    corpus, _ = load_corpus(realshaped["path"])
+    whole = score_corpus(corpus, attributions=False)
+    shared = score_corpus(corpus, attributions=False, intervals=False)
+    share = IntervalShare(shared)
+    assert len(share.groups) > 2
+    assert sorted(o for group in share.groups for o in group) == sorted(corpus["outlet"].unique())
+    first = share.work()  # this process takes every group; reversed, as if another had taken some
+    add_summary_intervals(shared, parts=first[::-1])
+    pd.testing.assert_frame_equal(shared.summary, whole.summary)
+    assert shared.provenance == whole.provenance
+    assert share.work() == []  # nothing left to take

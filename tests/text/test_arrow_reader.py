@@ -178,6 +178,41 @@ def test_reading_on_one_thread_gives_the_same_table(tmp_path):
     assert one[1].provenance() == many[1].provenance()
 
 
+@pytest.mark.parametrize("case", ["plain", "tsv", "bom", "unsafe quotes", "blank line", "other file"])
+def test_a_prefetched_file_reads_as_the_file_itself(tmp_path, monkeypatch, case):
+    # score --jobs N reads and parses the file on a thread while the library is imported
+    # (arrowcsv.Prefetch); load_corpus uses what it made only when it is what it would make itself
+    from analysis.text.arrowcsv import Prefetch
+
+    monkeypatch.setattr(C, "ARROW_MIN_BYTES", 0)
+    fmt = "tsv" if case == "tsv" else "csv"
+    path = write_corpus(tmp_path / f"c.{fmt}", n_outlets=20, seed=2)["path"]
+    raw = path.read_bytes()
+    if case == "bom":
+        path.write_bytes(b"\xef\xbb\xbf" + raw)
+    elif case == "unsafe quotes":
+        path.write_bytes(raw.replace(b"\n", b'\nd"x,', 1))
+    elif case == "blank line":
+        path.write_bytes(raw.replace(b"\n", b"\n\n", 2))
+    sep = "\t" if fmt == "tsv" else ","
+    monkeypatch.setattr("analysis.text.arrowcsv.MIN_BYTES", 0)
+    other = tmp_path / "other.csv"
+    if case == "other file":
+        other.write_bytes(raw)
+    import analysis.text.arrowcsv as A
+
+    calls = []
+    real = A.parse
+    monkeypatch.setattr(A, "parse", lambda *a: calls.append(a[1]) or real(*a))
+    prefetch = Prefetch(other if case == "other file" else path, sep)
+    prefetch.join()
+    with_prefetch = C.load_corpus(path, prefetch=prefetch)
+    parsed_here = len(calls) - 1  # the thread parsed once
+    _same(with_prefetch, C.load_corpus(path))
+    assert prefetch.take(path, sep) == (None, None)  # given once
+    assert parsed_here == (case == "other file")  # the thread's table was used (and refused where it must be)
+
+
 def test_unsafe_quote_check_is_the_same_a_block_at_a_time():
     """The quote check reads a megabyte at a time (issue 19: one mask of a 60 MB file cost 0.16 s of
     page faults); a quote at a block's edge is judged by its neighbours across the edge."""
