@@ -472,3 +472,44 @@ def test_jsonl_block_frame_judges_given_lines_as_the_bytes(body):
     assert (a is None) == (b is None)
     if a is not None:
         pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_full_disk_midway_keeps_the_previous_set_and_resume_finishes(tmp_path, messy_csv, monkeypatch, capsys):
+    """The disk fills up while chunk 2's rows are being appended (half of them written): the command
+    fails with one error line, ``OUT`` still holds the previous complete set, and once there is room
+    again ``--resume`` reuses chunks 0-1, drops the half-written rows and writes the clean run's files."""
+    import errno
+
+    ref_dir = tmp_path / "ref"
+    score_stream(messy_csv, ref_dir, LEXICON, chunk_size=40, fmt="csv")
+    out = tmp_path / "out"
+    small = tmp_path / "small.csv"
+    pd.read_csv(messy_csv, keep_default_na=False, dtype=str).iloc[:30].to_csv(small, index=False)
+    score_stream(small, out, LEXICON, chunk_size=40, fmt="csv")  # a previous, different, complete set
+    previous = {name: (out / name).read_bytes() for name in FINALS}
+    real = stream._csv_part_blocks
+    calls = []
+
+    def filling(df, csv_escape, into, attributions=False):
+        calls.append(len(df))
+        for block in real(df, csv_escape, into, attributions):
+            if len(calls) == 5:  # chunk 2's matches (two tables per chunk)
+                yield bytes(block[:len(block) // 2])
+                raise OSError(errno.ENOSPC, "No space left on device")
+            yield block
+
+    monkeypatch.setattr(stream, "_csv_part_blocks", filling)
+    cmd = ["score", str(messy_csv), "--out", str(out), "--chunk-size", "40", "--format", "csv", "--quiet",
+           "--lexicon", LEXICON, "--no-attributions"]
+    assert main(cmd) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "No space left" in err[0], err
+    assert {name: (out / name).read_bytes() for name in FINALS} == previous
+    monkeypatch.setattr(stream, "_csv_part_blocks", real)
+    seen = []
+    res = score_stream(messy_csv, out, LEXICON, chunk_size=40, fmt="csv", resume=True,
+                       on_chunk=lambda i, s: seen.append((i, s)))
+    assert seen[:3] == [(0, False), (1, False), (2, True)] and res.chunks_reused == 2
+    for name in FINALS:
+        if name != "load_report.csv":
+            assert filecmp.cmp(ref_dir / name, out / name, shallow=False), name
