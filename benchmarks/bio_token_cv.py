@@ -145,6 +145,16 @@ def _sentence_block(probs, sent, n: int) -> np.ndarray:
     return np.c_[best, second, 1 - np.exp(log_none), np.log1p(count), np.log(clipped / (1 - clipped))]
 
 
+#: Log-odds of a sentence without any candidate cue (as ``analysis.validate.learn.NO_CANDIDATE_SCORE``).
+NO_CANDIDATE = -50.0
+
+
+def _logit(prob: np.ndarray) -> np.ndarray:
+    """Log-odds of the highest candidate probabilities (0: no candidate, :data:`NO_CANDIDATE`)."""
+    p = np.clip(prob, 1e-15, 1 - 1e-15)
+    return np.where(prob > 0, np.log(p / (1 - p)), NO_CANDIDATE)
+
+
 def lexicon_table(gold, lexicon: str | None) -> list[dict] | None:
     """Per sentence, ``{token index: (category, entry)}`` of the lexicon's matches (None without a lexicon)."""
     if not lexicon:
@@ -165,13 +175,17 @@ def prepare(gold, augment=None, lexicon: str | None = None) -> dict:
 
 def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, extra=(),
         pos_weight: float = 1.0, stack: bool = False, augment=None, bits: int = 20, lexicon: str | None = None,
-        C_grid=(), tables=None) -> dict:
+        C_grid=(), tables=None, sentence: dict | None = None, blend_grid=()) -> dict:
     """Out-of-fold scores of the tagger; ``extra`` feature groups, a cue ``pos_weight``, ``stack``ing,
     and ``augment``: sentences of another domain (a DataFrame like ``gold``) joining every training fold.
     ``bits``: features are hashed into 2^bits columns. ``lexicon``: a lexicon whose matches are
     candidates and features; ``C_grid``: values of C chosen among inside each training part (nested).
     ``tables``: :func:`prepare` of the same ``gold``, ``augment`` and ``lexicon``, computed once for
-    several seeds (nothing in it depends on the folds)."""
+    several seeds (nothing in it depends on the folds). ``sentence``: settings of a sentence model
+    (:func:`analysis.validate.learn.train`, ``{}`` for its defaults) trained on each training part and
+    blended with the tagger: a sentence is uncertain when ``w`` x the highest candidate log-odds +
+    (1 - ``w``) x the sentence model's decision > 0, ``w`` chosen from ``blend_grid`` (nested, jointly
+    with ``C_grid``)."""
     import scipy.sparse as sp
     from scipy.stats import t as student_t
     from sklearn.feature_extraction import FeatureHasher
@@ -186,6 +200,7 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     hasher = FeatureHasher(n_features=1 << bits, input_type="string", alternate_sign=False)
     class_weight = None if pos_weight == 1.0 else {False: 1.0, True: float(pos_weight)}
     pred = np.zeros(len(gold), dtype=bool)
+    oof_score = np.zeros(len(gold))
     fold_f1 = []
 
     def builder(train_idx):
@@ -233,30 +248,46 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
             X, lab = sp.vstack([X, X_aug]).tocsr(), np.r_[lab, lab_aug]
         return X, lab
 
-    def choose_C(train_idx) -> float:
-        """The value of ``C_grid`` with the best pooled F1 over three inner folds of ``train_idx``."""
-        best = np.zeros((len(C_grid), len(gold)))
+    def sentence_scores(train_idx, test_idx) -> np.ndarray:
+        """The decision of a sentence model trained on ``train_idx``, for the sentences ``test_idx``."""
+        from analysis.validate.learn import train
+
+        model = train(gold.iloc[train_idx], sentence)
+        return model.decision_function(gold["text"].iloc[test_idx].tolist())
+
+    Cs = list(C_grid) if C_grid else [C]
+    ws = list(blend_grid) if sentence is not None else [1.0]
+
+    def choose(train_idx) -> tuple[float, float]:
+        """``(C, w)`` with the best pooled F1 over three inner folds of ``train_idx`` (ties: the smaller)."""
+        best = np.zeros((len(Cs), len(gold)))
+        z_sent = np.zeros(len(gold))
         for itr, ite in GroupKFold(n_splits=3, shuffle=True, random_state=0).split(
                 train_idx, y[train_idx], groups[train_idx]):
             inner = builder(train_idx[itr])
             X_a, lab_a = training_matrix(inner, train_idx[itr])
             X_b, s_b, _lb = inner(train_idx[ite])
-            for g, c in enumerate(C_grid):
+            for g, c in enumerate(Cs):
                 if len(s_b):
                     np.maximum.at(best[g], s_b, fit(X_a, lab_a, c).predict_proba(X_b)[:, 1])
+            if sentence is not None:
+                z_sent[train_idx[ite]] = sentence_scores(train_idx[itr], train_idx[ite])
         t = y[train_idx]
         f1s = []
-        for g in range(len(C_grid)):
-            p = best[g][train_idx] > 0.5
-            f1s.append(2 * float((p & t).sum()) / max(float(p.sum() + t.sum()), 1.0))
-        return float(C_grid[int(np.argmax(f1s))])  # argmax: the first (smallest) C among ties
+        for g in range(len(Cs)):
+            for w in ws:
+                p = w * _logit(best[g][train_idx]) + (1 - w) * z_sent[train_idx] > 0
+                f1s.append(2 * float((p & t).sum()) / max(float(p.sum() + t.sum()), 1.0))
+        g = int(np.argmax(f1s))  # the first (smallest C, then smallest w) among ties
+        return float(Cs[g // len(ws)]), float(ws[g % len(ws)])
 
-    chosen = []
+    chosen, chosen_w = [], []
     for train_idx, test_idx in GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(gold, y, groups):
         build = builder(train_idx)
         X_tr, lab_tr = training_matrix(build, train_idx)
-        c_fold = choose_C(train_idx) if C_grid else C
+        c_fold, w_fold = choose(train_idx) if len(Cs) * len(ws) > 1 else (Cs[0], ws[0])
         chosen.append(c_fold)
+        chosen_w.append(w_fold)
         clf = fit(X_tr, lab_tr, c_fold)
         X_te, sent_te, _l = build(test_idx)
         p_te = clf.predict_proba(X_te)[:, 1] if len(sent_te) else np.zeros(0)
@@ -279,7 +310,11 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
             best = np.zeros(len(gold))
             if len(sent_te):
                 np.maximum.at(best, sent_te, p_te)
-            pred[test_idx] = best[test_idx] > 0.5
+            z = _logit(best[test_idx])
+            if sentence is not None:
+                z = w_fold * z + (1 - w_fold) * sentence_scores(train_idx, test_idx)
+            pred[test_idx] = z > 0
+            oof_score[test_idx] = z
         p, t = pred[test_idx], y[test_idx]
         fold_f1.append(2 * float((p & t).sum()) / float(p.sum() + t.sum()))
     tp = float((pred & y).sum())
@@ -290,10 +325,12 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
             "C": C, "min_count": min_count, "window": window, "extra": sorted(extra), "pos_weight": pos_weight,
             "stack": stack, "seed": seed, "lexicon": lexicon,
             "C_grid": sorted(C_grid) if C_grid else None, "C_chosen": chosen if C_grid else None,
+            "sentence": sentence, "blend_grid": list(ws) if sentence is not None else None,
+            "w_chosen": chosen_w if sentence is not None else None,
             "augment": None if augment is None else len(augment), "precision": round(precision, 4),
             "recall": round(recall, 4), "f1": round(2 * precision * recall / (precision + recall), 4),
             "fold_f1": [round(f, 4) for f in fold_f1], "fold_mean": round(mean, 4),
-            "fold_interval": [round(mean - half, 4), round(mean + half, 4)]}
+            "fold_interval": [round(mean - half, 4), round(mean + half, 4)], "scores": oof_score}
 
 
 def main(argv=None) -> int:
@@ -312,6 +349,11 @@ def main(argv=None) -> int:
     ap.add_argument("--lexicon", help="a lexicon whose matches are candidates and features (e.g. hedging)")
     ap.add_argument("--C-grid", dest="C_grid", default="",
                     help="values of C to choose among inside each training part (nested; comma-separated)")
+    ap.add_argument("--sentence", nargs="?", const="{}", metavar="SETTINGS_JSON",
+                    help="blend the tagger with a sentence model of analysis.validate.learn (its defaults, or "
+                         "these settings as JSON), the tagger's weight chosen by inner folds from --blend-grid")
+    ap.add_argument("--blend-grid", dest="blend_grid", default="0.6,0.7,0.75,0.8,0.85,0.9",
+                    help="weights of the tagger's log-odds in the blend (comma-separated; default %(default)s)")
     ap.add_argument("--augment", metavar="SZEGED_XML",
                     help="add a Szeged WikiWeasel file's sentences to every training fold (domain-augmented features)")
     args = ap.parse_args(argv)
@@ -325,9 +367,21 @@ def main(argv=None) -> int:
         print(f"error: --seeds {args.seeds!r} / --C-grid {args.C_grid!r}: comma-separated numbers expected",
               file=sys.stderr)
         return 2
-    if args.stack and C_grid:
-        print("error: --C-grid and --stack cannot be combined", file=sys.stderr)
+    if args.stack and (C_grid or args.sentence is not None):
+        print("error: --stack cannot be combined with --C-grid or --sentence", file=sys.stderr)
         return 2
+    sentence = None
+    if args.sentence is not None:
+        try:
+            sentence = json.loads(args.sentence)
+            blend_grid = sorted({float(v) for v in args.blend_grid.split(",") if v})
+        except ValueError:
+            print(f"error: --sentence {args.sentence!r} must be a JSON object, --blend-grid comma-separated numbers",
+                  file=sys.stderr)
+            return 2
+        if not isinstance(sentence, dict) or not blend_grid or not all(0 < w <= 1 for w in blend_grid):
+            print("error: --sentence needs a JSON object and --blend-grid weights in (0, 1]", file=sys.stderr)
+            return 2
     if any(c <= 0 for c in C_grid):
         print("error: --C-grid values must be positive", file=sys.stderr)
         return 2
@@ -349,7 +403,9 @@ def main(argv=None) -> int:
         start = time.process_time()
         result = run(gold, k=args.k, C=args.C, min_count=args.min_count, window=args.window, extra=extra,
                      pos_weight=args.pos_weight, stack=args.stack, seed=seed, augment=augment,
-                     lexicon=args.lexicon, C_grid=C_grid, tables=tables)
+                     lexicon=args.lexicon, C_grid=C_grid, tables=tables, sentence=sentence,
+                     blend_grid=blend_grid if sentence is not None else ())
+        result.pop("scores")
         result["cpu_seconds"] = round(time.process_time() - start, 1)
         f1s.append(result["f1"])
         print(json.dumps(result), flush=True)

@@ -47,10 +47,11 @@ __all__ = [
 
 MODEL_FORMAT = "media-framing-analysis/sentence-classifier"
 #: Schema 2 adds ``context_vocabulary`` (cue-in-context features) and ``token_model``; schema 3 adds
-#: the ``tagger`` setting; schema 4 the ``tagger_lexicon`` setting. Older files still load as they
-#: were written.
-SCHEMA_VERSION = 4
-_READABLE_SCHEMAS = (1, 2, 3, 4)
+#: the ``tagger`` setting; schema 4 the ``tagger_lexicon`` setting; schema 5 ``tagger_sentence``,
+#: ``tagger_weight`` and ``sentence_C`` (the tagger blended with a sentence model). Older files still
+#: load as they were written.
+SCHEMA_VERSION = 5
+_READABLE_SCHEMAS = (1, 2, 3, 4, 5)
 MAX_MODEL_BYTES = 200 * 1024 * 1024
 
 #: Settings chosen by 10-fold cross-validation on the CoNLL-2010 biological training files
@@ -67,6 +68,9 @@ DEFAULT_SETTINGS = {
     "token_model": False,
     "tagger": False,
     "tagger_lexicon": False,
+    "tagger_sentence": False,
+    "tagger_weight": None,
+    "sentence_C": 3.0,
     "hash_bits": None,
     "model": "logreg",
     "C": 3.0,
@@ -79,6 +83,13 @@ _SCHEMA1_SETTINGS = {"cue_context": False, "token_model": False, "hash_bits": No
 _SCHEMA2_SETTINGS = {"tagger": False}
 #: Settings a schema-3 model file was written with when it does not name them (before the tagger's lexicon).
 _SCHEMA3_SETTINGS = {"tagger_lexicon": False}
+#: Settings a schema-4 model file was written with when it does not name them (before the blend).
+_SCHEMA4_SETTINGS = {"tagger_sentence": False, "tagger_weight": None, "sentence_C": 3.0}
+#: Weights of the tagger's log-odds that ``tagger_weight: null`` chooses among (three inner grouped
+#: folds of the training sentences; ties go to the smaller weight).
+TAGGER_WEIGHT_GRID = (0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
+#: The weight used when the training sentences are too few (under three documents) to choose one.
+DEFAULT_TAGGER_WEIGHT = 0.8
 
 # name -> (allowed python types, validator or None)
 _SETTING_TYPES = {
@@ -93,6 +104,9 @@ _SETTING_TYPES = {
     "token_model": (bool,),
     "tagger": (bool,),
     "tagger_lexicon": (bool,),
+    "tagger_sentence": (bool,),
+    "tagger_weight": (int, float, type(None)),
+    "sentence_C": (int, float),
     "hash_bits": (int, type(None)),
     "model": (str,),
     "C": (int, float),
@@ -140,6 +154,14 @@ def check_settings(settings: dict | None) -> dict:
     if out["tagger_lexicon"] and not (out["tagger"] and out["lexicons"]):
         raise ValueError("setting 'tagger_lexicon' adds the lexicons' matches to the cue tagger: "
                          "it needs 'tagger' and at least one of 'lexicons'")
+    if out["tagger_sentence"] and not out["tagger"]:
+        raise ValueError("setting 'tagger_sentence' blends a sentence model into the cue tagger's decision: "
+                         "it needs 'tagger'")
+    if out["tagger_weight"] is not None and not (out["tagger_sentence"] and 0 < out["tagger_weight"] <= 1):
+        raise ValueError("setting 'tagger_weight' is the tagger's share of a 'tagger_sentence' blend: "
+                         f"null (chosen by inner folds) or a number in (0, 1], got {out['tagger_weight']!r}")
+    if not (math.isfinite(out["sentence_C"]) and out["sentence_C"] > 0):
+        raise ValueError(f"setting 'sentence_C' must be a positive number, got {out['sentence_C']!r}")
     if out["tagger"] and out["model"] != "logreg":
         raise ValueError("setting 'tagger' needs model 'logreg' (the tagger's probabilities are its decision)")
     if out["min_df"] < 1 or out["cue_min_count"] < 1:
@@ -301,7 +323,7 @@ class _Featurizer:
 
         s = self.settings
         self._word = self._char = self._lex = self._hashed = None
-        if s["tagger"]:  # the tagger decides alone: no sentence-level blocks
+        if s["tagger"] and not s["tagger_sentence"]:  # the tagger decides alone: no sentence-level blocks
             pass
         elif s["hash_bits"] is not None and (s["word_ngrams"] is not None or s["cue_context"]):
             from sklearn.feature_extraction.text import HashingVectorizer
@@ -484,7 +506,7 @@ class _Featurizer:
         texts = gold["text"].tolist()
         word_vocab, char_vocab = [], []
         min_df = min(settings["min_df"], max(1, len(texts)))
-        if settings["tagger"]:
+        if settings["tagger"] and not settings["tagger_sentence"]:
             tomls = _lexicon_tomls(settings["lexicons"]) if settings["tagger_lexicon"] else []
             feat = cls(settings, lexicon_tomls=tomls)
             feat._tagger_words = set(tagger_cue_words(gold, settings["cue_min_count"]))
@@ -517,7 +539,10 @@ class _Featurizer:
                     df[f] = df.get(f, 0) + 1
             context_vocab = sorted(f for f, c in df.items() if c >= min_df)
         feat = cls(settings, word_vocab, char_vocab, tomls, cues, context_vocab)
-        if settings["token_model"]:
+        if settings["tagger"]:  # blended: the sentence blocks above and the tagger's column
+            feat._tagger_words = set(tagger_cue_words(gold, settings["cue_min_count"]))
+            feat.fit_token_model(gold, min_df, sample_weight)
+        elif settings["token_model"]:
             feat.fit_token_model(gold, min_df)
         return feat
 
@@ -529,13 +554,14 @@ class _Featurizer:
     def n_hashed(self) -> int:
         """Columns of the hashed block (word n-grams and cue contexts) or 0 without hashing."""
         s = self.settings
-        if s["tagger"] or s["hash_bits"] is None or (s["word_ngrams"] is None and not s["cue_context"]):
+        if (s["tagger"] and not s["tagger_sentence"]) or s["hash_bits"] is None or (
+                s["word_ngrams"] is None and not s["cue_context"]):
             return 0
         return 1 << s["hash_bits"]
 
     @property
     def feature_names(self) -> list[str]:
-        if self.settings["tagger"]:
+        if self.settings["tagger"] and not self.settings["tagger_sentence"]:
             return list(_TAGGER_FEATURES)
         names = [f"hash={i}" for i in range(self.n_hashed)]
         names += [f"word={t}" for t in self.word_vocabulary] if self._word is not None else []
@@ -548,6 +574,8 @@ class _Featurizer:
             names += [f"ctx={t}" for t in self.context_vocabulary]
         if self.settings["token_model"]:
             names += list(_TOKEN_FEATURES)
+        if self.settings["tagger"]:  # blended: the tagger's column comes last
+            names += list(_TAGGER_FEATURES)
         return names
 
     def _context_block(self, texts, n_cols: int, index) -> sp.csr_matrix:
@@ -576,9 +604,12 @@ class _Featurizer:
                 out[i] = (best, math.log1p(strong), float(strong > 0))
         return sp.csr_matrix(out)
 
-    def transform(self, texts, *, training: bool = False) -> sp.csr_matrix:
-        """Feature matrix of ``texts``; ``training`` uses the out-of-fold token block of the training sentences."""
-        if self.settings["tagger"]:
+    def transform(self, texts, *, training: bool = False, tagger_column: bool = True) -> sp.csr_matrix:
+        """Feature matrix of ``texts``; ``training`` uses the out-of-fold token block of the training sentences.
+
+        ``tagger_column=False`` leaves out the tagger's column of a ``tagger_sentence`` blend (the
+        sentence model's own features, as it is trained)."""
+        if self.settings["tagger"] and not self.settings["tagger_sentence"]:
             return sp.csr_matrix(self.tagger_scores(texts).reshape(-1, 1))
         blocks = []
         if self.n_hashed:
@@ -610,6 +641,8 @@ class _Featurizer:
             else:
                 probs, sent = self.token_probabilities(texts)
                 blocks.append(self._token_sentence_block(probs, sent, len(texts)))
+        if self.settings["tagger"] and tagger_column:  # blended with the sentence blocks: the tagger's column last
+            blocks.append(sp.csr_matrix(self.tagger_scores(texts).reshape(-1, 1)))
         if not blocks:
             return sp.csr_matrix((len(texts), 0))
         return sp.hstack(blocks, format="csr")
@@ -799,8 +832,16 @@ def train(gold: pd.DataFrame, settings: dict | None = None, *, sources=(), cv: d
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
         if sample_weight.shape != y.shape or not np.all(np.isfinite(sample_weight)) or np.any(sample_weight <= 0):
             raise ValueError("sample_weight needs one finite positive weight per training sentence")
+    if settings["tagger_sentence"] and settings["tagger_weight"] is None:
+        settings = check_settings({**settings, "tagger_weight": _choose_tagger_weight(gold, settings, sample_weight)})
     feat = _Featurizer.fit(gold, settings, sample_weight)
-    if settings["tagger"]:
+    if settings["tagger_sentence"]:
+        # decision = w x the tagger's highest log-odds + (1 - w) x a sentence model's decision
+        X = feat.transform(gold["text"].tolist(), training=True, tagger_column=False)
+        coef, intercept = _fit_linear(X, y, {**settings, "C": settings["sentence_C"]}, sample_weight)
+        w = float(settings["tagger_weight"])
+        coef, intercept = np.r_[(1.0 - w) * coef, w], (1.0 - w) * intercept
+    elif settings["tagger"]:
         if len(set(y.tolist())) < 2:
             raise ValueError("the training sentences need both positive and negative labels")
         # the sentence decision is the tagger's: highest candidate log-odds > threshold
@@ -818,6 +859,38 @@ def train(gold: pd.DataFrame, settings: dict | None = None, *, sources=(), cv: d
     if sample_weight is not None:
         training["weighted"] = True
     return SentenceClassifier(feat, coef, intercept, training, cv)
+
+
+def _choose_tagger_weight(gold: pd.DataFrame, settings: dict, sample_weight=None) -> float:
+    """The weight of :data:`TAGGER_WEIGHT_GRID` whose blend has the best pooled F1 over three inner folds.
+
+    The folds are grouped by document (``GroupKFold(3, shuffle=True, random_state=0)``); a tagger and
+    a sentence model are trained on each inner training part (cue words and vocabularies from it
+    alone) and both score the held-out part; ties go to the smaller weight. With fewer than three
+    documents, or an inner part that cannot be trained, :data:`DEFAULT_TAGGER_WEIGHT`.
+    """
+    from sklearn.model_selection import GroupKFold
+
+    groups = gold["doc_id"].astype(str).to_numpy()
+    if len(set(groups)) < _TOKEN_FOLDS:
+        return DEFAULT_TAGGER_WEIGHT
+    y = gold["label"].astype(bool).to_numpy()
+    texts = gold["text"].tolist()
+    z_tag, z_sent = np.zeros(len(gold)), np.zeros(len(gold))
+    half = {**settings, "tagger_weight": 0.5}
+    for tr, te in GroupKFold(n_splits=_TOKEN_FOLDS, shuffle=True, random_state=0).split(gold, y, groups):
+        try:
+            inner = train(gold.iloc[tr], half, sample_weight=None if sample_weight is None else sample_weight[tr])
+        except ValueError:  # an inner part without both labels or without annotated cues
+            return DEFAULT_TAGGER_WEIGHT
+        X = inner.featurizer.transform([texts[i] for i in te])
+        z_tag[te] = X[:, -1].toarray().ravel()
+        z_sent[te] = (np.asarray(X[:, :-1] @ inner.coef[:-1]).ravel() + inner.intercept) / 0.5
+    f1s = []
+    for w in TAGGER_WEIGHT_GRID:
+        p = w * z_tag + (1.0 - w) * z_sent > float(settings["threshold"])
+        f1s.append(2.0 * float((p & y).sum()) / max(float(p.sum() + y.sum()), 1.0))
+    return float(TAGGER_WEIGHT_GRID[int(np.argmax(f1s))])
 
 
 def cross_validate(gold: pd.DataFrame, settings: dict | None = None, *, k: int = 10, seed: int = 0,
@@ -931,14 +1004,14 @@ def _weight(v) -> bool:
 
 
 def _file_settings(data: dict) -> dict:
-    """The settings of a model file; schema 1 predates cue contexts and hashing, 2 the tagger, 3 its lexicon."""
-    if data.get("schema_version") == 1:
-        return {**_SCHEMA1_SETTINGS, **_SCHEMA2_SETTINGS, **_SCHEMA3_SETTINGS, **data["settings"]}
-    if data.get("schema_version") == 2:
-        return {**_SCHEMA2_SETTINGS, **_SCHEMA3_SETTINGS, **data["settings"]}
-    if data.get("schema_version") == 3:
-        return {**_SCHEMA3_SETTINGS, **data["settings"]}
-    return data["settings"]
+    """The settings of a model file; schema 1 predates cue contexts and hashing, 2 the tagger, 3 its lexicon, 4 the blend."""
+    older = {1: [_SCHEMA1_SETTINGS, _SCHEMA2_SETTINGS, _SCHEMA3_SETTINGS, _SCHEMA4_SETTINGS],
+             2: [_SCHEMA2_SETTINGS, _SCHEMA3_SETTINGS, _SCHEMA4_SETTINGS],
+             3: [_SCHEMA3_SETTINGS, _SCHEMA4_SETTINGS], 4: [_SCHEMA4_SETTINGS]}
+    out = {}
+    for defaults in older.get(data.get("schema_version"), []):
+        out.update(defaults)
+    return {**out, **data["settings"]}
 
 
 def validate_model_dict(data, where: str = "<model>") -> None:
@@ -991,6 +1064,8 @@ def validate_model_dict(data, where: str = "<model>") -> None:
         raise ValueError(f"{where}: settings.threshold must be a finite number within +-{MAX_ABS_WEIGHT:g}")
     tm = data.get("token_model")
     file_settings = _file_settings(data)
+    if file_settings.get("tagger_sentence") and file_settings.get("tagger_weight") is None:
+        raise ValueError(f"{where}: settings.tagger_weight must be the number a tagger_sentence model was trained with")
     if bool(tm) != bool(file_settings.get("token_model") or file_settings.get("tagger")):
         raise ValueError(f"{where}: 'token_model' must be present exactly when settings.token_model "
                          "or settings.tagger is true")

@@ -190,7 +190,7 @@ def test_cue_in_context(tmp_path, extra):
     texts = gold["text"].tolist()[:20]
     assert back.decision_function(texts).tolist() == model.decision_function(texts).tolist()
     data = json.loads((tmp_path / "m.json").read_text())
-    assert data["schema_version"] == 4
+    assert data["schema_version"] == 5
     if extra.get("hash_bits"):  # hashed: no n-gram or context strings from the training text in the file
         assert data["word_vocabulary"] == [] and data["context_vocabulary"] == []
         assert data["token_model"] is None or data["token_model"]["vocabulary"] == []
@@ -275,9 +275,10 @@ def test_tagger_sample_weight_reaches_the_token_model():
 def test_schema_2_files_still_load(saved, tmp_path):
     """A model written before the tagger (schema 2: no ``tagger`` setting) loads as it was."""
     data = json.loads(saved.read_text())
-    assert data["schema_version"] == 4
+    assert data["schema_version"] == 5
     data["schema_version"] = 2
-    data["settings"].pop("tagger")
+    for key in ("tagger", "tagger_lexicon", "tagger_sentence", "tagger_weight", "sentence_C"):
+        data["settings"].pop(key)
     old = tmp_path / "old.json"
     _resave(old, data)
     texts = ["the gene blorfly binds.", "the gene binds."]
@@ -292,7 +293,8 @@ def test_schema_1_files_still_load(saved, tmp_path):
     data["schema_version"] = 1
     for key in ("context_vocabulary", "token_model"):
         data.pop(key)
-    for key in ("cue_context", "token_model", "hash_bits", "tagger"):
+    for key in ("cue_context", "token_model", "hash_bits", "tagger", "tagger_lexicon", "tagger_sentence",
+                "tagger_weight", "sentence_C"):
         data["settings"].pop(key)
     old = tmp_path / "old.json"
     _resave(old, data)

@@ -46,7 +46,7 @@ def test_tagger_lexicon_model_file_round_trip(tmp_path):
     texts = ["Possibly the kinase binds the receptor.", "It may bind.", "We met in may."]
     assert back.decision_function(texts).tolist() == model.decision_function(texts).tolist()
     data = json.loads((tmp_path / "m.json").read_text())
-    assert data["schema_version"] == 4 and data["settings"]["tagger_lexicon"] is True
+    assert data["schema_version"] == 5 and data["settings"]["tagger_lexicon"] is True
     assert [lex["name"] for lex in data["lexicons"]] == ["hedging"]  # the lexicon travels with the model
 
 
@@ -73,7 +73,8 @@ def test_schema_3_tagger_files_still_load(tmp_path):
     model = train(_gold(), SETTINGS)
     data = json.loads(model.save(tmp_path / "m.json").read_text())
     data["schema_version"] = 3
-    data["settings"].pop("tagger_lexicon")
+    for key in ("tagger_lexicon", "tagger_sentence", "tagger_weight", "sentence_C"):
+        data["settings"].pop(key)
     data["checksum"] = _checksum(data)
     (tmp_path / "old.json").write_text(json.dumps(data))
     back = load_model(tmp_path / "old.json")
