@@ -2,7 +2,7 @@
 
 ``nice python benchmarks/bio_token_cv.py [--data ../shared/data/uncertainty] [--k 5] [--C 2]
 [--extra alt,modal,sent] [--pos-weight W] [--stack] [--seed S | --seeds 0,1,2,3,4] [--augment SZEGED_XML]
-[--lexicon hedging] [--C-grid 0.5,1,2]``
+[--lexicon hedging] [--C-grid 0.5,1,2] [--sentence [SETTINGS_JSON]] [--blend-grid 0.6,0.7,...]``
 
 An experiment for issue 18: it measures how far a sentence decision taken from a token-level cue
 tagger alone gets. The candidate features are the library's (:mod:`analysis.validate.tagger`, the
@@ -30,7 +30,12 @@ too, and every candidate gets the category and entry that match it
 (:func:`analysis.validate.tagger.lexicon_features`). ``--C-grid`` chooses ``C`` inside every training
 part (nested): three inner folds grouped by document (cue words induced from each inner training
 part), the value with the best pooled inner F1 (ties: the smaller C) is refitted on the whole
-training part; the test fold is never looked at. ``--augment`` adds the sentences of a
+training part; the test fold is never looked at. ``--sentence`` blends the tagger with a sentence
+model of the library (:func:`analysis.validate.learn.train` with its default settings, or the JSON
+settings given), trained on the same training part: a sentence is uncertain when ``w`` x its highest
+candidate log-odds + (1 - ``w``) x the sentence model's decision is above 0, ``w`` chosen from
+``--blend-grid`` by the same three inner folds (jointly with ``--C-grid``; ties: the smaller C, then
+the smaller ``w``), as the ``tagger_sentence`` setting of ``learn`` does. ``--augment`` adds the sentences of a
 Szeged WikiWeasel file to every training fold (never scored) with "frustratingly easy" domain
 adaptation (Daume 2007): every feature appears twice, once shared and once prefixed with its domain
 (``bio:`` or ``wiki:``), so the model learns what the two annotations share and where they differ;
@@ -185,7 +190,9 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     (:func:`analysis.validate.learn.train`, ``{}`` for its defaults) trained on each training part and
     blended with the tagger: a sentence is uncertain when ``w`` x the highest candidate log-odds +
     (1 - ``w``) x the sentence model's decision > 0, ``w`` chosen from ``blend_grid`` (nested, jointly
-    with ``C_grid``)."""
+    with ``C_grid``). The result's ``scores`` are every sentence's out-of-fold decision value (the
+    blend, or the highest candidate log-odds; :data:`NO_CANDIDATE` without a candidate); :func:`main`
+    leaves them out of its JSON lines."""
     import scipy.sparse as sp
     from scipy.stats import t as student_t
     from sklearn.feature_extraction import FeatureHasher
