@@ -2,7 +2,8 @@
 
 ``nice python benchmarks/bio_token_cv.py [--data ../shared/data/uncertainty] [--k 5] [--C 2]
 [--extra alt,modal,sent] [--pos-weight W] [--stack] [--seed S | --seeds 0,1,2,3,4] [--augment SZEGED_XML]
-[--lexicon hedging] [--C-grid 0.5,1,2] [--sentence [SETTINGS_JSON]] [--blend-grid 0.6,0.7,...]``
+[--lexicon hedging] [--C-grid 0.5,1,2] [--sentence [SETTINGS_JSON]] [--blend-fit logistic|grid]
+[--blend-grid 0.6,0.7,...]``
 
 An experiment for issue 18: it measures how far a sentence decision taken from a token-level cue
 tagger alone gets. The candidate features are the library's (:mod:`analysis.validate.tagger`, the
@@ -33,9 +34,12 @@ part), the value with the best pooled inner F1 (ties: the smaller C) is refitted
 training part; the test fold is never looked at. ``--sentence`` blends the tagger with a sentence
 model of the library (:func:`analysis.validate.learn.train` with its default settings, or the JSON
 settings given), trained on the same training part: a sentence is uncertain when ``w`` x its highest
-candidate log-odds + (1 - ``w``) x the sentence model's decision is above 0, ``w`` chosen from
-``--blend-grid`` by the same three inner folds (jointly with ``--C-grid``; ties: the smaller C, then
-the smaller ``w``), as the ``tagger_sentence`` setting of ``learn`` does. ``--augment`` adds the sentences of a
+candidate log-odds + (1 - ``w``) x the sentence model's decision is above 0. ``w`` comes from the same
+three inner folds: by default (``--blend-fit logistic``, as the ``tagger_sentence`` setting of
+``learn``) it is the tagger's share of the two weights of a logistic regression of the labels on the
+inner out-of-fold scores (``C`` chosen by the tagger alone); ``--blend-fit grid`` takes the pair of
+``--C-grid`` x ``--blend-grid`` with the best inner F1 (ties: the smaller C, then the smaller ``w``).
+``--augment`` adds the sentences of a
 Szeged WikiWeasel file to every training fold (never scored) with "frustratingly easy" domain
 adaptation (Daume 2007): every feature appears twice, once shared and once prefixed with its domain
 (``bio:`` or ``wiki:``), so the model learns what the two annotations share and where they differ;
@@ -180,7 +184,7 @@ def prepare(gold, augment=None, lexicon: str | None = None) -> dict:
 
 def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, extra=(),
         pos_weight: float = 1.0, stack: bool = False, augment=None, bits: int = 20, lexicon: str | None = None,
-        C_grid=(), tables=None, sentence: dict | None = None, blend_grid=()) -> dict:
+        C_grid=(), tables=None, sentence: dict | None = None, blend_grid=(), blend_fit: str = "logistic") -> dict:
     """Out-of-fold scores of the tagger; ``extra`` feature groups, a cue ``pos_weight``, ``stack``ing,
     and ``augment``: sentences of another domain (a DataFrame like ``gold``) joining every training fold.
     ``bits``: features are hashed into 2^bits columns. ``lexicon``: a lexicon whose matches are
@@ -189,8 +193,10 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     several seeds (nothing in it depends on the folds). ``sentence``: settings of a sentence model
     (:func:`analysis.validate.learn.train`, ``{}`` for its defaults) trained on each training part and
     blended with the tagger: a sentence is uncertain when ``w`` x the highest candidate log-odds +
-    (1 - ``w``) x the sentence model's decision > 0, ``w`` chosen from ``blend_grid`` (nested, jointly
-    with ``C_grid``). The result's ``scores`` are every sentence's out-of-fold decision value (the
+    (1 - ``w``) x the sentence model's decision > 0. ``blend_fit="logistic"`` (as ``learn``): ``C`` is
+    chosen by the tagger alone, then ``w`` is the tagger's share of the two weights of a logistic
+    regression of the labels on the two inner scores; ``"grid"``: ``(C, w)`` with the best inner F1
+    over ``C_grid`` x ``blend_grid``. Both nested (three inner folds of each training part). The result's ``scores`` are every sentence's out-of-fold decision value (the
     blend, or the highest candidate log-odds; :data:`NO_CANDIDATE` without a candidate); :func:`main`
     leaves them out of its JSON lines."""
     import scipy.sparse as sp
@@ -280,6 +286,17 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
             if sentence is not None:
                 z_sent[train_idx[ite]] = sentence_scores(train_idx[itr], train_idx[ite])
         t = y[train_idx]
+        if blend_fit == "logistic" and sentence is not None:
+            # C by the tagger alone (as without --sentence); w from a logistic regression of the labels on
+            # the two inner scores: the tagger's share of its two weights (no threshold searched)
+            f1s = []
+            for g in range(len(Cs)):
+                p = best[g][train_idx] > 0.5
+                f1s.append(2 * float((p & t).sum()) / max(float(p.sum() + t.sum()), 1.0))
+            g = int(np.argmax(f1s))
+            Z = np.c_[np.maximum(_logit(best[g][train_idx]), -20.0), z_sent[train_idx]]
+            a, b = LogisticRegression(C=1e4, solver="lbfgs", max_iter=1000).fit(Z, t).coef_.ravel()
+            return float(Cs[g]), float(min(1.0, max(0.05, a / (a + b)))) if a > 0 and b > 0 else 1.0
         f1s = []
         for g in range(len(Cs)):
             for w in ws:
@@ -292,7 +309,8 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     for train_idx, test_idx in GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(gold, y, groups):
         build = builder(train_idx)
         X_tr, lab_tr = training_matrix(build, train_idx)
-        c_fold, w_fold = choose(train_idx) if len(Cs) * len(ws) > 1 else (Cs[0], ws[0])
+        c_fold, w_fold = (choose(train_idx) if len(Cs) * len(ws) > 1 or (sentence is not None and blend_fit == "logistic")
+                          else (Cs[0], ws[0]))
         chosen.append(c_fold)
         chosen_w.append(w_fold)
         clf = fit(X_tr, lab_tr, c_fold)
@@ -332,7 +350,8 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
             "C": C, "min_count": min_count, "window": window, "extra": sorted(extra), "pos_weight": pos_weight,
             "stack": stack, "seed": seed, "lexicon": lexicon,
             "C_grid": sorted(C_grid) if C_grid else None, "C_chosen": chosen if C_grid else None,
-            "sentence": sentence, "blend_grid": list(ws) if sentence is not None else None,
+            "sentence": sentence, "blend_fit": blend_fit if sentence is not None else None,
+            "blend_grid": list(ws) if sentence is not None and blend_fit == "grid" else None,
             "w_chosen": chosen_w if sentence is not None else None,
             "augment": None if augment is None else len(augment), "precision": round(precision, 4),
             "recall": round(recall, 4), "f1": round(2 * precision * recall / (precision + recall), 4),
@@ -359,6 +378,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sentence", nargs="?", const="{}", metavar="SETTINGS_JSON",
                     help="blend the tagger with a sentence model of analysis.validate.learn (its defaults, or "
                          "these settings as JSON), the tagger's weight chosen by inner folds from --blend-grid")
+    ap.add_argument("--blend-fit", dest="blend_fit", choices=("logistic", "grid"), default="logistic",
+                    help="how the blend's weight is chosen in the inner folds (default %(default)s)")
     ap.add_argument("--blend-grid", dest="blend_grid", default="0.6,0.7,0.75,0.8,0.85,0.9",
                     help="weights of the tagger's log-odds in the blend (comma-separated; default %(default)s)")
     ap.add_argument("--augment", metavar="SZEGED_XML",
@@ -411,7 +432,7 @@ def main(argv=None) -> int:
         result = run(gold, k=args.k, C=args.C, min_count=args.min_count, window=args.window, extra=extra,
                      pos_weight=args.pos_weight, stack=args.stack, seed=seed, augment=augment,
                      lexicon=args.lexicon, C_grid=C_grid, tables=tables, sentence=sentence,
-                     blend_grid=blend_grid if sentence is not None else ())
+                     blend_grid=blend_grid if sentence is not None else (), blend_fit=args.blend_fit)
         result.pop("scores")
         result["cpu_seconds"] = round(time.process_time() - start, 1)
         f1s.append(result["f1"])

@@ -85,9 +85,6 @@ _SCHEMA2_SETTINGS = {"tagger": False}
 _SCHEMA3_SETTINGS = {"tagger_lexicon": False}
 #: Settings a schema-4 model file was written with when it does not name them (before the blend).
 _SCHEMA4_SETTINGS = {"tagger_sentence": False, "tagger_weight": None, "sentence_C": 3.0}
-#: Weights of the tagger's log-odds that ``tagger_weight: null`` chooses among (three inner grouped
-#: folds of the training sentences; ties go to the smaller weight).
-TAGGER_WEIGHT_GRID = (0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
 #: The weight used when the training sentences are too few (under three documents) to choose one.
 DEFAULT_TAGGER_WEIGHT = 0.8
 
@@ -862,12 +859,13 @@ def train(gold: pd.DataFrame, settings: dict | None = None, *, sources=(), cv: d
 
 
 def _choose_tagger_weight(gold: pd.DataFrame, settings: dict, sample_weight=None) -> float:
-    """The weight of :data:`TAGGER_WEIGHT_GRID` whose blend has the best pooled F1 over three inner folds.
+    """The tagger's weight in a ``tagger_sentence`` blend, from three inner folds of ``gold``.
 
     The folds are grouped by document (``GroupKFold(3, shuffle=True, random_state=0)``); a tagger and
     a sentence model are trained on each inner training part (cue words and vocabularies from it
-    alone) and both score the held-out part; ties go to the smaller weight. With fewer than three
-    documents, or an inner part that cannot be trained, :data:`DEFAULT_TAGGER_WEIGHT`.
+    alone) and both score the held-out part; the weight is :func:`_blend_weight` of those held-out
+    scores. With fewer than three documents, or an inner part that cannot be trained,
+    :data:`DEFAULT_TAGGER_WEIGHT`.
     """
     from sklearn.model_selection import GroupKFold
 
@@ -886,11 +884,31 @@ def _choose_tagger_weight(gold: pd.DataFrame, settings: dict, sample_weight=None
         X = inner.featurizer.transform([texts[i] for i in te])
         z_tag[te] = X[:, -1].toarray().ravel()
         z_sent[te] = (np.asarray(X[:, :-1] @ inner.coef[:-1]).ravel() + inner.intercept) / 0.5
-    f1s = []
-    for w in TAGGER_WEIGHT_GRID:
-        p = w * z_tag + (1.0 - w) * z_sent > float(settings["threshold"])
-        f1s.append(2.0 * float((p & y).sum()) / max(float(p.sum() + y.sum()), 1.0))
-    return float(TAGGER_WEIGHT_GRID[int(np.argmax(f1s))])
+    return _blend_weight(z_tag, z_sent, y, sample_weight)
+
+
+def _blend_weight(z_tag, z_sent, y, sample_weight=None) -> float:
+    """The tagger's share ``a / (a + b)`` of a logistic regression ``y ~ a z_tag + b z_sent``.
+
+    A likelihood fit, not a search for the best F1: it moves smoothly with the scores, where the F1 of
+    a grid of weights jumps from fold to fold. The tagger's log-odds are floored at -20 for the fit
+    (sentences without a candidate otherwise dominate it). When either weight is not positive, 1 (the
+    tagger alone).
+
+    >>> z_tag = np.array([-3.0, -1.0, 2.0, 4.0, -2.0, 1.0]); z_sent = np.array([-1.0, 1.0, -1.0, 1.0, 0.5, -0.5])
+    >>> 0 < _blend_weight(z_tag, z_sent, np.array([0, 1, 1, 1, 0, 0])) < 1
+    True
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    y = np.asarray(y, dtype=bool)
+    if len(set(y.tolist())) < 2:
+        return DEFAULT_TAGGER_WEIGHT
+    Z = np.c_[np.maximum(np.asarray(z_tag, dtype=np.float64), -20.0), np.asarray(z_sent, dtype=np.float64)]
+    a, b = LogisticRegression(C=1e4, solver="lbfgs", max_iter=1000).fit(Z, y, sample_weight=sample_weight).coef_.ravel()
+    if not (a > 0 and b > 0):
+        return 1.0
+    return float(min(1.0, max(0.05, a / (a + b))))
 
 
 def cross_validate(gold: pd.DataFrame, settings: dict | None = None, *, k: int = 10, seed: int = 0,

@@ -133,7 +133,7 @@ def test_sentence_blend_is_the_weighted_sum_of_tagger_and_sentence_model(bio):
     gold = _rare_hedges(12)
     kw = {"k": 3, "C": 2.0, "min_count": 2, "window": 3, "bits": 14, "lexicon": "hedging"}
     tagger = bio.run(gold, **kw)
-    blend = bio.run(gold, **kw, sentence={"min_df": 1}, blend_grid=(0.7,))
+    blend = bio.run(gold, **kw, sentence={"min_df": 1}, blend_grid=(0.7,), blend_fit="grid")
     sentence = np.zeros(len(gold))
     for tr, te in GroupKFold(n_splits=3, shuffle=True, random_state=0).split(gold, gold["label"], gold["doc_id"]):
         sentence[te] = train(gold.iloc[tr], {"min_df": 1}).decision_function(gold["text"].iloc[te].tolist())
@@ -141,5 +141,8 @@ def test_sentence_blend_is_the_weighted_sum_of_tagger_and_sentence_model(bio):
     assert blend["w_chosen"] == [0.7, 0.7, 0.7] and blend["sentence"] == {"min_df": 1}
     assert tagger["w_chosen"] is None
     # with a grid, the weight of each fold comes from it (chosen by inner folds of the training part)
-    chosen = bio.run(gold, **kw, sentence={"min_df": 1}, blend_grid=(0.6, 0.9))["w_chosen"]
+    chosen = bio.run(gold, **kw, sentence={"min_df": 1}, blend_grid=(0.6, 0.9), blend_fit="grid")["w_chosen"]
     assert len(chosen) == 3 and set(chosen) <= {0.6, 0.9}
+    # the default: a logistic regression on the inner scores gives each fold's weight
+    fitted = bio.run(gold, **kw, sentence={"min_df": 1})
+    assert fitted["blend_fit"] == "logistic" and all(0 < w <= 1 for w in fitted["w_chosen"])

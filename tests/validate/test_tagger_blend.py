@@ -11,7 +11,7 @@ import pytest
 from analysis.validate.learn import (
     DEFAULT_TAGGER_WEIGHT,
     NO_CANDIDATE_SCORE,
-    TAGGER_WEIGHT_GRID,
+    _blend_weight,
     _checksum,
     _choose_tagger_weight,
     check_settings,
@@ -80,7 +80,7 @@ def test_a_null_weight_is_chosen_by_inner_folds_and_recorded(tmp_path):
     gold = context_gold()
     model = train(gold, BLEND)
     w = model.settings["tagger_weight"]
-    assert w in TAGGER_WEIGHT_GRID and model.coef[-1] == pytest.approx(w)
+    assert 0 < w <= 1 and model.coef[-1] == pytest.approx(w)
     assert w == _choose_tagger_weight(gold, check_settings(BLEND))  # deterministic folds
     data = json.loads(model.save(tmp_path / "m.json").read_text())
     assert data["schema_version"] == 5 and data["settings"]["tagger_weight"] == w
@@ -89,6 +89,18 @@ def test_a_null_weight_is_chosen_by_inner_folds_and_recorded(tmp_path):
     assert _choose_tagger_weight(two_docs, check_settings(BLEND)) == DEFAULT_TAGGER_WEIGHT
     # the planted pattern is separable: every fold finds it
     assert cross_validate(gold, BLEND, k=4)["f1"] == 1.0
+
+
+def test_the_weight_follows_the_more_informative_score():
+    rng = np.random.default_rng(0)
+    y = rng.random(400) < 0.3
+    truth = np.where(y, 1.0, -1.0)
+    # two noisy views of the truth, one with a quarter of the other's noise variance: weights ~ 1 / variance
+    signal, partly, noise = truth + rng.normal(0, 1.5, 400), truth + rng.normal(0, 3, 400), rng.normal(0, 1, 400)
+    assert _blend_weight(signal, partly, y) > 0.6 and _blend_weight(partly, signal, y) < 0.4
+    assert _blend_weight(signal, noise, y) > 0.9  # a useless sentence score gets (almost) no weight
+    assert _blend_weight(signal, -signal, y) == 1.0  # a negative weight: the tagger alone
+    assert _blend_weight(signal, noise, np.zeros(400, dtype=bool)) == DEFAULT_TAGGER_WEIGHT  # one class
 
 
 def test_blend_model_file_round_trip_and_refusals(tmp_path):
