@@ -9,7 +9,9 @@ precision of any known cue in the sentence and the number of strong cues. The mo
 ``LogisticRegression`` or ``LinearSVC`` from scikit-learn. With the setting ``tagger`` the sentence
 model is replaced by a token-level cue tagger (:mod:`analysis.validate.tagger`): a logistic
 regression over candidate cue tokens, labelled by the annotated cue spans, and a sentence is
-uncertain when its most probable candidate's log-odds exceed ``threshold`` (0: probability 0.5).
+uncertain when its most probable candidate's log-odds exceed ``threshold`` (0: probability 0.5);
+``tagger_sentence`` blends those log-odds with a sentence model's decision (a weighted sum, the weight
+fitted on inner folds of the training sentences).
 :func:`cross_validate` estimates F1 with
 folds grouped by document (sentences of one abstract never sit on both sides), inducing cues inside
 each fold so nothing leaks.
