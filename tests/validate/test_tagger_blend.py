@@ -147,3 +147,14 @@ def test_schema_4_tagger_files_still_load(tmp_path):
 def test_settings_refused(settings, message):
     with pytest.raises(ValueError, match=message):
         check_settings(settings)
+
+
+def test_a_hashed_blend_with_the_lexicon_round_trips(tmp_path):
+    """``hash_bits``: the sentence part's n-grams and the tagger's features are hashed; the file holds no strings of them."""
+    model = train(context_gold(), {**BLEND, "lexicons": ["hedging"], "tagger_lexicon": True, "hash_bits": 12})
+    data = model.to_dict()
+    assert data["word_vocabulary"] == [] and data["token_model"]["vocabulary"] == []
+    assert len(data["token_model"]["coef"]) == 1 << 12 and model.feature_names[:1] == ["hash=0"]
+    back = load_model(model.save(tmp_path / "m.json"))
+    assert back.decision_function(TEXTS).tolist() == model.decision_function(TEXTS).tolist()
+    assert back.predict(TEXTS).tolist() == [True, False, False]
