@@ -87,7 +87,12 @@ def run(args) -> int:
     path = model.save(args.out)
     print(f"model: {len(model.coef)} features, training data sha256 {model.training['sha256'][:12]}")
     tm = model.featurizer.token_model
-    if model.settings["tagger"] and tm:
+    if model.settings["tagger"] and tm and model.settings.get("tagger_sentence"):
+        w = model.settings["tagger_weight"]
+        print(f"cue tagger: {len(tm['coef'])} token features, blended with a sentence model: a sentence is "
+              f"uncertain when {w:g} x its most probable candidate cue's log-odds + {1 - w:g} x the sentence "
+              f"model's score is above {model.threshold:g}")
+    elif model.settings["tagger"] and tm:
         print(f"cue tagger: {len(tm['coef'])} token features; a sentence is uncertain when its most probable "
               f"candidate cue has log-odds above {model.threshold:g}")
     else:

@@ -107,6 +107,18 @@ def _conll(path, n_docs=6):
     return path
 
 
+def test_learn_tagger_blend_says_how_it_decides(capsys, tmp_path):
+    train = _conll(tmp_path / "train.xml", n_docs=12)
+    model = tmp_path / "blend.json"
+    code, out, err = run(capsys, "learn", train, "--format", "conll2010", "--out", model, "--set", "tagger=true",
+                         "--set", "tagger_sentence=true", "--set", "lexicons=[]", "--set", "min_df=1")
+    assert code == 0, err
+    weight = json.loads(model.read_text())["settings"]["tagger_weight"]
+    assert isinstance(weight, float) and 0 <= weight <= 1
+    line = next(ln for ln in out.splitlines() if ln.startswith("cue tagger:"))
+    assert "blended with a sentence model" in line and f"{weight:g} x" in line, line
+
+
 def test_learn_tagger_cross_validates_and_saves(capsys, tmp_path):
     train = _conll(tmp_path / "train.xml")
     model = tmp_path / "tagger.json"
