@@ -64,7 +64,19 @@ def build_parser(command: str | None = None, *, every: bool = False) -> argparse
     return parser
 
 
+_WHOLE_PROCESS = False  # main() runs as the whole process (python -m analysis): see freeze_imported
+
+
+def freeze_imported() -> None:
+    """When :func:`main` runs as the whole process, stop the garbage collector from visiting what is in
+    memory now (``gc.freeze``), as ``main`` does for what was imported before the command ran: for a
+    command that imports the library itself, later (``score`` does, to read the corpus meanwhile)."""
+    if _WHOLE_PROCESS:
+        gc.freeze()
+
+
 def main(argv=None) -> int:
+    global _WHOLE_PROCESS
     whole_process = argv is None  # the command line (python -m analysis), not a call from Python
     argv = sys.argv[1:] if argv is None else list(argv)
     command = argv[0] if argv and argv[0] in COMMANDS else None
@@ -79,6 +91,7 @@ def main(argv=None) -> int:
         # 0.1 s of the 10M-token benchmark). Garbage made afterwards is collected as before. Not done
         # for main(argv) called from Python, whose later garbage would be frozen with the rest.
         gc.freeze()
+        _WHOLE_PROCESS = True
     try:
         return int(args._run(args) or 0)
     except _expected_errors() as exc:
