@@ -2,7 +2,7 @@
 
 ``nice python benchmarks/bio_token_cv.py [--data ../shared/data/uncertainty] [--k 5] [--C 2]
 [--extra alt,modal,sent] [--pos-weight W] [--stack] [--seed S | --seeds 0,1,2,3,4] [--augment SZEGED_XML]
-[--lexicon hedging] [--C-grid 0.5,1,2] [--sentence [SETTINGS_JSON]] [--blend-fit logistic|grid]
+[--lexicon hedging] [--C-grid 0.5,1,2] [--sentence [SETTINGS_JSON]] [--blend-fit logistic|grid|cues]
 [--blend-grid 0.6,0.7,...]``
 
 An experiment for issue 18: it measures how far a sentence decision taken from a token-level cue
@@ -39,6 +39,12 @@ three inner folds: by default (``--blend-fit logistic``, as the ``tagger_sentenc
 ``learn``) it is the tagger's share of the two weights of a logistic regression of the labels on the
 inner out-of-fold scores (``C`` chosen by the tagger alone); ``--blend-fit grid`` takes the pair of
 ``--C-grid`` x ``--blend-grid`` with the best inner F1 (ties: the smaller C, then the smaller ``w``).
+``--blend-fit cues`` adds a second stage learned on the same inner out-of-fold scores: a logistic
+regression (:data:`CUE_STAGE_C`) of the labels on the tagger's highest log-odds, the sentence model's
+decision, and the identity of the most probable candidate, as an offset and as a slope on the tagger's
+score (:func:`cue_rows`): how far a tagger score for "or", "could" or "either" can be trusted, by cue
+word; the logistic blend of the same fits is reported beside it (``logistic_f1``), so the two pair
+exactly.
 ``--augment`` adds the sentences of a
 Szeged WikiWeasel file to every training fold (never scored) with "frustratingly easy" domain
 adaptation (Daume 2007): every feature appears twice, once shared and once prefixed with its domain
@@ -224,7 +230,7 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
         prefixes = {w[:5] for w in cue_words if len(w) >= 5}
 
         def build(indices, source=toks, domain="bio"):
-            feats, sent, labels = [], [], []
+            feats, sent, labels, keys, pos = [], [], [], [], []
             source_hits = hits if source is toks else aug_hits
             for i in indices:
                 norms, labs = source[i]
@@ -246,8 +252,11 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
                     feats.append(fs + [f"{domain}:{f}" for f in fs] if aug_toks else fs)
                     sent.append(i)
                     labels.append(bool(labs[j]))
+                    keys.append(key)
+                    pos.append(j)
             X = hasher.transform(feats)
             X.data[:] = 1.0
+            build.last = (keys, pos)  # the candidates' identities and token positions, in row order
             return X, np.asarray(sent, dtype=np.int64), np.asarray(labels, dtype=bool)
         return build
 
@@ -271,21 +280,41 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     Cs = list(C_grid) if C_grid else [C]
     ws = list(blend_grid) if sentence is not None else [1.0]
 
-    def choose(train_idx) -> tuple[float, float]:
-        """``(C, w)`` with the best pooled F1 over three inner folds of ``train_idx`` (ties: the smaller)."""
+    def choose(train_idx) -> tuple[float, float, object]:
+        """``(C, w, top)`` from three inner folds of ``train_idx``: ``C`` and ``w`` as described in
+        :func:`run` (ties: the smaller), ``top`` the ``"cues"`` second stage (None otherwise)."""
         best = np.zeros((len(Cs), len(gold)))
         z_sent = np.zeros(len(gold))
+        inner_cands = [([], [], []) for _c in Cs]  # per C: sentence, probability, identity of every candidate
         for itr, ite in GroupKFold(n_splits=3, shuffle=True, random_state=0).split(
                 train_idx, y[train_idx], groups[train_idx]):
             inner = builder(train_idx[itr])
             X_a, lab_a = training_matrix(inner, train_idx[itr])
             X_b, s_b, _lb = inner(train_idx[ite])
+            keys_b = inner.last[0] if hasattr(inner, "last") else []
             for g, c in enumerate(Cs):
                 if len(s_b):
-                    np.maximum.at(best[g], s_b, fit(X_a, lab_a, c).predict_proba(X_b)[:, 1])
+                    p_b = fit(X_a, lab_a, c).predict_proba(X_b)[:, 1]
+                    np.maximum.at(best[g], s_b, p_b)
+                    inner_cands[g][0].append(s_b)
+                    inner_cands[g][1].append(p_b)
+                    inner_cands[g][2].extend(keys_b)
             if sentence is not None:
                 z_sent[train_idx[ite]] = sentence_scores(train_idx[itr], train_idx[ite])
         t = y[train_idx]
+        if blend_fit == "cues" and sentence is not None:
+            f1s = []
+            for g in range(len(Cs)):
+                p = best[g][train_idx] > 0.5
+                f1s.append(2 * float((p & t).sum()) / max(float(p.sum() + t.sum()), 1.0))
+            g = int(np.argmax(f1s))
+            sents, probs, keys = inner_cands[g]
+            sents = np.concatenate(sents) if sents else np.zeros(0, dtype=np.int64)
+            probs = np.concatenate(probs) if probs else np.zeros(0)
+            top = cue_stage(sents, probs, keys, z_sent, train_idx, t)
+            Z = np.c_[np.maximum(_logit(best[g][train_idx]), -20.0), z_sent[train_idx]]
+            a, b = LogisticRegression(C=1e4, solver="lbfgs", max_iter=1000).fit(Z, t).coef_.ravel()
+            return float(Cs[g]), float(min(1.0, max(0.05, a / (a + b)))) if a > 0 and b > 0 else 1.0, top
         if blend_fit == "logistic" and sentence is not None:
             # C by the tagger alone (as without --sentence); w from a logistic regression of the labels on
             # the two inner scores: the tagger's share of its two weights (no threshold searched)
@@ -296,21 +325,23 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
             g = int(np.argmax(f1s))
             Z = np.c_[np.maximum(_logit(best[g][train_idx]), -20.0), z_sent[train_idx]]
             a, b = LogisticRegression(C=1e4, solver="lbfgs", max_iter=1000).fit(Z, t).coef_.ravel()
-            return float(Cs[g]), float(min(1.0, max(0.05, a / (a + b)))) if a > 0 and b > 0 else 1.0
+            return float(Cs[g]), float(min(1.0, max(0.05, a / (a + b)))) if a > 0 and b > 0 else 1.0, None
         f1s = []
         for g in range(len(Cs)):
             for w in ws:
                 p = w * _logit(best[g][train_idx]) + (1 - w) * z_sent[train_idx] > 0
                 f1s.append(2 * float((p & t).sum()) / max(float(p.sum() + t.sum()), 1.0))
         g = int(np.argmax(f1s))  # the first (smallest C, then smallest w) among ties
-        return float(Cs[g // len(ws)]), float(ws[g % len(ws)])
+        return float(Cs[g // len(ws)]), float(ws[g % len(ws)]), None
 
     chosen, chosen_w = [], []
+    alt_score = np.zeros(len(gold))  # with blend_fit="cues": the logistic blend of the same inner fits
     for train_idx, test_idx in GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(gold, y, groups):
         build = builder(train_idx)
         X_tr, lab_tr = training_matrix(build, train_idx)
-        c_fold, w_fold = (choose(train_idx) if len(Cs) * len(ws) > 1 or (sentence is not None and blend_fit == "logistic")
-                          else (Cs[0], ws[0]))
+        c_fold, w_fold, top = (choose(train_idx)
+                               if len(Cs) * len(ws) > 1 or (sentence is not None and blend_fit in ("logistic", "cues"))
+                               else (Cs[0], ws[0], None))
         chosen.append(c_fold)
         chosen_w.append(w_fold)
         clf = fit(X_tr, lab_tr, c_fold)
@@ -337,7 +368,13 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
                 np.maximum.at(best, sent_te, p_te)
             z = _logit(best[test_idx])
             if sentence is not None:
-                z = w_fold * z + (1 - w_fold) * sentence_scores(train_idx, test_idx)
+                z_s = sentence_scores(train_idx, test_idx)
+                z = w_fold * z + (1 - w_fold) * z_s
+                if top is not None:
+                    alt_score[test_idx] = z
+                    z_all = np.zeros(len(gold))
+                    z_all[test_idx] = z_s
+                    z = top(sent_te, p_te, build.last[0] if len(sent_te) else [], z_all, test_idx)
             pred[test_idx] = z > 0
             oof_score[test_idx] = z
         p, t = pred[test_idx], y[test_idx]
@@ -356,7 +393,58 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
             "augment": None if augment is None else len(augment), "precision": round(precision, 4),
             "recall": round(recall, 4), "f1": round(2 * precision * recall / (precision + recall), 4),
             "fold_f1": [round(f, 4) for f in fold_f1], "fold_mean": round(mean, 4),
-            "fold_interval": [round(mean - half, 4), round(mean + half, 4)], "scores": oof_score}
+            "fold_interval": [round(mean - half, 4), round(mean + half, 4)], "scores": oof_score,
+            **({"logistic_f1": _f1(alt_score > 0, y), "logistic_scores": alt_score} if blend_fit == "cues" and sentence is not None
+               else {})}
+
+
+def _f1(pred, y) -> float:
+    return round(2 * float((pred & y).sum()) / max(float(pred.sum() + y.sum()), 1.0), 4)
+
+
+def cue_rows(sents, probs, keys, z_sent, idx) -> list[dict]:
+    """Second-stage features of the sentences ``idx`` (``blend_fit="cues"``).
+
+    ``sents``, ``probs`` and ``keys`` are the candidates' sentences, tagger probabilities and
+    identities; ``z_sent`` the sentence model's decision by sentence (indexed like ``sents``). A row holds
+    the tagger's highest log-odds (``z``, floored at -20), the sentence model's (``s``), and the identity
+    of the most probable candidate both as an offset (``top=``) and as a slope on ``z`` (``topz=``): how far
+    the tagger's score for *this* cue word can be trusted, learned from the inner out-of-fold scores.
+    """
+    best: dict[int, tuple[float, str]] = {}
+    for i, p, key in zip(sents.tolist(), probs.tolist(), keys):
+        if i not in best or p > best[i][0]:
+            best[i] = (p, key)
+    rows = []
+    for i in idx:
+        p, key = best.get(int(i), (0.0, None))
+        z = float(max(_logit(np.array([p]))[0], -20.0))
+        row = {"z": z, "s": float(z_sent[i])}
+        if key is not None:
+            row["top=" + key] = 1.0
+            row["topz=" + key] = z / 10.0
+        rows.append(row)
+    return rows
+
+
+def cue_stage(sents, probs, keys, z_sent, train_idx, labels):
+    """A logistic regression of ``labels`` on :func:`cue_rows` of the training sentences; returns
+    ``score(sents, probs, keys, z_sent, idx)``: its decision values for other sentences."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vec = DictVectorizer()
+    X = vec.fit_transform(cue_rows(sents, probs, keys, z_sent, train_idx))
+    model = LogisticRegression(C=CUE_STAGE_C, solver="lbfgs", max_iter=2000).fit(X, labels)
+
+    def score(s2, p2, k2, z2, idx):
+        return model.decision_function(vec.transform(cue_rows(np.asarray(s2), np.asarray(p2), k2, z2, idx)))
+    score.model, score.vectorizer = model, vec
+    return score
+
+
+#: Inverse regularisation of the ``"cues"`` second stage.
+CUE_STAGE_C = 1.0
 
 
 def main(argv=None) -> int:
@@ -378,7 +466,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sentence", nargs="?", const="{}", metavar="SETTINGS_JSON",
                     help="blend the tagger with a sentence model of analysis.validate.learn (its defaults, or "
                          "these settings as JSON), the tagger's weight chosen by inner folds from --blend-grid")
-    ap.add_argument("--blend-fit", dest="blend_fit", choices=("logistic", "grid"), default="logistic",
+    ap.add_argument("--blend-fit", dest="blend_fit", choices=("logistic", "grid", "cues"), default="logistic",
                     help="how the blend's weight is chosen in the inner folds (default %(default)s)")
     ap.add_argument("--blend-grid", dest="blend_grid", default="0.6,0.7,0.75,0.8,0.85,0.9",
                     help="weights of the tagger's log-odds in the blend (comma-separated; default %(default)s)")
@@ -410,6 +498,10 @@ def main(argv=None) -> int:
         if not isinstance(sentence, dict) or not blend_grid or not all(0 < w <= 1 for w in blend_grid):
             print("error: --sentence needs a JSON object and --blend-grid weights in (0, 1]", file=sys.stderr)
             return 2
+    if args.blend_fit == "cues" and sentence is None:
+        print("error: --blend-fit cues is a second stage over the tagger and a sentence model: it needs --sentence",
+              file=sys.stderr)
+        return 2
     if any(c <= 0 for c in C_grid):
         print("error: --C-grid values must be positive", file=sys.stderr)
         return 2
@@ -434,6 +526,7 @@ def main(argv=None) -> int:
                      lexicon=args.lexicon, C_grid=C_grid, tables=tables, sentence=sentence,
                      blend_grid=blend_grid if sentence is not None else (), blend_fit=args.blend_fit)
         result.pop("scores")
+        result.pop("logistic_scores", None)
         result["cpu_seconds"] = round(time.process_time() - start, 1)
         f1s.append(result["f1"])
         print(json.dumps(result), flush=True)

@@ -146,3 +146,43 @@ def test_sentence_blend_is_the_weighted_sum_of_tagger_and_sentence_model(bio):
     # the default: a logistic regression on the inner scores gives each fold's weight
     fitted = bio.run(gold, **kw, sentence={"min_df": 1})
     assert fitted["blend_fit"] == "logistic" and all(0 < w <= 1 for w in fitted["w_chosen"])
+
+
+def test_cue_stage_learns_how_far_each_cue_word_is_trusted(bio):
+    """A second stage over the inner scores: "or" at a high tagger probability is a cue in a third of the
+    sentences, "may" at the same probability in all of them; the stage learns a lower score for "or"."""
+    import numpy as np
+
+    n = 60
+    sents = np.arange(2 * n)
+    probs = np.full(2 * n, 0.9)
+    keys = ["c=or"] * n + ["c=may"] * n
+    labels = np.r_[np.arange(n) % 3 == 0, np.ones(n, dtype=bool)]
+    z_sent = np.zeros(2 * n)
+    score = bio.cue_stage(sents, probs, keys, z_sent, sents, labels)
+    out = score(np.array([0, 1]), np.array([0.9, 0.9]), ["c=or", "c=may"], np.zeros(2), [0, 1])
+    assert out[0] < 0 < out[1]  # the same tagger score decides "may" but not "or"
+    # without the identity of the cue (one key for both) it could not tell them apart
+    flat = bio.cue_stage(sents, probs, ["c=x"] * (2 * n), z_sent, sents, labels)
+    same = flat(np.array([0, 1]), np.array([0.9, 0.9]), ["c=x", "c=x"], np.zeros(2), [0, 1])
+    assert same[0] == same[1]
+    # a sentence without a candidate gets only the tagger's floor and the sentence model's score
+    assert bio.cue_rows(np.zeros(0, dtype=int), np.zeros(0), [], np.array([1.5]), [0]) == [{"z": -20.0, "s": 1.5}]
+
+
+def test_cue_stage_run_reports_the_logistic_blend_of_the_same_inner_fits(bio):
+    gold = _rare_hedges(12)
+    kw = {"k": 3, "C": 2.0, "min_count": 2, "window": 3, "bits": 14, "lexicon": "hedging", "sentence": {"min_df": 1}}
+    logistic = bio.run(gold, **kw)
+    cues = bio.run(gold, **kw, blend_fit="cues")
+    assert cues["blend_fit"] == "cues" and cues["w_chosen"] == logistic["w_chosen"]
+    # the logistic blend is computed beside the second stage from the very same fits, so rows pair exactly
+    assert (cues["logistic_scores"] == logistic["scores"]).all() and cues["logistic_f1"] == logistic["f1"]
+    assert not (cues["scores"] == logistic["scores"]).all()  # the second stage's own decision values
+    assert cues["f1"] == 1.0
+    assert "logistic_f1" not in logistic
+
+
+def test_cue_stage_needs_a_sentence_model(bio, tmp_path, capsys):
+    assert bio.main(["--data", str(tmp_path), "--blend-fit", "cues"]) == 2
+    assert "needs --sentence" in capsys.readouterr().err
