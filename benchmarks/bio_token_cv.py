@@ -190,7 +190,8 @@ def prepare(gold, augment=None, lexicon: str | None = None) -> dict:
 
 def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, extra=(),
         pos_weight: float = 1.0, stack: bool = False, augment=None, bits: int = 20, lexicon: str | None = None,
-        C_grid=(), tables=None, sentence: dict | None = None, blend_grid=(), blend_fit: str = "logistic") -> dict:
+        C_grid=(), tables=None, sentence: dict | None = None, blend_grid=(), blend_fit: str = "logistic",
+        cue_variants=()) -> dict:
     """Out-of-fold scores of the tagger; ``extra`` feature groups, a cue ``pos_weight``, ``stack``ing,
     and ``augment``: sentences of another domain (a DataFrame like ``gold``) joining every training fold.
     ``bits``: features are hashed into 2^bits columns. ``lexicon``: a lexicon whose matches are
@@ -202,7 +203,9 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     (1 - ``w``) x the sentence model's decision > 0. ``blend_fit="logistic"`` (as ``learn``): ``C`` is
     chosen by the tagger alone, then ``w`` is the tagger's share of the two weights of a logistic
     regression of the labels on the two inner scores; ``"grid"``: ``(C, w)`` with the best inner F1
-    over ``C_grid`` x ``blend_grid``. Both nested (three inner folds of each training part). The result's ``scores`` are every sentence's out-of-fold decision value (the
+    over ``C_grid`` x ``blend_grid``; ``"cues"``: the logistic blend's fits and a second stage on them
+    (:func:`cue_stage`), whose other ``cue_variants`` (:func:`cue_rows`) are scored beside it from the
+    same fits (``variant_f1``). All nested (three inner folds of each training part). The result's ``scores`` are every sentence's out-of-fold decision value (the
     blend, or the highest candidate log-odds; :data:`NO_CANDIDATE` without a candidate); :func:`main`
     leaves them out of its JSON lines."""
     import scipy.sparse as sp
@@ -311,7 +314,7 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
             sents, probs, keys = inner_cands[g]
             sents = np.concatenate(sents) if sents else np.zeros(0, dtype=np.int64)
             probs = np.concatenate(probs) if probs else np.zeros(0)
-            top = cue_stage(sents, probs, keys, z_sent, train_idx, t)
+            top = {v: cue_stage(sents, probs, keys, z_sent, train_idx, t, v) for v in ("top", *cue_variants)}
             Z = np.c_[np.maximum(_logit(best[g][train_idx]), -20.0), z_sent[train_idx]]
             a, b = LogisticRegression(C=1e4, solver="lbfgs", max_iter=1000).fit(Z, t).coef_.ravel()
             return float(Cs[g]), float(min(1.0, max(0.05, a / (a + b)))) if a > 0 and b > 0 else 1.0, top
@@ -336,6 +339,7 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
 
     chosen, chosen_w = [], []
     alt_score = np.zeros(len(gold))  # with blend_fit="cues": the logistic blend of the same inner fits
+    variant_score = {v: np.zeros(len(gold)) for v in cue_variants}
     for train_idx, test_idx in GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(gold, y, groups):
         build = builder(train_idx)
         X_tr, lab_tr = training_matrix(build, train_idx)
@@ -374,7 +378,10 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
                     alt_score[test_idx] = z
                     z_all = np.zeros(len(gold))
                     z_all[test_idx] = z_s
-                    z = top(sent_te, p_te, build.last[0] if len(sent_te) else [], z_all, test_idx)
+                    k_te = build.last[0] if len(sent_te) else []
+                    for v in cue_variants:
+                        variant_score[v][test_idx] = top[v](sent_te, p_te, k_te, z_all, test_idx)
+                    z = top["top"](sent_te, p_te, k_te, z_all, test_idx)
             pred[test_idx] = z > 0
             oof_score[test_idx] = z
         p, t = pred[test_idx], y[test_idx]
@@ -394,15 +401,16 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
             "recall": round(recall, 4), "f1": round(2 * precision * recall / (precision + recall), 4),
             "fold_f1": [round(f, 4) for f in fold_f1], "fold_mean": round(mean, 4),
             "fold_interval": [round(mean - half, 4), round(mean + half, 4)], "scores": oof_score,
-            **({"logistic_f1": _f1(alt_score > 0, y), "logistic_scores": alt_score} if blend_fit == "cues" and sentence is not None
-               else {})}
+            **({"logistic_f1": _f1(alt_score > 0, y), "logistic_scores": alt_score,
+                "variant_f1": {v: _f1(variant_score[v] > 0, y) for v in cue_variants}}
+               if blend_fit == "cues" and sentence is not None else {})}
 
 
 def _f1(pred, y) -> float:
     return round(2 * float((pred & y).sum()) / max(float(pred.sum() + y.sum()), 1.0), 4)
 
 
-def cue_rows(sents, probs, keys, z_sent, idx) -> list[dict]:
+def cue_rows(sents, probs, keys, z_sent, idx, variant: str = "top") -> list[dict]:
     """Second-stage features of the sentences ``idx`` (``blend_fit="cues"``).
 
     ``sents``, ``probs`` and ``keys`` are the candidates' sentences, tagger probabilities and
@@ -410,11 +418,20 @@ def cue_rows(sents, probs, keys, z_sent, idx) -> list[dict]:
     the tagger's highest log-odds (``z``, floored at -20), the sentence model's (``s``), and the identity
     of the most probable candidate both as an offset (``top=``) and as a slope on ``z`` (``topz=``): how far
     the tagger's score for *this* cue word can be trusted, learned from the inner out-of-fold scores.
+    ``variant="offset"``: the identity as an offset only; ``"all"``: as ``"top"`` plus, for every
+    candidate identity in the sentence, its highest log-odds (``k=``), and the log of the number of
+    candidates above probability 0.5 (``n``).
     """
     best: dict[int, tuple[float, str]] = {}
+    each: dict[int, dict[str, float]] = {}
+    above: dict[int, int] = {}
     for i, p, key in zip(sents.tolist(), probs.tolist(), keys):
         if i not in best or p > best[i][0]:
             best[i] = (p, key)
+        if variant == "all":
+            d = each.setdefault(i, {})
+            d[key] = max(d.get(key, 0.0), p)
+            above[i] = above.get(i, 0) + (p > 0.5)
     rows = []
     for i in idx:
         p, key = best.get(int(i), (0.0, None))
@@ -422,23 +439,29 @@ def cue_rows(sents, probs, keys, z_sent, idx) -> list[dict]:
         row = {"z": z, "s": float(z_sent[i])}
         if key is not None:
             row["top=" + key] = 1.0
-            row["topz=" + key] = z / 10.0
+            if variant != "offset":
+                row["topz=" + key] = z / 10.0
+        if variant == "all" and int(i) in each:
+            found = each[int(i)]
+            zs = np.maximum(_logit(np.array(list(found.values()))), -20.0)
+            row.update({"k=" + k: float(v) / 10.0 for k, v in zip(found, zs)})
+            row["n"] = float(np.log1p(above[int(i)]))
         rows.append(row)
     return rows
 
 
-def cue_stage(sents, probs, keys, z_sent, train_idx, labels):
+def cue_stage(sents, probs, keys, z_sent, train_idx, labels, variant: str = "top"):
     """A logistic regression of ``labels`` on :func:`cue_rows` of the training sentences; returns
     ``score(sents, probs, keys, z_sent, idx)``: its decision values for other sentences."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
     vec = DictVectorizer()
-    X = vec.fit_transform(cue_rows(sents, probs, keys, z_sent, train_idx))
+    X = vec.fit_transform(cue_rows(sents, probs, keys, z_sent, train_idx, variant))
     model = LogisticRegression(C=CUE_STAGE_C, solver="lbfgs", max_iter=2000).fit(X, labels)
 
     def score(s2, p2, k2, z2, idx):
-        return model.decision_function(vec.transform(cue_rows(np.asarray(s2), np.asarray(p2), k2, z2, idx)))
+        return model.decision_function(vec.transform(cue_rows(np.asarray(s2), np.asarray(p2), k2, z2, idx, variant)))
     score.model, score.vectorizer = model, vec
     return score
 
@@ -468,6 +491,8 @@ def main(argv=None) -> int:
                          "these settings as JSON), the tagger's weight chosen by inner folds from --blend-grid")
     ap.add_argument("--blend-fit", dest="blend_fit", choices=("logistic", "grid", "cues"), default="logistic",
                     help="how the blend's weight is chosen in the inner folds (default %(default)s)")
+    ap.add_argument("--cue-variants", dest="cue_variants", default="",
+                    help="with --blend-fit cues: other second stages scored from the same fits (offset, all)")
     ap.add_argument("--blend-grid", dest="blend_grid", default="0.6,0.7,0.75,0.8,0.85,0.9",
                     help="weights of the tagger's log-odds in the blend (comma-separated; default %(default)s)")
     ap.add_argument("--augment", metavar="SZEGED_XML",
@@ -502,6 +527,10 @@ def main(argv=None) -> int:
         print("error: --blend-fit cues is a second stage over the tagger and a sentence model: it needs --sentence",
               file=sys.stderr)
         return 2
+    cue_variants = tuple(v for v in args.cue_variants.split(",") if v)
+    if set(cue_variants) - {"offset", "all"} or (cue_variants and args.blend_fit != "cues"):
+        print(f"error: --cue-variants {args.cue_variants!r}: offset and/or all, with --blend-fit cues", file=sys.stderr)
+        return 2
     if any(c <= 0 for c in C_grid):
         print("error: --C-grid values must be positive", file=sys.stderr)
         return 2
@@ -524,7 +553,8 @@ def main(argv=None) -> int:
         result = run(gold, k=args.k, C=args.C, min_count=args.min_count, window=args.window, extra=extra,
                      pos_weight=args.pos_weight, stack=args.stack, seed=seed, augment=augment,
                      lexicon=args.lexicon, C_grid=C_grid, tables=tables, sentence=sentence,
-                     blend_grid=blend_grid if sentence is not None else (), blend_fit=args.blend_fit)
+                     blend_grid=blend_grid if sentence is not None else (), blend_fit=args.blend_fit,
+                     cue_variants=cue_variants)
         result.pop("scores")
         result.pop("logistic_scores", None)
         result["cpu_seconds"] = round(time.process_time() - start, 1)

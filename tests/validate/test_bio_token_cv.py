@@ -186,3 +186,24 @@ def test_cue_stage_run_reports_the_logistic_blend_of_the_same_inner_fits(bio):
 def test_cue_stage_needs_a_sentence_model(bio, tmp_path, capsys):
     assert bio.main(["--data", str(tmp_path), "--blend-fit", "cues"]) == 2
     assert "needs --sentence" in capsys.readouterr().err
+
+
+def test_cue_stage_variants(bio):
+    import numpy as np
+
+    sents, probs = np.array([0, 0, 0]), np.array([0.9, 0.2, 0.6])
+    keys = ["c=or", "c=may", "c=or"]
+    top = bio.cue_rows(sents, probs, keys, np.array([0.5]), [0])[0]
+    assert set(top) == {"z", "s", "top=c=or", "topz=c=or"} and top["z"] == np.log(9)
+    assert set(bio.cue_rows(sents, probs, keys, np.array([0.5]), [0], "offset")[0]) == {"z", "s", "top=c=or"}
+    every = bio.cue_rows(sents, probs, keys, np.array([0.5]), [0], "all")[0]
+    # every identity with its highest log-odds (over ten), and the log of the number above 0.5 (two)
+    assert every["k=c=may"] == np.log(0.2 / 0.8) / 10 and every["k=c=or"] == top["z"] / 10
+    assert every["n"] == np.log1p(2)
+
+
+@pytest.mark.parametrize("argv", [["--sentence", "--blend-fit", "cues", "--cue-variants", "x"],
+                                  ["--sentence", "--cue-variants", "all"]])
+def test_cue_variant_errors(bio, tmp_path, capsys, argv):
+    assert bio.main(["--data", str(tmp_path), *argv]) == 2
+    assert "--cue-variants" in capsys.readouterr().err
