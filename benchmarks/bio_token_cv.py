@@ -490,7 +490,8 @@ def main(argv=None) -> int:
                     help="blend the tagger with a sentence model of analysis.validate.learn (its defaults, or "
                          "these settings as JSON), the tagger's weight chosen by inner folds from --blend-grid")
     ap.add_argument("--blend-fit", dest="blend_fit", choices=("logistic", "grid", "cues"), default="logistic",
-                    help="how the blend's weight is chosen in the inner folds (default %(default)s)")
+                    help="how the blend's weight is chosen in the inner folds; cues: the logistic blend's fits and a "
+                         "second stage that knows the deciding cue word (default %(default)s)")
     ap.add_argument("--cue-variants", dest="cue_variants", default="",
                     help="with --blend-fit cues: other second stages scored from the same fits (offset, all)")
     ap.add_argument("--blend-grid", dest="blend_grid", default="0.6,0.7,0.75,0.8,0.85,0.9",
