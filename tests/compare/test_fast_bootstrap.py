@@ -69,6 +69,46 @@ def test_batches_are_drawn_like_scipy():
     np.testing.assert_allclose(fast[0], ref[0], rtol=1e-9)
 
 
+@pytest.mark.parametrize("cells", [1, 997, 10**9])
+def test_one_sample_batch_size_does_not_change_the_interval(monkeypatch, cells):
+    """With one sample the batch bounds memory only: one resample per batch, odd batches and a single
+    batch give the same bits (the generator is drawn in the same order)."""
+    from analysis.compare import rates
+
+    num, den = _data(11, n=70)
+    cols = np.arange(num.shape[1])
+    point = num.sum(1) / den.sum(1)
+
+    def run():
+        return _ratio_bootstrap_ci(num, den, (cols,), point, n_resamples=250, confidence=0.95,
+                                   rng=np.random.default_rng(2), method="BCa")
+
+    base = run()
+    monkeypatch.setattr(rates, "_ONE_SAMPLE_BATCH_CELLS", cells)
+    other = run()
+    np.testing.assert_array_equal(other[0], base[0])
+    np.testing.assert_array_equal(other[1], base[1])
+
+
+def test_two_sample_batches_keep_their_size(monkeypatch):
+    """With two samples the batch orders the draws: it is still _BATCH_CELLS, not the one-sample size."""
+    from analysis.compare import rates
+
+    num, den = _data(11, n=70)
+    ia, ib = np.arange(0, 30), np.arange(30, 70)
+    point = num[:, ia].sum(1) / den[:, ia].sum(1) - num[:, ib].sum(1) / den[:, ib].sum(1)
+
+    def run():
+        return _ratio_bootstrap_ci(num, den, (ia, ib), point, n_resamples=250, confidence=0.95,
+                                   rng=np.random.default_rng(2), method="BCa")
+
+    base = run()
+    monkeypatch.setattr(rates, "_ONE_SAMPLE_BATCH_CELLS", 1)
+    np.testing.assert_array_equal(run()[0], base[0])
+    monkeypatch.setattr(rates, "_BATCH_CELLS", 70 * 3)  # three resamples a batch: another order
+    assert not np.array_equal(run()[0], base[0])
+
+
 def test_permutation_p_value_agrees_with_scipy():
     num, den = _data(9, n=40, k=1)
     ia, ib = np.arange(0, 18), np.arange(18, 40)
