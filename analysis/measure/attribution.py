@@ -969,7 +969,9 @@ def _doc_codes(a_ids: pd.Series, pos, m_ids: pd.Series) -> np.ndarray:
 
         def arrow(values):
             arr = pa.array(values)
-            return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+            if not isinstance(arr, pa.ChunkedArray):
+                return arr
+            return arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()  # (combine copies one chunk too)
 
         both = pa.concat_arrays([arrow(a_ids.array.take(pos)), arrow(m_ids.array)])
         if not both.null_count:  # a missing id is "nan" below, as str() makes it

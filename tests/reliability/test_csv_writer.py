@@ -145,3 +145,22 @@ def test_core_writer_steps_aside_for_what_it_cannot_write():
     assert csvwrite._core_rows(big, False) is None and to_csv_bytes(big) == _pandas(big)
     timed = pd.DataFrame({"d": pd.to_datetime(["2024-03-05 10:30"]), "n": [1]})
     assert csvwrite._core_rows(timed, False) is None
+
+
+def test_one_chunk_is_used_where_it_lies_and_rounded_scores_keep_pandas_text():
+    """A one-chunk column is written from its own buffers (no copy of the content column), several
+    chunks are combined; a column of 4-decimal scores (the take path: few distinct values) has pandas'
+    text, NaN empty."""
+    import pyarrow as pa
+
+    from analysis.csvwrite import _floats, _one_array, to_csv_bytes
+
+    one = pa.chunked_array([pa.array(["a" * 50, "b"], pa.large_string())])
+    assert _one_array(one).buffers()[2].address == one.chunk(0).buffers()[2].address
+    two = pa.chunked_array([pa.array(["a"]), pa.array(["b", "c"])])
+    assert _one_array(two).to_pylist() == ["a", "b", "c"]
+    scores = np.round(np.random.default_rng(3).random(5000), 4)
+    scores[[7, 99]] = np.nan
+    assert _floats(scores).to_pylist() == ["" if np.isnan(v) else repr(float(v)) for v in scores]
+    df = pd.DataFrame({"s": scores, "k": np.arange(len(scores))})
+    assert to_csv_bytes(df) == df.to_csv(index=False, lineterminator="\n").encode()
