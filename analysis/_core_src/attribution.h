@@ -1674,7 +1674,24 @@ static int astr_add(AStrings *s, int kind, const void *data, Py_ssize_t a, Py_ss
             }
         } else if (kind == PyUnicode_2BYTE_KIND) {
             const Py_UCS2 *d = (const Py_UCS2 *)data;
+#if MFA_SSE2
+            const __m128i high = _mm_set1_epi16((short)0xFF80), zero = _mm_setzero_si128();
+#endif
             for (Py_ssize_t i = a; i < b; i++) {
+#if MFA_SSE2
+                /* sixteen ASCII characters at a time (a content span is most of a sentence) */
+                if (i + 16 <= b) {
+                    __m128i v0 = _mm_loadu_si128((const __m128i *)(d + i));
+                    __m128i v1 = _mm_loadu_si128((const __m128i *)(d + i + 8));
+                    if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(_mm_or_si128(v0, v1), high), zero)) ==
+                        0xFFFF) {
+                        _mm_storeu_si128((__m128i *)o, _mm_packus_epi16(v0, v1));
+                        o += 16;
+                        i += 15;
+                        continue;
+                    }
+                }
+#endif
                 if (i + 4 <= b) {
                     /* four ASCII characters at a time: their low bytes, in order for either byte order
                      * (the lanes are read and written as one integer) */
