@@ -775,7 +775,7 @@ def normalise_rows(df, path, report, text_col, id_col, outlet_col, date_col, tit
         keep, changes = _clean_texts(values, rows.to_numpy(dtype=object), undecodable, path, report)
     else:  # Arrow text: only the cells the rules may change become Python strings
         values = None
-        sub_keep, sub_changes = _clean_texts(text_values.iloc[look].to_numpy(dtype=object),
+        sub_keep, sub_changes = _clean_texts(_cells_at(text_values, look),
                                              rows.to_numpy(dtype=object)[look], undecodable[look], path, report)
         keep = np.ones(len(text_values), dtype=bool)
         keep[look] = sub_keep
@@ -839,6 +839,23 @@ def _cells_to_clean(column: pd.Series, undecodable: np.ndarray):
         plain[at + _rows_with_bytes(chunk, (0, 13, 60))] = False
         at += len(chunk)
     return np.flatnonzero(~plain | undecodable)
+
+
+def _cells_at(column: pd.Series, positions: np.ndarray) -> np.ndarray:
+    """``column.iloc[positions].to_numpy(dtype=object)`` for an Arrow string column and increasing
+    ``positions``, taken chunk by chunk: pyarrow's take on a chunked array joins all its chunks first
+    (0.16 s, a copy of the 60 MB of text of the benchmark corpus, for its 2,027 cells to clean)."""
+    import pyarrow as pa
+
+    arr = pa.chunked_array(column.array.__arrow_array__())
+    bounds = np.cumsum([0] + [len(c) for c in arr.chunks])
+    which = np.searchsorted(bounds, positions, side="right") - 1
+    pieces = []
+    for k in np.unique(which):
+        local = positions[which == k] - bounds[k]
+        pieces.append(arr.chunk(int(k)).take(pa.array(local, type=pa.int64())))
+    taken = pa.chunked_array(pieces, type=arr.type)
+    return pd.Series(column.dtype.__from_arrow__(taken)).to_numpy(dtype=object)
 
 
 def _rows_with_bytes(chunk, targets) -> np.ndarray:

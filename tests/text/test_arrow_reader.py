@@ -238,3 +238,22 @@ def test_unsafe_quote_check_is_the_same_a_block_at_a_time():
         seen.add(whole(body))
     assert seen == {True, False}
     assert _unsafe_quotes(b'a,"x"y,b', 4) and not _unsafe_quotes(b'a,"x",b\n', 4)
+
+
+def test_cells_at_takes_chunk_by_chunk_what_iloc_gives():
+    """The cells to clean are taken from their own chunks (pyarrow's take on a chunked array joins every
+    chunk first): the same values and missing cells as ``iloc``, across empty and sliced chunks."""
+    import numpy as np
+    import pyarrow as pa
+
+    chunks = [pa.array(["a", None, "c"], pa.large_string()), pa.array([], pa.large_string()),
+              pa.array(["x", "d", "e\x00", None, "g"], pa.large_string()).slice(1)]
+    like = pd.Series(["z"]).array
+    column = pd.Series(type(like)(pa.chunked_array(chunks), dtype=like.dtype))
+    rng = np.random.default_rng(0)
+    for positions in [np.array([], dtype=np.int64), np.array([3]), np.array([0, 1, 5, 6]), np.arange(7),
+                      np.sort(rng.choice(7, 4, replace=False))]:
+        got = C._cells_at(column, positions)
+        want = column.iloc[positions].to_numpy(dtype=object)
+        assert len(got) == len(want)
+        assert all((g is w) or (g == w) or (pd.isna(g) and pd.isna(w)) for g, w in zip(got, want))
