@@ -88,6 +88,9 @@ static PyMethodDef core_functions[] = {
     {"take_strings", core_take_strings, METH_VARARGS,
      "take_strings(data, offsets, codes) -> (data, offsets): strings of a table picked by int32 codes, as the "
      "buffers of an Arrow large_string array"},
+    {"row_counts", core_row_counts, METH_VARARGS,
+     "row_counts(draws, n_bins, out): multiplicities of each row of int64 resample indices into the float64 "
+     "buffer out (output.h)"},
     {"csv_rows", core_csv_rows, METH_VARARGS,
      "csv_rows(n_rows, columns, escape[, into]) -> bytes (or the length written into the bytearray into): the CSV rows of a table of text, integer and bool columns "
      "(attribution.h)"},

@@ -377,3 +377,52 @@ done:
     PyBuffer_Release(&codes);
     return result;
 }
+
+/* row_counts(draws, n_bins, out): the multiplicities of a batch of bootstrap resamples. draws holds
+ * int64 indices, n_rows rows of n_draws (the buffer's length / 8 / n_draws rows, n_draws = n_bins);
+ * out, a writable float64 buffer of n_rows x n_bins, gets in row r the number of times each index
+ * appears in row r of draws (what np.bincount of the offset draws gives, as doubles: exact). An index
+ * outside [0, n_bins) is refused (out is then left part-written). */
+static PyObject *core_row_counts(PyObject *mod, PyObject *args) {
+    Py_buffer draws, out;
+    Py_ssize_t n_bins;
+    (void)mod;
+    if (!PyArg_ParseTuple(args, "y*nw*", &draws, &n_bins, &out)) return NULL;
+    PyObject *result = NULL;
+    if (n_bins <= 0 || draws.len % ((Py_ssize_t)sizeof(int64_t) * n_bins) ||
+        out.len != draws.len / (Py_ssize_t)sizeof(int64_t) * (Py_ssize_t)sizeof(double)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "row_counts: draws must be int64 rows of n_bins indices and out float64 of the same shape");
+        goto done;
+    }
+    {
+        const int64_t *d = (const int64_t *)draws.buf;
+        double *o = (double *)out.buf;
+        Py_ssize_t n_rows = draws.len / (Py_ssize_t)sizeof(int64_t) / n_bins;
+        int bad = 0;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t r = 0; r < n_rows && !bad; r++) {
+            double *row = o + r * n_bins;
+            const int64_t *src = d + r * n_bins;
+            memset(row, 0, (size_t)n_bins * sizeof(double));
+            for (Py_ssize_t j = 0; j < n_bins; j++) {
+                uint64_t k = (uint64_t)src[j];
+                if (k >= (uint64_t)n_bins) {
+                    bad = 1;
+                    break;
+                }
+                row[k] += 1.0;
+            }
+        }
+        Py_END_ALLOW_THREADS
+        if (bad) {
+            PyErr_SetString(PyExc_ValueError, "row_counts: an index outside [0, n_bins)");
+            goto done;
+        }
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&draws);
+    PyBuffer_Release(&out);
+    return result;
+}

@@ -26,6 +26,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from ..measure.core import row_counts
 from .columns import (
     COUNT_SUFFIX,
     as_list,
@@ -401,15 +402,16 @@ def _ratio_bootstrap_ci(num, den, samples, point, *, n_resamples, confidence, rn
     n_docs = sum(len(c) for c in cols)
     batch = _batch(n_docs) if len(cols) > 1 else max(1, _ONE_SAMPLE_BATCH_CELLS // max(n_docs, 1))
     dist = np.empty((k, n_resamples))
+    # one multiplicity buffer per sample, reused by every batch (fresh memory each batch cost page faults)
+    bufs = [np.empty((min(batch, n_resamples), mat.shape[1])) for mat in mats]
     with np.errstate(invalid="ignore", divide="ignore"):
         for start in range(0, n_resamples, batch):
             b = min(batch, n_resamples - start)
             theta = np.zeros((k, b))
-            for sign, mat in zip(signs, mats):
+            for sign, mat, buf in zip(signs, mats, bufs):
                 n = mat.shape[1]
-                i = rng.integers(0, n, (b, n))
-                mult = np.bincount((i + n * np.arange(b)[:, None]).ravel(), minlength=b * n)
-                sums = (mult.reshape(b, n).astype(float) @ mat.T).T
+                mult = row_counts(rng.integers(0, n, (b, n)), out=buf[:b])
+                sums = (mult @ mat.T).T
                 theta += sign * (sums[:k] / sums[k:])
             dist[:, start:start + b] = theta
         totals = [m.sum(axis=1) for m in mats]

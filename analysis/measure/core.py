@@ -47,7 +47,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
         warnings.warn(MISSING_REASON, RuntimeWarning, stacklevel=2)
 
 __all__ = ["AVAILABLE", "MISSING_REASON", "CoreScanner", "GlobIndex", "StringTable", "compiled_cue_model", "csv_rows",
-           "is_arrow_text", "sentence_scanner",
+           "is_arrow_text", "row_counts", "sentence_scanner",
            "strings_from_buffers", "unsupported_reason"]
 
 AVAILABLE = _core is not None
@@ -64,6 +64,34 @@ def compiled_cue_model(vocabulary, weights, bias, sets, source_sets=None):
     if source_sets is None:
         return _core.CueModel(vocabulary, weights, bias, sets)
     return _core.CueModel(vocabulary, weights, bias, sets, source_sets)
+
+
+def row_counts(draws, out=None):
+    """The multiplicities of bootstrap resamples: for int64 ``draws`` of shape ``(b, n)`` (each row a
+    resample of indices in ``[0, n)``), a float64 ``(b, n)`` array whose row ``r`` counts how often each
+    index appears in row ``r`` (``np.bincount`` of each row, as exact doubles), written into ``out``
+    when given (a C-contiguous float64 array of that shape, reused from batch to batch: no fresh memory
+    per batch). The compiled core counts in one pass without the offset draws and the integer counts
+    that ``np.bincount`` needs; without the core, ``np.bincount``.
+
+    >>> import numpy as np
+    >>> row_counts(np.array([[0, 0, 2], [1, 2, 2]])).tolist()
+    [[2.0, 0.0, 1.0], [0.0, 1.0, 2.0]]
+    """
+    import numpy as np
+
+    draws = np.ascontiguousarray(draws, dtype=np.int64)
+    b, n = draws.shape
+    if out is None:
+        out = np.empty((b, n))
+    if out.shape != (b, n) or out.dtype != np.float64 or not out.flags.c_contiguous:
+        raise ValueError(f"row_counts: out must be a C-contiguous float64 array of shape {(b, n)}")
+    if _core is None or n == 0:
+        counts = np.bincount((draws + n * np.arange(b)[:, None]).ravel(), minlength=b * n)
+        out[...] = counts.reshape(b, n)
+        return out
+    _core.row_counts(draws, n, out)
+    return out
 
 
 def sentence_scanner():

@@ -165,3 +165,32 @@ def test_score_summary_does_not_import_scipy_stats():
             "print('scipy.stats' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (7, 13), (0, 5), (40, 300)])
+def test_row_counts_are_bincount_per_row(shape):
+    """The multiplicities of each resample (the compiled counting, or numpy without the core) are those
+    of np.bincount, exact, into a reused buffer."""
+    from analysis.measure.core import row_counts
+
+    b, n = shape
+    draws = np.random.default_rng(b * 31 + n).integers(0, n, (b, n))
+    ref = np.bincount((draws + n * np.arange(b)[:, None]).ravel(), minlength=b * n).reshape(b, n).astype(float)
+    buf = np.full((b, n), 99.0)
+    got = row_counts(draws, out=buf)
+    assert got is buf
+    np.testing.assert_array_equal(got, ref)
+    np.testing.assert_array_equal(row_counts(draws), ref)
+
+
+def test_row_counts_refuse_bad_draws_and_buffers():
+    from analysis.measure.core import AVAILABLE, row_counts
+
+    with pytest.raises(ValueError, match="out must be"):
+        row_counts(np.zeros((2, 3), dtype=np.int64), out=np.empty((3, 2)))
+    with pytest.raises(ValueError, match="out must be"):
+        row_counts(np.zeros((2, 3), dtype=np.int64), out=np.empty((2, 3), dtype=np.float32))
+    if AVAILABLE:  # numpy's bincount has its own errors
+        for bad in (3, -1):
+            with pytest.raises(ValueError, match="outside"):
+                row_counts(np.array([[0, bad, 1]]))
