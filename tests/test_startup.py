@@ -72,3 +72,33 @@ def test_compare_package_exports_resolve_lazily():
         value = getattr(compare, name)
         assert not isinstance(value, types.ModuleType) and value.__name__ == name
         assert value.__module__.startswith("analysis.compare.")
+
+
+def test_the_command_line_allocates_arrow_memory_with_malloc_unless_told_otherwise(tmp_path):
+    """``python -m analysis`` names pyarrow's memory pool before pyarrow is imported (the C library's
+    malloc, see ``analysis.cli.ARROW_MEMORY_POOL``); a pool the environment names is kept; main(argv)
+    called from Python leaves the environment alone."""
+    import os
+
+    from analysis.cli import use_arrow_memory_pool
+
+    env = {}
+    assert use_arrow_memory_pool(env) == "system" and env == {"ARROW_DEFAULT_MEMORY_POOL": "system"}
+    env = {"ARROW_DEFAULT_MEMORY_POOL": "jemalloc"}
+    assert use_arrow_memory_pool(env) == "jemalloc"
+    probe = ("import sys\nfrom analysis.cli import main\n"
+             f"sys.argv = ['analysis', 'score', {str(tmp_path / 'missing.csv')!r}, '--out', {str(tmp_path / 'o')!r}]\n"
+             "rc = main()\nimport pyarrow as pa\nprint(rc, pa.default_memory_pool().backend_name)")
+    base = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+
+    def run(code, **extra):
+        done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=120,
+                              env={**base, **extra})
+        return done.stdout.split()
+
+    assert run(probe) == ["2", "system"]  # the command failed (no such file) after naming the pool
+    assert run(probe, ARROW_DEFAULT_MEMORY_POOL="jemalloc") == ["2", "jemalloc"]
+    from_python = probe.replace("rc = main()", f"rc = main(['score', {str(tmp_path / 'missing.csv')!r}, '--out', "
+                                              f"{str(tmp_path / 'o')!r}])")
+    default = run("import pyarrow as pa; print(0, pa.default_memory_pool().backend_name)")[1]
+    assert run(from_python) == ["2", default]
