@@ -97,6 +97,12 @@ def test_the_command_line_allocates_arrow_memory_with_malloc_unless_told_otherwi
         return done.stdout.split()
 
     assert run(probe) == ["2", "system"]  # the command failed (no such file) after naming the pool
+    other = probe.replace(f"sys.argv = ['analysis', 'score', {str(tmp_path / 'missing.csv')!r}, '--out', "
+                          f"{str(tmp_path / 'o')!r}]", f"sys.argv = ['analysis', 'compare', {str(tmp_path / 'none')!r}, '--out', "
+                          f"{str(tmp_path / 'c')!r}]")
+    assert "compare" in other
+    default0 = run("import pyarrow as pa; print(0, pa.default_memory_pool().backend_name)")[1]
+    assert run(other)[1] == default0  # compare keeps pyarrow's own pool (its peak memory)
     assert run(probe, ARROW_DEFAULT_MEMORY_POOL="jemalloc") == ["2", "jemalloc"]
     from_python = probe.replace("rc = main()", f"rc = main(['score', {str(tmp_path / 'missing.csv')!r}, '--out', "
                                               f"{str(tmp_path / 'o')!r}])")

@@ -76,12 +76,15 @@ def freeze_imported() -> None:
         gc.freeze()
 
 
-#: the memory pool pyarrow allocates from in a command run as the whole process, unless the environment
-#: already names one (``ARROW_DEFAULT_MEMORY_POOL``): the C library's malloc. With pyarrow's default
-#: (mimalloc) the memory the command's Arrow tables free went back to the kernel and came back as new
-#: pages, zeroed again: the 10M-token ``score`` spent 0.74-0.96 s in the kernel against 0.34-0.47 s with
-#: malloc (benchmarks/README.md); a script that only reads the file is the same either way.
+#: the memory pool pyarrow allocates from in the commands of :data:`MALLOC_COMMANDS` run as the whole
+#: process, unless the environment already names one (``ARROW_DEFAULT_MEMORY_POOL``): the C library's
+#: malloc. With pyarrow's default (mimalloc) the memory score's Arrow tables free went back to the kernel
+#: and came back as new pages, zeroed again: the 10M-token ``score`` spent 0.74-0.96 s in the kernel
+#: against 0.34-0.47 s with malloc (docs/scale.md); a script that only reads the file is the same either
+#: way. ``compare`` keeps pyarrow's default: it holds its large tables, and with malloc its peak on the
+#: 40M-word corpus rose from 1.6 to 2.2-2.3 GB.
 ARROW_MEMORY_POOL = "system"
+MALLOC_COMMANDS = ("score",)
 
 
 def use_arrow_memory_pool(environ=None) -> str:
@@ -95,10 +98,10 @@ def use_arrow_memory_pool(environ=None) -> str:
 def main(argv=None) -> int:
     global _WHOLE_PROCESS
     whole_process = argv is None  # the command line (python -m analysis), not a call from Python
-    if whole_process and "pyarrow" not in sys.modules:
-        use_arrow_memory_pool()
     argv = sys.argv[1:] if argv is None else list(argv)
     command = argv[0] if argv and argv[0] in COMMANDS else None
+    if whole_process and command in MALLOC_COMMANDS and "pyarrow" not in sys.modules:
+        use_arrow_memory_pool()
     parser = build_parser(command) if command else build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
