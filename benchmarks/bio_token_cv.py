@@ -3,7 +3,7 @@
 ``nice python benchmarks/bio_token_cv.py [--data ../shared/data/uncertainty] [--k 5] [--C 2]
 [--extra alt,modal,sent] [--pos-weight W] [--stack] [--seed S | --seeds 0,1,2,3,4] [--augment SZEGED_XML]
 [--lexicon hedging] [--C-grid 0.5,1,2] [--sentence [SETTINGS_JSON]] [--blend-fit logistic|grid|cues]
-[--blend-grid 0.6,0.7,...]``
+[--blend-grid 0.6,0.7,...] [--pairs cooc,lrx] [--bag N]``
 
 An experiment for issue 18: it measures how far a sentence decision taken from a token-level cue
 tagger alone gets. The candidate features are the library's (:mod:`analysis.validate.tagger`, the
@@ -142,6 +142,65 @@ def extra_features(norms: list[str], j: int, key: str, groups) -> list[str]:
     return out
 
 
+#: Groups of :func:`pair_features` (``--pairs``).
+PAIR_GROUPS = ("cooc", "lrx")
+
+
+def pair_features(norms: list[str], j: int, key: str, cands, groups) -> list[str]:
+    """Conjunctions of the candidate with its context, learned rather than hand-listed (``--pairs``).
+
+    * ``cooc``: the identity of every *other* candidate of the sentence, with its side
+      (``c=either|oc>=c=or``: "either" with "or" after it; ``c=or|oc<=c=whether``); the weights say which
+      pairs of candidate words make each other more or less of a cue;
+    * ``lrx``: the candidate with its left word and the right word's last two letters, with its right
+      word and the last two letters of the word after (``c=could|r=be|r2s2=ed``: "could be" + a
+      participle), and with the left word's last two letters and the right word.
+
+    ``cands`` are the sentence's candidates as ``(token index, identity)``.
+
+    >>> pair_features(["either", "a", "or", "b"], 0, "c=either", [(0, "c=either"), (2, "c=or")], ("cooc",))
+    ['c=either|oc>=c=or']
+    >>> pair_features(["it", "could", "be", "used"], 1, "c=could", [(1, "c=could")], ("lrx",))
+    ['c=could|l=it|rs2=be', 'c=could|r=be|r2s2=ed', 'c=could|ls2=it|r=be']
+    """
+    out: list[str] = []
+    if "cooc" in groups:
+        out += sorted({f"{key}|oc{'<' if j2 < j else '>'}={key2}" for j2, key2 in cands if j2 != j})
+    if "lrx" in groups:
+        n = len(norms)
+        left = norms[j - 1] if j else "<s>"
+        right = norms[j + 1] if j + 1 < n else "</s>"
+        right2 = norms[j + 2] if j + 2 < n else "</s>"
+        out += [f"{key}|l={left}|rs2={right[-2:]}", f"{key}|r={right}|r2s2={right2[-2:]}",
+                f"{key}|ls2={left[-2:]}|r={right}"]
+    return out
+
+
+class Bagged:
+    """The mean log-odds of several fitted classifiers, as a probability (``--bag``)."""
+
+    def __init__(self, models):
+        self.models = models
+
+    def predict_proba(self, X) -> np.ndarray:
+        z = np.mean([m.decision_function(X) for m in self.models], axis=0)
+        p = 1.0 / (1.0 + np.exp(-z))
+        return np.c_[1 - p, p]
+
+
+def bootstrap_weights(docs: np.ndarray, seed: int, b: int) -> np.ndarray:
+    """Row weights of bootstrap resample ``b``: how often each row's document is drawn (documents drawn
+    with replacement, as many as there are); the draw depends only on ``seed``, ``b`` and the documents.
+
+    >>> w = bootstrap_weights(np.array(["a", "a", "b", "c"]), 0, 0)
+    >>> bool(w[0] == w[1]), float(w[[0, 2, 3]].sum())  # a document's rows share a count; 3 documents drawn
+    (True, 3.0)
+    """
+    uniq, inv = np.unique(docs, return_inverse=True)
+    counts = np.bincount(np.random.default_rng([seed, b]).integers(0, len(uniq), len(uniq)), minlength=len(uniq))
+    return counts[inv].astype(np.float64)
+
+
 def _sentence_block(probs, sent, n: int) -> np.ndarray:
     """Per sentence: highest and second-highest candidate probability, noisy-or, log count > 0.5, logit of the highest."""
     best, second = np.zeros(n), np.zeros(n)
@@ -191,7 +250,7 @@ def prepare(gold, augment=None, lexicon: str | None = None) -> dict:
 def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, extra=(),
         pos_weight: float = 1.0, stack: bool = False, augment=None, bits: int = 20, lexicon: str | None = None,
         C_grid=(), tables=None, sentence: dict | None = None, blend_grid=(), blend_fit: str = "logistic",
-        cue_variants=()) -> dict:
+        cue_variants=(), pairs=(), bag: int = 1) -> dict:
     """Out-of-fold scores of the tagger; ``extra`` feature groups, a cue ``pos_weight``, ``stack``ing,
     and ``augment``: sentences of another domain (a DataFrame like ``gold``) joining every training fold.
     ``bits``: features are hashed into 2^bits columns. ``lexicon``: a lexicon whose matches are
@@ -205,7 +264,10 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     regression of the labels on the two inner scores; ``"grid"``: ``(C, w)`` with the best inner F1
     over ``C_grid`` x ``blend_grid``; ``"cues"``: the logistic blend's fits and a second stage on them
     (:func:`cue_stage`), whose other ``cue_variants`` (:func:`cue_rows`) are scored beside it from the
-    same fits (``variant_f1``). All nested (three inner folds of each training part). The result's ``scores`` are every sentence's out-of-fold decision value (the
+    same fits (``variant_f1``). All nested (three inner folds of each training part). ``pairs``:
+    :func:`pair_features` groups added to every candidate. ``bag``: every tagger fit (inner and outer) is
+    the mean log-odds of ``bag`` fits on bootstrap resamples of its training documents
+    (:func:`bootstrap_weights`, :class:`Bagged`). The result's ``scores`` are every sentence's out-of-fold decision value (the
     blend, or the highest candidate log-odds; :data:`NO_CANDIDATE` without a candidate); :func:`main`
     leaves them out of its JSON lines."""
     import scipy.sparse as sp
@@ -214,6 +276,10 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
 
+    if bag > 1 and (augment is not None or stack):
+        raise ValueError("bag: not with augment or stack")
+    if set(pairs) - set(PAIR_GROUPS):
+        raise ValueError(f"pairs: the groups are {', '.join(PAIR_GROUPS)}")
     if tables is None:
         tables = prepare(gold, augment, lexicon)
     toks, aug_toks, hits, aug_hits = tables["toks"], tables["aug_toks"], tables["hits"], tables["aug_hits"]
@@ -238,18 +304,20 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
             for i in indices:
                 norms, labs = source[i]
                 found = source_hits[i] if source_hits is not None else {}
+                cands = []
                 for j, w in enumerate(norms):
                     if w in cue_words:
-                        key = "c=" + w
+                        cands.append((j, "c=" + w))
                     elif len(w) >= 4 and crude_stem(w) in stems:
-                        key = "s=" + crude_stem(w)
+                        cands.append((j, "s=" + crude_stem(w)))
                     elif len(w) >= 5 and w[:5] in prefixes:
-                        key = "p=" + w[:5]
+                        cands.append((j, "p=" + w[:5]))
                     elif j in found:
-                        key = "x=" + found[j][0]
-                    else:
-                        continue
+                        cands.append((j, "x=" + found[j][0]))
+                for j, key in cands:
                     fs = candidate_features(norms, j, key, window) + extra_features(norms, j, key, extra)
+                    if pairs:
+                        fs += pair_features(norms, j, key, cands, pairs)
                     if source_hits is not None:
                         fs += lexicon_features(key, found.get(j))
                     feats.append(fs + [f"{domain}:{f}" for f in fs] if aug_toks else fs)
@@ -263,14 +331,22 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
             return X, np.asarray(sent, dtype=np.int64), np.asarray(labels, dtype=bool)
         return build
 
-    def fit(X, labels, c=C):
-        return LogisticRegression(C=c, solver="liblinear", max_iter=2000, class_weight=class_weight).fit(X, labels)
+    def fit(X, labels, c=C, sents=None):
+        def one(weights=None):
+            return LogisticRegression(C=c, solver="liblinear", max_iter=2000, class_weight=class_weight).fit(
+                X if weights is None else X[weights > 0], labels if weights is None else labels[weights > 0],
+                sample_weight=None if weights is None else weights[weights > 0])
+        if bag <= 1 or sents is None:
+            return one()
+        docs = groups[sents]
+        return Bagged([one(bootstrap_weights(docs, seed, b)) for b in range(bag)])
 
     def training_matrix(build, idx):
-        X, _s, lab = build(idx)
+        X, sents, lab = build(idx)
         if aug_toks:
             X_aug, _sa, lab_aug = build(range(len(aug_toks)), aug_toks, "wiki")
             X, lab = sp.vstack([X, X_aug]).tocsr(), np.r_[lab, lab_aug]
+        training_matrix.sents = sents
         return X, lab
 
     def sentence_scores(train_idx, test_idx) -> np.ndarray:
@@ -293,11 +369,12 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
                 train_idx, y[train_idx], groups[train_idx]):
             inner = builder(train_idx[itr])
             X_a, lab_a = training_matrix(inner, train_idx[itr])
+            s_a = training_matrix.sents
             X_b, s_b, _lb = inner(train_idx[ite])
             keys_b = inner.last[0] if hasattr(inner, "last") else []
             for g, c in enumerate(Cs):
                 if len(s_b):
-                    p_b = fit(X_a, lab_a, c).predict_proba(X_b)[:, 1]
+                    p_b = fit(X_a, lab_a, c, s_a).predict_proba(X_b)[:, 1]
                     np.maximum.at(best[g], s_b, p_b)
                     inner_cands[g][0].append(s_b)
                     inner_cands[g][1].append(p_b)
@@ -348,7 +425,7 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
                                else (Cs[0], ws[0], None))
         chosen.append(c_fold)
         chosen_w.append(w_fold)
-        clf = fit(X_tr, lab_tr, c_fold)
+        clf = fit(X_tr, lab_tr, c_fold, training_matrix.sents)
         X_te, sent_te, _l = build(test_idx)
         p_te = clf.predict_proba(X_te)[:, 1] if len(sent_te) else np.zeros(0)
         if stack:
@@ -387,18 +464,18 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
         p, t = pred[test_idx], y[test_idx]
         fold_f1.append(2 * float((p & t).sum()) / float(p.sum() + t.sum()))
     tp = float((pred & y).sum())
-    precision, recall = tp / pred.sum(), tp / y.sum()
+    precision, recall = tp / max(float(pred.sum()), 1.0), tp / y.sum()  # precision 0 when nothing is flagged
     mean, sd = float(np.mean(fold_f1)), float(np.std(fold_f1, ddof=1))
     half = float(student_t.ppf(0.975, k - 1)) * sd / math.sqrt(k)
     return {"sentences": len(gold), "uncertain": int(y.sum()), "documents": len(set(groups)), "k": k,
             "C": C, "min_count": min_count, "window": window, "extra": sorted(extra), "pos_weight": pos_weight,
-            "stack": stack, "seed": seed, "lexicon": lexicon,
+            "stack": stack, "seed": seed, "lexicon": lexicon, "pairs": sorted(pairs), "bag": bag,
             "C_grid": sorted(C_grid) if C_grid else None, "C_chosen": chosen if C_grid else None,
             "sentence": sentence, "blend_fit": blend_fit if sentence is not None else None,
             "blend_grid": list(ws) if sentence is not None and blend_fit == "grid" else None,
             "w_chosen": chosen_w if sentence is not None else None,
             "augment": None if augment is None else len(augment), "precision": round(precision, 4),
-            "recall": round(recall, 4), "f1": round(2 * precision * recall / (precision + recall), 4),
+            "recall": round(recall, 4), "f1": round(2 * precision * recall / max(precision + recall, 1e-12), 4),
             "fold_f1": [round(f, 4) for f in fold_f1], "fold_mean": round(mean, 4),
             "fold_interval": [round(mean - half, 4), round(mean + half, 4)], "scores": oof_score,
             **({"logistic_f1": _f1(alt_score > 0, y), "logistic_scores": alt_score,
@@ -496,6 +573,12 @@ def main(argv=None) -> int:
                     help="with --blend-fit cues: other second stages scored from the same fits (offset, all)")
     ap.add_argument("--blend-grid", dest="blend_grid", default="0.6,0.7,0.75,0.8,0.85,0.9",
                     help="weights of the tagger's log-odds in the blend (comma-separated; default %(default)s)")
+    ap.add_argument("--pairs", default="",
+                    help="conjunction features to add: cooc (the other candidates of the sentence, by side), lrx "
+                         "(the candidate with a neighbour word and the other neighbour's ending; comma-separated)")
+    ap.add_argument("--bag", type=int, default=1,
+                    help="every tagger fit is the mean log-odds of this many fits on bootstrap resamples of its "
+                         "training documents (default 1: one fit on all of them)")
     ap.add_argument("--augment", metavar="SZEGED_XML",
                     help="add a Szeged WikiWeasel file's sentences to every training fold (domain-augmented features)")
     args = ap.parse_args(argv)
@@ -539,6 +622,13 @@ def main(argv=None) -> int:
     if extra - {"alt", "modal", "sent"}:
         print(f"error: --extra {args.extra!r}: the groups are alt, modal, sent", file=sys.stderr)
         return 2
+    pairs = tuple(g for g in args.pairs.split(",") if g)
+    if set(pairs) - set(PAIR_GROUPS):
+        print(f"error: --pairs {args.pairs!r}: the groups are {', '.join(PAIR_GROUPS)}", file=sys.stderr)
+        return 2
+    if args.bag < 1 or (args.bag > 1 and (args.augment or args.stack)):
+        print("error: --bag needs a positive count and cannot be combined with --augment or --stack", file=sys.stderr)
+        return 2
     files = sorted(Path(args.data).glob("task2_train_bio_*.xml"))
     if not files:
         print(f"error: no task2_train_bio_*.xml under {args.data} (the CoNLL-2010 files live in ../shared)",
@@ -555,7 +645,7 @@ def main(argv=None) -> int:
                      pos_weight=args.pos_weight, stack=args.stack, seed=seed, augment=augment,
                      lexicon=args.lexicon, C_grid=C_grid, tables=tables, sentence=sentence,
                      blend_grid=blend_grid if sentence is not None else (), blend_fit=args.blend_fit,
-                     cue_variants=cue_variants)
+                     cue_variants=cue_variants, pairs=pairs, bag=args.bag)
         result.pop("scores")
         result.pop("logistic_scores", None)
         result["cpu_seconds"] = round(time.process_time() - start, 1)

@@ -207,3 +207,77 @@ def test_cue_stage_variants(bio):
 def test_cue_variant_errors(bio, tmp_path, capsys, argv):
     assert bio.main(["--data", str(tmp_path), *argv]) == 2
     assert "--cue-variants" in capsys.readouterr().err
+
+
+def _pair_corpus(n_docs: int) -> pd.DataFrame:
+    """'zeta' and 'theta' are cues only together, six tokens apart: each alone (twice as often) is not."""
+    rows = []
+    for d in range(n_docs):
+        for text, cued in (("zeta one two three four five theta.", True), ("zeta one two three four five six.", False),
+                           ("zeta one two three four five six.", False), ("seven one two three four five theta.", False),
+                           ("seven one two three four five theta.", False)):
+            cues = [(0, 4, "zeta", "speculation"), (text.index("theta"), text.index("theta") + 5, "theta",
+                                                    "speculation")] if cued else []
+            rows.append({"doc_id": f"d{d}", "text": text, "label": cued, "cues": cues})
+    return pd.DataFrame(rows)
+
+
+def test_pair_features_learn_which_candidates_make_each_other_cues(bio):
+    gold = _pair_corpus(10)
+    plain = bio.run(gold, k=2, C=2.0, min_count=2, window=3, bits=14)
+    pairs = bio.run(gold, k=2, C=2.0, min_count=2, window=3, bits=14, pairs=("cooc",))
+    # outside the window and not trigger words: without the pair feature each word alone is a cue a third of
+    # the time, so the sentences holding both are missed; with it they are all found and nothing else is
+    assert plain["recall"] == 0.0 and plain["f1"] == 0.0 and pairs["f1"] == 1.0
+    assert pairs["pairs"] == ["cooc"] and plain["pairs"] == []
+
+
+def test_pair_feature_strings(bio):
+    cands = [(0, "c=either"), (2, "c=or"), (4, "c=or")]
+    norms = ["either", "a", "or", "b", "or"]
+    assert bio.pair_features(norms, 2, "c=or", cands, ("cooc",)) == ["c=or|oc<=c=either", "c=or|oc>=c=or"]
+    assert bio.pair_features(norms, 4, "c=or", cands, ("lrx",)) == [
+        "c=or|l=b|rs2=s>", "c=or|r=</s>|r2s2=s>", "c=or|ls2=b|r=</s>"]
+    assert bio.pair_features(norms, 4, "c=or", cands, ()) == []
+
+
+def test_bagging_averages_bootstrap_fits_and_stays_deterministic(bio):
+    import numpy as np
+
+    gold = _rare_hedges(12)  # documents differ, so resamples of them do too
+    one = bio.run(gold, k=3, C=2.0, min_count=2, window=3, bits=14, lexicon="hedging")
+    bagged = bio.run(gold, k=3, C=2.0, min_count=2, window=3, bits=14, lexicon="hedging", bag=3)
+    again = bio.run(gold, k=3, C=2.0, min_count=2, window=3, bits=14, lexicon="hedging", bag=3)
+    assert (bagged["scores"] == again["scores"]).all() and bagged["bag"] == 3 and one["bag"] == 1
+    assert not np.allclose(bagged["scores"], one["scores"])  # other fits, the same decisions here
+    assert bagged["f1"] == one["f1"] == 1.0
+    w = bio.bootstrap_weights(np.array(["a", "b", "a", "c", "d"]), 0, 1)
+    assert w[0] == w[2] and w[[0, 1, 3, 4]].sum() == 4
+    assert not (w == bio.bootstrap_weights(np.array(["a", "b", "a", "c", "d"]), 0, 2)).all()
+
+
+def test_bagged_probability_is_the_sigmoid_of_the_mean_log_odds(bio):
+    import numpy as np
+
+    class Fixed:
+        def __init__(self, z):
+            self.z = np.asarray(z, dtype=float)
+
+        def decision_function(self, X):
+            return self.z
+
+    p = bio.Bagged([Fixed([0.0, 2.0]), Fixed([2.0, -4.0])]).predict_proba(None)
+    assert np.allclose(p[:, 1], 1 / (1 + np.exp(-np.array([1.0, -1.0])))) and np.allclose(p.sum(axis=1), 1)
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--pairs", "cooc,x"], "the groups are cooc, lrx"),
+    (["--bag", "0"], "positive count"),
+    (["--bag", "2", "--stack"], "cannot be combined"),
+    (["--bag", "2", "--augment", "x.xml"], "cannot be combined"),
+])
+def test_pair_and_bag_errors(bio, tmp_path, capsys, argv, message):
+    assert bio.main(["--data", str(tmp_path), *argv]) == 2
+    assert message in capsys.readouterr().err
+    with pytest.raises(ValueError):
+        bio.run(_corpus(4, "d"), k=2, C=1.0, min_count=2, window=3, bits=10, pairs=("x",))
