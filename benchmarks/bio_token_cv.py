@@ -3,7 +3,8 @@
 ``nice python benchmarks/bio_token_cv.py [--data ../shared/data/uncertainty] [--k 5] [--C 2]
 [--extra alt,modal,sent] [--pos-weight W] [--stack] [--seed S | --seeds 0,1,2,3,4] [--augment SZEGED_XML]
 [--lexicon hedging] [--C-grid 0.5,1,2] [--sentence [SETTINGS_JSON]] [--blend-fit logistic|grid|cues]
-[--blend-grid 0.6,0.7,...] [--pairs cooc,lrx] [--bag N]``
+[--blend-grid 0.6,0.7,...] [--pairs cooc,lrx] [--bag N]
+[--penalty l2|l1]``
 
 An experiment for issue 18: it measures how far a sentence decision taken from a token-level cue
 tagger alone gets. The candidate features are the library's (:mod:`analysis.validate.tagger`, the
@@ -250,7 +251,7 @@ def prepare(gold, augment=None, lexicon: str | None = None) -> dict:
 def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, extra=(),
         pos_weight: float = 1.0, stack: bool = False, augment=None, bits: int = 20, lexicon: str | None = None,
         C_grid=(), tables=None, sentence: dict | None = None, blend_grid=(), blend_fit: str = "logistic",
-        cue_variants=(), pairs=(), bag: int = 1) -> dict:
+        cue_variants=(), pairs=(), bag: int = 1, penalty: str = "l2") -> dict:
     """Out-of-fold scores of the tagger; ``extra`` feature groups, a cue ``pos_weight``, ``stack``ing,
     and ``augment``: sentences of another domain (a DataFrame like ``gold``) joining every training fold.
     ``bits``: features are hashed into 2^bits columns. ``lexicon``: a lexicon whose matches are
@@ -267,7 +268,8 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     same fits (``variant_f1``). All nested (three inner folds of each training part). ``pairs``:
     :func:`pair_features` groups added to every candidate. ``bag``: every tagger fit (inner and outer) is
     the mean log-odds of ``bag`` fits on bootstrap resamples of its training documents
-    (:func:`bootstrap_weights`, :class:`Bagged`). The result's ``scores`` are every sentence's out-of-fold decision value (the
+    (:func:`bootstrap_weights`, :class:`Bagged`). ``penalty``: the tagger's regulariser (``"l2"`` or
+    ``"l1"``, liblinear either way; ``C`` and ``C_grid`` are its inverse strength). The result's ``scores`` are every sentence's out-of-fold decision value (the
     blend, or the highest candidate log-odds; :data:`NO_CANDIDATE` without a candidate); :func:`main`
     leaves them out of its JSON lines."""
     import scipy.sparse as sp
@@ -280,6 +282,8 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
         raise ValueError("bag: not with augment or stack")
     if set(pairs) - set(PAIR_GROUPS):
         raise ValueError(f"pairs: the groups are {', '.join(PAIR_GROUPS)}")
+    if penalty not in ("l1", "l2"):
+        raise ValueError(f"penalty: l1 or l2, got {penalty!r}")
     if tables is None:
         tables = prepare(gold, augment, lexicon)
     toks, aug_toks, hits, aug_hits = tables["toks"], tables["aug_toks"], tables["hits"], tables["aug_hits"]
@@ -333,7 +337,8 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
 
     def fit(X, labels, c=C, sents=None):
         def one(weights=None):
-            return LogisticRegression(C=c, solver="liblinear", max_iter=2000, class_weight=class_weight).fit(
+            return LogisticRegression(C=c, solver="liblinear", max_iter=2000, class_weight=class_weight,
+                                      **({"l1_ratio": 1.0} if penalty == "l1" else {})).fit(
                 X if weights is None else X[weights > 0], labels if weights is None else labels[weights > 0],
                 sample_weight=None if weights is None else weights[weights > 0])
         if bag <= 1 or sents is None:
@@ -470,6 +475,7 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     return {"sentences": len(gold), "uncertain": int(y.sum()), "documents": len(set(groups)), "k": k,
             "C": C, "min_count": min_count, "window": window, "extra": sorted(extra), "pos_weight": pos_weight,
             "stack": stack, "seed": seed, "lexicon": lexicon, "pairs": sorted(pairs), "bag": bag,
+            "penalty": penalty,
             "C_grid": sorted(C_grid) if C_grid else None, "C_chosen": chosen if C_grid else None,
             "sentence": sentence, "blend_fit": blend_fit if sentence is not None else None,
             "blend_grid": list(ws) if sentence is not None and blend_fit == "grid" else None,
@@ -579,6 +585,8 @@ def main(argv=None) -> int:
     ap.add_argument("--bag", type=int, default=1,
                     help="every tagger fit is the mean log-odds of this many fits on bootstrap resamples of its "
                          "training documents (default 1: one fit on all of them)")
+    ap.add_argument("--penalty", choices=("l2", "l1"), default="l2",
+                    help="the tagger's regulariser (liblinear; default %(default)s)")
     ap.add_argument("--augment", metavar="SZEGED_XML",
                     help="add a Szeged WikiWeasel file's sentences to every training fold (domain-augmented features)")
     args = ap.parse_args(argv)
@@ -645,7 +653,7 @@ def main(argv=None) -> int:
                      pos_weight=args.pos_weight, stack=args.stack, seed=seed, augment=augment,
                      lexicon=args.lexicon, C_grid=C_grid, tables=tables, sentence=sentence,
                      blend_grid=blend_grid if sentence is not None else (), blend_fit=args.blend_fit,
-                     cue_variants=cue_variants, pairs=pairs, bag=args.bag)
+                     cue_variants=cue_variants, pairs=pairs, bag=args.bag, penalty=args.penalty)
         result.pop("scores")
         result.pop("logistic_scores", None)
         result["cpu_seconds"] = round(time.process_time() - start, 1)

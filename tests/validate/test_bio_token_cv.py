@@ -281,3 +281,13 @@ def test_pair_and_bag_errors(bio, tmp_path, capsys, argv, message):
     assert message in capsys.readouterr().err
     with pytest.raises(ValueError):
         bio.run(_corpus(4, "d"), k=2, C=1.0, min_count=2, window=3, bits=10, pairs=("x",))
+
+
+def test_l1_penalty_keeps_few_features(bio):
+    gold = _rare_hedges(12)
+    l2 = bio.run(gold, k=3, C=1.0, min_count=2, window=3, bits=14, lexicon="hedging")
+    l1 = bio.run(gold, k=3, C=1.0, min_count=2, window=3, bits=14, lexicon="hedging", penalty="l1")
+    assert l1["penalty"] == "l1" and l2["penalty"] == "l2"
+    assert (l1["scores"] != l2["scores"]).any() and l1["f1"] == 1.0
+    with pytest.raises(ValueError, match="l1 or l2"):
+        bio.run(gold, k=3, C=1.0, min_count=2, window=3, bits=14, penalty="elasticnet")
