@@ -46,6 +46,12 @@ decision, and the identity of the most probable candidate, as an offset and as a
 score (:func:`cue_rows`): how far a tagger score for "or", "could" or "either" can be trusted, by cue
 word; the logistic blend of the same fits is reported beside it (``logistic_f1``), so the two pair
 exactly.
+``--pairs`` adds learned conjunctions to every candidate (:func:`pair_features`): ``cooc``, the identity
+of each other candidate of the sentence with its side ("either" with "or" after it), and ``lrx``, the
+candidate with one neighbour word and the other neighbour's last two letters ("could be" + -ed).
+``--bag N`` makes every tagger fit, inner and outer, the mean log-odds of ``N`` fits on bootstrap
+resamples of the fit's training documents (as row weights; :func:`bootstrap_weights`). ``--penalty l1``
+trains the tagger with an L1 penalty instead of L2 (``C`` and ``--C-grid`` as before).
 ``--augment`` adds the sentences of a
 Szeged WikiWeasel file to every training fold (never scored) with "frustratingly easy" domain
 adaptation (Daume 2007): every feature appears twice, once shared and once prefixed with its domain
@@ -425,12 +431,13 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     for train_idx, test_idx in GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(gold, y, groups):
         build = builder(train_idx)
         X_tr, lab_tr = training_matrix(build, train_idx)
+        s_tr = training_matrix.sents  # before choose() refits on inner folds
         c_fold, w_fold, top = (choose(train_idx)
                                if len(Cs) * len(ws) > 1 or (sentence is not None and blend_fit in ("logistic", "cues"))
                                else (Cs[0], ws[0], None))
         chosen.append(c_fold)
         chosen_w.append(w_fold)
-        clf = fit(X_tr, lab_tr, c_fold, training_matrix.sents)
+        clf = fit(X_tr, lab_tr, c_fold, s_tr)
         X_te, sent_te, _l = build(test_idx)
         p_te = clf.predict_proba(X_te)[:, 1] if len(sent_te) else np.zeros(0)
         if stack:

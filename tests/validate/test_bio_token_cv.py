@@ -251,6 +251,9 @@ def test_bagging_averages_bootstrap_fits_and_stays_deterministic(bio):
     assert (bagged["scores"] == again["scores"]).all() and bagged["bag"] == 3 and one["bag"] == 1
     assert not np.allclose(bagged["scores"], one["scores"])  # other fits, the same decisions here
     assert bagged["f1"] == one["f1"] == 1.0
+    # with nested C the inner folds are bagged too, and the outer fit still resamples its own documents
+    nested = bio.run(gold, k=3, C=2.0, min_count=2, window=3, bits=14, lexicon="hedging", bag=2, C_grid=(0.5, 2.0))
+    assert nested["f1"] == 1.0 and len(nested["C_chosen"]) == 3
     w = bio.bootstrap_weights(np.array(["a", "b", "a", "c", "d"]), 0, 1)
     assert w[0] == w[2] and w[[0, 1, 3, 4]].sum() == 4
     assert not (w == bio.bootstrap_weights(np.array(["a", "b", "a", "c", "d"]), 0, 2)).all()
