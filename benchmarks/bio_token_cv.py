@@ -4,7 +4,7 @@
 [--extra alt,modal,sent] [--pos-weight W] [--stack] [--seed S | --seeds 0,1,2,3,4] [--augment SZEGED_XML]
 [--lexicon hedging] [--C-grid 0.5,1,2] [--sentence [SETTINGS_JSON]] [--blend-fit logistic|grid|cues]
 [--blend-grid 0.6,0.7,...] [--pairs cooc,lrx] [--bag N]
-[--penalty l2|l1]``
+[--penalty l2|l1] [--learner logreg|perceptron]``
 
 An experiment for issue 18: it measures how far a sentence decision taken from a token-level cue
 tagger alone gets. The candidate features are the library's (:mod:`analysis.validate.tagger`, the
@@ -51,7 +51,8 @@ of each other candidate of the sentence with its side ("either" with "or" after 
 candidate with one neighbour word and the other neighbour's last two letters ("could be" + -ed).
 ``--bag N`` makes every tagger fit, inner and outer, the mean log-odds of ``N`` fits on bootstrap
 resamples of the fit's training documents (as row weights; :func:`bootstrap_weights`). ``--penalty l1``
-trains the tagger with an L1 penalty instead of L2 (``C`` and ``--C-grid`` as before).
+trains the tagger with an L1 penalty instead of L2 (``C`` and ``--C-grid`` as before);
+``--learner perceptron`` replaces its logistic regression by an averaged perceptron (:class:`Perceptron`).
 ``--augment`` adds the sentences of a
 Szeged WikiWeasel file to every training fold (never scored) with "frustratingly easy" domain
 adaptation (Daume 2007): every feature appears twice, once shared and once prefixed with its domain
@@ -195,6 +196,35 @@ class Bagged:
         return np.c_[1 - p, p]
 
 
+class Perceptron:
+    """An averaged perceptron over the candidates' rows (``--learner perceptron``; no regulariser).
+
+    scikit-learn's ``SGDClassifier(loss="perceptron", average=True)``, ``epochs`` passes in a fixed
+    shuffled order; its decision values are divided by their standard deviation over the training rows
+    so that they fall in the range of log-odds the blend and the second stage expect (both refit the
+    scale; only the floor at -20 of the tagger's score depends on it).
+    """
+
+    def __init__(self, epochs: int = 10):
+        self.epochs = epochs
+
+    def fit(self, X, labels, sample_weight=None):
+        from sklearn.linear_model import SGDClassifier
+
+        self.model = SGDClassifier(loss="perceptron", penalty=None, average=True, learning_rate="constant",
+                                   eta0=1.0, max_iter=self.epochs, tol=None, shuffle=True, random_state=0)
+        self.model.fit(X, labels, sample_weight=sample_weight)
+        self.scale = float(np.std(self.model.decision_function(X))) or 1.0
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        return self.model.decision_function(X) / self.scale
+
+    def predict_proba(self, X) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-np.clip(self.decision_function(X), -500, 500)))
+        return np.c_[1 - p, p]
+
+
 def bootstrap_weights(docs: np.ndarray, seed: int, b: int) -> np.ndarray:
     """Row weights of bootstrap resample ``b``: how often each row's document is drawn (documents drawn
     with replacement, as many as there are); the draw depends only on ``seed``, ``b`` and the documents.
@@ -257,7 +287,7 @@ def prepare(gold, augment=None, lexicon: str | None = None) -> dict:
 def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, extra=(),
         pos_weight: float = 1.0, stack: bool = False, augment=None, bits: int = 20, lexicon: str | None = None,
         C_grid=(), tables=None, sentence: dict | None = None, blend_grid=(), blend_fit: str = "logistic",
-        cue_variants=(), pairs=(), bag: int = 1, penalty: str = "l2") -> dict:
+        cue_variants=(), pairs=(), bag: int = 1, penalty: str = "l2", learner: str = "logreg") -> dict:
     """Out-of-fold scores of the tagger; ``extra`` feature groups, a cue ``pos_weight``, ``stack``ing,
     and ``augment``: sentences of another domain (a DataFrame like ``gold``) joining every training fold.
     ``bits``: features are hashed into 2^bits columns. ``lexicon``: a lexicon whose matches are
@@ -275,7 +305,9 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     :func:`pair_features` groups added to every candidate. ``bag``: every tagger fit (inner and outer) is
     the mean log-odds of ``bag`` fits on bootstrap resamples of its training documents
     (:func:`bootstrap_weights`, :class:`Bagged`). ``penalty``: the tagger's regulariser (``"l2"`` or
-    ``"l1"``, liblinear either way; ``C`` and ``C_grid`` are its inverse strength). The result's ``scores`` are every sentence's out-of-fold decision value (the
+    ``"l1"``, liblinear either way; ``C`` and ``C_grid`` are its inverse strength). ``learner="perceptron"``:
+    the tagger is an averaged perceptron (:class:`Perceptron`; ``C``, ``C_grid`` and ``penalty`` unused).
+    The result's ``scores`` are every sentence's out-of-fold decision value (the
     blend, or the highest candidate log-odds; :data:`NO_CANDIDATE` without a candidate); :func:`main`
     leaves them out of its JSON lines."""
     import scipy.sparse as sp
@@ -288,6 +320,8 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
         raise ValueError("bag: not with augment or stack")
     if set(pairs) - set(PAIR_GROUPS):
         raise ValueError(f"pairs: the groups are {', '.join(PAIR_GROUPS)}")
+    if learner not in ("logreg", "perceptron"):
+        raise ValueError(f"learner: logreg or perceptron, got {learner!r}")
     if penalty not in ("l1", "l2"):
         raise ValueError(f"penalty: l1 or l2, got {penalty!r}")
     if tables is None:
@@ -343,6 +377,10 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
 
     def fit(X, labels, c=C, sents=None):
         def one(weights=None):
+            if learner == "perceptron":
+                return Perceptron().fit(X if weights is None else X[weights > 0],
+                                        labels if weights is None else labels[weights > 0],
+                                        sample_weight=None if weights is None else weights[weights > 0])
             return LogisticRegression(C=c, solver="liblinear", max_iter=2000, class_weight=class_weight,
                                       **({"l1_ratio": 1.0} if penalty == "l1" else {})).fit(
                 X if weights is None else X[weights > 0], labels if weights is None else labels[weights > 0],
@@ -482,7 +520,7 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     return {"sentences": len(gold), "uncertain": int(y.sum()), "documents": len(set(groups)), "k": k,
             "C": C, "min_count": min_count, "window": window, "extra": sorted(extra), "pos_weight": pos_weight,
             "stack": stack, "seed": seed, "lexicon": lexicon, "pairs": sorted(pairs), "bag": bag,
-            "penalty": penalty,
+            "penalty": penalty, "learner": learner,
             "C_grid": sorted(C_grid) if C_grid else None, "C_chosen": chosen if C_grid else None,
             "sentence": sentence, "blend_fit": blend_fit if sentence is not None else None,
             "blend_grid": list(ws) if sentence is not None and blend_fit == "grid" else None,
@@ -594,6 +632,8 @@ def main(argv=None) -> int:
                          "training documents (default 1: one fit on all of them)")
     ap.add_argument("--penalty", choices=("l2", "l1"), default="l2",
                     help="the tagger's regulariser (liblinear; default %(default)s)")
+    ap.add_argument("--learner", choices=("logreg", "perceptron"), default="logreg",
+                    help="the tagger: a logistic regression, or an averaged perceptron (default %(default)s)")
     ap.add_argument("--augment", metavar="SZEGED_XML",
                     help="add a Szeged WikiWeasel file's sentences to every training fold (domain-augmented features)")
     args = ap.parse_args(argv)
@@ -660,7 +700,8 @@ def main(argv=None) -> int:
                      pos_weight=args.pos_weight, stack=args.stack, seed=seed, augment=augment,
                      lexicon=args.lexicon, C_grid=C_grid, tables=tables, sentence=sentence,
                      blend_grid=blend_grid if sentence is not None else (), blend_fit=args.blend_fit,
-                     cue_variants=cue_variants, pairs=pairs, bag=args.bag, penalty=args.penalty)
+                     cue_variants=cue_variants, pairs=pairs, bag=args.bag, penalty=args.penalty,
+                     learner=args.learner)
         result.pop("scores")
         result.pop("logistic_scores", None)
         result["cpu_seconds"] = round(time.process_time() - start, 1)

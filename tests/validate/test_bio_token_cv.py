@@ -294,3 +294,20 @@ def test_l1_penalty_keeps_few_features(bio):
     assert (l1["scores"] != l2["scores"]).any() and l1["f1"] == 1.0
     with pytest.raises(ValueError, match="l1 or l2"):
         bio.run(gold, k=3, C=1.0, min_count=2, window=3, bits=14, penalty="elasticnet")
+
+
+def test_averaged_perceptron_tagger(bio):
+    import numpy as np
+
+    gold = _rare_hedges(12)
+    res = bio.run(gold, k=3, C=1.0, min_count=2, window=3, bits=14, lexicon="hedging", learner="perceptron")
+    assert res["learner"] == "perceptron" and res["f1"] == 1.0
+    blend = bio.run(gold, k=3, C=1.0, min_count=2, window=3, bits=14, lexicon="hedging", learner="perceptron",
+                    sentence={}, blend_fit="cues")
+    assert blend["f1"] == 1.0
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]] * 5)
+    y = np.array([True, False, True, False] * 5)
+    p = bio.Perceptron().fit(X, y).predict_proba(X)[:, 1]
+    assert ((p > 0.5) == y).all() and np.allclose(np.std(np.log(p / (1 - p))), 1.0)
+    with pytest.raises(ValueError, match="logreg or perceptron"):
+        bio.run(gold, k=3, C=1.0, min_count=2, window=3, bits=14, learner="svm")
