@@ -330,9 +330,13 @@ def _score_in_memory(args, tmp, prefetch=None):
     meta = metadata_table(corpus)
     n_files = 5 + (meta is not None) + 2 * (result.attributions is not None)
 
-    def write_large():  # most of the bytes of the set
+    def write_large(attributions=True):  # most of the bytes of the set
         write_csv_parts(result.matches, tmp / f"matches.{ext}", parts.get("matches"), csv_escape=esc)
         write_table(result.documents, tmp / f"documents.{ext}", csv_escape=esc)
+        if attributions:
+            write_attributions_file()
+
+    def write_attributions_file():
         if result.attributions is not None:
             path = tmp / f"attributions.{ext}"
             if parts.get("attributions") is not None:  # rows formatted by the processes that scored them
@@ -343,23 +347,25 @@ def _score_in_memory(args, tmp, prefetch=None):
                 write_attributions(result.attributions, path, csv_escape=esc)  # write_table's bytes
 
     with bar("writing", total=n_files, unit="file", enabled=show) as b:
-        # --jobs N: a forked child writes the large tables, then helps this process with the summary's
-        # bootstrap intervals (outlets shared out, IntervalShare), while this process computes them and
-        # writes the rest; the set is sealed only once the child has finished (a child that fails or is
+        # --jobs N: a forked child writes matches and documents, then helps this process with the
+        # summary's bootstrap intervals (outlets shared out, IntervalShare), while this process writes
+        # attributions.csv (the largest file: 84 of the 140 MB at 10M tokens), computes its share of the
+        # intervals and writes the rest; the set is sealed only once the child has finished (a child that fails or is
         # killed fails the run, and the staging folder is removed)
         share = IntervalShare(result) if args.jobs > 1 else None
 
-        def write_then_share():
-            write_large()
+        def write_then_share():  # the child: matches and documents, then its share of the intervals
+            write_large(attributions=False)
             return share.work()
 
-        writer = fork_task(write_then_share, "the writer of matches, documents and attributions") \
+        writer = fork_task(write_then_share, "the writer of matches and documents") \
             if share is not None else None
         try:
             if writer is None:
                 write_large()
                 add_summary_intervals(result, show_progress=show)
-            else:
+            else:  # this process: attributions.csv (the largest file) while the child writes the others
+                write_attributions_file()
                 mine = share.work()
             if meta is not None:  # every extra corpus column, so that compare --by COLUMN needs no --corpus
                 write_table(meta, tmp / f"metadata.{ext}", csv_escape=esc)
