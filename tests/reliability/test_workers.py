@@ -143,7 +143,7 @@ def _files(folder):
 
 
 def test_killed_writer_fails_the_run_and_leaves_the_previous_set(tmp_path):
-    # --jobs 2: a forked child writes matches, documents and attributions into the staging folder while
+    # --jobs 2: a forked child writes matches and documents into the staging folder while
     # this process computes the summary; killed after its first table, the run fails with one line and
     # the folder keeps the previous complete set (no mix of old and new files, no staging folder left)
     out = tmp_path / "out"
@@ -151,7 +151,7 @@ def test_killed_writer_fails_the_run_and_leaves_the_previous_set(tmp_path):
     before = _files(out)
     proc = _run("writer", "score", _corpus(tmp_path / "c.csv"), "--out", out, "--jobs", "2", "--quiet")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
-    assert proc.stderr.startswith("error: the writer of matches, documents and attributions (process "), proc.stderr
+    assert proc.stderr.startswith("error: the writer of matches and documents (process "), proc.stderr
     assert "did not finish (killed by SIGKILL)" in proc.stderr
     assert _files(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv", "old.csv", "out"]
