@@ -17,9 +17,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["core_columns", "rows_into", "to_csv_bytes"]
+__all__ = ["core_columns", "one_array", "rows_into", "to_csv_bytes"]
 
-def _one_array(arr):
+def one_array(arr):
     """``arr`` as one pyarrow array: a chunked array's only chunk as it is (``combine_chunks`` copies even
     one chunk: the 60 MB content column of the 10M-token benchmark's attributions), else its chunks
     combined."""
@@ -88,7 +88,7 @@ def _quoted(arr):
     if len(arr) >= 1024:
         # columns such as entry, category or doc_id repeat a few values: each distinct value is quoted once
         # and taken (the entry column of a 250,000-row match table: 0.18 -> 0.02 s)
-        coded = pc.dictionary_encode(_one_array(arr))
+        coded = pc.dictionary_encode(one_array(arr))
         if len(coded.dictionary) * 2 <= len(arr):
             return pc.take(_quoted(coded.dictionary), coded.indices)
     needs = pc.or_(pc.or_(pc.match_substring(arr, ","), pc.match_substring(arr, '"')),
@@ -145,7 +145,7 @@ def to_csv_bytes(df: pd.DataFrame, header: bool = True, escape: bool = False) ->
     rows = pc.binary_join_element_wise(*cols, comma) if len(cols) > 1 else cols[0]
     rows = pc.binary_join_element_wise(rows, pa.scalar("", pa.large_string()),
                                        pa.scalar("\n", pa.large_string()))  # each row, then \n
-    rows = _one_array(rows)
+    rows = one_array(rows)
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32 if rows.type == pa.string() else np.int64)
     start, stop = int(offsets[rows.offset]), int(offsets[rows.offset + len(rows)])
     body = rows.buffers()[2].to_pybytes()[start:stop]
@@ -224,7 +224,7 @@ def _text_buffers(arr):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = _one_array(arr)
+    arr = one_array(arr)
     if arr.null_count:
         arr = pc.fill_null(arr, "")
     if not pa.types.is_large_string(arr.type):

@@ -13,6 +13,8 @@ from importlib import metadata
 import numpy as np
 import pandas as pd
 
+from .csvwrite import one_array
+
 __all__ = ["corpus_sha256", "dumps", "hash_rows", "package_version", "provenance"]
 
 
@@ -107,8 +109,7 @@ def _arrow_texts(block: pd.DataFrame, columns):
                 arr = pa.array([hash_text(v) for v in s.tolist()], type=pa.large_string())
         except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
             return None
-        if isinstance(arr, pa.ChunkedArray):  # (combine_chunks copies even one chunk)
-            arr = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+        arr = one_array(arr)
         out[c] = pc.fill_null(arr.cast(pa.large_string()), "")
     return out
 
@@ -121,8 +122,7 @@ def _joined_rows(arrays):
     sep = pa.scalar("\x1f", pa.large_string())
     rows = pc.binary_join_element_wise(*arrays, sep) if len(arrays) > 1 else arrays[0]
     rows = pc.binary_join_element_wise(rows, pa.scalar("", pa.large_string()), pa.scalar("\x1f\x1e", pa.large_string()))
-    if isinstance(rows, pa.ChunkedArray):
-        rows = rows.chunk(0) if rows.num_chunks == 1 else rows.combine_chunks()
+    rows = one_array(rows)
     off = np.frombuffer(rows.buffers()[1], dtype=np.int64)
     start, stop = int(off[rows.offset]), int(off[rows.offset + len(rows)])
     data = rows.buffers()[2]

@@ -330,11 +330,9 @@ def _score_in_memory(args, tmp, prefetch=None):
     meta = metadata_table(corpus)
     n_files = 5 + (meta is not None) + 2 * (result.attributions is not None)
 
-    def write_large(attributions=True):  # most of the bytes of the set
+    def write_large():  # most of the bytes of the set, but attributions.csv
         write_csv_parts(result.matches, tmp / f"matches.{ext}", parts.get("matches"), csv_escape=esc)
         write_table(result.documents, tmp / f"documents.{ext}", csv_escape=esc)
-        if attributions:
-            write_attributions_file()
 
     def write_attributions_file():
         if result.attributions is not None:
@@ -355,7 +353,7 @@ def _score_in_memory(args, tmp, prefetch=None):
         share = IntervalShare(result) if args.jobs > 1 else None
 
         def write_then_share():  # the child: matches and documents, then its share of the intervals
-            write_large(attributions=False)
+            write_large()
             return share.work()
 
         writer = fork_task(write_then_share, "the writer of matches and documents") \
@@ -363,6 +361,7 @@ def _score_in_memory(args, tmp, prefetch=None):
         try:
             if writer is None:
                 write_large()
+                write_attributions_file()
                 add_summary_intervals(result, show_progress=show)
             else:  # this process: attributions.csv (the largest file) while the child writes the others
                 write_attributions_file()

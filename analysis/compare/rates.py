@@ -323,8 +323,8 @@ def _one_blas_thread():
         yield
 
 
-def _batch(n_docs: int) -> int:
-    return max(1, _BATCH_CELLS // max(n_docs, 1))
+def _batch(n_docs: int, cells: int | None = None) -> int:
+    return max(1, (_BATCH_CELLS if cells is None else cells) // max(n_docs, 1))
 
 
 def _bootstrap_ci(samples, statistic, point, *, n_resamples, confidence, rng, method):
@@ -400,7 +400,7 @@ def _ratio_bootstrap_ci(num, den, samples, point, *, n_resamples, confidence, rn
     k = num.shape[0]
     mats = [np.vstack([num[:, c], den[:, c]]).astype(float) for c in cols]
     n_docs = sum(len(c) for c in cols)
-    batch = _batch(n_docs) if len(cols) > 1 else max(1, _ONE_SAMPLE_BATCH_CELLS // max(n_docs, 1))
+    batch = _batch(n_docs, None if len(cols) > 1 else _ONE_SAMPLE_BATCH_CELLS)
     dist = np.empty((k, n_resamples))
     # one multiplicity buffer per sample, reused by every batch (fresh memory each batch cost page faults)
     bufs = [np.empty((min(batch, n_resamples), mat.shape[1])) for mat in mats]

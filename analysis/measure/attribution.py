@@ -967,13 +967,9 @@ def _doc_codes(a_ids: pd.Series, pos, m_ids: pd.Series) -> np.ndarray:
     if is_arrow_text(a_ids.array) and is_arrow_text(m_ids.array) and a_ids.dtype == m_ids.dtype:
         import pyarrow as pa
 
-        def arrow(values):
-            arr = pa.array(values)
-            if not isinstance(arr, pa.ChunkedArray):
-                return arr
-            return arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()  # (combine copies one chunk too)
+        from ..csvwrite import one_array
 
-        both = pa.concat_arrays([arrow(a_ids.array.take(pos)), arrow(m_ids.array)])
+        both = pa.concat_arrays([one_array(pa.array(a_ids.array.take(pos))), one_array(pa.array(m_ids.array))])
         if not both.null_count:  # a missing id is "nan" below, as str() makes it
             return np.asarray(both.dictionary_encode().indices, dtype=np.int64)
     a_ids, m_ids = a_ids.to_numpy()[pos], m_ids.to_numpy()

@@ -153,12 +153,12 @@ def test_one_chunk_is_used_where_it_lies_and_rounded_scores_keep_pandas_text():
     text, NaN empty."""
     import pyarrow as pa
 
-    from analysis.csvwrite import _floats, _one_array, to_csv_bytes
+    from analysis.csvwrite import _floats, one_array, to_csv_bytes
 
     one = pa.chunked_array([pa.array(["a" * 50, "b"], pa.large_string())])
-    assert _one_array(one).buffers()[2].address == one.chunk(0).buffers()[2].address
+    assert one_array(one).buffers()[2].address == one.chunk(0).buffers()[2].address
     two = pa.chunked_array([pa.array(["a"]), pa.array(["b", "c"])])
-    assert _one_array(two).to_pylist() == ["a", "b", "c"]
+    assert one_array(two).to_pylist() == ["a", "b", "c"]
     scores = np.round(np.random.default_rng(3).random(5000), 4)
     scores[[7, 99]] = np.nan
     assert _floats(scores).to_pylist() == ["" if np.isnan(v) else repr(float(v)) for v in scores]
