@@ -4,7 +4,7 @@
 [--extra alt,modal,sent] [--pos-weight W] [--stack] [--seed S | --seeds 0,1,2,3,4] [--augment SZEGED_XML]
 [--lexicon hedging] [--C-grid 0.5,1,2] [--sentence [SETTINGS_JSON]] [--blend-fit logistic|grid|cues]
 [--blend-grid 0.6,0.7,...] [--pairs cooc,lrx] [--bag N]
-[--penalty l2|l1] [--learner logreg|perceptron]``
+[--penalty l2|l1] [--learner logreg|perceptron] [--crf]``
 
 An experiment for issue 18: it measures how far a sentence decision taken from a token-level cue
 tagger alone gets. The candidate features are the library's (:mod:`analysis.validate.tagger`, the
@@ -53,6 +53,13 @@ candidate with one neighbour word and the other neighbour's last two letters ("c
 resamples of the fit's training documents (as row weights; :func:`bootstrap_weights`). ``--penalty l1``
 trains the tagger with an L1 penalty instead of L2 (``C`` and ``--C-grid`` as before);
 ``--learner perceptron`` replaces its logistic regression by an averaged perceptron (:class:`Perceptron`).
+``--crf`` trains a linear-chain CRF (:class:`ChainCRF`, python-crfsuite; labels cue / not cue from the gold
+spans) beside the tagger on every token of the same training sentences: candidates carry the tagger's
+features, other tokens a few of their own (:func:`token_features`). Its sentence decision (highest token
+marginal above 0.5, fixed in advance; also any token tagged as a cue on the Viterbi path) is reported as
+``crf_f1`` and ``crf_viterbi_f1``; with ``--sentence --blend-fit cues`` the CRF is also fitted on the inner
+folds and its score joins the second stage (the variants ``nocrf``, ``lin3``, ``crfs``, ``crftop`` are
+scored from the same fits; see :func:`run`). Each CRF fit is trained into a temporary file that is deleted.
 ``--augment`` adds the sentences of a
 Szeged WikiWeasel file to every training fold (never scored) with "frustratingly easy" domain
 adaptation (Daume 2007): every feature appears twice, once shared and once prefixed with its domain
@@ -225,6 +232,88 @@ class Perceptron:
         return np.c_[1 - p, p]
 
 
+#: The CRF's L2 coefficient (crfsuite's ``c2``, which multiplies ||w||^2): fixed in advance at 1 / (2 C)
+#: for C = 1, the middle of the tagger's ``--C-grid``, so that it penalises as the logistic regression does.
+CRF_C2 = 0.5
+#: L-BFGS passes of every CRF fit (fixed in advance from the time one fit takes, not from any score).
+CRF_ITERATIONS = 100
+
+
+def token_features(norms: list[str], j: int) -> list[str]:
+    """What the CRF sees of a token that is not a candidate (``--crf``): a bias, the word, its crude stem and
+    its last three letters. Candidates get the tagger's own features instead.
+
+    >>> token_features(["the", "cells"], 1)
+    ['nc', 'w=cells', 'st=cell', 'suf3=lls']
+    """
+    w = norms[j]
+    return ["nc", f"w={w}", f"st={crude_stem(w)}", f"suf3={w[-3:]}"]
+
+
+class ChainCRF:
+    """A linear-chain CRF over every token of a sentence, labelled cue (``C``) or not (``O``) by the gold cue
+    spans (``--crf``; python-crfsuite, L-BFGS, L2 :data:`CRF_C2`, :data:`CRF_ITERATIONS` passes).
+
+    ``fit(seqs)`` takes ``(attributes per token, labels per token)`` pairs; ``predict(seqs)`` returns per
+    sentence the marginal probability that each token is a cue (forward-backward) and whether the Viterbi
+    path tags it as one. The model is trained into a temporary file and read back into memory.
+    """
+
+    def __init__(self, c2: float = CRF_C2, max_iterations: int = CRF_ITERATIONS):
+        self.c2, self.max_iterations = c2, max_iterations
+
+    def fit(self, seqs):
+        import os
+        import tempfile
+
+        import pycrfsuite
+
+        trainer = pycrfsuite.Trainer(verbose=False)
+        for xseq, yseq in seqs:
+            if xseq:
+                trainer.append(xseq, ["C" if lab else "O" for lab in yseq])
+        trainer.set_params({"c1": 0.0, "c2": self.c2, "max_iterations": self.max_iterations})
+        fd, path = tempfile.mkstemp(suffix=".crfsuite")
+        os.close(fd)
+        try:
+            trainer.train(path)
+            with open(path, "rb") as fh:
+                self.model_ = fh.read()
+        finally:
+            os.unlink(path)
+        self.tagger_ = pycrfsuite.Tagger()
+        self.tagger_.open_inmemory(self.model_)
+        return self
+
+    def predict(self, seqs) -> list[tuple[np.ndarray, np.ndarray]]:
+        tagger, out = self.tagger_, []
+        has_cue = "C" in tagger.labels()
+        for xseq, _y in seqs:
+            if not xseq or not has_cue:
+                out.append((np.zeros(len(xseq)), np.zeros(len(xseq), dtype=bool)))
+                continue
+            tags = tagger.tag(xseq)  # also sets the sequence for the marginals
+            out.append((np.array([tagger.marginal("C", t) for t in range(len(xseq))]),
+                        np.array([t == "C" for t in tags])))
+        return out
+
+    def scores(self, seqs, sents, pos, indices) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`sentence_scores` of ``seqs`` (the sentences ``indices``, in order) and the marginal of every
+        candidate row (sentence ``sents[r]``, token ``pos[r]``)."""
+        pred = self.predict(seqs)
+        where = {int(i): n for n, i in enumerate(indices)}
+        rows = np.array([pred[where[int(i)]][0][j] for i, j in zip(sents, pos)], dtype=np.float64)
+        best = np.array([float(m.max()) if len(m) else 0.0 for m, _v in pred])
+        return _logit(best), np.array([bool(v.any()) for _m, v in pred]), rows
+
+    def sentence_scores(self, seqs) -> tuple[np.ndarray, np.ndarray]:
+        """Per sentence: the log-odds of its highest token marginal (:data:`NO_CANDIDATE` for an empty one) and
+        whether the Viterbi path tags any token as a cue."""
+        pred = self.predict(seqs)
+        best = np.array([float(m.max()) if len(m) else 0.0 for m, _v in pred])
+        return _logit(best), np.array([bool(v.any()) for _m, v in pred])
+
+
 def bootstrap_weights(docs: np.ndarray, seed: int, b: int) -> np.ndarray:
     """Row weights of bootstrap resample ``b``: how often each row's document is drawn (documents drawn
     with replacement, as many as there are); the draw depends only on ``seed``, ``b`` and the documents.
@@ -287,7 +376,8 @@ def prepare(gold, augment=None, lexicon: str | None = None) -> dict:
 def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, extra=(),
         pos_weight: float = 1.0, stack: bool = False, augment=None, bits: int = 20, lexicon: str | None = None,
         C_grid=(), tables=None, sentence: dict | None = None, blend_grid=(), blend_fit: str = "logistic",
-        cue_variants=(), pairs=(), bag: int = 1, penalty: str = "l2", learner: str = "logreg") -> dict:
+        cue_variants=(), pairs=(), bag: int = 1, penalty: str = "l2", learner: str = "logreg",
+        crf: bool = False) -> dict:
     """Out-of-fold scores of the tagger; ``extra`` feature groups, a cue ``pos_weight``, ``stack``ing,
     and ``augment``: sentences of another domain (a DataFrame like ``gold``) joining every training fold.
     ``bits``: features are hashed into 2^bits columns. ``lexicon``: a lexicon whose matches are
@@ -307,6 +397,16 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     (:func:`bootstrap_weights`, :class:`Bagged`). ``penalty``: the tagger's regulariser (``"l2"`` or
     ``"l1"``, liblinear either way; ``C`` and ``C_grid`` are its inverse strength). ``learner="perceptron"``:
     the tagger is an averaged perceptron (:class:`Perceptron`; ``C``, ``C_grid`` and ``penalty`` unused).
+    ``crf``: a linear-chain CRF (:class:`ChainCRF`) is trained beside the tagger on every token of the same
+    training sentences (candidates with the tagger's features, other tokens with :func:`token_features`); its
+    out-of-fold decisions are reported as ``crf_f1`` (highest token marginal above 0.5) and
+    ``crf_viterbi_f1`` (any token tagged as a cue on the Viterbi path). With ``sentence`` and
+    ``blend_fit="cues"`` it is also fitted on the three inner folds, and the second stage gets its highest
+    token log-odds as one more column (``crf``); the same fits also give the variants ``nocrf`` (the second
+    stage without that column, as without ``crf``), ``lin3`` (a logistic regression on the tagger's,
+    the sentence model's and the CRF's scores alone), ``crfs`` (on the CRF's and the sentence model's) and
+    ``crftop`` (the second stage without ``crf`` column, with the CRF's marginals of the candidates in place of
+    the tagger's probabilities: the CRF as the tagger).
     The result's ``scores`` are every sentence's out-of-fold decision value (the
     blend, or the highest candidate log-odds; :data:`NO_CANDIDATE` without a candidate); :func:`main`
     leaves them out of its JSON lines."""
@@ -324,6 +424,13 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
         raise ValueError(f"learner: logreg or perceptron, got {learner!r}")
     if penalty not in ("l1", "l2"):
         raise ValueError(f"penalty: l1 or l2, got {penalty!r}")
+    if crf and (augment is not None or stack or bag > 1):
+        raise ValueError("crf: not with augment, stack or bag")
+    crf_stage = crf and sentence is not None and blend_fit == "cues"
+    if crf_stage:
+        cue_variants = (*cue_variants, *(v for v in CRF_VARIANTS if v not in cue_variants))
+    elif set(cue_variants) & set(CRF_VARIANTS):
+        raise ValueError(f"cue_variants {', '.join(CRF_VARIANTS)} need crf, a sentence model and blend_fit='cues'")
     if tables is None:
         tables = prepare(gold, augment, lexicon)
     toks, aug_toks, hits, aug_hits = tables["toks"], tables["aug_toks"], tables["hits"], tables["aug_hits"]
@@ -343,7 +450,7 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
         prefixes = {w[:5] for w in cue_words if len(w) >= 5}
 
         def build(indices, source=toks, domain="bio"):
-            feats, sent, labels, keys, pos = [], [], [], [], []
+            feats, sent, labels, keys, pos, seqs = [], [], [], [], [], []
             source_hits = hits if source is toks else aug_hits
             for i in indices:
                 norms, labs = source[i]
@@ -369,9 +476,14 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
                     labels.append(bool(labs[j]))
                     keys.append(key)
                     pos.append(j)
+                if crf:  # every token: a candidate's features as the tagger sees them, else token_features
+                    mine = dict(zip((j for j, _k in cands), feats[len(feats) - len(cands):]))
+                    seqs.append(([mine[j] if j in mine else token_features(norms, j) for j in range(len(norms))],
+                                 [bool(v) for v in labs]))
             X = hasher.transform(feats)
             X.data[:] = 1.0
             build.last = (keys, pos)  # the candidates' identities and token positions, in row order
+            build.seqs = seqs  # with crf: the sentences' token attributes and labels, in the order of indices
             return X, np.asarray(sent, dtype=np.int64), np.asarray(labels, dtype=bool)
         return build
 
@@ -414,12 +526,19 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
         best = np.zeros((len(Cs), len(gold)))
         z_sent = np.zeros(len(gold))
         inner_cands = [([], [], []) for _c in Cs]  # per C: sentence, probability, identity of every candidate
+        z_crf = np.full(len(gold), NO_CANDIDATE)
+        crf_cands = []  # the CRF's marginal of every inner held-out candidate, in the order of inner_cands
         for itr, ite in GroupKFold(n_splits=3, shuffle=True, random_state=0).split(
                 train_idx, y[train_idx], groups[train_idx]):
             inner = builder(train_idx[itr])
             X_a, lab_a = training_matrix(inner, train_idx[itr])
             s_a = training_matrix.sents
+            seqs_a = inner.seqs if crf_stage else None
             X_b, s_b, _lb = inner(train_idx[ite])
+            if crf_stage:
+                z_c, _v, rows = ChainCRF().fit(seqs_a).scores(inner.seqs, s_b, inner.last[1], train_idx[ite])
+                z_crf[train_idx[ite]] = z_c
+                crf_cands.append(rows)
             keys_b = inner.last[0] if hasattr(inner, "last") else []
             for g, c in enumerate(Cs):
                 if len(s_b):
@@ -440,7 +559,12 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
             sents, probs, keys = inner_cands[g]
             sents = np.concatenate(sents) if sents else np.zeros(0, dtype=np.int64)
             probs = np.concatenate(probs) if probs else np.zeros(0)
-            top = {v: cue_stage(sents, probs, keys, z_sent, train_idx, t, v) for v in ("top", *cue_variants)}
+            top = {v: cue_stage(sents, probs, keys, z_sent, train_idx, t, v,
+                                z_crf if crf_stage and v not in ("nocrf", "offset", "all", "crftop") else None)
+                   for v in ("top", *cue_variants) if v != "crftop"}
+            if crf_stage:  # the same stage with the CRF's candidate marginals in place of the tagger's
+                top["crftop"] = cue_stage(sents, np.concatenate(crf_cands) if crf_cands else np.zeros(0), keys,
+                                          z_sent, train_idx, t, "top")
             Z = np.c_[np.maximum(_logit(best[g][train_idx]), -20.0), z_sent[train_idx]]
             a, b = LogisticRegression(C=1e4, solver="lbfgs", max_iter=1000).fit(Z, t).coef_.ravel()
             return float(Cs[g]), float(min(1.0, max(0.05, a / (a + b)))) if a > 0 and b > 0 else 1.0, top
@@ -466,10 +590,13 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     chosen, chosen_w = [], []
     alt_score = np.zeros(len(gold))  # with blend_fit="cues": the logistic blend of the same inner fits
     variant_score = {v: np.zeros(len(gold)) for v in cue_variants}
+    crf_score = np.full(len(gold), NO_CANDIDATE)  # with crf: the CRF's out-of-fold highest token log-odds
+    crf_viterbi = np.zeros(len(gold), dtype=bool)
     for train_idx, test_idx in GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(gold, y, groups):
         build = builder(train_idx)
         X_tr, lab_tr = training_matrix(build, train_idx)
         s_tr = training_matrix.sents  # before choose() refits on inner folds
+        seqs_tr = build.seqs
         c_fold, w_fold, top = (choose(train_idx)
                                if len(Cs) * len(ws) > 1 or (sentence is not None and blend_fit in ("logistic", "cues"))
                                else (Cs[0], ws[0], None))
@@ -478,6 +605,9 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
         clf = fit(X_tr, lab_tr, c_fold, s_tr)
         X_te, sent_te, _l = build(test_idx)
         p_te = clf.predict_proba(X_te)[:, 1] if len(sent_te) else np.zeros(0)
+        if crf:
+            crf_score[test_idx], crf_viterbi[test_idx], p_crf_te = ChainCRF().fit(seqs_tr).scores(
+                build.seqs, sent_te, build.last[1], test_idx)
         if stack:
             # the training sentences' block from three inner folds (cue words induced inside each)
             probs, sents = [], []
@@ -507,8 +637,9 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
                     z_all[test_idx] = z_s
                     k_te = build.last[0] if len(sent_te) else []
                     for v in cue_variants:
-                        variant_score[v][test_idx] = top[v](sent_te, p_te, k_te, z_all, test_idx)
-                    z = top["top"](sent_te, p_te, k_te, z_all, test_idx)
+                        variant_score[v][test_idx] = top[v](sent_te, p_crf_te if v == "crftop" else p_te, k_te,
+                                                            z_all, test_idx, crf_score)
+                    z = top["top"](sent_te, p_te, k_te, z_all, test_idx, crf_score)
             pred[test_idx] = z > 0
             oof_score[test_idx] = z
         p, t = pred[test_idx], y[test_idx]
@@ -520,7 +651,7 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
     return {"sentences": len(gold), "uncertain": int(y.sum()), "documents": len(set(groups)), "k": k,
             "C": C, "min_count": min_count, "window": window, "extra": sorted(extra), "pos_weight": pos_weight,
             "stack": stack, "seed": seed, "lexicon": lexicon, "pairs": sorted(pairs), "bag": bag,
-            "penalty": penalty, "learner": learner,
+            "penalty": penalty, "learner": learner, "crf": crf,
             "C_grid": sorted(C_grid) if C_grid else None, "C_chosen": chosen if C_grid else None,
             "sentence": sentence, "blend_fit": blend_fit if sentence is not None else None,
             "blend_grid": list(ws) if sentence is not None and blend_fit == "grid" else None,
@@ -531,14 +662,16 @@ def run(gold, *, k: int, C: float, min_count: int, window: int, seed: int = 0, e
             "fold_interval": [round(mean - half, 4), round(mean + half, 4)], "scores": oof_score,
             **({"logistic_f1": _f1(alt_score > 0, y), "logistic_scores": alt_score,
                 "variant_f1": {v: _f1(variant_score[v] > 0, y) for v in cue_variants}}
-               if blend_fit == "cues" and sentence is not None else {})}
+               if blend_fit == "cues" and sentence is not None else {}),
+            **({"crf_f1": _f1(crf_score > 0, y), "crf_viterbi_f1": _f1(crf_viterbi, y), "crf_scores": crf_score}
+               if crf else {})}
 
 
 def _f1(pred, y) -> float:
     return round(2 * float((pred & y).sum()) / max(float(pred.sum() + y.sum()), 1.0), 4)
 
 
-def cue_rows(sents, probs, keys, z_sent, idx, variant: str = "top") -> list[dict]:
+def cue_rows(sents, probs, keys, z_sent, idx, variant: str = "top", z_crf=None) -> list[dict]:
     """Second-stage features of the sentences ``idx`` (``blend_fit="cues"``).
 
     ``sents``, ``probs`` and ``keys`` are the candidates' sentences, tagger probabilities and
@@ -548,7 +681,9 @@ def cue_rows(sents, probs, keys, z_sent, idx, variant: str = "top") -> list[dict
     the tagger's score for *this* cue word can be trusted, learned from the inner out-of-fold scores.
     ``variant="offset"``: the identity as an offset only; ``"all"``: as ``"top"`` plus, for every
     candidate identity in the sentence, its highest log-odds (``k=``), and the log of the number of
-    candidates above probability 0.5 (``n``).
+    candidates above probability 0.5 (``n``). ``z_crf`` (the CRF's highest token log-odds by sentence,
+    indexed like ``z_sent``; ``--crf``) adds a column ``crf`` (floored at -20); the variants ``"lin3"`` and
+    ``"crfs"`` hold only ``z``, ``s`` and ``crf``, and only ``s`` and ``crf``.
     """
     best: dict[int, tuple[float, str]] = {}
     each: dict[int, dict[str, float]] = {}
@@ -565,6 +700,13 @@ def cue_rows(sents, probs, keys, z_sent, idx, variant: str = "top") -> list[dict
         p, key = best.get(int(i), (0.0, None))
         z = float(max(_logit(np.array([p]))[0], -20.0))
         row = {"z": z, "s": float(z_sent[i])}
+        if z_crf is not None:
+            row["crf"] = float(max(z_crf[i], -20.0))
+        if variant in ("lin3", "crfs"):
+            if variant == "crfs":
+                del row["z"]
+            rows.append(row)
+            continue
         if key is not None:
             row["top=" + key] = 1.0
             if variant != "offset":
@@ -578,24 +720,29 @@ def cue_rows(sents, probs, keys, z_sent, idx, variant: str = "top") -> list[dict
     return rows
 
 
-def cue_stage(sents, probs, keys, z_sent, train_idx, labels, variant: str = "top"):
+def cue_stage(sents, probs, keys, z_sent, train_idx, labels, variant: str = "top", z_crf=None):
     """A logistic regression of ``labels`` on :func:`cue_rows` of the training sentences; returns
-    ``score(sents, probs, keys, z_sent, idx)``: its decision values for other sentences."""
+    ``score(sents, probs, keys, z_sent, idx, z_crf)``: its decision values for other sentences (``z_crf``
+    is used only when the stage was fitted with one)."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
     vec = DictVectorizer()
-    X = vec.fit_transform(cue_rows(sents, probs, keys, z_sent, train_idx, variant))
+    X = vec.fit_transform(cue_rows(sents, probs, keys, z_sent, train_idx, variant, z_crf))
     model = LogisticRegression(C=CUE_STAGE_C, solver="lbfgs", max_iter=2000).fit(X, labels)
+    with_crf = z_crf is not None
 
-    def score(s2, p2, k2, z2, idx):
-        return model.decision_function(vec.transform(cue_rows(np.asarray(s2), np.asarray(p2), k2, z2, idx, variant)))
+    def score(s2, p2, k2, z2, idx, zc2=None):
+        rows = cue_rows(np.asarray(s2), np.asarray(p2), k2, z2, idx, variant, zc2 if with_crf else None)
+        return model.decision_function(vec.transform(rows))
     score.model, score.vectorizer = model, vec
     return score
 
 
 #: Inverse regularisation of the ``"cues"`` second stage.
 CUE_STAGE_C = 1.0
+#: Second stages scored beside the first from the same fits when the CRF joins it (``--crf``; :func:`cue_rows`).
+CRF_VARIANTS = ("nocrf", "lin3", "crfs", "crftop")
 
 
 def main(argv=None) -> int:
@@ -634,6 +781,9 @@ def main(argv=None) -> int:
                     help="the tagger's regulariser (liblinear; default %(default)s)")
     ap.add_argument("--learner", choices=("logreg", "perceptron"), default="logreg",
                     help="the tagger: a logistic regression, or an averaged perceptron (default %(default)s)")
+    ap.add_argument("--crf", action="store_true",
+                    help="also train a linear-chain CRF over every token (python-crfsuite): reports crf_f1 and "
+                         "crf_viterbi_f1; with --sentence --blend-fit cues its score joins the second stage")
     ap.add_argument("--augment", metavar="SZEGED_XML",
                     help="add a Szeged WikiWeasel file's sentences to every training fold (domain-augmented features)")
     args = ap.parse_args(argv)
@@ -681,6 +831,15 @@ def main(argv=None) -> int:
     if set(pairs) - set(PAIR_GROUPS):
         print(f"error: --pairs {args.pairs!r}: the groups are {', '.join(PAIR_GROUPS)}", file=sys.stderr)
         return 2
+    if args.crf and (args.augment or args.stack or args.bag > 1):
+        print("error: --crf cannot be combined with --augment, --stack or --bag", file=sys.stderr)
+        return 2
+    if args.crf:
+        try:
+            import pycrfsuite  # noqa: F401
+        except ImportError:
+            print("error: --crf needs python-crfsuite (pip install python-crfsuite)", file=sys.stderr)
+            return 2
     if args.bag < 1 or (args.bag > 1 and (args.augment or args.stack)):
         print("error: --bag needs a positive count and cannot be combined with --augment or --stack", file=sys.stderr)
         return 2
@@ -701,9 +860,10 @@ def main(argv=None) -> int:
                      lexicon=args.lexicon, C_grid=C_grid, tables=tables, sentence=sentence,
                      blend_grid=blend_grid if sentence is not None else (), blend_fit=args.blend_fit,
                      cue_variants=cue_variants, pairs=pairs, bag=args.bag, penalty=args.penalty,
-                     learner=args.learner)
+                     learner=args.learner, crf=args.crf)
         result.pop("scores")
         result.pop("logistic_scores", None)
+        result.pop("crf_scores", None)
         result["cpu_seconds"] = round(time.process_time() - start, 1)
         f1s.append(result["f1"])
         print(json.dumps(result), flush=True)

@@ -311,3 +311,74 @@ def test_averaged_perceptron_tagger(bio):
     assert ((p > 0.5) == y).all() and np.allclose(np.std(np.log(p / (1 - p))), 1.0)
     with pytest.raises(ValueError, match="logreg or perceptron"):
         bio.run(gold, k=3, C=1.0, min_count=2, window=3, bits=14, learner="svm")
+
+
+def test_crf_tags_every_token_of_a_multiword_cue(bio):
+    """The chain CRF learns cue and non-cue tokens of whole sentences: here "not known" is a cue as a pair,
+    "known" alone and "not" alone are not, so the CRF has to tag both tokens together or neither."""
+    import numpy as np
+
+    pytest.importorskip("pycrfsuite")
+    feats = {w: [f"w={w}"] for w in ("it", "is", "not", "known", "well", "was")}
+
+    def seq(words, labels):
+        return [feats[w] + ([f"l={words[j - 1]}"] if j else []) + ([f"r={words[j + 1]}"] if j + 1 < len(words) else [])
+                for j, w in enumerate(words)], labels
+
+    train = [seq(["it", "is", "not", "known"], [0, 0, 1, 1]), seq(["it", "is", "well", "known"], [0, 0, 0, 0]),
+             seq(["it", "was", "not", "well"], [0, 0, 0, 0])] * 10
+    crf = bio.ChainCRF().fit(train)
+    (m_cue, v_cue), (m_not, v_not) = crf.predict([train[0], train[1]])
+    assert (v_cue == np.array([False, False, True, True])).all() and not v_not.any()
+    assert m_cue[2] > 0.5 and m_cue[3] > 0.5 and m_not.max() < 0.5
+    z, viterbi = crf.sentence_scores([train[0], train[2], ([], [])])
+    assert z[0] > 0 > z[1] and z[2] == bio.NO_CANDIDATE and list(viterbi) == [True, False, False]
+    # candidate rows (sentence index, token) get their token's marginal, whatever the order of the rows
+    _z, _v, rows = crf.scores([train[0], train[1]], np.array([7, 3, 7]), np.array([3, 3, 0]), [3, 7])
+    np.testing.assert_allclose(rows, [m_not[3], m_cue[3], m_not[0]])
+    # a CRF trained without any cue scores every sentence as certain
+    none = bio.ChainCRF().fit([train[1], train[2]])
+    assert none.sentence_scores([train[0]])[0][0] < 0
+
+
+def test_crf_beside_the_tagger(bio):
+    pytest.importorskip("pycrfsuite")
+    gold = _corpus(10, "d")
+    res = bio.run(gold, k=2, C=2.0, min_count=2, window=3, bits=12, crf=True)
+    plain = bio.run(gold, k=2, C=2.0, min_count=2, window=3, bits=12)
+    assert res["crf"] is True and res["crf_f1"] == 1.0 and res["crf_viterbi_f1"] == 1.0
+    assert (res["scores"] == plain["scores"]).all()  # the tagger's own decisions are untouched
+    assert len(res["crf_scores"]) == len(gold) and "crf_f1" not in plain
+
+
+def test_crf_joins_the_second_stage_and_its_variants_pair_with_the_stage_without_it(bio):
+    pytest.importorskip("pycrfsuite")
+    gold = _rare_hedges(12)
+    kw = {"k": 3, "C": 2.0, "min_count": 2, "window": 3, "bits": 14, "lexicon": "hedging", "sentence": {"min_df": 1},
+          "blend_fit": "cues"}
+    without = bio.run(gold, **kw)
+    res = bio.run(gold, **kw, crf=True)
+    assert set(res["variant_f1"]) == {"nocrf", "lin3", "crfs", "crftop"}
+    # "nocrf" is the second stage of the run without the CRF, from the very same fits
+    assert res["variant_f1"]["nocrf"] == without["f1"] and res["logistic_f1"] == without["logistic_f1"]
+    assert res["f1"] == 1.0 and res["crf_f1"] == 1.0
+    with pytest.raises(ValueError, match="need crf"):
+        bio.run(gold, **kw, cue_variants=("lin3",))
+    with pytest.raises(ValueError, match="crf: not with"):
+        bio.run(gold, k=3, C=2.0, min_count=2, window=3, bits=14, crf=True, bag=2)
+
+
+def test_cue_rows_with_the_crf_column(bio):
+    import numpy as np
+
+    sents, probs, keys = np.array([0]), np.array([0.9]), ["c=or"]
+    z_sent, z_crf = np.array([0.5, 1.0]), np.array([2.0, -50.0])
+    top = bio.cue_rows(sents, probs, keys, z_sent, [0, 1], "top", z_crf)
+    assert top[0]["crf"] == 2.0 and top[1]["crf"] == -20.0 and "top=c=or" in top[0]  # floored as the tagger's
+    assert set(bio.cue_rows(sents, probs, keys, z_sent, [0], "lin3", z_crf)[0]) == {"z", "s", "crf"}
+    assert bio.cue_rows(sents, probs, keys, z_sent, [0], "crfs", z_crf) == [{"s": 0.5, "crf": 2.0}]
+
+
+def test_crf_argument_errors(bio, tmp_path, capsys):
+    assert bio.main(["--data", str(tmp_path), "--crf", "--stack"]) == 2
+    assert "--crf cannot be combined" in capsys.readouterr().err
