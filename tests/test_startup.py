@@ -86,25 +86,21 @@ def test_the_command_line_allocates_arrow_memory_with_malloc_unless_told_otherwi
     assert use_arrow_memory_pool(env) == "system" and env == {"ARROW_DEFAULT_MEMORY_POOL": "system"}
     env = {"ARROW_DEFAULT_MEMORY_POOL": "jemalloc"}
     assert use_arrow_memory_pool(env) == "jemalloc"
-    probe = ("import sys\nfrom analysis.cli import main\n"
-             f"sys.argv = ['analysis', 'score', {str(tmp_path / 'missing.csv')!r}, '--out', {str(tmp_path / 'o')!r}]\n"
-             "rc = main()\nimport pyarrow as pa\nprint(rc, pa.default_memory_pool().backend_name)")
     base = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
 
-    def run(code, **extra):
+    def pool(argv, *, whole_process=True, **extra):
+        """(exit status, pyarrow's pool) of main() on ``argv`` (a command that fails: no such file),
+        run as the command line (``sys.argv``) or called from Python with ``argv``."""
+        call = f"sys.argv = ['analysis', *{argv!r}]\nrc = main()" if whole_process else f"rc = main({argv!r})"
+        code = f"import sys\nfrom analysis.cli import main\n{call}\nimport pyarrow as pa\nprint(rc, pa.default_memory_pool().backend_name)"
         done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=120,
                               env={**base, **extra})
         return done.stdout.split()
 
-    assert run(probe) == ["2", "system"]  # the command failed (no such file) after naming the pool
-    other = probe.replace(f"sys.argv = ['analysis', 'score', {str(tmp_path / 'missing.csv')!r}, '--out', "
-                          f"{str(tmp_path / 'o')!r}]", f"sys.argv = ['analysis', 'compare', {str(tmp_path / 'none')!r}, '--out', "
-                          f"{str(tmp_path / 'c')!r}]")
-    assert "compare" in other
-    default0 = run("import pyarrow as pa; print(0, pa.default_memory_pool().backend_name)")[1]
-    assert run(other)[1] == default0  # compare keeps pyarrow's own pool (its peak memory)
-    assert run(probe, ARROW_DEFAULT_MEMORY_POOL="jemalloc") == ["2", "jemalloc"]
-    from_python = probe.replace("rc = main()", f"rc = main(['score', {str(tmp_path / 'missing.csv')!r}, '--out', "
-                                              f"{str(tmp_path / 'o')!r}])")
-    default = run("import pyarrow as pa; print(0, pa.default_memory_pool().backend_name)")[1]
-    assert run(from_python) == ["2", default]
+    score = ["score", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o")]
+    default = subprocess.run([sys.executable, "-c", "import pyarrow as pa; print(pa.default_memory_pool().backend_name)"],
+                             check=True, capture_output=True, text=True, timeout=120, env=base).stdout.strip()
+    assert pool(score) == ["2", "system"]  # the command failed (no such file) after naming the pool
+    assert pool(["compare", str(tmp_path / "none"), "--out", str(tmp_path / "c")])[1] == default  # its peak memory
+    assert pool(score, ARROW_DEFAULT_MEMORY_POOL="jemalloc") == ["2", "jemalloc"]
+    assert pool(score, whole_process=False) == ["2", default]
