@@ -113,8 +113,10 @@ def _assert_same(res, ref):
 
 @pytest.fixture
 def worker_goes_first(monkeypatch):
-    """This process takes its first piece only after a worker has taken one (forked workers inherit the
-    patch), so every fork test really scores on both sides, however the scheduler orders them."""
+    """This process takes its first piece only after a worker has taken one, and a worker takes its second
+    only after this process has taken one (forked workers inherit the patch), so every fork test really
+    scores on both sides, however the scheduler orders them (a quick worker could otherwise take every
+    piece while this process waits)."""
     import time
 
     from analysis.scale import parallel
@@ -123,7 +125,11 @@ def worker_goes_first(monkeypatch):
 
     def patient_take(self, front, **kw):
         deadline = time.monotonic() + 10
-        while front and self.bounds[1] == self.n and self.bounds[0] < self.bounds[1] and time.monotonic() < deadline:
+
+        def other_side_waits():
+            lo, hi = self.bounds[0], self.bounds[1]
+            return lo < hi and (hi == self.n if front else (lo == 0 and hi < self.n))
+        while other_side_waits() and time.monotonic() < deadline:
             time.sleep(0.001)
         return take(self, front, **kw)
 
