@@ -241,6 +241,42 @@ def write_csv_parts(df, path, parts, *, csv_escape: bool = True) -> Path:
     return write_table(df, path, csv_escape=csv_escape)
 
 
+def write_concat(frames, path, *, types=None, csv_escape: bool = True) -> Path:
+    """:func:`write_table` of ``pd.concat(list(frames()), ignore_index=True, sort=False)`` holding one
+    frame at a time when it can.
+
+    ``frames`` is a callable giving a fresh iterator over the pieces in order; ``types`` the
+    :func:`column_types` of each piece, as made. When every piece is typed alike and holds no date
+    column, the CSV is the header and each piece's :func:`csv_rows` in turn (the bytes of the
+    whole table, as :func:`write_csv_parts` relies on); otherwise (Parquet, pieces typed apart, whose
+    concatenation retypes columns, or a piece only pandas writes) the pieces are concatenated and
+    written as before.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    alike = types is not None and len(types) > 0 and len(set(types)) == 1
+    if path.suffix == ".csv" and alike and not any(dtype.startswith("datetime") for _, dtype in types[0]):
+        def blocks():
+            from .csvwrite import to_csv_bytes
+
+            for k, frame in enumerate(frames()):
+                if column_types(frame) != types[0]:
+                    raise _NotVectorised
+                if k == 0:
+                    yield to_csv_bytes(frame.iloc[:0], header=True)
+                data = csv_rows(frame, csv_escape)
+                if data is None:
+                    raise _NotVectorised
+                yield data
+
+        try:
+            return atomic_write_bytes(path, blocks())
+        except _NotVectorised:
+            pass
+    return write_table(pd.concat(list(frames()), ignore_index=True, sort=False), path, csv_escape=csv_escape)
+
+
 def to_csv_bytes_supported(df) -> bool:
     """True when the vectorised writer takes every column of ``df`` (tried on its first row)."""
     from .csvwrite import to_csv_bytes

@@ -8,6 +8,14 @@ and peak memory (the child resets its ``VmHWM`` after every step through ``/proc
 a step's peak is its own; reading the corpus and the scored tables is the step ``load corpus``).
 
     nice python benchmarks/compare_scale.py [--words 4e7] [--outlets 500] [--workdir /tmp/compare_scale]
+
+``--text news`` makes a harder corpus with the same metadata: about half of each article's sentences are
+real news sentences resampled (PolNeAR from ``../shared`` when present, else the bundled sample, read at
+run time and written only into ``--workdir``), a fifth of the sentences carry a name drawn from a
+long-tailed list of 300,000 generated names (so the vocabulary grows with the corpus as a real one does),
+8% of the articles are lightly edited copies of 150 wire stories (clusters of up to a few hundred
+near-duplicates), and ``--html-column`` adds a scraped ``html`` column holding each article's markup (the
+loader keeps extra columns, so it doubles the text in memory).
 """
 from __future__ import annotations
 
@@ -44,6 +52,83 @@ def make_corpus(path: Path, words: float, n_outlets: int, seed: int = 0) -> dict
     with open(path, "w", encoding="utf-8") as fh:
         fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     n_words = sum(int(r["word_count"]) for r in rows)
+    return {"documents": len(rows), "words": n_words, "outlets": len(facts["outlet_docs"])}
+
+
+_SYLLABLES = ["ka", "lo", "mi", "ren", "ta", "vos", "dru", "el", "fa", "gor", "hu", "is", "jan", "ke", "lu",
+              "mar", "no", "ol", "pe", "qui", "ro", "sa", "tin", "ur", "ve", "wil", "xa", "yo", "zem", "bra"]
+
+
+def _names(rng, n: int) -> list[str]:
+    """``n`` distinct generated surnames (two to four syllables), in a fixed order for a seed."""
+    out, seen = [], set()
+    while len(out) < n:
+        name = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize()
+        if name not in seen:
+            seen.add(name)
+            out.append(name)
+    return out
+
+
+def make_news_corpus(path: Path, words: float, n_outlets: int, seed: int = 0, html: bool = False) -> dict:
+    """The ``--text news`` corpus (see the module's docstring): realshaped's rows and metadata, bodies
+    mixed with real sentences and long-tailed names, wire copies, optionally an ``html`` column."""
+    import bisect
+    import random
+
+    from realshaped import make_records
+    from run import real_sentences
+
+    rng = random.Random(seed + 7)
+    real, _ = real_sentences()
+    names = _names(rng, 300_000)
+    cum, total = [], 0.0
+    for r in range(len(names)):  # Zipf weights 1 / (r + 1)
+        total += 1.0 / (r + 1)
+        cum.append(total)
+
+    def name():
+        return names[min(bisect.bisect(cum, rng.random() * total), len(names) - 1)]
+
+    def body(own: str) -> str:
+        paras = []
+        for para in own.split("\n\n"):
+            sents = re.split(r"(?<=[.!?])\s+", para)
+            out = []
+            for snt in sents:
+                out.append(snt)
+                if rng.random() < 0.5:
+                    out.append(real[rng.randrange(len(real))].strip())
+            for k in range(len(out)):
+                if rng.random() < 0.2:
+                    out[k] = f"{out[k]} {rng.choice(['Mr.', 'Ms.', 'Dr.', 'Sen.'])} {name()} was not available."
+            paras.append(" ".join(out))
+        return "\n\n".join(paras)
+
+    n_docs = int(words / 1930)  # the mixed bodies are about twice as long
+    rows, facts = make_records(n_outlets=n_outlets, seed=seed, max_docs=_max_docs_for(n_docs, n_outlets),
+                               sentences=(60, 94), n_stories=40)
+    wires = [body(rows[k]["body"]) for k in range(min(150, len(rows)))]
+    n_words = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for r in rows:
+            if rng.random() < 0.08:  # a wire copy, lightly edited
+                paras = wires[min(int(rng.paretovariate(1.0)) - 1, len(wires) - 1)].split("\n\n")
+                if len(paras) > 2 and rng.random() < 0.5:
+                    paras = paras[:-rng.randint(1, 2)]
+                if rng.random() < 0.3:
+                    paras[rng.randrange(len(paras))] = real[rng.randrange(len(real))].strip()
+                text = f"({r['publisher']}) \u2014 " + "\n\n".join(paras)
+            else:
+                text = body(r["body"])
+            r["body"] = text
+            r["word_count"] = str(len(text.split()))
+            n_words += int(r["word_count"])
+            if html:
+                r["html"] = ("<html><body><nav>Home | World | Subscribe</nav><article><p>"
+                             + text.replace("&", "&amp;").replace("<", "&lt;").replace("\n\n", "</p>\n<p>")
+                             + "</p></article><footer>&copy; 2026</footer></body></html>")
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
     return {"documents": len(rows), "words": n_words, "outlets": len(facts["outlet_docs"])}
 
 
@@ -113,6 +198,10 @@ def main(argv=None):
     ap.add_argument("--n-resamples", default="1000")
     ap.add_argument("--compare-args", default="", help="extra arguments for compare, e.g. '--max-groups 10'")
     ap.add_argument("--reuse-scored", action="store_true", help="keep the scored folder of a previous run")
+    ap.add_argument("--text", choices=("template", "news"), default="template",
+                    help="template: realshaped's sentences (default); news: mixed with real sentences, "
+                         "long-tailed names and wire copies (see above)")
+    ap.add_argument("--html-column", action="store_true", help="with --text news: add an html column")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from bytecode import compile_package
@@ -120,23 +209,28 @@ def main(argv=None):
     compile_package()  # start-up as a user's second run sees it
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
-    corpus = work / f"corpus_{int(args.words)}_{args.outlets}.jsonl"
+    kind = "" if args.text == "template" else f"_news{'_html' if args.html_column else ''}"
+    corpus = work / f"corpus_{int(args.words)}_{args.outlets}{kind}.jsonl"
     meta = corpus.with_suffix(".json")
     if not corpus.is_file() or not meta.is_file():
         t = time.perf_counter()
-        info = make_corpus(corpus, args.words, args.outlets)
+        if args.text == "news":
+            sys.path.insert(0, str(ROOT / "benchmarks"))
+            info = make_news_corpus(corpus, args.words, args.outlets, html=args.html_column)
+        else:
+            info = make_corpus(corpus, args.words, args.outlets)
         info["generate_s"] = round(time.perf_counter() - t, 1)
         meta.write_text(json.dumps(info), encoding="utf-8")
     info = json.loads(meta.read_text(encoding="utf-8"))
     print(f"corpus: {corpus} ({info['documents']:,} documents, {info['words']:,} words, {info['outlets']} outlets)")
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start\n")
     py = sys.executable
-    scored = work / "scored"
+    scored = work / f"scored{kind}"
     print("| command | wall s | CPU s | peak MB |\n|---|---:|---:|---:|")
     if not (args.reuse_scored and (scored / "provenance.json").is_file()):
         wall, cpu, peak, _ = run([py, "-m", "analysis", "score", str(corpus), "--out", str(scored), "--quiet"])
         print(f"| score | {wall:.1f} | {cpu:.1f} | {peak:.0f} |", flush=True)
-    out = work / "compare"
+    out = work / f"compare{kind}"
     cmd = [py, "-m", "analysis", "compare", str(scored), "--corpus", str(corpus), "--by", args.by,
            "--out", str(out), "--n-resamples", args.n_resamples, *args.compare_args.split()]
     wall, cpu, peak, err = run(cmd)

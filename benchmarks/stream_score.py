@@ -2,7 +2,7 @@
 attributions (issue 15): CPU ratios measured in one run, the cases taking turns.
 
 ``python benchmarks/stream_score.py [--workdir /tmp/compare_scale] [--words 4e7] [--outlets 500]
-[--repeat 2]``
+[--repeat 2] [--text news [--html-column]]``
 
 The corpus is the one ``benchmarks/compare_scale.py`` writes into the same work folder (made here when
 it is not there: real-shaped records of ``tests/realshaped.py``, 500 outlets, long tail). A file this
@@ -83,15 +83,20 @@ def main(argv=None) -> int:
     ap.add_argument("--outlets", type=int, default=500)
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--python", default=sys.executable)
+    ap.add_argument("--text", choices=("template", "news"), default="template",
+                    help="the corpus of compare_scale.py --text (news: real sentences, long-tailed names, wire copies)")
+    ap.add_argument("--html-column", action="store_true", help="with --text news: the corpus with an html column")
     args = ap.parse_args(argv)
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
-    corpus = work / f"corpus_{int(args.words)}_{args.outlets}.jsonl"
+    kind = "" if args.text == "template" else f"_news{'_html' if args.html_column else ''}"
+    corpus = work / f"corpus_{int(args.words)}_{args.outlets}{kind}.jsonl"
     meta = corpus.with_suffix(".json")
     if not corpus.is_file() or not meta.is_file():
-        from compare_scale import make_corpus
+        from compare_scale import make_corpus, make_news_corpus
 
-        info = make_corpus(corpus, args.words, args.outlets)
+        info = (make_news_corpus(corpus, args.words, args.outlets, html=args.html_column) if kind
+                else make_corpus(corpus, args.words, args.outlets))
         meta.write_text(json.dumps(info), encoding="utf-8")
     info = json.loads(meta.read_text(encoding="utf-8"))
     print(f"corpus: {corpus} ({info['documents']:,} documents, {info['words']:,} words, {info['outlets']} outlets, "

@@ -1404,6 +1404,15 @@ def run_all(
     cluster_col = _resolve_cluster(cluster, documents, corpus_df, by, notes)
     if cluster_col is not None and cluster_col not in documents.columns:
         documents = documents.merge(corpus_df[["doc_id", cluster_col]], on="doc_id", how="left")
+    if corpus_df is not None:
+        from ..text.corpus import metadata_columns
+
+        # the corpus's other extra columns (a scraped page's html, urls ...) are used by no step: not held
+        # through the run (a 40M-word JSONL with an html column peaked 0.3 GB higher with them)
+        used = {by, cluster_col, params["wire_col"]}
+        unused = [c for c in metadata_columns(corpus_df) if c not in used]
+        if unused:
+            corpus_df = corpus_df.drop(columns=unused)
     chosen = tuple(_resolve_label(v, groups, by) for v in pair) if pair is not None else None
 
     run = CompareRun(

@@ -164,3 +164,50 @@ def test_one_chunk_is_used_where_it_lies_and_rounded_scores_keep_pandas_text():
     assert _floats(scores).to_pylist() == ["" if np.isnan(v) else repr(float(v)) for v in scores]
     df = pd.DataFrame({"s": scores, "k": np.arange(len(scores))})
     assert to_csv_bytes(df) == df.to_csv(index=False, lineterminator="\n").encode()
+
+
+def _pieces_cases():
+    a = pd.DataFrame({"doc_id": ["d1", "d2"], "lean": ["left", "=cmd()"], "n": [1, 2]})
+    b = pd.DataFrame({"doc_id": ["d3"], "lean": ["right"], "n": [3]})
+    c = pd.DataFrame({"doc_id": ["d4"], "lean": [None], "n": [4.5]})      # n retyped by the concatenation
+    d = pd.DataFrame({"doc_id": ["d5"], "extra": ["only here"]})           # a key only later chunks have
+    e = pd.DataFrame({"doc_id": ["d6"], "when": pd.to_datetime(["2026-01-02 10:30"])})
+    f = pd.DataFrame({"doc_id": ["d7"], "when": pd.to_datetime(["2026-01-03"])})
+    return {"alike": [a, b], "retyped": [a, c], "union": [a, d, b], "dates": [f, e], "one": [a],
+            "empty piece": [a.iloc[:0], b]}
+
+
+@pytest.mark.parametrize("case", list(_pieces_cases()))
+@pytest.mark.parametrize("escape", [True, False])
+def test_write_concat_writes_the_concatenation(tmp_path, case, escape):
+    """A table written a piece at a time has the bytes of the concatenation written whole, whether the
+    pieces are typed alike (streamed) or not (concatenated: a column retyped, a key only some pieces
+    have, dates whose time of day only one piece shows)."""
+    from analysis.outputs import column_types, write_concat, write_table
+
+    pieces = _pieces_cases()[case]
+    calls = []
+
+    def frames():
+        calls.append(1)
+        return iter(pieces)
+
+    write_concat(frames, tmp_path / "a.csv", types=[column_types(p) for p in pieces], csv_escape=escape)
+    write_table(pd.concat(pieces, ignore_index=True, sort=False), tmp_path / "b.csv", csv_escape=escape)
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    if case == "alike":
+        assert len(calls) == 1  # streamed: the pieces were gone through once, never concatenated
+
+
+def test_write_concat_of_typed_alike_pieces_never_concatenates(tmp_path, monkeypatch):
+    from analysis.outputs import column_types, write_concat
+
+    pieces = [pd.DataFrame({"doc_id": [f"d{k}"], "html": ["<p>" + "x" * 50 + "</p>"]}) for k in range(5)]
+
+    def no_concat(*args, **kwargs):
+        raise AssertionError("concatenated")
+
+    monkeypatch.setattr(pd, "concat", no_concat)
+    write_concat(lambda: iter(pieces), tmp_path / "a.csv", types=[column_types(p) for p in pieces])
+    text = (tmp_path / "a.csv").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "doc_id,html" and len(text.splitlines()) == 6

@@ -78,3 +78,32 @@ def test_no_metadata_table_without_extra_columns(tmp_path):
     assert _cli(["score", path, "--out", tmp_path / "o", "--quiet"])[0] == 0
     assert not (tmp_path / "o" / "metadata.csv").exists()
     assert "metadata" not in json.loads((tmp_path / "o" / "provenance.json").read_text(encoding="utf-8"))
+
+
+def test_streamed_metadata_of_messy_extra_columns_is_the_in_memory_table(tmp_path):
+    """Chunks whose extra columns differ (a key only some rows have, a number column with gaps in one
+    chunk only, numbers and strings mixed, a large markup column with quotes, newlines and cells a
+    spreadsheet would run) give the in-memory run's metadata.csv byte for byte, while each chunk's
+    columns are kept on disk rather than in memory."""
+    rows = []
+    for k in range(23):
+        row = {"id": f"m{k:03d}", "publisher": f"Outlet {k % 4}", "body": f"Officials said it may rain {k}.",
+               "html": f'<p class="x">Officials said it may rain {k}.</p>\n<p>&amp; "quoted" =SUM(A1)</p>' * (1 + k % 3),
+               "rank": k if k < 10 or k % 2 else None}
+        if k % 5 == 0:
+            row["tag"] = "=cmd()" if k == 5 else f"tag{k}"
+        if k >= 12:
+            row["mixed"] = k if k % 2 else f"v{k}"
+        rows.append(row)
+    path = tmp_path / "c.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    for name, extra in (("a", ()), ("b", ("--chunk-size", "4")), ("c", ("--chunk-size", "1"))):
+        code, _, err = _cli(["score", path, "--out", tmp_path / name, "--quiet", "--lexicon", "hedging", *extra])
+        assert code == 0, err
+    whole = (tmp_path / "a" / "metadata.csv").read_bytes()
+    assert b"'=cmd()" in whole and b"html" in whole.splitlines()[0]
+    for name in ("b", "c"):
+        assert (tmp_path / name / "metadata.csv").read_bytes() == whole, name
+        prov = json.loads((tmp_path / name / "provenance.json").read_text(encoding="utf-8"))
+        assert prov["metadata"]["columns"] == json.loads(
+            (tmp_path / "a" / "provenance.json").read_text(encoding="utf-8"))["metadata"]["columns"]
