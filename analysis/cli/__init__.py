@@ -12,6 +12,7 @@ import gc
 import importlib
 import os
 import sys
+import warnings
 
 # command -> (module, help)
 COMMANDS = {
@@ -95,6 +96,14 @@ def use_arrow_memory_pool(environ=None) -> str:
     return environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", ARROW_MEMORY_POOL)
 
 
+def show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """How the command line shows a warning: ``warning: <first line of the message>`` on stderr, without
+    the library file and line Python prints (``figures`` on a corpus with undated articles printed
+    ``.../analysis/report/figures.py:1001: UserWarning: ...`` and the source line)."""
+    text = str(message).strip().splitlines()
+    print(f"warning: {text[0] if text else category.__name__}", file=file if file is not None else sys.stderr)
+
+
 def main(argv=None) -> int:
     global _WHOLE_PROCESS
     whole_process = argv is None  # the command line (python -m analysis), not a call from Python
@@ -114,6 +123,7 @@ def main(argv=None) -> int:
         # for main(argv) called from Python, whose later garbage would be frozen with the rest.
         gc.freeze()
         _WHOLE_PROCESS = True
+        warnings.showwarning = show_warning  # one line, no source path (Python callers keep their own)
     try:
         return int(args._run(args) or 0)
     except _expected_errors() as exc:

@@ -88,3 +88,36 @@ def test_a_real_process_shows_no_traceback(write, tmp_path, h):
     lex = write("x.toml", H + '[categories."a.b"]\nentries = []\n')
     proc = h.run_cli_subprocess(["score", write("c.csv", GOOD_CSV), "--lexicon", lex, "--out", tmp_path / "o"])
     h.assert_one_line_error(proc.returncode, proc.stderr, "category 'a.b' is empty")
+
+
+def test_a_warning_is_one_line_without_the_library_path(write, tmp_path):
+    """A warning of the library reaches the user as ``warning: <message>`` (no file, line or source
+    line of the library), here ``figures`` on a corpus with an undated article."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    corpus = write("c.csv", b"doc_id,outlet,date,text\n"
+                            b"a,X,2026-01-01,Officials said it may rain.\nb,X,2026-02-01,It could snow.\n"
+                            b"c,Y,,Anonymous officials said an attack is possible.\nd,Y,2026-03-01,No evidence.\n"
+                            b"e,X,2026-01-15,Critics said it might fail.\nf,Y,2026-02-10,One official said so.\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    proc = subprocess.run([sys.executable, "-m", "analysis", "figures", "--corpus", str(corpus), "--out",
+                           str(tmp_path / "o"), "--quiet", "--n-resamples", "50", "--only", "rates_over_time"],
+                          capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parents[2],
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert lines == ["warning: 1 document(s) without a date left out of rates_over_time"], proc.stderr
+
+
+def test_show_warning_keeps_the_first_line():
+    import io
+
+    from analysis.cli import show_warning
+
+    buf = io.StringIO()
+    show_warning(UserWarning("first\nsecond"), UserWarning, "/x/y.py", 3, file=buf)
+    show_warning(UserWarning(""), RuntimeWarning, "/x/y.py", 3, file=buf)
+    assert buf.getvalue() == "warning: first\nwarning: RuntimeWarning\n"
