@@ -62,13 +62,24 @@ static inline int is_letter(Py_UCS4 c) { return c < 256 ? CLS[c] & C_L : is_w_de
 static inline int is_s(Py_UCS4 c) { return c < 256 ? CLS[c] & C_S : Py_UNICODE_ISSPACE(c); }
 static inline int is_ascii_alpha(Py_UCS4 c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static inline int is_nl(Py_UCS4 c) { return c == '\r' || c == '\n'; }
-/* closing marks after a sentence end: " ' ” ’ » ) ] */
-static inline int is_closer(Py_UCS4 c) {
-    return c == '"' || c == '\'' || c == 0x201D || c == 0x2019 || c == 0xBB || c == ')' || c == ']';
+/* quotation marks of either side: " ' ` “ ” ‘ ’ « » ‹ › ‟ ‛ */
+static inline int is_quote_mark(Py_UCS4 c) {
+    return c == '"' || c == '\'' || c == '`' || c == 0x201C || c == 0x201D || c == 0x2018 || c == 0x2019 ||
+           c == 0xAB || c == 0xBB || c == 0x2039 || c == 0x203A || c == 0x201F || c == 0x201B;
 }
-/* opening marks before a sentence start: " ' “ ‘ « ( [ */
+/* closing marks after a sentence end: SENTENCE_CLOSERS of analysis.text.tokenize (the quotation marks but
+ * the low „ ‚, and ) ] }) */
+static inline int is_closer(Py_UCS4 c) { return is_quote_mark(c) || c == ')' || c == ']' || c == '}'; }
+/* opening marks before a sentence start: SENTENCE_OPENERS (every quotation mark, „ ‚, and ( [ {) */
 static inline int is_opener(Py_UCS4 c) {
-    return c == '"' || c == '\'' || c == 0x201C || c == 0x2018 || c == 0xAB || c == '(' || c == '[';
+    return is_quote_mark(c) || c == 0x201E || c == 0x201A || c == '(' || c == '[' || c == '{';
+}
+/* the spaces of French typography around « » ‹ ›: space, no-break space, narrow no-break space */
+static inline int is_space_fr(Py_UCS4 c) { return c == ' ' || c == 0xA0 || c == 0x202F; }
+/* _starts_sentence: an upper-case or title-case letter (str.isupper() or str.istitle() of one character),
+ * or a digit 0-9 */
+static inline int starts_sentence(Py_UCS4 c) {
+    return (c >= '0' && c <= '9') || Py_UNICODE_ISUPPER(c) || Py_UNICODE_ISTITLE(c);
 }
 static inline int is_dq(Py_UCS4 c) { return c == '"' || c == 0x201C || c == 0x201D || c == 0x201E; }
 

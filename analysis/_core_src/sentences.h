@@ -148,7 +148,7 @@ static MFA_INLINE int is_boundary(Scanner *S, PyObject *text, const int kind, co
     while (w0 > lo && !is_s(CH(w0 - 1))) w0--;
     while (w0 < p) {
         Py_UCS4 c = CH(w0);
-        if (c == '"' || c == '\'' || c == 0x201C || c == 0x2018 || c == 0xAB || c == '(' || c == '[') w0++;
+        if (is_opener(c)) w0++;
         else break;
     }
     Py_ssize_t wl = p - w0;
@@ -199,14 +199,24 @@ static MFA_INLINE int sentences_in_impl(Scanner *S, PyObject *text, Py_ssize_t a
             continue;
         }
         Py_ssize_t run_end = j;
-        while (j < b && is_closer(CH(j))) j++;
+        for (;;) { /* closers, and French-spaced ones (" »"), taken greedily */
+            if (j < b && is_closer(CH(j))) j++;
+            else if (j + 1 < b && is_space_fr(CH(j)) && (CH(j + 1) == 0xBB || CH(j + 1) == 0x203A) &&
+                     (j + 2 >= b || is_s(CH(j + 2))))
+                j += 2; /* a spaced » closes only before a space (else it opens the next sentence) */
+            else break;
+        }
         Py_ssize_t g_end = j;
         int ok = j < b && is_s(CH(j));
         if (ok) {
             while (j < b && is_s(CH(j))) j++;
             Py_ssize_t k = j;
-            while (k < b && is_opener(CH(k))) k++;
-            ok = k < b && ((CH(k) >= 'A' && CH(k) <= 'Z') || (CH(k) >= '0' && CH(k) <= '9'));
+            for (;;) { /* openers, and French-spaced ones ("« ") */
+                if (k + 1 < b && (CH(k) == 0xAB || CH(k) == 0x2039) && is_space_fr(CH(k + 1))) k += 2;
+                else if (k < b && is_opener(CH(k))) k++;
+                else break;
+            }
+            ok = k < b && starts_sentence(CH(k));
         }
         if (!ok) {
             /* a match starting later inside the same run of stops fails the same way */

@@ -86,9 +86,26 @@ _SENTENCE_STARTERS = frozenset(
 
 # a blank line; the atomic groups keep one "\r\n" from counting as two line ends
 _PARA_RE = re.compile(r"(?>\r\n|\r|\n)[ \t\f\v]*(?>\r\n|\r|\n)\s*")
-_BOUNDARY_RE = re.compile(r"((?:[.!?]+|…)[\"'”’»)\]]*)\s+(?=[\"'“‘«(\[]*[A-Z0-9])")
+# Quotation marks of every style (English, German „…“ and ‚…‘, French and Danish «…» and »…«, ‹…›,
+# Swedish ”…”, LaTeX ``…'', French « … » spaced) close a sentence after its stop and open the next; so do brackets. The
+# next sentence starts with an upper-case or title-case letter of any script ("Émile", "Łukasz") or a
+# digit 0-9. (Until 2026-12-07 only " ' “ ” ‘ ’ « » and A-Z counted: "said. „The" and "said. Émile"
+# were not split.) Mirrored by is_closer, is_opener and starts_sentence in _core_src/characters.h.
+SENTENCE_CLOSERS = "\"'`”“’‘»«›‹‟‛)]}"
+SENTENCE_OPENERS = "\"'`“„‟”‘‚‛’«»‹›([{"
+# French spacing: a space, no-break space or narrow no-break space before a closing » › and after an
+# opening « ‹ ("« Le port ne tiendra pas. » Un officiel"; a spaced » closes only when a space follows it:
+# "attacks. »The" is Danish, an opener); the closers are taken possessively, as the core takes them
+_SPACE_FR = " \u00a0\u202f"
+_BOUNDARY_RE = re.compile(r"((?:[.!?]+|…)(?:[" + re.escape(SENTENCE_CLOSERS) + r"]|[" + _SPACE_FR + r"][»›](?=\s|$))*+)\s+"
+                          r"(?=(?:[" + re.escape(SENTENCE_OPENERS) + r"]|[«‹][" + _SPACE_FR + r"])*(\w))")
 _INITIALISM_RE = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]$")
-_NEXT_WORD_RE = re.compile(r"\s+[\"'“‘«(\[]*(\w+)")
+_NEXT_WORD_RE = re.compile(r"\s+[" + re.escape(SENTENCE_OPENERS) + r"]*(\w+)")
+
+
+def _starts_sentence(c: str) -> bool:
+    """Whether a sentence can start with character ``c`` (after any opening marks)."""
+    return c.isupper() or c.istitle() or "0" <= c <= "9"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +198,7 @@ def _is_boundary(text: str, m: re.Match, para_start: int) -> bool:
     window = text[max(para_start, punct_start - 40):punct_start]
     if not window or window[-1].isspace():
         return True
-    word = window.rsplit(None, 1)[-1].lstrip("\"'“‘«([")
+    word = window.rsplit(None, 1)[-1].lstrip(SENTENCE_OPENERS)
     if len(word) == 1 and word.isalpha() and word.isupper():
         return False  # an initial: "J. R. Smith"
     if word.lower().rstrip(".") in ABBREVIATIONS:
@@ -197,7 +214,7 @@ def sentence_spans_in(text: str, a: int, b: int) -> list[tuple[int, int]]:
     spans = []
     start = a
     for m in _BOUNDARY_RE.finditer(text, a, b):
-        if _is_boundary(text, m, a):
+        if _starts_sentence(m.group(2)) and _is_boundary(text, m, a):
             spans.append((start, m.end(1)))
             start = m.end()
     if start < b:

@@ -62,3 +62,31 @@ def test_offsets_slice_the_original_text():
 def test_refuses_non_string():
     with pytest.raises(TypeError):
         tokenize(b"bytes")
+
+
+@pytest.mark.parametrize("opening, closing", [
+    ("\u201c", "\u201d"), ('"', '"'), ("\u2018", "\u2019"), ("\u00ab ", " \u00bb"), ("\u201e", "\u201c"),
+    ("\u201a", "\u2018"), ("\u00bb", "\u00ab"), ("\u2039", "\u203a"), ("\u201d", "\u201d"), ("``", "''"),
+    ("(", ")"), ("[", "]"),
+])
+def test_a_quoted_sentence_of_any_quoting_style_is_split_off(opening, closing):
+    """English, German, French, Danish, Swedish and LaTeX quotation marks, and brackets, both after a
+    sentence's stop and before the next one's first word."""
+    from analysis.measure.attribution import split_sentences
+
+    t = f"Officials warned of attacks. {opening}The port will not hold.{closing} One official said so."
+    want = ["Officials warned of attacks.", f"{opening}The port will not hold.{closing}", "One official said so."]
+    assert [t[a:b] for a, b in sentence_spans(t)] == want
+    assert [t[a:b] for a, b, _ in split_sentences(t)] == want  # the compiled core, when built
+
+
+@pytest.mark.parametrize("word, split", [("Émile", True), ("Łukasz", True), ("Ørsted", True), ("Çelik", True),
+                                         ("ǅoković", True), ("Ωmega", True), ("2026", True), ("émile", False),
+                                         ("über", False), ("_x", False), ("٣", False)])
+def test_a_sentence_may_start_with_a_capital_of_any_script(word, split):
+    from analysis.measure.attribution import split_sentences
+
+    t = f"The minister resigned. {word} said nothing."
+    n = 2 if split else 1
+    assert len(sentence_spans(t)) == n
+    assert len(split_sentences(t)) == n
