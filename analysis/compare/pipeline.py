@@ -661,15 +661,16 @@ def _release_free_memory() -> None:
         pass
 
 
-def _read_corpus(corpus, corpus_options: dict):
-    """``(corpus, path)``: a corpus path read with ``load_corpus`` (path None for a DataFrame, kept as is).
+def _read_corpus(corpus, corpus_options: dict, columns=None):
+    """``(corpus, path)``: a corpus path read with ``load_corpus`` (path None for a DataFrame, kept as is),
+    keeping only the extra columns ``columns`` when given (see ``load_corpus``).
 
     :func:`run_all` reads the corpus before the scored tables: the reader's temporary memory is then
     taken and given back while little else is held, which keeps the run's peak lower."""
     if isinstance(corpus, (str, Path)):
         from ..text.corpus import load_corpus
 
-        frame, _report = load_corpus(corpus, **(corpus_options or {}))
+        frame, _report = load_corpus(corpus, **(corpus_options or {}), columns=columns)
         return frame, str(Path(corpus))
     return corpus, None
 
@@ -1348,7 +1349,9 @@ def run_all(
     raw_corpus, raw_path, load_seconds = corpus, None, 0.0
     if isinstance(corpus, (str, Path)):
         t = time.perf_counter()
-        raw_corpus, raw_path = _read_corpus(corpus, corpus_options)
+        # only the extra columns a step reads (the same ones the run keeps below)
+        wanted = [c for c in (by, cluster, params["wire_col"]) if isinstance(c, str)]
+        raw_corpus, raw_path = _read_corpus(corpus, corpus_options, columns=wanted)
         _release_free_memory()
         load_seconds = time.perf_counter() - t
     documents, matches, scored_prov, scored_label = _scored_inputs(scored)

@@ -87,6 +87,22 @@ def pick_column(columns, explicit, candidates, what, path, required=False):
     return None
 
 
+def kept_columns(columns, explicit=()):
+    """The test of :func:`load_corpus`'s ``columns``: a function ``name -> keep?``, or None for every
+    column. A column a ``*_col`` argument names, or whose name is a synonym of a corpus column, is
+    always kept (the choice of the text, id, outlet, date and title columns must not depend on it)."""
+    if columns is None:
+        return None
+    wanted = {str(c) for c in columns} | {str(c) for c in explicit if c is not None}
+    synonyms = set(CORPUS_COLUMNS) | set(_TEXT_CANDIDATES) | set(_ID_CANDIDATES) | set(_OUTLET_CANDIDATES) | set(
+        DATE_CANDIDATES) | set(_TITLE_CANDIDATES)
+
+    def keep(name) -> bool:
+        return str(name).startswith("_") or str(name) in wanted or str(name).strip().lower() in synonyms
+
+    return keep
+
+
 def _decode(raw: bytes, path, encoding, report):
     """Decode bytes; undecodable bytes become U+FFFD and are reported by the caller per row."""
     if encoding:
@@ -281,7 +297,7 @@ def jsonl_record(line: str, lineno: int, path, report) -> dict | None:
     return obj
 
 
-def _read_jsonl_arrow(path: Path, encoding, report, raw: bytes, threads: bool = True):
+def _read_jsonl_arrow(path: Path, encoding, report, raw: bytes, threads: bool = True, keep=None):
     """JSONL through pyarrow's multi-threaded JSON reader; None when the file needs the exact reader:
     not UTF-8, a ``.json`` file, or lines :func:`jsonl_block_frame` leaves to it."""
     if encoding not in (None, "utf-8", "utf8", "utf-8-sig") or len(raw) < ARROW_MIN_BYTES:
@@ -289,11 +305,11 @@ def _read_jsonl_arrow(path: Path, encoding, report, raw: bytes, threads: bool = 
     if path.suffix.lower() == ".json":
         return None
     body = raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
-    return jsonl_block_frame(body, 1, report, threads=threads)
+    return jsonl_block_frame(body, 1, report, threads=threads, keep=keep)
 
 
 def jsonl_block_frame(body: bytes, first_line: int, report, lines: list | None = None,
-                      threads: bool = True) -> pd.DataFrame | None:
+                      threads: bool = True, keep=None) -> pd.DataFrame | None:
     """Whole JSONL lines (``body``: bytes, ``first_line`` the number of its first line) read by pyarrow's
     JSON reader into the table the exact reader (:func:`jsonl_record` line by line, then
     ``DataFrame.from_records``) makes of them, with ``_row``; None when they need that reader: a line that
@@ -325,6 +341,8 @@ def jsonl_block_frame(body: bytes, first_line: int, report, lines: list | None =
         if table.num_rows != n_lines or any(f.type not in plain for f in table.schema):
             return None
         table.validate(full=True)  # the reader copies bytes that are not UTF-8 into its strings unchecked
+        if keep is not None:  # load_corpus(columns=...): the other columns never become pandas columns
+            table = table.select([n for n in table.column_names if keep(n)])
         df = table.to_pandas(use_threads=threads)
     except (pa.ArrowInvalid, pa.ArrowException, ValueError):
         return None
@@ -333,9 +351,9 @@ def jsonl_block_frame(body: bytes, first_line: int, report, lines: list | None =
     return df
 
 
-def _read_jsonl(path: Path, encoding, report, threads: bool = True):
+def _read_jsonl(path: Path, encoding, report, threads: bool = True, keep=None):
     raw = path.read_bytes()
-    fast = _read_jsonl_arrow(path, encoding, report, raw, threads)
+    fast = _read_jsonl_arrow(path, encoding, report, raw, threads, keep)
     if fast is not None:
         return fast
     text, _bad = _decode(raw, path, encoding, report)
@@ -385,11 +403,20 @@ def _json_array(text, path, report):
     return df
 
 
-def _read_parquet(path: Path, report):
+def _read_parquet(path: Path, report, keep=None):
     import pyarrow
 
     try:
-        df = pd.read_parquet(path)
+        if keep is None:
+            df = pd.read_parquet(path)
+        else:
+            import pyarrow.parquet as pq
+
+            schema = pq.read_schema(path)
+            # a stored index (a column named in the pandas metadata; a RangeIndex is a dict there) comes back
+            # with the columns asked for, as in a full read
+            index = {c for c in (schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)}
+            df = pd.read_parquet(path, columns=[n for n in schema.names if keep(n) and n not in index] or None)
     except (OSError, ValueError, pyarrow.ArrowException) as exc:  # pyarrow's errors have several bases
         raise CorpusError(f"{path}: cannot read Parquet: {exc}") from None
     report.n_read += len(df)
@@ -568,6 +595,7 @@ def load_corpus(
     split: str | None = None,
     threads: bool = True,
     prefetch=None,
+    columns=None,
 ):
     """Load a corpus and account for every row.
 
@@ -605,6 +633,13 @@ def load_corpus(
     prefetch : analysis.text.arrowcsv.Prefetch, optional
         The file already read (and parsed by pyarrow) on a thread, for a CSV or TSV file: used when it
         is this file, read as it would be read here; the table and the report are the same.
+    columns : collection of str, optional
+        The extra columns to keep (default: every one). The columns that can be the text, id, outlet,
+        date or title (the ``*_col`` arguments and their synonyms) are read whatever it says, so the
+        table's other columns and the report are those of a full read; an extra column not listed is
+        left out, and a JSONL file's as soon as pyarrow has parsed it, a Parquet file's not read at all
+        (``compare`` reads only the columns its steps use: a scraped ``html`` column can be larger than
+        the texts).
 
     Returns
     -------
@@ -625,6 +660,7 @@ def load_corpus(
     if not path.exists():
         raise CorpusError(f"{path}: no such file or folder")
     report = LoadReport(str(path))
+    keep = kept_columns(columns, (text_col, id_col, outlet_col, date_col, title_col))
     kind = fmt or ("dir" if path.is_dir() else path.suffix.lower().lstrip("."))
     if split is not None and kind not in ("dir", "polnear"):
         raise CorpusError(f"{path}: split={split!r} is for a PolNeAR folder (metadata.tsv and train/, dev/, test/)")
@@ -643,16 +679,17 @@ def load_corpus(
     elif kind in ("tsv", "tab"):
         df = _read_delimited(path, "\t", encoding, report, threads, prefetch)
     elif kind in ("jsonl", "ndjson", "json"):
-        df = _read_jsonl(path, encoding, report, threads)
+        df = _read_jsonl(path, encoding, report, threads, keep)
     elif kind in ("parquet", "pq"):
-        df = _read_parquet(path, report)
+        df = _read_parquet(path, report, keep)
     elif kind == "txt":
         df = _read_txt_folder(path, encoding, report)
     elif kind in ("html", "htm"):
         df = _read_html_folder(path, report) if path.is_dir() else _read_html_folder_single(path, report)
     else:
         raise CorpusError(f"{path}: unknown corpus format {kind!r} (use csv, tsv, jsonl, parquet, txt or html)")
-    out = normalise_rows(df, path, report, text_col, id_col, outlet_col, date_col, title_col, dayfirst=dayfirst)
+    out = normalise_rows(df, path, report, text_col, id_col, outlet_col, date_col, title_col, dayfirst=dayfirst,
+                         keep_column=keep)
     del df
     _give_back_free_memory()
     return out
@@ -721,7 +758,7 @@ def _read_html_folder_single(path: Path, report):
 
 
 def normalise_rows(df, path, report, text_col, id_col, outlet_col, date_col, title_col, ids=None,
-               dayfirst=None, dates=None):
+               dayfirst=None, dates=None, keep_column=None):
     """Map columns, clean texts and account for every row of ``df`` (one file, or one chunk of it).
 
     ``ids`` carries duplicate-id state between chunks (``{"seen": {}, "counts": {}}``); by default the
@@ -782,7 +819,7 @@ def normalise_rows(df, path, report, text_col, id_col, outlet_col, date_col, tit
         changes = {int(look[p]): text for p, text in sub_changes.items()}
     out["text"] = _with_rows_replaced(text_values, changes, values)
     used = {tcol, icol, ocol, dcol, hcol, *CORPUS_COLUMNS}
-    extra = [c for c in columns if c not in used]
+    extra = [c for c in columns if c not in used and (keep_column is None or keep_column(c))]  # kept_columns
     if extra:  # all at once: one column at a time is quadratic (94 s for 5,000 columns)
         out = pd.concat([out, df[extra]], axis=1)
     out["_row"] = rows

@@ -107,3 +107,31 @@ def test_streamed_metadata_of_messy_extra_columns_is_the_in_memory_table(tmp_pat
         prov = json.loads((tmp_path / name / "provenance.json").read_text(encoding="utf-8"))
         assert prov["metadata"]["columns"] == json.loads(
             (tmp_path / "a" / "provenance.json").read_text(encoding="utf-8"))["metadata"]["columns"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "jsonl-exact", "parquet"])
+def test_load_corpus_keeps_only_the_extra_columns_asked_for(tmp_path, fmt):
+    """``load_corpus(columns=...)`` gives the full read's table without the other extra columns, with
+    the same report; the columns that can be text, id, outlet, date or title are read whatever it says
+    (a synonym left out would change which column is the text)."""
+    from analysis.text.corpus import load_corpus
+
+    rows = [{"id": f"k{k}", "publisher": f"O{k % 3}", "published": f"2026-01-{k + 1:02d}", "headline": f"H {k}",
+             "body": f"Officials said it may rain {k}.", "content": "a second text-like column",
+             "lean": ["left", "right"][k % 2], "html": f"<p>{k}</p>" * 50, "rank": k} for k in range(12)]
+    if fmt == "jsonl-exact":
+        rows[3]["nested"] = {"a": 1}  # pyarrow's reader leaves nested values to the exact reader
+    path = tmp_path / f"c.{fmt.split('-')[0]}"
+    if fmt == "csv":
+        pd.DataFrame(rows).to_csv(path, index=False)
+    elif fmt == "parquet":
+        pd.DataFrame(rows).to_parquet(path)
+    else:
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    full, full_report = load_corpus(path)
+    part, part_report = load_corpus(path, columns=["lean"])
+    assert "html" in full.columns and "html" not in part.columns and "rank" not in part.columns
+    assert "content" in part.columns  # a text synonym: always read
+    pd.testing.assert_frame_equal(part, full[list(part.columns)])
+    assert part_report.to_frame().equals(full_report.to_frame()) and part_report.notes == full_report.notes
+    assert load_corpus(path, columns=["lean"], text_col="content")[0]["text"].eq("a second text-like column").all()
