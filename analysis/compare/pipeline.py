@@ -661,6 +661,12 @@ def _release_free_memory() -> None:
         pass
 
 
+def _used_extra(by, cluster, params: dict) -> list:
+    """The corpus's extra columns a step of the run reads: the ``--by`` and ``--cluster`` columns and the
+    wire column of the duplicate agreement."""
+    return [c for c in (by, cluster, params["wire_col"]) if isinstance(c, str)]
+
+
 def _read_corpus(corpus, corpus_options: dict, columns=None):
     """``(corpus, path)``: a corpus path read with ``load_corpus`` (path None for a DataFrame, kept as is),
     keeping only the extra columns ``columns`` when given (see ``load_corpus``).
@@ -1349,9 +1355,7 @@ def run_all(
     raw_corpus, raw_path, load_seconds = corpus, None, 0.0
     if isinstance(corpus, (str, Path)):
         t = time.perf_counter()
-        # only the extra columns a step reads (the same ones the run keeps below)
-        wanted = [c for c in (by, cluster, params["wire_col"]) if isinstance(c, str)]
-        raw_corpus, raw_path = _read_corpus(corpus, corpus_options, columns=wanted)
+        raw_corpus, raw_path = _read_corpus(corpus, corpus_options, columns=_used_extra(by, cluster, params))
         _release_free_memory()
         load_seconds = time.perf_counter() - t
     documents, matches, scored_prov, scored_label = _scored_inputs(scored)
@@ -1411,8 +1415,8 @@ def run_all(
         from ..text.corpus import metadata_columns
 
         # the corpus's other extra columns (a scraped page's html, urls ...) are used by no step: not held
-        # through the run (a 40M-word JSONL with an html column peaked 0.3 GB higher with them)
-        used = {by, cluster_col, params["wire_col"]}
+        # through the run (a corpus path was read without them already; a DataFrame given is cut here)
+        used = set(_used_extra(by, cluster_col, params))
         unused = [c for c in metadata_columns(corpus_df) if c not in used]
         if unused:
             corpus_df = corpus_df.drop(columns=unused)
