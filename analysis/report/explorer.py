@@ -162,7 +162,7 @@ class Explorer:
         if self._busy:
             return
         lines = self._lines()
-        self.status.value = (f'<div style="color:#555;font-size:0.85em">{len(lines)} matches of '
+        self.status.value = (f'<div class="mfa-status" style="color:#555;font-size:0.85em">{len(lines)} matches of '
                              f"{html.escape(str(self.category.value))} · {html.escape(str(self.entry.value))}"
                              f" · {html.escape(str(self.outlet.value))}</div>")
         self.concordance.value = concordance_html(lines, self.max_lines)
