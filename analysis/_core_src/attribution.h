@@ -881,6 +881,8 @@ typedef struct {
     Py_ssize_t *cue4;
     double *cue_s;
     size_t cue_n, cue4_cap, cue_s_cap;
+    Py_ssize_t *cuts; /* the character offsets of a long sentence's pieces */
+    size_t cuts_cap;
 } ACtx;
 
 #define TCH(i) PyUnicode_READ(C->tk, C->td, (i))
@@ -904,6 +906,7 @@ static void actx_free(ACtx *C) {
     PyMem_Free(C->kept_s);
     PyMem_Free(C->cue4);
     PyMem_Free(C->cue_s);
+    PyMem_Free(C->cuts);
 }
 
 static MFA_INLINE size_t utf8_put(unsigned char *o, Py_UCS4 c) {
@@ -1220,6 +1223,7 @@ static const Py_UCS4 A_STOP_PUNCT[] = {',', ';', ':', '(', ')', '[', ']', 0x2014
 static const Py_UCS4 A_TRIM_LEAD[] = {',', '.', ';', ':', 0x2014, 0x2013, '-'};           /* ",.;:—–-" */
 static const Py_UCS4 A_TRIM_TAIL[] = {',', '.', ';', ':', 0x2014, 0x2013, '-', '?', '!'}; /* ",.;:—–-?!" */
 static const Py_UCS4 A_CLAUSE[] = {',', ';', ':'};
+#define A_MAX_TOKENS 400 /* tokens of a sentence read at once (MAX_SENTENCE_TOKENS in attribution.py) */
 #define NL(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static MFA_INLINE int is_quote_tok(ACtx *C, Py_ssize_t k) { return is_quote_char(C->pc[k]); }
@@ -1832,6 +1836,32 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
         for (size_t q = 0; q < ns; q += 2, si++) {
             Py_ssize_t sa = sents[q], sb = sents[q + 1];
             if (tokenize_sentence(C, sa, sb)) goto done;
+            /* a sentence of more than A_MAX_TOKENS tokens (no sentence ends: a transcript, a list, scraped
+             * text) is read in pieces of at most that many, each cut after the last , ; : of its second
+             * half, else at the limit (_sentence_pieces in attribution.py): a content span then holds at
+             * most A_MAX_TOKENS tokens, so the records' strings grow with the text, not its square */
+            size_t n_pieces = 1;
+            if (C->n > A_MAX_TOKENS) {
+                if (grow((void **)&C->cuts, &C->cuts_cap, (size_t)(C->n / (A_MAX_TOKENS / 2)) + 3, sizeof(Py_ssize_t)))
+                    goto done;
+                Py_ssize_t s0 = 0, nt = C->n;
+                size_t m = 0;
+                C->cuts[m++] = sa;
+                while (nt - s0 > A_MAX_TOKENS) {
+                    Py_ssize_t c = s0 + A_MAX_TOKENS;
+                    for (Py_ssize_t k = s0 + A_MAX_TOKENS; k > s0 + A_MAX_TOKENS / 2; k--)
+                        if (word_in(C, k - 1, A_CLAUSE, NL(A_CLAUSE))) {
+                            c = k;
+                            break;
+                        }
+                    C->cuts[m++] = C->ts[c];
+                    s0 = c;
+                }
+                C->cuts[m++] = sb;
+                n_pieces = m - 1;
+            }
+            for (size_t piece = 0; piece < n_pieces; piece++) {
+            if (n_pieces > 1 && tokenize_sentence(C, C->cuts[piece], C->cuts[piece + 1])) goto done;
             Py_ssize_t n = C->n;
             if (!C->n_cand) continue;
             /* quote_mask and has_q (from the tokenizer: without a quote token every mark is 0) */
@@ -1996,6 +2026,7 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
                     O->rtype[rec_no] = 0;
                 }
             }
+            } /* pieces */
         }
     }
     rc = 0;

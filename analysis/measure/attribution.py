@@ -634,6 +634,41 @@ def extract(text: str, model: AttributionModel | None = None, *, threshold: floa
     return [(r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], sc, st) for r, sc, st in zip(ints, scores, stypes)]
 
 
+MAX_SENTENCE_TOKENS = 400
+"""Tokens of a sentence read at once; a longer one is read in pieces (:func:`_sentence_pieces`)."""
+
+
+def _sentence_pieces(low: str, sa: int, sb: int) -> list[tuple[int, int]]:
+    """The character spans in which sentence ``low[sa:sb]`` is read: itself when it holds at most
+    :data:`MAX_SENTENCE_TOKENS` tokens, else pieces of at most that many, each cut after the last
+    ``,`` ``;`` or ``:`` in its second half, else at the limit.
+
+    A text without sentence ends (a transcript, a list, scraped text) would otherwise be one sentence
+    in which every cue's content can run to its end: records whose strings grow with the square of the
+    text. No PolNeAR sentence comes near the limit (the longest has 220 tokens).
+
+    >>> low = "a, " * 300
+    >>> [(a, b, len(TOKEN_RE.findall(low, a, b))) for a, b in _sentence_pieces(low, 0, len(low))]
+    [(0, 1200, 400), (1200, 1800, 200)]
+    """
+    spans = [m.span() for m in TOKEN_RE.finditer(low, sa, sb)]
+    n = len(spans)
+    if n <= MAX_SENTENCE_TOKENS:
+        return [(sa, sb)]
+    cuts, s0, half = [sa], 0, MAX_SENTENCE_TOKENS // 2
+    while n - s0 > MAX_SENTENCE_TOKENS:
+        c = s0 + MAX_SENTENCE_TOKENS
+        for k in range(s0 + MAX_SENTENCE_TOKENS, s0 + half, -1):
+            a, b = spans[k - 1]
+            if b - a == 1 and low[a] in ",;:":
+                c = k
+                break
+        cuts.append(spans[c][0])
+        s0 = c
+    cuts.append(sb)
+    return list(pairwise(cuts))
+
+
 def extract_python(text: str, model: AttributionModel | None = None, *, threshold: float | None = None) -> list[tuple]:
     """:func:`extract` in Python: the readable definition, which the compiled core follows step by step
     (``analysis/_core_src/attribution.h``; ``tests/measure/test_attribution_core.py`` compares them)."""
@@ -647,65 +682,71 @@ def extract_python(text: str, model: AttributionModel | None = None, *, threshol
     bias = model.bias
     out = []
     findall = TOKEN_RE.findall
-    for si, (sa, sb, p) in enumerate(split_sentences(text)):
+    for si, (s_a, s_b, p) in enumerate(split_sentences(text)):
         # C-level steps only until a sentence holds a word of the cue vocabulary (most of the text ends
         # here): its lower-cased tokens, then a set test
-        lows = findall(low, sa, sb)
+        lows = findall(low, s_a, s_b)
         if vocab.isdisjoint(lows):
             continue
-        # tokens with the spaces before them: their offsets are running sums of lengths (no match objects)
-        pieces = _SPACED_TOKEN_RE.findall(text, sa, sb)
-        words = list(map(str.lstrip, pieces))
-        ends = list(accumulate(map(len, pieces), initial=sa))[1:]
-        toks = _Offsets(words, ends)
-        if _QUOTE_CHARS.isdisjoint(text[sa:sb]):
-            has_q = False
-            qmask = _NO_QUOTES * len(words)
-        else:
-            qmask = quote_mask(words)
-            has_q = any(w in QUOTE_TOKENS for w in words)
-        kept = []
-        for i, lw in enumerate(lows):
-            if lw in vocab:
-                s = bias + sum(map(weights_get, cue_features(words, lows, i, qmask[i], has_q), _ZEROS))
-                if s >= cut:
-                    kept.append((i, s))
-        if not kept:
-            continue
-        # adjacent kept tokens make one cue ("has said", "said in a statement", "according to")
-        runs, cur = [], [kept[0]]
-        for item in kept[1:]:
-            if item[0] == cur[-1][0] + 1:
-                cur.append(item)
+        spans = [(s_a, s_b)] if len(lows) <= MAX_SENTENCE_TOKENS else _sentence_pieces(low, s_a, s_b)
+        for sa, sb in spans:
+            if len(spans) > 1:
+                lows = findall(low, sa, sb)
+                if vocab.isdisjoint(lows):
+                    continue
+            # tokens with the spaces before them: their offsets are running sums of lengths (no match objects)
+            pieces = _SPACED_TOKEN_RE.findall(text, sa, sb)
+            words = list(map(str.lstrip, pieces))
+            ends = list(accumulate(map(len, pieces), initial=sa))[1:]
+            toks = _Offsets(words, ends)
+            if _QUOTE_CHARS.isdisjoint(text[sa:sb]):
+                has_q = False
+                qmask = _NO_QUOTES * len(words)
             else:
-                runs.append(cur)
-                cur = [item]
-        runs.append(cur)
-        title_case = sum(w[:1].isupper() for w in words) > 0.6 * len(words)
-        cues = []
-        for run in runs:
-            head, s = max(run, key=lambda x: x[1])
-            if head and words[head][:1].isupper() and not title_case and words[head - 1] not in _OPEN_Q:
-                continue  # a name ("CNN") is not a cue, even next to one
-            i, j = head, head + 1
-            while i > 0 and lows[i - 1] in _VERB_GROUP:
-                i -= 1
-            if j < len(lows) and (lows[head], lows[j]) in _PARTICLE_CUES:
-                j += 1
-            cues.append((i, j, head, s))
-        for k, (i, j, head, s) in enumerate(cues):
-            nxt = len(words)
-            if k + 1 < len(cues):  # the next cue ends this content when it opens a new clause
-                nsrc = _source_left(words, lows, cues[k + 1][0])
-                at = nsrc[0] if nsrc else cues[k + 1][0]
-                if at > j and (words[at - 1] in (",", ";", ":") or lows[at - 1] in ("and", "but", "while")):
-                    nxt = at - 1
-            src, content = _rules(words, lows, i, j, head, nxt)
-            ss, se = (toks[src[0]][0], toks[src[1] - 1][1]) if src else (-1, -1)
-            cs, ce = (toks[content[0]][0], toks[content[1] - 1][1]) if content else (-1, -1)
-            stype = source_type(text[ss:se]) if src else ""
-            out.append((si, p, toks[i][0], toks[j - 1][1], ss, se, cs, ce, 1 / (1 + math.exp(-s)),
-                        stype))
+                qmask = quote_mask(words)
+                has_q = any(w in QUOTE_TOKENS for w in words)
+            kept = []
+            for i, lw in enumerate(lows):
+                if lw in vocab:
+                    s = bias + sum(map(weights_get, cue_features(words, lows, i, qmask[i], has_q), _ZEROS))
+                    if s >= cut:
+                        kept.append((i, s))
+            if not kept:
+                continue
+            # adjacent kept tokens make one cue ("has said", "said in a statement", "according to")
+            runs, cur = [], [kept[0]]
+            for item in kept[1:]:
+                if item[0] == cur[-1][0] + 1:
+                    cur.append(item)
+                else:
+                    runs.append(cur)
+                    cur = [item]
+            runs.append(cur)
+            title_case = sum(w[:1].isupper() for w in words) > 0.6 * len(words)
+            cues = []
+            for run in runs:
+                head, s = max(run, key=lambda x: x[1])
+                if head and words[head][:1].isupper() and not title_case and words[head - 1] not in _OPEN_Q:
+                    continue  # a name ("CNN") is not a cue, even next to one
+                i, j = head, head + 1
+                while i > 0 and lows[i - 1] in _VERB_GROUP:
+                    i -= 1
+                if j < len(lows) and (lows[head], lows[j]) in _PARTICLE_CUES:
+                    j += 1
+                cues.append((i, j, head, s))
+            for k, (i, j, head, s) in enumerate(cues):
+                nxt = len(words)
+                if k + 1 < len(cues):  # the next cue ends this content when it opens a new clause
+                    nsrc = _source_left(words, lows, cues[k + 1][0])
+                    at = nsrc[0] if nsrc else cues[k + 1][0]
+                    if at > j and (words[at - 1] in (",", ";", ":") or lows[at - 1] in ("and", "but", "while")):
+                        nxt = at - 1
+                src, content = _rules(words, lows, i, j, head, nxt)
+                ss, se = (toks[src[0]][0], toks[src[1] - 1][1]) if src else (-1, -1)
+                cs, ce = (toks[content[0]][0], toks[content[1] - 1][1]) if content else (-1, -1)
+                stype = source_type(text[ss:se]) if src else ""
+                out.append((si, p, toks[i][0], toks[j - 1][1], ss, se, cs, ce, 1 / (1 + math.exp(-s)),
+                            stype))
     return out
 
 

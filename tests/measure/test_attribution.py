@@ -234,3 +234,20 @@ def test_anonymity_markers_on_ascii_are_the_case_insensitive_ones():
         src = " ".join("".join(c.upper() if rng.random() < 0.3 else c for c in rng.choice(words))
                        for _ in range(rng.randint(1, 6)))
         assert bool(_ANON_MARKERS_LOW.search(src.lower())) == bool(_ANON_MARKERS.search(src)), src
+
+
+def test_a_text_without_sentence_ends_gives_records_that_grow_with_the_text():
+    """One 'sentence' of 40,000 tokens with a cue every few words (a transcript or a list without full
+    stops): each content span stays within one piece of at most MAX_SENTENCE_TOKENS tokens, so the table
+    does not grow with the square of the text (before the pieces, a content span ran to the text's end:
+    3 GB of strings for 376 kB)."""
+    from analysis.measure.attribution import MAX_SENTENCE_TOKENS, TOKEN_RE, attributions_frame
+
+    text = "Officials said that John Smith told reporters, " * 5000
+    table = attributions_frame(pd.DataFrame({"doc_id": ["d"], "text": [text]}))
+    assert len(table) >= 5000  # the cues are still found
+    content = table["content"].fillna("")
+    assert max(len(TOKEN_RE.findall(c)) for c in content) <= MAX_SENTENCE_TOKENS
+    assert content.str.len().sum() < 200 * len(text)
+    # a piece ends after a comma: no content span runs across a cut into the next piece's words
+    assert (table["sentence"] == 0).all()

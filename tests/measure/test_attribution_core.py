@@ -486,3 +486,21 @@ def test_arrow_texts_with_offsets_out_of_range_are_refused():
         scanner[1].attributions(scanner[0], short, A._lower, A._cut(m, None), A.source_type)
     with pytest.raises(ValueError, match="function"):
         scanner[1].attributions(scanner[0], ("arrow", []), [], A._cut(m, None), A.source_type)
+
+
+def test_sentences_longer_than_the_limit_are_read_in_the_same_pieces():
+    """A sentence over MAX_SENTENCE_TOKENS tokens is cut at the same tokens by both engines: near the
+    limit, with and without a comma in the piece's second half, with non-Latin-1 words (2- and 4-byte
+    text) and abbreviations at the cut."""
+    limit = A.MAX_SENTENCE_TOKENS
+    rng = random.Random(23)
+    words = ["officials", "said", "Smith", "told", "the", "\u201cit", "may\u201d", "according", "to", "U.S.",
+             "\u00e9t\u00e9", "\u4e2d\u6587", "\U0001d400x", "that", "warned"]
+    texts = []
+    for n in (limit - 1, limit, limit + 1, 2 * limit, 2 * limit + 1, 5 * limit + 3):
+        for comma_every in (0, 3, limit // 2, limit // 2 + 1, limit - 1):
+            toks = [rng.choice(words) for _ in range(n)]
+            if comma_every:
+                toks = [t + ("," if (k + 1) % comma_every == 0 else "") for k, t in enumerate(toks)]
+            texts.append(" ".join(toks))
+    assert _same_records(texts) > 0
