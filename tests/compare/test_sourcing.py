@@ -5,6 +5,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from analysis.compare.sourcing import content_hedging, source_shares
 
@@ -91,6 +92,23 @@ def test_word_counts_equal_the_python_regex():
     texts = pd.Series([*every[::3], *(f"x{c}{c} {c}_y" for c in every[1::3]), *(c + "\u00e9" for c in every[2::3])])
     want = np.array([len(re.findall(r"\w+", t)) for t in texts], dtype=float)
     np.testing.assert_array_equal(word_counts(texts), want)
+
+
+@pytest.mark.parametrize("limit", [1, 2, 7, 64])
+def test_word_counts_in_blocks_of_bounded_characters(monkeypatch, limit):
+    """word_counts joins at most _WORD_CHARS characters at a time (its arrays take some 14 bytes a
+    character: a block of 65,536 long content spans took 700 MB) and counts a longer text a slice at a
+    time: the same numbers as the regex whatever the limit, words across a slice's edge counted once."""
+    from analysis.compare import sourcing
+
+    monkeypatch.setattr(sourcing, "_WORD_CHARS", limit)
+    rng = np.random.default_rng(limit)
+    alphabet = list("ab_ 9.,\u00e9\u2009\u53ef") + ["\U0001d400"]
+    texts = ["".join(rng.choice(alphabet, size=int(rng.integers(0, 90)))) for _ in range(300)]
+    texts = pd.Series([*texts, *AWKWARD_CONTENT, "word " * 50, "x" * 200], dtype=object)
+    want = texts.fillna("").astype(str).map(lambda t: len(re.findall(r"\w+", t))).to_numpy(float)
+    np.testing.assert_array_equal(sourcing.word_counts(texts), want)
+    np.testing.assert_array_equal(sourcing.word_counts(texts.astype("string[pyarrow]")), want)
 
 
 def test_attributions_read_by_pyarrow_give_the_tables_pandas_gives(tmp_path):
