@@ -165,7 +165,8 @@ def _sentence(rng: random.Random, words: tuple, p_hedge: float) -> str:
 
 def make_records(n_outlets: int = 60, seed: int = 0, single_share: float = 1 / 3, max_docs: int = 30,
                  n_stories: int = 8, story_share: float = 0.5, broken_share: float = 0.04,
-                 sentences: tuple[int, int] = (4, 10)) -> tuple[list[dict], dict]:
+                 sentences: tuple[int, int] = (4, 10), long_texts: int = 0,
+                 long_words: int = 20000) -> tuple[list[dict], dict]:
     """The rows of a real-shaped corpus and the facts planted in them.
 
     Parameters
@@ -181,6 +182,10 @@ def make_records(n_outlets: int = 60, seed: int = 0, single_share: float = 1 / 3
         outlets; about ``story_share`` of the articles belong to one.
     broken_share : float
         Share of rows whose date is one of :data:`BROKEN_DATES`.
+    long_texts : int
+        Articles (the first rows) whose body is replaced by one paragraph of about ``long_words`` words
+        without a full stop: the clauses of the other sentences joined by commas, as a transcript, a
+        list or scraped text arrives (every other row is the same as without them).
 
     Returns
     -------
@@ -190,7 +195,8 @@ def make_records(n_outlets: int = 60, seed: int = 0, single_share: float = 1 / 3
     facts : dict
         ``n_rows``, ``outlet_docs`` (outlet -> articles), ``outlet_lean``, ``outlet_country``, ``story_of``
         (doc id -> story number or None), ``broken_dates`` (doc id -> value), ``single_outlets``,
-        ``outlet_hedge_p`` (the planted probability of a hedged clause per outlet).
+        ``outlet_hedge_p`` (the planted probability of a hedged clause per outlet), ``long_ids`` (the
+        articles without full stops).
     """
     rng = random.Random(seed)
     outlets = _outlet_names(n_outlets, rng)
@@ -256,6 +262,15 @@ def make_records(n_outlets: int = 60, seed: int = 0, single_share: float = 1 / 3
                 "word_count": str(sum(len(p.split()) for p in paras)),
             })
     rng.shuffle(rows)
+    long_rng = random.Random(seed + 7919)  # its own generator: the other rows do not change
+    for r in rows[:long_texts]:
+        clauses, n_words = [], 0
+        while n_words < long_words:
+            c = _sentence(long_rng, ("port", "road", "station"), 0.5).rstrip(".!?")
+            clauses.append(c)
+            n_words += len(c.split())
+        r["body"] = ", ".join(clauses)
+        r["word_count"] = str(n_words)
     outlet_docs = dict(zip(outlets, counts))
     facts = {
         "n_rows": len(rows),
@@ -267,6 +282,7 @@ def make_records(n_outlets: int = 60, seed: int = 0, single_share: float = 1 / 3
         "single_outlets": sorted(o for o, n in outlet_docs.items() if n == 1),
         "outlet_hedge_p": hedge_p,
         "columns": list(rows[0]) if rows else [],
+        "long_ids": [r["id"] for r in rows[:long_texts]],
     }
     return rows, facts
 

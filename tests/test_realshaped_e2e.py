@@ -204,3 +204,30 @@ def test_notebook_05_refuses_a_sheet_of_another_corpus(world):
     sample_sheet = paths.DATA_DIR / "coding" / "sample_hedging_coded.csv"
     with pytest.raises(ValueError, match="drawn from another corpus; draw a sheet from this corpus"):
         check_sheet_corpus(read_coded(sample_sheet), corpus, sample_sheet.name)
+
+
+def test_articles_without_full_stops(tmp_path):
+    """Three articles of 20,000 words without a full stop (transcripts, lists, scraped text): score,
+    compare and the sourcing figure run, keep every row, and the attribution table grows with the
+    text (each content span within a piece of MAX_SENTENCE_TOKENS tokens), not with its square: before
+    the pieces such an article gave every cue a content span to its end, gigabytes for one article."""
+    from realshaped import write_corpus
+
+    from analysis.measure.attribution import MAX_SENTENCE_TOKENS, TOKEN_RE
+
+    facts = write_corpus(tmp_path / "c.jsonl", n_outlets=12, seed=5, max_docs=5, sentences=(3, 5), long_texts=3)
+    corpus_bytes = (tmp_path / "c.jsonl").stat().st_size
+    _cli("score", facts["path"], "--out", tmp_path / "s", "--quiet")
+    att = _read(tmp_path / "s" / "attributions.csv")
+    long = att[att["doc_id"].isin(facts["long_ids"])]
+    assert set(long["doc_id"]) == set(facts["long_ids"]) and len(long) > 1000
+    assert max(len(TOKEN_RE.findall(c)) for c in long["content"]) <= MAX_SENTENCE_TOKENS
+    assert (tmp_path / "s" / "attributions.csv").stat().st_size < 40 * corpus_bytes
+    assert len(_read(tmp_path / "s" / "documents.csv")) == facts["n_rows"]
+    _cli("compare", tmp_path / "s", "--out", tmp_path / "cmp", "--corpus", facts["path"], "--by", "lean",
+         "--n-resamples", "20", "--quiet")
+    shares = pd.read_csv(tmp_path / "cmp" / "sourcing_shares.csv")
+    assert shares["n_attributions"].max() >= len(long) // 3
+    _cli("figures", "--corpus", facts["path"], "--out", tmp_path / "figs", "--n-resamples", "50",
+         "--only", "sourcing_profile", "--quiet")
+    assert (tmp_path / "figs" / "sourcing_profile.png").stat().st_size > 5000
