@@ -649,7 +649,7 @@ def _sentence_pieces(low: str, sa: int, sb: int) -> list[tuple[int, int]]:
 
     >>> low = "a, " * 300
     >>> [(a, b, len(TOKEN_RE.findall(low, a, b))) for a, b in _sentence_pieces(low, 0, len(low))]
-    [(0, 1200, 400), (1200, 1800, 200)]
+    [(0, 600, 400), (600, 900, 200)]
     """
     spans = [m.span() for m in TOKEN_RE.finditer(low, sa, sb)]
     n = len(spans)
