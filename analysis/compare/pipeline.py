@@ -519,6 +519,12 @@ def _check_groups(documents: pd.DataFrame, by: str, notes: list) -> list:
     return sorted(sizes.index)
 
 
+def _crosses_outlets(documents: pd.DataFrame, by: str) -> bool:
+    """True when some outlet has documents in two or more ``by`` groups (``--by year``, ``--by topic``)."""
+    sub = documents[[by, "outlet"]].dropna()
+    return bool(len(sub)) and bool((sub.groupby("outlet", sort=False)[by].nunique() > 1).any())
+
+
 def _resolve_cluster(cluster, documents: pd.DataFrame, corpus_df, by: str, notes: list):
     """The cluster column of the run (or None), with a note when clustering by outlet is the default."""
     if cluster is not None and str(cluster).lower() == "none":
@@ -532,6 +538,12 @@ def _resolve_cluster(cluster, documents: pd.DataFrame, corpus_df, by: str, notes
                 "groups; --cluster none for document-level inference)"
             )
             return "outlet"
+        if by != "outlet" and "outlet" in documents.columns and _crosses_outlets(documents, by):
+            notes.append(
+                f"--by {by}: outlets have documents in several {by!r} groups, and intervals and tests treat "
+                "the documents as independent (they are not within an outlet: its house style is shared); "
+                "--cluster outlet resamples and permutes each (group, outlet) pair as a unit"
+            )
         return None
     if cluster == by:
         raise ValueError(f"--cluster {cluster!r} is the --by column: cluster by a finer column (e.g. outlet)")

@@ -114,3 +114,21 @@ def test_run_all_clusters_by_outlet_when_by_is_coarser(nested):
     assert off.settings["cluster"] is None and "clusters" not in off["rates"].columns
     with pytest.raises(ValueError, match="unknown --cluster column"):
         run_all((docs, matches, {}), by="lean", n_resamples=50, steps=["rates"], cluster="owner")
+
+
+def test_a_grouping_across_outlets_is_not_clustered_but_says_so(nested):
+    """--by year (outlets have articles in several groups): documents stay the unit by default, with a
+    note that they are not independent within an outlet and how to cluster; --cluster outlet then makes
+    each (year, outlet) pair a unit. No such note when the groups nest outlets or are the outlets."""
+    docs = nested.assign(year=np.where(np.arange(len(nested)) % 2 == 0, 2020, 2021))
+    matches = pd.DataFrame({"doc_id": np.repeat(docs["doc_id"], docs["hedging:count"]), "category": "hedging",
+                            "entry": "may", "voice": "narration"})
+    res = run_all((docs, matches, {}), by="year", n_resamples=50, steps=["rates"])
+    assert res.settings["cluster"] is None
+    assert any("outlets have documents in several 'year' groups" in n for n in res.notes)
+    crossed = run_all((docs, matches, {}), by="year", n_resamples=50, steps=["rates"], cluster="outlet")
+    assert any("each (year, outlet) pair is one resampling unit" in n for n in crossed.notes)
+    assert not any("outlets have documents in several" in n for n in crossed.notes)
+    for by in ("group", "outlet"):
+        res = run_all((docs, matches, {}), by=by, n_resamples=50, steps=["rates"])
+        assert not any("outlets have documents in several" in n for n in res.notes)
