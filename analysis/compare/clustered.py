@@ -15,7 +15,7 @@ import pandas as pd
 
 from .rates import pairwise_differences
 
-__all__ = ["is_coarser", "simulate_house_styles", "type1_study"]
+__all__ = ["crosses", "is_coarser", "simulate_house_styles", "type1_study"]
 
 
 def is_coarser(documents: pd.DataFrame, by: str, cluster: str = "outlet") -> bool:
@@ -31,13 +31,36 @@ def is_coarser(documents: pd.DataFrame, by: str, cluster: str = "outlet") -> boo
     >>> is_coarser(docs, "lean"), is_coarser(docs, "outlet")
     (True, False)
     """
-    if by == cluster or by not in documents.columns or cluster not in documents.columns:
+    counted = _groups_per_cluster(documents, by, cluster)
+    if counted is None:
         return False
+    per_cluster, n_groups = counted
+    return bool((per_cluster <= 1).all() and n_groups < len(per_cluster))
+
+
+def crosses(documents: pd.DataFrame, by: str, cluster: str = "outlet") -> bool:
+    """True when some ``cluster`` value has documents in two or more ``by`` groups (``by="year"``: an
+    outlet writes in several years), so the groups do not nest the clusters.
+
+    >>> import pandas as pd
+    >>> docs = pd.DataFrame({"outlet": ["a", "a", "b"], "year": [2020, 2021, 2021], "lean": ["L", "L", "R"]})
+    >>> crosses(docs, "year"), crosses(docs, "lean")
+    (True, False)
+    """
+    counted = _groups_per_cluster(documents, by, cluster)
+    return counted is not None and bool((counted[0] > 1).any())
+
+
+def _groups_per_cluster(documents: pd.DataFrame, by: str, cluster: str) -> tuple[pd.Series, int] | None:
+    """The number of ``by`` groups of each ``cluster`` value and the number of groups (rows missing
+    either left out); None when there is nothing to count (the same column, a column absent, no
+    complete row)."""
+    if by == cluster or by not in documents.columns or cluster not in documents.columns:
+        return None
     sub = documents[[by, cluster]].dropna()
     if sub.empty:
-        return False
-    per_cluster = sub.groupby(cluster, sort=False)[by].nunique()
-    return bool((per_cluster <= 1).all() and sub[by].nunique() < sub[cluster].nunique())
+        return None
+    return sub.groupby(cluster, sort=False)[by].nunique(), sub[by].nunique()
 
 
 def simulate_house_styles(rng: np.random.Generator, n_groups: int = 2, outlets_per_group: int = 8,

@@ -24,7 +24,7 @@ import pandas as pd
 from ..outputs import atomic_write_text, output_set, safe_child, write_table
 from ..provenance import corpus_sha256, dumps
 from ..text.select import select_documents
-from .clustered import is_coarser
+from .clustered import crosses, is_coarser
 from .coretokens import document_function
 from .duplicates import deduplicate, duplicate_agreement, near_duplicates
 from .keyness import category_keyness, keyness, term_counts
@@ -519,12 +519,6 @@ def _check_groups(documents: pd.DataFrame, by: str, notes: list) -> list:
     return sorted(sizes.index)
 
 
-def _crosses_outlets(documents: pd.DataFrame, by: str) -> bool:
-    """True when some outlet has documents in two or more ``by`` groups (``--by year``, ``--by topic``)."""
-    sub = documents[[by, "outlet"]].dropna()
-    return bool(len(sub)) and bool((sub.groupby("outlet", sort=False)[by].nunique() > 1).any())
-
-
 def _resolve_cluster(cluster, documents: pd.DataFrame, corpus_df, by: str, notes: list):
     """The cluster column of the run (or None), with a note when clustering by outlet is the default."""
     if cluster is not None and str(cluster).lower() == "none":
@@ -538,7 +532,7 @@ def _resolve_cluster(cluster, documents: pd.DataFrame, corpus_df, by: str, notes
                 "groups; --cluster none for document-level inference)"
             )
             return "outlet"
-        if by != "outlet" and "outlet" in documents.columns and _crosses_outlets(documents, by):
+        if crosses(documents, by, "outlet"):
             notes.append(
                 f"--by {by}: outlets have documents in several {by!r} groups, and intervals and tests treat "
                 "the documents as independent (they are not within an outlet: its house style is shared); "
