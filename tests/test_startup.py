@@ -104,3 +104,33 @@ def test_the_command_line_allocates_arrow_memory_with_malloc_unless_told_otherwi
     assert pool(["compare", str(tmp_path / "none"), "--out", str(tmp_path / "c")])[1] == default  # its peak memory
     assert pool(score, ARROW_DEFAULT_MEMORY_POOL="jemalloc") == ["2", "jemalloc"]
     assert pool(score, whole_process=False) == ["2", default]
+
+
+def test_score_on_the_command_line_asks_openblas_for_one_thread_unless_told_otherwise(tmp_path):
+    """``python -m analysis score`` sets ``OPENBLAS_NUM_THREADS=1`` before numpy is imported (its BLAS
+    threads only spin, see ``analysis.cli.ONE_BLAS_THREAD_COMMANDS``); a value the environment sets is
+    kept; other commands and main(argv) called from Python leave the environment alone."""
+    import os
+
+    from analysis.cli import use_one_blas_thread
+
+    env = {}
+    assert use_one_blas_thread(env) == "1" and env == {"OPENBLAS_NUM_THREADS": "1"}
+    assert use_one_blas_thread({"OPENBLAS_NUM_THREADS": "2"}) == "2"
+    base = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+
+    def threads(argv, *, whole_process=True, **extra):
+        call = f"sys.argv = ['analysis', *{argv!r}]\nrc = main()" if whole_process else f"rc = main({argv!r})"
+        code = (f"import sys, os\nfrom analysis.cli import main\n{call}\n"
+                "from threadpoolctl import threadpool_info\n"
+                "n = [i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas']\n"
+                "print(rc, os.environ.get('OPENBLAS_NUM_THREADS', '-'), n[0] if n else '-')")
+        done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=120,
+                              env={**base, **extra})
+        return done.stdout.split()
+
+    score = ["score", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o")]
+    assert threads(score) == ["2", "1", "1"]  # the command failed (no such file) after asking for one thread
+    assert threads(score, OPENBLAS_NUM_THREADS="2")[1] == "2"
+    assert threads(score, whole_process=False)[1] == "-"
+    assert threads(["compare", str(tmp_path / "none"), "--out", str(tmp_path / "c")])[1] == "-"

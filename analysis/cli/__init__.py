@@ -96,6 +96,24 @@ def use_arrow_memory_pool(environ=None) -> str:
     return environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", ARROW_MEMORY_POOL)
 
 
+#: the commands that, run as the whole process, ask OpenBLAS for one thread (:func:`use_one_blas_thread`).
+#: Their matrix products (the summary's bootstrap: resamples x documents times a few columns) are
+#: memory-bound, so a second thread saves nothing, but OpenBLAS starts one thread per core when numpy is
+#: imported and those threads spin after each product: 0.10 CPU s of the 10M-token ``score --jobs 1``
+#: (on the core the command does not use) and 0.19 s of ``--jobs 2``, where they take time from the
+#: workers (wall 2.71 -> 2.61 s, median of five; benchmarks/README.md). threadpoolctl's limit around the
+#: bootstrap did not stop them. The products are the same on one thread (tests/compare/test_fast_bootstrap.py).
+ONE_BLAS_THREAD_COMMANDS = ("score",)
+
+
+def use_one_blas_thread(environ=None) -> str:
+    """Ask OpenBLAS for one thread (``OPENBLAS_NUM_THREADS=1``) unless ``environ`` (``os.environ``)
+    sets it already; the value in effect. OpenBLAS reads it when numpy is first imported, so :func:`main`
+    calls this before that; the workers it starts inherit it."""
+    environ = os.environ if environ is None else environ
+    return environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """How the command line shows a warning: ``warning: <first line of the message>`` on stderr, without
     the library file and line Python prints (``figures`` on a corpus with undated articles printed
@@ -111,6 +129,8 @@ def main(argv=None) -> int:
     command = argv[0] if argv and argv[0] in COMMANDS else None
     if whole_process and command in MALLOC_COMMANDS and "pyarrow" not in sys.modules:
         use_arrow_memory_pool()
+    if whole_process and command in ONE_BLAS_THREAD_COMMANDS and "numpy" not in sys.modules:
+        use_one_blas_thread()
     parser = build_parser(command) if command else build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
