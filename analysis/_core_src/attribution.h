@@ -206,7 +206,9 @@ static int at_from_iterable(ATab *t, PyObject *words) {
 enum {
     AS_SKIP_LEFT, AS_NP_STOP, AS_AUX, AS_ADDRESSEE, AS_OBJECT_PRONOUNS, AS_DETERMINERS, AS_VERB_GROUP,
     AS_PARTICLES, /* the pairs of _PARTICLE_CUES as "word particle" */
-    AS_FORWARD, N_ASETS
+    AS_FORWARD,
+    AS_ADJUNCT, /* _ADJUNCT_START: the first words of a phrase of time, place or manner after a cue */
+    N_ASETS
 };
 
 /* the word sets of source_type, in the order CueModel() takes them (after the type names) */
@@ -1395,6 +1397,17 @@ static int trim(ACtx *C, Py_ssize_t a, Py_ssize_t b, Py_ssize_t *ra, Py_ssize_t 
 }
 
 /* _rules: source and content of the cue [i, j) headed by `head`; src[0..1], con[0..1] (-1 when none) */
+#define A_MAX_ADJUNCT_TOKENS 4 /* _MAX_ADJUNCT_TOKENS in attribution.py */
+
+/* _adjunct_only: the content [con[0], con[1]) after the cue is a phrase of at most A_MAX_ADJUNCT_TOKENS
+ * tokens opened by a word of AS_ADJUNCT that closes the sentence or the clause before the next cue (end),
+ * and the words before the source (stop) end with a comma or a quotation mark */
+static int adjunct_only(ACtx *C, const Py_ssize_t *con, Py_ssize_t end, Py_ssize_t stop) {
+    Py_ssize_t a = con[0], b = con[1];
+    return b - a <= A_MAX_ADJUNCT_TOKENS && b >= end - 1 && low_in(C, AS_ADJUNCT, a) && stop >= 2 &&
+           (word_is(C, stop - 1, ',') || is_quote_tok(C, stop - 1));
+}
+
 static int rules(ACtx *C, Py_ssize_t i, Py_ssize_t j, Py_ssize_t head, Py_ssize_t nxt, Py_ssize_t *src, Py_ssize_t *con) {
     Py_ssize_t n = C->n;
     int hs, hc;
@@ -1429,8 +1442,8 @@ static int rules(ACtx *C, Py_ssize_t i, Py_ssize_t j, Py_ssize_t head, Py_ssize_
     Py_ssize_t a = j;
     if (low_in(C, AS_ADDRESSEE, head)) a = after_addressee(C, a, nxt);
     hc = trim(C, a, nxt, &con[0], &con[1]);
-    if (!hc || (con[1] - con[0] <= 1 && con[0] >= n - 2)) {
-        Py_ssize_t stop = hs ? src[0] : i;
+    Py_ssize_t stop = hs ? src[0] : i;
+    if (!hc || (con[1] - con[0] <= 1 && con[0] >= n - 2) || adjunct_only(C, con, nxt, stop)) {
         if (!trim(C, 0, stop, &con[0], &con[1])) con[0] = con[1] = -1;
     }
     return 0;

@@ -433,10 +433,33 @@ def _rules(words, lows, i, j, head, nxt):
     if lows[head] in _ADDRESSEE_VERBS:
         a = _after_addressee(words, lows, a, nxt)
     content = _trim(words, None, None, a, nxt)
-    if content is None or (content[1] - content[0] <= 1 and content[0] >= n - 2):
-        stop = src[0] if src else i
+    stop = src[0] if src else i
+    if content is None or (content[1] - content[0] <= 1 and content[0] >= n - 2) or _adjunct_only(
+            words, lows, content, nxt, stop):
         content = _trim(words, None, None, 0, stop)
     return src, content
+
+
+def _adjunct_only(words, lows, content, end, stop) -> bool:
+    """Whether the content found after a cue is only a short phrase of time, place or manner that closes
+    the sentence (or the clause before the next cue, ``end``) while the words before the source
+    (``stop``) end with a comma or a quotation mark: "“We will not back down,” the minister said on
+    Tuesday.", "The US may impose sanctions, two officials told Reuters on Monday." The content is then
+    what precedes the source, as when nothing follows the cue."""
+    a, b = content
+    return (b - a <= _MAX_ADJUNCT_TOKENS and b >= end - 1 and lows[a] in _ADJUNCT_START and stop >= 2
+            and (words[stop - 1] == "," or words[stop - 1] in QUOTE_TOKENS))
+
+
+# the words that open such a phrase after a cue ("on Tuesday", "in a statement", "to reporters", "last
+# week", "yesterday"), and its length at most
+_ADJUNCT_START = frozenset([
+    "on", "in", "at", "during", "after", "before", "since", "until", "last", "this", "next", "yesterday", "today",
+    "tonight", "tomorrow", "earlier", "later", "late", "early", "recently", "previously", "afterwards", "overnight",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "to", "from", "via", "through",
+    "over", "outside", "inside", "by", "with", "without", "privately", "publicly", "separately", "again", "when",
+    "while", "as", "then"])
+_MAX_ADJUNCT_TOKENS = 4
 
 
 # auxiliaries and adverbs that belong to the cue left of it ("has said", "was asked", "also said")
@@ -853,7 +876,7 @@ def _compile(model: AttributionModel) -> tuple:
     if not AVAILABLE:
         return (None, MISSING_REASON)
     sets = (_SKIP_LEFT, _NP_STOP, _AUX, _ADDRESSEE_VERBS, _OBJECT_PRONOUNS, _DETERMINERS, _VERB_GROUP,
-            [" ".join(p) for p in _PARTICLE_CUES], _FORWARD_SOURCE)
+            [" ".join(p) for p in _PARTICLE_CUES], _FORWARD_SOURCE, _ADJUNCT_START)
     # source_type's sets: the core types a source written in ASCII by its rules, and calls source_type
     # for any other
     source_sets = (SOURCE_TYPES, _PRONOUNS, _OUTLETS, _DOCUMENT_HEADS, _ANON_HEADS, _CORE_ANON, _VAGUE_FIRST,

@@ -251,3 +251,40 @@ def test_a_text_without_sentence_ends_gives_records_that_grow_with_the_text():
     assert content.str.len().sum() < 200 * len(text)
     # a piece ends after a comma: no content span runs across a cut into the next piece's words
     assert (table["sentence"] == 0).all()
+
+
+@pytest.mark.parametrize("engine", ["c", "python"])
+def test_a_phrase_of_time_or_place_after_the_cue_is_not_the_content(engine):
+    """"..., the minister said on Tuesday.": the content is what precedes the source, not "on Tuesday"
+    (docs/attribution.md, step 3); a clause after the cue stays the content, and so does a short phrase
+    when nothing before the source ends with a comma or a quotation mark."""
+    from analysis.measure.attribution import engine_of
+
+    if engine == "c" and engine_of()[0] != "c":
+        pytest.skip("the compiled core is not built")
+
+    def spans(text):
+        return [(text[r[2]:r[3]], text[r[4]:r[5]] if r[4] >= 0 else None, text[r[6]:r[7]] if r[6] >= 0 else None,
+                 r[9]) for r in extract(text, engine=engine)]
+
+    assert spans("\u201cWe will not back down,\u201d the minister said on Tuesday.") == [
+        ("said", "the minister", "We will not back down", "anonymous")]
+    t = "The United States may impose new sanctions, two officials told Reuters on Monday."
+    assert spans(t) == [("told", "two officials", "The United States may impose new sanctions", "anonymous")]
+    said = spans("The deal is off, the spokesman said in a statement.")[0]  # ("statement" is a cue too)
+    assert said[:3] == ("said", "the spokesman", "The deal is off")
+    # a clause after the cue is the content
+    [(_, _, content, _)] = spans("On Tuesday, the minister said the talks had stalled.")
+    assert content == "the talks had stalled"
+    # no comma or quotation mark before the source: the phrase stays the content
+    [(_, src, content, _)] = spans("Officials said on Monday.")
+    assert (src, content) == ("Officials", "on Monday")
+
+
+def test_the_seed_pattern_after_a_trailing_phrase_counts_as_hedged_anonymous_content():
+    from analysis.measure.scoring import check_corpus, score
+    from analysis.scale.parallel import attribution_table
+
+    texts = ["The militias may be preparing attacks, two US officials told CNN on Monday."]
+    table = attribution_table(check_corpus(texts), score(texts).matches)
+    assert table[["source_type", "hedged_content"]].values.tolist() == [["anonymous", True]]
