@@ -871,6 +871,7 @@ typedef struct {
     Py_ssize_t n_cand;
     Py_ssize_t ln; /* the length of the lower-cased text */
     int has_q; /* a quote token in the sentence */
+    int single_q; /* the document's single curly marks quote (single_quotes_quote): read as double (doubled) */
     size_t cid_cap, cand_cap, cand_vid_cap, tok_cap, ts_cap, te_cap, boff_cap, blen_cap, bh_cap, qm_cap, pc_cap, prep_cap;
     unsigned char *pool;
     size_t pool_len, pool_cap;
@@ -1828,12 +1829,66 @@ static int source_code(AOut *O, PyObject *text, Py_ssize_t a, Py_ssize_t b, PyOb
     return (int)k;
 }
 
+/* single_quotes_quote(text): more U+2018 than U+201C (none in one-byte text) */
+#define COUNT_QUOTES(T)                                                                                    \
+    do {                                                                                                   \
+        const T *d = (const T *)PyUnicode_DATA(text);                                                      \
+        for (Py_ssize_t m = 0; m < len; m++) {                                                             \
+            n1 += d[m] == 0x2018;                                                                          \
+            n2 += d[m] == 0x201C;                                                                          \
+        }                                                                                                  \
+    } while (0)
+
+static int single_quotes_quote(PyObject *text) {
+    int kind = PyUnicode_KIND(text);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text), n1 = 0, n2 = 0;
+    if (kind == PyUnicode_1BYTE_KIND) return 0;
+    if (kind == PyUnicode_2BYTE_KIND) COUNT_QUOTES(Py_UCS2);
+    else COUNT_QUOTES(Py_UCS4);
+    return n1 > n2;
+}
+
+static const Py_UCS4 A_BEFORE_CLOSE[] = {',', '.', '?', '!', ';', ':'}; /* _BEFORE_CLOSE */
+
+/* _doubled: in a text whose single marks quote, a token U+2018 is read as U+201C and a token U+2019 as
+ * U+201D after an U+2018 not yet closed or right after one of , . ? ! ; : (its character, its UTF-8 for
+ * the rules' and the features' lookups, and the sentence's quote flag); the UTF-8 has the length of the
+ * mark's own, so it is written where the token's was made, else at the end of the pool */
+static void doubled(ACtx *C) {
+    int opened = 0;
+    for (Py_ssize_t k = 0; k < C->n; k++) {
+        Py_UCS4 c = C->pc[k], to;
+        if (c == 0x2018) {
+            to = 0x201C;
+            opened = 1;
+        } else if (c == 0x2019 && (opened || (k && word_in(C, k - 1, A_BEFORE_CLOSE, NL(A_BEFORE_CLOSE))))) {
+            to = 0x201D;
+            opened = 0;
+        } else {
+            continue;
+        }
+        size_t off = C->prep[k] ? C->boff[k] : C->pool_len;
+        unsigned char *o = C->pool + off;
+        o[0] = 0xE2;
+        o[1] = 0x80;
+        o[2] = (unsigned char)(0x80 | (to & 0x3F));
+        if (!C->prep[k]) C->pool_len = off + 3;
+        C->pc[k] = to;
+        C->boff[k] = off;
+        C->blen[k] = 3;
+        C->bh[k] = at_hash(o, 3);
+        C->prep[k] = 1;
+        C->has_q = 1;
+    }
+}
+
 static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *source_type, AOut *O) {
     PyObject *text = C->text;
     Py_ssize_t *paras = NULL, *sents = NULL, *last_ref = NULL;
     size_t np = 0, ns = 0, scap = 0;
     Py_ssize_t si = 0, first_rec = (Py_ssize_t)(O->n_ints / A_INTS);
     int rc = -1;
+    C->single_q = single_quotes_quote(text);
     if (paragraphs(text, &paras, &np)) goto done;
     /* _resolve: the record holding the last non-pronoun source of each paragraph (-1: none yet) */
     last_ref = PyMem_Malloc((np / 2 + 1) * sizeof(Py_ssize_t));
@@ -1877,6 +1932,7 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
             if (n_pieces > 1 && tokenize_sentence(C, C->cuts[piece], C->cuts[piece + 1])) goto done;
             Py_ssize_t n = C->n;
             if (!C->n_cand) continue;
+            if (C->single_q) doubled(C);
             /* quote_mask and has_q (from the tokenizer: without a quote token every mark is 0) */
             if (grow((void **)&C->qm, &C->qm_cap, (size_t)n + 1, 1)) goto done;
             int inside = 0, has_q = C->has_q;

@@ -595,6 +595,39 @@ def source_type(source: str) -> str:
 # -- extraction ----------------------------------------------------------------------------------------
 
 
+def single_quotes_quote(text: str) -> bool:
+    """Whether the single curly quotation marks of ``text`` are its outer quotation marks (British
+    usage: "‘We will not back down,’ the minister said."): it holds more ``‘`` than ``“``. In American
+    usage they are the nested marks, inside “...”, and the text has at least as many ``“``."""
+    return "‘" in text and text.count("‘") > text.count("“")
+
+
+# the tokens after which a ’ closes a quotation, not an apostrophe ("...down,’ the minister said")
+_BEFORE_CLOSE = frozenset(",.?!;:")
+
+
+def _doubled(words: list, lows: list) -> tuple[list, list]:
+    """The tokens of a sentence (piece) of a text whose single marks quote (:func:`single_quotes_quote`)
+    with those marks read as the double ones, which the rules and the cue model know quotations by: a
+    ``‘`` token as ``“``; a ``’`` token as ``”`` after a ``‘`` not yet closed or right after one of
+    ``, . ? ! ; :``. The apostrophes within words ("Clinton’s", "don’t") are parts of word tokens, and a
+    ``’`` after a word with no ``‘`` open ("the officials’ claims") stays as it is. ``words`` and
+    ``lows`` themselves when nothing changes."""
+    out = None
+    opened = False
+    for k, w in enumerate(words):
+        if w == "‘":
+            new, opened = "“", True
+        elif w == "’" and (opened or (k and words[k - 1] in _BEFORE_CLOSE)):
+            new, opened = "”", False
+        else:
+            continue
+        if out is None:
+            out, low = list(words), list(lows)
+        out[k] = low[k] = new
+    return (out, low) if out is not None else (words, lows)
+
+
 def quote_mask(words) -> list[bool]:
     """Whether each token sits inside a double-quoted stretch of the sentence."""
     inside, out = False, []
@@ -699,6 +732,7 @@ def extract_python(text: str, model: AttributionModel | None = None, *, threshol
     if not isinstance(text, str) or not text:
         return []
     low = _lower(text)
+    single_q = single_quotes_quote(text)
     vocab = model._vocab
     cut = _cut(model, threshold)
     weights_get = model.weights.get
@@ -722,7 +756,9 @@ def extract_python(text: str, model: AttributionModel | None = None, *, threshol
             words = list(map(str.lstrip, pieces))
             ends = list(accumulate(map(len, pieces), initial=sa))[1:]
             toks = _Offsets(words, ends)
-            if _QUOTE_CHARS.isdisjoint(text[sa:sb]):
+            if single_q:
+                words, lows = _doubled(words, lows)
+            if _QUOTE_CHARS.isdisjoint(words if single_q else text[sa:sb]):
                 has_q = False
                 qmask = _NO_QUOTES * len(words)
             else:

@@ -288,3 +288,35 @@ def test_the_seed_pattern_after_a_trailing_phrase_counts_as_hedged_anonymous_con
     texts = ["The militias may be preparing attacks, two US officials told CNN on Monday."]
     table = attribution_table(check_corpus(texts), score(texts).matches)
     assert table[["source_type", "hedged_content"]].values.tolist() == [["anonymous", True]]
+
+
+@pytest.mark.parametrize("engine", ["c", "python"])
+def test_british_single_quotation_marks_quote_like_double_ones(engine):
+    """In a text with more ‘ than “ (British usage) the single marks are read as quotation marks: the
+    sources and contents are those of the same text with double marks, and the apostrophes stay
+    apostrophes. In American usage (the single marks nested inside “...”) nothing changes."""
+    from analysis.measure.attribution import engine_of, single_quotes_quote
+
+    if engine == "c" and engine_of()[0] != "c":
+        pytest.skip("the compiled core is not built")
+
+    def spans(text):
+        return [(text[r[2]:r[3]], text[r[4]:r[5]] if r[4] >= 0 else None, text[r[6]:r[7]] if r[6] >= 0 else None,
+                 r[9]) for r in extract(text, engine=engine)]
+
+    def as_double(text):
+        return text.replace("\u2018", "\u201c").replace(",\u2019", ",\u201d").replace(".\u2019", ".\u201d")
+
+    british = [
+        "The minister said: \u2018We will not back down.\u2019",
+        "\u2018It is too early to say,\u2019 said Dr Jane Smith, a virologist at Oxford.",
+        "\u2018The risk is real,\u2019 one official said. \u2018We can\u2019t rule it out,\u2019 the official added.",
+    ]
+    for text in british:
+        assert single_quotes_quote(text)
+        assert [r[:2] + r[3:] for r in spans(text)] == [r[:2] + r[3:] for r in spans(as_double(text))], text
+    assert spans(british[0]) == [("said", "The minister", "We will not back down", "anonymous")]
+    assert spans(british[1]) == [("said", "Dr Jane Smith", "It is too early to say", "named_person")]
+    american = "\u201cHe called the plan \u2018a mistake\u2019 and left,\u201d an aide said."
+    assert not single_quotes_quote(american)
+    assert spans(american) == [("said", "an aide", "He called the plan \u2018a mistake\u2019 and left", "anonymous")]

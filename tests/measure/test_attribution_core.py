@@ -168,6 +168,19 @@ def test_random_texts():
     assert _same_records(texts) > 0
 
 
+def test_british_quotation_marks():
+    """Texts whose single curly marks quote (more ‘ than “): both engines read them as double marks, in
+    the same way, around every rule (quotes at a piece's edges, apostrophes, nested double marks)."""
+    rng = random.Random(23)
+    pieces = ["said", "told", "according to", "Officials", "he", "the minister", "that", "‘", "’", "‘",
+              "’", ",", ".", "?", "!", ";", ":", "“", "”", "Clinton’s", "don’t", "officials’",
+              "We will not back down", "may", "said Dr Jane Smith", "\n\n", " "]
+    texts = [" ".join(rng.choice(pieces) for _ in range(rng.randint(1, 80))) for _ in range(400)]
+    texts.append(" ".join(rng.choice(pieces[:-2]) for _ in range(3000)))  # one sentence read in pieces
+    assert sum(A.single_quotes_quote(t) for t in texts) > 100
+    assert _same_records(texts) > 0
+
+
 @pytest.mark.parametrize("split", ["dev", "train"])
 def test_polnear(shared_dir, split):
     from analysis.text.polnear import load_polnear_articles
