@@ -217,6 +217,7 @@ enum {
     ST_ORG_WORDS, ST_NOT_NAMES,
     ST_ANON_PHRASES, /* the phrases of _ANON_MARKERS, searched for in the lower-cased source */
     ST_COUNTRIES,    /* _COUNTRIES: the whole source after an optional "the " */
+    ST_ROLE_LINKS,   /* _ROLE_LINKS: "for", "with", ... after a role word ("a spokesman for the ministry") */
     N_STSETS
 };
 /* the types in the order of SOURCE_TYPES */
@@ -677,8 +678,22 @@ static int st_ascii(const CueModel *M, const unsigned char *p, size_t n) {
         goto done;
     }
     size_t h = nt - 1;
-    if (IN(ST_DOCUMENT_HEADS, h) ||
-        (nt > 2 && IN(ST_DOCUMENT_HEADS, h - 1) && (st_is(LW(h), TL(h), "says") || st_is(LW(h), TL(h), "shows")))) {
+    /* _role_before_of: the role or group word right before the first of "for with at of from in" is the
+     * head ("a spokesman for the ministry", "critics of the plan"), unless the source ends with a name */
+    size_t hr = h;
+    int role = 0;
+    for (size_t k = 1; k + 1 < nt; k++) {
+        if (!IN(ST_ROLE_LINKS, k)) continue;
+#define ST_NAME(k) (st_upper(TS(k)[0]) && !IN(ST_ORG_WORDS, k) && !IN(ST_NOT_NAMES, k))
+        if ((IN(ST_ANON_HEADS, k - 1) || IN(ST_VAGUE_HEADS, k - 1)) && !(nt >= 2 && ST_NAME(nt - 1) && ST_NAME(nt - 2))) {
+            hr = k - 1;
+            role = 1;
+        }
+#undef ST_NAME
+        break;
+    }
+    if (!role && (IN(ST_DOCUMENT_HEADS, h) ||
+        (nt > 2 && IN(ST_DOCUMENT_HEADS, h - 1) && (st_is(LW(h), TL(h), "says") || st_is(LW(h), TL(h), "shows"))))) {
         type = T_DOCUMENT;
         goto done;
     }
@@ -696,12 +711,12 @@ static int st_ascii(const CueModel *M, const unsigned char *p, size_t n) {
             }
         }
     }
-    if (IN(ST_ANON_HEADS, h)) {
-        if (IN(ST_VAGUE_FIRST, 0) && !st_is(LW(0), TL(0), "several") && !IN(ST_CORE_ANON, h)) type = T_VAGUE;
+    if (IN(ST_ANON_HEADS, hr)) {
+        if (IN(ST_VAGUE_FIRST, 0) && !st_is(LW(0), TL(0), "several") && !IN(ST_CORE_ANON, hr)) type = T_VAGUE;
         else type = T_ANONYMOUS;
         goto done;
     }
-    if (IN(ST_VAGUE_FIRST, 0) || IN(ST_VAGUE_HEADS, h)) {
+    if (IN(ST_VAGUE_FIRST, 0) || IN(ST_VAGUE_HEADS, hr)) {
         type = T_VAGUE;
         goto done;
     }

@@ -540,8 +540,29 @@ _COUNTRIES = frozenset(
      "zimbabwe", "european union", "the european union"]
 )
 _NOT_NAMES = frozenset(
-    ["u.s.", "us", "american", "americans", "iranian", "iraqi", "israeli", "russian", "chinese", "british", "french", "german", "european", "western", "republican", "democratic", "democrat", "republicans", "democrats", "gop", "white", "senior", "top", "former", "current", "state", "defense", "administration", "trump", "clinton", "obama", "federal", "national", "local"]
+    ["u.s.", "us", "american", "americans", "iranian", "iraqi", "israeli", "russian", "chinese", "british", "french", "german", "european", "western", "republican", "democratic", "democrat", "republicans", "democrats", "gop", "white", "senior", "top", "former", "current", "state", "defense", "administration", "federal", "national", "local"]
 )
+
+
+# the words after which a role word is followed by whom it serves: "a spokesman for the ministry"
+_ROLE_LINKS = frozenset(["for", "with", "at", "of", "from", "in"])
+
+
+def _role_before_of(toks, lows):
+    """The head of a source like "a spokesman for the ministry", "an official with the State Department",
+    "critics of the plan": the word right before the first of "for with at of from in" when it is a role
+    word or a group word (``_ANON_HEADS``, ``_VAGUE_HEADS``), and the source does not end with a name (two
+    capitalised words: "the director of the FBI, Christopher Wray"); None otherwise. The source is then
+    typed by that word, not by its last ("ministry", "plan")."""
+    for k in range(1, len(lows) - 1):
+        if lows[k] in _ROLE_LINKS:
+            if lows[k - 1] not in _ANON_HEADS and lows[k - 1] not in _VAGUE_HEADS:
+                return None
+            if len(toks) >= 2 and all(toks[m][0].isupper() and lows[m] not in _ORG_WORDS and lows[m] not in _NOT_NAMES
+                                      for m in (-1, -2)):
+                return None
+            return lows[k - 1]
+    return None
 
 
 @lru_cache(maxsize=65536)
@@ -568,10 +589,14 @@ def source_type(source: str) -> str:
     if low in _COUNTRIES or (low.startswith("the ") and low[4:] in _COUNTRIES):
         return "named_organisation"  # a state speaking: "Iran said", "the United States warned"
     head = lows[-1]
-    if head in _DOCUMENT_HEADS or (len(lows) > 2 and lows[-2] in _DOCUMENT_HEADS and lows[-1] in ("says", "shows")):
+    role = _role_before_of(toks, lows)
+    if role is None and (head in _DOCUMENT_HEADS or (
+            len(lows) > 2 and lows[-2] in _DOCUMENT_HEADS and lows[-1] in ("says", "shows"))):
         return "document"
     if (_ANON_MARKERS_LOW.search(text.lower()) if text.isascii() else _ANON_MARKERS.search(text)):
         return "anonymous"
+    if role is not None:
+        head = role  # "a spokesman for the ministry", "an official with the State Department"
     if head in _ANON_HEADS:
         if lows[0] in _VAGUE_FIRST and lows[0] != "several" and head not in _CORE_ANON:
             return "vague"
@@ -916,7 +941,7 @@ def _compile(model: AttributionModel) -> tuple:
     # source_type's sets: the core types a source written in ASCII by its rules, and calls source_type
     # for any other
     source_sets = (SOURCE_TYPES, _PRONOUNS, _OUTLETS, _DOCUMENT_HEADS, _ANON_HEADS, _CORE_ANON, _VAGUE_FIRST,
-                   _VAGUE_HEADS, _ORG_WORDS, _NOT_NAMES, _ANON_MARKER_PHRASES, _COUNTRIES)
+                   _VAGUE_HEADS, _ORG_WORDS, _NOT_NAMES, _ANON_MARKER_PHRASES, _COUNTRIES, _ROLE_LINKS)
     split_sentences("")  # makes the scanner
     try:
         return (compiled_cue_model(list(model._vocab), model.weights, float(model.bias), sets, source_sets),

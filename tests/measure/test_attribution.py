@@ -46,6 +46,22 @@ def _spans(text):
         ("They", "pronoun"),
         ("CNN", "outlet"),
         ("The New York Times", "outlet"),
+        # a surname that also modifies ("the Trump administration") is a name alone (docs/codebook.md)
+        ("Trump", "named_person"),
+        ("Clinton", "named_person"),
+        ("the Clinton campaign", "named_organisation"),
+        ("the Trump administration", "named_organisation"),
+        ("Trump aides", "anonymous"),
+        # a role or group word before whom it serves is the head, not the last word
+        ("a spokesman for the ministry", "anonymous"),
+        ("an official with the State Department", "anonymous"),
+        ("a spokeswoman for the Pentagon", "anonymous"),
+        ("the leader of the militia", "anonymous"),
+        ("critics of the plan", "vague"),
+        ("some members of the committee", "vague"),
+        ("Chief of Staff John Kelly", "named_person"),
+        ("the director of the FBI, Christopher Wray", "named_person"),
+        ("the results of the poll", "document"),
     ],
 )
 def test_source_types(source, expected):

@@ -345,14 +345,19 @@ def test_source_type_in_the_core_is_the_python_definition():
                 "Hillary Clinton\u2019s spokesman Brian Fallon", "MSNBC\u2019s Rachel Maddow", "\u00a0",
                 "the\u00a0Pentagon", "Kasich\u2019s chief strategist John Weaver", "don\u2019t-know", "x\u2019-y",
                 "Iran", "IRAN", "the United States", "The United States", "the U.S.", "U.S.", "North Korea", "the  Iran",
-                "Iran\u2019s", "Iranian officials", "china,", "the european union", "Russia  .", "the the iran"]
+                "Iran\u2019s", "Iranian officials", "china,", "the european union", "Russia  .", "the the iran",
+                "a spokesman for the ministry", "an official with the State Department", "critics of the plan",
+                "the results of the poll", "Chief of Staff John Kelly", "the director of the FBI, Christopher Wray",
+                "of", "spokesman for", "for the ministry", "officials of", "Trump", "the Clinton campaign"]
     rng = random.Random(23)
     words = ["official", "Officials", "said", "he", "He", "CNN", "cnn", "the", "The", "New", "York", "Times", "U.S.",
              "a", "an", "sources", "familiar", "with", "FAMILIAR WITH", "anonymous", "Gen.", "Smith", "report", "says",
              "shows", "some", "Several", "experts", "Pentagon", "department", "GOP", "I.B.M.", "don't", "x-ray",
              "o'neil", ",", ".", ";", ":", "\"", "'", "  ", "\n", "\t", "\x1c", "\x00", "_", "1990", "A.B", "Mr",
              "not authorised", "NOT AUTHORIZED", "who spoke", "many", "briefed\non", "with  knowledge", "it", "who",
-             "\u2019", "\u2019s", "Trump\u2019s", "O\u2019", "\u00a0", "with\u00a0knowledge", "CNN\u2019s"]
+             "\u2019", "\u2019s", "Trump\u2019s", "O\u2019", "\u00a0", "with\u00a0knowledge", "CNN\u2019s",
+             "for", "of", "at", "in", "from", "spokesman", "critics", "leader", "Trump", "Clinton", "campaign",
+             "John", "Kelly", "Chief", "poll", "members"]
     sources = examples + ["".join(rng.choice(words) + rng.choice(["", " ", "  ", ".", "-", "\n"])
                                   for _ in range(rng.randint(0, 9))) for _ in range(6000)]
     sources += ["".join(chr(rng.randint(0, 127)) for _ in range(rng.randint(0, 24))) for _ in range(3000)]
