@@ -677,6 +677,23 @@ static int st_ascii(const CueModel *M, const unsigned char *p, size_t n) {
         type = T_NAMED_ORGANISATION;
         goto done;
     }
+    /* an apposition ("Smith, the commander of the base"): a determiner after the first comma and a
+     * named person before it make a named person */
+    {
+        size_t comma = 0;
+        while (comma < m && text[comma] != ',') comma++;
+        if (comma > 0 && comma < m) {
+            size_t k = 0;
+            while (k < nt && tok[2 * k] < comma) k++;
+            if (k < nt && at_get(&M->sets[AS_DETERMINERS], LW(k), TL(k), at_hash(LW(k), TL(k)), NULL)) {
+                int t0 = st_ascii(M, text, comma);
+                if (t0 == -1 || t0 == T_NAMED_PERSON) {
+                    type = t0;
+                    goto done;
+                }
+            }
+        }
+    }
     size_t h = nt - 1;
     /* _role_before_of: the role or group word right before the first of "for with at of from in" is the
      * head ("a spokesman for the ministry", "critics of the plan"), unless the source ends with a name */
@@ -1241,6 +1258,7 @@ static const Py_UCS4 A_STOP_PUNCT[] = {',', ';', ':', '(', ')', '[', ']', 0x2014
 static const Py_UCS4 A_TRIM_LEAD[] = {',', '.', ';', ':', 0x2014, 0x2013, '-'};           /* ",.;:—–-" */
 static const Py_UCS4 A_TRIM_TAIL[] = {',', '.', ';', ':', 0x2014, 0x2013, '-', '?', '!'}; /* ",.;:—–-?!" */
 static const Py_UCS4 A_CLAUSE[] = {',', ';', ':'};
+static const Py_UCS4 A_PAREN_STOP[] = {';', ':', '(', ')', '[', ']', 0x2014, 0x2013, '!', '?', '.'}; /* ";:()[]—–!?." */
 #define A_MAX_TOKENS 400 /* tokens of a sentence read at once (MAX_SENTENCE_TOKENS in attribution.py) */
 #define NL(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -1342,6 +1360,26 @@ static int source_left(ACtx *C, Py_ssize_t i, Py_ssize_t *ra, Py_ssize_t *rb) {
             continue;
         }
         break;
+    }
+    if (j > 0 && word_is(C, j, ',')) {
+        /* "Officials, speaking on condition of anonymity, said": the noun phrase before a stretch between
+         * two commas (at most 12 tokens, no other punctuation); an apposition ("Smith, the commander,
+         * said") is part of the source */
+        Py_ssize_t k = j - 1;
+        while (k > 0 && j - k <= 12 && !word_is(C, k, ',') && !is_quote_tok(C, k) &&
+               !word_in(C, k, A_PAREN_STOP, NL(A_PAREN_STOP)))
+            k--;
+        if (k > 0 && k < j - 1 && word_is(C, k, ',')) {
+            if (low_in(C, AS_DETERMINERS, k + 1)) {
+                Py_ssize_t a2, b2;
+                int r = source_left(C, k, &a2, &b2);
+                if (r <= 0) return r;
+                *ra = a2;
+                *rb = j;
+                return 1;
+            }
+            j = k - 1;
+        }
     }
     Py_ssize_t end = j + 1, k = j;
     while (k >= 0 && end - k <= 12) { /* _MAX_SOURCE_TOKENS */
@@ -1448,9 +1486,19 @@ static int rules(ACtx *C, Py_ssize_t i, Py_ssize_t j, Py_ssize_t head, Py_ssize_
     if (inverted) {
         hs = source_right(C, j - 1, nxt, &src[0], &src[1]);
         if (hs < 0) return -1;
-        if (!hs) src[0] = src[1] = -1;
-        if (!trim(C, 0, i, &con[0], &con[1])) con[0] = con[1] = -1;
-        return 0;
+        /* what follows the cue holds an auxiliary: a clause (the content), not the source */
+        int clause = 0;
+        for (Py_ssize_t k = src[0]; hs && k < src[1]; k++)
+            if (low_in(C, AS_AUX, k)) {
+                clause = 1;
+                break;
+            }
+        if (!clause) {
+            if (!hs) src[0] = src[1] = -1;
+            if (!trim(C, 0, i, &con[0], &con[1])) con[0] = con[1] = -1;
+            return 0;
+        }
+        src[0] = src[1] = -1;
     }
     hs = source_left(C, i, &src[0], &src[1]);
     if (hs < 0) return -1;

@@ -360,6 +360,18 @@ def _source_left(words, lows, i):
     j = i - 1
     while j >= 0 and (lows[j] in _SKIP_LEFT or (lows[j].endswith("ly") and len(lows[j]) > 4 and words[j].islower())):
         j -= 1
+    if j > 0 and words[j] == ",":
+        # "Officials, speaking on condition of anonymity, said": the noun phrase before a stretch
+        # between two commas (at most _MAX_SOURCE_TOKENS tokens, no other punctuation)
+        k = j - 1
+        while k > 0 and j - k <= _MAX_SOURCE_TOKENS and words[k] != "," and not (
+                words[k] in QUOTE_TOKENS or (len(words[k]) == 1 and words[k] in ";:()[]—–!?.")):
+            k -= 1
+        if k > 0 and k < j - 1 and words[k] == ",":
+            if lows[k + 1] in _DETERMINERS:  # an apposition: "Smith, the commander, said"
+                src = _source_left(words, lows, k)
+                return (src[0], j) if src else None
+            j = k - 1
     end = j + 1
     k = j
     while k >= 0 and end - k <= _MAX_SOURCE_TOKENS:
@@ -426,8 +438,11 @@ def _rules(words, lows, i, j, head, nxt):
         next_shape in ("Aa", "AA") or lows[j] in _DETERMINERS or lows[j] in ("he", "she", "they", "it", "we", "i"))
     if inverted:
         src = _source_right(words, lows, j - 1, nxt)
-        content = _trim(words, None, None, 0, i)
-        return src, content
+        # "Officials, speaking on condition of anonymity, said the attack was imminent": what follows
+        # the cue holds an auxiliary, so it is a clause (the content), not the source
+        if src is None or not any(lows[k] in _AUX for k in range(src[0], src[1])):
+            content = _trim(words, None, None, 0, i)
+            return src, content
     src = _source_left(words, lows, i)
     a = j
     if lows[head] in _ADDRESSEE_VERBS:
@@ -588,6 +603,11 @@ def source_type(source: str) -> str:
         return "outlet"
     if low in _COUNTRIES or (low.startswith("the ") and low[4:] in _COUNTRIES):
         return "named_organisation"  # a state speaking: "Iran said", "the United States warned"
+    comma = text.find(",")
+    if comma > 0:  # "Smith, the commander of the base" (an apposition, docs/attribution.md): the name decides
+        after = [t for t in TOKEN_RE.findall(text, comma) if t[0].isalnum() or t[0] == "_"]
+        if after and after[0].lower() in _DETERMINERS and source_type(text[:comma]) == "named_person":
+            return "named_person"
     head = lows[-1]
     role = _role_before_of(toks, lows)
     if role is None and (head in _DOCUMENT_HEADS or (

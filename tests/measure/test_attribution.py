@@ -62,6 +62,7 @@ def _spans(text):
         ("Chief of Staff John Kelly", "named_person"),
         ("the director of the FBI, Christopher Wray", "named_person"),
         ("the results of the poll", "document"),
+        ("Smith, the commander of the base", "named_person"),  # an apposition: the name decides
     ],
 )
 def test_source_types(source, expected):
@@ -336,3 +337,27 @@ def test_british_single_quotation_marks_quote_like_double_ones(engine):
     american = "\u201cHe called the plan \u2018a mistake\u2019 and left,\u201d an aide said."
     assert not single_quotes_quote(american)
     assert spans(american) == [("said", "an aide", "He called the plan \u2018a mistake\u2019 and left", "anonymous")]
+
+
+@pytest.mark.parametrize("engine", ["c", "python"])
+def test_a_clause_after_an_inverted_cue_and_a_stretch_between_commas(engine):
+    """"Officials, speaking on condition of anonymity, said the attack was imminent.": what follows the
+    cue holds an auxiliary, so it is the content, not an inverted source; the source is the noun phrase
+    before the stretch between commas, with an apposition ("Smith, the commander, said") included."""
+    from analysis.measure.attribution import engine_of
+
+    if engine == "c" and engine_of()[0] != "c":
+        pytest.skip("the compiled core is not built")
+
+    def spans(text):
+        return [(text[r[2]:r[3]], text[r[4]:r[5]] if r[4] >= 0 else None, text[r[6]:r[7]] if r[6] >= 0 else None,
+                 r[9]) for r in extract(text, engine=engine)]
+
+    assert spans("Officials, speaking on condition of anonymity, said the attack was likely imminent.") == [
+        ("said", "Officials", "the attack was likely imminent", "anonymous")]
+    assert spans("Smith, the commander of the base, said the drills were routine.") == [
+        ("said", "Smith, the commander of the base", "the drills were routine", "named_person")]
+    assert spans("Jones, who chairs the committee, said the vote would be delayed.") == [
+        ("said", "Jones", "the vote would be delayed", "named_person")]
+    # the inverted cue as before: a noun phrase after it
+    assert spans("The plan is dead, said the minister.") == [("said", "the minister", "The plan is dead", "anonymous")]

@@ -348,7 +348,9 @@ def test_source_type_in_the_core_is_the_python_definition():
                 "Iran\u2019s", "Iranian officials", "china,", "the european union", "Russia  .", "the the iran",
                 "a spokesman for the ministry", "an official with the State Department", "critics of the plan",
                 "the results of the poll", "Chief of Staff John Kelly", "the director of the FBI, Christopher Wray",
-                "of", "spokesman for", "for the ministry", "officials of", "Trump", "the Clinton campaign"]
+                "of", "spokesman for", "for the ministry", "officials of", "Trump", "the Clinton campaign",
+                "Smith, the commander of the base", "Smith, a spokesman", "officials, the sources", "Smith,",
+                ",the", "a,the b", "In Washington, officials", "Gen. Smith, one of the commanders, the"]
     rng = random.Random(23)
     words = ["official", "Officials", "said", "he", "He", "CNN", "cnn", "the", "The", "New", "York", "Times", "U.S.",
              "a", "an", "sources", "familiar", "with", "FAMILIAR WITH", "anonymous", "Gen.", "Smith", "report", "says",
