@@ -695,21 +695,22 @@ static int st_ascii(const CueModel *M, const unsigned char *p, size_t n) {
         }
     }
     size_t h = nt - 1;
-    /* _role_before_of: the role or group word right before the first of "for with at of from in" is the
+    /* _role_before_of: the role or group word right before the first of "for with at of from in by on" is the
      * head ("a spokesman for the ministry", "critics of the plan"), unless the source ends with a name */
     size_t hr = h;
     int role = 0;
     for (size_t k = 1; k + 1 < nt; k++) {
         if (!IN(ST_ROLE_LINKS, k)) continue;
 #define ST_NAME(k) (st_upper(TS(k)[0]) && !IN(ST_ORG_WORDS, k) && !IN(ST_NOT_NAMES, k))
-        if ((IN(ST_ANON_HEADS, k - 1) || IN(ST_VAGUE_HEADS, k - 1)) && !(nt >= 2 && ST_NAME(nt - 1) && ST_NAME(nt - 2))) {
+        if ((IN(ST_ANON_HEADS, k - 1) || IN(ST_VAGUE_HEADS, k - 1) || IN(ST_DOCUMENT_HEADS, k - 1)) &&
+            !(nt >= 2 && ST_NAME(nt - 1) && ST_NAME(nt - 2))) {
             hr = k - 1;
             role = 1;
         }
 #undef ST_NAME
         break;
     }
-    if (!role && (IN(ST_DOCUMENT_HEADS, h) ||
+    if (role ? IN(ST_DOCUMENT_HEADS, hr) : (IN(ST_DOCUMENT_HEADS, h) ||
         (nt > 2 && IN(ST_DOCUMENT_HEADS, h - 1) && (st_is(LW(h), TL(h), "says") || st_is(LW(h), TL(h), "shows"))))) {
         type = T_DOCUMENT;
         goto done;
@@ -1462,6 +1463,19 @@ static int adjunct_only(ACtx *C, const Py_ssize_t *con, Py_ssize_t end, Py_ssize
            (word_is(C, stop - 1, ',') || is_quote_tok(C, stop - 1));
 }
 
+/* _after_adjunct: after "that" when a phrase of AS_ADJUNCT stands between the cue and it ("said in a
+ * statement that"), within A_MAX_ADJUNCT_TOKENS + 2 tokens and before any punctuation or quote */
+static Py_ssize_t after_adjunct(ACtx *C, Py_ssize_t a, Py_ssize_t end) {
+    if (a < end && low_in(C, AS_ADJUNCT, a)) {
+        Py_ssize_t lim = a + A_MAX_ADJUNCT_TOKENS + 2 < end ? a + A_MAX_ADJUNCT_TOKENS + 2 : end;
+        for (Py_ssize_t k = a + 1; k < lim; k++) {
+            if (low_is(C, k, "that")) return k + 1;
+            if (is_quote_tok(C, k) || word_in(C, k, A_STOP_PUNCT, NL(A_STOP_PUNCT)) || word_is(C, k, '.')) break;
+        }
+    }
+    return a;
+}
+
 static int rules(ACtx *C, Py_ssize_t i, Py_ssize_t j, Py_ssize_t head, Py_ssize_t nxt, Py_ssize_t *src, Py_ssize_t *con) {
     Py_ssize_t n = C->n;
     int hs, hc;
@@ -1505,6 +1519,7 @@ static int rules(ACtx *C, Py_ssize_t i, Py_ssize_t j, Py_ssize_t head, Py_ssize_
     if (!hs) src[0] = src[1] = -1;
     Py_ssize_t a = j;
     if (low_in(C, AS_ADDRESSEE, head)) a = after_addressee(C, a, nxt);
+    a = after_adjunct(C, a, nxt);
     hc = trim(C, a, nxt, &con[0], &con[1]);
     Py_ssize_t stop = hs ? src[0] : i;
     if (!hc || (con[1] - con[0] <= 1 && con[0] >= n - 2) || adjunct_only(C, con, nxt, stop)) {

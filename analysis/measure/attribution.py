@@ -447,12 +447,26 @@ def _rules(words, lows, i, j, head, nxt):
     a = j
     if lows[head] in _ADDRESSEE_VERBS:
         a = _after_addressee(words, lows, a, nxt)
+    a = _after_adjunct(words, lows, a, nxt)
     content = _trim(words, None, None, a, nxt)
     stop = src[0] if src else i
     if content is None or (content[1] - content[0] <= 1 and content[0] >= n - 2) or _adjunct_only(
             words, lows, content, nxt, stop):
         content = _trim(words, None, None, 0, stop)
     return src, content
+
+
+def _after_adjunct(words, lows, a, end) -> int:
+    """Where the content starts after a phrase of time, place or manner between the cue and "that" ("said
+    in a statement that ...", "said on Monday that ..."): after that "that" when it comes within
+    ``_MAX_ADJUNCT_TOKENS + 2`` tokens with no punctuation or quotation mark before it; else ``a``."""
+    if a < end and lows[a] in _ADJUNCT_START:
+        for k in range(a + 1, min(end, a + _MAX_ADJUNCT_TOKENS + 2)):
+            if lows[k] == "that":
+                return k + 1
+            if words[k] in QUOTE_TOKENS or (len(words[k]) == 1 and words[k] in ",;:()[]—–!?."):
+                break
+    return a
 
 
 def _adjunct_only(words, lows, content, end, stop) -> bool:
@@ -559,19 +573,21 @@ _NOT_NAMES = frozenset(
 )
 
 
-# the words after which a role word is followed by whom it serves: "a spokesman for the ministry"
-_ROLE_LINKS = frozenset(["for", "with", "at", "of", "from", "in"])
+# the words after which a role word is followed by whom it serves, or a document by whom it is from: "a
+# spokesman for the ministry", "a report by the UN"
+_ROLE_LINKS = frozenset(["for", "with", "at", "of", "from", "in", "by", "on"])
 
 
 def _role_before_of(toks, lows):
     """The head of a source like "a spokesman for the ministry", "an official with the State Department",
-    "critics of the plan": the word right before the first of "for with at of from in" when it is a role
-    word or a group word (``_ANON_HEADS``, ``_VAGUE_HEADS``), and the source does not end with a name (two
+    "critics of the plan", "a statement from the ministry": the word right before the first of "for with
+    at of from in by on" when it is a role, group or document word (``_ANON_HEADS``, ``_VAGUE_HEADS``,
+    ``_DOCUMENT_HEADS``), and the source does not end with a name (two
     capitalised words: "the director of the FBI, Christopher Wray"); None otherwise. The source is then
     typed by that word, not by its last ("ministry", "plan")."""
     for k in range(1, len(lows) - 1):
         if lows[k] in _ROLE_LINKS:
-            if lows[k - 1] not in _ANON_HEADS and lows[k - 1] not in _VAGUE_HEADS:
+            if lows[k - 1] not in _ANON_HEADS and lows[k - 1] not in _VAGUE_HEADS and lows[k - 1] not in _DOCUMENT_HEADS:
                 return None
             if len(toks) >= 2 and all(toks[m][0].isupper() and lows[m] not in _ORG_WORDS and lows[m] not in _NOT_NAMES
                                       for m in (-1, -2)):
@@ -610,9 +626,9 @@ def source_type(source: str) -> str:
             return "named_person"
     head = lows[-1]
     role = _role_before_of(toks, lows)
-    if role is None and (head in _DOCUMENT_HEADS or (
+    if (role in _DOCUMENT_HEADS) if role is not None else (head in _DOCUMENT_HEADS or (
             len(lows) > 2 and lows[-2] in _DOCUMENT_HEADS and lows[-1] in ("says", "shows"))):
-        return "document"
+        return "document"  # "a statement from the ministry", "the poll"
     if (_ANON_MARKERS_LOW.search(text.lower()) if text.isascii() else _ANON_MARKERS.search(text)):
         return "anonymous"
     if role is not None:

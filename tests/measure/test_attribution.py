@@ -63,6 +63,8 @@ def _spans(text):
         ("the director of the FBI, Christopher Wray", "named_person"),
         ("the results of the poll", "document"),
         ("Smith, the commander of the base", "named_person"),  # an apposition: the name decides
+        ("a statement from the ministry", "document"),
+        ("a report by the UN", "document"),
     ],
 )
 def test_source_types(source, expected):
@@ -361,3 +363,17 @@ def test_a_clause_after_an_inverted_cue_and_a_stretch_between_commas(engine):
         ("said", "Jones", "the vote would be delayed", "named_person")]
     # the inverted cue as before: a noun phrase after it
     assert spans("The plan is dead, said the minister.") == [("said", "the minister", "The plan is dead", "anonymous")]
+
+
+@pytest.mark.parametrize("engine", ["c", "python"])
+def test_the_content_starts_after_that_past_a_phrase_after_the_cue(engine):
+    """"The company said in a statement that it would appeal.": the content is "it would appeal"."""
+    from analysis.measure.attribution import engine_of
+
+    if engine == "c" and engine_of()[0] != "c":
+        pytest.skip("the compiled core is not built")
+    t = "The company said in a statement that it would appeal."
+    said = [r for r in extract(t, engine=engine) if t[r[2]:r[3]] == "said"]
+    assert [t[r[6]:r[7]] for r in said] == ["it would appeal"]
+    t = "Officials said on Monday that the talks would resume."
+    assert [t[r[6]:r[7]] for r in extract(t, engine=engine)] == ["the talks would resume"]

@@ -350,7 +350,8 @@ def test_source_type_in_the_core_is_the_python_definition():
                 "the results of the poll", "Chief of Staff John Kelly", "the director of the FBI, Christopher Wray",
                 "of", "spokesman for", "for the ministry", "officials of", "Trump", "the Clinton campaign",
                 "Smith, the commander of the base", "Smith, a spokesman", "officials, the sources", "Smith,",
-                ",the", "a,the b", "In Washington, officials", "Gen. Smith, one of the commanders, the"]
+                ",the", "a,the b", "In Washington, officials", "Gen. Smith, one of the commanders, the",
+                "a statement from the ministry", "a report by the UN", "experts on Iran", "a report on"]
     rng = random.Random(23)
     words = ["official", "Officials", "said", "he", "He", "CNN", "cnn", "the", "The", "New", "York", "Times", "U.S.",
              "a", "an", "sources", "familiar", "with", "FAMILIAR WITH", "anonymous", "Gen.", "Smith", "report", "says",
@@ -359,7 +360,7 @@ def test_source_type_in_the_core_is_the_python_definition():
              "not authorised", "NOT AUTHORIZED", "who spoke", "many", "briefed\non", "with  knowledge", "it", "who",
              "\u2019", "\u2019s", "Trump\u2019s", "O\u2019", "\u00a0", "with\u00a0knowledge", "CNN\u2019s",
              "for", "of", "at", "in", "from", "spokesman", "critics", "leader", "Trump", "Clinton", "campaign",
-             "John", "Kelly", "Chief", "poll", "members"]
+             "John", "Kelly", "Chief", "poll", "members", "by", "on", "statement", "UN"]
     sources = examples + ["".join(rng.choice(words) + rng.choice(["", " ", "  ", ".", "-", "\n"])
                                   for _ in range(rng.randint(0, 9))) for _ in range(6000)]
     sources += ["".join(chr(rng.randint(0, 127)) for _ in range(rng.randint(0, 24))) for _ in range(3000)]
