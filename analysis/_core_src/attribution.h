@@ -1464,10 +1464,10 @@ static int adjunct_only(ACtx *C, const Py_ssize_t *con, Py_ssize_t end, Py_ssize
 }
 
 /* _after_adjunct: after "that" when a phrase of AS_ADJUNCT stands between the cue and it ("said in a
- * statement that"), within A_MAX_ADJUNCT_TOKENS + 2 tokens and before any punctuation or quote */
+ * statement that"), within A_MAX_ADJUNCT_TOKENS + 4 tokens and before any punctuation or quote */
 static Py_ssize_t after_adjunct(ACtx *C, Py_ssize_t a, Py_ssize_t end) {
     if (a < end && low_in(C, AS_ADJUNCT, a)) {
-        Py_ssize_t lim = a + A_MAX_ADJUNCT_TOKENS + 2 < end ? a + A_MAX_ADJUNCT_TOKENS + 2 : end;
+        Py_ssize_t lim = a + A_MAX_ADJUNCT_TOKENS + 4 < end ? a + A_MAX_ADJUNCT_TOKENS + 4 : end;
         for (Py_ssize_t k = a + 1; k < lim; k++) {
             if (low_is(C, k, "that")) return k + 1;
             if (is_quote_tok(C, k) || word_in(C, k, A_STOP_PUNCT, NL(A_STOP_PUNCT)) || word_is(C, k, '.')) break;
@@ -2104,6 +2104,9 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
                 }
                 Py_ssize_t src[2], con[2];
                 if (rules(C, i, j, head, nxt, src, con)) goto done;
+                /* its source runs over the cue before it ("The ministry said in a statement"): no record */
+                if (k && src[0] >= 0 && src[0] < C->cue4[4 * (k - 1) + 1] && src[1] > C->cue4[4 * (k - 1)] && src[1] <= i)
+                    continue;
                 int64_t rec[A_INTS];
                 Py_ssize_t rec_no = (Py_ssize_t)(O->n_ints / A_INTS);
                 if (rec_no >= INT32_MAX) {

@@ -459,9 +459,9 @@ def _rules(words, lows, i, j, head, nxt):
 def _after_adjunct(words, lows, a, end) -> int:
     """Where the content starts after a phrase of time, place or manner between the cue and "that" ("said
     in a statement that ...", "said on Monday that ..."): after that "that" when it comes within
-    ``_MAX_ADJUNCT_TOKENS + 2`` tokens with no punctuation or quotation mark before it; else ``a``."""
+    ``_MAX_ADJUNCT_TOKENS + 4`` tokens with no punctuation or quotation mark before it; else ``a``."""
     if a < end and lows[a] in _ADJUNCT_START:
-        for k in range(a + 1, min(end, a + _MAX_ADJUNCT_TOKENS + 2)):
+        for k in range(a + 1, min(end, a + _MAX_ADJUNCT_TOKENS + 4)):
             if lows[k] == "that":
                 return k + 1
             if words[k] in QUOTE_TOKENS or (len(words[k]) == 1 and words[k] in ",;:()[]—–!?."):
@@ -862,6 +862,8 @@ def extract_python(text: str, model: AttributionModel | None = None, *, threshol
                     if at > j and (words[at - 1] in (",", ";", ":") or lows[at - 1] in ("and", "but", "while")):
                         nxt = at - 1
                 src, content = _rules(words, lows, i, j, head, nxt)
+                if k and src and src[0] < cues[k - 1][1] and src[1] > cues[k - 1][0] and src[1] <= i:
+                    continue  # its source runs over the cue before it ("The ministry said in a statement")
                 ss, se = (toks[src[0]][0], toks[src[1] - 1][1]) if src else (-1, -1)
                 cs, ce = (toks[content[0]][0], toks[content[1] - 1][1]) if content else (-1, -1)
                 stype = source_type(text[ss:se]) if src else ""

@@ -377,3 +377,16 @@ def test_the_content_starts_after_that_past_a_phrase_after_the_cue(engine):
     assert [t[r[6]:r[7]] for r in said] == ["it would appeal"]
     t = "Officials said on Monday that the talks would resume."
     assert [t[r[6]:r[7]] for r in extract(t, engine=engine)] == ["the talks would resume"]
+
+
+@pytest.mark.parametrize("engine", ["c", "python"])
+def test_no_record_for_a_cue_whose_source_runs_over_the_cue_before_it(engine):
+    """"The ministry said in a statement on its website that ...": "statement" is a cue candidate too, but
+    its source ("The ministry said in a") would run over "said": one record, not two."""
+    from analysis.measure.attribution import engine_of
+
+    if engine == "c" and engine_of()[0] != "c":
+        pytest.skip("the compiled core is not built")
+    t = "The ministry said in a statement on its website that it had summoned the ambassador."
+    recs = [(t[r[2]:r[3]], t[r[4]:r[5]], t[r[6]:r[7]]) for r in extract(t, engine=engine)]
+    assert recs == [("said", "The ministry", "it had summoned the ambassador")]
