@@ -208,6 +208,7 @@ enum {
     AS_PARTICLES, /* the pairs of _PARTICLE_CUES as "word particle" */
     AS_FORWARD,
     AS_ADJUNCT, /* _ADJUNCT_START: the first words of a phrase of time, place or manner after a cue */
+    AS_NOT_SOURCE, /* _NOT_SOURCE_HEADS: the words a source cannot end with */
     N_ASETS
 };
 
@@ -2107,6 +2108,7 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
                 /* its source runs over the cue before it ("The ministry said in a statement"): no record */
                 if (k && src[0] >= 0 && src[0] < C->cue4[4 * (k - 1) + 1] && src[1] > C->cue4[4 * (k - 1)] && src[1] <= i)
                     continue;
+                if (src[0] >= 0 && low_in(C, AS_NOT_SOURCE, src[1] - 1)) src[0] = src[1] = -1; /* "the", "to", "by" */
                 int64_t rec[A_INTS];
                 Py_ssize_t rec_no = (Py_ssize_t)(O->n_ints / A_INTS);
                 if (rec_no >= INT32_MAX) {

@@ -508,9 +508,18 @@ FUNCTION_WORDS = frozenset(
 )
 
 
+# the words a source cannot end with: the function words (FUNCTION_WORDS) that are not pronouns
+_NOT_SOURCE_HEADS = frozenset(w for w in FUNCTION_WORDS if w not in ("it", "this"))
+
+
 # -- source type ---------------------------------------------------------------------------------------
 
-_PRONOUNS = frozenset(["he", "she", "they", "it", "we", "i", "you", "who", "this", "someone", "somebody"])
+_PRONOUNS = frozenset(["he", "she", "they", "it", "we", "i", "you", "who", "this", "someone", "somebody",
+                       # possessives and contractions ("his insistence that", "he’s not saying")
+                       "his", "her", "their", "its", "our", "my", "your"]
+                      + [p + a + e for p in ("he", "she", "it") for a in "'’" for e in ("s", "d")]
+                      + [p + a + e for p in ("they", "we", "you") for a in "'’" for e in ("re", "d")]
+                      + ["i" + a + e for a in "'’" for e in ("m", "d")])
 _OUTLETS = frozenset(
     [
         "cnn", "reuters", "associated press", "the associated press", "ap", "afp", "bloomberg", "politico",
@@ -864,6 +873,8 @@ def extract_python(text: str, model: AttributionModel | None = None, *, threshol
                 src, content = _rules(words, lows, i, j, head, nxt)
                 if k and src and src[0] < cues[k - 1][1] and src[1] > cues[k - 1][0] and src[1] <= i:
                     continue  # its source runs over the cue before it ("The ministry said in a statement")
+                if src and lows[src[1] - 1] in _NOT_SOURCE_HEADS:
+                    src = None  # "the", "to", "by": no noun phrase
                 ss, se = (toks[src[0]][0], toks[src[1] - 1][1]) if src else (-1, -1)
                 cs, ce = (toks[content[0]][0], toks[content[1] - 1][1]) if content else (-1, -1)
                 stype = source_type(text[ss:se]) if src else ""
@@ -975,7 +986,7 @@ def _compile(model: AttributionModel) -> tuple:
     if not AVAILABLE:
         return (None, MISSING_REASON)
     sets = (_SKIP_LEFT, _NP_STOP, _AUX, _ADDRESSEE_VERBS, _OBJECT_PRONOUNS, _DETERMINERS, _VERB_GROUP,
-            [" ".join(p) for p in _PARTICLE_CUES], _FORWARD_SOURCE, _ADJUNCT_START)
+            [" ".join(p) for p in _PARTICLE_CUES], _FORWARD_SOURCE, _ADJUNCT_START, _NOT_SOURCE_HEADS)
     # source_type's sets: the core types a source written in ASCII by its rules, and calls source_type
     # for any other
     source_sets = (SOURCE_TYPES, _PRONOUNS, _OUTLETS, _DOCUMENT_HEADS, _ANON_HEADS, _CORE_ANON, _VAGUE_FIRST,

@@ -64,6 +64,9 @@ def _spans(text):
         ("the results of the poll", "document"),
         ("Smith, the commander of the base", "named_person"),  # an apposition: the name decides
         ("a statement from the ministry", "document"),
+        ("his", "pronoun"),  # possessives and contractions are pronouns too (resolved as they are)
+        ("He's", "pronoun"),
+        ("she\u2019s", "pronoun"),
         ("a report by the UN", "document"),
     ],
 )
@@ -390,3 +393,20 @@ def test_no_record_for_a_cue_whose_source_runs_over_the_cue_before_it(engine):
     t = "The ministry said in a statement on its website that it had summoned the ambassador."
     recs = [(t[r[2]:r[3]], t[r[4]:r[5]], t[r[6]:r[7]]) for r in extract(t, engine=engine)]
     assert recs == [("said", "The ministry", "it had summoned the ambassador")]
+
+
+@pytest.mark.parametrize("engine", ["c", "python"])
+def test_a_function_word_is_no_source_and_a_possessive_is_resolved(engine):
+    """A source that ends with a function word ("The" of "The disagreement over ...", "to" of "have to
+    discuss") is no source; "His insistence that ..." has the pronoun "His", resolved to the source before."""
+    from analysis.measure.attribution import engine_of
+
+    if engine == "c" and engine_of()[0] != "c":
+        pytest.skip("the compiled core is not built")
+    for t in ["The disagreement over whether to allow Syrian refugees grew.",
+              "Do we really have to discuss the kind of dictatorships that exist?"]:
+        assert [r[4] for r in extract(t, engine=engine)] == [-1], t
+    text = "Smith said the plan had failed. His insistence that it would work was wrong."
+    table = attributions_frame(pd.DataFrame({"doc_id": ["a"], "text": [text]}), engine=engine)
+    assert table[["source", "source_type", "resolved_source", "resolved_type"]].values.tolist() == [
+        ["Smith", "named_person", "Smith", "named_person"], ["His", "pronoun", "Smith", "named_person"]]
