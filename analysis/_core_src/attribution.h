@@ -1363,7 +1363,20 @@ static int source_left(ACtx *C, Py_ssize_t i, Py_ssize_t *ra, Py_ssize_t *rb) {
         }
         break;
     }
-    if (j > 0 && word_is(C, j, ',')) {
+    Py_ssize_t paren_end = -1;
+    if (j > 0 && word_is(C, j, ')')) { /* "Rep. Gwen Moore (D-Wis.) said": the parenthesis is part of the source */
+        Py_ssize_t lo = j - 8 > 0 ? j - 8 : 0;
+        for (Py_ssize_t k = j - 1; k > lo; k--) {
+            if (word_is(C, k, '(')) {
+                paren_end = j + 1;
+                j = k - 1;
+                break;
+            }
+            if (is_quote_tok(C, k) || word_is(C, k, ',') || word_is(C, k, ';') || word_is(C, k, ':') || word_is(C, k, ')'))
+                break;
+        }
+    }
+    if (paren_end < 0 && j > 0 && word_is(C, j, ',')) {
         /* "Officials, speaking on condition of anonymity, said": the noun phrase before a stretch between
          * two commas (at most 12 tokens, no other punctuation); an apposition ("Smith, the commander,
          * said") is part of the source */
@@ -1383,7 +1396,7 @@ static int source_left(ACtx *C, Py_ssize_t i, Py_ssize_t *ra, Py_ssize_t *rb) {
             j = k - 1;
         }
     }
-    Py_ssize_t end = j + 1, k = j;
+    Py_ssize_t end = paren_end < 0 ? j + 1 : paren_end, k = j;
     while (k >= 0 && end - k <= 12) { /* _MAX_SOURCE_TOKENS */
         if (is_quote_tok(C, k) || word_in(C, k, A_STOP_PUNCT, NL(A_STOP_PUNCT)) || low_in(C, AS_NP_STOP, k) ||
             low_in(C, AS_AUX, k))
@@ -1453,6 +1466,35 @@ static int trim(ACtx *C, Py_ssize_t a, Py_ssize_t b, Py_ssize_t *ra, Py_ssize_t 
 }
 
 /* _rules: source and content of the cue [i, j) headed by `head`; src[0..1], con[0..1] (-1 when none) */
+/* _apposition_after: the end of an inverted source that stops at b, extended over a parenthesis of at
+ * most 6 tokens ("Rep. Gwen Moore (D-Wis.)") or an apposition after a comma that starts with a determiner
+ * ("said Charlie King, a prominent New York Democrat"), up to the next punctuation; -1 on error */
+static Py_ssize_t apposition_after(ACtx *C, Py_ssize_t b, Py_ssize_t stop_at) {
+    if (b + 1 < stop_at && word_is(C, b, '(')) {
+        Py_ssize_t lim = b + 8 < stop_at ? b + 8 : stop_at;
+        for (Py_ssize_t k = b + 1; k < lim; k++) {
+            if (word_is(C, k, ')')) return k + 1;
+            if (is_quote_tok(C, k) || word_is(C, k, ',') || word_is(C, k, ';') || word_is(C, k, ':') || word_is(C, k, '('))
+                break;
+        }
+        return b;
+    }
+    if (b + 1 < stop_at && word_is(C, b, ',') && low_in(C, AS_DETERMINERS, b + 1)) {
+        Py_ssize_t k = b + 1;
+        while (k < stop_at && k - b <= 12) { /* _MAX_SOURCE_TOKENS */
+            if (is_quote_tok(C, k) || word_in(C, k, A_STOP_PUNCT, NL(A_STOP_PUNCT))) break;
+            if (word_is(C, k, '.')) {
+                int r = abbrev_dot(C, k);
+                if (r < 0) return -1;
+                if (!r) break;
+            }
+            k++;
+        }
+        return k;
+    }
+    return b;
+}
+
 #define A_MAX_ADJUNCT_TOKENS 4 /* _MAX_ADJUNCT_TOKENS in attribution.py */
 
 /* _adjunct_only: the content [con[0], con[1]) after the cue is a phrase of at most A_MAX_ADJUNCT_TOKENS
@@ -1510,6 +1552,11 @@ static int rules(ACtx *C, Py_ssize_t i, Py_ssize_t j, Py_ssize_t head, Py_ssize_
             }
         if (!clause) {
             if (!hs) src[0] = src[1] = -1;
+            else {
+                Py_ssize_t e = apposition_after(C, src[1], nxt);
+                if (e < 0) return -1;
+                src[1] = e;
+            }
             if (!trim(C, 0, i, &con[0], &con[1])) con[0] = con[1] = -1;
             return 0;
         }

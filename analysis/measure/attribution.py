@@ -360,7 +360,15 @@ def _source_left(words, lows, i):
     j = i - 1
     while j >= 0 and (lows[j] in _SKIP_LEFT or (lows[j].endswith("ly") and len(lows[j]) > 4 and words[j].islower())):
         j -= 1
-    if j > 0 and words[j] == ",":
+    paren_end = None
+    if j > 0 and words[j] == ")":  # "Rep. Gwen Moore (D-Wis.) said": the parenthesis is part of the source
+        for k in range(j - 1, max(0, j - 8), -1):
+            if words[k] == "(":
+                paren_end, j = j + 1, k - 1
+                break
+            if words[k] in QUOTE_TOKENS or words[k] in ",;:)":
+                break
+    if paren_end is None and j > 0 and words[j] == ",":
         # "Officials, speaking on condition of anonymity, said": the noun phrase before a stretch
         # between two commas (at most _MAX_SOURCE_TOKENS tokens, no other punctuation)
         k = j - 1
@@ -372,7 +380,7 @@ def _source_left(words, lows, i):
                 src = _source_left(words, lows, k)
                 return (src[0], j) if src else None
             j = k - 1
-    end = j + 1
+    end = j + 1 if paren_end is None else paren_end
     k = j
     while k >= 0 and end - k <= _MAX_SOURCE_TOKENS:
         w = words[k]
@@ -401,6 +409,26 @@ def _source_right(words, lows, i, stop_at):
             break
         b += 1
     return (a, b) if a < b else None
+
+
+def _apposition_after(words, lows, b, stop_at):
+    """The end of a source that stops at ``b`` extended over what describes it: an apposition after a
+    comma that starts with a determiner ("said Charlie King, a prominent New York Democrat"), up to the
+    next comma or the end; a parenthesis of at most 6 tokens ("Rep. Gwen Moore (D-Wis.)")."""
+    if b + 1 < stop_at and words[b] == "(":
+        for k in range(b + 1, min(stop_at, b + 8)):
+            if words[k] == ")":
+                return k + 1
+            if words[k] in QUOTE_TOKENS or words[k] in ",;:(":
+                break
+        return b
+    if b + 1 < stop_at and words[b] == "," and lows[b + 1] in _DETERMINERS:
+        k = b + 1
+        while k < stop_at and k - b <= _MAX_SOURCE_TOKENS and not (words[k] in QUOTE_TOKENS or (
+                len(words[k]) == 1 and words[k] in ",;:()[]—–!?") or (words[k] == "." and not _abbrev_dot(words, k))):
+            k += 1
+        return k
+    return b
 
 
 def _after_addressee(words, lows, a, n):
@@ -442,7 +470,7 @@ def _rules(words, lows, i, j, head, nxt):
         # the cue holds an auxiliary, so it is a clause (the content), not the source
         if src is None or not any(lows[k] in _AUX for k in range(src[0], src[1])):
             content = _trim(words, None, None, 0, i)
-            return src, content
+            return (src[0], _apposition_after(words, lows, src[1], nxt)) if src else None, content
     src = _source_left(words, lows, i)
     a = j
     if lows[head] in _ADDRESSEE_VERBS:
