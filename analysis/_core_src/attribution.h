@@ -660,6 +660,7 @@ static int st_ascii(const CueModel *M, const unsigned char *p, size_t n) {
 #define LW(k) (low + tok[2 * (k)])
 #define TL(k) (tok[2 * (k) + 1] - tok[2 * (k)])
 #define IN(set, k) st_in(M, set, LW(k), TL(k))
+#define NAME_LIKE(k) (st_upper(TS(k)[0]) && !IN(ST_ORG_WORDS, k) && !IN(ST_NOT_NAMES, k)) /* _name_like */
     if (!nt) {
         type = T_VAGUE;
         goto done;
@@ -702,13 +703,11 @@ static int st_ascii(const CueModel *M, const unsigned char *p, size_t n) {
     int role = 0;
     for (size_t k = 1; k + 1 < nt; k++) {
         if (!IN(ST_ROLE_LINKS, k)) continue;
-#define ST_NAME(k) (st_upper(TS(k)[0]) && !IN(ST_ORG_WORDS, k) && !IN(ST_NOT_NAMES, k))
         if ((IN(ST_ANON_HEADS, k - 1) || IN(ST_VAGUE_HEADS, k - 1) || IN(ST_DOCUMENT_HEADS, k - 1)) &&
-            !(nt >= 2 && ST_NAME(nt - 1) && ST_NAME(nt - 2))) {
+            !(nt >= 2 && NAME_LIKE(nt - 1) && NAME_LIKE(nt - 2))) {
             hr = k - 1;
             role = 1;
         }
-#undef ST_NAME
         break;
     }
     if (role ? IN(ST_DOCUMENT_HEADS, hr) : (IN(ST_DOCUMENT_HEADS, h) ||
@@ -748,14 +747,13 @@ static int st_ascii(const CueModel *M, const unsigned char *p, size_t n) {
         if (IN(ST_ORG_WORDS, k)) org = 1;
     }
     if (caps || all_caps) {
-#define NAME_LIKE(k) (st_upper(TS(k)[0]) && !IN(ST_ORG_WORDS, k) && !IN(ST_NOT_NAMES, k))
         if (nt >= 2 && NAME_LIKE(h) && NAME_LIKE(h - 1) && !st_isupper(TS(h), TL(h))) type = T_NAMED_PERSON;
         else if (org || (nt == 1 && st_isupper(TS(0), TL(0)))) type = T_NAMED_ORGANISATION;
         else type = T_NAMED_PERSON;
-#undef NAME_LIKE
         goto done;
     }
     type = org ? (caps ? T_NAMED_ORGANISATION : T_VAGUE) : T_VAGUE;
+#undef NAME_LIKE
 #undef TS
 #undef LW
 #undef TL
@@ -1260,7 +1258,6 @@ static const Py_UCS4 A_STOP_PUNCT[] = {',', ';', ':', '(', ')', '[', ']', 0x2014
 static const Py_UCS4 A_TRIM_LEAD[] = {',', '.', ';', ':', 0x2014, 0x2013, '-'};           /* ",.;:—–-" */
 static const Py_UCS4 A_TRIM_TAIL[] = {',', '.', ';', ':', 0x2014, 0x2013, '-', '?', '!'}; /* ",.;:—–-?!" */
 static const Py_UCS4 A_CLAUSE[] = {',', ';', ':'};
-static const Py_UCS4 A_PAREN_STOP[] = {';', ':', '(', ')', '[', ']', 0x2014, 0x2013, '!', '?', '.'}; /* ";:()[]—–!?." */
 #define A_MAX_TOKENS 400 /* tokens of a sentence read at once (MAX_SENTENCE_TOKENS in attribution.py) */
 #define NL(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -1381,8 +1378,8 @@ static int source_left(ACtx *C, Py_ssize_t i, Py_ssize_t *ra, Py_ssize_t *rb) {
          * two commas (at most 12 tokens, no other punctuation); an apposition ("Smith, the commander,
          * said") is part of the source */
         Py_ssize_t k = j - 1;
-        while (k > 0 && j - k <= 12 && !word_is(C, k, ',') && !is_quote_tok(C, k) &&
-               !word_in(C, k, A_PAREN_STOP, NL(A_PAREN_STOP)))
+        while (k > 0 && j - k <= 12 && !is_quote_tok(C, k) && !word_in(C, k, A_STOP_PUNCT, NL(A_STOP_PUNCT)) &&
+               !word_is(C, k, '.'))
             k--;
         if (k > 0 && k < j - 1 && word_is(C, k, ',')) {
             if (low_in(C, AS_DETERMINERS, k + 1)) {

@@ -102,6 +102,8 @@ QUOTE_TOKENS = frozenset("\"“”„«»``''")
 _OPEN_Q = frozenset("“„«")
 _CLOSE_Q = frozenset("”»")
 _PUNCT_STOP = frozenset(",;:()[]—–-")
+# the one-character tokens a source or a phrase stops at (A_STOP_PUNCT in the core)
+_STOP_PUNCT = frozenset(",;:()[]—–!?")
 
 
 def _shape(tok: str) -> str:
@@ -372,8 +374,8 @@ def _source_left(words, lows, i):
         # "Officials, speaking on condition of anonymity, said": the noun phrase before a stretch
         # between two commas (at most _MAX_SOURCE_TOKENS tokens, no other punctuation)
         k = j - 1
-        while k > 0 and j - k <= _MAX_SOURCE_TOKENS and words[k] != "," and not (
-                words[k] in QUOTE_TOKENS or (len(words[k]) == 1 and words[k] in ";:()[]—–!?.")):
+        while k > 0 and j - k <= _MAX_SOURCE_TOKENS and not (
+                words[k] in QUOTE_TOKENS or words[k] in _STOP_PUNCT or words[k] == "."):
             k -= 1
         if k > 0 and k < j - 1 and words[k] == ",":
             if lows[k + 1] in _DETERMINERS:  # an apposition: "Smith, the commander, said"
@@ -384,7 +386,7 @@ def _source_left(words, lows, i):
     k = j
     while k >= 0 and end - k <= _MAX_SOURCE_TOKENS:
         w = words[k]
-        if w in QUOTE_TOKENS or (len(w) == 1 and w in ",;:()[]—–!?") or lows[k] in _NP_STOP or lows[k] in _AUX:
+        if w in QUOTE_TOKENS or w in _STOP_PUNCT or lows[k] in _NP_STOP or lows[k] in _AUX:
             break
         if w == "." and not _abbrev_dot(words, k):
             break
@@ -403,7 +405,7 @@ def _source_right(words, lows, i, stop_at):
     b = a
     while b < stop_at and b - a < _MAX_SOURCE_TOKENS:
         w = words[b]
-        if w in QUOTE_TOKENS or (len(w) == 1 and w in ",;:()[]—–!?") or lows[b] in _NP_STOP:
+        if w in QUOTE_TOKENS or w in _STOP_PUNCT or lows[b] in _NP_STOP:
             break
         if w == "." and not _abbrev_dot(words, b):
             break
@@ -424,8 +426,8 @@ def _apposition_after(words, lows, b, stop_at):
         return b
     if b + 1 < stop_at and words[b] == "," and lows[b + 1] in _DETERMINERS:
         k = b + 1
-        while k < stop_at and k - b <= _MAX_SOURCE_TOKENS and not (words[k] in QUOTE_TOKENS or (
-                len(words[k]) == 1 and words[k] in ",;:()[]—–!?") or (words[k] == "." and not _abbrev_dot(words, k))):
+        while k < stop_at and k - b <= _MAX_SOURCE_TOKENS and not (words[k] in QUOTE_TOKENS or words[k] in _STOP_PUNCT
+                                                                   or (words[k] == "." and not _abbrev_dot(words, k))):
             k += 1
         return k
     return b
@@ -492,7 +494,7 @@ def _after_adjunct(words, lows, a, end) -> int:
         for k in range(a + 1, min(end, a + _MAX_ADJUNCT_TOKENS + 4)):
             if lows[k] == "that":
                 return k + 1
-            if words[k] in QUOTE_TOKENS or (len(words[k]) == 1 and words[k] in ",;:()[]—–!?."):
+            if words[k] in QUOTE_TOKENS or words[k] in _STOP_PUNCT or words[k] == ".":
                 break
     return a
 
@@ -615,6 +617,12 @@ _NOT_NAMES = frozenset(
 _ROLE_LINKS = frozenset(["for", "with", "at", "of", "from", "in", "by", "on"])
 
 
+def _name_like(toks, lows, k) -> bool:
+    """Token k of a source could be part of a name: capitalised, not an organisation word, not a word
+    that makes no name ("US", "senior")."""
+    return toks[k][0].isupper() and lows[k] not in _ORG_WORDS and lows[k] not in _NOT_NAMES
+
+
 def _role_before_of(toks, lows):
     """The head of a source like "a spokesman for the ministry", "an official with the State Department",
     "critics of the plan", "a statement from the ministry": the word right before the first of "for with
@@ -626,8 +634,7 @@ def _role_before_of(toks, lows):
         if lows[k] in _ROLE_LINKS:
             if lows[k - 1] not in _ANON_HEADS and lows[k - 1] not in _VAGUE_HEADS and lows[k - 1] not in _DOCUMENT_HEADS:
                 return None
-            if len(toks) >= 2 and all(toks[m][0].isupper() and lows[m] not in _ORG_WORDS and lows[m] not in _NOT_NAMES
-                                      for m in (-1, -2)):
+            if len(toks) >= 2 and _name_like(toks, lows, -1) and _name_like(toks, lows, -2):
                 return None
             return lows[k - 1]
     return None
@@ -678,9 +685,7 @@ def source_type(source: str) -> str:
         return "vague"
     caps = [t for t, lw in zip(toks, lows) if t[0].isupper() and lw not in _NOT_NAMES and lw not in ("the", "a", "an")]
     if caps or any(t.isupper() and len(t) > 1 for t in toks):
-        def name_like(k):
-            return toks[k][0].isupper() and lows[k] not in _ORG_WORDS and lows[k] not in _NOT_NAMES
-        if len(toks) >= 2 and name_like(-1) and name_like(-2) and not toks[-1].isupper():
+        if len(toks) >= 2 and _name_like(toks, lows, -1) and _name_like(toks, lows, -2) and not toks[-1].isupper():
             return "named_person"  # a first and last name at the end: "Pentagon spokesman John Kirby"
         if any(lw in _ORG_WORDS for lw in lows) or (len(toks) == 1 and toks[0].isupper()):
             return "named_organisation"

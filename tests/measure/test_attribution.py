@@ -10,18 +10,28 @@ from analysis.measure.attribution import (
     SOURCE_TYPES,
     attributions_frame,
     default_model,
+    engine_of,
     extract,
     link_matches,
     load_attribution_model,
+    single_quotes_quote,
     source_type,
     with_match_counts,
 )
 from analysis.measure.scoring import score
 
 
-def _spans(text):
+def _spans(text, engine="auto"):
     return [(text[r[2]:r[3]], text[r[4]:r[5]] if r[4] >= 0 else None, text[r[6]:r[7]] if r[6] >= 0 else None, r[9])
-            for r in extract(text)]
+            for r in extract(text, engine=engine)]
+
+
+@pytest.fixture(params=["c", "python"])
+def engine(request):
+    """Each extraction engine: the compiled core (skipped when it is not built) and the Python definition."""
+    if request.param == "c" and engine_of()[0] != "c":
+        pytest.skip("the compiled core is not built")
+    return request.param
 
 
 @pytest.mark.parametrize(
@@ -276,31 +286,21 @@ def test_a_text_without_sentence_ends_gives_records_that_grow_with_the_text():
     assert (table["sentence"] == 0).all()
 
 
-@pytest.mark.parametrize("engine", ["c", "python"])
 def test_a_phrase_of_time_or_place_after_the_cue_is_not_the_content(engine):
     """"..., the minister said on Tuesday.": the content is what precedes the source, not "on Tuesday"
     (docs/attribution.md, step 3); a clause after the cue stays the content, and so does a short phrase
     when nothing before the source ends with a comma or a quotation mark."""
-    from analysis.measure.attribution import engine_of
-
-    if engine == "c" and engine_of()[0] != "c":
-        pytest.skip("the compiled core is not built")
-
-    def spans(text):
-        return [(text[r[2]:r[3]], text[r[4]:r[5]] if r[4] >= 0 else None, text[r[6]:r[7]] if r[6] >= 0 else None,
-                 r[9]) for r in extract(text, engine=engine)]
-
-    assert spans("\u201cWe will not back down,\u201d the minister said on Tuesday.") == [
+    assert _spans("\u201cWe will not back down,\u201d the minister said on Tuesday.", engine) == [
         ("said", "the minister", "We will not back down", "anonymous")]
     t = "The United States may impose new sanctions, two officials told Reuters on Monday."
-    assert spans(t) == [("told", "two officials", "The United States may impose new sanctions", "anonymous")]
-    said = spans("The deal is off, the spokesman said in a statement.")[0]  # ("statement" is a cue too)
+    assert _spans(t, engine) == [("told", "two officials", "The United States may impose new sanctions", "anonymous")]
+    said = _spans("The deal is off, the spokesman said in a statement.", engine)[0]  # ("statement" is a cue too)
     assert said[:3] == ("said", "the spokesman", "The deal is off")
     # a clause after the cue is the content
-    [(_, _, content, _)] = spans("On Tuesday, the minister said the talks had stalled.")
+    [(_, _, content, _)] = _spans("On Tuesday, the minister said the talks had stalled.", engine)
     assert content == "the talks had stalled"
     # no comma or quotation mark before the source: the phrase stays the content
-    [(_, src, content, _)] = spans("Officials said on Monday.")
+    [(_, src, content, _)] = _spans("Officials said on Monday.", engine)
     assert (src, content) == ("Officials", "on Monday")
 
 
@@ -313,20 +313,10 @@ def test_the_seed_pattern_after_a_trailing_phrase_counts_as_hedged_anonymous_con
     assert table[["source_type", "hedged_content"]].values.tolist() == [["anonymous", True]]
 
 
-@pytest.mark.parametrize("engine", ["c", "python"])
 def test_british_single_quotation_marks_quote_like_double_ones(engine):
     """In a text with more ‘ than “ (British usage) the single marks are read as quotation marks: the
     sources and contents are those of the same text with double marks, and the apostrophes stay
     apostrophes. In American usage (the single marks nested inside “...”) nothing changes."""
-    from analysis.measure.attribution import engine_of, single_quotes_quote
-
-    if engine == "c" and engine_of()[0] != "c":
-        pytest.skip("the compiled core is not built")
-
-    def spans(text):
-        return [(text[r[2]:r[3]], text[r[4]:r[5]] if r[4] >= 0 else None, text[r[6]:r[7]] if r[6] >= 0 else None,
-                 r[9]) for r in extract(text, engine=engine)]
-
     def as_double(text):
         return text.replace("\u2018", "\u201c").replace(",\u2019", ",\u201d").replace(".\u2019", ".\u201d")
 
@@ -337,46 +327,33 @@ def test_british_single_quotation_marks_quote_like_double_ones(engine):
     ]
     for text in british:
         assert single_quotes_quote(text)
-        assert [r[:2] + r[3:] for r in spans(text)] == [r[:2] + r[3:] for r in spans(as_double(text))], text
-    assert spans(british[0]) == [("said", "The minister", "We will not back down", "anonymous")]
-    assert spans(british[1]) == [("said", "Dr Jane Smith, a virologist at Oxford", "It is too early to say",
-                                  "named_person")]
+        assert [r[:2] + r[3:] for r in _spans(text, engine)] == [r[:2] + r[3:] for r in _spans(as_double(text), engine)], (
+            text)
+    assert _spans(british[0], engine) == [("said", "The minister", "We will not back down", "anonymous")]
+    assert _spans(british[1], engine) == [("said", "Dr Jane Smith, a virologist at Oxford", "It is too early to say",
+                                          "named_person")]
     american = "\u201cHe called the plan \u2018a mistake\u2019 and left,\u201d an aide said."
     assert not single_quotes_quote(american)
-    assert spans(american) == [("said", "an aide", "He called the plan \u2018a mistake\u2019 and left", "anonymous")]
+    assert _spans(american, engine) == [
+        ("said", "an aide", "He called the plan \u2018a mistake\u2019 and left", "anonymous")]
 
 
-@pytest.mark.parametrize("engine", ["c", "python"])
 def test_a_clause_after_an_inverted_cue_and_a_stretch_between_commas(engine):
     """"Officials, speaking on condition of anonymity, said the attack was imminent.": what follows the
     cue holds an auxiliary, so it is the content, not an inverted source; the source is the noun phrase
     before the stretch between commas, with an apposition ("Smith, the commander, said") included."""
-    from analysis.measure.attribution import engine_of
-
-    if engine == "c" and engine_of()[0] != "c":
-        pytest.skip("the compiled core is not built")
-
-    def spans(text):
-        return [(text[r[2]:r[3]], text[r[4]:r[5]] if r[4] >= 0 else None, text[r[6]:r[7]] if r[6] >= 0 else None,
-                 r[9]) for r in extract(text, engine=engine)]
-
-    assert spans("Officials, speaking on condition of anonymity, said the attack was likely imminent.") == [
+    assert _spans("Officials, speaking on condition of anonymity, said the attack was likely imminent.", engine) == [
         ("said", "Officials", "the attack was likely imminent", "anonymous")]
-    assert spans("Smith, the commander of the base, said the drills were routine.") == [
+    assert _spans("Smith, the commander of the base, said the drills were routine.", engine) == [
         ("said", "Smith, the commander of the base", "the drills were routine", "named_person")]
-    assert spans("Jones, who chairs the committee, said the vote would be delayed.") == [
+    assert _spans("Jones, who chairs the committee, said the vote would be delayed.", engine) == [
         ("said", "Jones", "the vote would be delayed", "named_person")]
     # the inverted cue as before: a noun phrase after it
-    assert spans("The plan is dead, said the minister.") == [("said", "the minister", "The plan is dead", "anonymous")]
+    assert _spans("The plan is dead, said the minister.", engine) == [("said", "the minister", "The plan is dead", "anonymous")]
 
 
-@pytest.mark.parametrize("engine", ["c", "python"])
 def test_the_content_starts_after_that_past_a_phrase_after_the_cue(engine):
     """"The company said in a statement that it would appeal.": the content is "it would appeal"."""
-    from analysis.measure.attribution import engine_of
-
-    if engine == "c" and engine_of()[0] != "c":
-        pytest.skip("the compiled core is not built")
     t = "The company said in a statement that it would appeal."
     said = [r for r in extract(t, engine=engine) if t[r[2]:r[3]] == "said"]
     assert [t[r[6]:r[7]] for r in said] == ["it would appeal"]
@@ -384,27 +361,17 @@ def test_the_content_starts_after_that_past_a_phrase_after_the_cue(engine):
     assert [t[r[6]:r[7]] for r in extract(t, engine=engine)] == ["the talks would resume"]
 
 
-@pytest.mark.parametrize("engine", ["c", "python"])
 def test_no_record_for_a_cue_whose_source_runs_over_the_cue_before_it(engine):
     """"The ministry said in a statement on its website that ...": "statement" is a cue candidate too, but
     its source ("The ministry said in a") would run over "said": one record, not two."""
-    from analysis.measure.attribution import engine_of
-
-    if engine == "c" and engine_of()[0] != "c":
-        pytest.skip("the compiled core is not built")
     t = "The ministry said in a statement on its website that it had summoned the ambassador."
     recs = [(t[r[2]:r[3]], t[r[4]:r[5]], t[r[6]:r[7]]) for r in extract(t, engine=engine)]
     assert recs == [("said", "The ministry", "it had summoned the ambassador")]
 
 
-@pytest.mark.parametrize("engine", ["c", "python"])
 def test_a_function_word_is_no_source_and_a_possessive_is_resolved(engine):
     """A source that ends with a function word ("The" of "The disagreement over ...", "to" of "have to
     discuss") is no source; "His insistence that ..." has the pronoun "His", resolved to the source before."""
-    from analysis.measure.attribution import engine_of
-
-    if engine == "c" and engine_of()[0] != "c":
-        pytest.skip("the compiled core is not built")
     for t in ["The disagreement over whether to allow Syrian refugees grew.",
               "Do we really have to discuss the kind of dictatorships that exist?"]:
         assert [r[4] for r in extract(t, engine=engine)] == [-1], t
@@ -414,13 +381,7 @@ def test_a_function_word_is_no_source_and_a_possessive_is_resolved(engine):
         ["Smith", "named_person", "Smith", "named_person"], ["His", "pronoun", "Smith", "named_person"]]
 
 
-@pytest.mark.parametrize("engine", ["c", "python"])
 def test_a_parenthesis_or_an_apposition_belongs_to_the_source(engine):
-    from analysis.measure.attribution import engine_of
-
-    if engine == "c" and engine_of()[0] != "c":
-        pytest.skip("the compiled core is not built")
-
     def sources(text):
         return [(text[r[4]:r[5]], r[9]) for r in extract(text, engine=engine)]
 
