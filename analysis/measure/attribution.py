@@ -538,8 +538,12 @@ FUNCTION_WORDS = frozenset(
 )
 
 
-# the words a source cannot end with: the function words (FUNCTION_WORDS) that are not pronouns
-_NOT_SOURCE_HEADS = frozenset(w for w in FUNCTION_WORDS if w not in ("it", "this"))
+# the words a source cannot end with: the function words (FUNCTION_WORDS) that are not pronouns, and the
+# other prepositions and conjunctions ("without doubt": no source "without")
+_NOT_SOURCE_HEADS = frozenset(w for w in FUNCTION_WORDS if w not in ("it", "this")) | frozenset(
+    ["without", "within", "beyond", "among", "between", "under", "after", "before", "during", "through",
+     "toward", "towards", "upon", "across", "despite", "since", "until", "than", "and", "or", "but", "nor",
+     "if", "because", "whether", "though", "although", "unless", "whereas"])
 
 
 # -- source type ---------------------------------------------------------------------------------------
