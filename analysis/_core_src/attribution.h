@@ -2141,6 +2141,7 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
                 C->cue_s[C->cue_n] = s;
                 C->cue_n++;
             }
+            Py_ssize_t prev_src[2] = {-1, -1}; /* the source of the sentence's record before */
             for (size_t k = 0; k < C->cue_n; k++) {
                 Py_ssize_t i = C->cue4[4 * k], j = C->cue4[4 * k + 1], head = C->cue4[4 * k + 2];
                 double s = C->cue_s[k];
@@ -2160,6 +2161,15 @@ static int doc_attributions(ACtx *C, Py_ssize_t doc, double cut, PyObject *sourc
                 if (k && src[0] >= 0 && src[0] < C->cue4[4 * (k - 1) + 1] && src[1] > C->cue4[4 * (k - 1)] && src[1] <= i)
                     continue;
                 if (src[0] >= 0 && low_in(C, AS_NOT_SOURCE, src[1] - 1)) src[0] = src[1] = -1; /* "the", "to", "by" */
+                /* "Trump called it a con and said ...": the verbs share the source */
+                if (src[0] < 0 && i && (low_is(C, i - 1, "and") || low_is(C, i - 1, "but")) && prev_src[0] >= 0) {
+                    src[0] = prev_src[0];
+                    src[1] = prev_src[1];
+                }
+                if (src[0] >= 0) {
+                    prev_src[0] = src[0];
+                    prev_src[1] = src[1];
+                }
                 int64_t rec[A_INTS];
                 Py_ssize_t rec_no = (Py_ssize_t)(O->n_ints / A_INTS);
                 if (rec_no >= INT32_MAX) {

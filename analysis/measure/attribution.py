@@ -900,6 +900,7 @@ def extract_python(text: str, model: AttributionModel | None = None, *, threshol
                 if j < len(lows) and (lows[head], lows[j]) in _PARTICLE_CUES:
                     j += 1
                 cues.append((i, j, head, s))
+            prev_src = None  # the source of the sentence's record before
             for k, (i, j, head, s) in enumerate(cues):
                 nxt = len(words)
                 if k + 1 < len(cues):  # the next cue ends this content when it opens a new clause
@@ -912,6 +913,10 @@ def extract_python(text: str, model: AttributionModel | None = None, *, threshol
                     continue  # its source runs over the cue before it ("The ministry said in a statement")
                 if src and lows[src[1] - 1] in _NOT_SOURCE_HEADS:
                     src = None  # "the", "to", "by": no noun phrase
+                if not src and i and lows[i - 1] in ("and", "but") and prev_src:
+                    src = prev_src  # "Trump called it a con and said ...": the verbs share the source
+                if src:
+                    prev_src = src
                 ss, se = (toks[src[0]][0], toks[src[1] - 1][1]) if src else (-1, -1)
                 cs, ce = (toks[content[0]][0], toks[content[1] - 1][1]) if content else (-1, -1)
                 stype = source_type(text[ss:se]) if src else ""

@@ -391,3 +391,13 @@ def test_a_parenthesis_or_an_apposition_belongs_to_the_source(engine):
     assert sources("The bill is dead, said Charlie King, a prominent New York Democrat.") == [
         ("Charlie King, a prominent New York Democrat", "named_person")]
     assert sources("The bill is dead, said Charlie King (D).") == [("Charlie King (D)", "named_person")]
+
+
+def test_coordinated_cues_share_the_source(engine):
+    """"Trump is telling ... and says ...": the second cue has no noun phrase of its own before it ("and"
+    is no source), so it takes the source of the sentence's record before."""
+    t = "Donald Trump is telling a veterans group that the army is depleted and says he will expand it."
+    recs = [(t[r[2]:r[3]], t[r[4]:r[5]] if r[4] >= 0 else None) for r in extract(t, engine=engine)]
+    assert recs == [("is telling", "Donald Trump"), ("says", "Donald Trump")]
+    t = "The army is depleted and says nothing."  # no record before: no source
+    assert [r[4] for r in extract(t, engine=engine) if t[r[2]:r[3]] == "says"] in ([], [-1])
