@@ -188,6 +188,10 @@ fig
 
 # %%
 key = keyness_by_outlet(corpus)
-fig = plot_keyness(key, colors=colors)
-save_figure(fig, output_dir / "keyness", data.provenance("keyness"))
+if key.empty:  # every outlet too small: no word is in three of its articles
+    print("keyness: no outlet has a word in 3 or more of its articles; no figure")
+    fig = None
+else:
+    fig = plot_keyness(key, colors=colors)
+    save_figure(fig, output_dir / "keyness", data.provenance("keyness"))
 fig

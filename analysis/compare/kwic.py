@@ -54,8 +54,11 @@ def kwic(
     corpus : DataFrame
         Corpus table (``doc_id, outlet, text``). Offsets index ``text``.
     window : "sentence" or int, default "sentence"
-        ``"sentence"``: the rest of the sentence(s) the match lies in; an integer N: N word tokens on
-        each side (crossing sentence boundaries), punctuation between them included as written.
+        ``"sentence"``: the rest of the sentence(s) the match lies in, at most
+        :data:`MAX_SENTENCE_CONTEXT` characters a side (a text without sentence ends, such as a
+        transcript or a list, is one "sentence": the context is cut there, after "…"); an integer N: N
+        word tokens on each side (crossing sentence boundaries), punctuation between them included as
+        written.
     sort_by : {"left", "right", None}, default None
         ``"left"``: by the words to the left of the match, nearest first (classic KWIC sort);
         ``"right"``: by the words to the right; None: by doc_id and offset.
@@ -194,6 +197,15 @@ def _selected_matches(matches: pd.DataFrame, category, entry, sample, seed) -> p
     return m
 
 
+class _Spans(list):
+    """Sentence spans ``(start, end)`` in text order, with their starts and ends for bisection."""
+
+    def __init__(self, spans):
+        super().__init__(spans)
+        self.starts = [a for a, _ in self]
+        self.ends = [b for _, b in self]
+
+
 class _Layouts:
     """Sentence spans and word-token offsets of each document, tokenized once on first use."""
 
@@ -204,19 +216,31 @@ class _Layouts:
         """``(sentence spans, word starts, word ends, word spans)`` of document ``doc_id``."""
         if doc_id not in self.cache:
             doc = self.tok(self.texts.at[doc_id, "text"])
-            sents = [(s.start, s.end) for s in doc.sentences]
+            sents = _Spans((s.start, s.end) for s in doc.sentences)
             words = [(t.start, t.end) for s in doc.sentences for t in s.tokens if t.kind == "word"]
             self.cache[doc_id] = (sents, [w[0] for w in words], [w[1] for w in words], words)
         return self.cache[doc_id]
+
+
+#: the most characters of a sentence context on each side of a match (``window="sentence"``)
+MAX_SENTENCE_CONTEXT = 300
 
 
 def _contexts(text: str, start: int, end: int, window, layout) -> tuple[str, str]:
     """Left and right context of ``text[start:end]``: the rest of its sentence(s), or ``window`` words a side."""
     sents, wstarts, wends, words = layout
     if window == "sentence":
-        left_from = next((s for s, e in sents if s <= start < e), start)
-        right_to = next((e for s, e in sents if s < end <= e), end)
-        return text[min(left_from, start) : start], text[end : max(right_to, end)]
+        # the sentence holding the start and the one holding the end (sentences are sorted, disjoint)
+        k = bisect_right(sents.starts, start) - 1
+        left_from = sents[k][0] if k >= 0 and start < sents[k][1] else start
+        k = bisect_left(sents.ends, end)
+        right_to = sents[k][1] if k < len(sents) and sents[k][0] < end else end
+        left, right = text[min(left_from, start) : start], text[end : max(right_to, end)]
+        if len(left) > MAX_SENTENCE_CONTEXT:
+            left = "…" + left[-MAX_SENTENCE_CONTEXT:]
+        if len(right) > MAX_SENTENCE_CONTEXT:
+            right = right[:MAX_SENTENCE_CONTEXT] + "…"
+        return left, right
     n_left = bisect_right(wends, start)  # words ending at or before the match start
     first_right = bisect_left(wstarts, end)  # first word starting at or after the match end
     left_from = words[max(n_left - window, 0)][0] if window and n_left else start

@@ -36,6 +36,7 @@ __all__ = [
     "FIGURES",
     "FigureData",
     "FigureSpec",
+    "NothingToPlot",
     "build_figure",
     "figure_ids",
     "plot_corrected_rates",
@@ -175,6 +176,11 @@ def _marker_kw(color: str, n: int | None) -> dict:
     return {"mfc": color, "mec": "white", "mew": 0.5}
 
 
+class NothingToPlot(ValueError):
+    """The table a figure is drawn from is empty (e.g. keyness when no outlet has a word in three of its
+    articles): ``figures`` skips that figure and says why instead of stopping."""
+
+
 def _require(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise ValueError(f"{what} must be a DataFrame")  # noqa: TRY004 - bad input is a ValueError in this project
@@ -182,7 +188,7 @@ def _require(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
     if missing:
         raise ValueError(f"{what} needs column(s) {missing} (columns are: {', '.join(map(str, df.columns))})")
     if df.empty:
-        raise ValueError(f"{what} is empty: nothing to plot")
+        raise NothingToPlot(f"{what} is empty: nothing to plot")
 
 
 def shorten(text: str, width: int, placeholder: str = "…") -> str:
@@ -936,7 +942,11 @@ def _term_decomposition(data: FigureData):
     return {"table": table, "group_a": a, "group_b": b, "colors": data.colors}
 
 
-def keyness_by_outlet(corpus: pd.DataFrame, min_docs: int = 3, top: int = 15) -> pd.DataFrame:
+#: keyness keeps the words found in at least this many articles of the outlet
+KEYNESS_MIN_DOCS = 3
+
+
+def keyness_by_outlet(corpus: pd.DataFrame, min_docs: int = KEYNESS_MIN_DOCS, top: int = 15) -> pd.DataFrame:
     """Word keyness of every outlet against all others, stacked: ``outlet, term, z, count_target, docs_target``.
 
     Terms found in fewer than ``min_docs`` documents of the outlet are left out (one article's
@@ -967,6 +977,8 @@ def _keyness(data: FigureData):
     top = min(data.top, TOP_PANELS)
     corpus = data.grouped(data.corpus, top)
     table = data.cached("keyness", lambda: keyness_by_outlet(corpus))
+    if table.empty:
+        raise NothingToPlot(f"no outlet has a word in {KEYNESS_MIN_DOCS} or more of its articles")
     table = table.assign(documents=table["outlet"].map(corpus["outlet"].astype(str).value_counts()))
     return {"table": table, "colors": data.colors, "max_panels": top}
 

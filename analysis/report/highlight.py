@@ -165,6 +165,25 @@ def highlight_article(
     )
 
 
+def _segments(cuts: list, starts: list, ends: list):
+    """``(a, b, covering)`` for each pair of consecutive cut points ``a < b``: ``covering`` holds, in index
+    order, the spans ``i`` with ``starts[i] <= a`` and ``b <= ends[i]``. One sweep over the sorted spans (the
+    spans open at ``a`` are kept in a set), so a long text with thousands of matches is not read once per
+    piece."""
+    order = sorted(range(len(starts)), key=starts.__getitem__)
+    active: set = set()
+    p = 0
+    for a, b in itertools.pairwise(cuts):
+        if a == b:
+            continue
+        while p < len(order) and starts[order[p]] <= a:
+            active.add(order[p])
+            p += 1
+        if active:
+            active = {i for i in active if ends[i] > a}
+        yield a, b, sorted(i for i in active if b <= ends[i])
+
+
 def _marked_text(text: str, m: pd.DataFrame, palette: dict, footnotes: bool, element_id: str) -> str:
     """The article's paragraphs as HTML, every stretch covered by matches inside one ``<mark>`` (with a
     footnote number after each match's end when ``footnotes``)."""
@@ -174,29 +193,26 @@ def _marked_text(text: str, m: pd.DataFrame, palette: dict, footnotes: bool, ele
         cuts.update((int(row.start), int(row.end)))
     bounds = sorted(cuts)
 
-    def hover(i: int) -> str:
-        row = m.iloc[i]
-        extra = f" ({row['voice']})" if "voice" in m.columns and pd.notna(row["voice"]) else ""
-        return f"{row['category']}: {row['entry']}{extra}"
+    voices = m["voice"].tolist() if "voice" in m.columns else [None] * len(m)
+    hovers = [f"{c}: {e}" + (f" ({v})" if pd.notna(v) else "")
+              for c, e, v in zip(m["category"].tolist(), m["entry"].tolist(), voices)]
+    cats = [str(c) for c in m["category"].tolist()]
 
     starts = m["start"].astype(int).tolist()
     ends = m["end"].astype(int).tolist()
     parts = []
-    for a, b in itertools.pairwise(bounds):
-        if a == b:
-            continue
-        covering = [i for i in range(len(m)) if starts[i] <= a and b <= ends[i]]
+    for a, b, covering in _segments(bounds, starts, ends):
         piece = _text_html(text[a:b], paragraphs=not covering)
         if not covering:
             parts.append(piece)
             continue
         cats_here = []
         for i in covering:
-            c = str(m.at[i, "category"])
+            c = cats[i]
             if c not in cats_here:
                 cats_here.append(c)
         style = _mark_style([palette[c] for c in cats_here])
-        tip = "\n".join(hover(i) for i in covering)
+        tip = "\n".join(hovers[i] for i in covering)
         classes = " ".join(["mfa-match"] + [f"mfa-cat-{_css_name(c)}" for c in cats_here]
                            + (["mfa-overlap"] if len(covering) > 1 else []))
         parts.append(
@@ -323,10 +339,8 @@ def highlight_attributions(text: str, attributions: pd.DataFrame, title: str | N
             spans.append((s, e, role, k, stype))
     cuts = sorted({0, len(text), *[s for s, *_ in spans], *[e for _, e, *_ in spans]})
     out = []
-    for a, b in itertools.pairwise(cuts):
-        if a == b:
-            continue
-        here = [sp for sp in spans if sp[0] <= a and b <= sp[1]]
+    for a, b, covering in _segments(cuts, [sp[0] for sp in spans], [sp[1] for sp in spans]):
+        here = [spans[i] for i in covering]
         piece = _text_html(text[a:b]).replace("\x00P", "<br><br>")
         if not here:
             out.append(piece)

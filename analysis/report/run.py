@@ -99,12 +99,16 @@ def make_figures(out, corpus_path=None, *, events_path=None, lexicons=None, comp
 
 
 def _write_figures(staging, ids, data, corpus_path, events_path, say) -> list[str]:
-    from .figures import FIGURES, build_figure, lexicon_shift_provenance, save_figure
+    from .figures import FIGURES, NothingToPlot, build_figure, lexicon_shift_provenance, save_figure
 
     written = []
     for fid in ids:
         t1 = time.perf_counter()
-        fig = build_figure(fid, data)
+        try:
+            fig = build_figure(fid, data)
+        except NothingToPlot as exc:  # one figure without data does not stop the others
+            say(f"  {fid}: skipped ({exc})")
+            continue
         if fig is None:
             say(f"  {fid}: skipped (does not apply to this corpus or no compared lexicon)")
             continue

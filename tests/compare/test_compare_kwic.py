@@ -153,3 +153,26 @@ def test_stale_offsets_and_missing_documents_are_refused(tables):
         kwic(shifted, corpus, tokenize=simple_tokenize)
     with pytest.raises(ValueError, match="'d2'"):
         kwic(matches, corpus[corpus.doc_id == "d1"], tokenize=simple_tokenize)
+
+
+def test_sentence_contexts_of_many_sentences_and_of_one_without_an_end():
+    """Each line's sentence context is that of its own sentence among hundreds (found by bisection, as the
+    linear search found it); a text without sentence ends is one sentence, and its contexts are cut at
+    MAX_SENTENCE_CONTEXT characters a side, after an ellipsis."""
+    from analysis.compare.kwic import MAX_SENTENCE_CONTEXT
+
+    many = " ".join(f"Officials in town {i} say it may rain." for i in range(300))
+    endless = " ".join(["officials say it may rain and"] * 200)
+    corpus = pd.DataFrame({"doc_id": ["m", "e"], "outlet": ["X", "Y"], "text": [many, endless]})
+    matches = pd.DataFrame([match("m", many, "may", occurrence=k) for k in (0, 1, 150, 299)]
+                           + [match("e", endless, "may", occurrence=k) for k in (0, 100, 199)])
+    out = kwic(matches, corpus, tokenize=simple_tokenize)
+    lines = out[out.doc_id == "m"]
+    assert lines.left.tolist() == [f"Officials in town {i} say it" for i in (0, 1, 150, 299)]
+    assert set(lines.right) == {"rain."}
+    lines = out[out.doc_id == "e"]
+    assert lines.left.iloc[0] == "officials say it"  # the start of the text: nothing to cut
+    middle = lines.iloc[1]
+    assert middle.left.startswith("…") and middle.right.endswith("…")
+    assert len(middle.left) <= MAX_SENTENCE_CONTEXT + 1 and len(middle.right) <= MAX_SENTENCE_CONTEXT + 1
+    assert middle.left[1:] in endless and middle.right[:-1] in endless

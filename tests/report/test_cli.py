@@ -7,6 +7,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+import pandas as pd
 import pytest
 
 from analysis import paths
@@ -103,3 +104,20 @@ def test_polnear_corpus(shared_dir, tmp_path):
     prov = json.loads((tmp_path / "rates_by_outlet.json").read_text(encoding="utf-8"))
     assert prov["corpus_documents"] > 500 and prov["corpus_source"] == "polnear"
     assert paths.POLNEAR_DIR.name == "polnear"
+
+
+def test_a_figure_without_data_is_skipped_not_a_stop(tmp_path):
+    """Outlets of two articles each: no word is in three articles of an outlet, so keyness has nothing to
+    draw. That figure is skipped and said so; the others are written."""
+    from analysis.report.run import make_figures
+
+    rows = [{"doc_id": f"d{i}", "outlet": f"Outlet {i % 4}", "date": f"2024-01-{i % 9 + 1:02d}",
+             "text": f"Officials said attacks may come soon in region {i}. Critics warned it was likely."}
+            for i in range(8)]
+    corpus = tmp_path / "corpus.csv"
+    pd.DataFrame(rows).to_csv(corpus, index=False)
+    said = []
+    written = make_figures(tmp_path / "figs", corpus, only=["rates_by_outlet", "keyness"], n_resamples=50,
+                           log=said.append)
+    assert sorted(p.name for p in written) == ["rates_by_outlet.json", "rates_by_outlet.png", "rates_by_outlet.svg"]
+    assert any(m.startswith("  keyness: skipped (no outlet has a word in 3 or more of its articles") for m in said)

@@ -179,3 +179,47 @@ def test_html_page_is_a_complete_document():
     page = html_page("<div>x</div>", title="<t>")
     assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
     assert "<title>&lt;t&gt;</title>" in page
+
+
+class _Pieces(HTMLParser):
+    """The article's characters, each with the hover lines of the mark it is in (empty: not marked)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.title, self.chars = None, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "mark":
+            self.title = dict(attrs)["title"]
+
+    def handle_endtag(self, tag):
+        if tag == "mark":
+            self.title = None
+
+    def handle_data(self, data):
+        self.chars += [(c, tuple(self.title.split("\n")) if self.title else ()) for c in data]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_every_piece_is_marked_by_exactly_the_matches_covering_it(seed):
+    """Many overlapping, nested and adjacent matches on one long line: each character is inside a mark whose
+    hover lists the matches covering it, in the order of the footnotes (start, end, category, entry), and no
+    others, whatever the row order of the table."""
+    import random
+
+    rng = random.Random(seed)
+    text = " ".join(rng.choice(["may", "said", "officials", "no", "sign", "of", "it"]) for _ in range(400))
+    rows = []
+    for i in range(150):
+        a = rng.randrange(len(text) - 1)
+        b = min(len(text), a + rng.choice([1, 2, 5, 20, 200]))
+        rows.append({"start": a, "end": b, "category": rng.choice(["hedging", "booster", "sourcing"]),
+                     "entry": f"e{i}", "matched": text[a:b]})
+    m = pd.DataFrame(rows).sample(frac=1, random_state=seed).reset_index(drop=True)
+    p = _Pieces()
+    p.feed(highlight_article(text, m, legend=False, footnotes=False))
+    assert "".join(c for c, _ in p.chars) == text
+    ordered = m.sort_values(["start", "end", "category", "entry"], kind="mergesort")
+    for pos, (_, hover) in enumerate(p.chars):
+        want = tuple(f"{r.category}: {r.entry}" for r in ordered.itertuples() if r.start <= pos < r.end)
+        assert hover == want, pos
