@@ -294,7 +294,48 @@ def jsonl_record(line: str, lineno: int, path, report) -> dict | None:
     if not isinstance(obj, dict):
         report.add(path, lineno, f"a JSON {type(obj).__name__}, not an object", "skipped", "not_an_object")
         return None
-    return obj
+    return _surrogates_replaced(obj, path, lineno, report) if "\\u" in line else obj
+
+
+def _surrogates_replaced(obj, path, row, report):
+    """``obj`` with the lone surrogates of its strings ("\\ud800" alone in the JSON: a string no file or
+    table can hold) replaced by U+FFFD, and the row reported; ``obj`` itself when it has none."""
+    if not _has_surrogate(obj):
+        return obj
+    report.add(path, row, "lone surrogate escapes (\\ud800-\\udfff) in JSON strings", "replaced with U+FFFD",
+               "lone_surrogate")
+    return _without_surrogates(obj)
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _has_surrogate(value) -> bool:
+    """Whether a string, key or nested value of a parsed JSON value holds a lone surrogate (iterative: no
+    recursion limit to meet on a deeply nested record)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            if _SURROGATE_RE.search(v):
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
+
+
+def _without_surrogates(value):
+    """``value`` with every lone surrogate of its strings and keys replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE_RE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    return value
 
 
 def _read_jsonl_arrow(path: Path, encoding, report, raw: bytes, threads: bool = True, keep=None):
@@ -395,7 +436,7 @@ def _json_array(text, path, report):
             report.add(path, i, f"array item is a JSON {type(obj).__name__}, not an object", "skipped",
                        "not_an_object")
             continue
-        records.append(obj)
+        records.append(_surrogates_replaced(obj, path, i, report))
         numbers.append(i)
     report.notes.append("a JSON array: row numbers are positions in the array")
     df = pd.DataFrame.from_records(records) if records else pd.DataFrame()
@@ -796,7 +837,10 @@ def normalise_rows(df, path, report, text_col, id_col, outlet_col, date_col, tit
         report.notes.append("no outlet column: outlet set to 'unknown'")
     else:
         outlet = _as_text(df[ocol], "outlet", ocol, report).str.strip()
-        out["outlet"] = outlet.mask(outlet == "", "unknown")
+        empty = outlet == ""
+        out["outlet"] = outlet.mask(empty, "unknown")
+        for i in out.index[empty.to_numpy()]:  # kept, and said: a row of no outlet is grouped as 'unknown'
+            report.add(path, rows[i], "empty outlet", "outlet set to 'unknown'", "outlet_empty")
     if dcol is None:
         out["date"] = pd.NaT
         report.notes.append("no date column: dates unknown")

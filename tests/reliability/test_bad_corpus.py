@@ -262,3 +262,27 @@ def test_folder_of_txt_files_with_bad_members(tmp_path, h):
     assert corpus["doc_id"].tolist() == ["a", "b"]
     assert issues(report) == [("b.txt", "undecodable bytes (not UTF-8)", "replaced with U+FFFD"),
                               ("c.txt", "empty text", "skipped")]
+
+
+@pytest.mark.parametrize("name", ["a.jsonl", "a.json"])
+def test_lone_surrogate_escapes_are_replaced_and_reported(write, h, name):
+    """"\\ud800" alone is valid JSON but no string a table or a file can hold: the row is kept with U+FFFD in
+    its place and reported (it used to stop the whole load with an encoding error naming no row); a pair
+    ("\\ud83d\\ude00") is one character and untouched."""
+    rows = ['{"doc_id": "1", "outlet": "A", "text": "It may \\ud800 rain."}',
+            '{"doc_id": "2", "outlet": "B\\udfff", "text": "Smile \\ud83d\\ude00 said she."}']
+    data = ("\n".join(rows) if name.endswith("l") else "[" + ",\n".join(rows) + "]").encode()
+    corpus, report = load_corpus(write(name, data))
+    h.check_accounting(corpus, report)
+    assert corpus["text"].tolist() == ["It may \ufffd rain.", "Smile \U0001F600 said she."]
+    assert corpus["outlet"].tolist() == ["A", "B\ufffd"]
+    kept = [(row, problem, action) for row, problem, action in issues(report) if "surrogate" in problem]
+    assert kept == [(1, "lone surrogate escapes (\\ud800-\\udfff) in JSON strings", "replaced with U+FFFD"),
+                    (2, "lone surrogate escapes (\\ud800-\\udfff) in JSON strings", "replaced with U+FFFD")]
+
+
+def test_an_empty_outlet_is_kept_as_unknown_and_reported(write, h):
+    corpus, report = load_corpus(write("a.csv", b"doc_id,outlet,text\n1,,It may rain.\n2,B,Officials said so.\n"))
+    h.check_accounting(corpus, report)
+    assert corpus["outlet"].tolist() == ["unknown", "B"]
+    assert issues(report) == [(2, "empty outlet", "outlet set to 'unknown'")]
