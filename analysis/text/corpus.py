@@ -1072,17 +1072,34 @@ def _as_text(series: pd.Series, role: str, column, report, keep_containers: bool
         if kinds.all():
             return series  # as it is (Arrow strings stay Arrow strings)
         out_values = values.copy()
-        n = 0
+        n = n_bytes = n_invalid = 0
         for j in np.flatnonzero(~kinds):
             v = values[j]
             if _missing(v) or v is pd.NA or v is pd.NaT:
                 out_values[j] = ""
             elif keep_containers and isinstance(v, dict | list | tuple | np.ndarray):
                 continue
+            elif isinstance(v, bytes | bytearray | memoryview):  # a binary Parquet column: its text, not b'...'
+                try:
+                    out_values[j] = bytes(v).decode("utf-8")
+                except UnicodeDecodeError:
+                    out_values[j] = bytes(v).decode("utf-8", errors="replace")
+                    n_invalid += 1
+                n_bytes += 1
             else:
                 out_values[j] = _text_of(v)
                 n += 1
         out = pd.Series(out_values, index=series.index, dtype=object)
+        if n_bytes:
+            key = f"{role}:{column}:bytes"
+            report.coerced[key] = report.coerced.get(key, 0) + n_bytes
+            note = (f"{role} column {str(column)!r}: binary cells decoded as UTF-8; bytes that are not UTF-8 "
+                    "replaced with U+FFFD; counted in provenance.json")
+            if note not in report.notes:
+                report.notes.append(note)
+            if n_invalid:
+                key = f"{role}:{column}:not_utf8"
+                report.coerced[key] = report.coerced.get(key, 0) + n_invalid
     if n:
         key = f"{role}:{column}"
         report.coerced[key] = report.coerced.get(key, 0) + n

@@ -41,6 +41,7 @@ class LoadReport:
     issues: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     coerced: dict = field(default_factory=dict)  # "role:column" -> cells that were numbers or booleans
+    # ("role:column:bytes" / ":not_utf8": binary cells decoded as UTF-8 / of them, those with bytes replaced)
 
     @property
     def n_skipped(self) -> int:

@@ -286,3 +286,18 @@ def test_an_empty_outlet_is_kept_as_unknown_and_reported(write, h):
     h.check_accounting(corpus, report)
     assert corpus["outlet"].tolist() == ["unknown", "B"]
     assert issues(report) == [(2, "empty outlet", "outlet set to 'unknown'")]
+
+
+def test_a_binary_parquet_text_column_is_decoded_not_written_as_bytes(tmp_path, h):
+    """A Parquet corpus whose text column is binary (as some exporters write it): each cell is its UTF-8 text,
+    not the repr "b'...'" it used to be scored as; bytes that are not UTF-8 become U+FFFD, and both are counted."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p = tmp_path / "a.parquet"
+    pq.write_table(pa.table({"doc_id": ["1", "2"], "text": pa.array([b"It may rain.", b"\xff bad bytes"], type=pa.binary())}), p)
+    corpus, report = load_corpus(p)
+    h.check_accounting(corpus, report)
+    assert corpus["text"].tolist() == ["It may rain.", "\ufffd bad bytes"]
+    assert report.coerced == {"text:text:bytes": 2, "text:text:not_utf8": 1}
+    assert any("binary cells decoded as UTF-8" in n for n in report.notes)
