@@ -299,12 +299,18 @@ def jsonl_record(line: str, lineno: int, path, report) -> dict | None:
 
 def _surrogates_replaced(obj, path, row, report):
     """``obj`` with the lone surrogates of its strings ("\\ud800" alone in the JSON: a string no file or
-    table can hold) replaced by U+FFFD, and the row reported; ``obj`` itself when it has none."""
+    table can hold) replaced by U+FFFD, and the row reported; ``obj`` itself when it has none; None (the
+    row skipped and reported) when it is nested too deeply to rebuild."""
     if not _has_surrogate(obj):
         return obj
+    try:
+        fixed = _without_surrogates(obj)
+    except RecursionError:
+        report.add(path, row, "JSON nested too deeply to read", "skipped", "json_too_deep")
+        return None
     report.add(path, row, "lone surrogate escapes (\\ud800-\\udfff) in JSON strings", "replaced with U+FFFD",
                "lone_surrogate")
-    return _without_surrogates(obj)
+    return fixed
 
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
@@ -436,7 +442,10 @@ def _json_array(text, path, report):
             report.add(path, i, f"array item is a JSON {type(obj).__name__}, not an object", "skipped",
                        "not_an_object")
             continue
-        records.append(_surrogates_replaced(obj, path, i, report))
+        obj = _surrogates_replaced(obj, path, i, report)
+        if obj is None:
+            continue
+        records.append(obj)
         numbers.append(i)
     report.notes.append("a JSON array: row numbers are positions in the array")
     df = pd.DataFrame.from_records(records) if records else pd.DataFrame()

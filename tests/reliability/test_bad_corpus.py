@@ -301,3 +301,11 @@ def test_a_binary_parquet_text_column_is_decoded_not_written_as_bytes(tmp_path, 
     assert corpus["text"].tolist() == ["It may rain.", "\ufffd bad bytes"]
     assert report.coerced == {"text:text:bytes": 2, "text:text:not_utf8": 1}
     assert any("binary cells decoded as UTF-8" in n for n in report.notes)
+
+
+def test_a_lone_surrogate_nested_too_deeply_skips_only_its_row(write, h):
+    deep = '{"doc_id": "1", "text": "ok", "x": ' + "[" * 900 + '"\\ud800"' + "]" * 900 + "}"
+    corpus, report = load_corpus(write("a.jsonl", (deep + '\n{"doc_id": "2", "text": "It may rain."}\n').encode()))
+    h.check_accounting(corpus, report)
+    assert corpus["doc_id"].tolist() == ["2"]
+    assert issues(report) == [(1, "JSON nested too deeply to read", "skipped")]
