@@ -1099,24 +1099,23 @@ def _as_text(series: pd.Series, role: str, column, report, keep_containers: bool
                 out_values[j] = _text_of(v)
                 n += 1
         out = pd.Series(out_values, index=series.index, dtype=object)
-        if n_bytes:
-            key = f"{role}:{column}:bytes"
-            report.coerced[key] = report.coerced.get(key, 0) + n_bytes
-            note = (f"{role} column {str(column)!r}: binary cells decoded as UTF-8; bytes that are not UTF-8 "
-                    "replaced with U+FFFD; counted in provenance.json")
-            if note not in report.notes:
-                report.notes.append(note)
-            if n_invalid:
-                key = f"{role}:{column}:not_utf8"
-                report.coerced[key] = report.coerced.get(key, 0) + n_invalid
-    if n:
-        key = f"{role}:{column}"
-        report.coerced[key] = report.coerced.get(key, 0) + n
-        note = (f"{role} column {str(column)!r}: numbers or booleans read as text (17 as '17', 17.0 as '17', "
-                "true as 'true'); counted in provenance.json")
-        if note not in report.notes:
-            report.notes.append(note)
+        _coerced(report, f"{role}:{column}:bytes", n_bytes,
+                 f"{role} column {str(column)!r}: binary cells decoded as UTF-8; bytes that are not UTF-8 "
+                 "replaced with U+FFFD; counted in provenance.json")
+        _coerced(report, f"{role}:{column}:not_utf8", n_invalid)
+    _coerced(report, f"{role}:{column}", n,
+             f"{role} column {str(column)!r}: numbers or booleans read as text (17 as '17', 17.0 as '17', "
+             "true as 'true'); counted in provenance.json")
     return out
+
+
+def _coerced(report, key: str, n: int, note: str | None = None) -> None:
+    """Count ``n`` cells made text under ``key`` in ``report.coerced`` and give ``note`` once (nothing when 0)."""
+    if not n:
+        return
+    report.coerced[key] = report.coerced.get(key, 0) + n
+    if note is not None and note not in report.notes:
+        report.notes.append(note)
 
 
 def _parse_dates(series, rows, path, report, column="date", dayfirst=None, dates=None):
